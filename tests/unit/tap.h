@@ -8,12 +8,13 @@
 static int tap_n, tap_failed;
 
 #define ok(cond, ...) do {						\
+	int c_ok_ = (cond) ? 1 : 0;	/* evaluated once */		\
 	tap_n++;							\
-	if (!(cond)) tap_failed++;					\
-	printf("%sok %d - ", (cond) ? "" : "not ", tap_n);		\
+	if (!c_ok_) tap_failed++;					\
+	printf("%sok %d - ", c_ok_ ? "" : "not ", tap_n);		\
 	printf(__VA_ARGS__);						\
 	printf("\n");							\
-	if (!(cond))							\
+	if (!c_ok_)							\
 		printf("#   failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
 } while (0)
 

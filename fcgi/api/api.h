@@ -1,0 +1,24 @@
+/*
+ * api: the JSON API's route table and handlers, one file per resource.
+ */
+#ifndef TASKMGR_API_H
+#define TASKMGR_API_H
+
+#include <stddef.h>
+
+#include "router.h"
+
+extern const struct route api_routes[];
+extern const size_t n_api_routes;
+
+struct req;
+
+/* health.c */
+int	 api_health(struct req *);
+/* accounts.c */
+int	 api_token(struct req *);
+
+/* Maps a storage result to a response: 404, 409, 503 or 500. */
+int	 api_dbfail(struct req *, int dbrc);
+
+#endif

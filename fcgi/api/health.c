@@ -1,0 +1,40 @@
+/* health: GET /api/health/ -- is the database readable and migrated? */
+#include "api.h"
+#include "app.h"
+#include "json.h"
+#include "request.h"
+
+int
+api_health(struct req *r)
+{
+	struct app *app = r->app;
+	int	 v = app->db.h ? db_schema_version(&app->db) : -1;
+	int	 first = 1, ok = v >= 0 && app->schema_ok;
+	struct buf *b = &r->body_out;
+
+	buf_putc(b, '{');
+	jw_str(b, "status", ok ? "ok" : "error", &first);
+	jw_str(b, "database", v < 0 ? "unavailable" :
+	    app->schema_ok ? "ok" : "schema out of date", &first);
+	if (v >= 0)
+		jw_int(b, "schema_version", v, &first);
+	else
+		jw_null(b, "schema_version", &first);
+	buf_putc(b, '}');
+	return ok ? 200 : 503;
+}
+
+int
+api_dbfail(struct req *r, int rc)
+{
+	switch (rc) {
+	case DB_NOTFOUND:
+		return resp_detail(r, 404, "Not found.");
+	case DB_FORBIDDEN:
+		return resp_detail(r, 403, "You do not have permission to perform this action.");
+	case DB_BUSY:
+		return 503;
+	default:
+		return 500;
+	}
+}

@@ -1,0 +1,34 @@
+/*
+ * commands: the subcommands of the taskmgr CLI.  Each gets the opened app
+ * (or only its configuration, per its flags) and its own arguments
+ * (argv[0] is the command name), and returns the process exit status:
+ * 0 success, 1 failure, 2 bad usage.
+ */
+#ifndef TASKMGR_COMMANDS_H
+#define TASKMGR_COMMANDS_H
+
+#include <stdio.h>
+
+struct app;
+
+#define EXIT_USAGE 2
+
+struct command {
+	const char	*name;
+	int		(*fn)(struct app *, int argc, char *argv[]);
+	int		 app_flags;	/* APP_DB_CREATE, APP_NO_DB */
+	int		 needs_schema;	/* refuse to run on an unmigrated database */
+	const char	*synopsis;	/* one line: "NAME ARGS -- what it does" */
+	const char	*help;		/* the text of NAME --help */
+};
+
+extern const struct command commands[];
+
+/* Reads a password: from stdin (one line) when from_stdin, else prompted twice without echo. */
+int	 read_password(int from_stdin, char *out, size_t outlen);
+
+int	 cmd_migrate(struct app *, int, char *[]);
+int	 cmd_createsuperuser(struct app *, int, char *[]);
+int	 cmd_check_config(struct app *, int, char *[]);
+
+#endif

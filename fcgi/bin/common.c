@@ -1,0 +1,75 @@
+/* common: process start-up for the responder and the CLI. */
+#include <stdio.h>
+#include <string.h>
+
+#include "api.h"
+#include "app.h"
+#include "auth.h"
+#include "common.h"
+#include "log.h"
+#include "timeutil.h"
+
+int
+app_open(struct app *app, const char *path, int flags, char *err, size_t errlen)
+{
+	int	 v;
+
+	memset(app, 0, sizeof(*app));
+	if (config_load(&app->cfg, config_path(path), err, errlen) < 0)
+		return -1;
+	log_set_level(app->cfg.log_level_n);
+	/* long-running programs log to log_file; commands keep talking to the terminal */
+	if ((flags & (APP_SERVE | APP_DAEMON)) && *app->cfg.log_file != '\0' &&
+	    log_open_file(app->cfg.log_file) < 0) {
+		snprintf(err, errlen, "log_file: cannot open %s", app->cfg.log_file);
+		return -1;
+	}
+	app->api_routes = api_routes;
+	app->n_api_routes = n_api_routes;
+	app->authenticate = auth_authenticate;
+	if (flags & APP_NO_DB)
+		return 0;
+	if (db_open(&app->db, app->cfg.database,
+	    (flags & APP_DB_CREATE) ? DB_OPEN_CREATE : 0, err, errlen) < 0) {
+		if (!(flags & APP_SERVE))
+			return -1;
+		/* a responder stays up and answers 503 until the database exists */
+		log_error("cannot open the database: %s: run 'taskmgr migrate'", err);
+		return 0;
+	}
+	v = db_schema_version(&app->db);
+	app->schema_ok = v == db_schema_expected();
+	if (!app->schema_ok && !(flags & APP_DB_CREATE))
+		log_error("database %s is at schema version %d, this program needs %d: "
+		    "run 'taskmgr migrate'", app->cfg.database, v, db_schema_expected());
+	return 0;
+}
+
+void
+app_recheck(struct app *app)
+{
+	char	 err[512];
+	int64_t	 now = mono_us();
+
+	if (now - app->last_check < 1000000)
+		return;
+	app->last_check = now;
+	if (app->db.h == NULL &&
+	    db_open(&app->db, app->cfg.database, 0, err, sizeof(err)) < 0)
+		return;
+	if (db_schema_version(&app->db) == db_schema_expected()) {
+		/* statements prepared against the old schema must not be reused */
+		db_close(&app->db);
+		if (db_open(&app->db, app->cfg.database, 0, err, sizeof(err)) < 0)
+			return;
+		app->schema_ok = 1;
+		log_info("database schema is now at version %d", db_schema_expected());
+	}
+}
+
+void
+app_close(struct app *app)
+{
+	db_close(&app->db);
+	config_free(&app->cfg);
+}

@@ -1,0 +1,31 @@
+/*
+ * common: start-up shared by the responder and the CLI: configuration,
+ * logging, the database and the route tables.
+ */
+#ifndef TASKMGR_COMMON_H
+#define TASKMGR_COMMON_H
+
+#include <stddef.h>
+
+struct app;
+
+#define APP_DB_CREATE	0x01	/* create the database file (migrate) */
+#define APP_NO_DB	0x02	/* configuration only (check-config) */
+#define APP_SERVE	0x04	/* a responder: stay up when the database cannot be opened */
+#define APP_DAEMON	0x08	/* a long-running command (worker, bot): logs go to log_file */
+
+/*
+ * Loads the configuration from path (NULL: $TASKMGR_CONFIG or the default),
+ * opens the database and wires the hooks.  -1 with a message in err.  The
+ * schema is checked (app->schema_ok) but never migrated.
+ */
+int	 app_open(struct app *, const char *path, int flags, char *err, size_t errlen);
+void	 app_close(struct app *);
+/*
+ * For a responder whose database was missing or not migrated: opens it
+ * again and re-reads the schema version, at most once a second, so that
+ * 'taskmgr migrate' takes effect without a restart.
+ */
+void	 app_recheck(struct app *);
+
+#endif

@@ -1,0 +1,116 @@
+/*
+ * taskmgr: the command-line tool: migrations, users, configuration, and
+ * (in later files) the worker, the bot and backups.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "commands.h"
+#include "common.h"
+
+static int cmd_version(struct app *, int, char *[]);
+
+const struct command commands[] = {
+	{ "migrate", cmd_migrate, APP_DB_CREATE, 0,
+	    "migrate -- create the database or bring its schema up to date",
+	    "usage: taskmgr [--config FILE] migrate\n\n"
+	    "Applies the schema migrations the database does not have yet, each in\n"
+	    "its own transaction, and prints one line per migration.  Creates the\n"
+	    "database file when it does not exist.  Running it again is a no-op.\n" },
+	{ "createsuperuser", cmd_createsuperuser, 0, 1,
+	    "createsuperuser --username U [--email E] [--password-stdin] -- create a staff user",
+	    "usage: taskmgr [--config FILE] createsuperuser --username U [--email E] [--password-stdin]\n\n"
+	    "Creates an active staff and superuser account.  With --password-stdin the\n"
+	    "password is the first line of standard input; otherwise it is asked for\n"
+	    "twice on the terminal, without echo.\n"
+	    "Exit status: 0 created, 1 failed (e.g. the username exists), 2 bad usage.\n" },
+	{ "check-config", cmd_check_config, APP_NO_DB, 0,
+	    "check-config -- validate the configuration and print it, secrets masked",
+	    "usage: taskmgr [--config FILE] check-config\n\n"
+	    "Reads the configuration file and TASKMGR_* environment variables, stops\n"
+	    "with file:line: message on an error, and prints the effective settings.\n" },
+	{ "version", cmd_version, APP_NO_DB, 0,
+	    "version -- print the version and the schema version this build expects",
+	    "usage: taskmgr version\n" },
+	{ NULL, NULL, 0, 0, NULL, NULL },
+};
+
+static int
+cmd_version(struct app *app, int argc, char *argv[])
+{
+	(void)app;
+	(void)argc;
+	(void)argv;
+	printf("taskmgr %s (schema version %d)\n", PACKAGE_VERSION, db_schema_expected());
+	return 0;
+}
+
+static void
+usage(FILE *f)
+{
+	const struct command *c;
+
+	fputs("usage: taskmgr [--config FILE] COMMAND [ARGS]\n\n"
+	    "The configuration file is --config FILE, else $TASKMGR_CONFIG, else the\n"
+	    "built-in default; every key can be overridden by TASKMGR_<KEY>.\n\n"
+	    "Commands:\n", f);
+	for (c = commands; c->name != NULL; c++)
+		fprintf(f, "  %s\n", c->synopsis);
+	fputs("\nRun 'taskmgr COMMAND --help' for a command's options.\n", f);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const struct command *c;
+	const char *cfgpath = NULL;
+	struct app app;
+	char	 err[512];
+	int	 i = 1, j, rc;
+
+	while (i < argc && argv[i][0] == '-') {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+			cfgpath = argv[i + 1];
+			i += 2;
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			return cmd_version(NULL, 0, NULL);
+		} else {
+			fprintf(stderr, "taskmgr: unknown option %s\n", argv[i]);
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (i == argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (c = commands; c->name != NULL; c++)
+		if (strcmp(c->name, argv[i]) == 0)
+			break;
+	if (c->name == NULL) {
+		fprintf(stderr, "taskmgr: unknown command '%s'\n", argv[i]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (j = i + 1; j < argc; j++)
+		if (strcmp(argv[j], "--help") == 0 || strcmp(argv[j], "-h") == 0) {
+			fputs(c->help, stdout);
+			return 0;
+		}
+	if (app_open(&app, cfgpath, c->app_flags, err, sizeof(err)) < 0) {
+		fprintf(stderr, "taskmgr: %s\n", err);
+		return 1;
+	}
+	if (c->needs_schema && !app.schema_ok) {
+		fprintf(stderr, "taskmgr: the database is not migrated: run 'taskmgr migrate' first\n");
+		app_close(&app);
+		return 1;
+	}
+	rc = c->fn(&app, argc - i, argv + i);
+	app_close(&app);
+	return rc;
+}

@@ -1,0 +1,96 @@
+/*
+ * taskmgr.fcgi: the FastCGI responder.  spawn-fcgi (or multiwatch) hands it
+ * the listening socket as fd 0; it serves requests one at a time until
+ * SIGTERM or SIGINT, finishing the request in progress first.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <fcgiapp.h>
+
+#include "app.h"
+#include "common.h"
+#include "log.h"
+#include "request.h"
+#include "server.h"
+
+static volatile sig_atomic_t stopping;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+	/* makes libfcgi's accept loop give up instead of retrying on EINTR */
+	FCGX_ShutdownPending();
+}
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: taskmgr.fcgi [--config FILE]\n"
+	    "The taskmgr FastCGI responder.  Start it under spawn-fcgi, e.g.\n"
+	    "  spawn-fcgi -s /run/taskmgr/taskmgr.sock -F 4 -- taskmgr.fcgi\n"
+	    "The configuration comes from --config, $TASKMGR_CONFIG or "
+	    "the built-in default path.\n", f);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct app app;
+	struct req r;
+	struct buf out = { 0 };
+	FCGX_Request fr;
+	struct sigaction sa;
+	const char *cfgpath = NULL;
+	char	 err[512];
+	int	 i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			cfgpath = argv[++i];
+		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			puts("taskmgr.fcgi " PACKAGE_VERSION);
+			return 0;
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (app_open(&app, cfgpath, APP_SERVE, err, sizeof(err)) < 0) {
+		fprintf(stderr, "taskmgr.fcgi: %s\n", err);
+		return 1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;	/* no SA_RESTART: accept() returns */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
+		log_error("FastCGI initialisation failed");
+		app_close(&app);
+		return 1;
+	}
+	memset(&r, 0, sizeof(r));
+	log_info("taskmgr.fcgi %s ready (schema %s)", PACKAGE_VERSION,
+	    app.schema_ok ? "ok" : "out of date");
+	while (!stopping && FCGX_Accept_r(&fr) >= 0) {
+		if (!app.schema_ok)
+			app_recheck(&app);
+		server_handle(&app, &r, &fr, &out);
+		req_end(&r);
+		FCGX_Finish_r(&fr);
+	}
+	log_info("taskmgr.fcgi stopping");
+	FCGX_Free(&fr, 1);
+	req_free(&r);
+	buf_free(&out);
+	app_close(&app);
+	return 0;
+}

@@ -1,0 +1,55 @@
+/*
+ * app: what lives for the whole process: configuration, the database
+ * connection, compiled templates, the route tables and the hooks through
+ * which core/ calls the application's authentication and rate limits
+ * without knowing about users.
+ */
+#ifndef TASKMGR_APP_H
+#define TASKMGR_APP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "db.h"
+#include "router.h"
+
+struct req;
+struct tmpl_set;
+
+struct app {
+	struct config	 cfg;
+	struct db	 db;
+	struct tmpl_set	*tmpl;
+	int		 schema_ok;
+	int64_t		 last_check;	/* mono_us() of the last schema re-check */
+
+	const struct route *api_routes;
+	size_t		 n_api_routes;
+	const struct route *admin_routes;	/* matched on the path below admin_prefix */
+	size_t		 n_admin_routes;
+
+	/*
+	 * Looks at the request's credentials and fills r->user.  Returns 0
+	 * (anonymous or authenticated) or an HTTP status with the body set
+	 * (401 for credentials that are present but not valid).
+	 */
+	int		(*authenticate)(struct req *);
+	/* Returns 0, or 429 with the body and Retry-After set. */
+	int		(*throttle)(struct req *);
+	/* Answers an anonymous request for an R_HTML route (a redirect to login). */
+	int		(*login_redirect)(struct req *);
+};
+
+/*
+ * The request pipeline, in two steps around reading the body:
+ * dispatch_route() matches the route (404, 405, 503 for an old schema),
+ * dispatch_run() authenticates, checks CSRF, throttles, parses the body and
+ * runs the handler.  Each returns the final status; the response is in r.
+ */
+int	 dispatch_route(struct req *);
+int	 dispatch_run(struct req *);
+/* Rolls back what a failed handler left open and sets a bland 500 body. */
+int	 dispatch_fail(struct req *, int status);
+
+#endif

@@ -1,0 +1,363 @@
+/* config: key = value file, environment overrides, validation. */
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "timeutil.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#ifndef LOCALSTATEDIR
+#define LOCALSTATEDIR "/var"
+#endif
+#ifndef PKGDATADIR
+#define PKGDATADIR "/usr/share/taskmgr"
+#endif
+
+enum ktype { K_STR, K_INT, K_RATE };
+
+struct key {
+	const char	*name;
+	enum ktype	 type;
+	size_t		 off;
+	const char	*def;
+	int64_t		 min, max;	/* K_INT bounds */
+	int		 secret;
+};
+
+#define S(f) K_STR, offsetof(struct config, f)
+#define I(f) K_INT, offsetof(struct config, f)
+#define R(f) K_RATE, offsetof(struct config, f)
+
+static const struct key keys[] = {
+	{ "database", S(database), LOCALSTATEDIR "/lib/taskmgr/taskmgr.db", 0, 0, 0 },
+	{ "time_zone", S(time_zone), "UTC", 0, 0, 0 },
+	{ "page_size", I(page_size), "20", 1, 10000, 0 },
+	{ "max_page_size", I(max_page_size), "100", 1, 10000, 0 },
+	{ "max_body", I(max_body), "65536", 1024, 64 * 1024 * 1024, 0 },
+	{ "access_token_ttl", I(access_token_ttl), "900", 10, 86400 * 366, 0 },
+	{ "refresh_token_ttl", I(refresh_token_ttl), "604800", 60, 86400 * 3660, 0 },
+	{ "session_ttl", I(session_ttl), "1209600", 60, 86400 * 3660, 0 },
+	{ "throttle_anon", R(throttle_anon), "10/minute", 0, 0, 0 },
+	{ "throttle_user", R(throttle_user), "1000/day", 0, 0, 0 },
+	{ "throttle_login", R(throttle_login), "10/minute", 0, 0, 0 },
+	{ "argon2_t_cost", I(argon2_t_cost), "2", 1, 100, 0 },
+	{ "argon2_m_cost_kib", I(argon2_m_cost_kib), "19456", 8, 4 * 1024 * 1024, 0 },
+	{ "argon2_parallelism", I(argon2_parallelism), "1", 1, 64, 0 },
+	{ "telegram_bot_name", S(telegram_bot_name), "", 0, 0, 0 },
+	{ "telegram_bot_token", S(telegram_bot_token), "", 0, 0, 1 },
+	{ "telegram_bot_secret", S(telegram_bot_secret), "", 0, 0, 1 },
+	{ "telegram_webhook_secret", S(telegram_webhook_secret), "", 0, 0, 1 },
+	{ "telegram_api_base", S(telegram_api_base), "https://api.telegram.org", 0, 0, 0 },
+	{ "telegram_link_ttl", I(telegram_link_ttl), "600", 10, 86400, 0 },
+	{ "overdue_sweep_interval", I(overdue_sweep_interval), "60", 1, 86400, 0 },
+	{ "admin_prefix", S(admin_prefix), "/admin/", 0, 0, 0 },
+	{ "templates_dir", S(templates_dir), PKGDATADIR "/templates", 0, 0, 0 },
+	{ "public_url", S(public_url), "", 0, 0, 0 },
+	{ "log_level", S(log_level), "info", 0, 0, 0 },
+	{ "log_file", S(log_file), "", 0, 0, 0 },
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+const char *
+config_path(const char *explicit_path)
+{
+	const char *e;
+
+	if (explicit_path != NULL)
+		return explicit_path;
+	if ((e = getenv("TASKMGR_CONFIG")) != NULL && *e != '\0')
+		return e;
+	return SYSCONFDIR "/taskmgr.conf";
+}
+
+int
+config_parse_rate(const char *s, struct rate *r)
+{
+	static const struct { const char *name; int64_t secs; } units[] = {
+		{ "s", 1 }, { "sec", 1 }, { "second", 1 },
+		{ "m", 60 }, { "min", 60 }, { "minute", 60 },
+		{ "h", 3600 }, { "hour", 3600 },
+		{ "d", 86400 }, { "day", 86400 },
+	};
+	char	*end;
+	long long n;
+	size_t	 i;
+
+	if (strcmp(s, "off") == 0) {
+		r->n = 0;
+		r->period = 0;
+		return 0;
+	}
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (errno != 0 || n < 1 || n > 1000000000 || *end != '/')
+		return -1;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(end + 1, units[i].name) == 0) {
+			r->n = n;
+			r->period = units[i].secs;
+			return 0;
+		}
+	return -1;
+}
+
+static const struct key *
+key_find(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+/* Stores value into the field of k; on error writes a message (without location) to err. */
+static int
+key_set(struct config *cfg, const struct key *k, const char *val,
+    char *err, size_t errlen)
+{
+	char	*base = (char *)cfg, *end, *dup;
+	long long v;
+
+	switch (k->type) {
+	case K_STR:
+		if ((dup = strdup(val)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		free(*(char **)(base + k->off));
+		*(char **)(base + k->off) = dup;
+		return 0;
+	case K_INT:
+		errno = 0;
+		v = strtoll(val, &end, 10);
+		if (*val == '\0' || *end != '\0' || errno != 0) {
+			snprintf(err, errlen, "%s: not a whole number: \"%s\"", k->name, val);
+			return -1;
+		}
+		if (v < k->min || v > k->max) {
+			snprintf(err, errlen, "%s: %lld is out of range (%lld to %lld)",
+			    k->name, v, (long long)k->min, (long long)k->max);
+			return -1;
+		}
+		*(int64_t *)(base + k->off) = v;
+		return 0;
+	case K_RATE:
+		if (config_parse_rate(val, (struct rate *)(base + k->off)) < 0) {
+			snprintf(err, errlen, "%s: expected N/second, N/minute, "
+			    "N/hour, N/day or off, not \"%s\"", k->name, val);
+			return -1;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+/* Checks rules that involve the value as a whole or several keys. */
+static int
+config_validate(struct config *cfg, char *err, size_t errlen)
+{
+	static const char *levels[] = { "error", "warn", "info", "debug" };
+	size_t	 i, n;
+
+	if (*cfg->database == '\0') {
+		snprintf(err, errlen, "database: must not be empty");
+		return -1;
+	}
+	if (tz_set(cfg->time_zone) < 0) {
+		snprintf(err, errlen, "time_zone: unknown time zone \"%s\"", cfg->time_zone);
+		return -1;
+	}
+	if (cfg->page_size > cfg->max_page_size) {
+		snprintf(err, errlen, "page_size: %lld is larger than max_page_size %lld",
+		    (long long)cfg->page_size, (long long)cfg->max_page_size);
+		return -1;
+	}
+	n = strlen(cfg->admin_prefix);
+	if (n < 2 || cfg->admin_prefix[0] != '/' || cfg->admin_prefix[n - 1] != '/' ||
+	    strncmp(cfg->admin_prefix, "/api/", 5) == 0 ||
+	    strncmp(cfg->admin_prefix, "/static/", 8) == 0) {
+		snprintf(err, errlen, "admin_prefix: must start and end with '/' "
+		    "and not be under /api/ or /static/: \"%s\"", cfg->admin_prefix);
+		return -1;
+	}
+	if (*cfg->public_url != '\0' &&
+	    ((strncmp(cfg->public_url, "http://", 7) != 0 &&
+	    strncmp(cfg->public_url, "https://", 8) != 0) ||
+	    cfg->public_url[strlen(cfg->public_url) - 1] == '/')) {
+		snprintf(err, errlen, "public_url: expected scheme://host[:port] "
+		    "without a trailing slash, not \"%s\"", cfg->public_url);
+		return -1;
+	}
+	if (strncmp(cfg->telegram_api_base, "http://", 7) != 0 &&
+	    strncmp(cfg->telegram_api_base, "https://", 8) != 0) {
+		snprintf(err, errlen, "telegram_api_base: expected an http:// or "
+		    "https:// URL, not \"%s\"", cfg->telegram_api_base);
+		return -1;
+	}
+	for (i = 0; i < 4; i++)
+		if (strcmp(cfg->log_level, levels[i]) == 0)
+			break;
+	if (i == 4) {
+		snprintf(err, errlen, "log_level: expected error, warn, info or debug, "
+		    "not \"%s\"", cfg->log_level);
+		return -1;
+	}
+	cfg->log_level_n = (int)i;
+	return 0;
+}
+
+static char *
+trim(char *s)
+{
+	char	*e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+static int
+config_read_file(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	FILE	*f;
+	char	 line[4096], msg[512], *k, *v, *eq;
+	const struct key *key;
+	int	 lineno = 0, rc = -1;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			snprintf(err, errlen, "%s:%d: line too long", path, lineno);
+			goto out;
+		}
+		k = trim(line);
+		if (*k == '\0' || *k == '#')
+			continue;
+		if ((eq = strchr(k, '=')) == NULL) {
+			snprintf(err, errlen, "%s:%d: expected key = value", path, lineno);
+			goto out;
+		}
+		*eq = '\0';
+		k = trim(k);
+		v = trim(eq + 1);
+		if ((key = key_find(k)) == NULL) {
+			snprintf(err, errlen, "%s:%d: unknown key \"%s\"", path, lineno, k);
+			goto out;
+		}
+		if (key_set(cfg, key, v, msg, sizeof(msg)) < 0) {
+			snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: read error", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	fclose(f);
+	return rc;
+}
+
+int
+config_load(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	char	 env[128], msg[512];
+	const char *v;
+	size_t	 i, j;
+
+	memset(cfg, 0, sizeof(*cfg));
+	for (i = 0; i < NKEYS; i++)
+		if (key_set(cfg, &keys[i], keys[i].def, err, errlen) < 0)
+			return -1;
+	if (path != NULL && config_read_file(cfg, path, err, errlen) < 0)
+		return -1;
+	for (i = 0; i < NKEYS; i++) {
+		snprintf(env, sizeof(env), "TASKMGR_%s", keys[i].name);
+		for (j = 8; env[j] != '\0'; j++)
+			env[j] = (char)toupper((unsigned char)env[j]);
+		if ((v = getenv(env)) == NULL)
+			continue;
+		if (key_set(cfg, &keys[i], v, msg, sizeof(msg)) < 0) {
+			snprintf(err, errlen, "%s: %s", env, msg);
+			return -1;
+		}
+	}
+	if (config_validate(cfg, msg, sizeof(msg)) < 0) {
+		snprintf(err, errlen, "%s: %s", path ? path : "(defaults)", msg);
+		return -1;
+	}
+	return 0;
+}
+
+void
+config_free(struct config *cfg)
+{
+	size_t	 i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (keys[i].type == K_STR) {
+			free(*(char **)((char *)cfg + keys[i].off));
+			*(char **)((char *)cfg + keys[i].off) = NULL;
+		}
+}
+
+static void
+rate_print(const struct rate *r, FILE *f)
+{
+	const char *u = "second";
+
+	if (r->n == 0) {
+		fputs("off", f);
+		return;
+	}
+	if (r->period == 60)
+		u = "minute";
+	else if (r->period == 3600)
+		u = "hour";
+	else if (r->period == 86400)
+		u = "day";
+	fprintf(f, "%lld/%s", (long long)r->n, u);
+}
+
+void
+config_print(const struct config *cfg, FILE *f)
+{
+	const char *base = (const char *)cfg, *s;
+	size_t	 i;
+
+	for (i = 0; i < NKEYS; i++) {
+		fprintf(f, "%s = ", keys[i].name);
+		switch (keys[i].type) {
+		case K_STR:
+			s = *(char *const *)(base + keys[i].off);
+			fputs(keys[i].secret && *s != '\0' ? "********" : s, f);
+			break;
+		case K_INT:
+			fprintf(f, "%lld", (long long)*(const int64_t *)(base + keys[i].off));
+			break;
+		case K_RATE:
+			rate_print((const struct rate *)(base + keys[i].off), f);
+			break;
+		}
+		fputc('\n', f);
+	}
+}

@@ -1,0 +1,62 @@
+/*
+ * config: the one configuration file (key = value lines, # comments) with
+ * every key overridable by the environment variable TASKMGR_<KEY>.
+ */
+#ifndef TASKMGR_CONFIG_H
+#define TASKMGR_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* A rate limit such as 10/minute: n requests per period seconds; n == 0 means off. */
+struct rate {
+	int64_t	 n;
+	int64_t	 period;
+};
+
+struct config {
+	char	*database;
+	char	*time_zone;
+	int64_t	 page_size;
+	int64_t	 max_page_size;
+	int64_t	 max_body;
+	int64_t	 access_token_ttl;
+	int64_t	 refresh_token_ttl;
+	int64_t	 session_ttl;
+	struct rate throttle_anon;
+	struct rate throttle_user;
+	struct rate throttle_login;
+	int64_t	 argon2_t_cost;
+	int64_t	 argon2_m_cost_kib;
+	int64_t	 argon2_parallelism;
+	char	*telegram_bot_name;
+	char	*telegram_bot_token;
+	char	*telegram_bot_secret;
+	char	*telegram_webhook_secret;
+	char	*telegram_api_base;
+	int64_t	 telegram_link_ttl;
+	int64_t	 overdue_sweep_interval;
+	char	*admin_prefix;
+	char	*templates_dir;
+	char	*public_url;
+	char	*log_level;
+	char	*log_file;
+	int	 log_level_n;	/* derived: 0 error, 1 warn, 2 info, 3 debug */
+};
+
+/*
+ * Fills cfg with the defaults, then the file at path (NULL: none), then the
+ * environment.  On an unknown key or bad value returns -1 with
+ * "file:line: message" (or "TASKMGR_KEY: message") in err.  The strings in
+ * cfg are owned by it: release them with config_free().
+ */
+int	 config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+void	 config_free(struct config *);
+/* Prints the effective configuration as key = value lines, secrets masked. */
+void	 config_print(const struct config *, FILE *);
+/* Parses "N/second|minute|hour|day" or "off"; 0 ok, -1 bad. */
+int	 config_parse_rate(const char *, struct rate *);
+/* The config path: explicit if given, else $TASKMGR_CONFIG, else the built-in default. */
+const char *config_path(const char *explicit_path);
+
+#endif

@@ -1,0 +1,250 @@
+/* db: SQLite connection, statement cache, transactions, migrations. */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+
+int
+db_open(struct db *db, const char *path, int flags, char *err, size_t errlen)
+{
+	static const char *pragmas =
+	    "PRAGMA journal_mode=WAL;"
+	    "PRAGMA foreign_keys=ON;"
+	    "PRAGMA synchronous=NORMAL;"
+	    "PRAGMA temp_store=MEMORY;"
+	    "PRAGMA cache_size=-8000;";
+	int	 oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	char	*msg = NULL;
+
+	memset(db, 0, sizeof(*db));
+	if (flags & DB_OPEN_CREATE)
+		oflags |= SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &db->h, oflags, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path,
+		    db->h ? sqlite3_errmsg(db->h) : "out of memory");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(db->h, 1);
+	sqlite3_busy_timeout(db->h, 5000);
+	if (sqlite3_exec(db->h, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, msg ? msg : "pragma failed");
+		sqlite3_free(msg);
+		goto fail;
+	}
+	return 0;
+fail:
+	sqlite3_close(db->h);
+	db->h = NULL;
+	return -1;
+}
+
+void
+db_close(struct db *db)
+{
+	size_t	 i;
+
+	for (i = 0; i < DB_CACHE_SIZE; i++)
+		sqlite3_finalize(db->cache[i].st);
+	if (db->h != NULL)
+		sqlite3_close(db->h);
+	memset(db, 0, sizeof(*db));
+}
+
+sqlite3_stmt *
+db_prep(struct db *db, const char *sql)
+{
+	size_t	 i, h = ((uintptr_t)sql >> 3) * 2654435761u;
+	sqlite3_stmt *st;
+
+	for (i = 0; i < DB_CACHE_SIZE; i++) {
+		size_t slot = (h + i) & (DB_CACHE_SIZE - 1);
+
+		if (db->cache[slot].sql == sql) {
+			st = db->cache[slot].st;
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+		if (db->cache[slot].sql == NULL) {
+			if (sqlite3_prepare_v3(db->h, sql, -1,
+			    SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+				log_error("sql prepare: %s: %s", sqlite3_errmsg(db->h), sql);
+				return NULL;
+			}
+			db->cache[slot].sql = sql;
+			db->cache[slot].st = st;
+			return st;
+		}
+	}
+	log_error("sql statement cache full");
+	return NULL;
+}
+
+int
+db_done(sqlite3_stmt *st, int rc)
+{
+	if (st != NULL)
+		sqlite3_reset(st);
+	return rc;
+}
+
+const char *
+db_strerror(enum dbrc rc)
+{
+	switch (rc) {
+	case DB_OK:		return "ok";
+	case DB_NOTFOUND:	return "not found";
+	case DB_CONFLICT:	return "conflict";
+	case DB_FORBIDDEN:	return "forbidden";
+	case DB_INVALID:	return "invalid";
+	case DB_BUSY:		return "database busy";
+	case DB_ERROR:		return "database error";
+	}
+	return "unknown";
+}
+
+enum dbrc
+db_rc(struct db *db, int rc, const char *what)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return DB_OK;
+	case SQLITE_CONSTRAINT:
+		if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+			return DB_CONFLICT;
+		log_error("%s: %s", what, sqlite3_errmsg(db->h));
+		return DB_INVALID;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		log_warn("%s: %s", what, sqlite3_errmsg(db->h));
+		return DB_BUSY;
+	default:
+		log_error("%s: %s", what, sqlite3_errmsg(db->h));
+		return DB_ERROR;
+	}
+}
+
+enum dbrc
+db_exec(struct db *db, const char *sql)
+{
+	char	*msg = NULL;
+	int	 rc;
+
+	rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
+	sqlite3_free(msg);
+	return db_rc(db, rc, "exec");
+}
+
+enum dbrc
+db_begin(struct db *db)
+{
+	sqlite3_stmt *st = db_prep(db, "BEGIN IMMEDIATE");
+	enum dbrc rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	rc = db_rc(db, db_done(st, sqlite3_step(st)), "begin");
+	if (rc == DB_OK)
+		db->in_tx = 1;
+	return rc;
+}
+
+enum dbrc
+db_commit(struct db *db)
+{
+	sqlite3_stmt *st = db_prep(db, "COMMIT");
+	enum dbrc rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	rc = db_rc(db, db_done(st, sqlite3_step(st)), "commit");
+	if (rc != DB_OK)
+		db_rollback(db);
+	db->in_tx = 0;
+	return rc;
+}
+
+void
+db_rollback(struct db *db)
+{
+	if (sqlite3_get_autocommit(db->h) == 0)
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	db->in_tx = 0;
+}
+
+int
+db_bind_text(sqlite3_stmt *st, int idx, const char *s)
+{
+	if (s == NULL)
+		return sqlite3_bind_null(st, idx);
+	return sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC);
+}
+
+const char *
+db_col_text(sqlite3_stmt *st, int col)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+
+	return s ? (const char *)s : "";
+}
+
+int
+db_schema_version(struct db *db)
+{
+	sqlite3_stmt *st = NULL;
+	int	 v = -1;
+
+	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int
+db_schema_expected(void)
+{
+	return n_migrations;
+}
+
+int
+db_migrate(struct db *db, FILE *out)
+{
+	char	*msg = NULL, pragma[64];
+	int	 cur, i;
+
+	if ((cur = db_schema_version(db)) < 0) {
+		fprintf(out, "cannot read the schema version: %s\n", sqlite3_errmsg(db->h));
+		return -1;
+	}
+	if (cur > n_migrations) {
+		fprintf(out, "the database is at schema version %d, newer than this "
+		    "program's %d: upgrade taskmgr\n", cur, n_migrations);
+		return -1;
+	}
+	for (i = cur; i < n_migrations; i++) {
+		fprintf(out, "applying %03d_%s ... ", migrations[i].version, migrations[i].name);
+		fflush(out);
+		snprintf(pragma, sizeof(pragma), ";PRAGMA user_version=%d;", migrations[i].version);
+		if (sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(db->h, migrations[i].sql, NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(db->h, pragma, NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(db->h, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+			fprintf(out, "failed: %s\n", msg ? msg : sqlite3_errmsg(db->h));
+			sqlite3_free(msg);
+			sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		fprintf(out, "ok\n");
+	}
+	if (cur == n_migrations)
+		fprintf(out, "schema is up to date (version %d)\n", cur);
+	else
+		fprintf(out, "schema now at version %d\n", n_migrations);
+	return 0;
+}

@@ -1,0 +1,81 @@
+/*
+ * db: the process's one SQLite connection, its pragmas, a cache of prepared
+ * statements reused across requests, transactions and migrations.
+ *
+ * Statements are cached by the address of their SQL text, so callers pass
+ * string literals (static storage): db_prep() returns a statement already
+ * reset with its bindings cleared; the caller binds, steps and calls
+ * db_done() (reset) on every path.  The cache owns the statements.
+ */
+#ifndef TASKMGR_DB_H
+#define TASKMGR_DB_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <sqlite3.h>
+
+#define DB_CACHE_SIZE 256	/* a power of two, larger than the number of distinct statements */
+
+struct db {
+	sqlite3		*h;
+	struct {
+		const char	*sql;
+		sqlite3_stmt	*st;
+	} cache[DB_CACHE_SIZE];
+	int		 in_tx;
+};
+
+/* The result codes of storage operations; db_strerror names them. */
+enum dbrc {
+	DB_OK = 0,
+	DB_NOTFOUND,	/* no such row (or not visible) */
+	DB_CONFLICT,	/* a unique constraint or an optimistic-lock mismatch */
+	DB_FORBIDDEN,	/* the row is visible but the caller may not change it */
+	DB_INVALID,	/* a rule of the domain refused the change */
+	DB_BUSY,	/* the database stayed locked past busy_timeout */
+	DB_ERROR,	/* anything else; logged */
+};
+
+#define DB_OPEN_CREATE	0x01	/* create the file if missing (migrate only) */
+
+/* Opens path and sets the pragmas; -1 with a message in err. */
+int	 db_open(struct db *, const char *path, int flags, char *err, size_t errlen);
+void	 db_close(struct db *);
+/* A cached, reset statement for the literal sql; NULL on error (logged). */
+sqlite3_stmt *db_prep(struct db *, const char *sql);
+/* Resets st so its locks are released; returns rc unchanged for chaining. */
+int	 db_done(sqlite3_stmt *st, int rc);
+/* Runs sql that returns no rows; DB_OK or an error code. */
+enum dbrc db_exec(struct db *, const char *sql);
+/* BEGIN IMMEDIATE (a write transaction), COMMIT and ROLLBACK. */
+enum dbrc db_begin(struct db *);
+enum dbrc db_commit(struct db *);
+void	 db_rollback(struct db *);
+/* Maps an SQLite result code to a dbrc (logging unexpected ones). */
+enum dbrc db_rc(struct db *, int sqlite_rc, const char *what);
+const char *db_strerror(enum dbrc);
+
+/* Binds NULL when s is NULL, else the text (transient copy not needed: static for the step). */
+int	 db_bind_text(sqlite3_stmt *, int idx, const char *s);
+/* A column as text, "" for NULL. */
+const char *db_col_text(sqlite3_stmt *, int col);
+
+/* Schema version stored in PRAGMA user_version; -1 on error. */
+int	 db_schema_version(struct db *);
+/* The version this build expects: the number of embedded migrations. */
+int	 db_schema_expected(void);
+/* Applies the embedded migrations newer than the database, each in a
+ * transaction, printing one line per step to out.  -1 on failure. */
+int	 db_migrate(struct db *, FILE *out);
+
+/* The embedded migrations (generated from sql/ at build time). */
+struct migration {
+	int		 version;
+	const char	*name;
+	const char	*sql;
+};
+extern const struct migration migrations[];
+extern const int n_migrations;
+
+#endif

@@ -1,0 +1,331 @@
+/* json: typed body readers with DRF-style errors, and JSON writers. */
+#include <math.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "json.h"
+#include "request.h"
+#include "timeutil.h"
+
+#define MSG_REQUIRED	"This field is required."
+#define MSG_NULL	"This field may not be null."
+
+int
+utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *e = p + n;
+	unsigned int cp;
+	int	 k;
+
+	while (p < e) {
+		if (*p == 0)
+			return 0;
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if (*p >= 0xc2 && *p <= 0xdf) {
+			k = 1;
+			cp = *p & 0x1f;
+		} else if (*p >= 0xe0 && *p <= 0xef) {
+			k = 2;
+			cp = *p & 0x0f;
+		} else if (*p >= 0xf0 && *p <= 0xf4) {
+			k = 3;
+			cp = *p & 0x07;
+		} else
+			return 0;
+		if (e - p <= k)
+			return 0;
+		for (int i = 1; i <= k; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if ((k == 2 && cp < 0x800) || (k == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		p += k + 1;
+	}
+	return 1;
+}
+
+size_t
+utf8_len(const char *s, size_t n)
+{
+	size_t	 i, c = 0;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			c++;
+	return c;
+}
+
+/*
+ * A "\u0000" escape in a JSON string would silently cut the C string that
+ * cJSON makes of it; refuse such bodies.  Scans escapes properly, so an
+ * escaped backslash followed by "u0000" is not mistaken for one.
+ */
+static int
+has_nul_escape(const char *s, size_t n)
+{
+	size_t	 i;
+	int	 instr = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!instr) {
+			if (s[i] == '"')
+				instr = 1;
+			continue;
+		}
+		if (s[i] == '"')
+			instr = 0;
+		else if (s[i] == '\\' && i + 1 < n) {
+			if (s[i + 1] == 'u' && i + 5 < n && memcmp(s + i + 2, "0000", 4) == 0)
+				return 1;
+			i++;
+		}
+	}
+	return 0;
+}
+
+int
+json_parse_body(struct req *r)
+{
+	const char *end = NULL;
+	char	 msg[160];
+
+	if (r->body_len == 0) {
+		r->json = cJSON_CreateObject();
+		return r->json ? 0 : 500;
+	}
+	r->json = cJSON_ParseWithLengthOpts(r->body, r->body_len, &end, 0);
+	if (r->json == NULL) {
+		size_t off = end && end >= r->body ? (size_t)(end - r->body) : 0;
+
+		snprintf(msg, sizeof(msg), "JSON parse error - Expecting value: "
+		    "line 1 column %zu (char %zu)", off + 1, off);
+		return resp_detail(r, 400, msg);
+	}
+	while (end < r->body + r->body_len &&
+	    (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+		end++;
+	if (end != r->body + r->body_len)
+		return resp_detail(r, 400, "JSON parse error - Extra data");
+	if (!cJSON_IsObject(r->json))
+		return resp_detail(r, 400, "JSON parse error - Expected a JSON object");
+	if (has_nul_escape(r->body, r->body_len))
+		return resp_detail(r, 400, "JSON parse error - NUL characters are not allowed");
+	return 0;
+}
+
+/* Looks key up; handles absent and null per flags.  Returns JR_OK when v should be checked. */
+static enum jr
+jr_lookup(struct req *r, const cJSON *obj, const char *key, unsigned flags,
+    const cJSON **v)
+{
+	*v = obj ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+	if (*v == NULL) {
+		if (flags & JF_REQUIRED) {
+			req_error(r, key, MSG_REQUIRED);
+			return JR_BAD;
+		}
+		return JR_ABSENT;
+	}
+	if (cJSON_IsNull(*v)) {
+		if (flags & JF_NULL)
+			return JR_NULL;
+		req_error(r, key, MSG_NULL);
+		return JR_BAD;
+	}
+	return JR_OK;
+}
+
+enum jr
+jr_str(struct req *r, const cJSON *obj, const char *key, unsigned flags,
+    size_t maxchars, const char **out)
+{
+	const cJSON *v;
+	enum jr	 rc;
+	size_t	 n;
+	char	 msg[96];
+
+	if ((rc = jr_lookup(r, obj, key, flags, &v)) != JR_OK)
+		return rc;
+	if (!cJSON_IsString(v)) {
+		req_error(r, key, "Not a valid string.");
+		return JR_BAD;
+	}
+	n = strlen(v->valuestring);
+	if (!utf8_valid(v->valuestring, n)) {
+		req_error(r, key, "Not a valid string: invalid UTF-8.");
+		return JR_BAD;
+	}
+	if (n == 0 && !(flags & JF_BLANK)) {
+		req_error(r, key, "This field may not be blank.");
+		return JR_BAD;
+	}
+	if (maxchars && (n > maxchars * 4 || utf8_len(v->valuestring, n) > maxchars)) {
+		snprintf(msg, sizeof(msg),
+		    "Ensure this field has no more than %zu characters.", maxchars);
+		req_error(r, key, msg);
+		return JR_BAD;
+	}
+	*out = v->valuestring;
+	return JR_OK;
+}
+
+enum jr
+jr_int(struct req *r, const cJSON *obj, const char *key, unsigned flags,
+    int64_t *out)
+{
+	const cJSON *v;
+	enum jr	 rc;
+	double	 d;
+	const char *s;
+	char	*end;
+	long long n;
+
+	if ((rc = jr_lookup(r, obj, key, flags, &v)) != JR_OK)
+		return rc;
+	if (cJSON_IsNumber(v)) {
+		d = v->valuedouble;
+		if (isfinite(d) && d == floor(d) && d >= -9.0e15 && d <= 9.0e15) {
+			*out = (int64_t)d;
+			return JR_OK;
+		}
+	} else if (cJSON_IsString(v)) {
+		/* DRF accepts integers sent as strings */
+		s = v->valuestring;
+		if ((*s >= '0' && *s <= '9') || (*s == '-' && s[1] >= '0' && s[1] <= '9')) {
+			n = strtoll(s, &end, 10);
+			if (*end == '\0' && n > -9000000000000000000LL &&
+			    n < 9000000000000000000LL) {
+				*out = n;
+				return JR_OK;
+			}
+		}
+	}
+	req_error(r, key, "A valid integer is required.");
+	return JR_BAD;
+}
+
+enum jr
+jr_bool(struct req *r, const cJSON *obj, const char *key, unsigned flags, int *out)
+{
+	const cJSON *v;
+	enum jr	 rc;
+
+	if ((rc = jr_lookup(r, obj, key, flags, &v)) != JR_OK)
+		return rc;
+	if (!cJSON_IsBool(v)) {
+		req_error(r, key, "Must be a valid boolean.");
+		return JR_BAD;
+	}
+	*out = cJSON_IsTrue(v);
+	return JR_OK;
+}
+
+enum jr
+jr_time(struct req *r, const cJSON *obj, const char *key, unsigned flags,
+    int64_t *out)
+{
+	const cJSON *v;
+	enum jr	 rc;
+
+	if ((rc = jr_lookup(r, obj, key, flags, &v)) != JR_OK)
+		return rc;
+	if (!cJSON_IsString(v) || rfc3339_parse(v->valuestring,
+	    strlen(v->valuestring), out) < 0) {
+		req_error(r, key, "Datetime has wrong format. Use one of these "
+		    "formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].");
+		return JR_BAD;
+	}
+	return JR_OK;
+}
+
+enum jr
+jr_choice(struct req *r, const cJSON *obj, const char *key, unsigned flags,
+    const char *const *choices, int *out)
+{
+	const cJSON *v;
+	enum jr	 rc;
+	char	 msg[256];
+	int	 i;
+
+	if ((rc = jr_lookup(r, obj, key, flags, &v)) != JR_OK)
+		return rc;
+	if (cJSON_IsString(v))
+		for (i = 0; choices[i] != NULL; i++)
+			if (strcmp(v->valuestring, choices[i]) == 0) {
+				*out = i;
+				return JR_OK;
+			}
+	if (cJSON_IsString(v) && utf8_valid(v->valuestring, strlen(v->valuestring)) &&
+	    strlen(v->valuestring) < 100)
+		snprintf(msg, sizeof(msg), "\"%s\" is not a valid choice.", v->valuestring);
+	else
+		snprintf(msg, sizeof(msg), "Not a valid choice.");
+	req_error(r, key, msg);
+	return JR_BAD;
+}
+
+void
+jw_key(struct buf *b, const char *key, int *first)
+{
+	if (!*first)
+		buf_putc(b, ',');
+	*first = 0;
+	buf_json_str(b, key, strlen(key));
+	buf_putc(b, ':');
+}
+
+void
+jw_str(struct buf *b, const char *key, const char *v, int *first)
+{
+	jw_key(b, key, first);
+	if (v == NULL)
+		buf_add(b, "null", 4);
+	else
+		buf_json_str(b, v, strlen(v));
+}
+
+void
+jw_int(struct buf *b, const char *key, int64_t v, int *first)
+{
+	jw_key(b, key, first);
+	buf_int(b, v);
+}
+
+void
+jw_bool(struct buf *b, const char *key, int v, int *first)
+{
+	jw_key(b, key, first);
+	buf_puts(b, v ? "true" : "false");
+}
+
+void
+jw_time(struct buf *b, const char *key, int64_t us, int *first)
+{
+	char	 t[RFC3339_LEN];
+
+	jw_key(b, key, first);
+	if (us == TIME_NULL) {
+		buf_add(b, "null", 4);
+		return;
+	}
+	rfc3339_format(us, t);
+	buf_putc(b, '"');
+	buf_add(b, t, RFC3339_LEN - 1);
+	buf_putc(b, '"');
+}
+
+void
+jw_null(struct buf *b, const char *key, int *first)
+{
+	jw_key(b, key, first);
+	buf_add(b, "null", 4);
+}

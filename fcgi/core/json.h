@@ -1,0 +1,54 @@
+/*
+ * json: typed readers of JSON body fields that record DRF-style validation
+ * errors on the request (req_error), and small writers into a struct buf.
+ *
+ * Readers return JR_OK when the field is present and valid (the value is
+ * stored), JR_ABSENT when it is missing (or null where null is allowed: then
+ * *isnull is set), and JR_BAD when it is present but invalid (an error has
+ * been recorded under the field's name).  Strings stay owned by the cJSON tree.
+ */
+#ifndef TASKMGR_JSON_H
+#define TASKMGR_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+struct req;
+struct cJSON;
+
+enum jr { JR_BAD = -1, JR_ABSENT = 0, JR_OK = 1, JR_NULL = 2 };
+
+#define JF_REQUIRED	0x01	/* absent: "This field is required." */
+#define JF_NULL		0x02	/* null allowed: returns JR_NULL */
+#define JF_BLANK	0x04	/* empty string allowed */
+
+/* Parses the request body as a JSON object into r->json; an HTTP status on failure (body set). */
+int	 json_parse_body(struct req *);
+/* True when the n bytes are valid UTF-8 without NUL bytes. */
+int	 utf8_valid(const char *, size_t);
+/* Counts code points of valid UTF-8. */
+size_t	 utf8_len(const char *, size_t);
+
+enum jr	 jr_str(struct req *, const struct cJSON *obj, const char *key,
+	    unsigned flags, size_t maxchars, const char **out);
+enum jr	 jr_int(struct req *, const struct cJSON *obj, const char *key,
+	    unsigned flags, int64_t *out);
+enum jr	 jr_bool(struct req *, const struct cJSON *obj, const char *key,
+	    unsigned flags, int *out);
+enum jr	 jr_time(struct req *, const struct cJSON *obj, const char *key,
+	    unsigned flags, int64_t *out);
+/* A string that must be one of the NULL-ended choices; *out is its index. */
+enum jr	 jr_choice(struct req *, const struct cJSON *obj, const char *key,
+	    unsigned flags, const char *const *choices, int *out);
+
+/* Writers: "key": value pairs, each preceded by a comma unless first. */
+void	 jw_key(struct buf *, const char *key, int *first);
+void	 jw_str(struct buf *, const char *key, const char *v, int *first);
+void	 jw_int(struct buf *, const char *key, int64_t v, int *first);
+void	 jw_bool(struct buf *, const char *key, int v, int *first);
+void	 jw_time(struct buf *, const char *key, int64_t us, int *first);	/* TIME_NULL: null */
+void	 jw_null(struct buf *, const char *key, int *first);
+
+#endif

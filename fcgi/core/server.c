@@ -1,0 +1,77 @@
+/* server: FastCGI request in, response out. */
+#include <string.h>
+
+#include <fcgiapp.h>
+
+#include "app.h"
+#include "log.h"
+#include "request.h"
+#include "server.h"
+#include "timeutil.h"
+
+/* Reads the request body into the arena; 0, or 400/413 with the body set. */
+static int
+read_body(struct req *r, FCGX_Stream *in)
+{
+	int64_t	 max = r->app->cfg.max_body, want = r->content_length;
+	size_t	 cap, len = 0;
+	char	*p;
+	int	 n;
+
+	if (want == 0 || (want < 0 && !(r->method & (M_POST | M_PUT | M_PATCH))))
+		return 0;
+	if (want > max)
+		return resp_detail(r, 413, "Request body too large.");
+	cap = want >= 0 ? (size_t)want : (size_t)max + 1;
+	if ((p = arena_alloc(&r->arena, cap + 1)) == NULL)
+		return resp_detail(r, 413, "Request body too large.");
+	while (len < cap) {
+		n = FCGX_GetStr(p + len, (int)(cap - len > 65536 ? 65536 : cap - len), in);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	if (want < 0 && len > (size_t)max)
+		return resp_detail(r, 413, "Request body too large.");
+	if (want >= 0 && len < (size_t)want)
+		return resp_detail(r, 400, "The request body ended before its Content-Length.");
+	p[len] = '\0';
+	r->body = p;
+	r->body_len = len;
+	return 0;
+}
+
+void
+server_handle(struct app *app, struct req *r, FCGX_Request *fr, struct buf *out)
+{
+	int	 rc;
+
+	r->app = app;
+	r->started = mono_us();
+	r->arena.limit = (size_t)app->cfg.max_body * 4 + 1024 * 1024;
+	if ((rc = req_parse_env(r, fr->envp)) != 0) {
+		if (r->path == NULL)
+			r->path = "";
+		resp_detail(r, rc, rc == 400 ? "Malformed request." : "A server error occurred.");
+	} else if ((rc = dispatch_route(r)) == 0 && r->route != NULL &&
+	    (rc = read_body(r, fr->in)) == 0)
+		rc = dispatch_run(r);
+	if (r->status == 0)
+		r->status = rc ? rc : 200;
+	buf_reset(out);
+	resp_serialize(r, out);
+	if (out->oom) {
+		buf_reset(out);
+		buf_puts(out, "Status: 500 Internal Server Error\r\n"
+		    "Content-Type: application/json; charset=utf-8\r\n\r\n"
+		    "{\"detail\":\"A server error occurred.\"}");
+		r->status = 500;
+		log_error("response too large or out of memory on %s", r->path);
+	}
+	FCGX_PutStr(out->p, (int)out->len, fr->out);
+	/* a buffer grown by one huge response is given back */
+	if (out->cap > 4 * 1024 * 1024)
+		buf_free(out);
+	log_access(r->method_str ? r->method_str : "-", r->path ? r->path : "-",
+	    r->status, mono_us() - r->started, r->user.id);
+}

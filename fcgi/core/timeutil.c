@@ -1,0 +1,203 @@
+/* timeutil: clocks and RFC 3339. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "timeutil.h"
+
+int64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's method). */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t	 era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static void
+civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+	int64_t	 era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+void
+rfc3339_format(int64_t us, char out[RFC3339_LEN])
+{
+	int64_t	 secs, days, rem, frac;
+	int	 y, m, d;
+
+	secs = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
+	frac = us - secs * 1000000;
+	days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+	rem = secs - days * 86400;
+	civil_from_days(days, &y, &m, &d);
+	if (y < 0 || y > 9999) {
+		/* outside what RFC 3339 can say; clamp rather than print garbage */
+		snprintf(out, RFC3339_LEN, "%s", y < 0 ?
+		    "0000-01-01T00:00:00.000000Z" : "9999-12-31T23:59:59.999999Z");
+		return;
+	}
+	/* every field is in range here, so the text is exactly RFC3339_LEN - 1 bytes */
+	char	 tmp[64];
+
+	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
+	    y, m, d, (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60),
+	    (int)frac);
+	memcpy(out, tmp, RFC3339_LEN - 1);
+	out[RFC3339_LEN - 1] = '\0';
+}
+
+/* Reads exactly n digits at *p; -1 if any is not a digit. */
+static int
+digits(const char **p, const char *end, int n)
+{
+	int	 v = 0;
+
+	if (end - *p < n)
+		return -1;
+	while (n-- > 0) {
+		if (**p < '0' || **p > '9')
+			return -1;
+		v = v * 10 + (**p - '0');
+		(*p)++;
+	}
+	return v;
+}
+
+static int
+is_leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+int
+rfc3339_parse(const char *s, size_t n, int64_t *out)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	const char *p = s, *end = s + n;
+	int	 y, mo, d, h, mi, sec = 0, usec = 0, scale, off = 0, sign;
+	int	 have_off = 0, oh, om = 0;
+	int64_t	 t;
+
+	if ((y = digits(&p, end, 4)) < 0 || p == end || *p++ != '-' ||
+	    (mo = digits(&p, end, 2)) < 0 || p == end || *p++ != '-' ||
+	    (d = digits(&p, end, 2)) < 0)
+		return -1;
+	if (p == end || (*p != 'T' && *p != 't' && *p != ' '))
+		return -1;
+	p++;
+	if ((h = digits(&p, end, 2)) < 0 || p == end || *p++ != ':' ||
+	    (mi = digits(&p, end, 2)) < 0)
+		return -1;
+	if (p < end && *p == ':') {
+		p++;
+		if ((sec = digits(&p, end, 2)) < 0)
+			return -1;
+		if (p < end && (*p == '.' || *p == ',')) {
+			p++;
+			if (p == end || *p < '0' || *p > '9')
+				return -1;
+			for (scale = 100000; p < end && *p >= '0' && *p <= '9'; p++) {
+				usec += (*p - '0') * scale;
+				scale /= 10;
+			}
+		}
+	}
+	if (p < end) {
+		if (*p == 'Z' || *p == 'z') {
+			p++;
+			have_off = 1;
+		} else if (*p == '+' || *p == '-') {
+			sign = *p++ == '-' ? -1 : 1;
+			if ((oh = digits(&p, end, 2)) < 0)
+				return -1;
+			if (p < end && *p == ':')
+				p++;
+			if (p < end && (om = digits(&p, end, 2)) < 0)
+				return -1;
+			if (oh > 23 || om > 59)
+				return -1;
+			off = sign * (oh * 3600 + om * 60);
+			have_off = 1;
+		}
+	}
+	if (p != end || y < 1 || mo < 1 || mo > 12 || d < 1 || h > 23 ||
+	    mi > 59 || sec > 59)
+		return -1;
+	if (d > mdays[mo - 1] + (mo == 2 && is_leap(y)))
+		return -1;
+	if (have_off) {
+		t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
+	} else {
+		struct tm tm;
+		time_t	 tt;
+
+		memset(&tm, 0, sizeof(tm));
+		tm.tm_year = y - 1900;
+		tm.tm_mon = mo - 1;
+		tm.tm_mday = d;
+		tm.tm_hour = h;
+		tm.tm_min = mi;
+		tm.tm_sec = sec;
+		tm.tm_isdst = -1;
+		tt = mktime(&tm);
+		if (tt == (time_t)-1 && !(y == 1969 && mo == 12 && d == 31))
+			return -1;
+		t = (int64_t)tt;
+	}
+	*out = t * 1000000 + usec;
+	return 0;
+}
+
+int
+tz_set(const char *name)
+{
+	char	 path[512];
+
+	if (name == NULL || *name == '\0' || strchr(name, '.') != NULL)
+		return -1;
+	if (strcmp(name, "UTC") != 0) {
+		snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", name);
+		if (access(path, R_OK) != 0)
+			return -1;
+	}
+	if (setenv("TZ", name, 1) != 0)
+		return -1;
+	tzset();
+	return 0;
+}

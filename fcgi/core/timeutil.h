@@ -1,0 +1,31 @@
+/*
+ * timeutil: timestamps as int64 microseconds since the Unix epoch (UTC), and
+ * RFC 3339 parsing and formatting.
+ */
+#ifndef TASKMGR_TIMEUTIL_H
+#define TASKMGR_TIMEUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RFC3339_LEN 28
+/* "2026-11-27T02:24:24.123456Z" plus NUL */
+#define TIME_NULL INT64_MIN	/* "no time": a NULL column, a null JSON value */
+
+/* The current time in microseconds (CLOCK_REALTIME). */
+int64_t	 now_us(void);
+/* A monotonic clock in microseconds, for durations. */
+int64_t	 mono_us(void);
+/* Writes us as "YYYY-MM-DDThh:mm:ss.uuuuuuZ" into out (RFC3339_LEN bytes). */
+void	 rfc3339_format(int64_t us, char out[RFC3339_LEN]);
+/*
+ * Parses an RFC 3339 date-time of n bytes ('T', 't' or ' ' between date and
+ * time, seconds and fraction optional, offset Z or +-HH:MM, +-HHMM, +-HH).
+ * Without an offset the time is taken in the process's local time zone
+ * (set from the time_zone setting).  0 on success, -1 on anything else.
+ */
+int	 rfc3339_parse(const char *s, size_t n, int64_t *us);
+/* Sets the process time zone used for offset-less input; -1 if unknown. */
+int	 tz_set(const char *name);
+
+#endif

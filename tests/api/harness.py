@@ -1,0 +1,402 @@
+"""Test harness: real nginx + spawn-fcgi + the built responder on loopback.
+
+Server() writes a config and an nginx site (from conf/nginx-taskmgr.conf.in)
+into a fresh temporary folder, migrates a new SQLite database there, starts
+the responders with spawn-fcgi and nginx on a free 127.0.0.1 port, and stops
+every process it started, by PID, in stop().  run_tests() runs the test_*
+functions of a module and prints TAP for automake's driver.
+
+Standard library only.
+"""
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+TOP_SRCDIR = os.environ.get("TOP_SRCDIR") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", ".."))
+TOP_BUILDDIR = os.environ.get("TOP_BUILDDIR") or TOP_SRCDIR
+NGINX = os.environ.get("NGINX") or shutil.which("nginx") or "/usr/sbin/nginx"
+SPAWN_FCGI = os.environ.get("SPAWN_FCGI") or shutil.which("spawn-fcgi") or "/usr/bin/spawn-fcgi"
+MULTIWATCH = shutil.which("multiwatch") or "/usr/bin/multiwatch"
+TASKMGR = os.path.join(TOP_BUILDDIR, "taskmgr")
+RESPONDER = os.path.join(TOP_BUILDDIR, "taskmgr.fcgi")
+
+# Cheap argon2 settings keep the suite fast; the cost itself is tested apart.
+BASE_CONFIG = {
+    "argon2_t_cost": "1",
+    "argon2_m_cost_kib": "1024",
+    "argon2_parallelism": "1",
+    "throttle_anon": "off",
+    "throttle_user": "off",
+    "throttle_login": "off",
+    "telegram_bot_name": "taskmgr_test_bot",
+    "telegram_bot_secret": "test-bot-secret-0123456789",
+    "log_level": "info",
+}
+
+STARTED = []   # every Server started by this process, checked at the end
+
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                   "runtime error:", "SUMMARY: UndefinedBehaviorSanitizer")
+
+
+def free_port(host="127.0.0.1"):
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(fam, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers          # list of (name, value)
+        self.body = body                # bytes
+        self._json = None
+
+    def header(self, name):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    def header_all(self, name):
+        return [v for k, v in self.headers if k.lower() == name.lower()]
+
+    @property
+    def json(self):
+        if self._json is None:
+            self._json = json.loads(self.body.decode("utf-8"))
+        return self._json
+
+    def __repr__(self):
+        return "<%d %r>" % (self.status, self.body[:300])
+
+
+class Server:
+    def __init__(self, workers=2, config=None, mode="spawn", migrate=True,
+                 ipv6=False):
+        self.workers = workers
+        self.config = dict(BASE_CONFIG)
+        self.config.update(config or {})
+        self.mode = mode
+        self.migrate = migrate
+        self.ipv6 = ipv6
+        self.dir = None
+        self.nginx = None
+        self.host = "::1" if ipv6 else "127.0.0.1"
+        self.port = None
+        self.pids = []
+        self.mw_pid = None
+
+    # -- set-up ------------------------------------------------------------
+    def start(self):
+        base = os.path.join(TOP_BUILDDIR, "tests", "tmp")
+        os.makedirs(base, exist_ok=True)
+        self.dir = tempfile.mkdtemp(prefix="srv-", dir=base)
+        STARTED.append(self)
+        os.chmod(self.dir, 0o755)
+        self.db = os.path.join(self.dir, "taskmgr.db")
+        self.log = os.path.join(self.dir, "taskmgr.log")
+        self.sock = os.path.join(self.dir, "fcgi.sock")
+        self.conf = os.path.join(self.dir, "taskmgr.conf")
+        cfg = {"database": self.db, "log_file": self.log,
+               "templates_dir": os.path.join(TOP_SRCDIR, "templates")}
+        cfg.update(self.config)
+        with open(self.conf, "w") as f:
+            for k, v in cfg.items():
+                f.write("%s = %s\n" % (k, v))
+        self.env = dict(os.environ, TASKMGR_CONFIG=self.conf)
+        for k in list(self.env):
+            if k.startswith("TASKMGR_") and k != "TASKMGR_CONFIG":
+                del self.env[k]
+        if self.migrate:
+            self.cli("migrate", check=True)
+        self.start_responders()
+        self.start_nginx()
+        self.wait_ready()
+        return self
+
+    def cli(self, *args, input=None, check=False, env=None):
+        e = dict(self.env)
+        e.update(env or {})
+        p = subprocess.run([TASKMGR] + list(args), input=input, env=e,
+                           capture_output=True, text=True, timeout=120)
+        if check and p.returncode != 0:
+            raise AssertionError("taskmgr %s failed (%d): %s%s" % (
+                " ".join(args), p.returncode, p.stdout, p.stderr))
+        return p
+
+    def start_responders(self):
+        if self.mode == "multiwatch":
+            # the systemd unit's command line: spawn-fcgi -n execs multiwatch
+            p = subprocess.Popen(
+                [SPAWN_FCGI, "-n", "-s", self.sock, "-M", "0666", "--",
+                 MULTIWATCH, "-f", str(self.workers), "--", RESPONDER],
+                env=self.env, stdout=subprocess.DEVNULL,
+                stderr=open(os.path.join(self.dir, "multiwatch.log"), "w"))
+            self.mw_pid = p.pid
+            self.mw = p
+            deadline = time.time() + 10
+            while time.time() < deadline and len(self.responder_pids()) < self.workers:
+                time.sleep(0.05)
+            return
+        pidfile = os.path.join(self.dir, "fcgi.pid")
+        subprocess.run([SPAWN_FCGI, "-s", self.sock, "-M", "0666",
+                        "-F", str(self.workers), "-P", pidfile, "--", RESPONDER],
+                       env=self.env, check=True, capture_output=True, timeout=30)
+        with open(pidfile) as f:
+            self.pids = [int(x) for x in f.read().split()]
+
+    def responder_pids(self):
+        """PIDs of the live responder processes."""
+        if self.mode == "multiwatch":
+            out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.mw_pid)],
+                                 capture_output=True, text=True).stdout
+            return [int(x) for x in out.split()]
+        return [p for p in self.pids if _alive(p)]
+
+    def start_nginx(self):
+        self.port = free_port(self.host)
+        for name in ("fastcgi_params", "mime.types"):
+            shutil.copy(os.path.join("/etc/nginx", name), self.dir)
+        with open(os.path.join(TOP_SRCDIR, "conf", "nginx-taskmgr.conf.in")) as f:
+            site = f.read()
+        listen = "listen [::1]:%d;" % self.port if self.ipv6 else \
+            "listen 127.0.0.1:%d;" % self.port
+        site = site.replace("listen 80;", listen).replace("listen [::]:80;", "")
+        site = site.replace("@RUNSTATEDIR@/taskmgr/taskmgr.sock", self.sock)
+        site = site.replace("@PKGDATADIR@/static/",
+                            os.path.join(TOP_SRCDIR, "static") + "/")
+        d = self.dir
+        conf = """%(user)s
+worker_processes 1;
+pid %(d)s/nginx.pid;
+error_log %(d)s/nginx-error.log warn;
+events { worker_connections 512; }
+http {
+    include mime.types;
+    access_log off;
+    client_body_temp_path %(d)s/body;
+    fastcgi_temp_path %(d)s/fastcgi;
+    proxy_temp_path %(d)s/proxy;
+    uwsgi_temp_path %(d)s/uwsgi;
+    scgi_temp_path %(d)s/scgi;
+    large_client_header_buffers 4 16k;
+%(site)s
+}
+""" % {"d": d, "site": site, "user": "user root;" if os.geteuid() == 0 else ""}
+        path = os.path.join(d, "nginx.conf")
+        with open(path, "w") as f:
+            f.write(conf)
+        self.nginx = subprocess.Popen(
+            [NGINX, "-p", d, "-c", path, "-e", os.path.join(d, "nginx-error.log"),
+             "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def wait_ready(self):
+        deadline = time.time() + 15
+        last = None
+        while time.time() < deadline:
+            if self.nginx.poll() is not None:
+                raise RuntimeError("nginx exited: %s" % self.nginx.stderr.read())
+            try:
+                r = self.request("GET", "/api/health/")
+                if r.status in (200, 503):
+                    return
+                last = r
+            except OSError as e:
+                last = e
+            time.sleep(0.05)
+        raise RuntimeError("server did not come up: %r" % (last,))
+
+    # -- tear-down ---------------------------------------------------------
+    def stop(self):
+        if self.nginx is not None:
+            _terminate(self.nginx.pid, self.nginx)
+            self.nginx = None
+        if self.mw_pid:
+            _terminate(self.mw_pid, self.mw)
+            self.mw_pid = None
+        for p in self.pids:
+            _terminate(p)
+        self.pids = []
+
+    def sanitizer_report(self):
+        """Sanitizer findings in the responders' log, or None."""
+        try:
+            with open(self.log, errors="replace") as f:
+                text = f.read()
+        except OSError:
+            return None
+        if any(m in text for m in SANITIZER_MARKS):
+            return text[-6000:]
+        return None
+
+    def log_text(self):
+        with open(self.log, errors="replace") as f:
+            return f.read()
+
+    def db_bytes(self):
+        data = b""
+        for suffix in ("", "-wal"):
+            try:
+                with open(self.db + suffix, "rb") as f:
+                    data += f.read()
+            except OSError:
+                pass
+        return data
+
+    # -- requests ----------------------------------------------------------
+    def request(self, method, path, body=None, headers=None, token=None,
+                raw=None, timeout=20):
+        h = {}
+        if token:
+            h["Authorization"] = "Bearer " + token
+        data = None
+        if raw is not None:
+            data = raw
+        elif body is not None:
+            data = json.dumps(body).encode()
+            h["Content-Type"] = "application/json"
+        h.update(headers or {})
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=data, headers=h)
+            resp = conn.getresponse()
+            return Response(resp.status, resp.getheaders(), resp.read())
+        finally:
+            conn.close()
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body=body, **kw)
+
+    def url(self, path=""):
+        host = "[::1]" if self.ipv6 else "127.0.0.1"
+        return "http://%s:%d%s" % (host, self.port, path)
+
+    # -- users -------------------------------------------------------------
+    def create_user(self, username, password="correct-horse-battery", staff=True):
+        self.cli("createsuperuser", "--username", username, "--password-stdin",
+                 input=password + "\n", check=True)
+
+    def login(self, username, password="correct-horse-battery"):
+        r = self.post("/api/auth/token/", {"username": username, "password": password})
+        assert r.status == 200, r
+        return r.json["access"]
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *a):
+        self.stop()
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def _terminate(pid, popen=None, timeout=10):
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if popen is not None:
+            if popen.poll() is not None:
+                return
+        elif not _alive(pid):
+            return
+        time.sleep(0.02)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    if popen is not None:
+        popen.wait(5)
+
+
+def eq(got, want, what=""):
+    if got != want:
+        raise AssertionError("%s: got %r, want %r" % (what, got, want))
+
+
+def run_tests(module_globals, time_limit=600):
+    """Runs every test_* function in definition order and prints TAP."""
+    signal.signal(signal.SIGALRM, lambda *a: (_ for _ in ()).throw(
+        TimeoutError("test file exceeded %ds" % time_limit)))
+    signal.alarm(time_limit)
+    tests = [(n, f) for n, f in module_globals.items()
+             if n.startswith("test_") and callable(f)]
+    failed = 0
+    setup = module_globals.get("setup_module")
+    teardown = module_globals.get("teardown_module")
+    try:
+        if setup:
+            setup()
+        for i, (name, fn) in enumerate(tests, 1):
+            t0 = time.time()
+            try:
+                fn()
+                print("ok %d - %s (%.2fs)" % (i, name, time.time() - t0))
+            except Exception:
+                failed += 1
+                print("not ok %d - %s" % (i, name))
+                for line in traceback.format_exc().splitlines():
+                    print("#   " + line)
+            sys.stdout.flush()
+    except Exception:
+        print("Bail out! set-up failed")
+        for line in traceback.format_exc().splitlines():
+            print("#   " + line)
+        sys.stdout.flush()
+        if teardown:
+            teardown()
+        sys.exit(1)
+    if teardown:
+        try:
+            teardown()
+        except Exception:
+            failed += 1
+            print("not ok %d - teardown" % (len(tests) + 1))
+            for line in traceback.format_exc().splitlines():
+                print("#   " + line)
+            tests.append(("teardown", None))
+    # every process started is stopped, then its log is read for sanitizer findings
+    reports = []
+    for srv in STARTED:
+        srv.stop()
+        rep = srv.sanitizer_report()
+        if rep:
+            reports.append((srv.dir, rep))
+    tests.append(("sanitizers", None))
+    if reports:
+        failed += 1
+        print("not ok %d - no sanitizer findings in responder logs" % len(tests))
+        for d, rep in reports:
+            print("#   in " + d)
+            for line in rep.splitlines()[-60:]:
+                print("#   " + line)
+    else:
+        print("ok %d - no sanitizer findings in responder logs" % len(tests))
+    print("1..%d" % len(tests))
+    signal.alarm(0)
+    sys.exit(1 if failed else 0)

@@ -1,0 +1,111 @@
+/* Unit tests: configuration parsing, environment overrides, errors. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "tap.h"
+
+static char path[] = "/tmp/taskmgr-test-config-XXXXXX";
+
+static int
+load_text(const char *text, struct config *c, char *err, size_t errlen)
+{
+	FILE	*f = fopen(path, "w");
+
+	fputs(text, f);
+	fclose(f);
+	return config_load(c, path, err, errlen);
+}
+
+static int
+err_is(const char *text, const char *want_suffix)
+{
+	struct config c;
+	char	 err[512], want[600];
+	int	 rc;
+
+	rc = load_text(text, &c, err, sizeof(err));
+	config_free(&c);
+	snprintf(want, sizeof(want), "%s:%s", path, want_suffix);
+	if (rc == 0 || strcmp(err, want) != 0) {
+		printf("#   got: %s\n#   want: %s\n", rc == 0 ? "(loaded)" : err, want);
+		return 0;
+	}
+	return 1;
+}
+
+int
+main(void)
+{
+	struct config c;
+	char	 err[512];
+	int	 fd = mkstemp(path);
+	FILE	*mem;
+	char	*out = NULL;
+	size_t	 outlen = 0;
+	struct rate r;
+
+	close(fd);
+	unsetenv("TASKMGR_PAGE_SIZE");
+	is_int(config_load(&c, NULL, err, sizeof(err)), 0, "defaults load");
+	is_int(c.page_size, 20, "page_size default");
+	is_int(c.max_body, 65536, "max_body default");
+	is_int(c.throttle_anon.n, 10, "throttle_anon 10");
+	is_int(c.throttle_anon.period, 60, "per minute");
+	is_int(c.throttle_user.period, 86400, "throttle_user per day");
+	is_str(c.admin_prefix, "/admin/", "admin prefix");
+	config_free(&c);
+
+	is_int(load_text("# comment\n\n  page_size = 5  \nthrottle_user=off\n"
+	    "telegram_bot_secret = s3cret value\n", &c, err, sizeof(err)), 0, "file loads");
+	is_int(c.page_size, 5, "value with spaces");
+	is_int(c.throttle_user.n, 0, "off");
+	is_str(c.telegram_bot_secret, "s3cret value", "string keeps inner spaces");
+	mem = open_memstream(&out, &outlen);
+	config_print(&c, mem);
+	fclose(mem);
+	ok(strstr(out, "telegram_bot_secret = ********\n") != NULL, "secret masked");
+	ok(strstr(out, "s3cret") == NULL, "secret not printed");
+	ok(strstr(out, "throttle_user = off\n") != NULL, "rate printed");
+	free(out);
+	config_free(&c);
+
+	setenv("TASKMGR_PAGE_SIZE", "9", 1);
+	is_int(load_text("page_size = 5\n", &c, err, sizeof(err)), 0, "env override loads");
+	is_int(c.page_size, 9, "environment wins over the file");
+	config_free(&c);
+	setenv("TASKMGR_PAGE_SIZE", "x", 1);
+	is_int(load_text("", &c, err, sizeof(err)), -1, "bad env value");
+	ok(strncmp(err, "TASKMGR_PAGE_SIZE: ", 19) == 0, "error names the variable: %s", err);
+	config_free(&c);
+	unsetenv("TASKMGR_PAGE_SIZE");
+
+	ok(err_is("\n\nbogus = 1\n", "3: unknown key \"bogus\""), "unknown key with line");
+	ok(err_is("page_size\n", "1: expected key = value"), "missing =");
+	ok(err_is("page_size = 0\n", "1: page_size: 0 is out of range (1 to 10000)"), "range");
+	ok(err_is("page_size = 2x\n", "1: page_size: not a whole number: \"2x\""), "not a number");
+	ok(err_is("throttle_anon = 5/fortnight\n", "1: throttle_anon: expected N/second, "
+	    "N/minute, N/hour, N/day or off, not \"5/fortnight\""), "bad rate");
+	ok(err_is("page_size = 200\n", " page_size: 200 is larger than max_page_size 100"),
+	    "page_size above max_page_size");
+	ok(err_is("time_zone = Nowhere/Land\n", " time_zone: unknown time zone \"Nowhere/Land\""),
+	    "bad time zone");
+	ok(err_is("admin_prefix = admin\n", " admin_prefix: must start and end with '/' "
+	    "and not be under /api/ or /static/: \"admin\""), "bad admin prefix");
+	ok(err_is("log_level = loud\n", " log_level: expected error, warn, info or debug, "
+	    "not \"loud\""), "bad log level");
+	ok(err_is("public_url = example.org\n", " public_url: expected scheme://host[:port] "
+	    "without a trailing slash, not \"example.org\""), "bad public url");
+
+	is_int(config_parse_rate("100/hour", &r), 0, "rate parses");
+	ok(r.n == 100 && r.period == 3600, "100/hour");
+	is_int(config_parse_rate("0/hour", &r), -1, "zero refused");
+	is_int(config_parse_rate("-1/hour", &r), -1, "negative refused");
+	is_int(config_parse_rate("10", &r), -1, "no period refused");
+	is_int(config_load(&c, "/nonexistent/taskmgr.conf", err, sizeof(err)), -1, "missing file");
+	config_free(&c);
+	unlink(path);
+	return tap_done();
+}

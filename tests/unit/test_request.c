@@ -1,0 +1,186 @@
+/* Unit tests: FastCGI params to a request, query decoding, cookies, response. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "request.h"
+#include "tap.h"
+
+static void
+test_env(void)
+{
+	struct req r;
+	char	*env[] = {
+		"REQUEST_METHOD=POST", "REQUEST_URI=/api/lists/7/tasks/?limit=5&search=a%20b+c",
+		"CONTENT_TYPE=application/json", "CONTENT_LENGTH=12",
+		"HTTP_AUTHORIZATION=Bearer abc", "HTTP_HOST=example.org",
+		"SERVER_PORT=8080", "REMOTE_ADDR=127.0.0.1", "HTTPS=on",
+		"HTTP_COOKIE=a=1; sessionid=\"xyz\" ; b = 2",
+		"HTTP_X_CSRFTOKEN=tok", "NOEQUALS", NULL,
+	};
+	const struct kv *kv;
+
+	memset(&r, 0, sizeof(r));
+	is_int(req_parse_env(&r, env), 0, "parses a full request");
+	is_int(r.method, M_POST, "method");
+	is_str(r.path, "/api/lists/7/tasks/", "path without query");
+	is_str(r.query, "limit=5&search=a%20b+c", "raw query");
+	is_int(r.content_length, 12, "content length");
+	is_str(r.authorization, "Bearer abc", "authorization");
+	is_str(r.host, "example.org", "host");
+	is_str(r.server_port, "8080", "port");
+	is_str(r.remote_addr, "127.0.0.1", "client address");
+	ok(r.https == 1, "HTTPS flag");
+	is_str(r.csrf_header, "tok", "csrf header");
+	kv = req_param(&r, "search");
+	is_str(kv ? kv->val : NULL, "a b c", "query decoded with %%20 and +");
+	is_str(req_cookie(&r, "sessionid"), "xyz", "quoted cookie");
+	is_str(req_cookie(&r, "b"), "2", "cookie with spaces");
+	is_str(req_cookie(&r, "a"), "1", "first cookie");
+	ok(req_cookie(&r, "c") == NULL, "absent cookie");
+	req_free(&r);
+
+	char	*bad1[] = { "REQUEST_METHOD=GET", NULL };
+	memset(&r, 0, sizeof(r));
+	is_int(req_parse_env(&r, bad1), 400, "no REQUEST_URI is a 400");
+	req_free(&r);
+
+	char	*bad2[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/x/", "CONTENT_LENGTH=-5", NULL };
+	memset(&r, 0, sizeof(r));
+	is_int(req_parse_env(&r, bad2), 400, "negative Content-Length is a 400");
+	req_free(&r);
+
+	char	*bad3[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/x/",
+	    "CONTENT_LENGTH=99999999999999999999999", NULL };
+	memset(&r, 0, sizeof(r));
+	is_int(req_parse_env(&r, bad3), 400, "overflowing Content-Length is a 400");
+	req_free(&r);
+
+	char	*bad4[] = { "REQUEST_METHOD=BREW", "REQUEST_URI=/x/?a=%zz", NULL };
+	memset(&r, 0, sizeof(r));
+	is_int(req_parse_env(&r, bad4), 400, "bad percent-escape in the query is a 400");
+	is_int(r.method, M_OTHER, "unknown method");
+	req_free(&r);
+}
+
+static void
+test_query(void)
+{
+	struct req r;
+
+	memset(&r, 0, sizeof(r));
+	is_int(req_parse_query(&r, "a=1&a=2&b=&c&&d=%C3%A9%2B"), 0, "parses");
+	is_int(r.nparams, 5, "five parameters (empty pair skipped)");
+	is_str(req_param(&r, "a")->val, "1", "first of repeated keys wins");
+	is_str(r.params[1].val, "2", "repeated key kept");
+	is_str(req_param(&r, "b")->val, "", "empty value");
+	is_str(req_param(&r, "c")->val, "", "key without =");
+	is_str(req_param(&r, "d")->val, "\xc3\xa9+", "UTF-8 and %%2B decoded");
+	is_int(req_parse_query(&r, "x=%4"), -1, "truncated escape refused");
+	is_int(req_parse_query(&r, "x=%"), -1, "lone percent refused");
+	is_int(req_parse_query(&r, "x=%g0"), -1, "non-hex escape refused");
+	is_int(req_parse_query(&r, "x%00y=1"), -1, "NUL in a key refused");
+	is_int(req_parse_query(&r, "x=a%00b"), 0, "NUL in a value is kept, with its length");
+	is_int(r.params[0].vlen, 3, "value length counts the NUL");
+	is_int(req_parse_query(&r, ""), 0, "empty query");
+	is_int(r.nparams, 0, "no parameters");
+	{
+		char	 many[64 * 4 + 16];
+		size_t	 i, o = 0;
+
+		for (i = 0; i < 65; i++)
+			o += (size_t)snprintf(many + o, sizeof(many) - o, "a=%d&", (int)(i % 10));
+		is_int(req_parse_query(&r, many), -1, "more than the limit of parameters refused");
+	}
+	req_free(&r);
+}
+
+static void
+test_response(void)
+{
+	struct req r;
+	struct buf out = { 0 };
+
+	memset(&r, 0, sizeof(r));
+	resp_detail(&r, 404, "Not \"found\".");
+	resp_header(&r, "X-Test", "1");
+	resp_header(&r, "X-Evil", "a\r\nSet-Cookie: x=1");
+	resp_serialize(&r, &out);
+	ok(strncmp(out.p, "Status: 404 Not Found\r\n", 23) == 0, "status line");
+	ok(strstr(out.p, "Content-Type: application/json; charset=utf-8\r\n") != NULL, "JSON type");
+	ok(strstr(out.p, "Cache-Control: no-store\r\n") != NULL, "no-store");
+	ok(strstr(out.p, "X-Content-Type-Options: nosniff\r\n") != NULL, "nosniff");
+	ok(strstr(out.p, "X-Test: 1\r\n") != NULL, "extra header");
+	ok(strstr(out.p, "Set-Cookie") == NULL, "header with CR/LF dropped");
+	ok(strstr(out.p, "\r\n\r\n{\"detail\":\"Not \\\"found\\\".\"}") != NULL, "escaped body");
+	ok(strstr(out.p, "Content-Length: 27\r\n") != NULL, "content length");
+
+	req_end(&r);
+	buf_reset(&out);
+	req_error(&r, "name", "This field is required.");
+	req_error(&r, "name", "Second.");
+	req_error(&r, "x", "Bad.");
+	resp_errors(&r);
+	is_str(r.body_out.p, "{\"name\":[\"This field is required.\",\"Second.\"],\"x\":[\"Bad.\"]}",
+	    "validation errors in DRF shape");
+	is_int(r.status, 400, "400");
+
+	req_end(&r);
+	r.status = 401;
+	resp_serialize(&r, &out);
+	ok(strstr(out.p, "WWW-Authenticate: Bearer realm=\"api\"\r\n") != NULL, "401 carries WWW-Authenticate");
+	buf_free(&out);
+	req_free(&r);
+}
+
+static void
+test_arena(void)
+{
+	struct arena a = { 0 };
+	char	*p, *q;
+	int	 i, okay = 1;
+
+	p = arena_strdup(&a, "hello");
+	is_str(p, "hello", "strdup");
+	for (i = 0; i < 1000; i++)
+		if ((q = arena_alloc(&a, 100)) == NULL || ((uintptr_t)q % 16) != 0)
+			okay = 0;
+	ok(okay, "many aligned allocations");
+	q = arena_alloc(&a, 100000);
+	ok(q != NULL, "a block larger than the default");
+	arena_reset(&a);
+	is_int(a.total, 0, "reset empties");
+	a.limit = 1000;
+	ok(arena_alloc(&a, 2000) == NULL, "limit enforced");
+	ok(arena_alloc(&a, 500) != NULL, "under the limit");
+	arena_free(&a);
+}
+
+static void
+test_buf(void)
+{
+	struct buf b = { 0 };
+
+	buf_json_str(&b, "a\"b\\c\n\x01\x7f\xc3\xa9", 10);
+	is_str(b.p, "\"a\\\"b\\\\c\\n\\u0001\\u007f\xc3\xa9\"", "JSON escaping");
+	buf_reset(&b);
+	buf_html(&b, "<script>alert(1)</script>\"'&", 28);
+	is_str(b.p, "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;", "HTML escaping");
+	buf_reset(&b);
+	buf_url(&b, "a b&c=d/é", 10);
+	is_str(b.p, "a%20b%26c%3Dd%2F%C3%A9", "URL escaping");
+	buf_reset(&b);
+	buf_int(&b, INT64_MIN);
+	is_str(b.p, "-9223372036854775808", "int64 min");
+	buf_free(&b);
+}
+
+int
+main(void)
+{
+	test_env();
+	test_query();
+	test_response();
+	test_arena();
+	test_buf();
+	return tap_done();
+}

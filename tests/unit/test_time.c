@@ -1,0 +1,67 @@
+/* Unit tests: RFC 3339 parsing and formatting. */
+#include <string.h>
+
+#include "tap.h"
+#include "timeutil.h"
+
+static int64_t
+p(const char *s)
+{
+	int64_t	 v = 0;
+
+	if (rfc3339_parse(s, strlen(s), &v) < 0)
+		return -1;
+	return v;
+}
+
+static const char *
+f(int64_t us, char *out)
+{
+	rfc3339_format(us, out);
+	return out;
+}
+
+int
+main(void)
+{
+	char	 b[RFC3339_LEN];
+	const char *bad[] = {
+		"", "2026", "2026-11-27", "2026-11-27T", "2026-11-27T10", "2026-13-01T00:00Z",
+		"2026-02-29T00:00Z", "2026-11-31T00:00Z", "2026-11-27T24:00Z",
+		"2026-11-27T10:60Z", "2026-11-27T10:00:60Z", "2026-11-27T10:00:00.Z",
+		"2026-11-27T10:00:00+24:00", "2026-11-27T10:00:00+05:60", "2026-11-27T10:00:00 ",
+		"2026-11-27T10:00:00Zjunk", "26-11-27T10:00Z", "2026/11/27T10:00Z",
+		"0000-01-01T00:00Z", "２０２６-11-27T10:00Z", "2026-11-27T10:00:00+5", NULL,
+	};
+	int	 i;
+
+	tz_set("UTC");
+	is_int(p("1970-01-01T00:00:00Z"), 0, "epoch");
+	is_int(p("2026-11-27T02:24:24.123456Z"), 1795746264123456LL, "microseconds");
+	is_int(p("2026-11-27T02:24:24.1234569Z"), 1795746264123456LL, "extra digits truncated");
+	is_int(p("2026-11-27T02:24:24.5Z"), 1795746264500000LL, "one fraction digit");
+	is_int(p("2026-11-27T05:24:24+03:00"), 1795746264000000LL, "positive offset");
+	is_int(p("2026-11-26T23:24:24-03:00"), 1795746264000000LL, "negative offset");
+	is_int(p("2026-11-27T05:24:24+0300"), 1795746264000000LL, "offset without colon");
+	is_int(p("2026-11-27T05:24:24+03"), 1795746264000000LL, "hour-only offset");
+	is_int(p("2026-11-27t02:24:24z"), 1795746264000000LL, "lowercase t and z");
+	is_int(p("2026-11-27 02:24:24Z"), 1795746264000000LL, "space separator");
+	is_int(p("2026-11-27T02:24Z"), 1795746240000000LL, "no seconds");
+	is_int(p("2024-02-29T00:00:00Z"), 1709164800000000LL, "leap day");
+	is_int(p("2026-11-27T02:24:24"), 1795746264000000LL, "no offset: configured zone (UTC)");
+	ok(tz_set("Europe/Moscow") == 0, "set a named zone");
+	is_int(p("2026-11-27T05:24:24"), 1795746264000000LL, "no offset: Moscow is +03:00");
+	is_int(p("2026-11-27T02:24:24Z"), 1795746264000000LL, "explicit Z ignores the zone");
+	ok(tz_set("Mars/Olympus") < 0, "unknown zone refused");
+	ok(tz_set("../../etc/passwd") < 0, "path in zone refused");
+	tz_set("UTC");
+	for (i = 0; bad[i] != NULL; i++)
+		is_int(p(bad[i]), -1, "refuses '%s'", bad[i]);
+	is_str(f(0, b), "1970-01-01T00:00:00.000000Z", "format epoch");
+	is_str(f(1795746264123456LL, b), "2026-11-27T02:24:24.123456Z", "format microseconds");
+	is_str(f(-1, b), "1969-12-31T23:59:59.999999Z", "before the epoch");
+	is_str(f(253402300799999999LL, b), "9999-12-31T23:59:59.999999Z", "year 9999");
+	is_int(p(f(1709164800000001LL, b)), 1709164800000001LL, "round trip");
+	ok(now_us() > 1700000000000000LL, "clock");
+	return tap_done();
+}
