@@ -1,0 +1,168 @@
+#!/bin/sh
+# quickstart.sh -- the two commands of the README's quick start.
+#
+#   ./quickstart.sh run    install what is missing, build, migrate a database in
+#                          ./run/, create an admin user (its password is printed
+#                          once) and serve the app at http://127.0.0.1:8080 through
+#                          real nginx and spawn-fcgi until Ctrl-C
+#   ./quickstart.sh test   the same set-up, then the whole test suite (make check)
+#
+# Environment: CONFIGURE_FLAGS (extra ./configure flags), PORT (default 8080),
+# WORKERS (responder processes, default 4), SKIP_APT=1 (do not install packages).
+set -eu
+
+# Debian 12 packages: build, libraries, the real servers the tests drive, browser tests.
+PACKAGES="autoconf automake libtool pkgconf make gcc clang libfcgi-dev libsqlite3-dev \
+sqlite3 libcjson-dev libcurl4-openssl-dev libargon2-dev libssl-dev libpwquality-dev \
+cracklib-runtime nginx-light spawn-fcgi multiwatch python3 curl wrk"
+
+top=$(cd "$(dirname "$0")" && pwd)
+cmd=${1:-}
+port=${PORT:-8080}
+workers=${WORKERS:-4}
+
+usage() {
+	sed -n '2,12s/^# \{0,1\}//p' "$0"
+}
+
+say() { printf '==> %s\n' "$*"; }
+
+install_packages() {
+	[ "${SKIP_APT:-0}" = 1 ] && return 0
+	missing=""
+	for p in $PACKAGES; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+			missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	say "installing:$missing"
+	sudo=""
+	[ "$(id -u)" -ne 0 ] && sudo=sudo
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing >/dev/null
+}
+
+build() {
+	say "building in $top/build"
+	cd "$top"
+	if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt configure ]; then
+		autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
+	fi
+	mkdir -p build
+	cd build
+	if [ ! -f Makefile ] || [ -n "${CONFIGURE_FLAGS:-}" ]; then
+		# shellcheck disable=SC2086
+		../configure -q ${CONFIGURE_FLAGS:-}
+	fi
+	make -s -j"$(nproc)"
+}
+
+run_tests() {
+	cd "$top/build"
+	say "running the test suite (make check)"
+	rc=0
+	make -s -j"$(nproc)" check >check.out 2>&1 || rc=$?
+	# automake's summary, then one plain closing line
+	sed -n '/^# TOTAL/,/^# ERROR/p' check.out
+	if [ "$rc" -ne 0 ]; then
+		grep -E '^(FAIL|ERROR)' check.out || true
+		for f in $(grep -lE '^(not ok|Bail out)' $(find tests -name '*.log') 2>/dev/null); do
+			echo "---- $f"
+			grep -E -A25 '^(not ok|Bail out)' "$f" | head -80
+		done
+	fi
+	pass=$(sed -n 's/^# PASS: *//p' check.out)
+	fail=$(sed -n 's/^# FAIL: *//p' check.out)
+	err=$(sed -n 's/^# ERROR: *//p' check.out)
+	skip=$(sed -n 's/^# SKIP: *//p' check.out)
+	echo "${pass:-0} passed, $(( ${fail:-0} + ${err:-0} )) failed, ${skip:-0} skipped"
+	return "$rc"
+}
+
+serve() {
+	b="$top/build"
+	state="$top/run"
+	mkdir -p "$state"
+	conf="$state/taskmgr.conf"
+	if [ ! -f "$conf" ]; then
+		secret=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+		cat >"$conf" <<CONF
+# written by quickstart.sh for a local trial run
+database = $state/taskmgr.db
+templates_dir = $top/templates
+log_file = $state/taskmgr.log
+telegram_bot_secret = $secret
+CONF
+	fi
+	export TASKMGR_CONFIG="$conf"
+	"$b/taskmgr" migrate
+	if ! sqlite3 "$state/taskmgr.db" "SELECT 1 FROM users WHERE username_key = 'admin'" | grep -q 1; then
+		pw=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+		printf '%s\n' "$pw" | "$b/taskmgr" createsuperuser --username admin --password-stdin >/dev/null
+		say "created the admin user:  username admin  password $pw"
+		say "(shown only this once; change it with: TASKMGR_CONFIG=$conf $b/taskmgr passwd admin)"
+	else
+		say "the admin user exists already (its password was shown at the first run)"
+	fi
+	sock="$state/taskmgr.sock"
+	rm -f "$sock" "$state/fcgi.pid"
+	spawn-fcgi -s "$sock" -M 0666 -F "$workers" -P "$state/fcgi.pid" -- "$b/taskmgr.fcgi" >/dev/null
+	cp /etc/nginx/fastcgi_params /etc/nginx/mime.types "$state/"
+	user=""
+	[ "$(id -u)" -eq 0 ] && user="user root;"
+	sed -e "s|listen 80;|listen 127.0.0.1:$port;|" -e 's|listen \[::\]:80;||' \
+	    -e "s|@RUNSTATEDIR@/taskmgr/taskmgr.sock|$sock|" \
+	    -e "s|@PKGDATADIR@/static/|$top/static/|" \
+	    "$top/conf/nginx-taskmgr.conf.in" >"$state/site.conf"
+	cat >"$state/nginx.conf" <<NGINX
+$user
+worker_processes 1;
+pid $state/nginx.pid;
+error_log $state/nginx-error.log warn;
+events { worker_connections 512; }
+http {
+    include mime.types;
+    access_log off;
+    client_body_temp_path $state/body;
+    fastcgi_temp_path $state/fastcgi;
+    proxy_temp_path $state/proxy;
+    uwsgi_temp_path $state/uwsgi;
+    scgi_temp_path $state/scgi;
+    include site.conf;
+}
+NGINX
+	nginx -p "$state" -c "$state/nginx.conf" -e "$state/nginx-error.log" -g 'daemon off;' &
+	nginx_pid=$!
+	stop() {
+		trap - INT TERM EXIT
+		kill "$nginx_pid" 2>/dev/null || true
+		for p in $(cat "$state/fcgi.pid" 2>/dev/null); do kill "$p" 2>/dev/null || true; done
+		wait "$nginx_pid" 2>/dev/null || true
+		say "stopped"
+	}
+	trap stop INT TERM EXIT
+	sleep 0.5
+	say "serving http://127.0.0.1:$port/  (API under /api/, admin pages under /admin/)"
+	say "logs: $state/taskmgr.log -- press Ctrl-C to stop"
+	wait "$nginx_pid" || true
+}
+
+case "$cmd" in
+run)
+	install_packages
+	build
+	serve
+	;;
+test)
+	install_packages
+	build
+	run_tests
+	;;
+-h|--help|help)
+	usage
+	;;
+*)
+	usage >&2
+	exit 2
+	;;
+esac
