@@ -1,4 +1,5 @@
-/* accounts: /api/auth/ -- login. */
+/* accounts: /api/auth/ -- register, login, refresh, blacklist, logout, me. */
+#include <stdio.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -8,6 +9,8 @@
 #include "json.h"
 #include "passwords.h"
 #include "request.h"
+#include "sessions.h"
+#include "throttle.h"
 #include "tokens.h"
 #include "users.h"
 
@@ -25,6 +28,20 @@ write_pair(struct req *r, const struct token_pair *tp)
 	buf_putc(&r->body_out, '}');
 }
 
+/* Limits login attempts per (folded) username, from any address. */
+static int
+login_throttle(struct req *r, const char *username)
+{
+	char	 key[300];
+
+	if (r->app->cfg.throttle_login.n == 0)
+		return 0;
+	memcpy(key, "l:", 2);
+	if (users_fold(username, key + 2, sizeof(key) - 2) < 0)
+		snprintf(key + 2, sizeof(key) - 2, "%.200s", username);
+	return throttle_hit(r, key, &r->app->cfg.throttle_login);
+}
+
 /* POST /api/auth/token/ {username, password} */
 int
 api_token(struct req *r)
@@ -35,11 +52,14 @@ api_token(struct req *r)
 	struct token_pair tp;
 	char	 phc[PASSWORD_PHC_MAX];
 	enum dbrc rc;
+	int	 st;
 
 	jr_str(r, r->json, "username", JF_REQUIRED, 0, &username);
 	jr_str(r, r->json, "password", JF_REQUIRED, 0, &password);
 	if (r->errors != NULL)
 		return resp_errors(r);
+	if ((st = login_throttle(r, username)) != 0)
+		return st;
 	rc = users_find_by_name(&app->db, username, &r->arena, &u);
 	if (rc != DB_OK && rc != DB_NOTFOUND)
 		return api_dbfail(r, rc);
@@ -67,4 +87,165 @@ api_token(struct req *r)
 fail:
 	db_rollback(&app->db);
 	return api_dbfail(r, rc);
+}
+
+/* Records Django's password-rule messages for the password field; 1 if any. */
+static int
+check_password(struct req *r, const char *pw, const char *username, const char *email)
+{
+	const char *msgs[PASSWORD_MAX_MSGS];
+	int	 i, n = password_validate(pw, username, email, msgs);
+
+	for (i = 0; i < n; i++)
+		req_error(r, "password", msgs[i]);
+	return n > 0;
+}
+
+/* POST /api/auth/register/ {username, email?, password, confirm_password} */
+int
+api_register(struct req *r)
+{
+	struct app *app = r->app;
+	const char *username = NULL, *email = NULL, *pw = NULL, *confirm = NULL;
+	char	 phc[PASSWORD_PHC_MAX];
+	struct user u;
+	int64_t	 id;
+	enum dbrc rc;
+	int	 name_ok, email_ok = 1;
+
+	name_ok = jr_str(r, r->json, "username", JF_REQUIRED, 150, &username) == JR_OK;
+	if (name_ok && !users_valid_name(username)) {
+		req_error(r, "username", "Enter a valid username. This value may contain "
+		    "only letters, numbers, and @/./+/-/_ characters.");
+		name_ok = 0;
+	}
+	if (name_ok) {
+		rc = users_find_by_name(&app->db, username, &r->arena, &u);
+		if (rc == DB_OK)
+			req_error(r, "username", "A user with that username already exists.");
+		else if (rc != DB_NOTFOUND)
+			return api_dbfail(r, rc);
+	}
+	if (jr_str(r, r->json, "email", JF_BLANK | JF_NULL, 254, &email) == JR_BAD)
+		email_ok = 0;
+	else if (email != NULL && *email != '\0' && !users_valid_email(email)) {
+		req_error(r, "email", "Enter a valid email address.");
+		email_ok = 0;
+	}
+	if (jr_str(r, r->json, "password", JF_REQUIRED, 4096, &pw) == JR_OK)
+		check_password(r, pw, name_ok ? username : NULL, email_ok ? email : NULL);
+	jr_str(r, r->json, "confirm_password", JF_REQUIRED, 4096, &confirm);
+	if (r->errors != NULL)
+		return resp_errors(r);
+	if (strcmp(pw, confirm) != 0) {
+		req_error(r, "password", "Passwords do not match.");
+		return resp_errors(r);
+	}
+	if (password_hash(&app->cfg, pw, phc, sizeof(phc)) < 0)
+		return 500;
+	rc = users_create(&app->db, username, email ? email : "", phc, 0, 0, &id);
+	if (rc == DB_CONFLICT) {
+		/* registered by someone else since the check above */
+		req_error(r, "username", "A user with that username already exists.");
+		return resp_errors(r);
+	}
+	if (rc != DB_OK)
+		return api_dbfail(r, rc);
+	buf_printf(&r->body_out, "{\"message\":\"User registered successfully\","
+	    "\"user_id\":%lld}", (long long)id);
+	return 201;
+}
+
+/* The DRF answer for a refresh token that cannot be used. */
+static int
+token_invalid(struct req *r)
+{
+	buf_reset(&r->body_out);
+	buf_puts(&r->body_out, "{\"detail\":\"Token is invalid or expired\","
+	    "\"code\":\"token_not_valid\"}");
+	return 401;
+}
+
+/* POST /api/auth/token/refresh/ {refresh} */
+int
+api_token_refresh(struct req *r)
+{
+	const char *tok = NULL;
+	struct token_pair tp;
+	enum dbrc rc;
+
+	jr_str(r, r->json, "refresh", JF_REQUIRED, 0, &tok);
+	if (r->errors != NULL)
+		return resp_errors(r);
+	rc = tokens_rotate(&r->app->db, &r->app->cfg, tok, &tp);
+	if (rc == DB_NOTFOUND || rc == DB_INVALID)
+		return token_invalid(r);
+	if (rc != DB_OK)
+		return api_dbfail(r, rc);
+	write_pair(r, &tp);
+	return 200;
+}
+
+/* POST /api/auth/token/blacklist/ {refresh} */
+int
+api_token_blacklist(struct req *r)
+{
+	const char *tok = NULL;
+	enum dbrc rc;
+
+	jr_str(r, r->json, "refresh", JF_REQUIRED, 0, &tok);
+	if (r->errors != NULL)
+		return resp_errors(r);
+	rc = tokens_revoke(&r->app->db, tok, 0);
+	if (rc == DB_NOTFOUND || rc == DB_INVALID)
+		return token_invalid(r);
+	if (rc != DB_OK)
+		return api_dbfail(r, rc);
+	buf_puts(&r->body_out, "{}");
+	return 200;
+}
+
+/* POST /api/auth/logout/ {refresh_token}: also ends the admin session sent along. */
+int
+api_logout(struct req *r)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->json, "refresh_token");
+	const char *sid;
+	enum dbrc rc;
+
+	if (!cJSON_IsString(v) || v->valuestring[0] == '\0')
+		return resp_kv(r, 400, "error", "Refresh token is required");
+	rc = tokens_revoke(&r->app->db, v->valuestring, r->user.id);
+	if (rc == DB_NOTFOUND || rc == DB_INVALID)
+		return resp_kv(r, 400, "error", "Invalid token");
+	if (rc != DB_OK)
+		return api_dbfail(r, rc);
+	if ((sid = req_cookie(r, SESSION_COOKIE)) != NULL) {
+		if ((rc = sessions_delete(&r->app->db, sid)) != DB_OK)
+			return api_dbfail(r, rc);
+		sessions_clear_cookie(r);
+	}
+	buf_puts(&r->body_out, "{\"message\":\"Successfully logged out\"}");
+	return 200;
+}
+
+/* GET /api/auth/me/ */
+int
+api_me(struct req *r)
+{
+	struct user u;
+	enum dbrc rc;
+	int	 first = 1;
+
+	if ((rc = users_get(&r->app->db, r->user.id, &r->arena, &u)) != DB_OK)
+		return api_dbfail(r, rc);
+	buf_putc(&r->body_out, '{');
+	jw_int(&r->body_out, "id", u.id, &first);
+	jw_str(&r->body_out, "username", u.username, &first);
+	jw_str(&r->body_out, "email", u.email, &first);
+	jw_bool(&r->body_out, "is_staff", u.is_staff, &first);
+	jw_bool(&r->body_out, "telegram_linked", u.telegram_id != 0, &first);
+	jw_time(&r->body_out, "date_joined", u.date_joined, &first);
+	buf_putc(&r->body_out, '}');
+	return 200;
 }

@@ -17,6 +17,13 @@ struct req;
 int	 api_health(struct req *);
 /* accounts.c */
 int	 api_token(struct req *);
+int	 api_register(struct req *);
+int	 api_token_refresh(struct req *);
+int	 api_token_blacklist(struct req *);
+int	 api_logout(struct req *);
+int	 api_me(struct req *);
+/* users.c */
+int	 api_users(struct req *);
 
 /* Maps a storage result to a response: 404, 409, 503 or 500. */
 int	 api_dbfail(struct req *, int dbrc);

@@ -4,7 +4,13 @@
 
 const struct route api_routes[] = {
 	{ M_GET, "/api/health/", api_health, R_ANY_SCHEMA | R_NO_THROTTLE | R_NO_AUTH },
+	{ M_POST, "/api/auth/register/", api_register, 0 },
 	{ M_POST, "/api/auth/token/", api_token, 0 },
+	{ M_POST, "/api/auth/token/refresh/", api_token_refresh, 0 },
+	{ M_POST, "/api/auth/token/blacklist/", api_token_blacklist, 0 },
+	{ M_POST, "/api/auth/logout/", api_logout, R_AUTH },
+	{ M_GET, "/api/auth/me/", api_me, R_AUTH },
+	{ M_GET, "/api/users/", api_users, R_AUTH },
 };
 
 const size_t n_api_routes = sizeof(api_routes) / sizeof(api_routes[0]);

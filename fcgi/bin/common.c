@@ -7,6 +7,7 @@
 #include "auth.h"
 #include "common.h"
 #include "log.h"
+#include "throttle.h"
 #include "timeutil.h"
 
 int
@@ -27,6 +28,7 @@ app_open(struct app *app, const char *path, int flags, char *err, size_t errlen)
 	app->api_routes = api_routes;
 	app->n_api_routes = n_api_routes;
 	app->authenticate = auth_authenticate;
+	app->throttle = throttle_request;
 	if (flags & APP_NO_DB)
 		return 0;
 	if (db_open(&app->db, app->cfg.database,

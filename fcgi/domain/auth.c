@@ -4,6 +4,7 @@
 
 #include "app.h"
 #include "request.h"
+#include "sessions.h"
 #include "tokens.h"
 
 /* The DRF-compatible answer for a token that is not valid. */
@@ -17,15 +18,17 @@ bad_token(struct req *r)
 	return 401;
 }
 
+/*
+ * Bearer wins when both a token and the session cookie are present; a bad
+ * token is a 401, a bad or expired cookie leaves the request anonymous.
+ */
 int
 auth_authenticate(struct req *r)
 {
-	const char *h = r->authorization;
+	const char *h = r->authorization, *sid;
 	enum dbrc rc;
 
-	if (h == NULL || *h == '\0')
-		return 0;
-	if (strncasecmp(h, "Bearer ", 7) == 0) {
+	if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0) {
 		h += 7;
 		while (*h == ' ')
 			h++;
@@ -39,6 +42,14 @@ auth_authenticate(struct req *r)
 			return 500;
 		return bad_token(r);
 	}
-	/* an unknown scheme is ignored, as DRF does: the request stays anonymous */
-	return 0;
+	/* an unknown scheme is ignored, as DRF does; the cookie may still apply */
+	if ((sid = req_cookie(r, SESSION_COOKIE)) == NULL || *sid == '\0')
+		return 0;
+	rc = sessions_check(&r->app->db, sid, &r->arena, &r->user);
+	if (rc == DB_OK)
+		return 0;
+	memset(&r->user, 0, sizeof(r->user));
+	if (rc == DB_BUSY)
+		return 503;
+	return rc == DB_NOTFOUND ? 0 : 500;
 }

@@ -1,6 +1,7 @@
 /*
  * auth: the authentication hook of the request pipeline.  Reads the
- * Authorization header (Bearer) and fills r->user.
+ * Authorization header (Bearer) or the admin session cookie and fills
+ * r->user.
  */
 #ifndef TASKMGR_AUTH_H
 #define TASKMGR_AUTH_H

@@ -142,3 +142,167 @@ tokens_check_access(struct db *db, const char *tok, struct arena *a,
 	db_done(st, rc);
 	return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "token check");
 }
+
+/* Revokes every live token of a login (reuse detection). */
+static enum dbrc
+revoke_family(struct db *db, int64_t family)
+{
+	static const char sql[] =
+	    "UPDATE auth_tokens SET revoked = 2 WHERE family = ? AND revoked = 0";
+	sqlite3_stmt *st = db_prep(db, sql);
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, family);
+	return db_rc(db, db_done(st, sqlite3_step(st)), "token family revoke");
+}
+
+/*
+ * Finds the refresh token tok (any state) inside the open transaction:
+ * DB_NOTFOUND for unknown, expired, or of an inactive user (or not of uid
+ * when uid != 0); DB_INVALID after revoking its family when it was already
+ * rotated or revoked (reuse); DB_OK with its id, family and user otherwise.
+ */
+static enum dbrc
+find_refresh(struct db *db, const char *tok, int64_t uid, int64_t *id,
+    int64_t *family, int64_t *user)
+{
+	static const char sql[] =
+	    "SELECT t.id, t.family, t.user_id, t.revoked, t.expires_at > ?, u.is_active"
+	    " FROM auth_tokens t JOIN users u ON u.id = t.user_id"
+	    " WHERE t.digest = ? AND t.kind = 2";
+	sqlite3_stmt *st;
+	unsigned char d[32];
+	int	 rc, revoked, live, active;
+	enum dbrc drc;
+
+	if (tok == NULL || strlen(tok) != TOKEN_LEN)
+		return DB_NOTFOUND;
+	if ((st = db_prep(db, sql)) == NULL)
+		return DB_ERROR;
+	token_digest(tok, d);
+	sqlite3_bind_int64(st, 1, now_us());
+	sqlite3_bind_blob(st, 2, d, 32, SQLITE_TRANSIENT);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		db_done(st, rc);
+		return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "refresh find");
+	}
+	*id = sqlite3_column_int64(st, 0);
+	*family = sqlite3_column_int64(st, 1);
+	*user = sqlite3_column_int64(st, 2);
+	revoked = sqlite3_column_int(st, 3);
+	live = sqlite3_column_int(st, 4);
+	active = sqlite3_column_int(st, 5);
+	db_done(st, rc);
+	if (!live || !active || (uid != 0 && *user != uid))
+		return DB_NOTFOUND;
+	if (revoked != 0) {
+		if ((drc = revoke_family(db, *family)) != DB_OK)
+			return drc;
+		return DB_INVALID;
+	}
+	return DB_OK;
+}
+
+/* Sets revoked on the token id and, with access, on the access tokens issued with it. */
+static enum dbrc
+mark(struct db *db, int64_t id, int how, int access)
+{
+	static const char one[] = "UPDATE auth_tokens SET revoked = ? WHERE id = ?";
+	static const char acc[] =
+	    "UPDATE auth_tokens SET revoked = ? WHERE refresh_id = ? AND revoked = 0";
+	sqlite3_stmt *st;
+	enum dbrc rc;
+
+	if ((st = db_prep(db, one)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int(st, 1, how);
+	sqlite3_bind_int64(st, 2, id);
+	if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "token mark")) != DB_OK || !access)
+		return rc;
+	if ((st = db_prep(db, acc)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int(st, 1, how);
+	sqlite3_bind_int64(st, 2, id);
+	return db_rc(db, db_done(st, sqlite3_step(st)), "token mark access");
+}
+
+/* Commits when rc is DB_OK or DB_INVALID (a family revoked), else rolls back. */
+static enum dbrc
+finish(struct db *db, enum dbrc rc)
+{
+	enum dbrc crc;
+
+	if (rc != DB_OK && rc != DB_INVALID) {
+		db_rollback(db);
+		return rc;
+	}
+	if ((crc = db_commit(db)) != DB_OK) {
+		db_rollback(db);
+		return crc;
+	}
+	return rc;
+}
+
+enum dbrc
+tokens_rotate(struct db *db, const struct config *cfg, const char *tok,
+    struct token_pair *tp)
+{
+	int64_t	 id, family, uid;
+	enum dbrc rc;
+
+	if ((rc = db_begin(db)) != DB_OK)
+		return rc;
+	rc = find_refresh(db, tok, 0, &id, &family, &uid);
+	if (rc == DB_OK && (rc = mark(db, id, 1, 0)) == DB_OK)
+		rc = tokens_issue(db, cfg, uid, family, tp);
+	return finish(db, rc);
+}
+
+enum dbrc
+tokens_revoke(struct db *db, const char *tok, int64_t uid)
+{
+	int64_t	 id, family, owner;
+	enum dbrc rc;
+
+	if ((rc = db_begin(db)) != DB_OK)
+		return rc;
+	rc = find_refresh(db, tok, uid, &id, &family, &owner);
+	if (rc == DB_OK)
+		rc = mark(db, id, 2, 1);
+	return finish(db, rc);
+}
+
+enum dbrc
+tokens_revoke_user(struct db *db, int64_t uid)
+{
+	static const char sql[] =
+	    "UPDATE auth_tokens SET revoked = 2 WHERE user_id = ? AND revoked = 0";
+	sqlite3_stmt *st = db_prep(db, sql);
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, uid);
+	return db_rc(db, db_done(st, sqlite3_step(st)), "token revoke user");
+}
+
+enum dbrc
+tokens_purge(struct db *db, int limit, int *n)
+{
+	static const char sql[] =
+	    "DELETE FROM auth_tokens WHERE id IN (SELECT id FROM auth_tokens"
+	    " WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)";
+	sqlite3_stmt *st;
+	int	 rc;
+
+	*n = 0;
+	if ((st = db_prep(db, sql)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, now_us());
+	sqlite3_bind_int(st, 2, limit);
+	rc = db_done(st, sqlite3_step(st));
+	if (rc != SQLITE_DONE)
+		return db_rc(db, rc, "token purge");
+	*n = sqlite3_changes(db->h);
+	return DB_OK;
+}

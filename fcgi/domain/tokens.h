@@ -43,4 +43,23 @@ enum dbrc tokens_issue(struct db *, const struct config *, int64_t user_id,
 enum dbrc tokens_check_access(struct db *, const char *token, struct arena *,
 	    struct principal *p);
 
+/*
+ * Rotates the refresh token tok: it stops working and a new pair of the
+ * same login is issued into tp (its own transaction).  DB_NOTFOUND for an
+ * unknown or expired token or an inactive user; DB_INVALID when tok was
+ * already rotated or revoked: the whole login is then revoked (reuse).
+ */
+enum dbrc tokens_rotate(struct db *, const struct config *, const char *tok,
+	    struct token_pair *tp);
+/*
+ * Revokes the refresh token tok and the access tokens issued with it (its
+ * own transaction); with uid != 0 only a token of that user counts.
+ * DB_NOTFOUND and DB_INVALID as for tokens_rotate.
+ */
+enum dbrc tokens_revoke(struct db *, const char *tok, int64_t uid);
+/* Revokes every token of a user (deactivation, password change). */
+enum dbrc tokens_revoke_user(struct db *, int64_t uid);
+/* Deletes at most limit expired token rows; the number deleted in *n. */
+enum dbrc tokens_purge(struct db *, int limit, int *n);
+
 #endif

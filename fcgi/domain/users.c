@@ -78,27 +78,10 @@ users_create(struct db *db, const char *username, const char *email,
 	return DB_OK;
 }
 
-enum dbrc
-users_find_by_name(struct db *db, const char *username, struct arena *a,
-    struct user *u)
+/* Fills u from a row of the user columns (in USER_COLS order). */
+static enum dbrc
+user_row(sqlite3_stmt *st, struct arena *a, struct user *u)
 {
-	static const char sql[] =
-	    "SELECT id, username, email, password, is_staff, is_superuser,"
-	    " is_active, telegram_id, date_joined, last_login"
-	    " FROM users WHERE username_key = ?";
-	sqlite3_stmt *st = db_prep(db, sql);
-	char	 key[1024];
-	int	 rc;
-
-	if (st == NULL)
-		return DB_ERROR;
-	if (users_fold(username, key, sizeof(key)) < 0)
-		return DB_NOTFOUND;
-	db_bind_text(st, 1, key);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		db_done(st, rc);
-		return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "user find");
-	}
 	u->id = sqlite3_column_int64(st, 0);
 	u->username = arena_strdup(a, db_col_text(st, 1));
 	u->email = arena_strdup(a, db_col_text(st, 2));
@@ -110,10 +93,58 @@ users_find_by_name(struct db *db, const char *username, struct arena *a,
 	u->date_joined = sqlite3_column_int64(st, 8);
 	u->last_login = sqlite3_column_type(st, 9) == SQLITE_NULL ? TIME_NULL :
 	    sqlite3_column_int64(st, 9);
-	db_done(st, rc);
 	if (u->username == NULL || u->email == NULL || u->password == NULL)
 		return DB_ERROR;
 	return DB_OK;
+}
+
+#define USER_COLS "SELECT id, username, email, password, is_staff, is_superuser," \
+	" is_active, telegram_id, date_joined, last_login FROM users"
+
+/* Steps st once and reads the user row; DB_NOTFOUND when there is none. */
+static enum dbrc
+user_step(struct db *db, sqlite3_stmt *st, struct arena *a, struct user *u)
+{
+	enum dbrc drc;
+	int	 rc;
+
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		db_done(st, rc);
+		return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "user find");
+	}
+	drc = user_row(st, a, u);
+	db_done(st, rc);
+	return drc;
+}
+
+enum dbrc
+users_find_by_name(struct db *db, const char *username, struct arena *a,
+    struct user *u)
+{
+	static const char sql[] = USER_COLS " WHERE username_key = ?";
+	sqlite3_stmt *st = db_prep(db, sql);
+	char	 key[1024];
+
+	if (st == NULL)
+		return DB_ERROR;
+	if (users_fold(username, key, sizeof(key)) < 0) {
+		db_done(st, 0);
+		return DB_NOTFOUND;
+	}
+	db_bind_text(st, 1, key);
+	return user_step(db, st, a, u);
+}
+
+enum dbrc
+users_get(struct db *db, int64_t id, struct arena *a, struct user *u)
+{
+	static const char sql[] = USER_COLS " WHERE id = ?";
+	sqlite3_stmt *st = db_prep(db, sql);
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	return user_step(db, st, a, u);
 }
 
 enum dbrc
@@ -144,4 +175,193 @@ users_touch_login(struct db *db, int64_t id)
 	sqlite3_bind_int64(st, 1, now_us());
 	sqlite3_bind_int64(st, 2, id);
 	return db_rc(db, db_done(st, sqlite3_step(st)), "user login time");
+}
+
+int
+users_valid_name(const char *name)
+{
+	static locale_t utf8;
+	mbstate_t st;
+	const char *p = name, *end = name + strlen(name);
+	size_t	 n;
+	wchar_t	 wc;
+	locale_t old;
+	int	 ok = p < end;
+
+	if (utf8 == (locale_t)0 &&
+	    (utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0)) == (locale_t)0)
+		return 0;
+	old = uselocale(utf8);
+	memset(&st, 0, sizeof(st));
+	while (ok && p < end) {
+		n = mbrtowc(&wc, p, (size_t)(end - p), &st);
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+			ok = 0;
+			break;
+		}
+		p += n;
+		if (!iswalnum((wint_t)wc) && wc != L'@' && wc != L'.' &&
+		    wc != L'+' && wc != L'-' && wc != L'_')
+			ok = 0;
+	}
+	uselocale(old);
+	return ok;
+}
+
+/* 1 when c may appear in an unquoted local part (RFC 5322 atext). */
+static int
+atext(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || (c != '\0' && strchr("!#$%&'*+/=?^_`{|}~-", c) != NULL);
+}
+
+int
+users_valid_email(const char *e)
+{
+	const char *at = strrchr(e, '@'), *p, *label;
+	size_t	 n;
+	int	 labels = 0, alpha_tld = 0;
+
+	if (at == NULL || at == e || strlen(e) > 254)
+		return 0;
+	/* local part: dot-atom (no leading, trailing or double dots) */
+	for (p = e; p < at; p++) {
+		if (*p == '.') {
+			if (p == e || p + 1 == at || p[1] == '.')
+				return 0;
+		} else if (!atext((unsigned char)*p))
+			return 0;
+	}
+	if (strcmp(at + 1, "localhost") == 0)
+		return 1;
+	/* domain: labels of letters, digits and inner hyphens; an alphabetic TLD of 2+ */
+	for (label = p = at + 1;; p++) {
+		if (*p == '.' || *p == '\0') {
+			n = (size_t)(p - label);
+			if (n == 0 || n > 63 || label[0] == '-' || p[-1] == '-')
+				return 0;
+			labels++;
+			alpha_tld = n >= 2;
+			for (const char *q = label; q < p; q++)
+				if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z')))
+					alpha_tld = 0;
+			if (*p == '\0')
+				break;
+			label = p + 1;
+			continue;
+		}
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-'))
+			return 0;
+	}
+	return labels >= 2 && alpha_tld;
+}
+
+/* Builds the LIKE pattern %q% from the folded q with %, _ and \ escaped. */
+static char *
+like_pattern(struct arena *a, const char *q)
+{
+	char	 key[1024], *out, *o;
+	size_t	 i;
+
+	if (users_fold(q, key, sizeof(key)) < 0)
+		return NULL;
+	if ((out = arena_alloc(a, strlen(key) * 2 + 3)) == NULL)
+		return NULL;
+	o = out;
+	*o++ = '%';
+	for (i = 0; key[i] != '\0'; i++) {
+		if (key[i] == '%' || key[i] == '_' || key[i] == '\\')
+			*o++ = '\\';
+		*o++ = key[i];
+	}
+	*o++ = '%';
+	*o = '\0';
+	return out;
+}
+
+enum dbrc
+users_search(struct db *db, const char *q, int active_only, int64_t limit,
+    int64_t offset, struct arena *a, int64_t *count, struct user_brief **rows,
+    size_t *n)
+{
+	static const char csql[] =
+	    "SELECT count(*) FROM users WHERE (is_active = 1 OR ?2 = 0)"
+	    " AND username_key LIKE ?1 ESCAPE '\\'";
+	static const char lsql[] =
+	    "SELECT id, username, is_active, is_staff, email, last_login FROM users"
+	    " WHERE (is_active = 1 OR ?2 = 0) AND username_key LIKE ?1 ESCAPE '\\'"
+	    " ORDER BY username_key, id LIMIT ?3 OFFSET ?4";
+	sqlite3_stmt *st;
+	struct user_brief *out;
+	const char *pat;
+	size_t	 k = 0;
+	int	 rc;
+
+	*n = 0;
+	*rows = NULL;
+	if ((pat = like_pattern(a, q ? q : "")) == NULL) {
+		*count = 0;
+		return DB_OK;	/* a search that cannot be folded matches nobody */
+	}
+	if ((st = db_prep(db, csql)) == NULL)
+		return DB_ERROR;
+	db_bind_text(st, 1, pat);
+	sqlite3_bind_int(st, 2, active_only);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		db_done(st, rc);
+		return db_rc(db, rc, "user count");
+	}
+	*count = sqlite3_column_int64(st, 0);
+	db_done(st, rc);
+	if (limit <= 0 || offset >= *count)
+		return DB_OK;
+	if (limit > *count - offset)
+		limit = *count - offset;
+	if ((out = arena_alloc(a, sizeof(*out) * (size_t)limit)) == NULL)
+		return DB_ERROR;
+	if ((st = db_prep(db, lsql)) == NULL)
+		return DB_ERROR;
+	db_bind_text(st, 1, pat);
+	sqlite3_bind_int(st, 2, active_only);
+	sqlite3_bind_int64(st, 3, limit);
+	sqlite3_bind_int64(st, 4, offset);
+	while (k < (size_t)limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		out[k].id = sqlite3_column_int64(st, 0);
+		out[k].username = arena_strdup(a, db_col_text(st, 1));
+		out[k].is_active = sqlite3_column_int(st, 2);
+		out[k].is_staff = sqlite3_column_int(st, 3);
+		out[k].email = arena_strdup(a, db_col_text(st, 4));
+		out[k].last_login = sqlite3_column_type(st, 5) == SQLITE_NULL ?
+		    TIME_NULL : sqlite3_column_int64(st, 5);
+		if (out[k].username == NULL || out[k].email == NULL) {
+			db_done(st, 0);
+			return DB_ERROR;
+		}
+		k++;
+	}
+	db_done(st, rc);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_rc(db, rc, "user search");
+	*rows = out;
+	*n = k;
+	return DB_OK;
+}
+
+enum dbrc
+users_set_active(struct db *db, int64_t id, int active)
+{
+	static const char sql[] = "UPDATE users SET is_active = ? WHERE id = ?";
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int(st, 1, active != 0);
+	sqlite3_bind_int64(st, 2, id);
+	rc = db_done(st, sqlite3_step(st));
+	if (rc != SQLITE_DONE)
+		return db_rc(db, rc, "user active");
+	return sqlite3_changes(db->h) ? DB_OK : DB_NOTFOUND;
 }

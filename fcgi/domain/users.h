@@ -23,6 +23,19 @@ struct user {
 	int64_t		 last_login;	/* TIME_NULL: never */
 };
 
+/* A row of a user list. */
+struct user_brief {
+	int64_t		 id;
+	const char	*username;
+	const char	*email;
+	int		 is_active, is_staff;
+	int64_t		 last_login;	/* TIME_NULL: never */
+};
+
+/* 1 when name is 1+ letters, digits or @.+-_ (Unicode letters and digits count). */
+int	 users_valid_name(const char *name);
+/* 1 when e looks like a deliverable address: dot-atom local part, a domain with an alphabetic TLD. */
+int	 users_valid_email(const char *e);
 /* Case-folds a UTF-8 username into out (lowercase, Unicode-aware); -1 if it does not fit. */
 int	 users_fold(const char *in, char *out, size_t outlen);
 /* Inserts a user; DB_CONFLICT when the folded username exists. */
@@ -31,6 +44,18 @@ enum dbrc users_create(struct db *, const char *username, const char *email,
 /* Finds a user by username (case-insensitively); strings copied into the arena. */
 enum dbrc users_find_by_name(struct db *, const char *username, struct arena *,
 	    struct user *);
+/* Finds a user by id; strings copied into the arena. */
+enum dbrc users_get(struct db *, int64_t id, struct arena *, struct user *);
+/*
+ * Counts the users whose username contains q case-insensitively (% and _
+ * match themselves), only active ones when active_only, and returns the
+ * page [offset, offset+limit) ordered by username, rows in the arena.
+ */
+enum dbrc users_search(struct db *, const char *q, int active_only, int64_t limit,
+	    int64_t offset, struct arena *, int64_t *count, struct user_brief **rows,
+	    size_t *n);
+/* Sets is_active; DB_NOTFOUND when there is no such user. */
+enum dbrc users_set_active(struct db *, int64_t id, int active);
 /* Replaces the password hash. */
 enum dbrc users_set_password(struct db *, int64_t id, const char *phc);
 /* Records a successful login time. */

@@ -1,0 +1,152 @@
+/* sessions: admin login sessions stored hashed, with a CSRF token each. */
+#include <stdio.h>
+#include <string.h>
+
+#include "arena.h"
+#include "config.h"
+#include "request.h"
+#include "sessions.h"
+#include "timeutil.h"
+
+enum dbrc
+sessions_create(struct db *db, const struct config *cfg, int64_t uid,
+    struct session *s)
+{
+	static const char sql[] =
+	    "INSERT INTO sessions (digest, user_id, csrf, expires_at, created_at)"
+	    " VALUES (?, ?, ?, ?, ?)";
+	sqlite3_stmt *st;
+	unsigned char d[32];
+	int64_t	 now = now_us();
+	int	 rc;
+
+	if (token_random(s->id) < 0 || token_random(s->csrf) < 0)
+		return DB_ERROR;
+	s->expires = now + cfg->session_ttl * 1000000;
+	if ((st = db_prep(db, sql)) == NULL)
+		return DB_ERROR;
+	token_digest(s->id, d);
+	sqlite3_bind_blob(st, 1, d, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, uid);
+	db_bind_text(st, 3, s->csrf);
+	sqlite3_bind_int64(st, 4, s->expires);
+	sqlite3_bind_int64(st, 5, now);
+	rc = db_done(st, sqlite3_step(st));
+	return rc == SQLITE_DONE ? DB_OK : db_rc(db, rc, "session insert");
+}
+
+enum dbrc
+sessions_delete(struct db *db, const char *sid)
+{
+	static const char sql[] = "DELETE FROM sessions WHERE digest = ?";
+	sqlite3_stmt *st;
+	unsigned char d[32];
+	int	 rc;
+
+	if (sid == NULL || strlen(sid) != TOKEN_LEN)
+		return DB_OK;
+	if ((st = db_prep(db, sql)) == NULL)
+		return DB_ERROR;
+	token_digest(sid, d);
+	sqlite3_bind_blob(st, 1, d, 32, SQLITE_TRANSIENT);
+	rc = db_done(st, sqlite3_step(st));
+	return rc == SQLITE_DONE ? DB_OK : db_rc(db, rc, "session delete");
+}
+
+enum dbrc
+sessions_check(struct db *db, const char *sid, struct arena *a,
+    struct principal *p)
+{
+	static const char sql[] =
+	    "SELECT s.id, s.csrf, u.id, u.username, u.is_staff, u.is_superuser"
+	    " FROM sessions s JOIN users u ON u.id = s.user_id"
+	    " WHERE s.digest = ? AND s.expires_at > ? AND u.is_active = 1";
+	sqlite3_stmt *st;
+	unsigned char d[32];
+	int	 rc;
+
+	if (sid == NULL || strlen(sid) != TOKEN_LEN)
+		return DB_NOTFOUND;
+	if ((st = db_prep(db, sql)) == NULL)
+		return DB_ERROR;
+	token_digest(sid, d);
+	sqlite3_bind_blob(st, 1, d, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, now_us());
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		db_done(st, rc);
+		return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "session check");
+	}
+	p->session_id = sqlite3_column_int64(st, 0);
+	p->csrf = arena_strdup(a, db_col_text(st, 1));
+	p->id = sqlite3_column_int64(st, 2);
+	p->username = arena_strdup(a, db_col_text(st, 3));
+	p->is_staff = sqlite3_column_int(st, 4);
+	p->is_superuser = sqlite3_column_int(st, 5);
+	p->via = VIA_COOKIE;
+	db_done(st, rc);
+	if (p->csrf == NULL || p->username == NULL) {
+		memset(p, 0, sizeof(*p));
+		return DB_ERROR;
+	}
+	return DB_OK;
+}
+
+/* Writes one Set-Cookie header with the common attributes. */
+static void
+put_cookie(struct req *r, const char *value, int64_t max_age)
+{
+	char	 v[256];
+
+	snprintf(v, sizeof(v), "%s=%s; Max-Age=%lld;%s Path=/; HttpOnly; SameSite=Lax%s",
+	    SESSION_COOKIE, value, (long long)max_age,
+	    max_age == 0 ? " Expires=Thu, 01 Jan 1970 00:00:00 GMT;" : "",
+	    r->https ? "; Secure" : "");
+	resp_header(r, "Set-Cookie", v);
+}
+
+void
+sessions_set_cookie(struct req *r, const struct session *s)
+{
+	int64_t	 left = (s->expires - now_us()) / 1000000;
+
+	put_cookie(r, s->id, left > 0 ? left : 0);
+}
+
+void
+sessions_clear_cookie(struct req *r)
+{
+	put_cookie(r, "", 0);
+}
+
+enum dbrc
+sessions_delete_user(struct db *db, int64_t uid)
+{
+	static const char sql[] = "DELETE FROM sessions WHERE user_id = ?";
+	sqlite3_stmt *st;
+
+	if ((st = db_prep(db, sql)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, uid);
+	return db_rc(db, db_done(st, sqlite3_step(st)), "session delete user");
+}
+
+enum dbrc
+sessions_purge(struct db *db, int limit, int *n)
+{
+	static const char sql[] =
+	    "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions"
+	    " WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)";
+	sqlite3_stmt *st;
+	int	 rc;
+
+	*n = 0;
+	if ((st = db_prep(db, sql)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, now_us());
+	sqlite3_bind_int(st, 2, limit);
+	rc = db_done(st, sqlite3_step(st));
+	if (rc != SQLITE_DONE)
+		return db_rc(db, rc, "session purge");
+	*n = sqlite3_changes(db->h);
+	return DB_OK;
+}

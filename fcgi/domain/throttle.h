@@ -1,0 +1,36 @@
+/*
+ * throttle: rate limits kept in SQLite, so every responder process shares
+ * them.  Each limited key (a client address, a user, a login name) is one
+ * row holding the GCRA "theoretical arrival time": a request costs one
+ * UPSERT, bursts up to the limit are allowed, and the wait is exact.
+ * The hook also purges expired tokens, sessions and limiter rows in small
+ * batches, at most once a minute per process.
+ */
+#ifndef TASKMGR_THROTTLE_H
+#define TASKMGR_THROTTLE_H
+
+#include <stdint.h>
+
+#include "db.h"
+
+struct rate;
+struct req;
+
+/*
+ * Counts one request for key against rate (n == 0: off) at time now_us.
+ * Returns 0 when allowed, else the seconds to wait (at least 1) in *wait
+ * and 1; DB_* errors as a negative dbrc.
+ */
+int	 throttle_take(struct db *, const char *key, const struct rate *,
+	    int64_t now, int64_t *wait);
+/*
+ * Counts one request for key; 0 when allowed, 429 with the DRF body and
+ * Retry-After when throttled, 503/500 on a storage failure.
+ */
+int	 throttle_hit(struct req *, const char *key, const struct rate *);
+/* The app->throttle hook: throttle_anon per REMOTE_ADDR or throttle_user per user. */
+int	 throttle_request(struct req *);
+/* Deletes at most limit limiter rows that no longer hold anything back. */
+enum dbrc throttle_purge(struct db *, int limit, int *n);
+
+#endif
