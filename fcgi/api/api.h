@@ -5,6 +5,7 @@
 #define TASKMGR_API_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "router.h"
 
@@ -24,6 +25,19 @@ int	 api_logout(struct req *);
 int	 api_me(struct req *);
 /* users.c */
 int	 api_users(struct req *);
+
+/* lists.c */
+struct actor;
+/* GET, POST /api/lists/ */
+int	 api_lists(struct req *);
+/* GET, PUT, PATCH, DELETE /api/lists/{id}/ */
+int	 api_list(struct req *);
+/* The domain actor of the request: the authenticated user, normal visibility. */
+void	 api_actor(struct req *, struct actor *);
+/* Reads "updated_at" of the body for optimistic locking: 0, or a 409 with the body set. */
+int	 api_lock_read(struct req *, int64_t *out);
+/* Reads ?search= folded for the domain (NULL when absent or empty): 0, or 400. */
+int	 api_search_param(struct req *, const char **key);
 
 /* Maps a storage result to a response: 404, 409, 503 or 500. */
 int	 api_dbfail(struct req *, int dbrc);

@@ -1,0 +1,105 @@
+/* notices: events and outbox rows for task changes. */
+#include <stdint.h>
+
+#include "buf.h"
+#include "notices.h"
+
+/* Inserts one events row; message may be NULL. */
+static enum dbrc
+event_insert(struct db *db, int64_t user_id, const char *type, const char *action,
+    int64_t task_id, const char *message, int64_t now)
+{
+	static const char sql[] =
+	    "INSERT INTO events (user_id, type, action, task_id, message, created_at)"
+	    " VALUES (?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *st = db_prep(db, sql);
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_text(st, 2, type);
+	db_bind_text(st, 3, action);
+	if (task_id > 0)
+		sqlite3_bind_int64(st, 4, task_id);
+	db_bind_text(st, 5, message);
+	sqlite3_bind_int64(st, 6, now);
+	return db_rc(db, db_done(st, sqlite3_step(st)), "event insert");
+}
+
+enum dbrc
+notices_task_event(struct db *db, int64_t task_id, const char *action,
+    int64_t owner_id, int64_t assignee_id, int64_t now)
+{
+	enum dbrc rc = DB_OK;
+
+	if (owner_id > 0)
+		rc = event_insert(db, owner_id, "task_updated", action, task_id, NULL, now);
+	if (rc == DB_OK && assignee_id > 0 && assignee_id != owner_id)
+		rc = event_insert(db, assignee_id, "task_updated", action, task_id, NULL, now);
+	return rc;
+}
+
+enum dbrc
+notices_notify(struct db *db, int64_t user_id, int64_t task_id,
+    const char *action, const char *text, int64_t now)
+{
+	static const char sql[] =
+	    "INSERT INTO outbox (user_id, text, next_attempt_at, created_at)"
+	    " VALUES (?, ?, ?, ?)";
+	sqlite3_stmt *st;
+	enum dbrc rc;
+
+	if ((rc = event_insert(db, user_id, "task_notify", action, task_id, text,
+	    now)) != DB_OK)
+		return rc;
+	if ((st = db_prep(db, sql)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_text(st, 2, text);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int64(st, 4, now);
+	return db_rc(db, db_done(st, sqlite3_step(st)), "outbox insert");
+}
+
+/* Writes the notice pre + name + post; DB_ERROR when out of memory. */
+static enum dbrc
+notify_text(struct db *db, int64_t user_id, int64_t task_id, const char *action,
+    const char *pre, const char *name, const char *post, int64_t now)
+{
+	struct buf b = { 0 };
+	enum dbrc rc;
+
+	buf_puts(&b, pre);
+	buf_puts(&b, name);
+	buf_puts(&b, post);
+	rc = b.oom || b.p == NULL ? DB_ERROR :
+	    notices_notify(db, user_id, task_id, action, b.p, now);
+	buf_free(&b);
+	return rc;
+}
+
+enum dbrc
+notices_assignment(struct db *db, int64_t actor, int64_t task_id,
+    const char *name, int64_t old_id, int64_t new_id, int64_t now)
+{
+	enum dbrc rc = DB_OK;
+
+	if (old_id == new_id)
+		return DB_OK;
+	if (new_id > 0 && new_id != actor)
+		rc = notify_text(db, new_id, task_id, "assigned", NOTICE_ASSIGNED, name, now);
+	if (rc == DB_OK && old_id > 0 && old_id != actor)
+		rc = notify_text(db, old_id, task_id, "unassigned",
+		    NOTICE_UNASSIGNED, name, now);
+	return rc;
+}
+
+enum dbrc
+notices_overdue(struct db *db, int64_t task_id, const char *name,
+    int64_t assignee_id, int64_t now)
+{
+	if (assignee_id <= 0)
+		return DB_OK;
+	return notify_text(db, assignee_id, task_id, "overdue", NOTICE_OVERDUE, name,
+	    now);
+}

@@ -1,0 +1,54 @@
+/*
+ * notices: the change records of tasks, written inside the caller's
+ * transaction so a change and its records commit or roll back together.
+ *
+ * Two tables (sql/003_lists_tasks.sql):
+ *   events  -- the feed of GET /api/events/, one row per recipient:
+ *              type 'task_updated' (action created, updated, deleted,
+ *              completed, overdue) tells the task's owner and assignee that
+ *              it changed; type 'task_notify' (action assigned, unassigned,
+ *              overdue) carries a notice text in message.
+ *   outbox  -- one row per notice for `taskmgr worker` to deliver to the
+ *              recipient's Telegram chat (status 0 = pending, next_attempt_at
+ *              = now); the worker decides whether the user is linked.
+ *
+ * The rule every writer obeys through these functions: a user is never sent
+ * a notice about their own action (actor == recipient); the overdue sweep
+ * has no actor (pass 0) and so always notifies the assignee.
+ */
+#ifndef TASKMGR_NOTICES_H
+#define TASKMGR_NOTICES_H
+
+#include <stdint.h>
+
+#include "db.h"
+
+/* Notice texts: what comes before and after the task name. */
+#define NOTICE_ASSIGNED		"Вам назначена задача: ", ""
+#define NOTICE_UNASSIGNED	"Задача '", "' больше не назначена вам"
+#define NOTICE_OVERDUE		"Задача '", "' просрочена!"
+
+/*
+ * Writes a 'task_updated' event with action for the task's owner and for its
+ * assignee (once when they are the same user; assignee 0 = none).
+ */
+enum dbrc notices_task_event(struct db *, int64_t task_id, const char *action,
+	    int64_t owner_id, int64_t assignee_id, int64_t now);
+/*
+ * Writes one notice: a 'task_notify' event with action and the text, and a
+ * pending outbox row with the same text, both for user_id.
+ */
+enum dbrc notices_notify(struct db *, int64_t user_id, int64_t task_id,
+	    const char *action, const char *text, int64_t now);
+/*
+ * The assignee of a task changed from old_id to new_id (0 = nobody) by
+ * actor: "assigned" to the new one and "unassigned" to the previous one,
+ * neither to the actor.  Nothing when old_id == new_id.
+ */
+enum dbrc notices_assignment(struct db *, int64_t actor, int64_t task_id,
+	    const char *name, int64_t old_id, int64_t new_id, int64_t now);
+/* The task became overdue: a notice to its assignee (none when 0). */
+enum dbrc notices_overdue(struct db *, int64_t task_id, const char *name,
+	    int64_t assignee_id, int64_t now);
+
+#endif
