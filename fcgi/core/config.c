@@ -230,55 +230,99 @@ trim(char *s)
 	return s;
 }
 
-static int
-config_read_file(struct config *cfg, const char *path, char *err, size_t errlen)
-{
-	FILE	*f;
-	char	 line[4096], msg[512], *k, *v, *eq;
-	const struct key *key;
-	int	 lineno = 0, rc = -1;
+#define CONFIG_MAX_LINE	4094		/* bytes of one line without its newline */
+#define CONFIG_MAX_SIZE	(1024 * 1024)	/* bytes of the whole file */
 
-	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	while (fgets(line, sizeof(line), f) != NULL) {
+/*
+ * Applies the key = value lines of len bytes of text to cfg; name is the
+ * file name used in messages.  A line may end in \n or \r\n or the end of
+ * the text; NUL bytes and lines longer than CONFIG_MAX_LINE are errors.
+ * Never reads outside text[0..len).
+ */
+static int
+config_parse_text(struct config *cfg, const char *name, const char *text,
+    size_t len, char *err, size_t errlen)
+{
+	char	 line[CONFIG_MAX_LINE + 2], msg[512], *k, *v, *eq;
+	const char *p = text, *end = text + len, *nl;
+	const struct key *key;
+	size_t	 n;
+	int	 lineno = 0;
+
+	while (p < end) {
 		lineno++;
-		if (strchr(line, '\n') == NULL && !feof(f)) {
-			snprintf(err, errlen, "%s:%d: line too long", path, lineno);
-			goto out;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = (size_t)((nl ? nl : end) - p);
+		if (n > CONFIG_MAX_LINE) {
+			snprintf(err, errlen, "%s:%d: line too long", name, lineno);
+			return -1;
 		}
+		if (memchr(p, '\0', n) != NULL) {
+			snprintf(err, errlen, "%s:%d: NUL byte in line", name, lineno);
+			return -1;
+		}
+		memcpy(line, p, n);
+		line[n] = '\0';
+		p = nl ? nl + 1 : end;
 		k = trim(line);
 		if (*k == '\0' || *k == '#')
 			continue;
 		if ((eq = strchr(k, '=')) == NULL) {
-			snprintf(err, errlen, "%s:%d: expected key = value", path, lineno);
-			goto out;
+			snprintf(err, errlen, "%s:%d: expected key = value", name, lineno);
+			return -1;
 		}
 		*eq = '\0';
 		k = trim(k);
 		v = trim(eq + 1);
 		if ((key = key_find(k)) == NULL) {
-			snprintf(err, errlen, "%s:%d: unknown key \"%s\"", path, lineno, k);
-			goto out;
+			snprintf(err, errlen, "%s:%d: unknown key \"%.200s\"", name, lineno, k);
+			return -1;
 		}
 		if (key_set(cfg, key, v, msg, sizeof(msg)) < 0) {
-			snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
-			goto out;
+			snprintf(err, errlen, "%s:%d: %s", name, lineno, msg);
+			return -1;
 		}
 	}
+	return 0;
+}
+
+/* Reads the whole file at path (at most CONFIG_MAX_SIZE bytes) and applies it. */
+static int
+config_read_file(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	FILE	*f;
+	char	*text = NULL;
+	size_t	 len;
+	int	 rc = -1;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((text = malloc(CONFIG_MAX_SIZE + 1)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
+	len = fread(text, 1, CONFIG_MAX_SIZE + 1, f);
 	if (ferror(f)) {
 		snprintf(err, errlen, "%s: read error", path);
 		goto out;
 	}
-	rc = 0;
+	if (len > CONFIG_MAX_SIZE) {
+		snprintf(err, errlen, "%s: file too large", path);
+		goto out;
+	}
+	rc = config_parse_text(cfg, path, text, len, err, errlen);
 out:
+	free(text);
 	fclose(f);
 	return rc;
 }
 
-int
-config_load(struct config *cfg, const char *path, char *err, size_t errlen)
+/* Defaults, then the file (path) or the text (name, text, len), then the environment. */
+static int
+config_load_from(struct config *cfg, const char *path, const char *name,
+    const char *text, size_t len, char *err, size_t errlen)
 {
 	char	 env[128], msg[512];
 	const char *v;
@@ -289,6 +333,8 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 		if (key_set(cfg, &keys[i], keys[i].def, err, errlen) < 0)
 			return -1;
 	if (path != NULL && config_read_file(cfg, path, err, errlen) < 0)
+		return -1;
+	if (text != NULL && config_parse_text(cfg, name, text, len, err, errlen) < 0)
 		return -1;
 	for (i = 0; i < NKEYS; i++) {
 		snprintf(env, sizeof(env), "TASKMGR_%s", keys[i].name);
@@ -302,10 +348,23 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 		}
 	}
 	if (config_validate(cfg, msg, sizeof(msg)) < 0) {
-		snprintf(err, errlen, "%s: %s", path ? path : "(defaults)", msg);
+		snprintf(err, errlen, "%s: %s", path ? path : name ? name : "(defaults)", msg);
 		return -1;
 	}
 	return 0;
+}
+
+int
+config_load(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	return config_load_from(cfg, path, NULL, NULL, 0, err, errlen);
+}
+
+int
+config_load_text(struct config *cfg, const char *name, const char *text,
+    size_t len, char *err, size_t errlen)
+{
+	return config_load_from(cfg, NULL, name ? name : "(text)", text, len, err, errlen);
 }
 
 void

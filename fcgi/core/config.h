@@ -51,6 +51,12 @@ struct config {
  * cfg are owned by it: release them with config_free().
  */
 int	 config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+/*
+ * Like config_load() with len bytes of text (not NUL-terminated, may hold any
+ * bytes) in place of a file; messages name it name.
+ */
+int	 config_load_text(struct config *cfg, const char *name, const char *text,
+	    size_t len, char *err, size_t errlen);
 void	 config_free(struct config *);
 /* Prints the effective configuration as key = value lines, secrets masked. */
 void	 config_print(const struct config *, FILE *);

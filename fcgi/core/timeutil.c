@@ -66,10 +66,10 @@ rfc3339_format(int64_t us, char out[RFC3339_LEN])
 	days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
 	rem = secs - days * 86400;
 	civil_from_days(days, &y, &m, &d);
-	if (y < 0 || y > 9999) {
-		/* outside what RFC 3339 can say; clamp rather than print garbage */
-		snprintf(out, RFC3339_LEN, "%s", y < 0 ?
-		    "0000-01-01T00:00:00.000000Z" : "9999-12-31T23:59:59.999999Z");
+	if (y < 1 || y > 9999) {
+		/* outside what rfc3339_parse accepts; clamp rather than print garbage */
+		snprintf(out, RFC3339_LEN, "%s", y < 1 ?
+		    "0001-01-01T00:00:00.000000Z" : "9999-12-31T23:59:59.999999Z");
 		return;
 	}
 	/* every field is in range here, so the text is exactly RFC3339_LEN - 1 bytes */
@@ -81,6 +81,10 @@ rfc3339_format(int64_t us, char out[RFC3339_LEN])
 	memcpy(out, tmp, RFC3339_LEN - 1);
 	out[RFC3339_LEN - 1] = '\0';
 }
+
+/* 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z in seconds since the epoch */
+#define TIME_MIN_SECS	(-62135596800LL)
+#define TIME_MAX_SECS	253402300799LL
 
 /* Reads exactly n digits at *p; -1 if any is not a digit. */
 static int
@@ -180,6 +184,13 @@ rfc3339_parse(const char *s, size_t n, int64_t *out)
 			return -1;
 		t = (int64_t)tt;
 	}
+	/*
+	 * an offset or the local zone can move the instant out of the years
+	 * 0001..9999 that rfc3339_format can write: refuse it, so whatever is
+	 * accepted is given back as it was sent
+	 */
+	if (t < TIME_MIN_SECS || t > TIME_MAX_SECS)
+		return -1;
 	*out = t * 1000000 + usec;
 	return 0;
 }

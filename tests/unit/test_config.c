@@ -107,5 +107,26 @@ main(void)
 	is_int(config_load(&c, "/nonexistent/taskmgr.conf", err, sizeof(err)), -1, "missing file");
 	config_free(&c);
 	unlink(path);
+	/* the same parser from memory, as the fuzz target drives it */
+	is_int(config_load_text(&c, "mem", "page_size = 7\r\nlog_level = warn", 31,
+	    err, sizeof(err)), 0, "text: loads without a final newline, CRLF lines");
+	is_int((int)c.page_size, 7, "text: page_size");
+	is_int(c.log_level_n, 1, "text: log_level");
+	config_free(&c);
+	is_int(config_load_text(&c, "mem", "log_level = info\0debug\n", 23,
+	    err, sizeof(err)), -1, "text: NUL byte refused");
+	is_str(err, "mem:1: NUL byte in line", "text: NUL message");
+	config_free(&c);
+	{
+		static char longline[5000];
+
+		memset(longline, 'a', sizeof(longline));
+		is_int(config_load_text(&c, "mem", longline, sizeof(longline),
+		    err, sizeof(err)), -1, "text: overlong line refused");
+		is_str(err, "mem:1: line too long", "text: overlong message");
+		config_free(&c);
+	}
+	ok(err_is("page_size = 1\n\n" "a b c\n", "3: expected key = value"),
+	    "file: line numbers count blank lines");
 	return tap_done();
 }

@@ -63,5 +63,15 @@ main(void)
 	is_str(f(253402300799999999LL, b), "9999-12-31T23:59:59.999999Z", "year 9999");
 	is_int(p(f(1709164800000001LL, b)), 1709164800000001LL, "round trip");
 	ok(now_us() > 1700000000000000LL, "clock");
+	/* found by fuzz_rfc3339: an offset could move the instant out of 0001..9999 */
+	is_int(p("0001-01-01T00:00:00+05:00"), -1, "offset before year 1 refused");
+	is_int(p("9999-12-31T23:59:59-05:00"), -1, "offset past year 9999 refused");
+	is_int(p("0001-01-01T00:00:00Z"), -62135596800000000LL, "first instant of year 1");
+	is_int(p("9999-12-31T23:59:59.999999Z"), 253402300799999999LL, "last instant of 9999");
+	tz_set("Australia/Lord_Howe");
+	is_int(p("0001-01-01T00:00"), -1, "local time before year 1 in UTC refused");
+	tz_set("UTC");
+	is_str(f(-62135596800000001LL, b), "0001-01-01T00:00:00.000000Z",
+	    "format clamps to what parse accepts");
 	return tap_done();
 }
