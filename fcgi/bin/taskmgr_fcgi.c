@@ -3,6 +3,7 @@
  * the listening socket as fd 0; it serves requests one at a time until
  * SIGTERM or SIGINT, finishing the request in progress first.
  */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -62,6 +63,13 @@ main(int argc, char *argv[])
 			return 2;
 		}
 	}
+	/*
+	 * A fixed mmap threshold: large blocks (argon2id's m_cost work area at
+	 * each login, a rare huge response) are mapped and unmapped, so they
+	 * go back to the system when freed.  glibc's default raises the
+	 * threshold after the first such free and keeps them on the heap.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	if (app_open(&app, cfgpath, APP_SERVE, err, sizeof(err)) < 0) {
 		fprintf(stderr, "taskmgr.fcgi: %s\n", err);
 		return 1;

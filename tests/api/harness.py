@@ -82,6 +82,11 @@ class Response:
 
 
 class Server:
+    # nginx worker processes, and text put into the site's server block
+    # before "location / {" (the benchmark adds its ceiling there)
+    nginx_workers = 1
+    site_extra = ""
+
     def __init__(self, workers=2, config=None, mode="spawn", migrate=True,
                  ipv6=False):
         self.workers = workers
@@ -174,11 +179,12 @@ class Server:
             "listen 127.0.0.1:%d;" % self.port
         site = site.replace("listen 80;", listen).replace("listen [::]:80;", "")
         site = site.replace("@RUNSTATEDIR@/taskmgr/taskmgr.sock", self.sock)
+        site = site.replace("    location / {", self.site_extra + "    location / {", 1)
         site = site.replace("@PKGDATADIR@/static/",
                             os.path.join(TOP_SRCDIR, "static") + "/")
         d = self.dir
         conf = """%(user)s
-worker_processes 1;
+worker_processes %(workers)d;
 pid %(d)s/nginx.pid;
 error_log %(d)s/nginx-error.log warn;
 events { worker_connections 512; }
@@ -193,7 +199,7 @@ http {
     large_client_header_buffers 4 16k;
 %(site)s
 }
-""" % {"d": d, "site": site, "user": "user root;" if os.geteuid() == 0 else ""}
+""" % {"d": d, "site": site, "workers": self.nginx_workers, "user": "user root;" if os.geteuid() == 0 else ""}
         path = os.path.join(d, "nginx.conf")
         with open(path, "w") as f:
             f.write(conf)

@@ -1,0 +1,541 @@
+#!/usr/bin/env python3
+"""taskmgr benchmark: our responder against the ceiling of nginx + FastCGI.
+
+Starts nginx, N taskmgr.fcgi responders and N ceiling responders (a libfcgi
+program answering a fixed 1 KB JSON body) behind the same nginx on loopback,
+with a temporary database seeded straight through SQLite, then drives each
+case with wrk for a fixed time and prints one table (requests/s, p50, p99,
+errors, ratio to the ceiling) and the responders' peak RSS.  The same figures
+go to bench-results.json (bench-scale-results.json for --scale) in the build
+directory.  It builds nothing: `make bench` builds the programs first.
+
+  bench.py            the cases (a)-(f) with 50,000 tasks
+  bench.py --scale    (a) and (b) with 1,000, 100,000 and 1,000,000 tasks
+  bench.py --smoke    every case for 1 s on a small database (CI); exits
+                      non-zero when a case that exists answers errors
+
+Environment: BENCH_SECONDS (default 10), BENCH_WORKERS (default 2 x cores),
+BENCH_CONNECTIONS (default 32), BENCH_TASKS (default 50000).
+Python standard library and Debian's wrk only.
+"""
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "api"))
+import harness  # noqa: E402
+from harness import Server, SPAWN_FCGI, TOP_BUILDDIR, _terminate  # noqa: E402
+
+CEILING = os.path.join(TOP_BUILDDIR, "tests", "bench", "ceiling")
+HASHTIME = os.path.join(TOP_BUILDDIR, "tests", "bench", "hashtime")
+WRK = shutil.which("wrk") or "/usr/bin/wrk"
+NCPU = os.cpu_count() or 1
+
+BENCH_USER = "bench"
+BENCH_PASSWORD = "Quartz-bench-password-42"
+OTHER_USERS = 49
+LISTS_PER_OTHER = 2
+T0 = 1767225600 * 1000000          # 2026-01-01T00:00:00Z in microseconds
+DUE = T0 + 700 * 86400 * 1000000   # a deadline far in the future
+
+
+def rfc3339(us):
+    s, frac = divmod(us, 1000000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(s)) + ".%06dZ" % frac
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+# -- seeding ------------------------------------------------------------------
+
+def shape(total):
+    """The benchmark user's share of a database of `total` tasks."""
+    list_size = min(10000, total // 2)
+    return {"tasks": total, "list_size": list_size,
+            "assigned": list_size // 5,
+            "offset": min(5000, list_size // 2)}
+
+
+def seed(srv, total):
+    """Fills srv's migrated database: 50 users, `total` tasks, of which the
+    benchmark user owns one list (shape()['list_size'] tasks, a fifth of them
+    assigned to that user) and the rest lie in other users' lists.  One
+    transaction of prepared inserts.  Returns the ids the cases need."""
+    sh = shape(total)
+    srv.cli("createsuperuser", "--username", BENCH_USER, "--password-stdin",
+            input=BENCH_PASSWORD + "\n", check=True)
+    t_start = time.time()
+    db = sqlite3.connect(srv.db, isolation_level=None)
+    db.execute("PRAGMA synchronous=OFF")
+    db.execute("BEGIN")
+    bench_uid = db.execute("SELECT id FROM users WHERE username = ?",
+                           (BENCH_USER,)).fetchone()[0]
+    db.execute("UPDATE users SET is_staff = 0, is_superuser = 0 WHERE id = ?",
+               (bench_uid,))
+    others = []
+    for i in range(1, OTHER_USERS + 1):
+        name = "user%02d" % i
+        cur = db.execute(
+            "INSERT INTO users (username, username_key, email, password, date_joined)"
+            " VALUES (?, ?, ?, '', ?)", (name, name, name + "@example.org", T0))
+        others.append(cur.lastrowid)
+    bench_list = db.execute(
+        "INSERT INTO lists (owner_id, name, created_at, updated_at)"
+        " VALUES (?, 'Benchmark', ?, ?)", (bench_uid, T0, T0)).lastrowid
+    other_lists = []
+    for uid in others:
+        for k in range(LISTS_PER_OTHER):
+            other_lists.append(db.execute(
+                "INSERT INTO lists (owner_id, name, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?)", (uid, "List %d-%d" % (uid, k), T0, T0)).lastrowid)
+
+    step = max(1, total // sh["list_size"]) if sh["list_size"] else total + 1
+    progress = max(100000, total // 10)
+
+    def rows():
+        in_bench = 0
+        for i in range(total):
+            if i and i % progress == 0:
+                log("  seeded %d of %d tasks (%.1fs)" % (i, total, time.time() - t_start))
+            created = T0 + i * 1000
+            if i % step == 0 and in_bench < sh["list_size"]:
+                lst = bench_list
+                if in_bench % 5 == 0 and in_bench // 5 < sh["assigned"]:
+                    who = bench_uid
+                else:
+                    who = others[i % OTHER_USERS] if i % 2 else None
+                in_bench += 1
+            else:
+                lst = other_lists[(i * 7919) % len(other_lists)]
+                who = others[(i * 31) % OTHER_USERS] if i % 3 else None
+            due = DUE + i if i % 3 == 0 else None
+            yield (lst, "Task %d" % i, "Seeded task number %d for the benchmark." % i,
+                   who, due, "In Progress" if who else "Pending", created, created)
+
+    db.executemany(
+        "INSERT INTO tasks (list_id, name, description, assigned_to, complete_before,"
+        " status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows())
+    db.execute("COMMIT")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    n_bench = db.execute("SELECT count(*) FROM tasks WHERE list_id = ?",
+                         (bench_list,)).fetchone()[0]
+    n_assigned = db.execute("SELECT count(*) FROM tasks WHERE assigned_to = ?",
+                            (bench_uid,)).fetchone()[0]
+    pool = [r[0] for r in db.execute(
+        "SELECT id FROM tasks WHERE list_id = ? ORDER BY id LIMIT ?",
+        (bench_list, min(2000, max(1, n_bench - 1))))]
+    spare = db.execute("SELECT max(id) FROM tasks WHERE list_id = ?",
+                       (bench_list,)).fetchone()[0]
+    db.close()
+    log("seeded %d users, %d tasks (benchmark list %d tasks, %d assigned to %s) in %.1fs"
+        % (OTHER_USERS + 1, total, n_bench, n_assigned, BENCH_USER, time.time() - t_start))
+    return {"user_id": bench_uid, "list_id": bench_list, "pool": pool,
+            "spare_task": spare, "shape": sh}
+
+
+# -- servers --------------------------------------------------------------------
+
+class BenchServer(Server):
+    """harness.Server with a seeded database, production password cost,
+    nginx with one worker per core and the ceiling responder behind it."""
+    nginx_workers = NCPU
+
+    def __init__(self, workers, total):
+        super().__init__(workers=workers, config={
+            "throttle_anon": "off", "throttle_user": "off", "throttle_login": "off"})
+        for k in ("argon2_t_cost", "argon2_m_cost_kib", "argon2_parallelism"):
+            self.config.pop(k, None)      # the defaults a deployment gets
+        self.total = total
+        self.info = None
+        self.ceiling_pids = []
+
+    def start_responders(self):
+        self.info = seed(self, self.total)
+        super().start_responders()
+        sock = os.path.join(self.dir, "ceiling.sock")
+        pidfile = os.path.join(self.dir, "ceiling.pid")
+        subprocess.run([SPAWN_FCGI, "-s", sock, "-M", "0666", "-F", str(self.workers),
+                        "-P", pidfile, "--", CEILING],
+                       check=True, capture_output=True, timeout=30)
+        with open(pidfile) as f:
+            self.ceiling_pids = [int(x) for x in f.read().split()]
+        self.site_extra = ("    location = /ceiling/ {\n"
+                           "        include fastcgi_params;\n"
+                           "        fastcgi_pass unix:%s;\n"
+                           "    }\n\n" % sock)
+
+    def stop(self):
+        super().stop()
+        for p in self.ceiling_pids:
+            _terminate(p)
+        self.ceiling_pids = []
+
+
+def reset_peak(pids):
+    """Restarts the kernel's VmHWM count of each process (clear_refs 5)."""
+    for pid in pids:
+        try:
+            with open("/proc/%d/clear_refs" % pid, "w") as f:
+                f.write("5")
+        except OSError:
+            pass
+
+
+def peak_rss(pids):
+    """{pid: (VmHWM KiB, VmRSS KiB)} read from /proc."""
+    out = {}
+    for pid in pids:
+        try:
+            with open("/proc/%d/status" % pid) as f:
+                text = f.read()
+        except OSError:
+            continue
+        hwm = re.search(r"^VmHWM:\s+(\d+) kB", text, re.M)
+        rss = re.search(r"^VmRSS:\s+(\d+) kB", text, re.M)
+        if hwm and rss:
+            out[pid] = (int(hwm.group(1)), int(rss.group(1)))
+    return out
+
+
+# -- cases ----------------------------------------------------------------------
+
+def write_pool(srv, path):
+    """The PATCH case's tasks with their current updated_at, one per line."""
+    db = sqlite3.connect("file:%s?mode=ro" % srv.db, uri=True)
+    ids = srv.info["pool"]
+    rows = []
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        rows += db.execute("SELECT id, updated_at FROM tasks WHERE id IN (%s)"
+                           % ",".join("?" * len(chunk)), chunk).fetchall()
+    db.close()
+    with open(path, "w") as f:
+        for tid, at in rows:
+            f.write("%d %s\n" % (tid, rfc3339(at)))
+
+
+def cases(srv, token):
+    info = srv.info
+    lid, off = info["list_id"], info["shape"]["offset"]
+    return [
+        {"key": "a", "name": "GET /api/tasks/?limit=20", "script": "get.lua",
+         "env": {"BENCH_PATH": "/api/tasks/?limit=20"},
+         "check": ("GET", "/api/tasks/?limit=20", None, 200)},
+        {"key": "b", "name": "GET /api/lists/{id}/tasks/?limit=20&offset=%d" % off,
+         "script": "get.lua",
+         "env": {"BENCH_PATH": "/api/lists/%d/tasks/?limit=20&offset=%d" % (lid, off)},
+         "check": ("GET", "/api/lists/%d/tasks/?limit=20&offset=%d" % (lid, off), None, 200)},
+        {"key": "c", "name": "POST /api/lists/{id}/tasks/", "script": "create.lua",
+         "env": {"BENCH_PATH": "/api/lists/%d/tasks/" % lid},
+         "check": ("POST", "/api/lists/%d/tasks/" % lid,
+                   {"name": "bench preflight %d" % time.time_ns()}, 201)},
+        {"key": "d", "name": "PATCH /api/tasks/{id}/", "script": "update.lua",
+         "env": {}, "pool": True,
+         "check": ("PATCH", "/api/tasks/%d/" % info["spare_task"], "spare", 200)},
+        {"key": "e", "name": "POST /api/auth/token/ (login)", "script": "login.lua",
+         "env": {"BENCH_USER": BENCH_USER, "BENCH_PASSWORD": BENCH_PASSWORD},
+         "check": ("POST", "/api/auth/token/",
+                   {"username": BENCH_USER, "password": BENCH_PASSWORD}, 200)},
+        {"key": "f", "name": "ceiling: fixed 1 KB JSON", "script": "get.lua",
+         "env": {"BENCH_PATH": "/ceiling/"},
+         "check": ("GET", "/ceiling/", None, 200)},
+    ]
+
+
+def preflight(srv, token, case):
+    """One request of the case through http.client: None when it answers as
+    expected, 'missing' when the route does not exist yet, else the reason."""
+    method, path, body, want = case["check"]
+    if body == "spare":
+        db = sqlite3.connect("file:%s?mode=ro" % srv.db, uri=True)
+        at = db.execute("SELECT updated_at FROM tasks WHERE id = ?",
+                        (srv.info["spare_task"],)).fetchone()[0]
+        db.close()
+        body = {"description": "preflight", "updated_at": rfc3339(at)}
+    r = srv.request(method, path, body=body, token=token)
+    if r.status == want:
+        return None
+    if r.status in (404, 405):
+        return "missing"
+    return "answered %r" % (r,)
+
+
+def run_wrk(srv, case, token, seconds, conns, threads, nonce):
+    env = dict(os.environ, BENCH_LUA_DIR=HERE, BENCH_TOKEN=token,
+               BENCH_THREADS=str(threads), BENCH_NONCE=nonce)
+    env.update(case["env"])
+    if case.get("pool"):
+        env["BENCH_POOL"] = os.path.join(srv.dir, "pool.txt")
+        write_pool(srv, env["BENCH_POOL"])
+    cmd = [WRK, "-t%d" % threads, "-c%d" % conns, "-d%ds" % seconds,
+           "--timeout", "10s", "-s", os.path.join(HERE, case["script"]), srv.url("/")]
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True,
+                       timeout=seconds + 120)
+    m = re.search(r"^BENCHJSON (.*)$", p.stdout, re.M)
+    if p.returncode != 0 or not m:
+        raise RuntimeError("wrk failed (%d): %s%s" % (p.returncode, p.stdout, p.stderr))
+    res = json.loads(m.group(1))
+    res["rps"] = res["requests"] / (res["duration_us"] / 1e6)
+    res["errors"] = res["non2xx"] + res["connect"] + res["read"] + res["write"] + res["timeout"]
+    return res
+
+
+def machine():
+    model = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            m = re.search(r"^model name\s*:\s*(.*)$", f.read(), re.M)
+            model = m.group(1) if m else ""
+    except OSError:
+        pass
+    mem = 0
+    with open("/proc/meminfo") as f:
+        m = re.search(r"^MemTotal:\s+(\d+)", f.read(), re.M)
+        mem = int(m.group(1)) // 1024 if m else 0
+    nginx_v = subprocess.run([harness.NGINX, "-v"], capture_output=True,
+                             text=True).stderr.strip()
+    return {"cpus": NCPU, "cpu_model": model, "mem_mib": mem,
+            "kernel": platform.release(), "loadavg_before": os.getloadavg(),
+            "sqlite": sqlite3.sqlite_version, "nginx": nginx_v.replace("nginx version: ", "")}
+
+
+def hashtime(srv):
+    p = subprocess.run([HASHTIME, "--config", srv.conf], capture_output=True,
+                       text=True, timeout=300)
+    if p.returncode != 0:
+        raise RuntimeError("hashtime failed: %s" % p.stderr)
+    return json.loads(p.stdout)
+
+
+def fmt_ms(us):
+    return "%.2f" % (us / 1000.0)
+
+
+def run_main(args):
+    seconds, conns, workers = args.seconds, args.connections, args.workers
+    threads = min(NCPU, conns)
+    warm = 0 if args.smoke else min(2, seconds)
+    mach = machine()
+    log("taskmgr benchmark: %d responders + %d ceiling responders, nginx %d workers, "
+        "wrk %d threads x %d connections, %ds per case%s; throttle_* = off"
+        % (workers, workers, NCPU, threads, conns, seconds,
+           " (+%ds warm-up)" % warm if warm else ""))
+    srv = BenchServer(workers, args.tasks)
+    results = {"machine": mach, "settings": {
+        "seconds": seconds, "connections": conns, "wrk_threads": threads,
+        "workers": workers, "nginx_workers": NCPU, "throttles": "off",
+        "warmup_seconds": warm}, "cases": {}}
+    failed = []
+    try:
+        srv.start()
+        results["settings"]["shape"] = srv.info["shape"]
+        results["argon2"] = hashtime(srv)
+        token = srv.login(BENCH_USER, BENCH_PASSWORD)
+        # the login above ran argon2id (m_cost of memory) in one responder:
+        # the peak that counts is the one reached while serving the cases
+        reset_peak(srv.responder_pids())
+        nonce = "%x" % time.time_ns()
+        todo = cases(srv, token)
+        # the ceiling first and last: the machine is shared, take the mean
+        order = [todo[5]] + todo[:5] + [todo[5]]
+        ceil_runs = []
+        for case in order:
+            if case["key"] == "e":
+                results["rss_kib"] = {"before_login": peak_rss(srv.responder_pids())}
+            why = preflight(srv, token, case)
+            if why == "missing":
+                log("  (%s) %-48s n/a: the route does not exist yet" % (case["key"], case["name"]))
+                results["cases"][case["key"]] = {"name": case["name"], "missing": True}
+                continue
+            if why:
+                log("  (%s) %s: preflight failed: %s" % (case["key"], case["name"], why))
+                failed.append(case["key"])
+                results["cases"][case["key"]] = {"name": case["name"], "failed": why}
+                continue
+            if warm:
+                run_wrk(srv, case, token, warm, conns, threads, nonce + "w%d" % len(ceil_runs))
+            res = run_wrk(srv, case, token, seconds, conns, threads,
+                          nonce + "r%d" % len(ceil_runs))
+            res["name"] = case["name"]
+            shown = res["rps"]
+            if case["key"] == "f":
+                ceil_runs.append(res)
+                if len(ceil_runs) == 2:
+                    res = dict(res)
+                    res["runs_rps"] = [r["rps"] for r in ceil_runs]
+                    res["rps"] = sum(r["rps"] for r in ceil_runs) / 2
+                    res["errors"] = sum(r["errors"] for r in ceil_runs)
+            results["cases"][case["key"]] = res
+            log("  (%s) %-48s %9.0f req/s  p50 %s ms  p99 %s ms  errors %d"
+                % (case["key"], case["name"], shown, fmt_ms(res["p50_us"]),
+                   fmt_ms(res["p99_us"]), res["errors"]))
+            if res["errors"] or res["requests"] == 0:
+                failed.append(case["key"])
+        time.sleep(1)   # requests still queued in nginx when wrk stopped
+        results["rss_kib"].update(responders=peak_rss(srv.responder_pids()),
+                                  ceiling=peak_rss(srv.ceiling_pids))
+        results["db_bytes"] = sum(os.path.getsize(srv.db + s) for s in ("", "-wal")
+                                  if os.path.exists(srv.db + s))
+    finally:
+        srv.stop()
+    report(results)
+    out = os.path.join(TOP_BUILDDIR, "bench-results.json")
+    with open(out, "w") as f:
+        json.dump(results, f, indent=2, sort_keys=True)
+    log("results written to %s" % out)
+    if args.smoke and failed:
+        log("smoke: FAILED cases: %s" % " ".join(sorted(set(failed))))
+        return 1
+    return 0
+
+
+def report(results):
+    cs = results["cases"]
+    ceil = cs.get("f", {}).get("rps")
+    m = results["machine"]
+    print()
+    print("machine: %d CPUs (%s), %d MiB, Linux %s, SQLite %s, nginx %s; load before %.2f"
+          % (m["cpus"], m["cpu_model"], m["mem_mib"], m["kernel"], m["sqlite"],
+             m["nginx"], m["loadavg_before"][0]))
+    st = results["settings"]
+    sh = st.get("shape", {})
+    print("seed: %s tasks, benchmark list %s tasks (%s assigned to the user); "
+          "%d responders, %d connections, %ds per case; throttles off"
+          % (sh.get("tasks"), sh.get("list_size"), sh.get("assigned"),
+             st["workers"], st["connections"], st["seconds"]))
+    print()
+    print("| case | requests/s | p50 ms | p99 ms | errors | x ceiling |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for k in "abcdef":
+        c = cs.get(k)
+        if c is None:
+            continue
+        if c.get("missing") or c.get("failed"):
+            print("| (%s) %s | n/a | | | | |" % (k, c["name"]))
+            continue
+        ratio = "%.2f" % (c["rps"] / ceil) if ceil and k != "f" else ("1.00" if k == "f" else "")
+        print("| (%s) %s | %.0f | %s | %s | %d | %s |"
+              % (k, c["name"], c["rps"], fmt_ms(c["p50_us"]), fmt_ms(c["p99_us"]),
+                 c["errors"], ratio))
+    a2 = results.get("argon2")
+    if a2:
+        bound = m["cpus"] * 1000.0 / a2["verify_ms"]
+        e = cs.get("e", {})
+        line = ("argon2id (t=%d, m=%d KiB, p=%d): hash %.1f ms, verify %.1f ms alone "
+                "-> at most %.0f logins/s on %d cores"
+                % (a2["t_cost"], a2["m_cost_kib"], a2["parallelism"], a2["hash_ms"],
+                   a2["verify_ms"], bound, m["cpus"]))
+        if e.get("rps"):
+            line += "; measured %.0f/s (%.0f%% of that)" % (e["rps"], 100 * e["rps"] / bound)
+        print(line)
+    rss = results.get("rss_kib", {})
+
+    def mib(d, i):
+        return ", ".join("%.1f" % (v[i] / 1024.0) for v in d.values())
+    if rss.get("before_login"):
+        print("responders, peak RSS (VmHWM) serving (a)-(d): %s MiB"
+              % mib(rss["before_login"], 0))
+    if rss.get("responders"):
+        print("responders after the run: VmHWM %s MiB (login's argon2id work area "
+              "included), VmRSS %s MiB" % (mib(rss["responders"], 0),
+                                           mib(rss["responders"], 1)))
+    if rss.get("ceiling"):
+        print("ceiling responders: VmHWM %s MiB" % mib(rss["ceiling"], 0))
+    print()
+
+
+def run_scale(args):
+    seconds, conns, workers = args.seconds, args.connections, args.workers
+    threads = min(NCPU, conns)
+    warm = min(2, seconds)
+    sizes = [int(x) for x in args.sizes.split(",")]
+    results = {"machine": machine(), "settings": {
+        "seconds": seconds, "connections": conns, "workers": workers,
+        "throttles": "off"}, "sizes": {}}
+    for total in sizes:
+        log("== %d tasks" % total)
+        srv = BenchServer(workers, total)
+        row = {"shape": None}
+        try:
+            srv.start()
+            row["shape"] = srv.info["shape"]
+            token = srv.login(BENCH_USER, BENCH_PASSWORD)
+            for case in cases(srv, token)[:2]:
+                why = preflight(srv, token, case)
+                if why:
+                    log("  (%s) %s: %s" % (case["key"], case["name"], why))
+                    row[case["key"]] = {"name": case["name"], "failed": why}
+                    continue
+                run_wrk(srv, case, token, warm, conns, threads, "w")
+                res = run_wrk(srv, case, token, seconds, conns, threads, "r")
+                res["name"] = case["name"]
+                row[case["key"]] = res
+                log("  (%s) %-48s %9.0f req/s  p50 %s ms  p99 %s ms  errors %d"
+                    % (case["key"], case["name"], res["rps"], fmt_ms(res["p50_us"]),
+                       fmt_ms(res["p99_us"]), res["errors"]))
+            row["rss_kib"] = peak_rss(srv.responder_pids())
+        finally:
+            srv.stop()
+        results["sizes"][str(total)] = row
+    print()
+    print("| tasks | list / offset | (a) req/s | (a) p99 ms | (b) req/s | (b) p99 ms |")
+    print("|---:|---|---:|---:|---:|---:|")
+    base = results["sizes"][str(sizes[0])]
+    for total in sizes:
+        row = results["sizes"][str(total)]
+        cells = []
+        for k in "ab":
+            c = row.get(k, {})
+            if "rps" not in c:
+                cells += ["n/a", "n/a"]
+                continue
+            b0 = base.get(k, {})
+            rel = ""
+            if "rps" in b0 and total != sizes[0]:
+                rel = " (x%.2f)" % (c["p99_us"] / max(1, b0["p99_us"]))
+                cells += ["%.0f (x%.2f)" % (c["rps"], c["rps"] / b0["rps"]),
+                          fmt_ms(c["p99_us"]) + rel]
+            else:
+                cells += ["%.0f" % c["rps"], fmt_ms(c["p99_us"])]
+        sh = row["shape"] or {}
+        print("| %d | %s / %s | %s |" % (total, sh.get("list_size"), sh.get("offset"),
+                                          " | ".join(cells)))
+    print("(x..: relative to the %d-task run)" % sizes[0])
+    out = os.path.join(TOP_BUILDDIR, "bench-scale-results.json")
+    with open(out, "w") as f:
+        json.dump(results, f, indent=2, sort_keys=True)
+    log("results written to %s" % out)
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--scale", action="store_true")
+    ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--sizes", default="1000,100000,1000000")
+    args = ap.parse_args()
+    env = os.environ.get
+    args.seconds = int(env("BENCH_SECONDS") or (1 if args.smoke else 10))
+    args.workers = int(env("BENCH_WORKERS") or 2 * NCPU)
+    args.connections = int(env("BENCH_CONNECTIONS") or 32)
+    args.tasks = int(env("BENCH_TASKS") or (2000 if args.smoke else 50000))
+    for prog in (CEILING, HASHTIME, harness.RESPONDER, harness.TASKMGR):
+        if not os.access(prog, os.X_OK):
+            sys.exit("bench: %s is not built: run 'make bench' in the build directory" % prog)
+    if not os.access(WRK, os.X_OK):
+        sys.exit("bench: wrk is not installed (apt-get install wrk)")
+    return run_scale(args) if args.scale else run_main(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
