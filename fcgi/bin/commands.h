@@ -30,5 +30,6 @@ int	 read_password(int from_stdin, char *out, size_t outlen);
 int	 cmd_migrate(struct app *, int, char *[]);
 int	 cmd_createsuperuser(struct app *, int, char *[]);
 int	 cmd_check_config(struct app *, int, char *[]);
+int	 cmd_backup(struct app *, int, char *[]);
 
 #endif

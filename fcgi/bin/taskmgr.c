@@ -30,6 +30,17 @@ const struct command commands[] = {
 	    "usage: taskmgr [--config FILE] check-config\n\n"
 	    "Reads the configuration file and TASKMGR_* environment variables, stops\n"
 	    "with file:line: message on an error, and prints the effective settings.\n" },
+	{ "backup", cmd_backup, 0, 0,
+	    "backup [--force] FILE -- copy the database to FILE while the service runs",
+	    "usage: taskmgr [--config FILE] backup [--force] [--quiet] FILE\n\n"
+	    "Copies the database to FILE with SQLite's online backup API: the\n"
+	    "responders and the worker keep working meanwhile, and the copy is one\n"
+	    "consistent snapshot.  Pages are copied in steps, with a progress line\n"
+	    "per step on standard error (--quiet: none).  The copy is written to\n"
+	    "FILE.tmp, checked with PRAGMA integrity_check, synced, and renamed to\n"
+	    "FILE, so FILE is never a partial copy.  An existing FILE is refused\n"
+	    "unless --force is given.  See the README for the restore procedure.\n"
+	    "Exit status: 0 written, 1 failed (FILE is untouched), 2 bad usage.\n" },
 	{ "version", cmd_version, APP_NO_DB, 0,
 	    "version -- print the version and the schema version this build expects",
 	    "usage: taskmgr version\n" },
