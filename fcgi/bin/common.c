@@ -2,11 +2,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "admin.h"
 #include "api.h"
 #include "app.h"
 #include "auth.h"
 #include "common.h"
 #include "log.h"
+#include "template.h"
 #include "throttle.h"
 #include "timeutil.h"
 
@@ -29,6 +31,12 @@ app_open(struct app *app, const char *path, int flags, char *err, size_t errlen)
 	app->n_api_routes = n_api_routes;
 	app->authenticate = auth_authenticate;
 	app->throttle = throttle_request;
+	app->admin_routes = admin_routes;
+	app->n_admin_routes = n_admin_routes;
+	app->login_redirect = admin_login_redirect;
+	/* the admin templates are compiled once per process, not per request */
+	if ((flags & APP_SERVE) && admin_load_templates(app, err, errlen) < 0)
+		log_error("admin templates not loaded (the admin pages answer 500): %s", err);
 	if (flags & APP_NO_DB)
 		return 0;
 	if (db_open(&app->db, app->cfg.database,
@@ -73,5 +81,7 @@ void
 app_close(struct app *app)
 {
 	db_close(&app->db);
+	tmpl_set_free(app->tmpl);
+	app->tmpl = NULL;
 	config_free(&app->cfg);
 }

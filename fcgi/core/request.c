@@ -297,6 +297,26 @@ resp_header(struct req *r, const char *name, const char *value)
 	buf_add(&r->headers, "\r\n", 2);
 }
 
+void
+resp_html(struct req *r)
+{
+	r->out_type = "text/html; charset=utf-8";
+	resp_header(r, "X-Frame-Options", "DENY");
+	resp_header(r, "Content-Security-Policy", "default-src 'none'; "
+	    "style-src 'self'; img-src 'self'; form-action 'self'; "
+	    "frame-ancestors 'none'; base-uri 'none'");
+	resp_header(r, "Referrer-Policy", "same-origin");
+}
+
+int
+resp_redirect(struct req *r, int status, const char *location)
+{
+	r->status = status;
+	buf_reset(&r->body_out);
+	resp_header(r, "Location", location);
+	return status;
+}
+
 int
 resp_kv(struct req *r, int status, const char *key, const char *msg)
 {

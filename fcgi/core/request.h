@@ -129,6 +129,15 @@ int	 resp_kv(struct req *, int status, const char *key, const char *msg);
 int	 resp_errors(struct req *);
 /* Records a validation message for field (DRF shape: field -> [messages]). */
 void	 req_error(struct req *, const char *field, const char *msg);
+/*
+ * Makes the response an HTML page: Content-Type text/html; charset=utf-8
+ * and the security headers every page carries (no framing, a CSP allowing
+ * only the site's own styles and images and forms posting to itself, no
+ * Referer to other sites).  Cache-Control: no-store is always sent.
+ */
+void	 resp_html(struct req *);
+/* Sets status (302 or 303) and a Location header; the body is empty.  Returns status. */
+int	 resp_redirect(struct req *, int status, const char *location);
 /* Serializes the complete response (status line, headers, body) into out. */
 void	 resp_serialize(struct req *, struct buf *out);
 /* The reason phrase of an HTTP status. */

@@ -1,0 +1,104 @@
+/*
+ * adm: what the admin page families share: the page context, rendering,
+ * redirects, form reading with its CSRF check, pagination, ordering links,
+ * and the handlers of each family (one file each).
+ */
+#ifndef TASKMGR_ADM_H
+#define TASKMGR_ADM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "db.h"
+#include "form.h"
+
+struct req;
+
+#define ADM_CSRF_FIELD	"csrfmiddlewaretoken"
+#define ADM_MAX_FIELDS	1024	/* fields of one form post */
+#define ADM_TIME_LEN	20	/* "YYYY-MM-DD HH:MM" plus NUL */
+
+/*
+ * A new page context (the caller owns it; adm_render frees it): prefix,
+ * the logged-in user and CSRF token, title, and nav_<nav> set for the menu.
+ * NULL when out of memory.
+ */
+cJSON	*adm_ctx(struct req *, const char *title, const char *nav);
+/* Renders template name with ctx (freed here) as an HTML page; returns status, or 500. */
+int	 adm_render(struct req *, int status, const char *name, cJSON *ctx);
+/* 302 to admin_prefix + below (below has no leading slash). */
+int	 adm_redirect(struct req *, const char *below);
+/* The 404, 403 (CSRF) and storage failure pages; each returns the status. */
+int	 adm_not_found(struct req *);
+int	 adm_csrf_failed(struct req *);
+int	 adm_dbfail(struct req *, enum dbrc);
+/* Constant-time comparison of two NUL-terminated strings; 1 when equal. */
+int	 adm_ct_equal(const char *, const char *);
+/*
+ * Decodes the posted form into f and checks its csrfmiddlewaretoken
+ * against the session's token.  0, or the status of the error page it
+ * rendered (400 for a malformed body, 403 for CSRF).
+ */
+int	 adm_read_form(struct req *, struct form *f);
+
+/* A query parameter's value, or NULL (absent or empty). */
+const char *adm_param(const struct req *, const char *key);
+/* The 1-based page number of ?p= (1 when absent or invalid). */
+int64_t	 adm_page(const struct req *);
+/*
+ * Adds "pager" to ctx for count objects shown per page: {count, page,
+ * pages, prev, next, links: [{n, url, current}]}.
+ */
+void	 adm_pager(struct req *, cJSON *ctx, int64_t count, int64_t page,
+	    int64_t per);
+/*
+ * The current query string ("?..." or "") with key set to val (val NULL:
+ * key removed) and ?p= dropped unless key is "p"; arena-owned.
+ */
+const char *adm_qs(struct req *, const char *key, const char *val);
+/*
+ * Picks the ordering of ?o= among the NULL-ended column keys ("name" or
+ * "-name"); returns the index into a table of 2*ncols orderings (2*i
+ * ascending, 2*i+1 descending), or def when absent or unknown.  Adds
+ * "sort_<key>" to ctx for each column: {url, asc, desc}.
+ */
+int	 adm_order(struct req *, cJSON *ctx, const char *const *cols, int def);
+
+/* Local time (the time_zone setting) as "YYYY-MM-DD HH:MM"; "" for TIME_NULL. */
+void	 adm_time(int64_t us, char out[ADM_TIME_LEN]);
+/* Local time as an <input type="datetime-local"> value "YYYY-MM-DDTHH:MM". */
+void	 adm_time_input(int64_t us, char out[ADM_TIME_LEN]);
+/* Adds key: the formatted time ("" for TIME_NULL). */
+void	 adm_add_time(cJSON *obj, const char *key, int64_t us);
+/* Adds key: an int64 as a string (exact beyond 2^53). */
+void	 adm_add_id(cJSON *obj, const char *key, int64_t id);
+/* Parses a form or query id; 0 when absent, -1 when not an id. */
+int64_t	 adm_parse_id(const char *);
+
+/* login.c */
+int	 adm_login_get(struct req *);
+int	 adm_login_post(struct req *);
+int	 adm_logout(struct req *);
+/* index.c */
+int	 adm_index(struct req *);
+/* users.c */
+int	 adm_users(struct req *);
+int	 adm_user_add(struct req *);
+int	 adm_user_edit(struct req *);
+int	 adm_user_password(struct req *);
+int	 adm_user_unlink(struct req *);
+/* lists.c */
+int	 adm_lists(struct req *);
+int	 adm_list_add(struct req *);
+int	 adm_list_edit(struct req *);
+int	 adm_list_delete(struct req *);
+/* tasks.c */
+int	 adm_tasks(struct req *);
+int	 adm_tasks_bulk(struct req *);
+int	 adm_task_add(struct req *);
+int	 adm_task_edit(struct req *);
+int	 adm_task_delete(struct req *);
+
+#endif

@@ -1,0 +1,513 @@
+/* admin_data: the admin pages' queries. */
+#include <string.h>
+
+#include "admin_data.h"
+#include "arena.h"
+#include "timeutil.h"
+
+/* Reads a single integer from a one-row query with no or one time parameter. */
+static enum dbrc
+count_one(struct db *db, const char *sql, int64_t now, int64_t *out)
+{
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	if (sqlite3_bind_parameter_count(st) > 0)
+		sqlite3_bind_int64(st, 1, now);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	db_done(st, rc);
+	return rc == SQLITE_ROW ? DB_OK : db_rc(db, rc, "admin count");
+}
+
+enum dbrc
+admq_counts(struct db *db, int64_t now, struct admq_counts *c)
+{
+	static const char users_sql[] = "SELECT count(*), coalesce(sum(is_staff), 0),"
+	    " coalesce(sum(is_active), 0), count(telegram_id) FROM users";
+	static const char status_sql[] = "SELECT status, count(*) FROM tasks GROUP BY status";
+	static const char lists_sql[] = "SELECT count(*) FROM lists";
+	static const char due_sql[] = "SELECT count(*) FROM tasks WHERE"
+	    " complete_before IS NOT NULL AND complete_before < ?"
+	    " AND status <> 'Completed'";
+	sqlite3_stmt *st;
+	enum dbrc drc;
+	int	 rc;
+
+	memset(c, 0, sizeof(*c));
+	if ((st = db_prep(db, users_sql)) == NULL)
+		return DB_ERROR;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		c->users = sqlite3_column_int64(st, 0);
+		c->staff = sqlite3_column_int64(st, 1);
+		c->active = sqlite3_column_int64(st, 2);
+		c->linked = sqlite3_column_int64(st, 3);
+	}
+	db_done(st, rc);
+	if (rc != SQLITE_ROW)
+		return db_rc(db, rc, "admin count users");
+	if ((st = db_prep(db, status_sql)) == NULL)
+		return DB_ERROR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *s = db_col_text(st, 0);
+		int64_t	 k = sqlite3_column_int64(st, 1);
+
+		c->tasks += k;
+		if (strcmp(s, "Pending") == 0)
+			c->pending = k;
+		else if (strcmp(s, "In Progress") == 0)
+			c->in_progress = k;
+		else if (strcmp(s, "Completed") == 0)
+			c->completed = k;
+		else if (strcmp(s, "Overdue") == 0)
+			c->overdue = k;
+	}
+	db_done(st, rc);
+	if (rc != SQLITE_DONE)
+		return db_rc(db, rc, "admin count tasks");
+	if ((drc = count_one(db, lists_sql, 0, &c->lists)) != DB_OK)
+		return drc;
+	return count_one(db, due_sql, now, &c->past_due);
+}
+
+enum dbrc
+admq_recent(struct db *db, struct arena *a, size_t limit,
+    struct admq_change **out, size_t *n)
+{
+	static const char sql[] =
+	    "SELECT 1, t.id, t.name, l.name, t.updated_at FROM tasks t"
+	    " JOIN lists l ON l.id = t.list_id"
+	    " UNION ALL"
+	    " SELECT 0, l.id, l.name, u.username, l.updated_at FROM lists l"
+	    " JOIN users u ON u.id = l.owner_id"
+	    " ORDER BY 5 DESC, 2 DESC LIMIT ?";
+	sqlite3_stmt *st = db_prep(db, sql);
+	struct admq_change *rows;
+	int	 rc;
+
+	*n = 0;
+	if (st == NULL)
+		return DB_ERROR;
+	if ((rows = arena_alloc(a, (limit ? limit : 1) * sizeof(*rows))) == NULL) {
+		db_done(st, 0);
+		return DB_ERROR;
+	}
+	sqlite3_bind_int64(st, 1, (int64_t)limit);
+	while (*n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct admq_change *c = &rows[*n];
+
+		c->is_task = sqlite3_column_int(st, 0);
+		c->id = sqlite3_column_int64(st, 1);
+		c->name = arena_strdup(a, db_col_text(st, 2));
+		c->where = arena_strdup(a, db_col_text(st, 3));
+		c->updated_at = sqlite3_column_int64(st, 4);
+		if (c->name == NULL || c->where == NULL) {
+			db_done(st, rc);
+			return DB_ERROR;
+		}
+		(*n)++;
+	}
+	if (*n < limit && rc != SQLITE_DONE) {
+		db_done(st, rc);
+		return db_rc(db, rc, "admin recent");
+	}
+	db_done(st, rc);
+	*out = rows;
+	return DB_OK;
+}
+
+/* Lower-cases ASCII letters of s into an arena copy (SQLite's lower() does the same). */
+static const char *
+lower_ascii(struct arena *a, const char *s)
+{
+	char	*o, *p;
+
+	if (s == NULL || (o = arena_strdup(a, s)) == NULL)
+		return NULL;
+	for (p = o; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return o;
+}
+
+/* Runs a count statement with the text parameter 1 (NULL: no filter). */
+static enum dbrc
+count_q(struct db *db, const char *sql, const char *q, int64_t *count)
+{
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	db_bind_text(st, 1, q);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*count = sqlite3_column_int64(st, 0);
+	db_done(st, rc);
+	return rc == SQLITE_ROW ? DB_OK : db_rc(db, rc, "admin count");
+}
+
+#define USERS_WHERE " FROM users WHERE (?1 IS NULL OR instr(username_key, ?1) > 0" \
+	" OR instr(lower(email), ?1) > 0)"
+#define USERS_SQL(o) "SELECT id, username, email, is_staff, is_superuser," \
+	" is_active, telegram_id, date_joined, last_login" USERS_WHERE \
+	" ORDER BY " o " LIMIT ?2 OFFSET ?3"
+
+enum dbrc
+admq_users(struct db *db, struct arena *a, const char *q, int ordering,
+    int64_t limit, int64_t offset, struct user **rows, size_t *n, int64_t *count)
+{
+	static const char *const sqls[] = {
+		USERS_SQL("username_key, id"), USERS_SQL("username_key DESC, id DESC"),
+		USERS_SQL("email, id"), USERS_SQL("email DESC, id DESC"),
+		USERS_SQL("date_joined, id"), USERS_SQL("date_joined DESC, id DESC"),
+		USERS_SQL("last_login, id"), USERS_SQL("last_login DESC, id DESC"),
+	};
+	static const char count_sql[] = "SELECT count(*)" USERS_WHERE;
+	const char *key = NULL;
+	char	 folded[1024];
+	sqlite3_stmt *st;
+	struct user *u;
+	enum dbrc drc;
+	int	 rc;
+
+	*n = 0;
+	if (ordering < 0 || ordering >= (int)(sizeof(sqls) / sizeof(sqls[0])))
+		ordering = 0;
+	if (q != NULL) {
+		if (users_fold(q, folded, sizeof(folded)) < 0)
+			return DB_INVALID;
+		key = folded;
+	}
+	if ((drc = count_q(db, count_sql, key, count)) != DB_OK)
+		return drc;
+	if ((*rows = arena_alloc(a, (size_t)(limit > 0 ? limit : 1) * sizeof(**rows))) == NULL)
+		return DB_ERROR;
+	if ((st = db_prep(db, sqls[ordering])) == NULL)
+		return DB_ERROR;
+	db_bind_text(st, 1, key);
+	sqlite3_bind_int64(st, 2, limit);
+	sqlite3_bind_int64(st, 3, offset);
+	while ((int64_t)*n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		u = &(*rows)[*n];
+		memset(u, 0, sizeof(*u));
+		u->id = sqlite3_column_int64(st, 0);
+		u->username = arena_strdup(a, db_col_text(st, 1));
+		u->email = arena_strdup(a, db_col_text(st, 2));
+		u->password = "";
+		u->is_staff = sqlite3_column_int(st, 3);
+		u->is_superuser = sqlite3_column_int(st, 4);
+		u->is_active = sqlite3_column_int(st, 5);
+		u->telegram_id = sqlite3_column_int64(st, 6);
+		u->date_joined = sqlite3_column_int64(st, 7);
+		u->last_login = sqlite3_column_type(st, 8) == SQLITE_NULL ?
+		    TIME_NULL : sqlite3_column_int64(st, 8);
+		if (u->username == NULL || u->email == NULL) {
+			db_done(st, rc);
+			return DB_ERROR;
+		}
+		(*n)++;
+	}
+	if ((int64_t)*n < limit && rc != SQLITE_DONE) {
+		db_done(st, rc);
+		return db_rc(db, rc, "admin users");
+	}
+	db_done(st, rc);
+	return DB_OK;
+}
+
+enum dbrc
+admq_user_update(struct db *db, int64_t id, const char *email, int is_staff,
+    int is_active)
+{
+	static const char sql[] =
+	    "UPDATE users SET email = ?, is_staff = ?, is_active = ? WHERE id = ?";
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	db_bind_text(st, 1, email);
+	sqlite3_bind_int(st, 2, is_staff != 0);
+	sqlite3_bind_int(st, 3, is_active != 0);
+	sqlite3_bind_int64(st, 4, id);
+	rc = db_done(st, sqlite3_step(st));
+	if (rc != SQLITE_DONE)
+		return db_rc(db, rc, "admin user update");
+	return sqlite3_changes(db->h) ? DB_OK : DB_NOTFOUND;
+}
+
+enum dbrc
+admq_user_unlink_telegram(struct db *db, int64_t id)
+{
+	static const char sql[] = "UPDATE users SET telegram_id = NULL WHERE id = ?";
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	rc = db_done(st, sqlite3_step(st));
+	if (rc != SQLITE_DONE)
+		return db_rc(db, rc, "admin user unlink");
+	return sqlite3_changes(db->h) ? DB_OK : DB_NOTFOUND;
+}
+
+/* Reads (id, label) rows of a statement with one limit parameter. */
+static enum dbrc
+choices(struct db *db, const char *sql, struct arena *a, size_t limit,
+    struct admq_choice **out, size_t *n)
+{
+	sqlite3_stmt *st = db_prep(db, sql);
+	struct admq_choice *rows;
+	int	 rc;
+
+	*n = 0;
+	if (st == NULL)
+		return DB_ERROR;
+	if ((rows = arena_alloc(a, (limit ? limit : 1) * sizeof(*rows))) == NULL) {
+		db_done(st, 0);
+		return DB_ERROR;
+	}
+	sqlite3_bind_int64(st, 1, (int64_t)limit);
+	while (*n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		rows[*n].id = sqlite3_column_int64(st, 0);
+		if ((rows[*n].label = arena_strdup(a, db_col_text(st, 1))) == NULL) {
+			db_done(st, rc);
+			return DB_ERROR;
+		}
+		(*n)++;
+	}
+	if (*n < limit && rc != SQLITE_DONE) {
+		db_done(st, rc);
+		return db_rc(db, rc, "admin choices");
+	}
+	db_done(st, rc);
+	*out = rows;
+	return DB_OK;
+}
+
+enum dbrc
+admq_user_choices(struct db *db, struct arena *a, size_t limit,
+    struct admq_choice **out, size_t *n)
+{
+	static const char sql[] = "SELECT id, username FROM users WHERE is_active = 1"
+	    " ORDER BY username_key LIMIT ?";
+
+	return choices(db, sql, a, limit, out, n);
+}
+
+enum dbrc
+admq_list_choices(struct db *db, struct arena *a, size_t limit,
+    struct admq_choice **out, size_t *n)
+{
+	static const char sql[] = "SELECT l.id, l.name || ' (' || u.username || ')'"
+	    " FROM lists l JOIN users u ON u.id = l.owner_id"
+	    " ORDER BY lower(l.name), l.id LIMIT ?";
+
+	return choices(db, sql, a, limit, out, n);
+}
+
+#define LIST_COLS "SELECT l.id, l.owner_id, l.name, u.username, l.created_at," \
+	" l.updated_at, (SELECT count(*) FROM tasks t WHERE t.list_id = l.id)," \
+	" (SELECT group_concat(name, ', ') FROM (SELECT t.name FROM tasks t" \
+	" WHERE t.list_id = l.id ORDER BY t.created_at, t.id LIMIT 3))" \
+	" FROM lists l JOIN users u ON u.id = l.owner_id"
+#define LISTS_WHERE " WHERE (?1 IS NULL OR instr(lower(l.name), ?1) > 0)"
+#define LISTS_SQL(o) LIST_COLS LISTS_WHERE " ORDER BY " o " LIMIT ?2 OFFSET ?3"
+
+/* Fills one list row from the LIST_COLS columns. */
+static int
+list_row(sqlite3_stmt *st, struct arena *a, struct admq_list *l)
+{
+	l->id = sqlite3_column_int64(st, 0);
+	l->owner_id = sqlite3_column_int64(st, 1);
+	l->name = arena_strdup(a, db_col_text(st, 2));
+	l->owner = arena_strdup(a, db_col_text(st, 3));
+	l->created_at = sqlite3_column_int64(st, 4);
+	l->updated_at = sqlite3_column_int64(st, 5);
+	l->ntasks = sqlite3_column_int64(st, 6);
+	l->first = arena_strdup(a, db_col_text(st, 7));
+	return l->name && l->owner && l->first ? 0 : -1;
+}
+
+enum dbrc
+admq_lists(struct db *db, struct arena *a, const char *q, int ordering,
+    int64_t limit, int64_t offset, struct admq_list **rows, size_t *n,
+    int64_t *count)
+{
+	static const char *const sqls[] = {
+		LISTS_SQL("lower(l.name), l.id"), LISTS_SQL("lower(l.name) DESC, l.id DESC"),
+		LISTS_SQL("u.username_key, l.id"), LISTS_SQL("u.username_key DESC, l.id DESC"),
+		LISTS_SQL("7, l.id"), LISTS_SQL("7 DESC, l.id DESC"),
+		LISTS_SQL("l.updated_at, l.id"), LISTS_SQL("l.updated_at DESC, l.id DESC"),
+	};
+	static const char count_sql[] = "SELECT count(*) FROM lists l" LISTS_WHERE;
+	const char *key = lower_ascii(a, q);
+	sqlite3_stmt *st;
+	enum dbrc drc;
+	int	 rc;
+
+	*n = 0;
+	if (ordering < 0 || ordering >= (int)(sizeof(sqls) / sizeof(sqls[0])))
+		ordering = 7;
+	if ((drc = count_q(db, count_sql, key, count)) != DB_OK)
+		return drc;
+	if ((*rows = arena_alloc(a, (size_t)(limit > 0 ? limit : 1) * sizeof(**rows))) == NULL)
+		return DB_ERROR;
+	if ((st = db_prep(db, sqls[ordering])) == NULL)
+		return DB_ERROR;
+	db_bind_text(st, 1, key);
+	sqlite3_bind_int64(st, 2, limit);
+	sqlite3_bind_int64(st, 3, offset);
+	while ((int64_t)*n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (list_row(st, a, &(*rows)[*n]) < 0) {
+			db_done(st, rc);
+			return DB_ERROR;
+		}
+		(*n)++;
+	}
+	if ((int64_t)*n < limit && rc != SQLITE_DONE) {
+		db_done(st, rc);
+		return db_rc(db, rc, "admin lists");
+	}
+	db_done(st, rc);
+	return DB_OK;
+}
+
+enum dbrc
+admq_list_get(struct db *db, struct arena *a, int64_t id, struct admq_list *l)
+{
+	static const char sql[] = LIST_COLS " WHERE l.id = ?";
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc, bad = 0;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		bad = list_row(st, a, l) < 0;
+	db_done(st, rc);
+	if (rc == SQLITE_DONE)
+		return DB_NOTFOUND;
+	if (rc != SQLITE_ROW)
+		return db_rc(db, rc, "admin list");
+	return bad ? DB_ERROR : DB_OK;
+}
+
+#define TASK_COLS "SELECT t.id, t.list_id, t.assigned_to, t.complete_before," \
+	" t.created_at, t.updated_at, t.name, t.description, t.status, l.name," \
+	" o.username, a.username FROM tasks t JOIN lists l ON l.id = t.list_id" \
+	" JOIN users o ON o.id = l.owner_id LEFT JOIN users a ON a.id = t.assigned_to"
+#define TASKS_WHERE " WHERE (?1 IS NULL OR instr(lower(t.name), ?1) > 0)" \
+	" AND (?2 IS NULL OR t.status = ?2) AND (?3 = 0 OR t.list_id = ?3)" \
+	" AND (?4 = 0 OR (?4 = -1 AND t.assigned_to IS NULL) OR t.assigned_to = ?4)"
+#define TASKS_SQL(o) TASK_COLS TASKS_WHERE " ORDER BY " o " LIMIT ?5 OFFSET ?6"
+
+/* Fills one task row from the TASK_COLS columns. */
+static int
+task_row(sqlite3_stmt *st, struct arena *a, struct admq_task *t)
+{
+	t->id = sqlite3_column_int64(st, 0);
+	t->list_id = sqlite3_column_int64(st, 1);
+	t->assigned_to = sqlite3_column_int64(st, 2);
+	t->complete_before = sqlite3_column_type(st, 3) == SQLITE_NULL ?
+	    TIME_NULL : sqlite3_column_int64(st, 3);
+	t->created_at = sqlite3_column_int64(st, 4);
+	t->updated_at = sqlite3_column_int64(st, 5);
+	t->name = arena_strdup(a, db_col_text(st, 6));
+	t->description = arena_strdup(a, db_col_text(st, 7));
+	t->status = arena_strdup(a, db_col_text(st, 8));
+	t->list_name = arena_strdup(a, db_col_text(st, 9));
+	t->owner = arena_strdup(a, db_col_text(st, 10));
+	t->assignee = sqlite3_column_type(st, 11) == SQLITE_NULL ? NULL :
+	    arena_strdup(a, db_col_text(st, 11));
+	return t->name && t->description && t->status && t->list_name &&
+	    t->owner && (t->assignee || t->assigned_to == 0) ? 0 : -1;
+}
+
+/* Binds the task filter as parameters 1-4. */
+static void
+bind_filter(sqlite3_stmt *st, const struct admq_task_filter *f, const char *q)
+{
+	db_bind_text(st, 1, q);
+	db_bind_text(st, 2, f->status);
+	sqlite3_bind_int64(st, 3, f->list_id);
+	sqlite3_bind_int64(st, 4, f->assignee);
+}
+
+enum dbrc
+admq_tasks(struct db *db, struct arena *a, const struct admq_task_filter *f,
+    int ordering, int64_t limit, int64_t offset, struct admq_task **rows,
+    size_t *n, int64_t *count)
+{
+	static const char *const sqls[] = {
+		TASKS_SQL("t.id"), TASKS_SQL("t.id DESC"),
+		TASKS_SQL("lower(t.name), t.id"), TASKS_SQL("lower(t.name) DESC, t.id DESC"),
+		TASKS_SQL("lower(l.name), t.id"), TASKS_SQL("lower(l.name) DESC, t.id DESC"),
+		TASKS_SQL("a.username_key, t.id"), TASKS_SQL("a.username_key DESC, t.id DESC"),
+		TASKS_SQL("t.complete_before, t.id"),
+		TASKS_SQL("t.complete_before DESC, t.id DESC"),
+		TASKS_SQL("t.status, t.id"), TASKS_SQL("t.status DESC, t.id DESC"),
+		TASKS_SQL("t.updated_at, t.id"), TASKS_SQL("t.updated_at DESC, t.id DESC"),
+	};
+	static const char count_sql[] = "SELECT count(*) FROM tasks t" TASKS_WHERE;
+	const char *key = lower_ascii(a, f->q);
+	sqlite3_stmt *st;
+	int	 rc;
+
+	*n = 0;
+	if (ordering < 0 || ordering >= (int)(sizeof(sqls) / sizeof(sqls[0])))
+		ordering = 13;
+	if ((st = db_prep(db, count_sql)) == NULL)
+		return DB_ERROR;
+	bind_filter(st, f, key);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*count = sqlite3_column_int64(st, 0);
+	db_done(st, rc);
+	if (rc != SQLITE_ROW)
+		return db_rc(db, rc, "admin count tasks");
+	if ((*rows = arena_alloc(a, (size_t)(limit > 0 ? limit : 1) * sizeof(**rows))) == NULL)
+		return DB_ERROR;
+	if ((st = db_prep(db, sqls[ordering])) == NULL)
+		return DB_ERROR;
+	bind_filter(st, f, key);
+	sqlite3_bind_int64(st, 5, limit);
+	sqlite3_bind_int64(st, 6, offset);
+	while ((int64_t)*n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (task_row(st, a, &(*rows)[*n]) < 0) {
+			db_done(st, rc);
+			return DB_ERROR;
+		}
+		(*n)++;
+	}
+	if ((int64_t)*n < limit && rc != SQLITE_DONE) {
+		db_done(st, rc);
+		return db_rc(db, rc, "admin tasks");
+	}
+	db_done(st, rc);
+	return DB_OK;
+}
+
+enum dbrc
+admq_task_get(struct db *db, struct arena *a, int64_t id, struct admq_task *t)
+{
+	static const char sql[] = TASK_COLS " WHERE t.id = ?";
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc, bad = 0;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		bad = task_row(st, a, t) < 0;
+	db_done(st, rc);
+	if (rc == SQLITE_DONE)
+		return DB_NOTFOUND;
+	if (rc != SQLITE_ROW)
+		return db_rc(db, rc, "admin task");
+	return bad ? DB_ERROR : DB_OK;
+}
