@@ -94,6 +94,18 @@ read_password(int from_stdin, char *out, size_t outlen)
 }
 
 int
+password_refused(const char *cmd, const char *pw, const char *username,
+    const char *email)
+{
+	const char *msgs[PASSWORD_MAX_MSGS];
+	int	 i, n = password_validate(pw, username, email, msgs);
+
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "taskmgr %s: password refused: %s\n", cmd, msgs[i]);
+	return n > 0;
+}
+
+int
 cmd_createsuperuser(struct app *app, int argc, char *argv[])
 {
 	const char *username = NULL, *email = "";
@@ -122,10 +134,8 @@ cmd_createsuperuser(struct app *app, int argc, char *argv[])
 		fputs("taskmgr createsuperuser: no password read\n", stderr);
 		goto out;
 	}
-	if (strlen(pw) < 8) {
-		fputs("taskmgr createsuperuser: the password must have at least 8 characters\n", stderr);
+	if (password_refused("createsuperuser", pw, username, email))
 		goto out;
-	}
 	if (password_hash(&app->cfg, pw, phc, sizeof(phc)) < 0) {
 		fputs("taskmgr createsuperuser: hashing the password failed\n", stderr);
 		goto out;

@@ -27,9 +27,15 @@ extern const struct command commands[];
 /* Reads a password: from stdin (one line) when from_stdin, else prompted twice without echo. */
 int	 read_password(int from_stdin, char *out, size_t outlen);
 
+/* Prints each password-rule message for pw as "taskmgr CMD: password refused: ..."; 1 if any. */
+int	 password_refused(const char *cmd, const char *pw, const char *username,
+	    const char *email);
+
 int	 cmd_migrate(struct app *, int, char *[]);
 int	 cmd_createsuperuser(struct app *, int, char *[]);
 int	 cmd_check_config(struct app *, int, char *[]);
 int	 cmd_backup(struct app *, int, char *[]);
+int	 cmd_passwd(struct app *, int, char *[]);
+int	 cmd_users(struct app *, int, char *[]);
 
 #endif

@@ -24,7 +24,29 @@ const struct command commands[] = {
 	    "Creates an active staff and superuser account.  With --password-stdin the\n"
 	    "password is the first line of standard input; otherwise it is asked for\n"
 	    "twice on the terminal, without echo.\n"
-	    "Exit status: 0 created, 1 failed (e.g. the username exists), 2 bad usage.\n" },
+	    "The password must pass the same rules as registration: at least 8\n"
+	    "characters, not entirely numeric, not a common or dictionary password\n"
+	    "(cracklib), not too similar to the username or email.\n"
+	    "Exit status: 0 created, 1 failed (e.g. the username exists or the\n"
+	    "password is refused, with the reason on standard error), 2 bad usage.\n" },
+	{ "passwd", cmd_passwd, 0, 1,
+	    "passwd USERNAME [--password-stdin] -- set a user's password",
+	    "usage: taskmgr [--config FILE] passwd USERNAME [--password-stdin]\n\n"
+	    "Sets the password of USERNAME (matched case-insensitively).  With\n"
+	    "--password-stdin the password is the first line of standard input;\n"
+	    "otherwise it is asked for twice on the terminal, without echo.  The\n"
+	    "password rules of registration apply.  Every token and admin session\n"
+	    "of the user is ended.\n"
+	    "Exit status: 0 changed, 1 failed (no such user, password refused), 2 bad usage.\n" },
+	{ "users", cmd_users, 0, 1,
+	    "users [--deactivate USERNAME | --activate USERNAME] -- list users, or (de)activate one",
+	    "usage: taskmgr [--config FILE] users [--deactivate USERNAME | --activate USERNAME]\n\n"
+	    "Without options, lists every user: id, username, active, staff, last\n"
+	    "login and email, in username order.\n"
+	    "--deactivate USERNAME  the user can no longer log in; every token and\n"
+	    "                       admin session of the user stops working at once.\n"
+	    "--activate USERNAME    allows the user to log in again.\n"
+	    "Exit status: 0 done, 1 failed (e.g. no such user), 2 bad usage.\n" },
 	{ "check-config", cmd_check_config, APP_NO_DB, 0,
 	    "check-config -- validate the configuration and print it, secrets masked",
 	    "usage: taskmgr [--config FILE] check-config\n\n"

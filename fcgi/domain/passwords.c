@@ -143,7 +143,7 @@ password_validate(const char *pw, const char *username, const char *email,
 		msgs[n++] = "This password is too short. It must contain at least 8 characters.";
 	if (too_common(pw))
 		msgs[n++] = "This password is too common.";
-	if (digits)
+	if (digits && len > 0)
 		msgs[n++] = "This password is entirely numeric.";
 	return (int)n;
 }
