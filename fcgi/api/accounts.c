@@ -63,7 +63,8 @@ api_token(struct req *r)
 	rc = users_find_by_name(&app->db, username, &r->arena, &u);
 	if (rc != DB_OK && rc != DB_NOTFOUND)
 		return api_dbfail(r, rc);
-	if (rc == DB_NOTFOUND) {
+	/* an unknown user, or one without a usable hash, costs one verification too */
+	if (rc == DB_NOTFOUND || strncmp(u.password, "$argon2id$", 10) != 0) {
 		password_dummy_verify(&app->cfg, password);
 		return resp_detail(r, 401, "No active account found with the given credentials");
 	}
