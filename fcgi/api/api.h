@@ -39,6 +39,16 @@ int	 api_lock_read(struct req *, int64_t *out);
 /* Reads ?search= folded for the domain (NULL when absent or empty): 0, or 400. */
 int	 api_search_param(struct req *, const char **key);
 
+/* tasks.c */
+/* GET, POST /api/lists/{id}/tasks/ */
+int	 api_list_tasks(struct req *);
+/* GET /api/tasks/ */
+int	 api_tasks(struct req *);
+/* GET, PUT, PATCH, DELETE /api/tasks/{id}/ */
+int	 api_task(struct req *);
+/* POST /api/tasks/{id}/complete/ */
+int	 api_task_complete(struct req *);
+
 /* Maps a storage result to a response: 404, 409, 503 or 500. */
 int	 api_dbfail(struct req *, int dbrc);
 

@@ -37,5 +37,6 @@ int	 cmd_check_config(struct app *, int, char *[]);
 int	 cmd_backup(struct app *, int, char *[]);
 int	 cmd_passwd(struct app *, int, char *[]);
 int	 cmd_users(struct app *, int, char *[]);
+int	 cmd_sweep(struct app *, int, char *[]);
 
 #endif

@@ -63,6 +63,14 @@ const struct command commands[] = {
 	    "FILE, so FILE is never a partial copy.  An existing FILE is refused\n"
 	    "unless --force is given.  See the README for the restore procedure.\n"
 	    "Exit status: 0 written, 1 failed (FILE is untouched), 2 bad usage.\n" },
+	{ "sweep", cmd_sweep, 0, 1,
+	    "sweep -- mark every task past its deadline overdue, once",
+	    "usage: taskmgr [--config FILE] sweep\n\n"
+	    "Runs the overdue sweep once: every task whose complete_before has passed\n"
+	    "and whose status is Pending or In Progress becomes Overdue, and its\n"
+	    "assignee's notice is queued in the outbox.  Prints how many tasks it\n"
+	    "marked.  The worker runs the same sweep every overdue_sweep_interval.\n"
+	    "Exit status: 0 done, 1 failed.\n" },
 	{ "version", cmd_version, APP_NO_DB, 0,
 	    "version -- print the version and the schema version this build expects",
 	    "usage: taskmgr version\n" },

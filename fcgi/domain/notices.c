@@ -64,7 +64,7 @@ notices_notify(struct db *db, int64_t user_id, int64_t task_id,
 /* Writes the notice pre + name + post; DB_ERROR when out of memory. */
 static enum dbrc
 notify_text(struct db *db, int64_t user_id, int64_t task_id, const char *action,
-    const char *pre, const char *name, const char *post, int64_t now)
+    const char *pre, const char *post, const char *name, int64_t now)
 {
 	struct buf b = { 0 };
 	enum dbrc rc;

@@ -1,0 +1,394 @@
+/* tasks: /api/tasks/ and /api/lists/{id}/tasks/ -- tasks, their pages and completion. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "api.h"
+#include "app.h"
+#include "json.h"
+#include "page.h"
+#include "request.h"
+#include "router.h"
+#include "tasks.h"
+#include "timeutil.h"
+
+/* Writes one task object. */
+static void
+write_task(struct buf *b, const struct task *t)
+{
+	int	 first = 1;
+
+	buf_putc(b, '{');
+	jw_int(b, "id", t->id, &first);
+	jw_str(b, "name", t->name, &first);
+	jw_str(b, "description", t->description, &first);
+	jw_int(b, "list_id", t->list_id, &first);
+	jw_str(b, "list_name", t->list_name, &first);
+	jw_str(b, "assignee_name", t->assignee_name, &first);
+	if (t->assigned_to > 0)
+		jw_int(b, "assigned_to", t->assigned_to, &first);
+	else
+		jw_null(b, "assigned_to", &first);
+	jw_time(b, "complete_before", t->complete_before, &first);
+	jw_str(b, "status", task_status_names[t->status], &first);
+	jw_bool(b, "is_completed", t->status == TS_COMPLETED, &first);
+	jw_time(b, "created_at", t->created_at, &first);
+	jw_time(b, "updated_at", t->updated_at, &first);
+	buf_putc(b, '}');
+}
+
+struct rows {
+	struct buf	*b;
+	int		 n;
+};
+
+/* A page row callback: appends the task, comma-separated. */
+static void
+task_row(void *ctx, const struct task *t)
+{
+	struct rows *c = ctx;
+
+	if (c->n++ > 0)
+		buf_putc(c->b, ',');
+	write_task(c->b, t);
+}
+
+/* Writes task id (seen with every visibility lifted: the caller just changed it). */
+static int
+task_answer(struct req *r, int64_t id, int status)
+{
+	struct actor who = { r->user.id, 1 };
+	struct task t;
+	enum dbrc rc;
+
+	if ((rc = tasks_get_visible(&r->app->db, &who, id, &r->arena, &t)) != DB_OK)
+		return api_dbfail(r, rc);
+	write_task(&r->body_out, &t);
+	return status;
+}
+
+/* Reads assigned_to: null, a user id (number or digit string). */
+static void
+read_assignee(struct req *r, unsigned flags, struct task_input *in)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->json, "assigned_to");
+	const char *type = "str";
+	char	 msg[96], *end;
+	long long n;
+
+	if (v == NULL) {
+		if (flags & JF_REQUIRED)
+			req_error(r, "assigned_to", "This field is required.");
+		return;
+	}
+	if (cJSON_IsNull(v)) {
+		in->set |= TF_ASSIGNED_TO;
+		in->assigned_to = 0;
+		return;
+	}
+	if (cJSON_IsNumber(v) && v->valuedouble == (double)(long long)v->valuedouble &&
+	    v->valuedouble > -9.0e15 && v->valuedouble < 9.0e15) {
+		n = (long long)v->valuedouble;
+		goto have;
+	}
+	if (cJSON_IsString(v) && v->valuestring[0] >= '0' && v->valuestring[0] <= '9' &&
+	    strlen(v->valuestring) <= 18) {
+		n = strtoll(v->valuestring, &end, 10);
+		if (*end == '\0')
+			goto have;
+	}
+	type = cJSON_IsBool(v) ? "bool" : cJSON_IsNumber(v) ? "float" :
+	    cJSON_IsArray(v) ? "list" : cJSON_IsObject(v) ? "dict" : "str";
+	snprintf(msg, sizeof(msg), "Incorrect type. Expected pk value, received %s.", type);
+	req_error(r, "assigned_to", msg);
+	return;
+have:
+	in->set |= TF_ASSIGNED_TO;
+	in->assigned_to = n;
+	if (n <= 0) {
+		snprintf(msg, sizeof(msg), "Invalid pk \"%lld\" - object does not exist.", n);
+		req_error(r, "assigned_to", msg);
+	}
+}
+
+/*
+ * Reads the writable fields of a task body.  req: JF_REQUIRED for every field
+ * (PUT) or 0; a create requires only the name.  0, or 400 with the errors.
+ */
+static int
+read_input(struct req *r, unsigned req, int create, struct task_input *in)
+{
+	int64_t	 t;
+	int	 i;
+
+	memset(in, 0, sizeof(*in));
+	in->complete_before = TIME_NULL;
+	if (jr_str(r, r->json, "name", (req | (create ? JF_REQUIRED : 0)),
+	    NAME_MAX_CHARS, &in->name) == JR_OK)
+		in->set |= TF_NAME;
+	if (jr_str(r, r->json, "description", req | JF_BLANK, 0, &in->description) == JR_OK)
+		in->set |= TF_DESCRIPTION;
+	read_assignee(r, req, in);
+	switch (jr_time(r, r->json, "complete_before", req | JF_NULL, &t)) {
+	case JR_OK:
+		in->complete_before = t;
+		in->set |= TF_DEADLINE;
+		break;
+	case JR_NULL:
+		in->set |= TF_DEADLINE;
+		break;
+	default:
+		break;
+	}
+	if (jr_choice(r, r->json, "status", req, task_status_names, &i) == JR_OK) {
+		in->status = i;
+		in->set |= TF_STATUS;
+	}
+	return r->errors != NULL ? resp_errors(r) : 0;
+}
+
+/* Answers a refused task change as DRF would. */
+static int
+task_refused(struct req *r, enum rule why, const struct task_input *in)
+{
+	char	 msg[96];
+
+	switch (why) {
+	case RULE_NAME_TAKEN:
+		req_error(r, "non_field_errors",
+		    "The fields name, list_tasks must make a unique set.");
+		break;
+	case RULE_BAD_ASSIGNEE:
+		snprintf(msg, sizeof(msg), "Invalid pk \"%lld\" - object does not exist.",
+		    (long long)in->assigned_to);
+		req_error(r, "assigned_to", msg);
+		break;
+	case RULE_NOT_COMPLETABLE:
+		return resp_detail(r, 400, "Task is expired and cannot be completed");
+	default:
+		req_error(r, "non_field_errors", "Invalid input.");
+		break;
+	}
+	return resp_errors(r);
+}
+
+/* Parses a filter's date-time; a '+' of the offset sent unescaped arrives as ' '. */
+static int
+filter_time(const struct kv *kv, int64_t *out)
+{
+	char	 tmp[64];
+	size_t	 i;
+
+	if (strlen(kv->val) != kv->vlen)
+		return -1;
+	if (rfc3339_parse(kv->val, kv->vlen, out) == 0)
+		return 0;
+	if (kv->vlen >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, kv->val, kv->vlen + 1);
+	for (i = 11; i < kv->vlen; i++)
+		if (tmp[i] == ' ')
+			tmp[i] = '+';
+	return rfc3339_parse(tmp, kv->vlen, out);
+}
+
+/* A filter value that must be one of names; -1 when absent, -2 (error recorded) when bad. */
+static int
+filter_choice(struct req *r, const char *key, const char *const *names)
+{
+	const struct kv *kv = req_param(r, key);
+	char	 msg[192];
+	int	 i;
+
+	if (kv == NULL || kv->vlen == 0)
+		return -1;
+	for (i = 0; names[i] != NULL; i++)
+		if (strlen(names[i]) == kv->vlen && memcmp(names[i], kv->val, kv->vlen) == 0)
+			return i;
+	if (kv->vlen <= 100 && strlen(kv->val) == kv->vlen && utf8_valid(kv->val, kv->vlen))
+		snprintf(msg, sizeof(msg), "Select a valid choice. %s is not one of the "
+		    "available choices.", kv->val);
+	else
+		snprintf(msg, sizeof(msg), "Select a valid choice. That choice is not one "
+		    "of the available choices.");
+	req_error(r, key, msg);
+	return -2;
+}
+
+/* An id filter: 0 when absent, -1 (error recorded) when bad. */
+static int64_t
+filter_id(struct req *r, const char *key)
+{
+	const struct kv *kv = req_param(r, key);
+	int64_t	 id;
+
+	if (kv == NULL || kv->vlen == 0)
+		return 0;
+	if (parse_id(kv->val, kv->vlen, &id) < 0 || id <= 0) {
+		req_error(r, key, "Select a valid choice. That choice is not one of the "
+		    "available choices.");
+		return -1;
+	}
+	return id;
+}
+
+/* Reads the filters and ordering of a task page into q; 0, or 400 naming the parameters. */
+static int
+read_filters(struct req *r, struct task_query *q)
+{
+	static const char *const times[] = { "due_before", "due_after" };
+	int64_t	*dst[] = { &q->due_before, &q->due_after };
+	const struct kv *kv;
+	int	 i, st;
+
+	q->status = filter_choice(r, "status", task_status_names);
+	if ((i = filter_choice(r, "ordering", task_order_names)) >= 0)
+		q->order = (enum task_order)i;
+	q->assigned_to = filter_id(r, "assigned_to");
+	q->list_id = filter_id(r, "list");
+	for (i = 0; i < 2; i++)
+		if ((kv = req_param(r, times[i])) != NULL && kv->vlen > 0 &&
+		    filter_time(kv, dst[i]) < 0)
+			req_error(r, times[i], "Enter a valid date/time.");
+	if (r->errors != NULL)
+		return resp_errors(r);
+	if ((st = api_search_param(r, &q->search)) != 0)
+		return st;
+	return 0;
+}
+
+/* Answers a page of tasks for q. */
+static int
+task_page(struct req *r, struct task_query *q)
+{
+	struct db *db = &r->app->db;
+	struct rows c = { &r->body_out, 0 };
+	struct actor who;
+	struct page pg;
+	int64_t	 count;
+	enum dbrc rc;
+	int	 st;
+
+	if ((st = page_read(r, &pg)) != 0 || (st = read_filters(r, q)) != 0)
+		return st;
+	api_actor(r, &who);
+	if ((rc = tasks_page_count(db, &who, q, &count)) != DB_OK)
+		return api_dbfail(r, rc);
+	page_begin(r, &pg, count);
+	if (pg.offset < count &&
+	    (rc = tasks_page_rows(db, q, pg.limit, pg.offset, task_row, &c)) != DB_OK)
+		return api_dbfail(r, rc);
+	page_end(r);
+	return 200;
+}
+
+/* GET, POST /api/lists/{id}/tasks/ */
+int
+api_list_tasks(struct req *r)
+{
+	struct task_query q;
+	struct task_input in;
+	struct actor who;
+	enum rule why;
+	int64_t	 id;
+	enum dbrc rc;
+	int	 st;
+
+	if (r->method != M_POST) {
+		task_query_init(&q, TQ_LIST, r->ids[0]);
+		return task_page(r, &q);
+	}
+	api_actor(r, &who);
+	if ((st = read_input(r, 0, 1, &in)) != 0)
+		return st;
+	rc = tasks_create(&r->app->db, &who, r->ids[0], &in, &id, &why);
+	if (rc == DB_INVALID)
+		return task_refused(r, why, &in);
+	if (rc != DB_OK)
+		return api_dbfail(r, rc);
+	return task_answer(r, id, 201);
+}
+
+/* GET /api/tasks/: the tasks assigned to the caller. */
+int
+api_tasks(struct req *r)
+{
+	struct task_query q;
+
+	task_query_init(&q, TQ_ASSIGNEE, r->user.id);
+	return task_page(r, &q);
+}
+
+/* PUT, PATCH /api/tasks/{id}/ */
+static int
+task_update(struct req *r, int64_t id)
+{
+	struct task_input in;
+	struct actor who;
+	struct task t;
+	int64_t	 expect;
+	enum rule why;
+	enum dbrc rc;
+	int	 st;
+
+	api_actor(r, &who);
+	if ((rc = tasks_get_visible(&r->app->db, &who, id, &r->arena, &t)) != DB_OK)
+		return api_dbfail(r, rc);
+	if ((st = api_lock_read(r, &expect)) != 0)
+		return st;
+	if ((st = read_input(r, r->method == M_PUT ? JF_REQUIRED : 0, 0, &in)) != 0)
+		return st;
+	rc = tasks_update_locked(&r->app->db, &who, id, expect, &in, &why);
+	if (rc == DB_CONFLICT)
+		return resp_detail(r, 409, "The object was modified by another user.");
+	if (rc == DB_INVALID)
+		return task_refused(r, why, &in);
+	if (rc != DB_OK)
+		return api_dbfail(r, rc);
+	return task_answer(r, id, 200);
+}
+
+/* GET, PUT, PATCH, DELETE /api/tasks/{id}/ */
+int
+api_task(struct req *r)
+{
+	struct actor who;
+	struct task t;
+	enum dbrc rc;
+
+	api_actor(r, &who);
+	switch (r->method) {
+	case M_PUT:
+	case M_PATCH:
+		return task_update(r, r->ids[0]);
+	case M_DELETE:
+		if ((rc = tasks_delete(&r->app->db, &who, r->ids[0])) != DB_OK)
+			return api_dbfail(r, rc);
+		return 204;
+	default:
+		if ((rc = tasks_get_visible(&r->app->db, &who, r->ids[0], &r->arena,
+		    &t)) != DB_OK)
+			return api_dbfail(r, rc);
+		write_task(&r->body_out, &t);
+		return 200;
+	}
+}
+
+/* POST /api/tasks/{id}/complete/ */
+int
+api_task_complete(struct req *r)
+{
+	struct actor who;
+	enum rule why;
+	enum dbrc rc;
+
+	api_actor(r, &who);
+	rc = tasks_complete(&r->app->db, &who, r->ids[0], &why);
+	if (rc == DB_INVALID)
+		return resp_detail(r, 400, "Task is expired and cannot be completed");
+	if (rc != DB_OK)
+		return api_dbfail(r, rc);
+	return resp_detail(r, 200, "Task marked as complete");
+}

@@ -1,0 +1,733 @@
+/* tasks: tasks, the status machine, locking, pages and the overdue sweep. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "json.h"
+#include "log.h"
+#include "notices.h"
+#include "tasks.h"
+#include "timeutil.h"
+#include "tx.h"
+#include "users.h"
+
+const char *const task_status_names[] = {
+	"Pending", "In Progress", "Completed", "Overdue", NULL
+};
+
+const char *const task_order_names[] = {
+	"-created_at", "created_at", "complete_before", "-complete_before",
+	"updated_at", "-updated_at", NULL
+};
+
+#define NAME_BYTES	(NAME_MAX_CHARS * 4 + 1)
+#define KEY_BYTES	(NAME_MAX_CHARS * 12)
+#define SWEEP_BATCH	256
+
+/* The stored status text as enum task_status. */
+static int
+status_of(const char *s)
+{
+	switch (s[0]) {
+	case 'I':	return TS_IN_PROGRESS;
+	case 'C':	return TS_COMPLETED;
+	case 'O':	return TS_OVERDUE;
+	default:	return TS_PENDING;
+	}
+}
+
+/*
+ * The status machine's rule for every save: a task with an assignee that
+ * is Pending becomes In Progress.  Returns the status to store.
+ */
+static int
+task_settle(int status, int64_t assigned_to)
+{
+	if (assigned_to > 0 && status == TS_PENDING)
+		return TS_IN_PROGRESS;
+	return status;
+}
+
+/* Checks the input's values; RULE_OK or RULE_BAD_VALUE. */
+static enum rule
+input_check(const struct task_input *in)
+{
+	if ((in->set & TF_NAME) && !name_valid(in->name))
+		return RULE_BAD_VALUE;
+	if ((in->set & TF_DESCRIPTION) && (in->description == NULL ||
+	    !utf8_valid(in->description, strlen(in->description))))
+		return RULE_BAD_VALUE;
+	if ((in->set & TF_STATUS) && (in->status < TS_PENDING || in->status > TS_OVERDUE))
+		return RULE_BAD_VALUE;
+	if ((in->set & TF_ASSIGNED_TO) && in->assigned_to < 0)
+		return RULE_BAD_VALUE;
+	return RULE_OK;
+}
+
+/* DB_OK when id is an active user, DB_INVALID when not. */
+static enum dbrc
+assignee_check(struct db *db, int64_t id)
+{
+	static const char sql[] = "SELECT 1 FROM users WHERE id = ? AND is_active = 1";
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	rc = db_done(st, sqlite3_step(st));
+	if (rc == SQLITE_ROW)
+		return DB_OK;
+	return rc == SQLITE_DONE ? DB_INVALID : db_rc(db, rc, "assignee check");
+}
+
+void
+task_query_init(struct task_query *q, enum task_scope scope, int64_t scope_id)
+{
+	memset(q, 0, sizeof(*q));
+	q->scope = scope;
+	q->scope_id = scope_id;
+	q->status = -1;
+	q->due_before = TIME_NULL;
+	q->due_after = TIME_NULL;
+	q->order = TO_CREATED_DESC;
+}
+
+#define TASK_COLUMNS \
+	"SELECT t.id, t.list_id, l.owner_id, t.name, t.description, l.name," \
+	" t.assigned_to, u.username, t.complete_before, t.status, t.created_at," \
+	" t.updated_at FROM tasks t JOIN lists l ON l.id = t.list_id" \
+	" LEFT JOIN users u ON u.id = t.assigned_to"
+
+/* Fills t from a TASK_COLUMNS row; strings point into the statement. */
+static void
+task_from_row(sqlite3_stmt *st, struct task *t)
+{
+	t->id = sqlite3_column_int64(st, 0);
+	t->list_id = sqlite3_column_int64(st, 1);
+	t->owner_id = sqlite3_column_int64(st, 2);
+	t->name = db_col_text(st, 3);
+	t->description = db_col_text(st, 4);
+	t->list_name = db_col_text(st, 5);
+	t->assigned_to = sqlite3_column_int64(st, 6);
+	t->assignee_name = sqlite3_column_type(st, 7) == SQLITE_NULL ? NULL :
+	    db_col_text(st, 7);
+	t->complete_before = sqlite3_column_type(st, 8) == SQLITE_NULL ? TIME_NULL :
+	    sqlite3_column_int64(st, 8);
+	t->status = status_of(db_col_text(st, 9));
+	t->created_at = sqlite3_column_int64(st, 10);
+	t->updated_at = sqlite3_column_int64(st, 11);
+}
+
+enum dbrc
+tasks_get_visible(struct db *db, const struct actor *who, int64_t id,
+    struct arena *a, struct task *t)
+{
+	static const char sql[] = TASK_COLUMNS
+	    " WHERE t.id = ?1 AND (?2 OR l.owner_id = ?3 OR t.assigned_to = ?3)";
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, who->sees_all != 0);
+	sqlite3_bind_int64(st, 3, who->id);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		db_done(st, rc);
+		return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "task get");
+	}
+	task_from_row(st, t);
+	t->name = arena_strdup(a, t->name);
+	t->description = arena_strdup(a, t->description);
+	t->list_name = arena_strdup(a, t->list_name);
+	if (t->assignee_name != NULL && (t->assignee_name = arena_strdup(a,
+	    t->assignee_name)) == NULL)
+		t->name = NULL;
+	db_done(st, rc);
+	return t->name && t->description && t->list_name ? DB_OK : DB_ERROR;
+}
+
+/* What a write needs to know of the current row. */
+struct head {
+	int64_t		 owner_id;
+	int64_t		 assigned_to;
+	int64_t		 complete_before;
+	int64_t		 updated_at;
+	int		 status;
+	char		 name[NAME_BYTES];
+};
+
+/* Reads the head of a task the actor may see (inside the write transaction). */
+static enum dbrc
+task_head(struct db *db, const struct actor *who, int64_t id, struct head *h)
+{
+	static const char sql[] =
+	    "SELECT l.owner_id, t.assigned_to, t.complete_before, t.updated_at,"
+	    " t.status, t.name FROM tasks t JOIN lists l ON l.id = t.list_id"
+	    " WHERE t.id = ?1 AND (?2 OR l.owner_id = ?3 OR t.assigned_to = ?3)";
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, who->sees_all != 0);
+	sqlite3_bind_int64(st, 3, who->id);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		db_done(st, rc);
+		return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "task head");
+	}
+	h->owner_id = sqlite3_column_int64(st, 0);
+	h->assigned_to = sqlite3_column_int64(st, 1);
+	h->complete_before = sqlite3_column_type(st, 2) == SQLITE_NULL ? TIME_NULL :
+	    sqlite3_column_int64(st, 2);
+	h->updated_at = sqlite3_column_int64(st, 3);
+	h->status = status_of(db_col_text(st, 4));
+	snprintf(h->name, sizeof(h->name), "%s", db_col_text(st, 5));
+	db_done(st, rc);
+	return DB_OK;
+}
+
+/* The owner of a list the actor may add tasks to; DB_NOTFOUND otherwise. */
+static enum dbrc
+list_owner(struct db *db, const struct actor *who, int64_t list_id, int64_t *owner)
+{
+	static const char sql[] =
+	    "SELECT owner_id FROM lists WHERE id = ?1 AND (?2 OR owner_id = ?3)";
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, list_id);
+	sqlite3_bind_int(st, 2, who->sees_all != 0);
+	sqlite3_bind_int64(st, 3, who->id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*owner = sqlite3_column_int64(st, 0);
+	db_done(st, rc);
+	if (rc == SQLITE_ROW)
+		return DB_OK;
+	return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "task list");
+}
+
+/* Binds an id that 0 means NULL. */
+static void
+bind_id(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v > 0)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Binds a time that TIME_NULL means NULL. */
+static void
+bind_time(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v != TIME_NULL)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+enum dbrc
+tasks_create(struct db *db, const struct actor *who, int64_t list_id,
+    const struct task_input *in, int64_t *id, enum rule *why)
+{
+	static const char sql[] =
+	    "INSERT INTO tasks (list_id, name, name_key, description, assigned_to,"
+	    " complete_before, status, created_at, updated_at)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *st;
+	char	 key[KEY_BYTES];
+	int64_t	 owner = 0, assignee, now = now_us();
+	int	 status, own = 0;
+	enum dbrc rc;
+
+	*why = input_check(in);
+	if (*why == RULE_OK && (!(in->set & TF_NAME) ||
+	    users_fold(in->name, key, sizeof(key)) < 0))
+		*why = RULE_BAD_VALUE;
+	if (*why != RULE_OK)
+		return DB_INVALID;
+	assignee = (in->set & TF_ASSIGNED_TO) ? in->assigned_to : 0;
+	status = task_settle((in->set & TF_STATUS) ? in->status : TS_PENDING, assignee);
+	if ((rc = tx_open(db, &own)) != DB_OK)
+		return rc;
+	if ((rc = list_owner(db, who, list_id, &owner)) != DB_OK)
+		goto out;
+	if (assignee > 0 && (rc = assignee_check(db, assignee)) != DB_OK) {
+		if (rc == DB_INVALID)
+			*why = RULE_BAD_ASSIGNEE;
+		goto out;
+	}
+	if ((st = db_prep(db, sql)) == NULL) {
+		rc = DB_ERROR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, list_id);
+	db_bind_text(st, 2, in->name);
+	db_bind_text(st, 3, key);
+	db_bind_text(st, 4, (in->set & TF_DESCRIPTION) ? in->description : "");
+	bind_id(st, 5, assignee);
+	bind_time(st, 6, (in->set & TF_DEADLINE) ? in->complete_before : TIME_NULL);
+	db_bind_text(st, 7, task_status_names[status]);
+	sqlite3_bind_int64(st, 8, now);
+	sqlite3_bind_int64(st, 9, now);
+	rc = db_rc(db, db_done(st, sqlite3_step(st)), "task insert");
+	if (rc == DB_CONFLICT) {
+		*why = RULE_NAME_TAKEN;
+		rc = DB_INVALID;
+	}
+	if (rc != DB_OK)
+		goto out;
+	*id = sqlite3_last_insert_rowid(db->h);
+	if ((rc = notices_task_event(db, *id, "created", owner, assignee, now)) == DB_OK)
+		rc = notices_assignment(db, who->id, *id, in->name, 0, assignee, now);
+out:
+	return tx_close(db, own, rc);
+}
+
+enum dbrc
+tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
+    int64_t expect, const struct task_input *in, enum rule *why)
+{
+	static const char sql[] =
+	    "UPDATE tasks SET name = coalesce(?1, name), name_key = coalesce(?2, name_key),"
+	    " description = coalesce(?3, description), assigned_to = ?4,"
+	    " complete_before = ?5, status = ?6, updated_at = max(?7, updated_at + 1)"
+	    " WHERE id = ?8 AND updated_at = ?9";
+	sqlite3_stmt *st;
+	struct head h;
+	char	 key[KEY_BYTES];
+	const char *name, *action;
+	int64_t	 assignee, deadline, now = now_us();
+	int	 status, own = 0;
+	enum dbrc rc;
+
+	*why = input_check(in);
+	if (*why == RULE_OK && (in->set & TF_NAME) &&
+	    users_fold(in->name, key, sizeof(key)) < 0)
+		*why = RULE_BAD_VALUE;
+	if (*why != RULE_OK)
+		return DB_INVALID;
+	if ((rc = tx_open(db, &own)) != DB_OK)
+		return rc;
+	if ((rc = task_head(db, who, id, &h)) != DB_OK)
+		goto out;
+	if (h.updated_at != expect) {
+		rc = DB_CONFLICT;
+		goto out;
+	}
+	name = (in->set & TF_NAME) ? in->name : h.name;
+	assignee = (in->set & TF_ASSIGNED_TO) ? in->assigned_to : h.assigned_to;
+	deadline = (in->set & TF_DEADLINE) ? in->complete_before : h.complete_before;
+	status = task_settle((in->set & TF_STATUS) ? in->status : h.status, assignee);
+	if (assignee > 0 && assignee != h.assigned_to &&
+	    (rc = assignee_check(db, assignee)) != DB_OK) {
+		if (rc == DB_INVALID)
+			*why = RULE_BAD_ASSIGNEE;
+		goto out;
+	}
+	if ((st = db_prep(db, sql)) == NULL) {
+		rc = DB_ERROR;
+		goto out;
+	}
+	db_bind_text(st, 1, (in->set & TF_NAME) ? in->name : NULL);
+	db_bind_text(st, 2, (in->set & TF_NAME) ? key : NULL);
+	db_bind_text(st, 3, (in->set & TF_DESCRIPTION) ? in->description : NULL);
+	bind_id(st, 4, assignee);
+	bind_time(st, 5, deadline);
+	db_bind_text(st, 6, task_status_names[status]);
+	sqlite3_bind_int64(st, 7, now);
+	sqlite3_bind_int64(st, 8, id);
+	sqlite3_bind_int64(st, 9, expect);
+	rc = db_rc(db, db_done(st, sqlite3_step(st)), "task update");
+	if (rc == DB_CONFLICT) {
+		*why = RULE_NAME_TAKEN;
+		rc = DB_INVALID;
+	} else if (rc == DB_OK && sqlite3_changes(db->h) != 1)
+		rc = DB_CONFLICT;
+	if (rc != DB_OK)
+		goto out;
+	action = status == TS_COMPLETED && h.status != TS_COMPLETED ? "completed" : "updated";
+	rc = notices_task_event(db, id, action, h.owner_id, assignee, now);
+	/* the previous assignee hears of the change too */
+	if (rc == DB_OK && h.assigned_to > 0 && h.assigned_to != assignee &&
+	    h.assigned_to != h.owner_id)
+		rc = notices_task_event(db, id, action, h.assigned_to, 0, now);
+	if (rc == DB_OK)
+		rc = notices_assignment(db, who->id, id, name, h.assigned_to, assignee, now);
+out:
+	return tx_close(db, own, rc);
+}
+
+enum dbrc
+tasks_delete(struct db *db, const struct actor *who, int64_t id)
+{
+	static const char sql[] = "DELETE FROM tasks WHERE id = ?";
+	sqlite3_stmt *st;
+	struct head h;
+	int	 own = 0;
+	enum dbrc rc;
+
+	if ((rc = tx_open(db, &own)) != DB_OK)
+		return rc;
+	if ((rc = task_head(db, who, id, &h)) != DB_OK)
+		goto out;
+	if (!who->sees_all && h.owner_id != who->id) {
+		rc = DB_FORBIDDEN;
+		goto out;
+	}
+	if ((st = db_prep(db, sql)) == NULL) {
+		rc = DB_ERROR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	rc = db_rc(db, db_done(st, sqlite3_step(st)), "task delete");
+	if (rc == DB_OK)
+		rc = notices_task_event(db, id, "deleted", h.owner_id, h.assigned_to,
+		    now_us());
+out:
+	return tx_close(db, own, rc);
+}
+
+/* Sets a task's status and moves updated_at on; the task must exist. */
+static enum dbrc
+task_set_status(struct db *db, int64_t id, int status, int64_t now)
+{
+	static const char sql[] =
+	    "UPDATE tasks SET status = ?1, updated_at = max(?2, updated_at + 1) WHERE id = ?3";
+	sqlite3_stmt *st = db_prep(db, sql);
+
+	if (st == NULL)
+		return DB_ERROR;
+	db_bind_text(st, 1, task_status_names[status]);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, id);
+	return db_rc(db, db_done(st, sqlite3_step(st)), "task status");
+}
+
+enum dbrc
+tasks_complete(struct db *db, const struct actor *who, int64_t id, enum rule *why)
+{
+	struct head h;
+	int64_t	 now = now_us();
+	int	 own = 0;
+	enum dbrc rc;
+
+	*why = RULE_OK;
+	if ((rc = tx_open(db, &own)) != DB_OK)
+		return rc;
+	if ((rc = task_head(db, who, id, &h)) != DB_OK)
+		goto out;
+	if (h.status != TS_IN_PROGRESS) {
+		*why = RULE_NOT_COMPLETABLE;
+		rc = DB_INVALID;
+		goto out;
+	}
+	if ((rc = task_set_status(db, id, TS_COMPLETED, now)) == DB_OK)
+		rc = notices_task_event(db, id, "completed", h.owner_id, h.assigned_to, now);
+out:
+	return tx_close(db, own, rc);
+}
+
+struct due {
+	int64_t		 id;
+	int64_t		 owner_id;
+	int64_t		 assigned_to;
+	char		 name[NAME_BYTES];
+};
+
+/* One transaction of the sweep: up to SWEEP_BATCH tasks; *n of them marked. */
+static enum dbrc
+sweep_batch(struct db *db, int64_t now, struct due *d, size_t *n)
+{
+	static const char sql[] =
+	    "SELECT t.id, l.owner_id, t.assigned_to, t.name FROM tasks t"
+	    " JOIN lists l ON l.id = t.list_id WHERE t.complete_before < ?1"
+	    " AND t.complete_before IS NOT NULL AND t.status IN ('Pending', 'In Progress')"
+	    " ORDER BY t.complete_before LIMIT ?2";
+	sqlite3_stmt *st;
+	int64_t	 t = now_us();
+	size_t	 i, k = 0;
+	int	 rc = SQLITE_DONE, own = 0;
+	enum dbrc drc;
+
+	*n = 0;
+	if ((drc = tx_open(db, &own)) != DB_OK)
+		return drc;
+	if ((st = db_prep(db, sql)) == NULL) {
+		drc = DB_ERROR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int(st, 2, SWEEP_BATCH);
+	while (k < SWEEP_BATCH && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		d[k].id = sqlite3_column_int64(st, 0);
+		d[k].owner_id = sqlite3_column_int64(st, 1);
+		d[k].assigned_to = sqlite3_column_int64(st, 2);
+		snprintf(d[k].name, sizeof(d[k].name), "%s", db_col_text(st, 3));
+		k++;
+	}
+	if (k < SWEEP_BATCH && (drc = db_rc(db, rc, "sweep select")) != DB_OK) {
+		db_done(st, rc);
+		goto out;
+	}
+	db_done(st, SQLITE_OK);
+	for (i = 0; i < k && drc == DB_OK; i++) {
+		drc = task_set_status(db, d[i].id, TS_OVERDUE, t);
+		if (drc == DB_OK)
+			drc = notices_task_event(db, d[i].id, "overdue", d[i].owner_id,
+			    d[i].assigned_to, t);
+		if (drc == DB_OK)
+			drc = notices_overdue(db, d[i].id, d[i].name, d[i].assigned_to, t);
+	}
+	if (drc == DB_OK)
+		*n = k;
+out:
+	drc = tx_close(db, own, drc);
+	if (drc != DB_OK)
+		*n = 0;
+	return drc;
+}
+
+enum dbrc
+tasks_mark_overdue(struct db *db, int64_t now, int64_t *marked)
+{
+	struct due *d;
+	size_t	 n;
+	enum dbrc rc;
+
+	*marked = 0;
+	if ((d = calloc(SWEEP_BATCH, sizeof(*d))) == NULL)
+		return DB_ERROR;
+	do {
+		rc = sweep_batch(db, now, d, &n);
+		*marked += (int64_t)n;
+	} while (rc == DB_OK && n == SWEEP_BATCH);
+	free(d);
+	return rc;
+}
+
+/* ---- pages ------------------------------------------------------------ */
+
+#define F_STATUS	0x01
+#define F_ASSIGNED	0x02
+#define F_LIST		0x04
+#define F_BEFORE	0x08
+#define F_AFTER		0x10
+#define F_SEARCH	0x20
+
+/* The filter bits q uses. */
+static unsigned
+query_filters(const struct task_query *q)
+{
+	unsigned f = 0;
+
+	if (q->status >= 0)
+		f |= F_STATUS;
+	if (q->assigned_to > 0)
+		f |= F_ASSIGNED;
+	if (q->list_id > 0)
+		f |= F_LIST;
+	if (q->due_before != TIME_NULL)
+		f |= F_BEFORE;
+	if (q->due_after != TIME_NULL)
+		f |= F_AFTER;
+	if (q->search != NULL)
+		f |= F_SEARCH;
+	return f;
+}
+
+/*
+ * The SQL texts of pages are built from the scope, the filters and the
+ * order, and interned here so each distinct text keeps one address for the
+ * statement cache (db_prep).  Past SQL_INTERNED texts, a text is prepared
+ * for one use.
+ */
+#define SQL_INTERNED 48
+
+static struct {
+	unsigned	 key;
+	char		*sql;
+} interned[SQL_INTERNED];
+
+/* The interned copy of sql under key, or NULL when the table is full. */
+static const char *
+sql_intern(unsigned key, const char *sql)
+{
+	size_t	 i;
+
+	for (i = 0; i < SQL_INTERNED && interned[i].sql != NULL; i++)
+		if (interned[i].key == key)
+			return interned[i].sql;
+	if (i == SQL_INTERNED || (interned[i].sql = strdup(sql)) == NULL)
+		return NULL;
+	interned[i].key = key;
+	return interned[i].sql;
+}
+
+/* Appends the WHERE clause of q (parameters ?1 scope, ?2..?7 filters). */
+static void
+where_sql(char *out, size_t len, enum task_scope scope, unsigned f)
+{
+	static const char *const scopes[] = {
+		"t.list_id = ?1", "t.assigned_to = ?1", "?1 = 0"
+	};
+
+	snprintf(out + strlen(out), len - strlen(out), " WHERE %s%s%s%s%s%s%s",
+	    scopes[scope],
+	    (f & F_STATUS) ? " AND t.status = ?2" : "",
+	    (f & F_ASSIGNED) ? " AND t.assigned_to = ?3" : "",
+	    (f & F_LIST) ? " AND t.list_id = ?4" : "",
+	    (f & F_BEFORE) ? " AND t.complete_before < ?5" : "",
+	    (f & F_AFTER) ? " AND t.complete_before > ?6" : "",
+	    (f & F_SEARCH) ? " AND instr(t.name_key, ?7) > 0" : "");
+}
+
+/* Binds q's scope and filters. */
+static void
+bind_query(sqlite3_stmt *st, const struct task_query *q)
+{
+	sqlite3_bind_int64(st, 1, q->scope == TQ_ALL ? 0 : q->scope_id);
+	if (q->status >= 0)
+		db_bind_text(st, 2, task_status_names[q->status]);
+	if (q->assigned_to > 0)
+		sqlite3_bind_int64(st, 3, q->assigned_to);
+	if (q->list_id > 0)
+		sqlite3_bind_int64(st, 4, q->list_id);
+	if (q->due_before != TIME_NULL)
+		sqlite3_bind_int64(st, 5, q->due_before);
+	if (q->due_after != TIME_NULL)
+		sqlite3_bind_int64(st, 6, q->due_after);
+	if (q->search != NULL)
+		db_bind_text(st, 7, q->search);
+}
+
+/* A statement for sql under key: cached (*once = 0) or prepared for one use (*once = 1). */
+static sqlite3_stmt *
+query_stmt(struct db *db, unsigned key, const char *sql, int *once)
+{
+	const char *s = sql_intern(key, sql);
+	sqlite3_stmt *st = NULL;
+
+	*once = s == NULL;
+	if (s != NULL)
+		return db_prep(db, s);
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK) {
+		log_error("sql prepare: %s", sqlite3_errmsg(db->h));
+		return NULL;
+	}
+	return st;
+}
+
+/* Reads one counter: sql takes ?1 and returns one integer; DB_NOTFOUND without a row. */
+static enum dbrc
+counter(struct db *db, const char *sql, int64_t a, int64_t *out)
+{
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, a);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	db_done(st, rc);
+	if (rc == SQLITE_ROW)
+		return DB_OK;
+	return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "task counter");
+}
+
+enum dbrc
+tasks_page_count(struct db *db, const struct actor *who,
+    const struct task_query *q, int64_t *count)
+{
+	static const char list_sql[] =
+	    "SELECT task_count FROM lists WHERE id = ?1 AND (?2 OR owner_id = ?3)";
+	static const char user_sql[] =
+	    "SELECT assigned_count FROM users WHERE id = ?1";
+	char	 sql[512] = "SELECT count(*) FROM tasks t";
+	unsigned f = query_filters(q);
+	sqlite3_stmt *st;
+	enum dbrc rc = DB_OK;
+	int	 once, src;
+
+	*count = 0;
+	if (q->scope == TQ_LIST) {
+		if ((st = db_prep(db, list_sql)) == NULL)
+			return DB_ERROR;
+		sqlite3_bind_int64(st, 1, q->scope_id);
+		sqlite3_bind_int(st, 2, who->sees_all != 0);
+		sqlite3_bind_int64(st, 3, who->id);
+		if ((src = sqlite3_step(st)) == SQLITE_ROW)
+			*count = sqlite3_column_int64(st, 0);
+		db_done(st, src);
+		if (src != SQLITE_ROW)
+			return src == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, src, "task count");
+	} else if (q->scope == TQ_ASSIGNEE && f == 0) {
+		rc = counter(db, user_sql, q->scope_id, count);
+		return rc == DB_NOTFOUND ? DB_OK : rc;
+	}
+	if (f == 0 && q->scope != TQ_ALL)
+		return DB_OK;
+	where_sql(sql, sizeof(sql), q->scope, f);
+	if ((st = query_stmt(db, 0x8000u | (unsigned)q->scope << 8 | f, sql, &once)) == NULL)
+		return DB_ERROR;
+	bind_query(st, q);
+	if ((src = sqlite3_step(st)) == SQLITE_ROW)
+		*count = sqlite3_column_int64(st, 0);
+	else
+		rc = db_rc(db, src, "task count");
+	if (once)
+		sqlite3_finalize(st);
+	else
+		db_done(st, src);
+	return rc;
+}
+
+enum dbrc
+tasks_page_rows(struct db *db, const struct task_query *q, int64_t limit,
+    int64_t offset, task_row_fn fn, void *ctx)
+{
+	static const char *const orders[] = {
+		" ORDER BY t.created_at DESC, t.id DESC",
+		" ORDER BY t.created_at, t.id",
+		" ORDER BY t.complete_before, t.id",
+		" ORDER BY t.complete_before DESC, t.id DESC",
+		" ORDER BY t.updated_at, t.id",
+		" ORDER BY t.updated_at DESC, t.id DESC",
+	};
+	char	 sql[1024] = TASK_COLUMNS;
+	unsigned f = query_filters(q);
+	sqlite3_stmt *st;
+	struct task t;
+	int	 rc, once;
+
+	if (limit <= 0)
+		return DB_OK;
+	if (q->order < TO_CREATED_DESC || q->order > TO_UPDATED_DESC)
+		return DB_INVALID;
+	where_sql(sql, sizeof(sql), q->scope, f);
+	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "%s LIMIT ?8 OFFSET ?9",
+	    orders[q->order]);
+	if ((st = query_stmt(db, (unsigned)q->order << 12 | (unsigned)q->scope << 8 | f,
+	    sql, &once)) == NULL)
+		return DB_ERROR;
+	bind_query(st, q);
+	sqlite3_bind_int64(st, 8, limit);
+	sqlite3_bind_int64(st, 9, offset);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		task_from_row(st, &t);
+		fn(ctx, &t);
+	}
+	if (once)
+		sqlite3_finalize(st);
+	else
+		db_done(st, rc);
+	return db_rc(db, rc, "task page");
+}

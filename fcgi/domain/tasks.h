@@ -1,0 +1,155 @@
+/*
+ * tasks: tasks in lists -- visibility, the status machine, optimistic
+ * locking, pages with filters, and the overdue sweep.  Every writer (API,
+ * admin pages, worker, bot) goes through these functions, so the rules below
+ * hold everywhere.
+ *
+ * Visibility: a task is seen by its list's owner and by its assignee (an
+ * actor with sees_all sees every task).  Not visible: DB_NOTFOUND.  Only the
+ * owner may delete: the assignee gets DB_FORBIDDEN.
+ *
+ * Status machine (task_settle() is the one place):
+ *   - on every save (create, update), a task with an assignee whose status
+ *     is Pending becomes In Progress;
+ *   - complete (tasks_complete) only from In Progress, else DB_INVALID with
+ *     RULE_NOT_COMPLETABLE and nothing changed;
+ *   - the sweep (tasks_mark_overdue) turns every task whose deadline has
+ *     passed and whose status is Pending or In Progress into Overdue.
+ *
+ * Locking: tasks_update_locked compares updated_at with the value the
+ * client read and writes in one transaction (DB_CONFLICT on mismatch).
+ * Every write sets updated_at = max(now, old + 1): strictly increasing.
+ *
+ * Change records (notices.h) are written in the same transaction:
+ * task_updated events to owner and assignee on create, update, delete,
+ * complete and overdue; notices on assignee changes and on overdue.
+ */
+#ifndef TASKMGR_TASKS_H
+#define TASKMGR_TASKS_H
+
+#include <stdint.h>
+
+#include "db.h"
+#include "lists.h"
+
+struct arena;
+
+enum task_status { TS_PENDING = 0, TS_IN_PROGRESS, TS_COMPLETED, TS_OVERDUE };
+/* "Pending", "In Progress", "Completed", "Overdue", NULL: indexed by enum task_status. */
+extern const char *const task_status_names[];
+
+struct task {
+	int64_t		 id;
+	int64_t		 list_id;
+	int64_t		 owner_id;	/* the list's owner */
+	const char	*name;
+	const char	*description;
+	const char	*list_name;
+	int64_t		 assigned_to;	/* 0: nobody */
+	const char	*assignee_name;	/* NULL: nobody */
+	int64_t		 complete_before;	/* TIME_NULL: no deadline */
+	int		 status;	/* enum task_status */
+	int64_t		 created_at;
+	int64_t		 updated_at;
+};
+
+/* The fields a create or update sets (TF_* bits in set). */
+#define TF_NAME		0x01
+#define TF_DESCRIPTION	0x02
+#define TF_ASSIGNED_TO	0x04
+#define TF_DEADLINE	0x08
+#define TF_STATUS	0x10
+
+struct task_input {
+	unsigned	 set;
+	const char	*name;
+	const char	*description;
+	int64_t		 assigned_to;	/* 0: nobody */
+	int64_t		 complete_before;	/* TIME_NULL: none */
+	int		 status;
+};
+
+/* Orderings of task pages, in the API's spelling (task_order_names). */
+enum task_order {
+	TO_CREATED_DESC = 0,	/* -created_at (default) */
+	TO_CREATED,
+	TO_DUE,
+	TO_DUE_DESC,
+	TO_UPDATED,
+	TO_UPDATED_DESC,
+};
+/* "-created_at", "created_at", "complete_before", "-complete_before", "updated_at", "-updated_at", NULL */
+extern const char *const task_order_names[];
+
+/* Which tasks a page holds. */
+enum task_scope {
+	TQ_LIST,	/* the tasks of list scope_id (checked: visible to the actor) */
+	TQ_ASSIGNEE,	/* the tasks assigned to user scope_id */
+	TQ_ALL,		/* every task (staff pages) */
+};
+
+struct task_query {
+	enum task_scope	 scope;
+	int64_t		 scope_id;
+	int		 status;	/* -1: any */
+	int64_t		 assigned_to;	/* 0: any */
+	int64_t		 list_id;	/* 0: any */
+	int64_t		 due_before;	/* TIME_NULL: none; complete_before < due_before */
+	int64_t		 due_after;	/* TIME_NULL: none; complete_before > due_after */
+	const char	*search;	/* a search_key() or NULL */
+	enum task_order	 order;
+};
+
+/* A page callback: one task row, valid only during the call. */
+typedef void (*task_row_fn)(void *ctx, const struct task *);
+
+/* Sets q to "no filter, default order" for scope. */
+void	 task_query_init(struct task_query *, enum task_scope, int64_t scope_id);
+
+/*
+ * Creates a task in list_id, which the actor must own (else DB_NOTFOUND).
+ * in->name is required; the other fields default (empty description,
+ * nobody, no deadline, Pending).  DB_INVALID with *why: NAME_TAKEN,
+ * BAD_VALUE, BAD_ASSIGNEE (not an active user).
+ */
+enum dbrc tasks_create(struct db *, const struct actor *, int64_t list_id,
+	    const struct task_input *in, int64_t *id, enum rule *why);
+/* Reads a task the actor may see into t (strings in the arena); DB_NOTFOUND otherwise. */
+enum dbrc tasks_get_visible(struct db *, const struct actor *, int64_t id,
+	    struct arena *, struct task *t);
+/*
+ * Applies the fields of in to a visible task when its updated_at still
+ * equals expect, in one transaction: DB_CONFLICT when it changed,
+ * DB_NOTFOUND when not visible, DB_INVALID with *why.  Then the status
+ * machine runs and the change records are written.
+ */
+enum dbrc tasks_update_locked(struct db *, const struct actor *, int64_t id,
+	    int64_t expect, const struct task_input *in, enum rule *why);
+/* Deletes a task: the owner may, the assignee gets DB_FORBIDDEN, others DB_NOTFOUND. */
+enum dbrc tasks_delete(struct db *, const struct actor *, int64_t id);
+/*
+ * Completes a visible task that is In Progress; otherwise DB_INVALID with
+ * RULE_NOT_COMPLETABLE and the task unchanged.
+ */
+enum dbrc tasks_complete(struct db *, const struct actor *, int64_t id,
+	    enum rule *why);
+/*
+ * The overdue sweep: every task whose complete_before < now and whose
+ * status is Pending or In Progress becomes Overdue (events to owner and
+ * assignee, a notice to the assignee), in transactions of a few hundred
+ * tasks.  *marked counts them.
+ */
+enum dbrc tasks_mark_overdue(struct db *, int64_t now, int64_t *marked);
+
+/*
+ * How many tasks match q.  For TQ_LIST the list must be visible to the
+ * actor (else DB_NOTFOUND).  Without filters the count comes from the
+ * maintained counters, without a scan.
+ */
+enum dbrc tasks_page_count(struct db *, const struct actor *,
+	    const struct task_query *, int64_t *count);
+/* The matching tasks in q's order, limit rows from offset, each passed to fn. */
+enum dbrc tasks_page_rows(struct db *, const struct task_query *,
+	    int64_t limit, int64_t offset, task_row_fn fn, void *ctx);
+
+#endif
