@@ -62,7 +62,7 @@ test_html_headers(void)
 	ok(strstr(out.p, "Cache-Control: no-store\r\n") != NULL, "no-store");
 	ok(strstr(out.p, "WWW-Authenticate") == NULL, "no API challenge");
 	buf_free(&out);
-	req_end(&r);
+	req_free(&r);
 
 	memset(&r, 0, sizeof(r));
 	resp_html(&r);
