@@ -65,17 +65,27 @@ utf8_len(const char *s, size_t n)
 }
 
 /*
- * A "\u0000" escape in a JSON string would silently cut the C string that
- * cJSON makes of it; refuse such bodies.  Scans escapes properly, so an
- * escaped backslash followed by "u0000" is not mistaken for one.
+ * Finds what cJSON would let through but must not be: a raw NUL byte
+ * anywhere or a raw control character (below 0x20) inside a string -- strict
+ * JSON forbids both, and a NUL silently cuts the C string cJSON makes of the
+ * value -- and a "\u0000" escape, which cuts it the same way.  Scans escapes
+ * properly, so an escaped backslash followed by "u0000" is not mistaken for
+ * one.  Returns 0, BODY_CONTROL or BODY_NUL_ESCAPE with the offset in *at.
  */
+#define BODY_CONTROL	1
+#define BODY_NUL_ESCAPE	2
+
 static int
-has_nul_escape(const char *s, size_t n)
+body_scan(const char *s, size_t n, size_t *at)
 {
 	size_t	 i;
-	int	 instr = 0;
+	int	 instr = 0, found = 0;
 
 	for (i = 0; i < n; i++) {
+		if (s[i] == '\0' || (instr && (unsigned char)s[i] < 0x20)) {
+			*at = i;
+			return BODY_CONTROL;
+		}
 		if (!instr) {
 			if (s[i] == '"')
 				instr = 1;
@@ -84,12 +94,15 @@ has_nul_escape(const char *s, size_t n)
 		if (s[i] == '"')
 			instr = 0;
 		else if (s[i] == '\\' && i + 1 < n) {
-			if (s[i + 1] == 'u' && i + 5 < n && memcmp(s + i + 2, "0000", 4) == 0)
-				return 1;
+			if (!found && s[i + 1] == 'u' && i + 5 < n &&
+			    memcmp(s + i + 2, "0000", 4) == 0) {
+				*at = i;
+				found = BODY_NUL_ESCAPE;
+			}
 			i++;
 		}
 	}
-	return 0;
+	return found;
 }
 
 int
@@ -97,10 +110,23 @@ json_parse_body(struct req *r)
 {
 	const char *end = NULL;
 	char	 msg[160];
+	size_t	 at = 0, line = 1, col, i, nl = 0;
+	int	 bad;
 
 	if (r->body_len == 0) {
 		r->json = cJSON_CreateObject();
 		return r->json ? 0 : 500;
+	}
+	if ((bad = body_scan(r->body, r->body_len, &at)) == BODY_CONTROL) {
+		for (i = 0; i < at; i++)
+			if (r->body[i] == '\n') {
+				line++;
+				nl = i + 1;
+			}
+		col = at - nl + 1;
+		snprintf(msg, sizeof(msg), "JSON parse error - Invalid control "
+		    "character at: line %zu column %zu (char %zu)", line, col, at);
+		return resp_detail(r, 400, msg);
 	}
 	r->json = cJSON_ParseWithLengthOpts(r->body, r->body_len, &end, 0);
 	if (r->json == NULL) {
@@ -117,7 +143,7 @@ json_parse_body(struct req *r)
 		return resp_detail(r, 400, "JSON parse error - Extra data");
 	if (!cJSON_IsObject(r->json))
 		return resp_detail(r, 400, "JSON parse error - Expected a JSON object");
-	if (has_nul_escape(r->body, r->body_len))
+	if (bad == BODY_NUL_ESCAPE)
 		return resp_detail(r, 400, "JSON parse error - NUL characters are not allowed");
 	return 0;
 }

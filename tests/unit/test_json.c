@@ -51,6 +51,21 @@ main(void)
 	is_int(parse(&r, "{} {}"), 400, "trailing data refused");
 	is_int(parse(&r, "{\"a\": \"x\\u0000y\"}"), 400, "NUL escape refused");
 	is_int(parse(&r, "{\"a\": \"x\\\\u0000y\"}"), 0, "escaped backslash before u0000 is fine");
+	/* found by test_hostile: a raw NUL cut the value ("ab\0cd" was stored as "ab") */
+	req_end(&r);
+	r.body = "{\"a\": \"ab\0cd\"}";
+	r.body_len = 15;
+	is_int(json_parse_body(&r), 400, "raw NUL in a string refused");
+	is_str(r.body_out.p, "{\"detail\":\"JSON parse error - Invalid control character "
+	    "at: line 1 column 10 (char 9)\"}", "raw NUL message");
+	req_end(&r);
+	r.body = "{\"a\": 1}\0";
+	r.body_len = 9;
+	is_int(json_parse_body(&r), 400, "raw NUL after the object refused");
+	is_int(parse(&r, "{\n\"a\": \"x\001y\"}"), 400, "raw control character in a string");
+	is_str(r.body_out.p, "{\"detail\":\"JSON parse error - Invalid control character "
+	    "at: line 2 column 8 (char 9)\"}", "control character message counts lines");
+	is_int(parse(&r, "{\"a\":\t\r\n \"x\"}"), 0, "whitespace between tokens is fine");
 	{
 		static char deep[20000];
 
