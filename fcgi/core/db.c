@@ -140,11 +140,45 @@ db_exec(struct db *db, const char *sql)
 }
 
 enum dbrc
-db_begin(struct db *db)
+db_read_begin(struct db *db)
 {
-	sqlite3_stmt *st = db_prep(db, "BEGIN IMMEDIATE");
+	sqlite3_stmt *st;
 	enum dbrc rc;
 
+	if (db->h == NULL || db->in_tx || db->in_read || !sqlite3_get_autocommit(db->h))
+		return DB_OK;
+	if ((st = db_prep(db, "BEGIN")) == NULL)
+		return DB_ERROR;
+	rc = db_rc(db, db_done(st, sqlite3_step(st)), "begin read");
+	if (rc == DB_OK)
+		db->in_read = 1;
+	return rc;
+}
+
+void
+db_read_end(struct db *db)
+{
+	sqlite3_stmt *st;
+
+	if (!db->in_read)
+		return;
+	db->in_read = 0;
+	if (sqlite3_get_autocommit(db->h))
+		return;
+	if ((st = db_prep(db, "COMMIT")) == NULL ||
+	    db_rc(db, db_done(st, sqlite3_step(st)), "commit read") != DB_OK)
+		db_rollback(db);
+}
+
+enum dbrc
+db_begin(struct db *db)
+{
+	sqlite3_stmt *st;
+	enum dbrc rc;
+
+	if (db->in_read)
+		db_read_end(db);
+	st = db_prep(db, "BEGIN IMMEDIATE");
 	if (st == NULL)
 		return DB_ERROR;
 	rc = db_rc(db, db_done(st, sqlite3_step(st)), "begin");
@@ -174,6 +208,7 @@ db_rollback(struct db *db)
 	if (sqlite3_get_autocommit(db->h) == 0)
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 	db->in_tx = 0;
+	db->in_read = 0;
 }
 
 int

@@ -24,6 +24,7 @@ struct db {
 		sqlite3_stmt	*st;
 	} cache[DB_CACHE_SIZE];
 	int		 in_tx;
+	int		 in_read;	/* a read transaction of db_read_begin() is open */
 };
 
 /* The result codes of storage operations; db_strerror names them. */
@@ -50,6 +51,16 @@ int	 db_done(sqlite3_stmt *st, int rc);
 enum dbrc db_exec(struct db *, const char *sql);
 /* BEGIN IMMEDIATE (a write transaction), COMMIT and ROLLBACK. */
 enum dbrc db_begin(struct db *);
+/*
+ * A read transaction around a safe request's handler: its statements share
+ * one snapshot (a page and its count agree) and one lock, instead of
+ * taking and dropping the locks statement by statement.  db_begin() inside
+ * it ends it first, so a handler may still write.  db_read_end() commits it
+ * (and whatever an autocommit write did inside); both are no-ops when no
+ * read transaction is open.
+ */
+enum dbrc db_read_begin(struct db *);
+void	 db_read_end(struct db *);
 enum dbrc db_commit(struct db *);
 void	 db_rollback(struct db *);
 /* Maps an SQLite result code to a dbrc (logging unexpected ones). */

@@ -44,7 +44,8 @@ dispatch_route(struct req *r)
 	    REQ_MAX_IDS, &r->nids, &allow);
 	if (rc == 404)
 		return resp_detail(r, 404, "Not found.");
-	router_allow_str(allow, allow_s, sizeof(allow_s));
+	if (rc == 405)
+		router_allow_str(allow, allow_s, sizeof(allow_s));
 	if (rc == 405 && r->method == M_OPTIONS) {
 		resp_header(r, "Allow", allow_s);
 		r->route = NULL;
@@ -98,7 +99,7 @@ dispatch_run(struct req *r)
 {
 	struct app *app = r->app;
 	unsigned flags = r->route->flags;
-	int	 rc;
+	int	 rc, reading;
 
 	if (!(flags & R_NO_AUTH) && app->authenticate != NULL &&
 	    (rc = app->authenticate(r)) != 0)
@@ -127,7 +128,12 @@ dispatch_run(struct req *r)
 	if (!(flags & R_FORM) && (r->method & (M_POST | M_PUT | M_PATCH)) &&
 	    (rc = json_parse_body(r)) != 0)
 		return rc;
+	/* a safe request reads one snapshot under one lock */
+	reading = (r->method & (M_GET | M_HEAD)) != 0 && app->schema_ok &&
+	    db_read_begin(&app->db) == DB_OK && app->db.in_read;
 	rc = r->route->fn(r);
+	if (reading)
+		db_read_end(&app->db);
 	/* a 500 never shows its cause; a 503 keeps a body its handler wrote */
 	if (rc == 500 || (rc >= 500 && r->body_out.len == 0))
 		return dispatch_fail(r, rc);

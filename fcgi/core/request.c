@@ -371,7 +371,11 @@ resp_serialize(struct req *r, struct buf *out)
 {
 	int	 status = r->status ? r->status : 200;
 
-	buf_printf(out, "Status: %d %s\r\n", status, http_reason(status));
+	buf_add(out, "Status: ", 8);
+	buf_int(out, status);
+	buf_putc(out, ' ');
+	buf_puts(out, http_reason(status));
+	buf_add(out, "\r\n", 2);
 	if (status != 204 && status != 304) {
 		buf_puts(out, "Content-Type: ");
 		buf_puts(out, r->out_type ? r->out_type : "application/json; charset=utf-8");

@@ -55,6 +55,16 @@ civil_from_days(int64_t z, int *y, int *m, int *d)
 	*y = (int)(yoe + era * 400 + (*m <= 2));
 }
 
+/* Writes v (0 <= v < 10^n) as exactly n decimal digits. */
+static void
+put_digits(char *out, int v, int n)
+{
+	while (n-- > 0) {
+		out[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 void
 rfc3339_format(int64_t us, char out[RFC3339_LEN])
 {
@@ -72,13 +82,22 @@ rfc3339_format(int64_t us, char out[RFC3339_LEN])
 		    "0001-01-01T00:00:00.000000Z" : "9999-12-31T23:59:59.999999Z");
 		return;
 	}
-	/* every field is in range here, so the text is exactly RFC3339_LEN - 1 bytes */
-	char	 tmp[64];
-
-	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
-	    y, m, d, (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60),
-	    (int)frac);
-	memcpy(out, tmp, RFC3339_LEN - 1);
+	/* every field is in range here, so the text is exactly RFC3339_LEN - 1 bytes;
+	 * written digit by digit: pages print three times per row */
+	put_digits(out, y, 4);
+	out[4] = '-';
+	put_digits(out + 5, m, 2);
+	out[7] = '-';
+	put_digits(out + 8, d, 2);
+	out[10] = 'T';
+	put_digits(out + 11, (int)(rem / 3600), 2);
+	out[13] = ':';
+	put_digits(out + 14, (int)(rem / 60 % 60), 2);
+	out[16] = ':';
+	put_digits(out + 17, (int)(rem % 60), 2);
+	out[19] = '.';
+	put_digits(out + 20, (int)frac, 6);
+	out[26] = 'Z';
 	out[RFC3339_LEN - 1] = '\0';
 }
 
