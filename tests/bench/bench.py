@@ -40,7 +40,7 @@ WRK = shutil.which("wrk") or "/usr/bin/wrk"
 NCPU = os.cpu_count() or 1
 
 BENCH_USER = "bench"
-BENCH_PASSWORD = "Quartz-bench-password-42"
+BENCH_PASSWORD = "Velvet-Quartz-Harbor-42"
 OTHER_USERS = 49
 LISTS_PER_OTHER = 2
 T0 = 1767225600 * 1000000          # 2026-01-01T00:00:00Z in microseconds
@@ -90,14 +90,15 @@ def seed(srv, total):
             " VALUES (?, ?, ?, '', ?)", (name, name, name + "@example.org", T0))
         others.append(cur.lastrowid)
     bench_list = db.execute(
-        "INSERT INTO lists (owner_id, name, created_at, updated_at)"
-        " VALUES (?, 'Benchmark', ?, ?)", (bench_uid, T0, T0)).lastrowid
+        "INSERT INTO lists (owner_id, name, name_key, created_at, updated_at)"
+        " VALUES (?, 'Benchmark', 'benchmark', ?, ?)", (bench_uid, T0, T0)).lastrowid
     other_lists = []
     for uid in others:
         for k in range(LISTS_PER_OTHER):
+            name = "List %d-%d" % (uid, k)
             other_lists.append(db.execute(
-                "INSERT INTO lists (owner_id, name, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?)", (uid, "List %d-%d" % (uid, k), T0, T0)).lastrowid)
+                "INSERT INTO lists (owner_id, name, name_key, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?)", (uid, name, name.lower(), T0, T0)).lastrowid)
 
     step = max(1, total // sh["list_size"]) if sh["list_size"] else total + 1
     progress = max(100000, total // 10)
@@ -119,12 +120,13 @@ def seed(srv, total):
                 lst = other_lists[(i * 7919) % len(other_lists)]
                 who = others[(i * 31) % OTHER_USERS] if i % 3 else None
             due = DUE + i if i % 3 == 0 else None
-            yield (lst, "Task %d" % i, "Seeded task number %d for the benchmark." % i,
+            yield (lst, "Task %d" % i, "task %d" % i, "Seeded task number %d for the benchmark." % i,
                    who, due, "In Progress" if who else "Pending", created, created)
 
     db.executemany(
-        "INSERT INTO tasks (list_id, name, description, assigned_to, complete_before,"
-        " status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows())
+        "INSERT INTO tasks (list_id, name, name_key, description, assigned_to,"
+        " complete_before, status, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows())
     db.execute("COMMIT")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     n_bench = db.execute("SELECT count(*) FROM tasks WHERE list_id = ?",
