@@ -38,6 +38,13 @@ void	 api_actor(struct req *, struct actor *);
 int	 api_lock_read(struct req *, int64_t *out);
 /* Reads ?search= folded for the domain (NULL when absent or empty): 0, or 400. */
 int	 api_search_param(struct req *, const char **key);
+/* telegram.c */
+int	 api_tg_link(struct req *);
+int	 api_tg_confirm(struct req *);
+int	 api_tg_unlink(struct req *);
+int	 api_tg_webhook(struct req *);
+/* events.c */
+int	 api_events(struct req *);
 
 /* tasks.c */
 /* GET, POST /api/lists/{id}/tasks/ */

@@ -17,6 +17,11 @@ const struct route api_routes[] = {
 	{ M_GET, "/api/tasks/", api_tasks, R_AUTH },
 	{ M_GET | M_PUT | M_PATCH | M_DELETE, "/api/tasks/{id}/", api_task, R_AUTH },
 	{ M_POST, "/api/tasks/{id}/complete/", api_task_complete, R_AUTH },
+	{ M_POST, "/api/auth/telegram/link/", api_tg_link, R_AUTH },
+	{ M_POST, "/api/auth/telegram/confirm/", api_tg_confirm, R_NO_AUTH },
+	{ M_DELETE, "/api/auth/telegram/", api_tg_unlink, R_AUTH },
+	{ M_GET, "/api/events/", api_events, R_AUTH },
+	{ M_POST, "/api/telegram/webhook/", api_tg_webhook, R_NO_AUTH | R_NO_THROTTLE },
 };
 
 const size_t n_api_routes = sizeof(api_routes) / sizeof(api_routes[0]);

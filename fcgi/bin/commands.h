@@ -38,5 +38,7 @@ int	 cmd_backup(struct app *, int, char *[]);
 int	 cmd_passwd(struct app *, int, char *[]);
 int	 cmd_users(struct app *, int, char *[]);
 int	 cmd_sweep(struct app *, int, char *[]);
+int	 cmd_worker(struct app *, int, char *[]);
+int	 cmd_bot(struct app *, int, char *[]);
 
 #endif

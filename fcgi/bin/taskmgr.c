@@ -47,6 +47,30 @@ const struct command commands[] = {
 	    "                       admin session of the user stops working at once.\n"
 	    "--activate USERNAME    allows the user to log in again.\n"
 	    "Exit status: 0 done, 1 failed (e.g. no such user), 2 bad usage.\n" },
+	{ "worker", cmd_worker, APP_DAEMON, 1,
+	    "worker [--once] -- run the overdue sweep and deliver Telegram notices",
+	    "usage: taskmgr [--config FILE] worker [--once]\n\n"
+	    "Every overdue_sweep_interval seconds marks the tasks past their deadline\n"
+	    "as overdue and queues the notices to their assignees; continuously sends\n"
+	    "the pending notices of the outbox to the linked users' Telegram chats.\n"
+	    "Failed sends are retried with exponential backoff (telegram_retry_base_ms\n"
+	    "doubling up to telegram_retry_max seconds), a 429's retry_after is obeyed,\n"
+	    "messages are paced (telegram_chat_interval_ms per chat, telegram_rate\n"
+	    "overall), and permanent errors (chat not found, bot blocked) are recorded\n"
+	    "in the outbox and not retried.  Notices of users without a Telegram link\n"
+	    "are skipped.  Logs go to log_file.  SIGTERM or SIGINT stop it cleanly.\n\n"
+	    "  --once   one sweep, deliver what is due now, and exit (for timers, tests)\n" },
+	{ "bot", cmd_bot, APP_DAEMON, 1,
+	    "bot [--once] -- run the Telegram bot (long polling getUpdates)",
+	    "usage: taskmgr [--config FILE] bot [--once]\n\n"
+	    "Long-polls the Bot API's getUpdates (telegram_poll_timeout seconds) and\n"
+	    "answers: /start CODE links the sender's Telegram account with a code from\n"
+	    "POST /api/auth/telegram/link/, /tasks lists the user's assigned tasks with\n"
+	    "\"done\" buttons, /unlink, /help.  The update offset is stored in the\n"
+	    "database, so a restart neither loses nor repeats an update.  Do not run it\n"
+	    "while a webhook is set (see the README).  Logs go to log_file.  SIGTERM or\n"
+	    "SIGINT stop it after the current poll.\n\n"
+	    "  --once   one getUpdates round, then exit\n" },
 	{ "check-config", cmd_check_config, APP_NO_DB, 0,
 	    "check-config -- validate the configuration and print it, secrets masked",
 	    "usage: taskmgr [--config FILE] check-config\n\n"

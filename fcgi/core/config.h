@@ -36,6 +36,13 @@ struct config {
 	char	*telegram_api_base;
 	int64_t	 telegram_link_ttl;
 	int64_t	 overdue_sweep_interval;
+	int64_t	 telegram_timeout;		/* seconds per Bot API call */
+	int64_t	 telegram_poll_timeout;		/* getUpdates long-poll seconds */
+	int64_t	 telegram_retry_base_ms;	/* first retry delay of a notice */
+	int64_t	 telegram_retry_max;		/* longest retry delay, seconds */
+	int64_t	 telegram_chat_interval_ms;	/* least gap between two messages to one chat */
+	struct rate telegram_rate;		/* messages over all chats */
+	int64_t	 worker_poll_ms;		/* how often the worker looks at the outbox */
 	char	*admin_prefix;
 	char	*templates_dir;
 	char	*public_url;

@@ -5,6 +5,7 @@
 #include "app.h"
 #include "request.h"
 #include "sessions.h"
+#include "telegram_link.h"
 #include "tokens.h"
 
 /* The DRF-compatible answer for a token that is not valid. */
@@ -42,6 +43,8 @@ auth_authenticate(struct req *r)
 			return 500;
 		return bad_token(r);
 	}
+	if (h != NULL && strncasecmp(h, "Bot ", 4) == 0)
+		return tg_authenticate(r);
 	/* an unknown scheme is ignored, as DRF does; the cookie may still apply */
 	if ((sid = req_cookie(r, SESSION_COOKIE)) == NULL || *sid == '\0')
 		return 0;

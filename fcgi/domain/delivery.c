@@ -1,0 +1,116 @@
+/* delivery: outbox rows for the worker. */
+#include <string.h>
+
+#include "arena.h"
+#include "delivery.h"
+
+enum dbrc
+delivery_due(struct db *db, int64_t now, int max, struct arena *a,
+    struct outbox_row *rows, int *n)
+{
+	static const char sql[] =
+	    "SELECT o.id, o.user_id, u.telegram_id, o.attempts, o.text, o.parts_sent"
+	    " FROM outbox o LEFT JOIN users u ON u.id = o.user_id"
+	    " WHERE o.status = 0 AND o.next_attempt_at <= ?"
+	    " ORDER BY o.id LIMIT ?";
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc;
+
+	*n = 0;
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int(st, 2, max);
+	while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct outbox_row *o = &rows[*n];
+
+		o->id = sqlite3_column_int64(st, 0);
+		o->user_id = sqlite3_column_int64(st, 1);
+		o->chat = sqlite3_column_int64(st, 2);
+		o->attempts = sqlite3_column_int64(st, 3);
+		o->parts_sent = sqlite3_column_int64(st, 5);
+		if ((o->text = arena_strdup(a, db_col_text(st, 4))) == NULL) {
+			db_done(st, rc);
+			return DB_ERROR;
+		}
+		(*n)++;
+	}
+	if (*n == max)
+		rc = SQLITE_DONE;
+	db_done(st, rc);
+	return rc == SQLITE_DONE ? DB_OK : db_rc(db, rc, "outbox due");
+}
+
+enum dbrc
+delivery_sent(struct db *db, int64_t id, int64_t now)
+{
+	static const char sql[] =
+	    "UPDATE outbox SET status = 1, sent_at = ?, attempts = attempts + 1,"
+	    " last_error = NULL WHERE id = ? AND status = 0";
+	sqlite3_stmt *st = db_prep(db, sql);
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, id);
+	return db_rc(db, db_done(st, sqlite3_step(st)), "outbox sent");
+}
+
+enum dbrc
+delivery_parts(struct db *db, int64_t id, int64_t parts)
+{
+	static const char sql[] =
+	    "UPDATE outbox SET parts_sent = ? WHERE id = ? AND status = 0";
+	sqlite3_stmt *st = db_prep(db, sql);
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, parts);
+	sqlite3_bind_int64(st, 2, id);
+	return db_rc(db, db_done(st, sqlite3_step(st)), "outbox parts");
+}
+
+enum dbrc
+delivery_retry(struct db *db, int64_t id, int64_t next_at, const char *err)
+{
+	static const char sql[] =
+	    "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?,"
+	    " last_error = ? WHERE id = ? AND status = 0";
+	sqlite3_stmt *st = db_prep(db, sql);
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, next_at);
+	db_bind_text(st, 2, err);
+	sqlite3_bind_int64(st, 3, id);
+	return db_rc(db, db_done(st, sqlite3_step(st)), "outbox retry");
+}
+
+enum dbrc
+delivery_failed(struct db *db, int64_t id, const char *err)
+{
+	static const char sql[] =
+	    "UPDATE outbox SET status = 2, attempts = attempts + 1, last_error = ?"
+	    " WHERE id = ? AND status = 0";
+	sqlite3_stmt *st = db_prep(db, sql);
+
+	if (st == NULL)
+		return DB_ERROR;
+	db_bind_text(st, 1, err);
+	sqlite3_bind_int64(st, 2, id);
+	return db_rc(db, db_done(st, sqlite3_step(st)), "outbox failed");
+}
+
+enum dbrc
+delivery_skipped(struct db *db, int64_t id)
+{
+	static const char sql[] =
+	    "UPDATE outbox SET status = 3,"
+	    " last_error = 'Telegram account not linked' WHERE id = ? AND status = 0";
+	sqlite3_stmt *st = db_prep(db, sql);
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	return db_rc(db, db_done(st, sqlite3_step(st)), "outbox skipped");
+}

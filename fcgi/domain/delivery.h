@@ -1,0 +1,45 @@
+/*
+ * delivery: the worker's side of the outbox (rows written by domain/notices):
+ * which notices are due, and recording each attempt's outcome.
+ *
+ * status: 0 pending, 1 sent, 2 failed for good, 3 skipped (not linked).
+ * Every update touches only a row still pending, so a notice is marked at
+ * most once whatever runs concurrently.
+ */
+#ifndef TASKMGR_DELIVERY_H
+#define TASKMGR_DELIVERY_H
+
+#include <stdint.h>
+
+#include "db.h"
+
+struct arena;
+
+struct outbox_row {
+	int64_t		 id;
+	int64_t		 user_id;
+	int64_t		 chat;		/* the user's Telegram id; 0: not linked */
+	int64_t		 attempts;
+	int64_t		 parts_sent;	/* messages of a long text already accepted */
+	const char	*text;		/* in the arena */
+};
+
+/*
+ * Fills rows with at most max pending notices due at now (oldest first), each
+ * with its recipient's Telegram id; strings copied into the arena.  *n is
+ * the number filled.
+ */
+enum dbrc delivery_due(struct db *, int64_t now, int max, struct arena *,
+	    struct outbox_row *rows, int *n);
+/* Marks a notice sent at now. */
+enum dbrc delivery_sent(struct db *, int64_t id, int64_t now);
+/* Records that the first parts messages of a long notice were accepted. */
+enum dbrc delivery_parts(struct db *, int64_t id, int64_t parts);
+/* Counts a failed attempt and schedules the next at next_at, keeping the reason. */
+enum dbrc delivery_retry(struct db *, int64_t id, int64_t next_at, const char *err);
+/* Counts a failed attempt and gives up on the notice for good, keeping the reason. */
+enum dbrc delivery_failed(struct db *, int64_t id, const char *err);
+/* The recipient has no Telegram link: the notice is skipped. */
+enum dbrc delivery_skipped(struct db *, int64_t id);
+
+#endif

@@ -1,0 +1,269 @@
+/* telegram_link: link codes, the confirm rule, the Bot scheme, bot state. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+
+#include "app.h"
+#include "arena.h"
+#include "config.h"
+#include "request.h"
+#include "telegram_link.h"
+#include "timeutil.h"
+#include "tokens.h"
+
+int
+tg_ct_equal(const char *a, const char *b)
+{
+	size_t	 la = strlen(a), lb = strlen(b), i;
+	unsigned char d = la != lb;
+
+	/* walks b's length whatever a is, so the time depends only on the secret */
+	for (i = 0; i < lb; i++)
+		d |= (unsigned char)(a[i < la ? i : 0] ^ b[i]);
+	return d == 0;
+}
+
+int
+tg_parse_id(const char *s, int64_t *out)
+{
+	char	*end;
+	long long v;
+
+	if (s == NULL || *s == '\0' || (*s != '-' && (*s < '0' || *s > '9')))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || end == s || (*s == '-' && end == s + 1) ||
+	    v == 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* True for exactly TG_CODE_LEN lowercase hex characters. */
+static int
+code_wellformed(const char *code)
+{
+	size_t	 i;
+
+	for (i = 0; i < TG_CODE_LEN; i++)
+		if (!((code[i] >= '0' && code[i] <= '9') ||
+		    (code[i] >= 'a' && code[i] <= 'f')))
+			return 0;
+	return code[TG_CODE_LEN] == '\0';
+}
+
+enum dbrc
+tg_link_create(struct db *db, int64_t uid, int64_t ttl, char code[TG_CODE_LEN + 1])
+{
+	static const char sql[] =
+	    "INSERT INTO telegram_links (user_id, digest, expires_at, created_at)"
+	    " VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET"
+	    " digest = excluded.digest, expires_at = excluded.expires_at,"
+	    " created_at = excluded.created_at";
+	static const char hex[] = "0123456789abcdef";
+	unsigned char raw[TG_CODE_LEN / 2], d[32];
+	sqlite3_stmt *st;
+	int64_t	 now = now_us();
+	size_t	 i;
+
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+		return DB_ERROR;
+	for (i = 0; i < sizeof(raw); i++) {
+		code[2 * i] = hex[raw[i] >> 4];
+		code[2 * i + 1] = hex[raw[i] & 15];
+	}
+	code[TG_CODE_LEN] = '\0';
+	if ((st = db_prep(db, sql)) == NULL)
+		return DB_ERROR;
+	token_digest(code, d);
+	sqlite3_bind_int64(st, 1, uid);
+	sqlite3_bind_blob(st, 2, d, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, now + ttl * 1000000);
+	sqlite3_bind_int64(st, 4, now);
+	return db_rc(db, db_done(st, sqlite3_step(st)), "telegram link code");
+}
+
+enum dbrc
+tg_link_confirm(struct db *db, const struct config *cfg, const char *code,
+    int64_t tgid, struct token_pair *tp, int64_t *uid)
+{
+	static const char take_sql[] =
+	    "DELETE FROM telegram_links WHERE digest = ? AND expires_at > ?"
+	    " AND user_id IN (SELECT id FROM users WHERE is_active = 1)"
+	    " RETURNING user_id";
+	static const char other_sql[] =
+	    "SELECT 1 FROM users WHERE telegram_id = ? AND id <> ?";
+	static const char link_sql[] =
+	    "UPDATE users SET telegram_id = ? WHERE id = ?";
+	sqlite3_stmt *st;
+	unsigned char d[32];
+	enum dbrc rc;
+	int	 src, got;
+
+	if (code == NULL || !code_wellformed(code))
+		return DB_INVALID;
+	token_digest(code, d);
+	if ((rc = db_begin(db)) != DB_OK)
+		return rc;
+	/* the DELETE is the single point where one of two racing confirms wins */
+	if ((st = db_prep(db, take_sql)) == NULL) {
+		rc = DB_ERROR;
+		goto fail;
+	}
+	sqlite3_bind_blob(st, 1, d, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now_us());
+	src = sqlite3_step(st);
+	got = src == SQLITE_ROW;
+	if (got) {
+		*uid = sqlite3_column_int64(st, 0);
+		src = sqlite3_step(st);
+	}
+	db_done(st, src);
+	if (src != SQLITE_DONE) {
+		rc = db_rc(db, src, "telegram link take");
+		goto fail;
+	}
+	if (!got) {
+		rc = DB_INVALID;
+		goto fail;
+	}
+	if ((st = db_prep(db, other_sql)) == NULL) {
+		rc = DB_ERROR;
+		goto fail;
+	}
+	sqlite3_bind_int64(st, 1, tgid);
+	sqlite3_bind_int64(st, 2, *uid);
+	src = db_done(st, sqlite3_step(st));
+	if (src == SQLITE_ROW) {
+		/* rolled back: the code was not used up */
+		rc = DB_CONFLICT;
+		goto fail;
+	}
+	if (src != SQLITE_DONE) {
+		rc = db_rc(db, src, "telegram link check");
+		goto fail;
+	}
+	if ((st = db_prep(db, link_sql)) == NULL) {
+		rc = DB_ERROR;
+		goto fail;
+	}
+	sqlite3_bind_int64(st, 1, tgid);
+	sqlite3_bind_int64(st, 2, *uid);
+	if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "telegram link")) != DB_OK)
+		goto fail;
+	if (tp != NULL && (rc = tokens_issue(db, cfg, *uid, 0, tp)) != DB_OK)
+		goto fail;
+	return db_commit(db);
+fail:
+	db_rollback(db);
+	return rc;
+}
+
+enum dbrc
+tg_unlink(struct db *db, int64_t uid)
+{
+	static const char sql[] = "UPDATE users SET telegram_id = NULL WHERE id = ?";
+	sqlite3_stmt *st = db_prep(db, sql);
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, uid);
+	return db_rc(db, db_done(st, sqlite3_step(st)), "telegram unlink");
+}
+
+enum dbrc
+tg_user_by_telegram(struct db *db, int64_t tgid, struct arena *a,
+    struct principal *p)
+{
+	static const char sql[] =
+	    "SELECT id, username, is_staff, is_superuser FROM users"
+	    " WHERE telegram_id = ? AND is_active = 1";
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, tgid);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		db_done(st, rc);
+		return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "telegram user");
+	}
+	p->id = sqlite3_column_int64(st, 0);
+	p->username = arena_strdup(a, db_col_text(st, 1));
+	p->is_staff = sqlite3_column_int(st, 2);
+	p->is_superuser = sqlite3_column_int(st, 3);
+	p->via = VIA_BOT;
+	db_done(st, rc);
+	if (p->username == NULL) {
+		p->id = 0;
+		return DB_ERROR;
+	}
+	return DB_OK;
+}
+
+int
+tg_bot_secret_ok(const struct config *cfg, const char *h)
+{
+	if (h == NULL || *cfg->telegram_bot_secret == '\0' ||
+	    strncasecmp(h, "Bot ", 4) != 0)
+		return 0;
+	h += 4;
+	while (*h == ' ')
+		h++;
+	return tg_ct_equal(h, cfg->telegram_bot_secret);
+}
+
+int
+tg_authenticate(struct req *r)
+{
+	int64_t	 tgid;
+	enum dbrc rc;
+
+	if (!tg_bot_secret_ok(&r->app->cfg, r->authorization) ||
+	    tg_parse_id(r->telegram_id, &tgid) < 0)
+		goto bad;
+	rc = tg_user_by_telegram(&r->app->db, tgid, &r->arena, &r->user);
+	if (rc == DB_OK)
+		return 0;
+	memset(&r->user, 0, sizeof(r->user));
+	if (rc == DB_BUSY)
+		return 503;
+	if (rc != DB_NOTFOUND)
+		return 500;
+bad:
+	return resp_detail(r, 401, "Invalid bot credentials or Telegram account not linked.");
+}
+
+enum dbrc
+tg_state_get(struct db *db, const char *name, int64_t def, int64_t *out)
+{
+	static const char sql[] = "SELECT value FROM telegram_state WHERE name = ?";
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	db_bind_text(st, 1, name);
+	rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : def;
+	db_done(st, rc);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? DB_OK : db_rc(db, rc, "telegram state");
+}
+
+enum dbrc
+tg_state_set(struct db *db, const char *name, int64_t value)
+{
+	static const char sql[] =
+	    "INSERT INTO telegram_state (name, value) VALUES (?, ?)"
+	    " ON CONFLICT (name) DO UPDATE SET value = excluded.value";
+	sqlite3_stmt *st = db_prep(db, sql);
+
+	if (st == NULL)
+		return DB_ERROR;
+	db_bind_text(st, 1, name);
+	sqlite3_bind_int64(st, 2, value);
+	return db_rc(db, db_done(st, sqlite3_step(st)), "telegram state set");
+}
