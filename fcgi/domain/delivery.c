@@ -11,8 +11,11 @@ delivery_due(struct db *db, int64_t now, int max, struct arena *a,
 	static const char sql[] =
 	    "SELECT o.id, o.user_id, u.telegram_id, o.attempts, o.text, o.parts_sent"
 	    " FROM outbox o LEFT JOIN users u ON u.id = o.user_id"
-	    " WHERE o.status = 0 AND o.next_attempt_at <= ?"
-	    " ORDER BY o.id LIMIT ?";
+	    " WHERE o.status = 0 AND o.next_attempt_at <= ?1"
+	    /* a user's notices go out in order: none passes one waiting to be retried */
+	    " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.status = 0"
+	    " AND p.next_attempt_at > ?1 AND p.user_id = o.user_id AND p.id < o.id)"
+	    " ORDER BY o.id LIMIT ?2";
 	sqlite3_stmt *st = db_prep(db, sql);
 	int	 rc;
 

@@ -26,7 +26,9 @@ struct outbox_row {
 
 /*
  * Fills rows with at most max pending notices due at now (oldest first), each
- * with its recipient's Telegram id; strings copied into the arena.  *n is
+ * with its recipient's Telegram id, leaving out those behind an earlier
+ * notice of the same user that waits for a retry (a user's notices keep
+ * their order); strings copied into the arena.  *n is
  * the number filled.
  */
 enum dbrc delivery_due(struct db *, int64_t now, int max, struct arena *,
