@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "deliver.h"
 #include "log.h"
+#include "tasks.h"
 #include "timeutil.h"
 
 static volatile sig_atomic_t stopping;
@@ -70,10 +71,9 @@ static int
 sweep(struct app *app)
 {
 	int64_t	 n = 0;
-	enum dbrc rc = DB_OK;
+	enum dbrc rc;
 
-	(void)app; /* SWEEP-PENDING: tasks_mark_overdue lands with the tasks domain */
-	if (rc != DB_OK) {
+	if ((rc = tasks_mark_overdue(&app->db, now_us(), &n)) != DB_OK) {
 		log_warn("worker: overdue sweep failed: %s", db_strerror(rc));
 		return -1;
 	}

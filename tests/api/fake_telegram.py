@@ -161,9 +161,6 @@ class FakeTelegram:
         if method == "sendMessage":
             return self.send_message(params)
         if method in ("editMessageText", "answerCallbackQuery"):
-            with self.lock:
-                self.accepted_other = getattr(self, "accepted_other", [])
-                self.accepted_other.append((method, params))
             return 200, {"ok": True, "result": True}
         if method == "getMe":
             return 200, {"ok": True, "result": {"id": 1, "is_bot": True,

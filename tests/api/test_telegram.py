@@ -529,6 +529,115 @@ def test_worker_stops_cleanly_on_sigterm():
     eq(w.wait(15), 0, "clean exit")
 
 
+# -- end to end: tasks, notices, the bot's buttons ------------------------------
+
+def api(method, path, body=None, user="alice"):
+    r = req(method, path, body, user)
+    assert r.status in (200, 201, 204), "%s %s: %r" % (method, path, r)
+    return r.json if r.body else None
+
+
+def link_via_bot(user, tgid):
+    """Links user to tgid the way a person does: a code, then /start <code> to the bot."""
+    code = new_code(user)
+    TG.message(tgid, "/start " + code)
+    bot_once()
+    eq(telegram_id(user), tgid, "%s linked through the bot" % user)
+
+
+def test_e2e_assignment_notice_tasks_buttons_and_done():
+    TG.reset()
+    unlink_all()
+    with db() as c:
+        c.execute("UPDATE outbox SET status = 3 WHERE status = 0")
+    link_via_bot("bob", 9001)
+    link_via_bot("carol", 9002)
+    lst = api("POST", "/api/lists/", {"name": "e2e"})
+    t = api("POST", "/api/lists/%d/tasks/" % lst["id"],
+            {"name": "Отчёт <b>&", "assigned_to": uid("bob")})
+    eq(t["status"], "In Progress", "assigned task is in progress")
+    worker_once()
+    eq(TG.texts(9001)[-1], "Вам назначена задача: Отчёт &lt;b&gt;&amp;", "assignment notice, escaped")
+    eq([x for x in TG.texts() if "Отчёт" in x and x != TG.texts(9001)[-1]], [],
+       "the owner got nothing")
+    # /tasks shows the task with a "done" button
+    TG.message(9001, "/tasks")
+    bot_once()
+    m = TG.sent(9001)[-1]
+    assert "Отчёт &lt;b&gt;&amp;" in m["text"] and "в работе" in m["text"], m["text"]
+    buttons = [b for row in m["reply_markup"]["inline_keyboard"] for b in row]
+    eq([b["callback_data"] for b in buttons], ["done:%d" % t["id"]], "one done button")
+    assert "Отчёт <b>&" in buttons[0]["text"], buttons
+    # pressing it completes the task through the domain rules
+    TG.press(9001, "done:%d" % t["id"], message_id=777)
+    bot_once()
+    eq(api("GET", "/api/tasks/%d/" % t["id"], user="bob")["status"], "Completed", "completed")
+    ans = TG.calls_of("answerCallbackQuery")[-1]
+    assert "выполнена" in ans["text"], ans
+    ed = TG.calls_of("editMessageText")[-1]
+    eq((ed["chat_id"], ed["message_id"]), (9001, 777), "edits the pressed message")
+    assert "<s>Отчёт &lt;b&gt;&amp;</s>" in ed["text"], ed["text"]
+    eq(ed["reply_markup"], {"inline_keyboard": []}, "no button left")
+    # pressing again: refused kindly, nothing changes
+    TG.press(9001, "done:%d" % t["id"], message_id=777)
+    TG.press(9002, "done:%d" % t["id"], message_id=778)
+    TG.press(9099, "done:%d" % t["id"], message_id=779)
+    TG.press(9001, "done:abc", message_id=777)
+    bot_once()
+    answers = [a["text"] for a in TG.calls_of("answerCallbackQuery")[-4:]]
+    assert "нельзя" in answers[0], answers
+    assert "не найдена" in answers[1], answers
+    assert "привяжите" in answers[2], answers
+    assert "Неизвестная" in answers[3], answers
+    # /tasks for an unknown user and for one without tasks
+    TG.message(9099, "/tasks")
+    bot_once()
+    assert "привяжите аккаунт" in TG.texts(9099)[-1], TG.texts(9099)
+
+
+def test_e2e_reassignment_and_overdue_notices():
+    TG.reset()
+    unlink_all()
+    link_via_bot("bob", 9011)
+    link_via_bot("carol", 9012)
+    lst = api("POST", "/api/lists/", {"name": "e2e-2"})
+    t = api("POST", "/api/lists/%d/tasks/" % lst["id"], {"name": "Ремонт", "assigned_to": uid("bob")})
+    t = api("PATCH", "/api/tasks/%d/" % t["id"],
+            {"assigned_to": uid("carol"), "updated_at": t["updated_at"]})
+    past = api("POST", "/api/lists/%d/tasks/" % lst["id"],
+               {"name": "Срок <вчера>", "assigned_to": uid("bob"),
+                "complete_before": "2020-01-01T00:00:00Z"})
+    worker_once()   # sweeps first, then delivers
+    eq(api("GET", "/api/tasks/%d/" % past["id"], user="bob")["status"], "Overdue", "swept")
+    eq(TG.texts(9011)[1:], ["Вам назначена задача: Ремонт",
+                        "Задача 'Ремонт' больше не назначена вам",
+                        "Вам назначена задача: Срок &lt;вчера&gt;",
+                        "Задача 'Срок &lt;вчера&gt;' просрочена!"], "bob's notices in order")
+    eq(TG.texts(9012)[1:], ["Вам назначена задача: Ремонт"], "carol's notice")
+    # the events feed holds the same notices
+    ev = api("GET", "/api/events/", user="bob")["results"]
+    msgs = [e["message"] for e in ev if e["type"] == "task_notify"]
+    assert "Задача 'Срок <вчера>' просрочена!" in msgs, msgs
+
+
+def test_e2e_running_worker_sweeps_on_its_interval():
+    TG.reset()
+    unlink_all()
+    link("bob", 9021)
+    lst = api("POST", "/api/lists/", {"name": "e2e-3"})
+    soon = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 2))
+    t = api("POST", "/api/lists/%d/tasks/" % lst["id"],
+            {"name": "Скоро", "assigned_to": uid("bob"), "complete_before": soon})
+    w = start_worker()
+    try:
+        TG.wait_for(lambda: "Задача 'Скоро' просрочена!" in TG.texts(9021), timeout=30,
+                    what="overdue notice from the running worker")
+    finally:
+        _terminate(w.pid, w)
+    eq(TG.texts(9021), ["Вам назначена задача: Скоро", "Задача 'Скоро' просрочена!"], "texts")
+    eq(api("GET", "/api/tasks/%d/" % t["id"], user="bob")["status"], "Overdue", "status")
+
+
 def test_cli_help():
     for cmd in ("worker", "bot"):
         p = S.cli(cmd, "--help")
