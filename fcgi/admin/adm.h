@@ -55,7 +55,8 @@ void	 adm_pager(struct req *, cJSON *ctx, int64_t count, int64_t page,
 	    int64_t per);
 /*
  * The current query string ("?..." or "") with key set to val (val NULL:
- * key removed) and ?p= dropped unless key is "p"; arena-owned.
+ * key removed), ?p= dropped unless key is "p", and the one-time message
+ * flags saved and deleted dropped; arena-owned.
  */
 const char *adm_qs(struct req *, const char *key, const char *val);
 /*
@@ -74,6 +75,8 @@ void	 adm_time_input(int64_t us, char out[ADM_TIME_LEN]);
 void	 adm_add_time(cJSON *obj, const char *key, int64_t us);
 /* Adds key: an int64 as a string (exact beyond 2^53). */
 void	 adm_add_id(cJSON *obj, const char *key, int64_t id);
+/* Parses the hidden updated_at field (decimal microseconds); -1 when absent or bad. */
+int64_t	 adm_parse_stamp(const char *);
 /* Parses a form or query id; 0 when absent, -1 when not an id. */
 int64_t	 adm_parse_id(const char *);
 

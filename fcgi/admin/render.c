@@ -1,4 +1,5 @@
 /* render: the admin pages' shared machinery. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,8 +203,10 @@ adm_qs(struct req *r, const char *key, const char *val)
 	for (i = 0; i < r->nparams; i++) {
 		const struct kv *kv = &r->params[i];
 
+		/* the one-time messages (saved, deleted) are never carried on */
 		if (strcmp(kv->key, key) == 0 ||
 		    (strcmp(kv->key, "p") == 0 && strcmp(key, "p") != 0) ||
+		    strcmp(kv->key, "saved") == 0 || strcmp(kv->key, "deleted") == 0 ||
 		    kv->vlen == 0)
 			continue;
 		buf_putc(&b, first ? '?' : '&');
@@ -343,3 +346,16 @@ adm_add_id(cJSON *obj, const char *key, int64_t id)
 	snprintf(s, sizeof(s), "%lld", (long long)id);
 	cJSON_AddStringToObject(obj, key, s);
 }
+
+int64_t
+adm_parse_stamp(const char *s)
+{
+	char	*end;
+	long long v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	v = strtoll(s, &end, 10);
+	return *end == '\0' && v >= 0 && v < INT64_MAX ? (int64_t)v : -1;
+}
+

@@ -16,6 +16,15 @@ const struct route admin_routes[] = {
 	{ M_GET | M_POST, "users/{id}/", adm_user_edit, FORM },
 	{ M_GET | M_POST, "users/{id}/password/", adm_user_password, FORM },
 	{ M_POST, "users/{id}/unlink-telegram/", adm_user_unlink, FORM },
+	{ M_GET, "lists/", adm_lists, PAGE },
+	{ M_GET | M_POST, "lists/add/", adm_list_add, FORM },
+	{ M_GET | M_POST, "lists/{id}/", adm_list_edit, FORM },
+	{ M_GET | M_POST, "lists/{id}/delete/", adm_list_delete, FORM },
+	{ M_GET, "tasks/", adm_tasks, PAGE },
+	{ M_POST, "tasks/", adm_tasks_bulk, FORM },
+	{ M_GET | M_POST, "tasks/add/", adm_task_add, FORM },
+	{ M_GET | M_POST, "tasks/{id}/", adm_task_edit, FORM },
+	{ M_GET | M_POST, "tasks/{id}/delete/", adm_task_delete, FORM },
 };
 
 const size_t n_admin_routes = sizeof(admin_routes) / sizeof(admin_routes[0]);

@@ -3,6 +3,7 @@
 
 #include "admin_data.h"
 #include "arena.h"
+#include "lists.h"
 #include "timeutil.h"
 
 /* Reads a single integer from a one-row query with no or one time parameter. */
@@ -117,20 +118,6 @@ admq_recent(struct db *db, struct arena *a, size_t limit,
 	db_done(st, rc);
 	*out = rows;
 	return DB_OK;
-}
-
-/* Lower-cases ASCII letters of s into an arena copy (SQLite's lower() does the same). */
-static const char *
-lower_ascii(struct arena *a, const char *s)
-{
-	char	*o, *p;
-
-	if (s == NULL || (o = arena_strdup(a, s)) == NULL)
-		return NULL;
-	for (p = o; *p != '\0'; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	return o;
 }
 
 /* Runs a count statement with the text parameter 1 (NULL: no filter). */
@@ -306,17 +293,17 @@ admq_list_choices(struct db *db, struct arena *a, size_t limit,
 {
 	static const char sql[] = "SELECT l.id, l.name || ' (' || u.username || ')'"
 	    " FROM lists l JOIN users u ON u.id = l.owner_id"
-	    " ORDER BY lower(l.name), l.id LIMIT ?";
+	    " ORDER BY l.name_key, l.id LIMIT ?";
 
 	return choices(db, sql, a, limit, out, n);
 }
 
 #define LIST_COLS "SELECT l.id, l.owner_id, l.name, u.username, l.created_at," \
-	" l.updated_at, (SELECT count(*) FROM tasks t WHERE t.list_id = l.id)," \
+	" l.updated_at, l.task_count," \
 	" (SELECT group_concat(name, ', ') FROM (SELECT t.name FROM tasks t" \
 	" WHERE t.list_id = l.id ORDER BY t.created_at, t.id LIMIT 3))" \
 	" FROM lists l JOIN users u ON u.id = l.owner_id"
-#define LISTS_WHERE " WHERE (?1 IS NULL OR instr(lower(l.name), ?1) > 0)"
+#define LISTS_WHERE " WHERE (?1 IS NULL OR instr(l.name_key, ?1) > 0)"
 #define LISTS_SQL(o) LIST_COLS LISTS_WHERE " ORDER BY " o " LIMIT ?2 OFFSET ?3"
 
 /* Fills one list row from the LIST_COLS columns. */
@@ -340,20 +327,22 @@ admq_lists(struct db *db, struct arena *a, const char *q, int ordering,
     int64_t *count)
 {
 	static const char *const sqls[] = {
-		LISTS_SQL("lower(l.name), l.id"), LISTS_SQL("lower(l.name) DESC, l.id DESC"),
+		LISTS_SQL("l.name_key, l.id"), LISTS_SQL("l.name_key DESC, l.id DESC"),
 		LISTS_SQL("u.username_key, l.id"), LISTS_SQL("u.username_key DESC, l.id DESC"),
 		LISTS_SQL("7, l.id"), LISTS_SQL("7 DESC, l.id DESC"),
 		LISTS_SQL("l.updated_at, l.id"), LISTS_SQL("l.updated_at DESC, l.id DESC"),
 	};
 	static const char count_sql[] = "SELECT count(*) FROM lists l" LISTS_WHERE;
-	const char *key = lower_ascii(a, q);
+	const char *key = NULL;
 	sqlite3_stmt *st;
 	enum dbrc drc;
-	int	 rc;
+	int	 rc = SQLITE_DONE;
 
 	*n = 0;
 	if (ordering < 0 || ordering >= (int)(sizeof(sqls) / sizeof(sqls[0])))
 		ordering = 7;
+	if (q != NULL && (key = search_key(a, q)) == NULL)
+		return DB_INVALID;
 	if ((drc = count_q(db, count_sql, key, count)) != DB_OK)
 		return drc;
 	if ((*rows = arena_alloc(a, (size_t)(limit > 0 ? limit : 1) * sizeof(**rows))) == NULL)
@@ -402,7 +391,7 @@ admq_list_get(struct db *db, struct arena *a, int64_t id, struct admq_list *l)
 	" t.created_at, t.updated_at, t.name, t.description, t.status, l.name," \
 	" o.username, a.username FROM tasks t JOIN lists l ON l.id = t.list_id" \
 	" JOIN users o ON o.id = l.owner_id LEFT JOIN users a ON a.id = t.assigned_to"
-#define TASKS_WHERE " WHERE (?1 IS NULL OR instr(lower(t.name), ?1) > 0)" \
+#define TASKS_WHERE " WHERE (?1 IS NULL OR instr(t.name_key, ?1) > 0)" \
 	" AND (?2 IS NULL OR t.status = ?2) AND (?3 = 0 OR t.list_id = ?3)" \
 	" AND (?4 = 0 OR (?4 = -1 AND t.assigned_to IS NULL) OR t.assigned_to = ?4)"
 #define TASKS_SQL(o) TASK_COLS TASKS_WHERE " ORDER BY " o " LIMIT ?5 OFFSET ?6"
@@ -446,8 +435,8 @@ admq_tasks(struct db *db, struct arena *a, const struct admq_task_filter *f,
 {
 	static const char *const sqls[] = {
 		TASKS_SQL("t.id"), TASKS_SQL("t.id DESC"),
-		TASKS_SQL("lower(t.name), t.id"), TASKS_SQL("lower(t.name) DESC, t.id DESC"),
-		TASKS_SQL("lower(l.name), t.id"), TASKS_SQL("lower(l.name) DESC, t.id DESC"),
+		TASKS_SQL("t.name_key, t.id"), TASKS_SQL("t.name_key DESC, t.id DESC"),
+		TASKS_SQL("l.name_key, t.id"), TASKS_SQL("l.name_key DESC, t.id DESC"),
 		TASKS_SQL("a.username_key, t.id"), TASKS_SQL("a.username_key DESC, t.id DESC"),
 		TASKS_SQL("t.complete_before, t.id"),
 		TASKS_SQL("t.complete_before DESC, t.id DESC"),
@@ -455,10 +444,12 @@ admq_tasks(struct db *db, struct arena *a, const struct admq_task_filter *f,
 		TASKS_SQL("t.updated_at, t.id"), TASKS_SQL("t.updated_at DESC, t.id DESC"),
 	};
 	static const char count_sql[] = "SELECT count(*) FROM tasks t" TASKS_WHERE;
-	const char *key = lower_ascii(a, f->q);
+	const char *key = NULL;
 	sqlite3_stmt *st;
-	int	 rc;
+	int	 rc = SQLITE_DONE;
 
+	if (f->q != NULL && (key = search_key(a, f->q)) == NULL)
+		return DB_INVALID;
 	*n = 0;
 	if (ordering < 0 || ordering >= (int)(sizeof(sqls) / sizeof(sqls[0])))
 		ordering = 13;

@@ -20,6 +20,7 @@ class Admin:
         self.srv = srv
         self.cookies = {}
         self.last = None
+        self.token = None
 
     def _absorb(self, r):
         for v in r.header_all("Set-Cookie"):
@@ -30,6 +31,9 @@ class Admin:
             else:
                 self.cookies[k.strip()] = val
         self.last = r
+        m = re.search(rb'name="csrfmiddlewaretoken" value="([^"]*)"', r.body)
+        if m:
+            self.token = html.unescape(m.group(1).decode())
         return r
 
     def cookie_header(self):
@@ -54,7 +58,10 @@ class Admin:
         return self._absorb(self.srv.request("POST", path, raw=body, headers=h))
 
     def csrf(self, r=None):
-        r = r or self.last
+        """The token of page r, else the last one seen."""
+        if r is None:
+            assert self.token, "no csrf token seen yet"
+            return self.token
         m = re.search(r'name="csrfmiddlewaretoken" value="([^"]*)"', r.body.decode())
         assert m, "no csrf token in %r" % r
         return html.unescape(m.group(1))
