@@ -702,7 +702,7 @@ tasks_page_rows(struct db *db, const struct task_query *q, int64_t limit,
 		" ORDER BY t.updated_at, t.id",
 		" ORDER BY t.updated_at DESC, t.id DESC",
 	};
-	char	 sql[1024] = TASK_COLUMNS;
+	char	 sql[1536] = TASK_COLUMNS;
 	unsigned f = query_filters(q);
 	sqlite3_stmt *st;
 	struct task t;
@@ -712,9 +712,13 @@ tasks_page_rows(struct db *db, const struct task_query *q, int64_t limit,
 		return DB_OK;
 	if (q->order < TO_CREATED_DESC || q->order > TO_UPDATED_DESC)
 		return DB_INVALID;
+	/* the page's ids come from an index walk alone (skipping offset rows
+	 * costs no table reads); only those rows are then read and joined */
+	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql),
+	    " WHERE t.id IN (SELECT t.id FROM tasks t");
 	where_sql(sql, sizeof(sql), q->scope, f);
-	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "%s LIMIT ?8 OFFSET ?9",
-	    orders[q->order]);
+	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "%s LIMIT ?8 OFFSET ?9)%s",
+	    orders[q->order], orders[q->order]);
 	if ((st = query_stmt(db, (unsigned)q->order << 12 | (unsigned)q->scope << 8 | f,
 	    sql, &once)) == NULL)
 		return DB_ERROR;
