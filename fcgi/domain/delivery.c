@@ -9,7 +9,8 @@ delivery_due(struct db *db, int64_t now, int max, struct arena *a,
     struct outbox_row *rows, int *n)
 {
 	static const char sql[] =
-	    "SELECT o.id, o.user_id, u.telegram_id, o.attempts, o.text, o.parts_sent"
+	    "SELECT o.id, o.user_id, CASE WHEN u.is_active = 1 THEN u.telegram_id END,"
+	    " o.attempts, o.text, o.parts_sent"
 	    " FROM outbox o LEFT JOIN users u ON u.id = o.user_id"
 	    " WHERE o.status = 0 AND o.next_attempt_at <= ?1"
 	    /* a user's notices go out in order: none passes one waiting to be retried */

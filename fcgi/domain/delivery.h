@@ -18,7 +18,7 @@ struct arena;
 struct outbox_row {
 	int64_t		 id;
 	int64_t		 user_id;
-	int64_t		 chat;		/* the user's Telegram id; 0: not linked */
+	int64_t		 chat;		/* the user's Telegram id; 0: not linked or inactive */
 	int64_t		 attempts;
 	int64_t		 parts_sent;	/* messages of a long text already accepted */
 	const char	*text;		/* in the arena */

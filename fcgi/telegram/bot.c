@@ -167,11 +167,18 @@ on_message(struct bot *b, const cJSON *m)
 	const cJSON *from_o = cJSON_GetObjectItemCaseSensitive(m, "from");
 	const char *text = jstr(m, "text"), *arg;
 	int64_t	 chat = jint(chat_o, "id"), from = jint(from_o, "id");
+	const char *type = jstr(chat_o, "type");
 	char	 cmd[33];
 	size_t	 n;
 
 	if (chat == 0 || from == 0 || text == NULL)
 		return 0;
+	/* task lists and link codes are private: groups get a pointer to the private chat */
+	if (type == NULL || strcmp(type, "private") != 0) {
+		if (text[0] == '/')
+			reply(b, chat, "Я работаю только в личном чате: напишите мне напрямую.", NULL);
+		return 0;
+	}
 	/* "/cmd@botname arg": the command word, without the bot's name */
 	if (text[0] != '/') {
 		reply(b, chat, HELP, NULL);
@@ -223,6 +230,7 @@ bot_poll(struct bot *b)
 	const cJSON *u;
 	cJSON	*p = NULL, *allowed;
 	int64_t	 offset;
+	enum tg_kind k;
 	int	 n = 0;
 
 	if (tg_state_get(&app->db, OFFSET_KEY, 0, &offset) != DB_OK)
@@ -235,9 +243,14 @@ bot_poll(struct bot *b)
 	allowed = cJSON_AddArrayToObject(p, "allowed_updates");
 	cJSON_AddItemToArray(allowed, cJSON_CreateString("message"));
 	cJSON_AddItemToArray(allowed, cJSON_CreateString("callback_query"));
-	if (tg_call(&b->tg, "getUpdates", p,
-	    (long)(app->cfg.telegram_poll_timeout + app->cfg.telegram_timeout), &res) != TG_OK) {
-		log_warn("bot: getUpdates failed: %s", res.desc);
+	/* a long poll is abandoned at once on SIGTERM (nothing is lost); a reply is not */
+	b->tg.stop = b->stop;
+	k = tg_call(&b->tg, "getUpdates", p,
+	    (long)(app->cfg.telegram_poll_timeout + app->cfg.telegram_timeout), &res);
+	b->tg.stop = NULL;
+	if (k != TG_OK) {
+		if (!b->stop || !*b->stop)
+			log_warn("bot: getUpdates failed: %s", res.desc);
 		n = -1;
 		goto out;
 	}
@@ -284,6 +297,7 @@ bot_run(struct app *app, int once, volatile sig_atomic_t *stop)
 		log_error("bot: cannot start the HTTP client");
 		return 1;
 	}
+	b.stop = stop;
 	log_info("bot: polling for updates");
 	while (!*stop) {
 		n = bot_poll(&b);

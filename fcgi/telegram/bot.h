@@ -23,6 +23,7 @@ struct bot {
 	struct app	*app;
 	struct tg_client tg;
 	struct arena	 arena;		/* per update */
+	volatile sig_atomic_t *stop;	/* bot_run's: ends a long poll early */
 };
 
 /* The answer to someone not linked yet (HTML). */

@@ -64,6 +64,19 @@ on_data(char *p, size_t size, size_t n, void *arg)
 	return b->oom ? 0 : size * n;
 }
 
+/* libcurl's progress callback: abandons the transfer once *stop is set. */
+static int
+on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	volatile sig_atomic_t *stop = arg;
+
+	(void)dt;
+	(void)dn;
+	(void)ut;
+	(void)un;
+	return *stop != 0;
+}
+
 /* Sorts a Telegram error answer into retry, rate-limited or permanent. */
 static enum tg_kind
 classify(long http, const cJSON *root, struct tg_result *res)
@@ -119,6 +132,11 @@ tg_call(struct tg_client *c, const char *method, const cJSON *params,
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "taskmgr/" PACKAGE_VERSION);
+	if (c->stop != NULL) {
+		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)c->stop);
+		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	}
 	if ((cc = curl_easy_perform(h)) != CURLE_OK) {
 		snprintf(res->desc, sizeof(res->desc), "%s",
 		    errbuf[0] ? errbuf : curl_easy_strerror(cc));

@@ -7,6 +7,7 @@
 #ifndef TASKMGR_TGAPI_H
 #define TASKMGR_TGAPI_H
 
+#include <signal.h>
 #include <stdint.h>
 
 struct config;
@@ -32,6 +33,8 @@ struct tg_client {
 	void		*curl;		/* CURL * */
 	char		*prefix;	/* base + "/bot" + token + "/" */
 	long		 timeout;	/* seconds, for calls that do not say */
+	/* when set and *stop becomes non-zero, a call in progress is abandoned (TG_RETRY) */
+	volatile sig_atomic_t *stop;
 };
 
 /* Prepares a client from the configuration; -1 when libcurl cannot start. */

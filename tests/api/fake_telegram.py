@@ -169,7 +169,7 @@ class FakeTelegram:
 
     def get_updates(self, params):
         offset = int(params.get("offset") or 0)
-        wait = min(float(params.get("timeout") or 0), 2.0)
+        wait = min(float(params.get("timeout") or 0), 60.0)
         deadline = time.time() + wait
         with self.lock:
             while True:

@@ -299,6 +299,17 @@ def test_webhook_checks_the_secret_and_handles_updates():
         c.execute("DELETE FROM telegram_state")
 
 
+def test_webhook_is_off_without_a_secret():
+    srv = Server(workers=1, config={"telegram_bot_token": TOKEN,
+                                    "telegram_api_base": TG.base}).start()
+    try:
+        r = srv.request("POST", "/api/telegram/webhook/", body={"update_id": 1},
+                        headers={"X-Telegram-Bot-Api-Secret-Token": ""})
+        eq(r.status, 404, "no webhook secret configured: %r" % r)
+    finally:
+        srv.stop()
+
+
 # -- the bot ---------------------------------------------------------------------
 
 def test_bot_start_with_a_code_links():
@@ -360,17 +371,38 @@ def test_bot_offset_survives_restarts():
     eq(TG.calls_of("getUpdates")[-1]["offset"], after, "asks from the stored offset")
 
 
-def test_bot_runs_and_stops_on_sigterm():
+def test_bot_runs_and_stops_on_sigterm_during_a_long_poll():
     TG.reset()
-    p = subprocess.Popen([TASKMGR, "bot"], env=S.env, stdout=subprocess.DEVNULL,
+    env = dict(S.env, TASKMGR_TELEGRAM_POLL_TIMEOUT="40")
+    p = subprocess.Popen([TASKMGR, "bot"], env=env, stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL)
     try:
         TG.message(7301, "/help")
         TG.wait_for(lambda: len(TG.sent(7301)) == 1, what="answer from the running bot")
+        # now in a 40 s long poll: SIGTERM ends it without waiting it out
+        TG.wait_for(lambda: len(TG.calls_of("getUpdates")) >= 2, what="the next long poll")
         p.send_signal(signal.SIGTERM)
         eq(p.wait(15), 0, "clean exit")
     finally:
         _terminate(p.pid, p)
+
+
+def test_bot_answers_only_in_private_chats():
+    TG.reset()
+    unlink_all()
+    code = new_code("alice")
+    TG.add_update({"message": {"message_id": 1, "from": {"id": 7401},
+                               "chat": {"id": -100123, "type": "group"},
+                               "text": "/start " + code}})
+    TG.add_update({"message": {"message_id": 2, "from": {"id": 7401},
+                               "chat": {"id": -100123, "type": "group"},
+                               "text": "/tasks"}})
+    bot_once()
+    eq(telegram_id("alice"), None, "no linking from a group")
+    t = TG.texts(-100123)
+    eq(len(t), 2, "two pointers to the private chat")
+    assert all("личном чате" in x for x in t), t
+    eq(confirm(code, 7401).status, 200, "the code was not used up")
 
 
 # -- the worker -------------------------------------------------------------------
@@ -438,6 +470,21 @@ def test_worker_skips_unlinked_and_gives_up_on_permanent_errors():
     assert "blocked" in st[2] and st[2].startswith("403"), st
     worker_once()
     eq(TG.sent(), [], "nothing delivered")
+
+
+def test_worker_skips_inactive_users():
+    TG.reset()
+    unlink_all()
+    link("dave", 8010)
+    S.cli("users", "--deactivate", "dave", check=True)
+    try:
+        oid = queue("dave", "to an inactive user")
+        worker_once()
+        eq(outbox(oid)[0], 3, "skipped")
+        eq(TG.sent(), [], "nothing sent")
+    finally:
+        S.cli("users", "--activate", "dave", check=True)
+        TOK["dave"] = S.login("dave")
 
 
 def test_worker_retries_500_timeout_and_429():
