@@ -88,8 +88,8 @@ read_assignee(struct req *r, unsigned flags, struct task_input *in)
 		in->assigned_to = 0;
 		return;
 	}
-	if (cJSON_IsNumber(v) && v->valuedouble == (double)(long long)v->valuedouble &&
-	    v->valuedouble > -9.0e15 && v->valuedouble < 9.0e15) {
+	if (cJSON_IsNumber(v) && v->valuedouble > -9.0e15 && v->valuedouble < 9.0e15 &&
+	    v->valuedouble == (double)(long long)v->valuedouble) {
 		n = (long long)v->valuedouble;
 		goto have;
 	}

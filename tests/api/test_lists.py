@@ -28,6 +28,22 @@ def req(method, path, body=None, user="alice"):
     return S.request(method, path, body=body, token=TOK[user] if user else None)
 
 
+def sql(q, args=()):
+    db = sqlite3.connect(S.db)
+    try:
+        return db.execute(q, args).fetchall()
+    finally:
+        db.close()
+
+
+def bob_id():
+    return sql("SELECT id FROM users WHERE username = 'bob'")[0][0]
+
+
+def alice_id():
+    return sql("SELECT id FROM users WHERE username = 'alice'")[0][0]
+
+
 def mk(name, user="alice"):
     r = req("POST", "/api/lists/", {"name": name}, user)
     eq(r.status, 201, "create %s: %r" % (name, r))
@@ -143,7 +159,16 @@ def test_delete_removes_tasks():
         return   # tasks not wired yet
     tid = r.json["id"]
     eq(req("GET", p).json["task_count"], 1, "task_count")
+    r = req("POST", p + "tasks/", {"name": "t2", "assigned_to": bob_id()})
+    eq(r.status, 201, "assigned task")
+    t2 = r.json["id"]
     eq(req("DELETE", p).status, 204, "delete")
+    eq(req("GET", "/api/tasks/%d/" % t2, user="bob").status, 404, "gone for the assignee")
+    eq(req("GET", "/api/tasks/", user="bob").json["count"], 0, "bob's assigned count follows")
+    ev = sql("SELECT user_id, action FROM events WHERE type = 'task_updated' AND task_id = ?"
+             " AND action = 'deleted'", (t2,))
+    eq(sorted(ev), sorted([(bob_id(), "deleted"), (alice_id(), "deleted")]),
+       "deleted events for the owner and the assignee")
     eq(req("GET", p).status, 404, "gone")
     eq(req("GET", "/api/tasks/%d/" % tid).status, 404, "its task is gone")
     db = sqlite3.connect(S.db)

@@ -110,6 +110,12 @@ def test_create_validation():
         {"assigned_to": ["Incorrect type. Expected pk value, received str."]})
     bad({"name": "s", "assigned_to": True},
         {"assigned_to": ["Incorrect type. Expected pk value, received bool."]})
+    bad({"name": "s", "assigned_to": 1e300},
+        {"assigned_to": ["Incorrect type. Expected pk value, received float."]})
+    bad({"name": "s", "assigned_to": -3},
+        {"assigned_to": ['Invalid pk "-3" - object does not exist.']})
+    bad({"name": "s", "description": None}, {"description": ["This field may not be null."]})
+    bad({"name": "s", "status": None}, {"status": ["This field may not be null."]})
     mktask(lid, name="Same")
     bad({"name": "Same"},
         {"non_field_errors": ["The fields name, list_tasks must make a unique set."]})
