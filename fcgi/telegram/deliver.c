@@ -165,11 +165,17 @@ record(struct deliverer *d, const struct outbox_row *o, enum tg_kind kind,
 	struct db *db = &d->app->db;
 	int64_t	 now = now_us(), delay;
 	char	 err[300];
+	enum dbrc rc;
+	int	 tries;
 
 	switch (kind) {
 	case TG_OK:
 		log_debug("worker: notice %lld sent", (long long)o->id);
-		return delivery_sent(db, o->id, now);
+		/* Telegram has it: a lost mark would mean a second copy, so insist */
+		for (tries = 0; tries < 5; tries++)
+			if ((rc = delivery_sent(db, o->id, now)) != DB_BUSY)
+				break;
+		return rc;
 	case TG_PERMANENT:
 		snprintf(err, sizeof(err), "%ld: %s", res->http, res->desc);
 		log_warn("worker: notice %lld to user %lld given up: %s",
