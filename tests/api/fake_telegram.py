@@ -31,6 +31,7 @@ class FakeTelegram:
         self.lock = threading.Condition()
         self.calls = []
         self.accepted = []
+        self.accepted_at = []   # time.monotonic() of each accepted sendMessage
         self.failures = []
         self.down = False
         self.delay = 0.0
@@ -79,7 +80,11 @@ class FakeTelegram:
                 except OSError:
                     pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request, client_address):
+                pass    # a client that gave up (timeouts, killed workers) is expected
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
@@ -103,6 +108,7 @@ class FakeTelegram:
         with self.lock:
             self.calls.clear()
             self.accepted.clear()
+            self.accepted_at.clear()
             self.failures.clear()
             self.down = False
             self.delay = 0.0
@@ -203,6 +209,7 @@ class FakeTelegram:
         with self.lock:
             mid = next(self.message_ids)
             self.accepted.append(params)
+            self.accepted_at.append(time.monotonic())
         return 200, {"ok": True, "result": {
             "message_id": mid, "date": int(time.time()),
             "chat": {"id": params.get("chat_id"), "type": "private"},

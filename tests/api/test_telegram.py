@@ -555,6 +555,24 @@ def test_worker_killed_mid_run_loses_nothing():
     assert len(got) - len(set(got)) <= 1, "duplicates: %d" % (len(got) - len(set(got)))
 
 
+def test_worker_paces_messages_to_one_chat():
+    TG.reset()
+    unlink_all()
+    link("alice", 8020)
+    link("bob", 8021)
+    ids = [queue("alice", "paced %d" % i) for i in range(4)] + [queue("bob", "other")]
+    p = S.cli("worker", "--once", env={"TASKMGR_TELEGRAM_CHAT_INTERVAL_MS": "300"})
+    eq(p.returncode, 0, "worker --once")
+    eq(TG.texts(8020), ["paced %d" % i for i in range(4)], "all, in order")
+    eq(TG.texts(8021), ["other"], "the other chat too")
+    with TG.lock:
+        times = [t for m, t in zip(TG.accepted, TG.accepted_at) if m["chat_id"] == 8020]
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    # a lower bound only: a slow machine makes the gaps longer, never shorter
+    assert all(g >= 0.25 for g in gaps), gaps
+    assert all(outbox(i)[0] == 1 for i in ids)
+
+
 def test_worker_splits_long_texts():
     TG.reset()
     unlink_all()
