@@ -71,8 +71,10 @@ api_search_param(struct req *r, const char **key)
 	*key = NULL;
 	if (kv == NULL || kv->vlen == 0)
 		return 0;
-	if (strlen(kv->val) != kv->vlen || (*key = search_key(&r->arena, kv->val)) == NULL)
-		return resp_kv(r, 400, "search", "Enter a valid value.");
+	if (strlen(kv->val) != kv->vlen || (*key = search_key(&r->arena, kv->val)) == NULL) {
+		req_error(r, "search", "Enter a valid value.");
+		return resp_errors(r);
+	}
 	return 0;
 }
 

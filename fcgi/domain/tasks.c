@@ -615,9 +615,11 @@ query_stmt(struct db *db, unsigned key, const char *sql, int *once)
 	const char *s = sql_intern(key, sql);
 	sqlite3_stmt *st = NULL;
 
-	*once = s == NULL;
-	if (s != NULL)
-		return db_prep(db, s);
+	if (s != NULL && (st = db_prep(db, s)) != NULL) {
+		*once = 0;
+		return st;
+	}
+	*once = 1;
 	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK) {
 		log_error("sql prepare: %s", sqlite3_errmsg(db->h));
 		return NULL;

@@ -372,6 +372,8 @@ def test_filters_and_ordering():
     eq(r.json, {"status": ["Select a valid choice. Done is not one of the available choices."]},
        "message")
     eq(req("GET", p1 + "?status=&ordering=", user="carol").status, 200, "empty values are no filter")
+    r = req("GET", p1 + "?search=%FF", user="carol")
+    eq((r.status, r.json), (400, {"search": ["Enter a valid value."]}), "invalid UTF-8 search")
 
 
 def test_search_special_characters():
