@@ -12,6 +12,7 @@
 #include "telegram_link.h"
 #include "timeutil.h"
 #include "tokens.h"
+#include "tx.h"
 
 int
 tg_ct_equal(const char *a, const char *b)
@@ -90,76 +91,79 @@ enum dbrc
 tg_link_confirm(struct db *db, const struct config *cfg, const char *code,
     int64_t tgid, struct token_pair *tp, int64_t *uid)
 {
-	static const char take_sql[] =
-	    "DELETE FROM telegram_links WHERE digest = ? AND expires_at > ?"
-	    " AND user_id IN (SELECT id FROM users WHERE is_active = 1)"
-	    " RETURNING user_id";
+	static const char find_sql[] =
+	    "SELECT l.user_id FROM telegram_links l JOIN users u ON u.id = l.user_id"
+	    " WHERE l.digest = ? AND l.expires_at > ? AND u.is_active = 1";
 	static const char other_sql[] =
 	    "SELECT 1 FROM users WHERE telegram_id = ? AND id <> ?";
+	static const char take_sql[] =
+	    "DELETE FROM telegram_links WHERE user_id = ? AND digest = ?";
 	static const char link_sql[] =
 	    "UPDATE users SET telegram_id = ? WHERE id = ?";
 	sqlite3_stmt *st;
 	unsigned char d[32];
 	enum dbrc rc;
-	int	 src, got;
+	int	 src, own;
 
 	if (code == NULL || !code_wellformed(code))
 		return DB_INVALID;
 	token_digest(code, d);
-	if ((rc = db_begin(db)) != DB_OK)
+	/*
+	 * Everything below runs under the write lock (BEGIN IMMEDIATE, or the
+	 * caller's transaction): of two confirms with one code the second
+	 * finds the code gone.  A refusal changes nothing, so the code stays.
+	 */
+	if ((rc = tx_open(db, &own)) != DB_OK)
 		return rc;
-	/* the DELETE is the single point where one of two racing confirms wins */
-	if ((st = db_prep(db, take_sql)) == NULL) {
+	if ((st = db_prep(db, find_sql)) == NULL) {
 		rc = DB_ERROR;
-		goto fail;
+		goto out;
 	}
 	sqlite3_bind_blob(st, 1, d, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now_us());
 	src = sqlite3_step(st);
-	got = src == SQLITE_ROW;
-	if (got) {
+	if (src == SQLITE_ROW)
 		*uid = sqlite3_column_int64(st, 0);
-		src = sqlite3_step(st);
-	}
 	db_done(st, src);
-	if (src != SQLITE_DONE) {
-		rc = db_rc(db, src, "telegram link take");
-		goto fail;
-	}
-	if (!got) {
-		rc = DB_INVALID;
-		goto fail;
+	if (src != SQLITE_ROW) {
+		rc = src == SQLITE_DONE ? DB_INVALID : db_rc(db, src, "telegram link find");
+		goto out;
 	}
 	if ((st = db_prep(db, other_sql)) == NULL) {
 		rc = DB_ERROR;
-		goto fail;
+		goto out;
 	}
 	sqlite3_bind_int64(st, 1, tgid);
 	sqlite3_bind_int64(st, 2, *uid);
 	src = db_done(st, sqlite3_step(st));
-	if (src == SQLITE_ROW) {
-		/* rolled back: the code was not used up */
-		rc = DB_CONFLICT;
-		goto fail;
-	}
 	if (src != SQLITE_DONE) {
-		rc = db_rc(db, src, "telegram link check");
-		goto fail;
+		rc = src == SQLITE_ROW ? DB_CONFLICT : db_rc(db, src, "telegram link check");
+		goto out;
+	}
+	if ((st = db_prep(db, take_sql)) == NULL) {
+		rc = DB_ERROR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, *uid);
+	sqlite3_bind_blob(st, 2, d, 32, SQLITE_STATIC);
+	if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "telegram link take")) != DB_OK)
+		goto out;
+	if (sqlite3_changes(db->h) != 1) {
+		rc = DB_INVALID;
+		goto out;
 	}
 	if ((st = db_prep(db, link_sql)) == NULL) {
 		rc = DB_ERROR;
-		goto fail;
+		goto out;
 	}
 	sqlite3_bind_int64(st, 1, tgid);
 	sqlite3_bind_int64(st, 2, *uid);
 	if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "telegram link")) != DB_OK)
-		goto fail;
-	if (tp != NULL && (rc = tokens_issue(db, cfg, *uid, 0, tp)) != DB_OK)
-		goto fail;
-	return db_commit(db);
-fail:
-	db_rollback(db);
-	return rc;
+		goto out;
+	if (tp != NULL)
+		rc = tokens_issue(db, cfg, *uid, 0, tp);
+out:
+	return tx_close(db, own, rc);
 }
 
 enum dbrc
@@ -258,7 +262,7 @@ tg_state_set(struct db *db, const char *name, int64_t value)
 {
 	static const char sql[] =
 	    "INSERT INTO telegram_state (name, value) VALUES (?, ?)"
-	    " ON CONFLICT (name) DO UPDATE SET value = excluded.value";
+	    " ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)";
 	sqlite3_stmt *st = db_prep(db, sql);
 
 	if (st == NULL)

@@ -26,8 +26,9 @@ struct token_pair;
 enum dbrc tg_link_create(struct db *, int64_t uid, int64_t ttl,
 	    char code[TG_CODE_LEN + 1]);
 /*
- * Consumes code and links tgid to its user, in one transaction: of two
- * concurrent confirms with one code exactly one succeeds.  DB_INVALID for a
+ * Consumes code and links tgid to its user, in one transaction (the
+ * caller's when one is open, tx.h): of two concurrent confirms with one code
+ * exactly one succeeds.  DB_INVALID for a
  * malformed, unknown, used or expired code (or an inactive user);
  * DB_CONFLICT when tgid is linked to another user (the code stays usable).
  * With tp non-NULL a token pair for the user is issued in the same
@@ -57,6 +58,7 @@ int	 tg_authenticate(struct req *);
 
 /* A named integer of the bot's state (e.g. the getUpdates offset); def when unset. */
 enum dbrc tg_state_get(struct db *, const char *name, int64_t def, int64_t *out);
+/* Raises a named integer to value; it never goes down (offsets only advance). */
 enum dbrc tg_state_set(struct db *, const char *name, int64_t value);
 
 #endif

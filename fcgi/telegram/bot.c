@@ -28,6 +28,8 @@ const char bot_link_first[] =
     "Сначала привяжите аккаунт: нажмите «Привязать Telegram» в taskmgr "
     "и откройте ссылку, или пришлите /start &lt;код&gt;.";
 
+static void drop(struct bot *);
+
 int
 bot_open(struct bot *b, struct app *app)
 {
@@ -40,19 +42,73 @@ bot_open(struct bot *b, struct app *app)
 void
 bot_close(struct bot *b)
 {
+	drop(b);
 	tg_close(&b->tg);
 	arena_free(&b->arena);
 }
 
-/* Sends html (already escaped) to chat with optional markup; logs a failure. */
-static void
-reply(struct bot *b, int64_t chat, const char *html, const cJSON *markup)
+void
+bot_queue(struct bot *b, const char *method, cJSON *params)
 {
+	cJSON	*item;
+
+	if (params == NULL)
+		return;
+	if (b->outq == NULL && (b->outq = cJSON_CreateArray()) == NULL) {
+		cJSON_Delete(params);
+		return;
+	}
+	if ((item = cJSON_CreateArray()) == NULL) {
+		cJSON_Delete(params);
+		return;
+	}
+	cJSON_AddItemToArray(item, cJSON_CreateString(method));
+	cJSON_AddItemToArray(item, params);
+	cJSON_AddItemToArray(b->outq, item);
+}
+
+void
+bot_reply(struct bot *b, int64_t chat, const char *html, const cJSON *markup)
+{
+	cJSON	*p = cJSON_CreateObject();
+
+	if (p == NULL)
+		return;
+	cJSON_AddNumberToObject(p, "chat_id", (double)chat);
+	cJSON_AddStringToObject(p, "text", html);
+	cJSON_AddStringToObject(p, "parse_mode", "HTML");
+	cJSON_AddTrueToObject(p, "disable_web_page_preview");
+	if (markup != NULL)
+		cJSON_AddItemToObject(p, "reply_markup", cJSON_Duplicate(markup, 1));
+	bot_queue(b, "sendMessage", p);
+}
+
+/* Makes the queued calls, logging failures ("message is not modified" is no failure). */
+static void
+flush(struct bot *b)
+{
+	const cJSON *item, *method;
 	struct tg_result res;
 
-	if (tg_send_html(&b->tg, chat, html, markup, &res) != TG_OK)
-		log_warn("bot: sendMessage failed: %s", res.desc);
-	tg_result_free(&res);
+	cJSON_ArrayForEach(item, b->outq) {
+		method = cJSON_GetArrayItem(item, 0);
+		if (!cJSON_IsString(method))
+			continue;
+		if (tg_call(&b->tg, method->valuestring, cJSON_GetArrayItem(item, 1), 0,
+		    &res) != TG_OK && strstr(res.desc, "not modified") == NULL)
+			log_warn("bot: %s failed: %s", method->valuestring, res.desc);
+		tg_result_free(&res);
+	}
+	cJSON_Delete(b->outq);
+	b->outq = NULL;
+}
+
+/* Drops the queued calls (their update was rolled back). */
+static void
+drop(struct bot *b)
+{
+	cJSON_Delete(b->outq);
+	b->outq = NULL;
 }
 
 /* An integer member of a JSON object, 0 when missing. */
@@ -100,7 +156,7 @@ cmd_start(struct bot *b, int64_t chat, int64_t from, const char *arg)
 		if ((k = linked_user(b, from, &p)) < 0)
 			return -1;
 		if (k == 0) {
-			reply(b, chat, "Здравствуйте! Это бот taskmgr.\n\n"
+			bot_reply(b, chat, "Здравствуйте! Это бот taskmgr.\n\n"
 			    "Чтобы получать уведомления о задачах, привяжите аккаунт: "
 			    "нажмите «Привязать Telegram» в taskmgr и откройте ссылку "
 			    "(или пришлите /start &lt;код&gt;). Код действует ограниченное время.",
@@ -116,12 +172,12 @@ cmd_start(struct bot *b, int64_t chat, int64_t from, const char *arg)
 	if (rc == DB_BUSY || rc == DB_ERROR)
 		return -1;
 	if (rc == DB_INVALID) {
-		reply(b, chat, "Код недействителен или устарел. Получите новую ссылку "
+		bot_reply(b, chat, "Код недействителен или устарел. Получите новую ссылку "
 		    "в taskmgr («Привязать Telegram») и попробуйте снова.", NULL);
 		return 0;
 	}
 	if (rc == DB_CONFLICT) {
-		reply(b, chat, "Этот Telegram уже привязан к другому пользователю. "
+		bot_reply(b, chat, "Этот Telegram уже привязан к другому пользователю. "
 		    "Отвяжите его командой /unlink и откройте ссылку ещё раз.", NULL);
 		return 0;
 	}
@@ -134,7 +190,7 @@ cmd_start(struct bot *b, int64_t chat, int64_t from, const char *arg)
 	    "/tasks — ваши задачи.");
 send:
 	if (!out.oom)
-		reply(b, chat, out.p, NULL);
+		bot_reply(b, chat, out.p, NULL);
 	buf_free(&out);
 	return 0;
 }
@@ -149,12 +205,12 @@ cmd_unlink(struct bot *b, int64_t chat, int64_t from)
 	if ((k = linked_user(b, from, &p)) < 0)
 		return -1;
 	if (k == 0) {
-		reply(b, chat, "Этот Telegram не привязан ни к одному аккаунту.", NULL);
+		bot_reply(b, chat, "Этот Telegram не привязан ни к одному аккаунту.", NULL);
 		return 0;
 	}
 	if (tg_unlink(&b->app->db, p.id) != DB_OK)
 		return -1;
-	reply(b, chat, "Telegram отвязан от аккаунта. Уведомления сюда больше "
+	bot_reply(b, chat, "Telegram отвязан от аккаунта. Уведомления сюда больше "
 	    "не придут.", NULL);
 	return 0;
 }
@@ -176,12 +232,12 @@ on_message(struct bot *b, const cJSON *m)
 	/* task lists and link codes are private: groups get a pointer to the private chat */
 	if (type == NULL || strcmp(type, "private") != 0) {
 		if (text[0] == '/')
-			reply(b, chat, "Я работаю только в личном чате: напишите мне напрямую.", NULL);
+			bot_reply(b, chat, "Я работаю только в личном чате: напишите мне напрямую.", NULL);
 		return 0;
 	}
 	/* "/cmd@botname arg": the command word, without the bot's name */
 	if (text[0] != '/') {
-		reply(b, chat, HELP, NULL);
+		bot_reply(b, chat, HELP, NULL);
 		return 0;
 	}
 	n = strcspn(text, " @\n\t");
@@ -197,29 +253,42 @@ on_message(struct bot *b, const cJSON *m)
 		return bot_tasks_send(b, chat, from, 0);
 	if (strcmp(cmd, "/unlink") == 0)
 		return cmd_unlink(b, chat, from);
-	reply(b, chat, HELP, NULL);
+	bot_reply(b, chat, HELP, NULL);
 	return 0;
 }
 
 int
 bot_update(struct bot *b, const cJSON *u)
 {
+	struct db *db = &b->app->db;
 	int64_t	 id = jint(u, "update_id"), offset;
 	const cJSON *m;
 	int	 rc = 0;
 
 	arena_reset(&b->arena);
-	if (tg_state_get(&b->app->db, OFFSET_KEY, 0, &offset) != DB_OK)
+	drop(b);
+	if (db_begin(db) != DB_OK)
 		return -1;
-	if (id < offset)
+	if (tg_state_get(db, OFFSET_KEY, 0, &offset) != DB_OK)
+		goto fail;
+	if (id < offset) {
+		db_rollback(db);
 		return 0;	/* handled before */
+	}
 	if ((m = cJSON_GetObjectItemCaseSensitive(u, "message")) != NULL)
 		rc = on_message(b, m);
 	else if ((m = cJSON_GetObjectItemCaseSensitive(u, "callback_query")) != NULL)
 		rc = bot_on_callback(b, m);
-	if (rc < 0)
-		return -1;
-	return tg_state_set(&b->app->db, OFFSET_KEY, id + 1) == DB_OK ? 0 : -1;
+	/* the update's changes and the offset past it commit together */
+	if (rc < 0 || tg_state_set(db, OFFSET_KEY, id + 1) != DB_OK ||
+	    db_commit(db) != DB_OK)
+		goto fail;
+	flush(b);
+	return 0;
+fail:
+	db_rollback(db);
+	drop(b);
+	return -1;
 }
 
 int

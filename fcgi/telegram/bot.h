@@ -5,8 +5,10 @@
  * Every rule it applies lives in domain/; the bot only talks.
  *
  * The next update id to read is kept in SQLite (telegram_state 'offset')
- * and advanced right after each update is handled, so a restart neither
- * loses nor repeats an update.
+ * and advanced in the same transaction as the update's changes (a link, a
+ * completed task), so a restart neither loses nor repeats an update.  The
+ * answers are queued while that transaction is open and sent after it
+ * commits: no network call ever holds the database's write lock.
  */
 #ifndef TASKMGR_BOT_H
 #define TASKMGR_BOT_H
@@ -24,6 +26,7 @@ struct bot {
 	struct tg_client tg;
 	struct arena	 arena;		/* per update */
 	volatile sig_atomic_t *stop;	/* bot_run's: ends a long poll early */
+	struct cJSON	*outq;		/* [[method, params], ...] to send after commit */
 };
 
 /* The answer to someone not linked yet (HTML). */
@@ -46,6 +49,11 @@ int	 bot_update(struct bot *, const struct cJSON *update);
 int	 bot_poll(struct bot *);
 /* Runs the polling loop until *stop is set; with once, one round.  An exit status. */
 int	 bot_run(struct app *, int once, volatile sig_atomic_t *stop);
+/* Queues a Bot API call (params taken over) to be made once the update is committed. */
+void	 bot_queue(struct bot *, const char *method, struct cJSON *params);
+/* Queues a sendMessage of html (already escaped) with an optional inline keyboard (copied). */
+void	 bot_reply(struct bot *, int64_t chat, const char *html, const struct cJSON *markup);
+
 /*
  * bot_tasks.c, used by bot.c: sends the user's task list with "done"
  * buttons to chat (or, with msg_id, edits that message into it), and

@@ -136,26 +136,11 @@ build_list(struct bot *b, int64_t uid, struct buf *text, cJSON **markup)
 	return DB_OK;
 }
 
-/* Calls a Bot API method with params and logs a failure; params are freed. */
-static void
-call(struct bot *b, const char *method, cJSON *params)
-{
-	struct tg_result res;
-
-	if (params != NULL && tg_call(&b->tg, method, params, 0, &res) != TG_OK &&
-	    strstr(res.desc, "not modified") == NULL)
-		log_warn("bot: %s failed: %s", method, res.desc);
-	if (params != NULL)
-		tg_result_free(&res);
-	cJSON_Delete(params);
-}
-
 int
 bot_tasks_send(struct bot *b, int64_t chat, int64_t from, int64_t msg_id)
 {
 	struct principal p;
 	struct buf text = { 0 };
-	struct tg_result res;
 	cJSON	*markup = NULL, *params;
 	enum dbrc rc;
 	int	 status = 0;
@@ -163,8 +148,7 @@ bot_tasks_send(struct bot *b, int64_t chat, int64_t from, int64_t msg_id)
 	memset(&p, 0, sizeof(p));
 	rc = tg_user_by_telegram(&b->app->db, from, &b->arena, &p);
 	if (rc == DB_NOTFOUND) {
-		tg_send_html(&b->tg, chat, bot_link_first, NULL, &res);
-		tg_result_free(&res);
+		bot_reply(b, chat, bot_link_first, NULL);
 		return 0;
 	}
 	if (rc != DB_OK || (rc = build_list(b, p.id, &text, &markup)) != DB_OK) {
@@ -174,9 +158,7 @@ bot_tasks_send(struct bot *b, int64_t chat, int64_t from, int64_t msg_id)
 	if (text.oom)
 		goto out;
 	if (msg_id == 0) {
-		if (tg_send_html(&b->tg, chat, text.p, markup, &res) != TG_OK)
-			log_warn("bot: sendMessage failed: %s", res.desc);
-		tg_result_free(&res);
+		bot_reply(b, chat, text.p, markup);
 		goto out;
 	}
 	if ((params = cJSON_CreateObject()) == NULL)
@@ -192,7 +174,7 @@ bot_tasks_send(struct bot *b, int64_t chat, int64_t from, int64_t msg_id)
 		cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(params,
 		    "reply_markup"), "inline_keyboard", cJSON_CreateArray());
 	markup = NULL;
-	call(b, "editMessageText", params);
+	bot_queue(b, "editMessageText", params);
 out:
 	cJSON_Delete(markup);
 	buf_free(&text);
@@ -211,7 +193,7 @@ answer(struct bot *b, const char *id, const char *text, int alert)
 	cJSON_AddStringToObject(params, "text", text);
 	if (alert)
 		cJSON_AddTrueToObject(params, "show_alert");
-	call(b, "answerCallbackQuery", params);
+	bot_queue(b, "answerCallbackQuery", params);
 }
 
 int
@@ -272,8 +254,7 @@ bot_on_callback(struct bot *b, const cJSON *q)
 		return -1;	/* busy: the update is read again */
 	}
 	answer(b, id, text, rc != DB_OK);
-	/* the press is done: a failure to redraw does not bring the update back */
 	if (chat != 0 && msg_id != 0)
-		bot_tasks_send(b, chat, from, msg_id);
+		return bot_tasks_send(b, chat, from, msg_id);
 	return 0;
 }
