@@ -711,5 +711,16 @@ def test_cli_help():
         eq(S.cli(cmd, "--bogus").returncode, 2, "bad usage")
 
 
+
+def test_bot_token_and_secrets_never_logged_or_stored():
+    text = S.log_text()
+    assert "worker: started" in text and "bot: polling" in text, "worker and bot log to log_file"
+    for secret in (TOKEN, SECRET, HOOK_SECRET):
+        assert secret not in text, "a secret in the log"
+        assert secret.encode() not in S.db_bytes(), "a secret in the database"
+    p = S.cli("check-config")
+    assert TOKEN not in p.stdout and HOOK_SECRET not in p.stdout, p.stdout
+
+
 if __name__ == "__main__":
     run_tests(globals())
