@@ -532,7 +532,7 @@ def test_worker_killed_mid_run_loses_nothing():
     unlink_all()
     link("carol", 8006)
     link("dave", 8007)
-    TG.delay = 0.05
+    TG.delay = 0.1     # 30 notices take 3 s or more: time to kill the worker midway
     texts = ["k%d" % i for i in range(30)]
     ids = [queue("carol" if i % 2 else "dave", t) for i, t in enumerate(texts)]
     w = start_worker()
