@@ -25,6 +25,7 @@ struct db {
 	} cache[DB_CACHE_SIZE];
 	int		 in_tx;
 	int		 in_read;	/* a read transaction of db_read_begin() is open */
+	int64_t		 busy_since;	/* mono_us() when the current wait for a lock began */
 };
 
 /* The result codes of storage operations; db_strerror names them. */
