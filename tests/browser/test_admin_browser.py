@@ -1,0 +1,265 @@
+#!/usr/bin/env python3
+"""The admin pages in headless Chromium (Debian's chromium + chromium-driver,
+driven by python3-selenium): log in, create a list and a task, assign it,
+change its status in the list, filter, log out; check that the stylesheet
+applies, that the CSP reports nothing, that a phone-sized window needs no
+sideways scrolling; save a screenshot of the task list into the build dir.
+
+Selenium is Debian's python3-selenium, so this file re-runs itself with the
+system python3 when the current one lacks it, and skips when the browser or
+the driver is missing."""
+import os
+import shutil
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SYSTEM_PYTHON = "/usr/bin/python3"
+CHROMEDRIVER = os.environ.get("CHROMEDRIVER") or shutil.which("chromedriver") or \
+    "/usr/bin/chromedriver"
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+
+try:
+    import selenium  # noqa: F401
+except ImportError:
+    if os.path.realpath(sys.executable) != os.path.realpath(SYSTEM_PYTHON) and \
+            os.path.exists(SYSTEM_PYTHON):
+        os.execv(SYSTEM_PYTHON, [SYSTEM_PYTHON] + sys.argv)
+    print("1..0 # SKIP python3-selenium is not installed")
+    sys.exit(0)
+if not (os.path.exists(CHROMEDRIVER) and os.path.exists(CHROMIUM)):
+    print("1..0 # SKIP chromium and chromium-driver are not installed")
+    sys.exit(0)
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.common.exceptions import WebDriverException  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+
+sys.path.insert(0, os.path.join(HERE, "..", "api"))
+from harness import Server, TOP_BUILDDIR, eq, run_tests  # noqa: E402
+from admin_client import Admin, PW, db, register  # noqa: E402
+
+S = None
+D = None
+PROFILE = None
+IDS = {}
+SHOT = os.path.join(TOP_BUILDDIR, "tests", "browser", "screenshot-tasks.png")
+
+
+def setup_module():
+    global S, D, PROFILE
+    S = Server(workers=2).start()
+    S.create_user("boss", PW)
+    IDS["alice"] = register(S, "alice")
+    IDS["bob"] = register(S, "bob")
+    PROFILE = tempfile.mkdtemp(prefix="chromium-", dir=os.path.join(TOP_BUILDDIR, "tests", "tmp"))
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for a in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+              "--no-first-run", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync",
+              "--user-data-dir=" + PROFILE, "--window-size=1280,900"):
+        opts.add_argument(a)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    D = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    D.set_page_load_timeout(30)
+
+
+def teardown_module():
+    if D is not None:
+        D.quit()
+    if S is not None:
+        S.stop()
+    if PROFILE:
+        shutil.rmtree(PROFILE, ignore_errors=True)
+
+
+def go(path):
+    D.get(S.url(path))
+
+
+def click(by, what):
+    """Clicks what and waits until the page it leads to has replaced this one."""
+    old = D.find_element(By.TAG_NAME, "html")
+    D.find_element(by, what).click()
+
+    def replaced(d):
+        try:
+            old.is_enabled()
+            return False
+        except WebDriverException:     # stale, or its document is being torn down
+            return True
+
+    def loaded(d):
+        try:
+            return d.execute_script("return document.readyState") == "complete"
+        except WebDriverException:
+            return False
+    WebDriverWait(D, 20).until(replaced)
+    WebDriverWait(D, 20).until(loaded)
+
+
+def h1():
+    return D.find_element(By.TAG_NAME, "h1").text
+
+
+def one(sql, *args):
+    with db(S) as c:
+        return c.execute(sql, args).fetchone()
+
+
+def row(task_id):
+    return D.find_element(By.ID, "task-%d" % task_id)
+
+
+def csp_reports():
+    return [e["message"] for e in D.get_log("browser")
+            if "Content Security Policy" in e["message"] or "Refused to" in e["message"]]
+
+
+def test_login():
+    go("/admin/tasks/")
+    assert D.current_url.startswith(S.url("/admin/login/?next=")), D.current_url
+    eq(h1(), "Log in", "login page")
+    D.find_element(By.NAME, "username").send_keys("boss")
+    D.find_element(By.NAME, "password").send_keys("wrong password")
+    click(By.CSS_SELECTOR, "button[type=submit]")
+    assert "correct username and password" in D.find_element(By.CSS_SELECTOR, ".message.error").text
+    eq(D.find_element(By.NAME, "username").get_attribute("value"), "boss", "kept")
+    D.find_element(By.NAME, "password").send_keys(PW)
+    click(By.CSS_SELECTOR, "section.login button[type=submit]")
+    eq(D.current_url, S.url("/admin/tasks/"), "back where we wanted to go")
+    eq(h1(), "Tasks", "task page")
+    assert D.get_cookie("sessionid")["httpOnly"], "HttpOnly session cookie"
+
+
+def test_stylesheet_applies_and_csp_is_quiet():
+    go("/admin/")
+    eq(h1(), "Site administration", "index")
+    bg = D.execute_script(
+        "return getComputedStyle(document.querySelector('header.site')).backgroundColor")
+    assert bg not in ("rgba(0, 0, 0, 0)", "transparent"), "admin.css applied: %r" % bg
+    eq(csp_reports(), [], "no CSP violations")
+
+
+def test_create_list():
+    click(By.LINK_TEXT, "Lists")
+    click(By.LINK_TEXT, "Add list")
+    eq(h1(), "Add list", "form")
+    D.find_element(By.NAME, "name").send_keys("Groceries")
+    Select(D.find_element(By.NAME, "owner")).select_by_visible_text("alice")
+    click(By.CSS_SELECTOR, "form.edit button.primary")
+    assert "The change was saved." in D.page_source
+    row_ = one("SELECT id, owner_id FROM lists WHERE name = 'Groceries'")
+    eq(row_[1], IDS["alice"], "owner")
+    IDS["list"] = row_[0]
+
+
+def test_create_task():
+    go("/admin/tasks/")
+    click(By.LINK_TEXT, "Add task")
+    Select(D.find_element(By.NAME, "list")).select_by_visible_text("Groceries (alice)")
+    D.find_element(By.NAME, "name").send_keys("Buy milk")
+    D.find_element(By.NAME, "description").send_keys("Two litres, <b>oat</b>")
+    click(By.CSS_SELECTOR, "form.edit button[name=_save]")
+    assert "The change was saved." in D.page_source
+    t = one("SELECT id, status, assigned_to, description FROM tasks WHERE name = 'Buy milk'")
+    eq(t[1:], ("Pending", None, "Two litres, <b>oat</b>"), "stored as typed")
+    IDS["task"] = t[0]
+    eq(D.find_element(By.NAME, "description").get_attribute("value"),
+       "Two litres, <b>oat</b>", "shown as text")
+
+
+def test_assign_inline():
+    go("/admin/tasks/")
+    tid = IDS["task"]
+    Select(row(tid).find_element(By.NAME, "assigned_to-%d" % tid)).select_by_visible_text("bob")
+    click(By.CSS_SELECTOR, "form.bulk button[name=_save]")
+    assert "The changes were saved." in D.page_source
+    eq(one("SELECT assigned_to, status FROM tasks WHERE id = ?", tid),
+       (IDS["bob"], "In Progress"), "assigned; the status machine moved it")
+    eq(Select(row(tid).find_element(By.NAME, "status-%d" % tid)).first_selected_option.text,
+       "In Progress", "shown")
+
+
+def seed_more():
+    """More rows for a telling screenshot, through the same pages."""
+    a = Admin(S)
+    a.login("boss")
+    a.get("/admin/lists/add/")
+    r = a.post("/admin/lists/add/", {"name": "Release 1.0", "owner": str(IDS["bob"])})
+    lid = int(r.header("Location").split("/")[-2])
+    for name, who, due, st in (("Write the changelog", "alice", "2031-03-01T12:00", "Pending"),
+                               ("Tag the release", "bob", "2031-03-02T09:30", "Pending"),
+                               ("Update the screenshots", "", "", "Pending"),
+                               ("Fix the login throttle", "bob", "2024-01-05T18:00", "Overdue"),
+                               ("Review the admin CSS", "alice", "", "Completed")):
+        a.get("/admin/tasks/add/")
+        r = a.post("/admin/tasks/add/", {"list": str(lid), "name": name, "description": "",
+                                         "assigned_to": str(IDS[who]) if who else "",
+                                         "complete_before": due, "status": st})
+        assert r.status == 302, r
+
+
+def test_change_status_inline_and_filter():
+    seed_more()
+    go("/admin/tasks/")
+    tid = IDS["task"]
+    Select(row(tid).find_element(By.NAME, "status-%d" % tid)).select_by_visible_text("Completed")
+    click(By.CSS_SELECTOR, "form.bulk button[name=_save]")
+    assert "The changes were saved." in D.page_source
+    eq(one("SELECT status FROM tasks WHERE id = ?", tid), ("Completed",), "completed")
+    Select(D.find_element(By.ID, "id_fstatus")).select_by_visible_text("Completed")
+    click(By.CSS_SELECTOR, "form.filters button[type=submit]")
+    assert "status=Completed" in D.current_url, D.current_url
+    names = [e.text for e in D.find_elements(By.CSS_SELECTOR, "table.results tbody th a")]
+    eq(sorted(names), ["Buy milk", "Review the admin CSS"], "filtered by status")
+    Select(D.find_element(By.ID, "id_flist")).select_by_visible_text("Groceries (alice)")
+    click(By.CSS_SELECTOR, "form.filters button[type=submit]")
+    names = [e.text for e in D.find_elements(By.CSS_SELECTOR, "table.results tbody th a")]
+    eq(names, ["Buy milk"], "and by list")
+    click(By.LINK_TEXT, "Clear")
+    Select(D.find_element(By.ID, "id_fassignee")).select_by_visible_text("alice")
+    click(By.CSS_SELECTOR, "form.filters button[type=submit]")
+    names = [e.text for e in D.find_elements(By.CSS_SELECTOR, "table.results tbody th a")]
+    eq(sorted(names), ["Review the admin CSS", "Write the changelog"], "by assignee")
+
+
+def test_screenshot_of_the_task_list():
+    go("/admin/tasks/?o=deadline")
+    eq(h1(), "Tasks", "task list")
+    D.set_window_size(1200, 780)
+    os.makedirs(os.path.dirname(SHOT), exist_ok=True)
+    assert D.save_screenshot(SHOT), "screenshot"
+    assert os.path.getsize(SHOT) > 1000
+    print("# screenshot: %s" % SHOT)
+    D.set_window_size(1280, 900)
+
+
+def test_phone_width_needs_no_sideways_scroll():
+    D.set_window_size(390, 844)
+    try:
+        for path in ("/admin/", "/admin/tasks/", "/admin/tasks/%d/" % IDS["task"],
+                     "/admin/users/", "/admin/lists/"):
+            go(path)
+            over = D.execute_script(
+                "return document.documentElement.scrollWidth - window.innerWidth")
+            assert over <= 0, "%s overflows a phone screen by %dpx" % (path, over)
+    finally:
+        D.set_window_size(1280, 900)
+    eq(csp_reports(), [], "no CSP violations")
+
+
+def test_logout():
+    go("/admin/")
+    click(By.CSS_SELECTOR, "form.logout button")
+    eq(h1(), "Logged out", "logged out")
+    assert D.get_cookie("sessionid") is None, "cookie cleared"
+    go("/admin/tasks/")
+    assert D.current_url.startswith(S.url("/admin/login/")), D.current_url
+
+
+if __name__ == "__main__":
+    run_tests(globals())
