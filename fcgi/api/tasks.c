@@ -340,14 +340,28 @@ task_update(struct req *r, int64_t id)
 		return st;
 	if ((st = read_input(r, r->method == M_PUT ? JF_REQUIRED : 0, 0, &in)) != 0)
 		return st;
+	/*
+	 * the answer is read in the write's own transaction, so it shows this
+	 * write (and its updated_at), not one that landed right after it
+	 */
+	if ((rc = db_begin(&r->app->db)) != DB_OK)
+		return api_dbfail(r, rc);
 	rc = tasks_update_locked(&r->app->db, &who, id, expect, &in, &why);
+	if (rc == DB_OK) {
+		if ((st = task_answer(r, id, 200)) != 200) {
+			db_rollback(&r->app->db);
+			return st;
+		}
+		if ((rc = db_commit(&r->app->db)) != DB_OK)
+			return api_dbfail(r, rc);
+		return 200;
+	}
+	db_rollback(&r->app->db);
 	if (rc == DB_CONFLICT)
 		return resp_detail(r, 409, "The object was modified by another user.");
 	if (rc == DB_INVALID)
 		return task_refused(r, why, &in);
-	if (rc != DB_OK)
-		return api_dbfail(r, rc);
-	return task_answer(r, id, 200);
+	return api_dbfail(r, rc);
 }
 
 /* GET, PUT, PATCH, DELETE /api/tasks/{id}/ */
