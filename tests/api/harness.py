@@ -88,7 +88,7 @@ class Server:
     site_extra = ""
 
     def __init__(self, workers=2, config=None, mode="spawn", migrate=True,
-                 ipv6=False):
+                 ipv6=False, mw_opts=()):
         self.workers = workers
         self.config = dict(BASE_CONFIG)
         self.config.update(config or {})
@@ -101,6 +101,7 @@ class Server:
         self.port = None
         self.pids = []
         self.mw_pid = None
+        self.mw_opts = list(mw_opts)    # extra multiwatch options, e.g. ["-r", "1000"]
 
     # -- set-up ------------------------------------------------------------
     def start(self):
@@ -145,7 +146,7 @@ class Server:
             # the systemd unit's command line: spawn-fcgi -n execs multiwatch
             p = subprocess.Popen(
                 [SPAWN_FCGI, "-n", "-s", self.sock, "-M", "0666", "--",
-                 MULTIWATCH, "-f", str(self.workers), "--", RESPONDER],
+                 MULTIWATCH, "-f", str(self.workers)] + self.mw_opts + ["--", RESPONDER],
                 env=self.env, stdout=subprocess.DEVNULL,
                 stderr=open(os.path.join(self.dir, "multiwatch.log"), "w"))
             self.mw_pid = p.pid
