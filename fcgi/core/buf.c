@@ -55,8 +55,11 @@ buf_reserve(struct buf *b, size_t extra)
 void
 buf_add(struct buf *b, const void *s, size_t n)
 {
-	if (buf_reserve(b, n) < 0)
-		return;
+	/* the common case, room already there, without the call */
+	if (b->oom || n >= b->cap || b->len + n + 1 > b->cap) {
+		if (buf_reserve(b, n) < 0)
+			return;
+	}
 	if (n > 0)
 		memcpy(b->p + b->len, s, n);
 	b->len += n;
@@ -72,7 +75,12 @@ buf_puts(struct buf *b, const char *s)
 void
 buf_putc(struct buf *b, char c)
 {
-	buf_add(b, &c, 1);
+	if (b->oom || b->len + 2 > b->cap) {
+		if (buf_reserve(b, 1) < 0)
+			return;
+	}
+	b->p[b->len++] = c;
+	b->p[b->len] = '\0';
 }
 
 void
@@ -107,34 +115,57 @@ buf_int(struct buf *b, int64_t v)
 	buf_add(b, s, (size_t)(e - s));
 }
 
+/* Byte c goes into a JSON string as it is. */
+#define JSON_PLAIN(c)	((c) >= 0x20 && (c) != '"' && (c) != '\\' && (c) != 0x7f)
+
+/*
+ * Writes straight into the buffer: room for the plain case (n bytes and
+ * the quotes) is made once, and each escape makes room for itself and
+ * what is left.
+ */
 void
 buf_json_str(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t	 i, run = 0;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t	 i = 0, start;
+	char	*o;
 	unsigned char c;
 
-	buf_putc(b, '"');
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
-			continue;
-		buf_add(b, s + run, i - run);
-		run = i + 1;
+	if (buf_reserve(b, n + 2) < 0)
+		return;
+	b->p[b->len++] = '"';
+	for (;;) {
+		start = i;
+		while (i < n && JSON_PLAIN(u[i]))
+			i++;
+		memcpy(b->p + b->len, s + start, i - start);
+		b->len += i - start;
+		if (i == n)
+			break;
+		c = u[i++];
+		/* the escape (at most 6 bytes), the rest of s and the closing quote */
+		if (buf_reserve(b, 6 + (n - i) + 1) < 0)
+			return;
+		o = b->p + b->len;
+		o[0] = '\\';
 		switch (c) {
-		case '"':  buf_add(b, "\\\"", 2); break;
-		case '\\': buf_add(b, "\\\\", 2); break;
-		case '\n': buf_add(b, "\\n", 2); break;
-		case '\r': buf_add(b, "\\r", 2); break;
-		case '\t': buf_add(b, "\\t", 2); break;
-		default: {
-			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-			buf_add(b, u, 6);
-		}
+		case '"':  o[1] = '"'; b->len += 2; break;
+		case '\\': o[1] = '\\'; b->len += 2; break;
+		case '\n': o[1] = 'n'; b->len += 2; break;
+		case '\r': o[1] = 'r'; b->len += 2; break;
+		case '\t': o[1] = 't'; b->len += 2; break;
+		default:
+			o[1] = 'u';
+			o[2] = '0';
+			o[3] = '0';
+			o[4] = hex[c >> 4];
+			o[5] = hex[c & 15];
+			b->len += 6;
 		}
 	}
-	buf_add(b, s + run, n - run);
-	buf_putc(b, '"');
+	b->p[b->len++] = '"';
+	b->p[b->len] = '\0';
 }
 
 void

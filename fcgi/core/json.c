@@ -302,10 +302,15 @@ jr_choice(struct req *r, const cJSON *obj, const char *key, unsigned flags,
 void
 jw_key(struct buf *b, const char *key, int *first)
 {
+	size_t	 n = strlen(key);
+
+	/* room for the comma, the quoted key and the colon at once */
+	if (buf_reserve(b, n + 4) < 0)
+		return;
 	if (!*first)
-		buf_putc(b, ',');
+		b->p[b->len++] = ',';
 	*first = 0;
-	buf_json_str(b, key, strlen(key));
+	buf_json_str(b, key, n);
 	buf_putc(b, ':');
 }
 
