@@ -36,14 +36,18 @@ page_read(struct req *r, struct page *pg)
 
 	pg->limit = cfg->page_size;
 	pg->offset = 0;
-	if ((rc = param_nonneg(r, "limit", &pg->limit)) < 0)
-		return resp_kv(r, 400, "limit", "A valid non-negative integer is required.");
+	if ((rc = param_nonneg(r, "limit", &pg->limit)) < 0) {
+		req_error(r, "limit", "A valid non-negative integer is required.");
+		return resp_errors(r);
+	}
 	if (rc == 0 && pg->limit == 0)
 		pg->limit = cfg->page_size;
 	if (pg->limit > cfg->max_page_size)
 		pg->limit = cfg->max_page_size;
-	if (param_nonneg(r, "offset", &pg->offset) < 0)
-		return resp_kv(r, 400, "offset", "A valid non-negative integer is required.");
+	if (param_nonneg(r, "offset", &pg->offset) < 0) {
+		req_error(r, "offset", "A valid non-negative integer is required.");
+		return resp_errors(r);
+	}
 	return 0;
 }
 

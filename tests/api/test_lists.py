@@ -195,8 +195,12 @@ def test_page_newest_first_and_links():
     eq(r.json["next"], None, "no next")
     r = S.get("/api/lists/?offset=100", token=tok)
     eq((r.status, r.json["results"], r.json["count"]), (200, [], 7), "past the end")
-    eq(S.get("/api/lists/?limit=-1", token=tok).status, 400, "negative limit")
-    eq(S.get("/api/lists/?offset=x", token=tok).status, 400, "bad offset")
+    r = S.get("/api/lists/?limit=-1", token=tok)
+    eq((r.status, r.json), (400, {"limit": ["A valid non-negative integer is required."]}),
+       "negative limit")
+    r = S.get("/api/lists/?offset=x", token=tok)
+    eq((r.status, r.json), (400, {"offset": ["A valid non-negative integer is required."]}),
+       "bad offset")
     eq(len(S.get("/api/lists/?limit=0", token=tok).json["results"]), 7, "limit 0 = default")
     r = S.get("/api/lists/?limit=101", token=tok)
     eq(r.status, 200, "limit over max is capped")

@@ -44,7 +44,7 @@ main(void)
 	is_int(pg.limit, 20, "limit 0 is the default");
 	setup(&r, "limit=-1", "example.org", "80", 0);
 	is_int(page_read(&r, &pg), 400, "negative limit");
-	is_str(r.body_out.p, "{\"limit\":\"A valid non-negative integer is required.\"}", "body");
+	is_str(r.body_out.p, "{\"limit\":[\"A valid non-negative integer is required.\"]}", "body");
 	setup(&r, "offset=abc", "example.org", "80", 0);
 	is_int(page_read(&r, &pg), 400, "non-numeric offset");
 	setup(&r, "limit=", "example.org", "80", 0);
