@@ -47,6 +47,20 @@ admin_login_redirect(struct req *r)
 }
 
 int
+admin_page_error(struct req *r, int status)
+{
+	int	 rc;
+
+	if (status == 405)
+		rc = adm_render(r, 405, "not_allowed", adm_ctx(r, "Method not allowed", NULL));
+	else
+		rc = adm_not_found(r);
+	/* the route was not found: nothing must run after this answer */
+	r->route = NULL;
+	return rc == 500 ? 500 : status;
+}
+
+int
 adm_ct_equal(const char *a, const char *b)
 {
 	size_t	 la = strlen(a), lb = strlen(b), i;

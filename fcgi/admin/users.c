@@ -9,6 +9,7 @@
 #include "passwords.h"
 #include "request.h"
 #include "sessions.h"
+#include "telegram_link.h"
 #include "timeutil.h"
 #include "tokens.h"
 #include "users.h"
@@ -361,13 +362,17 @@ int
 adm_user_unlink(struct req *r)
 {
 	struct form f;
+	struct user u;
 	enum dbrc rc;
 	char	 loc[48];
 	int	 st;
 
+	if ((rc = users_get(&r->app->db, r->ids[0], &r->arena, &u)) != DB_OK)
+		return adm_dbfail(r, rc);
 	if ((st = adm_read_form(r, &f)) != 0)
 		return st;
-	if ((rc = admq_user_unlink_telegram(&r->app->db, r->ids[0])) != DB_OK)
+	/* the same rule as DELETE /api/auth/telegram/ and /unlink in the bot */
+	if ((rc = tg_unlink(&r->app->db, u.id)) != DB_OK)
 		return adm_dbfail(r, rc);
 	snprintf(loc, sizeof(loc), "users/%lld/?saved=1", (long long)r->ids[0]);
 	return adm_redirect(r, loc);

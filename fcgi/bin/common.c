@@ -34,6 +34,7 @@ app_open(struct app *app, const char *path, int flags, char *err, size_t errlen)
 	app->admin_routes = admin_routes;
 	app->n_admin_routes = n_admin_routes;
 	app->login_redirect = admin_login_redirect;
+	app->page_error = admin_page_error;
 	/* the admin templates are compiled once per process, not per request */
 	if ((flags & APP_SERVE) && admin_load_templates(app, err, errlen) < 0)
 		log_error("admin templates not loaded (the admin pages answer 500): %s", err);

@@ -39,6 +39,11 @@ struct app {
 	int		(*throttle)(struct req *);
 	/* Answers an anonymous request for an R_HTML route (a redirect to login). */
 	int		(*login_redirect)(struct req *);
+	/*
+	 * Answers a 404 or 405 for a path under admin_prefix as an HTML page
+	 * (Allow is already set for a 405); NULL: the JSON answers.
+	 */
+	int		(*page_error)(struct req *, int status);
 };
 
 /*

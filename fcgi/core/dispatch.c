@@ -32,18 +32,19 @@ dispatch_route(struct req *r)
 	size_t	 n = app->n_api_routes, plen = strlen(prefix);
 	unsigned allow = 0;
 	char	 allow_s[96];
-	int	 rc;
+	int	 rc, pages = 0;
 
 	if (app->admin_routes != NULL && strncmp(path, prefix, plen - 1) == 0 &&
 	    (path[plen - 1] == '/' || path[plen - 1] == '\0')) {
 		table = app->admin_routes;
 		n = app->n_admin_routes;
 		path = path[plen - 1] == '\0' ? "" : path + plen;
+		pages = app->page_error != NULL;
 	}
 	rc = router_match(table, n, path, r->method, &r->route, r->ids,
 	    REQ_MAX_IDS, &r->nids, &allow);
 	if (rc == 404)
-		return resp_detail(r, 404, "Not found.");
+		return pages ? app->page_error(r, 404) : resp_detail(r, 404, "Not found.");
 	if (rc == 405)
 		router_allow_str(allow, allow_s, sizeof(allow_s));
 	if (rc == 405 && r->method == M_OPTIONS) {
@@ -58,6 +59,8 @@ dispatch_route(struct req *r)
 		size_t	 ml = strlen(r->method_str);
 
 		resp_header(r, "Allow", allow_s);
+		if (pages)
+			return app->page_error(r, 405);
 		snprintf(msg, sizeof(msg), "Method \"%.*s\" not allowed.",
 		    (int)(ml > 16 ? 16 : ml), r->method_str);
 		resp_detail(r, 405, msg);

@@ -227,22 +227,6 @@ admq_user_update(struct db *db, int64_t id, const char *email, int is_staff,
 	return sqlite3_changes(db->h) ? DB_OK : DB_NOTFOUND;
 }
 
-enum dbrc
-admq_user_unlink_telegram(struct db *db, int64_t id)
-{
-	static const char sql[] = "UPDATE users SET telegram_id = NULL WHERE id = ?";
-	sqlite3_stmt *st = db_prep(db, sql);
-	int	 rc;
-
-	if (st == NULL)
-		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, id);
-	rc = db_done(st, sqlite3_step(st));
-	if (rc != SQLITE_DONE)
-		return db_rc(db, rc, "admin user unlink");
-	return sqlite3_changes(db->h) ? DB_OK : DB_NOTFOUND;
-}
-
 /* Reads (id, label) rows of a statement with one limit parameter. */
 static enum dbrc
 choices(struct db *db, const char *sql, struct arena *a, size_t limit,

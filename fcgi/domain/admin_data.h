@@ -1,8 +1,8 @@
 /*
  * admin_data: the read queries of the admin pages (counts, recent changes,
  * every user, list and task page with search, filters and ordering) and
- * the user-admin writes.  Writes to lists and tasks go through lists.h and
- * tasks.h, never through here.
+ * the user-admin write (email, staff, active).  Writes to lists and tasks
+ * go through lists.h and tasks.h, never through here.
  */
 #ifndef TASKMGR_ADMIN_DATA_H
 #define TASKMGR_ADMIN_DATA_H
@@ -51,8 +51,6 @@ enum dbrc admq_users(struct db *, struct arena *, const char *q, int ordering,
 /* Sets a user's email, staff and active flags; DB_NOTFOUND for no such user. */
 enum dbrc admq_user_update(struct db *, int64_t id, const char *email,
 	    int is_staff, int is_active);
-/* Unlinks the user's Telegram account (telegram_id NULL). */
-enum dbrc admq_user_unlink_telegram(struct db *, int64_t id);
 
 struct admq_choice {
 	int64_t		 id;

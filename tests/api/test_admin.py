@@ -182,6 +182,26 @@ def test_every_page_answers_with_headers():
     eq(a.get("/admin/users/abc/").status, 404, "not an id")
 
 
+def test_unknown_pages_and_methods_are_html_errors():
+    a = logged_in()
+    for path in ("/admin/nothing/", "/admin/users", "/admin/users/1/x/"):
+        r = a.get(path)
+        eq(r.status, 404, path)
+        check_security_headers(r)
+        assert "Not found" in text(r)
+    r = S.get("/admin/nothing/")
+    eq(r.status, 404, "anonymous too")
+    check_security_headers(r)
+    r = S.request("DELETE", "/admin/users/")
+    eq(r.status, 405, "DELETE")
+    check_security_headers(r)
+    assert "GET" in r.header("Allow"), r.header("Allow")
+    eq(S.get("/api/nothing/").header("Content-Type"), "application/json; charset=utf-8",
+       "the API's 404 stays JSON")
+    a.get("/admin/users/")
+    eq(a.post("/admin/users/999999/unlink-telegram/", {}).status, 404, "no such user")
+
+
 def test_non_staff_session_is_sent_to_login():
     a = logged_in()
     with db(S) as c:
