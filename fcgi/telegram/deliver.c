@@ -142,7 +142,14 @@ send_notice(struct deliverer *d, const struct outbox_row *o, struct tg_result *r
 			sleep_us(wait);
 		pacer_take(&d->pacer, o->chat);
 		tg_result_free(res);
-		if ((kind = tg_send_html(&d->tg, o->chat, html.p, NULL, res)) != TG_OK)
+		kind = tg_send_html(&d->tg, o->chat, html.p, NULL, res);
+		/*
+		 * The chat's pace counts from the end of the call: Telegram got
+		 * this message before it answered, so the next one reaches it at
+		 * least chat_gap later, however long each call took.
+		 */
+		pacer_note(&d->pacer, o->chat, mono_us());
+		if (kind != TG_OK)
 			break;
 		if (k < n && delivery_parts(&d->app->db, o->id, part) != DB_OK) {
 			kind = res->kind = TG_RETRY;

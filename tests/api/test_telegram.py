@@ -568,11 +568,10 @@ def test_worker_paces_messages_to_one_chat():
     with TG.lock:
         times = [t for m, t in zip(TG.accepted, TG.accepted_at) if m["chat_id"] == 8020]
     gaps = [b - a for a, b in zip(times, times[1:])]
-    # lower bounds only: a slow machine makes the gaps longer, never shorter.  One
-    # gap seen at the fake server can shrink by the jitter of the two deliveries,
-    # the span of all of them only by that of the first and last.
-    assert times[-1] - times[0] >= 3 * 0.3 - 0.05, gaps
-    assert all(g >= 0.15 for g in gaps), gaps
+    # lower bounds only: a slow machine makes the gaps longer, never shorter.  The
+    # worker counts a chat's pace from the end of each call, which the fake server
+    # records before it answers, so every gap it sees is at least the interval.
+    assert all(g >= 0.29 for g in gaps), gaps
     assert all(outbox(i)[0] == 1 for i in ids)
 
 
