@@ -208,7 +208,7 @@ def reset_peak(pids):
 
 
 def peak_rss(pids):
-    """{pid: (VmHWM KiB, VmRSS KiB)} read from /proc."""
+    """{pid: (VmHWM, VmRSS, RssAnon)} in KiB, read from /proc."""
     out = {}
     for pid in pids:
         try:
@@ -218,8 +218,10 @@ def peak_rss(pids):
             continue
         hwm = re.search(r"^VmHWM:\s+(\d+) kB", text, re.M)
         rss = re.search(r"^VmRSS:\s+(\d+) kB", text, re.M)
+        anon = re.search(r"^RssAnon:\s+(\d+) kB", text, re.M)
         if hwm and rss:
-            out[pid] = (int(hwm.group(1)), int(rss.group(1)))
+            out[pid] = (int(hwm.group(1)), int(rss.group(1)),
+                        int(anon.group(1)) if anon else 0)
     return out
 
 
@@ -397,6 +399,10 @@ def run_main(args):
                    fmt_ms(res["p99_us"]), res["errors"]))
             if res["errors"] or res["requests"] == 0:
                 failed.append(case["key"])
+        ceil = results["cases"].get("f", {}).get("rps")
+        for k, c in results["cases"].items():
+            if ceil and c.get("rps") and k not in "ef":
+                c["ratio_to_ceiling"] = c["rps"] / ceil
         time.sleep(1)   # requests still queued in nginx when wrk stopped
         results["rss_kib"].update(responders=peak_rss(srv.responder_pids()),
                                   ceiling=peak_rss(srv.ceiling_pids))
@@ -439,7 +445,12 @@ def report(results):
         if c.get("missing") or c.get("failed"):
             print("| (%s) %s | n/a | | | | |" % (k, c["name"]))
             continue
-        ratio = "%.2f" % (c["rps"] / ceil) if ceil and k != "f" else ("1.00" if k == "f" else "")
+        if k == "f":
+            ratio = "1.00"
+        elif k == "e":
+            ratio = "(argon2-bound)"
+        else:
+            ratio = "%.2f" % (c["rps"] / ceil) if ceil else ""
         print("| (%s) %s | %.0f | %s | %s | %d | %s |"
               % (k, c["name"], c["rps"], fmt_ms(c["p50_us"]), fmt_ms(c["p99_us"]),
                  c["errors"], ratio))
@@ -463,8 +474,10 @@ def report(results):
               % mib(rss["before_login"], 0))
     if rss.get("responders"):
         print("responders after the run: VmHWM %s MiB (login's argon2id work area "
-              "included), VmRSS %s MiB" % (mib(rss["responders"], 0),
-                                           mib(rss["responders"], 1)))
+              "included), VmRSS %s MiB, of which private (RssAnon) %s MiB; the rest "
+              "is shared library and database file pages"
+              % (mib(rss["responders"], 0), mib(rss["responders"], 1),
+                 mib(rss["responders"], 2)))
     if rss.get("ceiling"):
         print("ceiling responders: VmHWM %s MiB" % mib(rss["ceiling"], 0))
     print()
