@@ -291,15 +291,21 @@ out:
 	return tx_close(db, own, rc);
 }
 
+static sqlite3_stmt *query_stmt(struct db *, unsigned key, const char *sql, int *once);
+
 enum dbrc
 tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
     int64_t expect, const struct task_input *in, enum rule *why)
 {
-	static const char sql[] =
-	    "UPDATE tasks SET name = coalesce(?1, name), name_key = coalesce(?2, name_key),"
-	    " description = coalesce(?3, description), assigned_to = ?4,"
-	    " complete_before = ?5, status = ?6, updated_at = max(?7, updated_at + 1)"
-	    " WHERE id = ?8 AND updated_at = ?9";
+	/* the SET list names only the columns that change: every index over a
+	 * named column is rewritten, so a description edit stays cheap */
+	static const char *const sets[] = {
+	    ", name = ?1, name_key = ?2", ", description = ?3", ", assigned_to = ?4",
+	    ", complete_before = ?5", ", status = ?6",
+	};
+	char	 sql[384];
+	unsigned mask = 0, i;
+	int	 once;
 	sqlite3_stmt *st;
 	struct head h;
 	char	 key[KEY_BYTES];
@@ -332,7 +338,22 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 			*why = RULE_BAD_ASSIGNEE;
 		goto out;
 	}
-	if ((st = db_prep(db, sql)) == NULL) {
+	if ((in->set & TF_NAME) && strcmp(in->name, h.name) != 0)
+		mask |= 1;
+	if (in->set & TF_DESCRIPTION)
+		mask |= 2;
+	if (assignee != h.assigned_to)
+		mask |= 4;
+	if (deadline != h.complete_before)
+		mask |= 8;
+	if (status != h.status)
+		mask |= 16;
+	strcpy(sql, "UPDATE tasks SET updated_at = max(?7, updated_at + 1)");
+	for (i = 0; i < 5; i++)
+		if (mask & (1u << i))
+			strcat(sql, sets[i]);
+	strcat(sql, " WHERE id = ?8 AND updated_at = ?9");
+	if ((st = query_stmt(db, 0x40000u | mask, sql, &once)) == NULL) {
 		rc = DB_ERROR;
 		goto out;
 	}
@@ -345,7 +366,12 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 	sqlite3_bind_int64(st, 7, now);
 	sqlite3_bind_int64(st, 8, id);
 	sqlite3_bind_int64(st, 9, expect);
-	rc = db_rc(db, db_done(st, sqlite3_step(st)), "task update");
+	rc = sqlite3_step(st);
+	if (once)
+		sqlite3_finalize(st);
+	else
+		db_done(st, rc);
+	rc = db_rc(db, rc, "task update");
 	if (rc == DB_CONFLICT) {
 		*why = RULE_NAME_TAKEN;
 		rc = DB_INVALID;
@@ -549,7 +575,7 @@ query_filters(const struct task_query *q)
  * statement cache (db_prep).  Past SQL_INTERNED texts, a text is prepared
  * for one use.
  */
-#define SQL_INTERNED 48
+#define SQL_INTERNED 96
 
 static struct {
 	unsigned	 key;
