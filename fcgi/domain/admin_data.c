@@ -378,7 +378,10 @@ admq_list_get(struct db *db, struct arena *a, int64_t id, struct admq_list *l)
 #define TASKS_WHERE " WHERE (?1 IS NULL OR instr(t.name_key, ?1) > 0)" \
 	" AND (?2 IS NULL OR t.status = ?2) AND (?3 = 0 OR t.list_id = ?3)" \
 	" AND (?4 = 0 OR (?4 = -1 AND t.assigned_to IS NULL) OR t.assigned_to = ?4)"
-#define TASKS_SQL(o) TASK_COLS TASKS_WHERE " ORDER BY " o " LIMIT ?5 OFFSET ?6"
+/* the page's ids come first, so skipped rows are never read in full */
+#define TASKS_SQL(o) TASK_COLS " WHERE t.id IN (SELECT t.id FROM tasks t" \
+	" JOIN lists l ON l.id = t.list_id LEFT JOIN users a ON a.id = t.assigned_to" \
+	TASKS_WHERE " ORDER BY " o " LIMIT ?5 OFFSET ?6) ORDER BY " o
 
 /* Fills one task row from the TASK_COLS columns. */
 static int
