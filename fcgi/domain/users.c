@@ -29,6 +29,16 @@ users_fold(const char *in, char *out, size_t outlen)
 	memset(&in_st, 0, sizeof(in_st));
 	memset(&out_st, 0, sizeof(out_st));
 	while (p < end) {
+		/* ASCII, most names, folds without the locale's conversions */
+		if ((unsigned char)*p < 0x80) {
+			if (o + 1 >= outlen) {
+				rc = -1;
+				break;
+			}
+			out[o++] = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+			p++;
+			continue;
+		}
 		n = mbrtowc(&wc, p, (size_t)(end - p), &in_st);
 		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
 			rc = -1;
