@@ -76,9 +76,8 @@ login_page(struct req *r, int status, const char *csrf, const char *username,
 
 	if (c == NULL)
 		return 500;
-	/* the login form carries the pre-session token, not a session's */
-	cJSON_DeleteItemFromObject(c, "csrf");
-	cJSON_AddStringToObject(c, "csrf", csrf);
+	/* the login form carries the pre-session token; a session's stays for logout */
+	cJSON_AddStringToObject(c, "login_csrf", csrf);
 	if (username != NULL)
 		cJSON_AddStringToObject(c, "login_username", username);
 	if (next_is_local(next))
@@ -108,23 +107,39 @@ adm_login_get(struct req *r)
 	return login_page(r, 200, csrf, NULL, next, NULL);
 }
 
-/* Counts a login attempt for the name; 0 allowed, else the seconds to wait (or -dbrc). */
+/* Counts one request for key against rate; 0 allowed, else the seconds to wait, or -dbrc. */
+static int64_t
+take(struct req *r, const char *key, const struct rate *rate)
+{
+	int64_t	 wait = 0;
+	int	 rc;
+
+	if (rate->n == 0)
+		return 0;
+	rc = throttle_take(&r->app->db, key, rate, now_us(), &wait);
+	if (rc < 0)
+		return rc;
+	return rc ? (wait > 0 ? wait : 1) : 0;
+}
+
+/*
+ * Counts a login attempt against the client address (throttle_anon, the
+ * API's key for it) and the folded username (throttle_login, shared with
+ * POST /api/auth/token/).  0 allowed, else the seconds to wait, or -dbrc.
+ */
 static int64_t
 login_throttled(struct req *r, const char *username)
 {
 	char	 key[300];
-	int64_t	 wait = 0;
-	int	 rc;
+	int64_t	 wait;
 
-	if (r->app->cfg.throttle_login.n == 0)
-		return 0;
+	snprintf(key, sizeof(key), "a:%.80s", r->remote_addr ? r->remote_addr : "");
+	if ((wait = take(r, key, &r->app->cfg.throttle_anon)) != 0)
+		return wait;
 	memcpy(key, "l:", 2);
 	if (users_fold(username, key + 2, sizeof(key) - 2) < 0)
 		snprintf(key + 2, sizeof(key) - 2, "%.200s", username);
-	rc = throttle_take(&r->app->db, key, &r->app->cfg.throttle_login, now_us(), &wait);
-	if (rc < 0)
-		return rc;
-	return rc ? (wait > 0 ? wait : 1) : 0;
+	return take(r, key, &r->app->cfg.throttle_login);
 }
 
 /* Checks the credentials: DB_OK with u filled for an active staff user, DB_NOTFOUND otherwise. */

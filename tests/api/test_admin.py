@@ -216,6 +216,11 @@ def test_non_staff_session_is_sent_to_login():
     eq(r.status, 302, "no longer staff")
     r = b.get(r.header("Location"))
     assert "not authorized" in text(r), text(r)
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]*)"', text(r))
+    eq(len(tokens), 2, "the header's logout form and the login form")
+    eq(tokens[1], b.cookies["csrftoken"], "the login form carries the pre-session token")
+    assert tokens[0] != tokens[1], "the logout form carries the session's"
+    eq(b.post("/admin/logout/", {}, csrf=tokens[0]).status, 200, "logout from there works")
     eq(a.get("/admin/users/").status, 200, "others unaffected")
 
 
@@ -337,7 +342,8 @@ def test_pagination():
 
 
 def test_login_throttled():
-    T = Server(workers=1, config={"throttle_login": "3/minute"}).start()
+    T = Server(workers=1, config={"throttle_login": "3/minute",
+                                  "throttle_anon": "6/minute"}).start()
     try:
         T.create_user("boss", PW)
         a = Admin(T)
@@ -349,6 +355,10 @@ def test_login_throttled():
         assert int(r.header("Retry-After")) >= 1
         assert "sessionid" not in a.cookies
         eq(Admin(T).login("BOSS").status, 429, "per folded username")
+        eq(Admin(T).login("someone").status, 200, "another name: refused, not throttled")
+        r = Admin(T).login("someone-else")
+        eq(r.status, 429, "the address's attempts are limited too (throttle_anon)")
+        check_security_headers(r)
     finally:
         T.stop()
 
