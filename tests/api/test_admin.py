@@ -363,6 +363,27 @@ def test_login_throttled():
         T.stop()
 
 
+def test_other_admin_prefix():
+    T = Server(workers=1, config={"admin_prefix": "/staff/"}).start()
+    try:
+        T.create_user("boss", PW)
+        r = T.get("/staff/users/")
+        eq(r.status, 302, "anonymous")
+        eq(r.header("Location"), "/staff/login/?next=%2Fstaff%2Fusers%2F", "login under the prefix")
+        eq(T.get("/admin/").header("Content-Type"), "application/json; charset=utf-8",
+           "/admin/ is nothing special now")
+        a = Admin(T)
+        r = a.get("/staff/login/")
+        assert 'action="/staff/login/"' in text(r), text(r)
+        r = a.post("/staff/login/", {"username": "boss", "password": PW})
+        eq(r.header("Location"), "/staff/", "to the index")
+        r = a.get("/staff/")
+        eq(r.status, 200, "index")
+        assert 'href="/staff/tasks/"' in text(r) and "/admin/" not in text(r)
+    finally:
+        T.stop()
+
+
 def test_index_counts():
     a = logged_in()
     r = a.get("/admin/")
