@@ -43,7 +43,8 @@ db_open(struct db *db, const char *path, int flags, char *err, size_t errlen)
 	    "PRAGMA foreign_keys=ON;"
 	    "PRAGMA synchronous=NORMAL;"
 	    "PRAGMA temp_store=MEMORY;"
-	    "PRAGMA cache_size=-8000;";
+	    "PRAGMA cache_size=-8000;"
+	    "PRAGMA wal_autocheckpoint=4000;";
 	int	 oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 	char	*msg = NULL;
 
