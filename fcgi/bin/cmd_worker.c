@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "deliver.h"
 #include "log.h"
+#include "retention.h"
 #include "tasks.h"
 #include "timeutil.h"
 
@@ -82,6 +83,34 @@ sweep(struct app *app)
 	return 0;
 }
 
+/* The most batches a table is purged in per sweep (100 000 rows): bounds the pause in delivery. */
+#define PURGE_MAX_BATCHES 200
+
+/*
+ * Deletes one table's rows past their retention of days days ('e' events,
+ * 'o' finished notices; nothing when days is 0), RETENTION_BATCH rows per
+ * transaction, logging how many went; -1 when the database failed.
+ */
+static int
+purge(struct app *app, int table, const char *what, int64_t days)
+{
+	int64_t	 n = 0;
+	enum dbrc rc;
+
+	if (days == 0)
+		return 0;
+	rc = retention_purge(&app->db, table, retention_cutoff(now_us(), days),
+	    RETENTION_BATCH, PURGE_MAX_BATCHES, &stopping, &n);
+	if (n > 0)
+		log_info("worker: purged %lld %s older than %lld day(s)",
+		    (long long)n, what, (long long)days);
+	if (rc != DB_OK) {
+		log_warn("worker: purging %s failed: %s", what, db_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
 int
 cmd_worker(struct app *app, int argc, char *argv[])
 {
@@ -102,6 +131,11 @@ cmd_worker(struct app *app, int argc, char *argv[])
 	while (!stopping) {
 		if (mono_us() >= next_sweep) {
 			if (sweep(app) < 0)
+				status = 1;
+			if (purge(app, 'e', "event(s)", app->cfg.events_retention_days) < 0)
+				status = 1;
+			if (purge(app, 'o', "finished notice(s)",
+			    app->cfg.outbox_retention_days) < 0)
 				status = 1;
 			next_sweep = mono_us() + app->cfg.overdue_sweep_interval * 1000000;
 		}

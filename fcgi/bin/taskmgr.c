@@ -58,8 +58,12 @@ const struct command commands[] = {
 	    "messages are paced (telegram_chat_interval_ms per chat, telegram_rate\n"
 	    "overall), and permanent errors (chat not found, bot blocked) are recorded\n"
 	    "in the outbox and not retried.  Notices of users without a Telegram link\n"
-	    "are skipped.  Logs go to log_file.  SIGTERM or SIGINT stop it cleanly.\n\n"
-	    "  --once   one sweep, deliver what is due now, and exit (for timers, tests)\n" },
+	    "are skipped.  With each sweep it deletes, 500 rows per transaction, the\n"
+	    "events older than events_retention_days and the finished notices (sent,\n"
+	    "failed, skipped; never pending ones) older than outbox_retention_days\n"
+	    "(0 keeps them forever).  Logs go to log_file.  SIGTERM or SIGINT stop it\n"
+	    "cleanly.\n\n"
+	    "  --once   one sweep and purge, deliver what is due now, and exit (timers, tests)\n" },
 	{ "bot", cmd_bot, APP_DAEMON, 1,
 	    "bot [--once] -- run the Telegram bot (long polling getUpdates)",
 	    "usage: taskmgr [--config FILE] bot [--once]\n\n"

@@ -56,6 +56,8 @@ static const struct key keys[] = {
 	{ "telegram_api_base", S(telegram_api_base), "https://api.telegram.org", 0, 0, 0 },
 	{ "telegram_link_ttl", I(telegram_link_ttl), "600", 10, 86400, 0 },
 	{ "overdue_sweep_interval", I(overdue_sweep_interval), "60", 1, 86400, 0 },
+	{ "events_retention_days", I(events_retention_days), "30", 0, 36500, 0 },
+	{ "outbox_retention_days", I(outbox_retention_days), "30", 0, 36500, 0 },
 	{ "telegram_timeout", I(telegram_timeout), "10", 1, 300, 0 },
 	{ "telegram_poll_timeout", I(telegram_poll_timeout), "25", 0, 50, 0 },
 	{ "telegram_retry_base_ms", I(telegram_retry_base_ms), "2000", 10, 3600000, 0 },

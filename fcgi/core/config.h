@@ -36,6 +36,8 @@ struct config {
 	char	*telegram_api_base;
 	int64_t	 telegram_link_ttl;
 	int64_t	 overdue_sweep_interval;
+	int64_t	 events_retention_days;		/* the worker purges older events; 0 = keep */
+	int64_t	 outbox_retention_days;		/* ... and older finished notices; 0 = keep */
 	int64_t	 telegram_timeout;		/* seconds per Bot API call */
 	int64_t	 telegram_poll_timeout;		/* getUpdates long-poll seconds */
 	int64_t	 telegram_retry_base_ms;	/* first retry delay of a notice */

@@ -49,8 +49,8 @@ enum dbrc
 delivery_sent(struct db *db, int64_t id, int64_t now)
 {
 	static const char sql[] =
-	    "UPDATE outbox SET status = 1, sent_at = ?, attempts = attempts + 1,"
-	    " last_error = NULL WHERE id = ? AND status = 0";
+	    "UPDATE outbox SET status = 1, sent_at = ?1, finished_at = ?1,"
+	    " attempts = attempts + 1, last_error = NULL WHERE id = ?2 AND status = 0";
 	sqlite3_stmt *st = db_prep(db, sql);
 
 	if (st == NULL)
@@ -91,30 +91,32 @@ delivery_retry(struct db *db, int64_t id, int64_t next_at, const char *err)
 }
 
 enum dbrc
-delivery_failed(struct db *db, int64_t id, const char *err)
+delivery_failed(struct db *db, int64_t id, const char *err, int64_t now)
 {
 	static const char sql[] =
-	    "UPDATE outbox SET status = 2, attempts = attempts + 1, last_error = ?"
-	    " WHERE id = ? AND status = 0";
+	    "UPDATE outbox SET status = 2, attempts = attempts + 1, last_error = ?,"
+	    " finished_at = ? WHERE id = ? AND status = 0";
 	sqlite3_stmt *st = db_prep(db, sql);
 
 	if (st == NULL)
 		return DB_ERROR;
 	db_bind_text(st, 1, err);
-	sqlite3_bind_int64(st, 2, id);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, id);
 	return db_rc(db, db_done(st, sqlite3_step(st)), "outbox failed");
 }
 
 enum dbrc
-delivery_skipped(struct db *db, int64_t id)
+delivery_skipped(struct db *db, int64_t id, int64_t now)
 {
 	static const char sql[] =
-	    "UPDATE outbox SET status = 3,"
+	    "UPDATE outbox SET status = 3, finished_at = ?,"
 	    " last_error = 'Telegram account not linked' WHERE id = ? AND status = 0";
 	sqlite3_stmt *st = db_prep(db, sql);
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, id);
 	return db_rc(db, db_done(st, sqlite3_step(st)), "outbox skipped");
 }

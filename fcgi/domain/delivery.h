@@ -2,7 +2,8 @@
  * delivery: the worker's side of the outbox (rows written by domain/notices):
  * which notices are due, and recording each attempt's outcome.
  *
- * status: 0 pending, 1 sent, 2 failed for good, 3 skipped (not linked).
+ * status: 0 pending, 1 sent, 2 failed for good, 3 skipped (not linked);
+ * finished_at: when it left 0 (the age domain/retention purges by).
  * Every update touches only a row still pending, so a notice is marked at
  * most once whatever runs concurrently.
  */
@@ -39,9 +40,9 @@ enum dbrc delivery_sent(struct db *, int64_t id, int64_t now);
 enum dbrc delivery_parts(struct db *, int64_t id, int64_t parts);
 /* Counts a failed attempt and schedules the next at next_at, keeping the reason. */
 enum dbrc delivery_retry(struct db *, int64_t id, int64_t next_at, const char *err);
-/* Counts a failed attempt and gives up on the notice for good, keeping the reason. */
-enum dbrc delivery_failed(struct db *, int64_t id, const char *err);
-/* The recipient has no Telegram link: the notice is skipped. */
-enum dbrc delivery_skipped(struct db *, int64_t id);
+/* Counts a failed attempt and gives up on the notice for good at now, keeping the reason. */
+enum dbrc delivery_failed(struct db *, int64_t id, const char *err, int64_t now);
+/* The recipient has no Telegram link: the notice is skipped at now. */
+enum dbrc delivery_skipped(struct db *, int64_t id, int64_t now);
 
 #endif

@@ -187,7 +187,7 @@ record(struct deliverer *d, const struct outbox_row *o, enum tg_kind kind,
 		snprintf(err, sizeof(err), "%ld: %s", res->http, res->desc);
 		log_warn("worker: notice %lld to user %lld given up: %s",
 		    (long long)o->id, (long long)o->user_id, err);
-		return delivery_failed(db, o->id, err);
+		return delivery_failed(db, o->id, err, now);
 	case TG_LIMITED:
 		delay = res->retry_after * 1000000;
 		/* flood control applies to the whole bot: everything waits */
@@ -239,7 +239,7 @@ deliver_pass(struct deliverer *d, volatile sig_atomic_t *stop)
 		const struct outbox_row *o = &rows[i];
 
 		if (o->chat == 0) {
-			if (delivery_skipped(&d->app->db, o->id) != DB_OK)
+			if (delivery_skipped(&d->app->db, o->id, now_us()) != DB_OK)
 				return -1;
 			continue;
 		}

@@ -56,7 +56,19 @@ main(void)
 	is_int(c.throttle_anon.period, 60, "per minute");
 	is_int(c.throttle_user.period, 86400, "throttle_user per day");
 	is_str(c.admin_prefix, "/admin/", "admin prefix");
+	is_int(c.events_retention_days, 30, "events_retention_days default");
+	is_int(c.outbox_retention_days, 30, "outbox_retention_days default");
 	config_free(&c);
+
+	is_int(load_text("events_retention_days = 0\noutbox_retention_days = 365\n", &c, err,
+	    sizeof(err)), 0, "retention keys load");
+	is_int(c.events_retention_days, 0, "0 = keep forever");
+	is_int(c.outbox_retention_days, 365, "outbox retention set");
+	config_free(&c);
+	ok(err_is("outbox_retention_days = -1\n",
+	    "1: outbox_retention_days: -1 is out of range (0 to 36500)"), "negative retention");
+	ok(err_is("events_retention_days = 1e3\n",
+	    "1: events_retention_days: not a whole number: \"1e3\""), "retention not a number");
 
 	is_int(load_text("# comment\n\n  page_size = 5  \nthrottle_user=off\n"
 	    "telegram_bot_secret = s3cret value\n", &c, err, sizeof(err)), 0, "file loads");

@@ -1,0 +1,82 @@
+/* retention: batched purges of old events and finished outbox notices. */
+#include "retention.h"
+#include "tx.h"
+
+/* the inner SELECT walks events_created / outbox_finished (sql/006_retention.sql) */
+const char retention_events_sql[] =
+    "DELETE FROM events WHERE id IN"
+    " (SELECT id FROM events WHERE created_at < ?1 LIMIT ?2)";
+const char retention_outbox_sql[] =
+    "DELETE FROM outbox WHERE id IN"
+    " (SELECT id FROM outbox WHERE status <> 0"
+    " AND finished_at < ?1 LIMIT ?2)";
+
+int64_t
+retention_cutoff(int64_t now, int64_t days)
+{
+	if (days <= 0)
+		return 0;
+	return now - days * 86400 * (int64_t)1000000;
+}
+
+/* Runs one batch statement sql in its own transaction; *n rows deleted. */
+static enum dbrc
+batch_delete(struct db *db, const char *sql, const char *what, int64_t before,
+    int64_t batch, int64_t *n)
+{
+	sqlite3_stmt *st;
+	enum dbrc rc;
+	int	 own;
+
+	*n = 0;
+	if ((rc = tx_open(db, &own)) != DB_OK)
+		return rc;
+	if ((st = db_prep(db, sql)) == NULL) {
+		rc = DB_ERROR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, before);
+	sqlite3_bind_int64(st, 2, batch);
+	rc = db_rc(db, db_done(st, sqlite3_step(st)), what);
+	if (rc == DB_OK)
+		*n = sqlite3_changes(db->h);
+out:
+	rc = tx_close(db, own, rc);
+	if (rc != DB_OK)
+		*n = 0;
+	return rc;
+}
+
+enum dbrc
+retention_events_batch(struct db *db, int64_t before, int64_t batch, int64_t *n)
+{
+	return batch_delete(db, retention_events_sql, "events purge", before, batch, n);
+}
+
+enum dbrc
+retention_outbox_batch(struct db *db, int64_t before, int64_t batch, int64_t *n)
+{
+	return batch_delete(db, retention_outbox_sql, "outbox purge", before, batch, n);
+}
+
+enum dbrc
+retention_purge(struct db *db, int table, int64_t before, int64_t batch,
+    int64_t max_batches, volatile sig_atomic_t *stop, int64_t *n)
+{
+	enum dbrc rc = DB_OK;
+	int64_t	 k, got;
+
+	*n = 0;
+	if (before <= 0 || batch <= 0)
+		return DB_OK;
+	for (k = 0; k < max_batches && (stop == NULL || !*stop); k++) {
+		rc = table == 'e' ? retention_events_batch(db, before, batch, &got) :
+		    retention_outbox_batch(db, before, batch, &got);
+		if (rc != DB_OK)
+			break;
+		*n += got;
+		if (got < batch)
+			break;
+	}
+	return rc;
+}
