@@ -302,16 +302,37 @@ jr_choice(struct req *r, const cJSON *obj, const char *key, unsigned flags,
 void
 jw_key(struct buf *b, const char *key, int *first)
 {
-	size_t	 n = strlen(key);
+	size_t	 n = strlen(key), i;
+	char	*o;
 
-	/* room for the comma, the quoted key and the colon at once */
+	/* room for the comma, the quoted key and the colon at once; a key is
+	 * nearly always a plain identifier, copied as it is */
 	if (buf_reserve(b, n + 4) < 0)
 		return;
+	o = b->p + b->len;
 	if (!*first)
-		b->p[b->len++] = ',';
+		*o++ = ',';
 	*first = 0;
-	buf_json_str(b, key, n);
-	buf_putc(b, ':');
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)key[i];
+
+		if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f)
+			break;
+	}
+	if (i < n) {
+		/* a key that needs escaping takes the general path */
+		b->len = (size_t)(o - b->p);
+		buf_json_str(b, key, n);
+		buf_putc(b, ':');
+		return;
+	}
+	*o++ = '"';
+	memcpy(o, key, n);
+	o += n;
+	*o++ = '"';
+	*o++ = ':';
+	*o = '\0';
+	b->len = (size_t)(o - b->p);
 }
 
 void
