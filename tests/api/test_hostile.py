@@ -12,24 +12,30 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Server, eq, run_tests  # noqa: E402
+from fcgi_client import fcgi_record, fcgi_request  # noqa: E402
 
 S = None
 PIDS = None
 TOK = None
 LIST = None
+TASK = None
 SEEN = []       # every (case, status) answered, for the summary line
 
 MAX_BODY = 1048576
 
 
 def setup_module():
-    global S, PIDS, TOK, LIST
+    global S, PIDS, TOK, LIST, TASK
     S = Server(workers=2, config={"max_body": str(MAX_BODY)}).start()
     S.create_user("alice")
     TOK = S.login("alice")
     r = S.request("POST", "/api/lists/", {"name": "target"}, token=TOK)
     eq(r.status, 201, "seed list")
     LIST = r.json
+    r = S.request("POST", "/api/lists/%d/tasks/" % LIST["id"], {"name": "target task"},
+                  token=TOK)
+    eq(r.status, 201, "seed task")
+    TASK = r.json
     PIDS = sorted(S.responder_pids())
     eq(len(PIDS), 2, "responders")
 
@@ -107,69 +113,9 @@ def check_alive():
 
 # -- FastCGI client (straight to the responders' socket) -------------------
 
-def fcgi_record(rtype, content, req_id=1):
-    out = b""
-    while True:
-        part, content = content[:65535], content[65535:]
-        pad = (8 - len(part) % 8) % 8
-        out += struct.pack(">BBHHBB", 1, rtype, req_id, len(part), pad, 0) + part + b"\0" * pad
-        if not content:
-            return out
-
-
-def fcgi_pair(name, value):
-    def ln(n):
-        return bytes([n]) if n < 128 else struct.pack(">I", n | 0x80000000)
-    return ln(len(name)) + ln(len(value)) + name + value
-
-
-def fcgi(params, stdin=b"", end_stdin=True, abort_after=None, timeout=20):
-    """Runs one FastCGI request; returns (status or None, stdout bytes)."""
-    p = b"".join(fcgi_pair(k if isinstance(k, bytes) else k.encode(),
-                           v if isinstance(v, bytes) else v.encode())
-                 for k, v in params)
-    msg = fcgi_record(1, struct.pack(">HB5x", 1, 0))          # BEGIN_REQUEST, responder
-    msg += fcgi_record(4, p) + fcgi_record(4, b"")              # PARAMS
-    if stdin:
-        msg += fcgi_record(5, stdin)
-    if end_stdin:
-        msg += fcgi_record(5, b"")
-    if abort_after is not None:
-        msg = msg[:abort_after]
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(timeout)
-    s.connect(S.sock)
-    out = b""
-    try:
-        try:
-            s.sendall(msg)
-        except (BrokenPipeError, ConnectionResetError):
-            return None, b""
-        if abort_after is not None:
-            return None, b""
-        buf = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            buf += chunk
-            done = False
-            while len(buf) >= 8:
-                _, t, _, clen, pad, _ = struct.unpack(">BBHHBB", buf[:8])
-                if len(buf) < 8 + clen + pad:
-                    break
-                if t == 6:
-                    out += buf[8:8 + clen]
-                if t == 3:
-                    done = True
-                buf = buf[8 + clen + pad:]
-            if done:
-                break
-    finally:
-        s.close()
-    if not out.startswith(b"Status: "):
-        return None, out
-    return int(out[8:11]), out
+def fcgi(params, stdin=b"", **kw):
+    """Runs one FastCGI request on the responders' socket: (status or None, stdout)."""
+    return fcgi_request(S.sock, params, stdin, **kw)
 
 
 def base_params(method="POST", uri="/api/lists/", **extra):
@@ -295,6 +241,12 @@ def test_ids_hostile():
             st, buf = http_req(method, "/api/lists/%s/" % lid.encode().decode("latin-1"),
                                body, token=TOK)
             clean("%s list id %r" % (method, lid), st, allowed=(400, 404))
+            st, buf = http_req(method, "/api/tasks/%s/" % lid.encode().decode("latin-1"),
+                               body, token=TOK)
+            clean("%s task id %r" % (method, lid), st, allowed=(400, 404))
+        st, buf = http_req("GET", "/api/lists/%s/tasks/" % lid.encode().decode("latin-1"),
+                           token=TOK)
+        clean("list tasks id %r" % lid, st, allowed=(400, 404))
     # leading zeros are still ASCII digits: the same list
     st, buf = http_req("GET", "/api/lists/%05d/" % LIST["id"], token=TOK)
     eq(st, 200, "leading zeros")
@@ -313,6 +265,15 @@ def test_query_hostile():
         clean("query %r" % q[:40], st, allowed=(200, 400))
         if st == 200:
             json.loads(buf.partition(b"\r\n\r\n")[2])
+    for q in ("status=Nope", "status=%00", "assigned_to=-1", "assigned_to=1e3",
+              "assigned_to=99999999999999999999", "due_before=yesterday",
+              "due_before=2026-13-01T00:00:00Z", "due_after=%ff", "list=0x10",
+              "ordering=name", "ordering=-created_at&ordering=x", "search=%27--",
+              "due_before=0001-01-01T00:00:00%2B05:00"):
+        st, buf = http_req("GET", "/api/lists/%d/tasks/?%s" % (LIST["id"], q), token=TOK)
+        clean("task query %r" % q, st, allowed=(200, 400))
+        st, buf = http_req("GET", "/api/tasks/?" + q, token=TOK)
+        clean("assigned query %r" % q, st, allowed=(200, 400))
     st, buf = http_req("GET", "/api/lists/?limit=1&limit=1000", token=TOK)
     assert st in (200, 400), st
     check_alive()
@@ -348,6 +309,17 @@ def test_bad_strings_in_every_field():
         ("POST", "/api/lists/", TOK, ("name",), {"name": "n"}),
         ("PATCH", "/api/lists/%d/" % LIST["id"], TOK, ("name", "updated_at"),
          {"name": "n", "updated_at": LIST["updated_at"]}),
+        ("POST", "/api/lists/%d/tasks/" % LIST["id"], TOK,
+         ("name", "description", "assigned_to", "complete_before", "status"),
+         {"name": "t", "description": "d", "assigned_to": None,
+          "complete_before": "2030-01-01T00:00:00Z", "status": "Pending"}),
+        ("PATCH", "/api/tasks/%d/" % TASK["id"], TOK,
+         ("name", "description", "assigned_to", "complete_before", "status", "updated_at"),
+         {"name": "t2", "description": "d", "assigned_to": None,
+          "complete_before": "2030-01-01T00:00:00Z", "status": "Pending",
+          "updated_at": TASK["updated_at"]}),
+        ("POST", "/api/auth/telegram/confirm/", None, ("code", "telegram_id"),
+         {"code": "0" * 32, "telegram_id": 42}),
     ]
     for method, path, tok, names, good in fields:
         for name in names:
