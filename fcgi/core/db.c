@@ -35,6 +35,30 @@ busy_wait(void *arg, int n)
 	return 1;
 }
 
+#define WAL_CHECKPOINT_FRAMES	4000	/* a passive checkpoint past this many WAL pages */
+#define WAL_RESTART_FRAMES	16000	/* past this, one that waits for readers and rewinds */
+
+/*
+ * After each commit (in place of wal_autocheckpoint): past 4000 pages in
+ * the WAL a passive checkpoint copies them into the database; hot pages are
+ * copied once per checkpoint.  A passive checkpoint never rewinds the WAL
+ * while readers use it, and with several busy processes one always does:
+ * the WAL grew by hundreds of MB a minute under write load (and the
+ * wal-index every process maps with it).  Past 16000 pages a restart
+ * checkpoint waits, through the busy handler, for the readers of older
+ * snapshots -- one request each -- so the next writer starts the WAL over.
+ */
+static int
+wal_hook(void *arg, sqlite3 *h, const char *name, int frames)
+{
+	(void)arg;
+	if (frames >= WAL_RESTART_FRAMES)
+		sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+	else if (frames >= WAL_CHECKPOINT_FRAMES)
+		sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return SQLITE_OK;
+}
+
 int
 db_open(struct db *db, const char *path, int flags, char *err, size_t errlen)
 {
@@ -44,7 +68,7 @@ db_open(struct db *db, const char *path, int flags, char *err, size_t errlen)
 	    "PRAGMA synchronous=NORMAL;"
 	    "PRAGMA temp_store=MEMORY;"
 	    "PRAGMA cache_size=-8000;"
-	    "PRAGMA wal_autocheckpoint=4000;";
+	    "PRAGMA journal_size_limit=67108864;";
 	int	 oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 	char	*msg = NULL;
 
@@ -58,6 +82,7 @@ db_open(struct db *db, const char *path, int flags, char *err, size_t errlen)
 	}
 	sqlite3_extended_result_codes(db->h, 1);
 	sqlite3_busy_handler(db->h, busy_wait, db);
+	sqlite3_wal_hook(db->h, wal_hook, NULL);
 	if (sqlite3_exec(db->h, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, msg ? msg : "pragma failed");
 		sqlite3_free(msg);

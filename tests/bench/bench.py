@@ -293,6 +293,9 @@ def run_wrk(srv, case, token, seconds, conns, threads, nonce):
                BENCH_THREADS=str(threads), BENCH_NONCE=nonce)
     env.update(case["env"])
     if case.get("pool"):
+        # requests of an earlier run still queued in nginx when its wrk
+        # stopped would change updated_at after the pool is read
+        time.sleep(1)
         env["BENCH_POOL"] = os.path.join(srv.dir, "pool.txt")
         write_pool(srv, env["BENCH_POOL"])
     cmd = [WRK, "-t%d" % threads, "-c%d" % conns, "-d%ds" % seconds,
