@@ -31,6 +31,7 @@ app_open(struct app *app, const char *path, int flags, char *err, size_t errlen)
 	app->n_api_routes = n_api_routes;
 	app->authenticate = auth_authenticate;
 	app->throttle = throttle_request;
+	app->housekeep = throttle_housekeep;
 	app->admin_routes = admin_routes;
 	app->n_admin_routes = n_admin_routes;
 	app->login_redirect = admin_login_redirect;

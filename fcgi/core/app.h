@@ -44,6 +44,12 @@ struct app {
 	 * (Allow is already set for a 405); NULL: the JSON answers.
 	 */
 	int		(*page_error)(struct req *, int status);
+	/*
+	 * Periodic housekeeping, called before every request to a route that
+	 * needs the schema (not the health probe); the hook itself decides
+	 * how rarely it does any work.  NULL: none.
+	 */
+	void		(*housekeep)(struct app *);
 };
 
 /*

@@ -104,6 +104,8 @@ dispatch_run(struct req *r)
 	unsigned flags = r->route->flags;
 	int	 rc, reading;
 
+	if (app->housekeep != NULL && app->schema_ok && !(flags & R_ANY_SCHEMA))
+		app->housekeep(app);
 	if (!(flags & R_NO_AUTH) && app->authenticate != NULL &&
 	    (rc = app->authenticate(r)) != 0)
 		return rc >= 500 ? dispatch_fail(r, rc) : rc;

@@ -107,11 +107,11 @@ throttle_purge(struct db *db, int limit, int *n)
 	return DB_OK;
 }
 
-/* Purges a batch of each kind of expired row, at most once a minute per process. */
-static void
-purge_tick(struct db *db)
+void
+throttle_housekeep(struct app *app)
 {
 	static int64_t last;	/* process state: when this process last purged */
+	struct db *db = &app->db;
 	int64_t	 now = mono_us();
 	int	 a = 0, b = 0, c = 0;
 
@@ -132,7 +132,6 @@ throttle_request(struct req *r)
 	const struct config *cfg = &r->app->cfg;
 	char	 key[96];
 
-	purge_tick(&r->app->db);
 	if (r->user.id != 0) {
 		snprintf(key, sizeof(key), "u:%lld", (long long)r->user.id);
 		return throttle_hit(r, key, &cfg->throttle_user);

@@ -3,8 +3,8 @@
  * them.  Each limited key (a client address, a user, a login name) is one
  * row holding the GCRA "theoretical arrival time": a request costs one
  * UPSERT, bursts up to the limit are allowed, and the wait is exact.
- * The hook also purges expired tokens, sessions and limiter rows in small
- * batches, at most once a minute per process.
+ * throttle_housekeep purges expired tokens, sessions and limiter rows in
+ * small batches, at most once a minute per process.
  */
 #ifndef TASKMGR_THROTTLE_H
 #define TASKMGR_THROTTLE_H
@@ -13,6 +13,7 @@
 
 #include "db.h"
 
+struct app;
 struct rate;
 struct req;
 
@@ -32,5 +33,11 @@ int	 throttle_hit(struct req *, const char *key, const struct rate *);
 int	 throttle_request(struct req *);
 /* Deletes at most limit limiter rows that no longer hold anything back. */
 enum dbrc throttle_purge(struct db *, int limit, int *n);
+/*
+ * The app->housekeep hook: purges a batch of each kind of expired row
+ * (tokens, sessions, limiter rows), at most once a minute per process;
+ * otherwise it costs one clock read.
+ */
+void	 throttle_housekeep(struct app *);
 
 #endif

@@ -136,22 +136,28 @@ def test_inactive_users_session_refused():
     eq(S.get("/api/auth/me/", headers=cookie(sid)).status, 401, "inactive")
 
 
+def insert_expired_rows(srv):
+    """Five expired tokens, sessions and limiter rows; returns the time used."""
+    now = int(time.time() * 1e6)
+    with db(srv) as c:
+        u = c.execute("SELECT id FROM users").fetchone()[0]
+        for i in range(5):
+            c.execute("INSERT INTO auth_tokens (digest, kind, user_id, family,"
+                      " expires_at, created_at) VALUES (?, 2, ?, 1, ?, ?)",
+                      (os.urandom(32), u, now - 1000, now - 5000))
+            c.execute("INSERT INTO sessions (digest, user_id, csrf, expires_at,"
+                      " created_at) VALUES (?, ?, 'c', ?, ?)",
+                      (os.urandom(32), u, now - 1000, now - 5000))
+            c.execute("INSERT INTO throttle (key, tat) VALUES (?, ?)",
+                      ("a:old%d" % i, now - 1000))
+    return now
+
+
 def test_expired_rows_are_purged():
     srv = Server(workers=1).start()
     try:
         srv.create_user("root", PW)
-        now = int(time.time() * 1e6)
-        with db(srv) as c:
-            u = c.execute("SELECT id FROM users").fetchone()[0]
-            for i in range(5):
-                c.execute("INSERT INTO auth_tokens (digest, kind, user_id, family,"
-                          " expires_at, created_at) VALUES (?, 2, ?, 1, ?, ?)",
-                          (os.urandom(32), u, now - 1000, now - 5000))
-                c.execute("INSERT INTO sessions (digest, user_id, csrf, expires_at,"
-                          " created_at) VALUES (?, ?, 'c', ?, ?)",
-                          (os.urandom(32), u, now - 1000, now - 5000))
-                c.execute("INSERT INTO throttle (key, tat) VALUES (?, ?)",
-                          ("a:old%d" % i, now - 1000))
+        now = insert_expired_rows(srv)
         tok = srv.login("root", PW)   # a throttled route runs the purge
         eq(srv.get("/api/auth/me/", token=tok).status, 200, "me")
         with db(srv) as c:
@@ -161,6 +167,22 @@ def test_expired_rows_are_purged():
             eq(c.execute("SELECT count(*) FROM throttle WHERE key LIKE 'a:old%'").fetchone()[0],
                0, "limiter rows left")
             eq(c.execute("SELECT count(*) FROM auth_tokens").fetchone()[0], 2, "live pair kept")
+    finally:
+        srv.stop()
+
+
+def test_admin_pages_alone_purge_expired_rows():
+    srv = Server(workers=1).start()
+    try:
+        srv.create_user("root", PW)
+        now = insert_expired_rows(srv)
+        eq(srv.get("/admin/login/").status, 200, "admin login page")
+        with db(srv) as c:
+            eq(c.execute("SELECT count(*) FROM auth_tokens WHERE expires_at < ?",
+                         (now,)).fetchone()[0], 0, "expired tokens left")
+            eq(c.execute("SELECT count(*) FROM sessions").fetchone()[0], 0, "sessions left")
+            eq(c.execute("SELECT count(*) FROM throttle WHERE key LIKE 'a:old%'").fetchone()[0],
+               0, "limiter rows left")
     finally:
         srv.stop()
 
