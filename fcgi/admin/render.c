@@ -53,6 +53,10 @@ admin_page_error(struct req *r, int status)
 
 	if (status == 405)
 		rc = adm_render(r, 405, "not_allowed", adm_ctx(r, "Method not allowed", NULL));
+	else if (status == 503)
+		rc = adm_render(r, 503, "busy", adm_ctx(r, "Busy", NULL));
+	else if (status == 500)
+		rc = adm_render(r, 500, "server_error", adm_ctx(r, "Server error", NULL));
 	else
 		rc = adm_not_found(r);
 	/* the route was not found: nothing must run after this answer */

@@ -40,8 +40,10 @@ struct app {
 	/* Answers an anonymous request for an R_HTML route (a redirect to login). */
 	int		(*login_redirect)(struct req *);
 	/*
-	 * Answers a 404 or 405 for a path under admin_prefix as an HTML page
-	 * (Allow is already set for a 405); NULL: the JSON answers.
+	 * Answers a 404 or 405 for a path under admin_prefix, or a 500 or 503
+	 * for an R_HTML route, as an HTML page (Allow is already set for a
+	 * 405, Retry-After for a 503); returns status and sets r->status when
+	 * the page was rendered, else 500.  NULL: the JSON answers.
 	 */
 	int		(*page_error)(struct req *, int status);
 	/*
@@ -60,7 +62,10 @@ struct app {
  */
 int	 dispatch_route(struct req *);
 int	 dispatch_run(struct req *);
-/* Rolls back what a failed handler left open and sets a bland 500 body. */
+/*
+ * Rolls back what a failed handler left open and sets a bland 500 (or 503)
+ * body, the HTML error page for an R_HTML route; never shows the cause.
+ */
 int	 dispatch_fail(struct req *, int status);
 
 #endif

@@ -149,13 +149,27 @@ dispatch_run(struct req *r)
 int
 dispatch_fail(struct req *r, int status)
 {
-	if (r->app->db.h != NULL)
-		db_rollback(&r->app->db);
+	struct app *app = r->app;
+	int	 page = app->page_error != NULL && r->route != NULL &&
+	    (r->route->flags & R_HTML);
+
+	if (app->db.h != NULL)
+		db_rollback(&app->db);
 	buf_reset(&r->headers);
+	if (status == 503)
+		resp_header(r, "Retry-After", "1");
+	status = status == 503 ? 503 : 500;
+	/* an admin page answers with its HTML error page, else the JSON body */
+	r->status = 0;
+	if (page && app->page_error(r, status) == status && r->status == status)
+		return status;
+	r->status = 0;
+	buf_reset(&r->body_out);
+	buf_reset(&r->headers);
+	r->out_type = NULL;
 	if (status == 503) {
 		resp_header(r, "Retry-After", "1");
 		return resp_detail(r, 503, "The service is busy; try again.");
 	}
-	r->out_type = NULL;
 	return resp_detail(r, 500, "A server error occurred.");
 }

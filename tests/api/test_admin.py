@@ -394,5 +394,27 @@ def test_index_counts():
     assert "<dt>All</dt><dd>%d</dd>" % n in t, t
 
 
+def test_server_error_is_an_html_page_without_its_cause():
+    srv = Server(workers=1).start()
+    try:
+        srv.create_user("boss", PW)
+        a = Admin(srv)
+        eq(a.login("boss").status, 302, "login")
+        with db(srv) as c:
+            c.execute("ALTER TABLE lists RENAME TO lists_gone")
+        r = a.get("/admin/lists/")
+        eq(r.status, 500, "broken table")
+        eq(r.header("Content-Type"), "text/html; charset=utf-8", "an HTML page")
+        check_security_headers(r)
+        assert "Server error" in text(r), text(r)
+        assert "lists_gone" not in text(r), text(r)
+        assert "no such table" not in text(r), text(r)
+        r = srv.get("/api/lists/", token=srv.login("boss", PW))
+        eq(r.status, 500, "API too")
+        eq(r.json, {"detail": "A server error occurred."}, "the API's 500 stays JSON")
+    finally:
+        srv.stop()
+
+
 if __name__ == "__main__":
     run_tests(globals())
