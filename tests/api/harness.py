@@ -295,8 +295,15 @@ http {
 
     # -- users -------------------------------------------------------------
     def create_user(self, username, password="correct-horse-battery", staff=True):
-        self.cli("createsuperuser", "--username", username, "--password-stdin",
-                 input=password + "\n", check=True)
+        """A superuser through the CLI, or (staff=False) a normal active
+        user registered through the API."""
+        if staff:
+            self.cli("createsuperuser", "--username", username, "--password-stdin",
+                     input=password + "\n", check=True)
+            return
+        r = self.post("/api/auth/register/", {"username": username, "password": password,
+                                              "confirm_password": password})
+        assert r.status == 201, r
 
     def login(self, username, password="correct-horse-battery"):
         r = self.post("/api/auth/token/", {"username": username, "password": password})

@@ -318,5 +318,18 @@ def test_cli_version():
     assert p.stdout.startswith("taskmgr ") and schema_version() >= 1, p.stdout
 
 
+def test_harness_create_user_staff_flag():
+    S.create_user("hfstaff")
+    S.create_user("hfplain", staff=False)
+    c = sqlite3.connect(S.db)
+    try:
+        q = "SELECT is_staff, is_superuser, is_active FROM users WHERE username = ?"
+        eq(c.execute(q, ("hfstaff",)).fetchone(), (1, 1, 1), "staff=True: a superuser")
+        eq(c.execute(q, ("hfplain",)).fetchone(), (0, 0, 1), "staff=False: a normal user")
+    finally:
+        c.close()
+    eq(S.get("/api/auth/me/", token=S.login("hfplain")).status, 200, "can log in")
+
+
 if __name__ == "__main__":
     run_tests(globals())
