@@ -34,8 +34,6 @@ int	 adm_redirect(struct req *, const char *below);
 int	 adm_not_found(struct req *);
 int	 adm_csrf_failed(struct req *);
 int	 adm_dbfail(struct req *, enum dbrc);
-/* Constant-time comparison of two NUL-terminated strings; 1 when equal. */
-int	 adm_ct_equal(const char *, const char *);
 /*
  * Decodes the posted form into f and checks its csrfmiddlewaretoken
  * against the session's token.  0, or the status of the error page it

@@ -205,7 +205,7 @@ adm_login_post(struct req *r)
 	if (form_parse(&r->arena, r->body ? r->body : "", r->body_len, 16, &f) < 0)
 		return adm_render(r, 400, "bad_request", adm_ctx(r, "Bad request", NULL));
 	tok = form_get(&f, ADM_CSRF_FIELD);
-	if (!token_shape(cookie) || tok == NULL || !adm_ct_equal(tok, cookie))
+	if (!token_shape(cookie) || tok == NULL || !str_ct_equal(tok, cookie))
 		return adm_csrf_failed(r);
 	username = form_get(&f, "username");
 	password = form_get(&f, "password");

@@ -64,17 +64,6 @@ admin_page_error(struct req *r, int status)
 	return rc == 500 ? 500 : status;
 }
 
-int
-adm_ct_equal(const char *a, const char *b)
-{
-	size_t	 la = strlen(a), lb = strlen(b), i;
-	unsigned char d = la != lb;
-
-	for (i = 0; i < la && i < lb; i++)
-		d |= (unsigned char)(a[i] ^ b[i]);
-	return d == 0;
-}
-
 cJSON *
 adm_ctx(struct req *r, const char *title, const char *nav)
 {
@@ -175,7 +164,7 @@ adm_read_form(struct req *r, struct form *f)
 		    adm_ctx(r, "Bad request", NULL));
 	tok = form_get(f, ADM_CSRF_FIELD);
 	if (r->user.via != VIA_COOKIE || r->user.csrf == NULL || tok == NULL ||
-	    !adm_ct_equal(tok, r->user.csrf))
+	    !str_ct_equal(tok, r->user.csrf))
 		return adm_csrf_failed(r);
 	return 0;
 }

@@ -107,7 +107,7 @@ api_tg_webhook(struct req *r)
 	if (*app->cfg.telegram_webhook_secret == '\0')
 		return resp_detail(r, 404, "Not found.");
 	if (r->tg_secret == NULL ||
-	    !tg_ct_equal(r->tg_secret, app->cfg.telegram_webhook_secret))
+	    !str_ct_equal(r->tg_secret, app->cfg.telegram_webhook_secret))
 		return resp_detail(r, 403, "You do not have permission to perform this action.");
 	if (bot_webhook_update(app, r->json) < 0)
 		return 503;

@@ -209,3 +209,14 @@ buf_url(struct buf *b, const char *s, size_t n)
 		}
 	}
 }
+
+int
+str_ct_equal(const char *given, const char *secret)
+{
+	size_t	 lg = strlen(given), ls = strlen(secret), i;
+	unsigned char d = lg != ls;
+
+	for (i = 0; i < ls; i++)
+		d |= (unsigned char)(given[i < lg ? i : 0] ^ secret[i]);
+	return d == 0;
+}

@@ -37,4 +37,10 @@ void	buf_json_str(struct buf *, const char *, size_t); /* "quoted" JSON string *
 void	buf_html(struct buf *, const char *, size_t);     /* HTML text and attribute */
 void	buf_url(struct buf *, const char *, size_t);      /* URL query component */
 
+/*
+ * Constant-time equality of two NUL-terminated strings; 1 when equal.  The
+ * time depends only on the length of secret, the second argument.
+ */
+int	str_ct_equal(const char *given, const char *secret);
+
 #endif

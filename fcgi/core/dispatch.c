@@ -6,22 +6,11 @@
 #include <cjson/cJSON.h>
 
 #include "app.h"
+#include "buf.h"
 #include "json.h"
 #include "log.h"
 #include "request.h"
 #include "router.h"
-
-/* Constant-time string comparison; 1 when equal. */
-static int
-ct_equal(const char *a, const char *b)
-{
-	size_t	 la = strlen(a), lb = strlen(b), i;
-	unsigned char d = la != lb;
-
-	for (i = 0; i < la && i < lb; i++)
-		d |= (unsigned char)(a[i] ^ b[i]);
-	return d == 0;
-}
 
 int
 dispatch_route(struct req *r)
@@ -122,7 +111,7 @@ dispatch_run(struct req *r)
 	if (r->user.via == VIA_COOKIE && is_unsafe(r->method) && !(flags & R_NO_CSRF) &&
 	    !(flags & R_FORM)) {
 		if (r->csrf_header == NULL || r->user.csrf == NULL ||
-		    !ct_equal(r->csrf_header, r->user.csrf))
+		    !str_ct_equal(r->csrf_header, r->user.csrf))
 			return resp_detail(r, 403, "CSRF Failed: CSRF token missing or incorrect.");
 	}
 	if (!(flags & R_NO_THROTTLE) && app->throttle != NULL &&

@@ -15,18 +15,6 @@
 #include "tx.h"
 
 int
-tg_ct_equal(const char *a, const char *b)
-{
-	size_t	 la = strlen(a), lb = strlen(b), i;
-	unsigned char d = la != lb;
-
-	/* walks b's length whatever a is, so the time depends only on the secret */
-	for (i = 0; i < lb; i++)
-		d |= (unsigned char)(a[i < la ? i : 0] ^ b[i]);
-	return d == 0;
-}
-
-int
 tg_parse_id(const char *s, int64_t *out)
 {
 	char	*end;
@@ -217,7 +205,7 @@ tg_bot_secret_ok(const struct config *cfg, const char *h)
 	h += 4;
 	while (*h == ' ')
 		h++;
-	return tg_ct_equal(h, cfg->telegram_bot_secret);
+	return str_ct_equal(h, cfg->telegram_bot_secret);
 }
 
 int

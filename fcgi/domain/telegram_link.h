@@ -44,8 +44,6 @@ enum dbrc tg_user_by_telegram(struct db *, int64_t tgid, struct arena *,
 
 /* True when authorization is "Bot <secret>" with the configured secret (constant time). */
 int	 tg_bot_secret_ok(const struct config *, const char *authorization);
-/* Constant-time string equality. */
-int	 tg_ct_equal(const char *a, const char *b);
 /* Parses a Telegram id (a positive or negative decimal int64); -1 when not one. */
 int	 tg_parse_id(const char *s, int64_t *out);
 /*
