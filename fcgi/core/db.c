@@ -184,6 +184,25 @@ db_rc(struct db *db, int rc, const char *what)
 }
 
 enum dbrc
+db_change2(struct db *db, const char *sql, int64_t a, int64_t b, const char *what,
+    int *n)
+{
+	sqlite3_stmt *st;
+	int	 rc;
+
+	*n = 0;
+	if ((st = db_prep(db, sql)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, a);
+	sqlite3_bind_int64(st, 2, b);
+	rc = db_done(st, sqlite3_step(st));
+	if (rc != SQLITE_DONE)
+		return db_rc(db, rc, what);
+	*n = sqlite3_changes(db->h);
+	return DB_OK;
+}
+
+enum dbrc
 db_exec(struct db *db, const char *sql)
 {
 	char	*msg = NULL;

@@ -48,6 +48,13 @@ void	 db_close(struct db *);
 sqlite3_stmt *db_prep(struct db *, const char *sql);
 /* Resets st so its locks are released; returns rc unchanged for chaining. */
 int	 db_done(sqlite3_stmt *st, int rc);
+/*
+ * Runs the cached statement for the literal sql with ?1 = a and ?2 = b
+ * (a batched DELETE ... LIMIT ?2, say); *n rows changed, 0 on error.
+ * what names the statement in the log.
+ */
+enum dbrc db_change2(struct db *, const char *sql, int64_t a, int64_t b,
+	    const char *what, int *n);
 /* Runs sql that returns no rows; DB_OK or an error code. */
 enum dbrc db_exec(struct db *, const char *sql);
 /* BEGIN IMMEDIATE (a write transaction), COMMIT and ROLLBACK. */

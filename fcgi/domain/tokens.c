@@ -306,17 +306,6 @@ tokens_purge(struct db *db, int limit, int *n)
 	static const char sql[] =
 	    "DELETE FROM auth_tokens WHERE id IN (SELECT id FROM auth_tokens"
 	    " WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)";
-	sqlite3_stmt *st;
-	int	 rc;
 
-	*n = 0;
-	if ((st = db_prep(db, sql)) == NULL)
-		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, now_us());
-	sqlite3_bind_int(st, 2, limit);
-	rc = db_done(st, sqlite3_step(st));
-	if (rc != SQLITE_DONE)
-		return db_rc(db, rc, "token purge");
-	*n = sqlite3_changes(db->h);
-	return DB_OK;
+	return db_change2(db, sql, now_us(), limit, "token purge", n);
 }
