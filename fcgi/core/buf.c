@@ -119,6 +119,40 @@ buf_int(struct buf *b, int64_t v)
 #define JSON_PLAIN(c)	((c) >= 0x20 && (c) != '"' && (c) != '\\' && (c) != 0x7f)
 
 /*
+ * Nonzero when one of the 8 bytes of w must be escaped (JSON_PLAIN fails):
+ * a byte below 0x20, or equal to '"', '\\' or 0x7f.  The usual bit tricks:
+ * (x - 0x01..) & ~x & 0x80.. is nonzero exactly when some byte of x is zero,
+ * and (w - 0x20..) & ~w & 0x80.. when some byte is below 0x20.
+ */
+static uint64_t
+json_special8(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t high = 0x8080808080808080ULL;
+	uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\'), del = w ^ (ones * 0x7f);
+
+	return (((w - ones * 0x20) & ~w) | ((q - ones) & ~q) |
+	    ((bs - ones) & ~bs) | ((del - ones) & ~del)) & high;
+}
+
+/* The end of the run of plain bytes of u[0..n) that starts at i. */
+static size_t
+json_plain_run(const unsigned char *u, size_t i, size_t n)
+{
+	uint64_t w;
+
+	while (i + 8 <= n) {
+		memcpy(&w, u + i, 8);
+		if (json_special8(w))
+			break;
+		i += 8;
+	}
+	while (i < n && JSON_PLAIN(u[i]))
+		i++;
+	return i;
+}
+
+/*
  * Writes straight into the buffer: room for the plain case (n bytes and
  * the quotes) is made once, and each escape makes room for itself and
  * what is left.
@@ -137,8 +171,7 @@ buf_json_str(struct buf *b, const char *s, size_t n)
 	b->p[b->len++] = '"';
 	for (;;) {
 		start = i;
-		while (i < n && JSON_PLAIN(u[i]))
-			i++;
+		i = json_plain_run(u, i, n);
 		memcpy(b->p + b->len, s + start, i - start);
 		b->len += i - start;
 		if (i == n)

@@ -59,6 +59,23 @@ wal_hook(void *arg, sqlite3 *h, const char *name, int frames)
 	return SQLITE_OK;
 }
 
+/*
+ * Process-wide settings, made before SQLite first initialises: no memory
+ * statistics (each allocation would take a global mutex to count itself;
+ * nothing reads them).  Every program of ours is single-threaded per
+ * connection, and opens its connections with SQLITE_OPEN_NOMUTEX.
+ */
+static void
+db_configure_once(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	done = 1;
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int
 db_open(struct db *db, const char *path, int flags, char *err, size_t errlen)
 {
@@ -73,6 +90,7 @@ db_open(struct db *db, const char *path, int flags, char *err, size_t errlen)
 	char	*msg = NULL;
 
 	memset(db, 0, sizeof(*db));
+	db_configure_once();
 	if (flags & DB_OPEN_CREATE)
 		oflags |= SQLITE_OPEN_CREATE;
 	if (sqlite3_open_v2(path, &db->h, oflags, NULL) != SQLITE_OK) {

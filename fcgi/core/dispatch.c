@@ -86,15 +86,17 @@ check_media_type(struct req *r)
 	return resp_detail(r, 415, msg);
 }
 
-int
-dispatch_run(struct req *r)
+/*
+ * Everything before the handler: authentication, permissions, CSRF, the rate
+ * limit, the body's media type and JSON.  0 to go on, else the answer's status.
+ */
+static int
+dispatch_checks(struct req *r)
 {
 	struct app *app = r->app;
 	unsigned flags = r->route->flags;
-	int	 rc, reading;
+	int	 rc;
 
-	if (app->housekeep != NULL && app->schema_ok && !(flags & R_ANY_SCHEMA))
-		app->housekeep(app);
 	if (!(flags & R_NO_AUTH) && app->authenticate != NULL &&
 	    (rc = app->authenticate(r)) != 0)
 		return rc >= 500 ? dispatch_fail(r, rc) : rc;
@@ -122,9 +124,32 @@ dispatch_run(struct req *r)
 	if (!(flags & R_FORM) && (r->method & (M_POST | M_PUT | M_PATCH)) &&
 	    (rc = json_parse_body(r)) != 0)
 		return rc;
-	/* a safe request reads one snapshot under one lock */
-	reading = (r->method & (M_GET | M_HEAD)) != 0 && app->schema_ok &&
-	    db_read_begin(&app->db) == DB_OK && app->db.in_read;
+	return 0;
+}
+
+int
+dispatch_run(struct req *r)
+{
+	struct app *app = r->app;
+	int	 rc, reading;
+
+	if (app->housekeep != NULL && app->schema_ok && !(r->route->flags & R_ANY_SCHEMA))
+		app->housekeep(app);
+	/*
+	 * A safe request reads one snapshot under one lock, from the credentials
+	 * to the answer.  A write on the way (the rate limit's row) ends the
+	 * snapshot first, and the handler then reads a new one.
+	 */
+	reading = (r->method & (M_GET | M_HEAD)) != 0 && app->schema_ok;
+	if (reading)
+		(void)db_read_begin(&app->db);
+	if ((rc = dispatch_checks(r)) != 0) {
+		if (reading)
+			db_read_end(&app->db);
+		return rc;
+	}
+	if (reading)
+		(void)db_read_begin(&app->db);
 	rc = r->route->fn(r);
 	if (reading)
 		db_read_end(&app->db);

@@ -300,32 +300,17 @@ jr_choice(struct req *r, const cJSON *obj, const char *key, unsigned flags,
 }
 
 void
-jw_key(struct buf *b, const char *key, int *first)
+jw_key_(struct buf *b, const char *key, size_t n, int *first)
 {
-	size_t	 n = strlen(key), i;
 	char	*o;
 
-	/* room for the comma, the quoted key and the colon at once; a key is
-	 * nearly always a plain identifier, copied as it is */
+	/* room for the comma, the quoted key and the colon at once */
 	if (buf_reserve(b, n + 4) < 0)
 		return;
 	o = b->p + b->len;
 	if (!*first)
 		*o++ = ',';
 	*first = 0;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)key[i];
-
-		if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f)
-			break;
-	}
-	if (i < n) {
-		/* a key that needs escaping takes the general path */
-		b->len = (size_t)(o - b->p);
-		buf_json_str(b, key, n);
-		buf_putc(b, ':');
-		return;
-	}
 	*o++ = '"';
 	memcpy(o, key, n);
 	o += n;
@@ -336,9 +321,9 @@ jw_key(struct buf *b, const char *key, int *first)
 }
 
 void
-jw_str(struct buf *b, const char *key, const char *v, int *first)
+jw_str_(struct buf *b, const char *key, size_t n, const char *v, int *first)
 {
-	jw_key(b, key, first);
+	jw_key_(b, key, n, first);
 	if (v == NULL)
 		buf_add(b, "null", 4);
 	else
@@ -346,38 +331,42 @@ jw_str(struct buf *b, const char *key, const char *v, int *first)
 }
 
 void
-jw_int(struct buf *b, const char *key, int64_t v, int *first)
+jw_int_(struct buf *b, const char *key, size_t n, int64_t v, int *first)
 {
-	jw_key(b, key, first);
+	jw_key_(b, key, n, first);
 	buf_int(b, v);
 }
 
 void
-jw_bool(struct buf *b, const char *key, int v, int *first)
+jw_bool_(struct buf *b, const char *key, size_t n, int v, int *first)
 {
-	jw_key(b, key, first);
-	buf_puts(b, v ? "true" : "false");
+	jw_key_(b, key, n, first);
+	if (v)
+		buf_add(b, "true", 4);
+	else
+		buf_add(b, "false", 5);
 }
 
 void
-jw_time(struct buf *b, const char *key, int64_t us, int *first)
+jw_time_value(struct buf *b, int64_t us)
 {
-	char	 t[RFC3339_LEN];
-
-	jw_key(b, key, first);
 	if (us == TIME_NULL) {
 		buf_add(b, "null", 4);
 		return;
 	}
-	rfc3339_format(us, t);
-	buf_putc(b, '"');
-	buf_add(b, t, RFC3339_LEN - 1);
-	buf_putc(b, '"');
+	/* formatted in place: the quotes and RFC3339_LEN - 1 characters */
+	if (buf_reserve(b, RFC3339_LEN + 1) < 0)
+		return;
+	b->p[b->len] = '"';
+	rfc3339_format(us, b->p + b->len + 1);
+	b->p[b->len + RFC3339_LEN] = '"';
+	b->len += RFC3339_LEN + 1;
+	b->p[b->len] = '\0';
 }
 
 void
-jw_null(struct buf *b, const char *key, int *first)
+jw_time_(struct buf *b, const char *key, size_t n, int64_t us, int *first)
 {
-	jw_key(b, key, first);
-	buf_add(b, "null", 4);
+	jw_key_(b, key, n, first);
+	jw_time_value(b, us);
 }

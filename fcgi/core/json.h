@@ -43,12 +43,25 @@ enum jr	 jr_time(struct req *, const struct cJSON *obj, const char *key,
 enum jr	 jr_choice(struct req *, const struct cJSON *obj, const char *key,
 	    unsigned flags, const char *const *choices, int *out);
 
-/* Writers: "key": value pairs, each preceded by a comma unless first. */
-void	 jw_key(struct buf *, const char *key, int *first);
-void	 jw_str(struct buf *, const char *key, const char *v, int *first);
-void	 jw_int(struct buf *, const char *key, int64_t v, int *first);
-void	 jw_bool(struct buf *, const char *key, int v, int *first);
-void	 jw_time(struct buf *, const char *key, int64_t us, int *first);	/* TIME_NULL: null */
-void	 jw_null(struct buf *, const char *key, int *first);
+/*
+ * Writers: "key": value pairs, each preceded by a comma unless first.  The
+ * key must be a string literal (the macros take its length at compile
+ * time) naming a plain identifier: it is written as it is, unescaped.
+ */
+void	 jw_key_(struct buf *, const char *key, size_t keylen, int *first);
+void	 jw_str_(struct buf *, const char *key, size_t keylen, const char *v, int *first);
+void	 jw_int_(struct buf *, const char *key, size_t keylen, int64_t v, int *first);
+void	 jw_bool_(struct buf *, const char *key, size_t keylen, int v, int *first);
+void	 jw_time_(struct buf *, const char *key, size_t keylen, int64_t us, int *first);
+#define JW_KEY(k)		("" k), (sizeof(k) - 1)
+#define jw_key(b, k, f)		jw_key_((b), JW_KEY(k), (f))
+#define jw_str(b, k, v, f)	jw_str_((b), JW_KEY(k), (v), (f))
+#define jw_int(b, k, v, f)	jw_int_((b), JW_KEY(k), (v), (f))
+#define jw_bool(b, k, v, f)	jw_bool_((b), JW_KEY(k), (v), (f))
+#define jw_time(b, k, v, f)	jw_time_((b), JW_KEY(k), (v), (f))	/* TIME_NULL: null */
+#define jw_null(b, k, f)	jw_str_((b), JW_KEY(k), NULL, (f))
+
+/* A time as a JSON value: "YYYY-MM-DDThh:mm:ss.uuuuuuZ", or null for TIME_NULL. */
+void	 jw_time_value(struct buf *, int64_t us);
 
 #endif

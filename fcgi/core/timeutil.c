@@ -55,19 +55,26 @@ civil_from_days(int64_t z, int *y, int *m, int *d)
 	*y = (int)(yoe + era * 400 + (*m <= 2));
 }
 
-/* Writes v (0 <= v < 10^n) as exactly n decimal digits. */
+/* Writes v (0 <= v < 100) as two decimal digits. */
 static void
-put_digits(char *out, int v, int n)
+put2(char *out, int v)
 {
-	while (n-- > 0) {
-		out[n] = (char)('0' + v % 10);
-		v /= 10;
-	}
+	static const char d2[] =
+	    "00010203040506070809101112131415161718192021222324"
+	    "25262728293031323334353637383940414243444546474849"
+	    "50515253545556575859606162636465666768697071727374"
+	    "75767778798081828384858687888990919293949596979899";
+
+	out[0] = d2[2 * v];
+	out[1] = d2[2 * v + 1];
 }
 
 void
 rfc3339_format(int64_t us, char out[RFC3339_LEN])
 {
+	/* the date of the last day formatted: a page's times share a few days */
+	static int64_t last_days = INT64_MIN;
+	static char date[11];
 	int64_t	 secs, days, rem, frac;
 	int	 y, m, d;
 
@@ -75,28 +82,34 @@ rfc3339_format(int64_t us, char out[RFC3339_LEN])
 	frac = us - secs * 1000000;
 	days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
 	rem = secs - days * 86400;
-	civil_from_days(days, &y, &m, &d);
-	if (y < 1 || y > 9999) {
-		/* outside what rfc3339_parse accepts; clamp rather than print garbage */
-		snprintf(out, RFC3339_LEN, "%s", y < 1 ?
-		    "0001-01-01T00:00:00.000000Z" : "9999-12-31T23:59:59.999999Z");
-		return;
+	if (days != last_days) {
+		civil_from_days(days, &y, &m, &d);
+		if (y < 1 || y > 9999) {
+			/* outside what rfc3339_parse accepts; clamp rather than print garbage */
+			snprintf(out, RFC3339_LEN, "%s", y < 1 ?
+			    "0001-01-01T00:00:00.000000Z" : "9999-12-31T23:59:59.999999Z");
+			return;
+		}
+		put2(date, y / 100);
+		put2(date + 2, y % 100);
+		date[4] = '-';
+		put2(date + 5, m);
+		date[7] = '-';
+		put2(date + 8, d);
+		date[10] = 'T';
+		last_days = days;
 	}
-	/* every field is in range here, so the text is exactly RFC3339_LEN - 1 bytes;
-	 * written digit by digit: pages print three times per row */
-	put_digits(out, y, 4);
-	out[4] = '-';
-	put_digits(out + 5, m, 2);
-	out[7] = '-';
-	put_digits(out + 8, d, 2);
-	out[10] = 'T';
-	put_digits(out + 11, (int)(rem / 3600), 2);
+	/* every field is in range here, so the text is exactly RFC3339_LEN - 1 bytes */
+	memcpy(out, date, 11);
+	put2(out + 11, (int)(rem / 3600));
 	out[13] = ':';
-	put_digits(out + 14, (int)(rem / 60 % 60), 2);
+	put2(out + 14, (int)(rem / 60 % 60));
 	out[16] = ':';
-	put_digits(out + 17, (int)(rem % 60), 2);
+	put2(out + 17, (int)(rem % 60));
 	out[19] = '.';
-	put_digits(out + 20, (int)frac, 6);
+	put2(out + 20, (int)(frac / 10000));
+	put2(out + 22, (int)(frac / 100 % 100));
+	put2(out + 24, (int)(frac % 100));
 	out[26] = 'Z';
 	out[RFC3339_LEN - 1] = '\0';
 }

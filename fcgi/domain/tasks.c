@@ -718,6 +718,82 @@ tasks_page_count(struct db *db, const struct actor *who,
 	return rc;
 }
 
+/*
+ * The list and user names of a page, read once per page rather than joined
+ * into every row: a page's tasks share a few lists and assignees.
+ */
+#define NAMES_CACHED	8
+
+struct names {
+	int		 n;
+	struct {
+		int64_t	 id;
+		int64_t	 owner;	/* lists: the owner */
+		char	*name;
+	} e[NAMES_CACHED];
+};
+
+static void
+names_free(struct names *c)
+{
+	int	 i;
+
+	for (i = 0; i < c->n; i++)
+		free(c->e[i].name);
+	c->n = 0;
+}
+
+/*
+ * The name of row id (a list, or a user when owner is NULL), looked up in c
+ * or else read with sql (?1 the id; the name, then the owner for a list).
+ * NULL when the row is missing or on an error (*rc says which).
+ */
+static const char *
+names_get(struct db *db, struct names *c, const char *sql, int64_t id,
+    int64_t *owner, int *rc)
+{
+	sqlite3_stmt *st;
+	const char *name;
+	int	 i, slot;
+
+	for (i = 0; i < c->n; i++)
+		if (c->e[i].id == id) {
+			if (owner != NULL)
+				*owner = c->e[i].owner;
+			return c->e[i].name;
+		}
+	if ((st = db_prep(db, sql)) == NULL) {
+		*rc = SQLITE_ERROR;
+		return NULL;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	if ((*rc = sqlite3_step(st)) != SQLITE_ROW) {
+		*rc = *rc == SQLITE_DONE ? SQLITE_CORRUPT : *rc;
+		db_done(st, *rc);
+		return NULL;
+	}
+	/* past NAMES_CACHED names, the last slot is reused */
+	if (c->n < NAMES_CACHED)
+		slot = c->n++;
+	else {
+		slot = NAMES_CACHED - 1;
+		free(c->e[slot].name);
+	}
+	c->e[slot].id = id;
+	c->e[slot].owner = owner != NULL ? sqlite3_column_int64(st, 1) : 0;
+	name = db_col_text(st, 0);
+	c->e[slot].name = strdup(name);
+	db_done(st, *rc);
+	if (c->e[slot].name == NULL) {
+		c->n = slot;
+		*rc = SQLITE_NOMEM;
+		return NULL;
+	}
+	if (owner != NULL)
+		*owner = c->e[slot].owner;
+	return c->e[slot].name;
+}
+
 enum dbrc
 tasks_page_rows(struct db *db, const struct task_query *q, int64_t limit,
     int64_t offset, task_row_fn fn, void *ctx)
@@ -730,36 +806,78 @@ tasks_page_rows(struct db *db, const struct task_query *q, int64_t limit,
 		" ORDER BY t.updated_at, t.id",
 		" ORDER BY t.updated_at DESC, t.id DESC",
 	};
-	char	 sql[1536] = TASK_COLUMNS;
+	static const char row_sql[] =
+	    "SELECT list_id, name, description, assigned_to, complete_before,"
+	    " status, created_at, updated_at FROM tasks WHERE id = ?1";
+	static const char list_sql[] = "SELECT name, owner_id FROM lists WHERE id = ?1";
+	static const char user_sql[] = "SELECT username FROM users WHERE id = ?1";
+	char	 sql[1024] = "SELECT t.id FROM tasks t";
 	unsigned f = query_filters(q);
-	sqlite3_stmt *st;
+	struct names lists, users;
+	sqlite3_stmt *ids, *row;
 	struct task t;
-	int	 rc, once;
+	int	 rc, rrc = SQLITE_OK, once;
 
 	if (limit <= 0)
 		return DB_OK;
 	if (q->order < TO_CREATED_DESC || q->order > TO_UPDATED_DESC)
 		return DB_INVALID;
-	/* the page's ids come from an index walk alone (skipping offset rows
-	 * costs no table reads); only those rows are then read and joined */
-	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql),
-	    " WHERE t.id IN (SELECT t.id FROM tasks t");
+	/*
+	 * The page's ids in order come from an index walk alone (skipping the
+	 * offset's rows reads no table row), then each task by its id, with
+	 * its list's and assignee's names from the page's few lookups.  One
+	 * statement joining the ids back would sort them again and build a
+	 * temporary table per page.  While ids is stepping, every statement
+	 * reads its snapshot.
+	 */
 	where_sql(sql, sizeof(sql), q->scope, f);
-	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "%s LIMIT ?8 OFFSET ?9)%s",
-	    orders[q->order], orders[q->order]);
-	if ((st = query_stmt(db, (unsigned)q->order << 12 | (unsigned)q->scope << 8 | f,
+	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "%s LIMIT ?8 OFFSET ?9",
+	    orders[q->order]);
+	if ((ids = query_stmt(db, (unsigned)q->order << 12 | (unsigned)q->scope << 8 | f,
 	    sql, &once)) == NULL)
 		return DB_ERROR;
-	bind_query(st, q);
-	sqlite3_bind_int64(st, 8, limit);
-	sqlite3_bind_int64(st, 9, offset);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		task_from_row(st, &t);
-		fn(ctx, &t);
+	lists.n = users.n = 0;
+	if ((row = db_prep(db, row_sql)) == NULL) {
+		rc = SQLITE_ERROR;
+		goto out;
 	}
+	bind_query(ids, q);
+	sqlite3_bind_int64(ids, 8, limit);
+	sqlite3_bind_int64(ids, 9, offset);
+	while ((rc = sqlite3_step(ids)) == SQLITE_ROW) {
+		t.id = sqlite3_column_int64(ids, 0);
+		sqlite3_bind_int64(row, 1, t.id);
+		if ((rrc = sqlite3_step(row)) != SQLITE_ROW) {
+			/* the id was just listed from the same snapshot */
+			rc = rrc == SQLITE_DONE ? SQLITE_CORRUPT : rrc;
+			break;
+		}
+		t.list_id = sqlite3_column_int64(row, 0);
+		t.name = db_col_text(row, 1);
+		t.description = db_col_text(row, 2);
+		t.assigned_to = sqlite3_column_int64(row, 3);
+		t.complete_before = sqlite3_column_type(row, 4) == SQLITE_NULL ?
+		    TIME_NULL : sqlite3_column_int64(row, 4);
+		t.status = status_of(db_col_text(row, 5));
+		t.created_at = sqlite3_column_int64(row, 6);
+		t.updated_at = sqlite3_column_int64(row, 7);
+		t.assignee_name = NULL;
+		if ((t.list_name = names_get(db, &lists, list_sql, t.list_id,
+		    &t.owner_id, &rc)) == NULL || (t.assigned_to > 0 &&
+		    (t.assignee_name = names_get(db, &users, user_sql, t.assigned_to,
+		    NULL, &rc)) == NULL))
+			break;
+		fn(ctx, &t);
+		sqlite3_reset(row);
+	}
+out:
+	if (row != NULL)
+		sqlite3_reset(row);
+	names_free(&lists);
+	names_free(&users);
 	if (once)
-		sqlite3_finalize(st);
+		sqlite3_finalize(ids);
 	else
-		db_done(st, rc);
+		db_done(ids, rc);
 	return db_rc(db, rc, "task page");
 }

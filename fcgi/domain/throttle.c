@@ -42,6 +42,9 @@ throttle_take(struct db *db, const char *key, const struct rate *rate,
 	if (t < 1)
 		t = 1;
 	tau = period - t;
+	/* the row is written in a transaction of its own, never inside a
+	 * caller's read snapshot (a stale snapshot cannot be upgraded) */
+	db_read_end(db);
 	if ((st = db_prep(db, sql)) == NULL)
 		return -DB_ERROR;
 	db_bind_text(st, 1, key);

@@ -155,6 +155,61 @@ test_arena(void)
 	arena_free(&a);
 }
 
+/* The escape of byte c as the JSON rules say it, written one byte at a time. */
+static void
+ref_json_byte(struct buf *b, unsigned char c)
+{
+	char	 e[8];
+
+	if (c == '"' || c == '\\')
+		snprintf(e, sizeof(e), "\\%c", c);
+	else if (c == '\n')
+		snprintf(e, sizeof(e), "\\n");
+	else if (c == '\r')
+		snprintf(e, sizeof(e), "\\r");
+	else if (c == '\t')
+		snprintf(e, sizeof(e), "\\t");
+	else if (c < 0x20 || c == 0x7f)
+		snprintf(e, sizeof(e), "\\u%04x", c);
+	else
+		snprintf(e, sizeof(e), "%c", c);
+	buf_puts(b, e);
+}
+
+/*
+ * Every byte value at every position of strings of 1 to 19 bytes (the
+ * writer skips plain text 8 bytes at a time): the output is the one the
+ * byte-by-byte rules give.
+ */
+static void
+test_json_every_byte(void)
+{
+	struct buf got = { 0 }, want = { 0 };
+	char	 s[20];
+	int	 c, len, pos, bad = 0;
+
+	for (len = 1; len < 20; len++)
+		for (pos = 0; pos < len; pos++)
+			for (c = 1; c < 256; c++) {
+				int	 i;
+
+				memset(s, 'a' + pos % 26, sizeof(s));
+				s[pos] = (char)c;
+				buf_reset(&got);
+				buf_reset(&want);
+				buf_json_str(&got, s, (size_t)len);
+				buf_putc(&want, '"');
+				for (i = 0; i < len; i++)
+					ref_json_byte(&want, (unsigned char)s[i]);
+				buf_putc(&want, '"');
+				if (strcmp(got.p, want.p) != 0 && bad++ < 3)
+					printf("# byte %d at %d of %d: %s\n", c, pos, len, got.p);
+			}
+	is_int(bad, 0, "JSON escaping of every byte at every position");
+	buf_free(&got);
+	buf_free(&want);
+}
+
 static void
 test_buf(void)
 {
@@ -163,6 +218,7 @@ test_buf(void)
 	buf_json_str(&b, "a\"b\\c\n\x01\x7f\xc3\xa9", 10);
 	is_str(b.p, "\"a\\\"b\\\\c\\n\\u0001\\u007f\xc3\xa9\"", "JSON escaping");
 	buf_reset(&b);
+	test_json_every_byte();
 	buf_html(&b, "<script>alert(1)</script>\"'&", 28);
 	is_str(b.p, "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;", "HTML escaping");
 	buf_reset(&b);

@@ -73,5 +73,20 @@ main(void)
 	tz_set("UTC");
 	is_str(f(-62135596800000001LL, b), "0001-01-01T00:00:00.000000Z",
 	    "format clamps to what parse accepts");
+	/* the formatter keeps the last day's date: alternate days and clamps */
+	is_str(f(1795746264123456LL, b), "2026-11-27T02:24:24.123456Z", "a day");
+	is_str(f(1795746264123456LL + 86400000000LL, b), "2026-11-28T02:24:24.123456Z",
+	    "the next day");
+	is_str(f(-62135596800000001LL, b), "0001-01-01T00:00:00.000000Z", "a clamp between");
+	is_str(f(1795746264123456LL + 86400000000LL - 1, b), "2026-11-28T02:24:24.123455Z",
+	    "the same day after a clamp");
+	is_str(f(1795746264123456LL, b), "2026-11-27T02:24:24.123456Z", "the day before again");
+	for (i = 0; i < 400; i++) {
+		int64_t	 us = (int64_t)i * 86400000000LL * 37 + i * 1000003LL;
+
+		if (p(f(us, b)) != us)
+			break;
+	}
+	is_int(i, 400, "400 days round-trip through the cached date");
 	return tap_done();
 }
