@@ -718,6 +718,172 @@ tasks_page_count(struct db *db, const struct actor *who,
 	return rc;
 }
 
+/* ---- page marks --------------------------------------------------------- */
+
+/*
+ * Deep pages without stepping over every row before them.  For the pages
+ * of a list or an assignee without filters, ordered by creation (either
+ * way), a process keeps marks: the sort key (created_at, id) of every
+ * MARK_EVERY-th row.  A page at offset 5000 then seeks just past the mark
+ * of row 4863 and steps over the 136 rows left, instead of 5000.
+ *
+ * The marks of a scope hold for one version of it.  The triggers that keep
+ * the scope's counters (sql/007) bump lists.version and
+ * users.assigned_version in the same transaction as every insert, delete
+ * or move of the scope's tasks, a change of created_at bumps them too, and
+ * a new list or user starts at a random version: every snapshot that shows
+ * the version the marks were made at has the same rows in the same order.
+ */
+#define MARK_EVERY	256
+#define MARK_SETS	16	/* scopes remembered per process */
+#define MARKS_MAX	4096	/* marks per scope: offsets up to about 1M */
+
+struct mark {
+	int64_t		 key;	/* created_at */
+	int64_t		 id;
+};
+
+static struct markset {
+	int		 used;
+	unsigned	 kind;	/* scope << 4 | order */
+	int64_t		 scope_id;
+	int64_t		 version;
+	uint64_t	 tick;	/* last use, for replacing the oldest */
+	int		 n, cap;
+	struct mark	*m;	/* m[i]: the row at position (i + 1) * MARK_EVERY - 1 */
+} marksets[MARK_SETS];
+static uint64_t mark_tick;
+
+/* The set of marks for kind and scope_id, emptied unless made at version. */
+static struct markset *
+markset_get(unsigned kind, int64_t scope_id, int64_t version)
+{
+	struct markset *s, *old = &marksets[0];
+	int	 i;
+
+	for (i = 0; i < MARK_SETS; i++) {
+		s = &marksets[i];
+		if (s->used && s->kind == kind && s->scope_id == scope_id)
+			goto found;
+		if (!s->used || (old->used && s->tick < old->tick))
+			old = s;
+	}
+	s = old;
+	s->used = 1;
+	s->kind = kind;
+	s->scope_id = scope_id;
+	s->n = 0;
+	s->version = version;
+found:
+	if (s->version != version) {
+		s->n = 0;
+		s->version = version;
+	}
+	s->tick = ++mark_tick;
+	return s;
+}
+
+/* The ordering's comparison of a row after mark ?10, ?11. */
+static const char *
+mark_after_sql(enum task_order order)
+{
+	return order == TO_CREATED_DESC ? " AND (t.created_at, t.id) < (?10, ?11)" :
+	    " AND (t.created_at, t.id) > (?10, ?11)";
+}
+
+/*
+ * Adds marks to s up to want (or the end of the rows): one walk of the
+ * index from the last mark, keeping every MARK_EVERY-th key.
+ */
+static void
+marks_extend(struct db *db, const struct task_query *q, struct markset *s, int want)
+{
+	static const char *const orders[] = {
+		" ORDER BY t.created_at DESC, t.id DESC", " ORDER BY t.created_at, t.id",
+	};
+	char	 sql[512] = "SELECT t.created_at, t.id FROM tasks t";
+	sqlite3_stmt *st;
+	int64_t	 seen = 0;
+	int	 once, rc;
+
+	if (want > MARKS_MAX)
+		want = MARKS_MAX;
+	if (s->cap < want) {
+		int	 ncap = s->cap ? s->cap : 16;
+		struct mark *nm;
+
+		while (ncap < want)
+			ncap *= 2;
+		if ((nm = realloc(s->m, (size_t)ncap * sizeof(*nm))) == NULL)
+			return;
+		s->m = nm;
+		s->cap = ncap;
+	}
+	where_sql(sql, sizeof(sql), q->scope, 0);
+	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "%s%s LIMIT ?8",
+	    s->n > 0 ? mark_after_sql(q->order) : "", orders[q->order == TO_CREATED]);
+	if ((st = query_stmt(db, 1u << 16 | (s->n > 0) << 15 | (unsigned)q->order << 12 |
+	    (unsigned)q->scope << 8, sql, &once)) == NULL)
+		return;
+	sqlite3_bind_int64(st, 1, q->scope_id);
+	sqlite3_bind_int64(st, 8, (int64_t)(want - s->n) * MARK_EVERY);
+	if (s->n > 0) {
+		sqlite3_bind_int64(st, 10, s->m[s->n - 1].key);
+		sqlite3_bind_int64(st, 11, s->m[s->n - 1].id);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (++seen % MARK_EVERY == 0) {
+			s->m[s->n].key = sqlite3_column_int64(st, 0);
+			s->m[s->n].id = sqlite3_column_int64(st, 1);
+			s->n++;
+		}
+	if (once)
+		sqlite3_finalize(st);
+	else
+		db_done(st, rc);
+}
+
+/*
+ * For a page of q at offset that marks can serve: 1 with the mark to seek
+ * past in *m and the offset left from there in *rest; 0 to walk from the
+ * start.  Runs inside the caller's snapshot.
+ */
+static int
+page_mark(struct db *db, const struct task_query *q, int64_t offset,
+    struct mark *m, int64_t *rest)
+{
+	static const char list_sql[] = "SELECT version FROM lists WHERE id = ?1";
+	static const char user_sql[] = "SELECT assigned_version FROM users WHERE id = ?1";
+	struct markset *s;
+	sqlite3_stmt *st;
+	int64_t	 version, want;
+	int	 i;
+
+	if (offset < MARK_EVERY || query_filters(q) != 0 ||
+	    (q->scope != TQ_LIST && q->scope != TQ_ASSIGNEE) ||
+	    (q->order != TO_CREATED_DESC && q->order != TO_CREATED))
+		return 0;
+	if ((st = db_prep(db, q->scope == TQ_LIST ? list_sql : user_sql)) == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, q->scope_id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return 0;
+	}
+	version = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	s = markset_get((unsigned)q->scope << 4 | (unsigned)q->order, q->scope_id, version);
+	want = offset / MARK_EVERY;
+	if (s->n < want && s->n < MARKS_MAX)
+		marks_extend(db, q, s, (int)(want < MARKS_MAX ? want : MARKS_MAX));
+	if (s->n == 0)
+		return 0;
+	i = (int)(want < s->n ? want : s->n) - 1;
+	*m = s->m[i];
+	*rest = offset - (int64_t)(i + 1) * MARK_EVERY;
+	return 1;
+}
+
 /*
  * The list and user names of a page, read once per page rather than joined
  * into every row: a page's tasks share a few lists and assignees.
@@ -816,7 +982,9 @@ tasks_page_rows(struct db *db, const struct task_query *q, int64_t limit,
 	struct names lists, users;
 	sqlite3_stmt *ids, *row;
 	struct task t;
-	int	 rc, rrc = SQLITE_OK, once;
+	struct mark m;
+	enum dbrc ret;
+	int	 rc, rrc = SQLITE_OK, once, marked, own_read = 0;
 
 	if (limit <= 0)
 		return DB_OK;
@@ -827,16 +995,24 @@ tasks_page_rows(struct db *db, const struct task_query *q, int64_t limit,
 	 * offset's rows reads no table row), then each task by its id, with
 	 * its list's and assignee's names from the page's few lookups.  One
 	 * statement joining the ids back would sort them again and build a
-	 * temporary table per page.  While ids is stepping, every statement
-	 * reads its snapshot.
+	 * temporary table per page.  The marks' version and the page are read
+	 * in one snapshot (the caller's, or one opened here).
 	 */
+	if (db->h != NULL && !db->in_tx && !db->in_read && sqlite3_get_autocommit(db->h) &&
+	    db_read_begin(db) == DB_OK && db->in_read)
+		own_read = 1;
+	marked = page_mark(db, q, offset, &m, &offset);
 	where_sql(sql, sizeof(sql), q->scope, f);
-	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "%s LIMIT ?8 OFFSET ?9",
-	    orders[q->order]);
-	if ((ids = query_stmt(db, (unsigned)q->order << 12 | (unsigned)q->scope << 8 | f,
-	    sql, &once)) == NULL)
-		return DB_ERROR;
+	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "%s%s LIMIT ?8 OFFSET ?9",
+	    marked ? mark_after_sql(q->order) : "", orders[q->order]);
 	lists.n = users.n = 0;
+	row = NULL;
+	if ((ids = query_stmt(db, (unsigned)marked << 17 | (unsigned)q->order << 12 |
+	    (unsigned)q->scope << 8 | f, sql, &once)) == NULL) {
+		if (own_read)
+			db_read_end(db);
+		return DB_ERROR;
+	}
 	if ((row = db_prep(db, row_sql)) == NULL) {
 		rc = SQLITE_ERROR;
 		goto out;
@@ -844,6 +1020,10 @@ tasks_page_rows(struct db *db, const struct task_query *q, int64_t limit,
 	bind_query(ids, q);
 	sqlite3_bind_int64(ids, 8, limit);
 	sqlite3_bind_int64(ids, 9, offset);
+	if (marked) {
+		sqlite3_bind_int64(ids, 10, m.key);
+		sqlite3_bind_int64(ids, 11, m.id);
+	}
 	while ((rc = sqlite3_step(ids)) == SQLITE_ROW) {
 		t.id = sqlite3_column_int64(ids, 0);
 		sqlite3_bind_int64(row, 1, t.id);
@@ -879,5 +1059,8 @@ out:
 		sqlite3_finalize(ids);
 	else
 		db_done(ids, rc);
-	return db_rc(db, rc, "task page");
+	ret = db_rc(db, rc, "task page");
+	if (own_read)
+		db_read_end(db);
+	return ret;
 }

@@ -54,9 +54,11 @@ def mktask(lid, user="alice", **fields):
 
 
 def sql(q, args=()):
-    db = sqlite3.connect(S.db)
+    db = sqlite3.connect(S.db, timeout=10)
     try:
-        return db.execute(q, args).fetchall()
+        rows = db.execute(q, args).fetchall()
+        db.commit()
+        return rows
     finally:
         db.close()
 
@@ -314,6 +316,75 @@ def test_pagination_edges():
         mktask(lid, name="mine %d" % i, assigned_to=UID["erin"])
     j = req("GET", "/api/tasks/?limit=2", user="erin").json
     eq((j["count"], len(j["results"])), (n + 3, 2), "assigned page")
+
+
+def test_deep_pages_follow_every_change():
+    """Pages past 256 rows seek from a responder's marks; every insert,
+    delete, move, reassignment and created_at change must show at once."""
+    S.create_user("frank")
+    TOK["frank"] = S.login("frank")
+    UID["frank"] = S.get("/api/auth/me/", token=TOK["frank"]).json["id"]
+    lid = mklist("Deep")
+    base = "/api/lists/%d/tasks/" % lid
+    created = []
+    lock = threading.Lock()
+
+    def add(k):
+        for i in range(k, 600, 4):
+            t = mktask(lid, name="deep %03d" % i)
+            with lock:
+                created.append(t["id"])
+    threads = [threading.Thread(target=add, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    eq(len(created), 600, "tasks made")
+    offsets = (0, 250, 255, 256, 257, 300, 511, 512, 513, 590, 598, 599, 600, 700)
+
+    def check(label, path, where, user="alice"):
+        for order, sql_order in (("-created_at", "created_at DESC, id DESC"),
+                                 ("created_at", "created_at, id")):
+            want = [r[0] for r in sql("SELECT id FROM tasks WHERE %s ORDER BY %s"
+                                      % (where, sql_order))]
+            for off in offsets:
+                # every responder (three) answers each page at least once
+                for _ in range(4):
+                    j = req("GET", "%s?ordering=%s&limit=7&offset=%d"
+                            % (path, order, off), user=user).json
+                    eq([x["id"] for x in j["results"]], want[off:off + 7],
+                       "%s: %s offset %d" % (label, order, off))
+                    eq(j["count"], len(want), "%s: count" % label)
+
+    in_list = "list_id = %d" % lid
+    check("fresh", base, in_list)
+    mktask(lid, name="one more")
+    check("after an insert", base, in_list)
+    middle = sql("SELECT id FROM tasks WHERE list_id = ? ORDER BY created_at, id"
+                 " LIMIT 1 OFFSET 300", (lid,))[0][0]
+    eq(req("DELETE", "/api/tasks/%d/" % middle).status, 204, "delete")
+    check("after a delete", base, in_list)
+    other = mklist("Deep elsewhere")
+    sql("UPDATE tasks SET list_id = ? WHERE id = ?", (other, created[10]))
+    check("after a move out", base, in_list)
+    sql("UPDATE tasks SET list_id = ? WHERE id = ?", (lid, created[10]))
+    check("after a move back", base, in_list)
+    sql("UPDATE tasks SET created_at = created_at - 86400000000 WHERE id = ?",
+        (created[500],))
+    check("after created_at changed", base, in_list)
+    # the assignee's page: 300 of them assigned at once, then one more by the API
+    sql("UPDATE tasks SET assigned_to = ? WHERE id IN (SELECT id FROM tasks"
+        " WHERE list_id = ? ORDER BY id LIMIT 300)", (UID["frank"], lid))
+    mine = "assigned_to = %d" % UID["frank"]
+    check("assignee", "/api/tasks/", mine, user="frank")
+    r = req("GET", "/api/tasks/%d/" % created[599])
+    r = req("PATCH", "/api/tasks/%d/" % created[599],
+            {"assigned_to": UID["frank"], "updated_at": r.json["updated_at"]})
+    eq(r.status, 200, "assign one more: %r" % (r,))
+    check("assignee after one more", "/api/tasks/", mine, user="frank")
+    sql("DELETE FROM tasks WHERE list_id = ? AND assigned_to = ? AND id % 7 = 0",
+        (lid, UID["frank"]))
+    check("assignee after deletes", "/api/tasks/", mine, user="frank")
 
 
 def test_filters_and_ordering():
