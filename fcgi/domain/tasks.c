@@ -960,6 +960,12 @@ names_get(struct db *db, struct names *c, const char *sql, int64_t id,
 	return c->e[slot].name;
 }
 
+/* Past this many rows to skip, a page reads its ids from the index first. */
+#define PAGE_DIRECT_SKIP	64
+/* A page's task columns, without the names of the list and the assignee. */
+#define PAGE_COLUMNS "SELECT t.id, t.list_id, t.name, t.description, t.assigned_to," \
+	" t.complete_before, t.status, t.created_at, t.updated_at FROM tasks t"
+
 enum dbrc
 tasks_page_rows(struct db *db, const struct task_query *q, int64_t limit,
     int64_t offset, task_row_fn fn, void *ctx)
@@ -972,48 +978,52 @@ tasks_page_rows(struct db *db, const struct task_query *q, int64_t limit,
 		" ORDER BY t.updated_at, t.id",
 		" ORDER BY t.updated_at DESC, t.id DESC",
 	};
-	static const char row_sql[] =
-	    "SELECT list_id, name, description, assigned_to, complete_before,"
-	    " status, created_at, updated_at FROM tasks WHERE id = ?1";
+	static const char row_sql[] = PAGE_COLUMNS " WHERE t.id = ?1";
 	static const char list_sql[] = "SELECT name, owner_id FROM lists WHERE id = ?1";
 	static const char user_sql[] = "SELECT username FROM users WHERE id = ?1";
-	char	 sql[1024] = "SELECT t.id FROM tasks t";
+	char	 sql[1024];
 	unsigned f = query_filters(q);
 	struct names lists, users;
-	sqlite3_stmt *ids, *row;
+	sqlite3_stmt *ids, *row, *src;
 	struct task t;
 	struct mark m;
 	enum dbrc ret;
-	int	 rc, rrc = SQLITE_OK, once, marked, own_read = 0;
+	int	 rc, rrc = SQLITE_OK, once, marked, direct, own_read = 0;
 
 	if (limit <= 0)
 		return DB_OK;
 	if (q->order < TO_CREATED_DESC || q->order > TO_UPDATED_DESC)
 		return DB_INVALID;
 	/*
-	 * The page's ids in order come from an index walk alone (skipping the
-	 * offset's rows reads no table row), then each task by its id, with
-	 * its list's and assignee's names from the page's few lookups.  One
-	 * statement joining the ids back would sort them again and build a
-	 * temporary table per page.  The marks' version and the page are read
-	 * in one snapshot (the caller's, or one opened here).
+	 * A page walks the index of its scope and order.  With few rows to
+	 * skip, one statement reads each task's row as it goes; past
+	 * PAGE_DIRECT_SKIP rows, the ids come from the index alone (a skipped
+	 * row then costs no table read) and each task is read by its id after.
+	 * The list's and assignee's names come from the page's few lookups
+	 * rather than a join per row.  (One statement joining the ids back
+	 * would sort them again and build a temporary table per page.)  The
+	 * marks' version and the page are read in one snapshot: the caller's,
+	 * or one opened here.
 	 */
 	if (db->h != NULL && !db->in_tx && !db->in_read && sqlite3_get_autocommit(db->h) &&
 	    db_read_begin(db) == DB_OK && db->in_read)
 		own_read = 1;
 	marked = page_mark(db, q, offset, &m, &offset);
+	direct = offset < PAGE_DIRECT_SKIP;
+	snprintf(sql, sizeof(sql), "%s", direct ? PAGE_COLUMNS : "SELECT t.id FROM tasks t");
 	where_sql(sql, sizeof(sql), q->scope, f);
 	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "%s%s LIMIT ?8 OFFSET ?9",
 	    marked ? mark_after_sql(q->order) : "", orders[q->order]);
 	lists.n = users.n = 0;
 	row = NULL;
-	if ((ids = query_stmt(db, (unsigned)marked << 17 | (unsigned)q->order << 12 |
+	if ((ids = query_stmt(db, (unsigned)direct << 18 | (unsigned)marked << 17 |
+	    (unsigned)q->order << 12 |
 	    (unsigned)q->scope << 8 | f, sql, &once)) == NULL) {
 		if (own_read)
 			db_read_end(db);
 		return DB_ERROR;
 	}
-	if ((row = db_prep(db, row_sql)) == NULL) {
+	if (!direct && (row = db_prep(db, row_sql)) == NULL) {
 		rc = SQLITE_ERROR;
 		goto out;
 	}
@@ -1025,22 +1035,26 @@ tasks_page_rows(struct db *db, const struct task_query *q, int64_t limit,
 		sqlite3_bind_int64(ids, 11, m.id);
 	}
 	while ((rc = sqlite3_step(ids)) == SQLITE_ROW) {
-		t.id = sqlite3_column_int64(ids, 0);
-		sqlite3_bind_int64(row, 1, t.id);
-		if ((rrc = sqlite3_step(row)) != SQLITE_ROW) {
-			/* the id was just listed from the same snapshot */
-			rc = rrc == SQLITE_DONE ? SQLITE_CORRUPT : rrc;
-			break;
+		src = ids;
+		if (!direct) {
+			sqlite3_bind_int64(row, 1, sqlite3_column_int64(ids, 0));
+			if ((rrc = sqlite3_step(row)) != SQLITE_ROW) {
+				/* the id was just listed from the same snapshot */
+				rc = rrc == SQLITE_DONE ? SQLITE_CORRUPT : rrc;
+				break;
+			}
+			src = row;
 		}
-		t.list_id = sqlite3_column_int64(row, 0);
-		t.name = db_col_text(row, 1);
-		t.description = db_col_text(row, 2);
-		t.assigned_to = sqlite3_column_int64(row, 3);
-		t.complete_before = sqlite3_column_type(row, 4) == SQLITE_NULL ?
-		    TIME_NULL : sqlite3_column_int64(row, 4);
-		t.status = status_of(db_col_text(row, 5));
-		t.created_at = sqlite3_column_int64(row, 6);
-		t.updated_at = sqlite3_column_int64(row, 7);
+		t.id = sqlite3_column_int64(src, 0);
+		t.list_id = sqlite3_column_int64(src, 1);
+		t.name = db_col_text(src, 2);
+		t.description = db_col_text(src, 3);
+		t.assigned_to = sqlite3_column_int64(src, 4);
+		t.complete_before = sqlite3_column_type(src, 5) == SQLITE_NULL ?
+		    TIME_NULL : sqlite3_column_int64(src, 5);
+		t.status = status_of(db_col_text(src, 6));
+		t.created_at = sqlite3_column_int64(src, 7);
+		t.updated_at = sqlite3_column_int64(src, 8);
 		t.assignee_name = NULL;
 		if ((t.list_name = names_get(db, &lists, list_sql, t.list_id,
 		    &t.owner_id, &rc)) == NULL || (t.assigned_to > 0 &&
@@ -1048,7 +1062,8 @@ tasks_page_rows(struct db *db, const struct task_query *q, int64_t limit,
 		    NULL, &rc)) == NULL))
 			break;
 		fn(ctx, &t);
-		sqlite3_reset(row);
+		if (!direct)
+			sqlite3_reset(row);
 	}
 out:
 	if (row != NULL)
