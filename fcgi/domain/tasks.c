@@ -22,6 +22,12 @@ const char *const task_order_names[] = {
 	"updated_at", "-updated_at", NULL
 };
 
+/* The kinds of SQL texts built at run time (query_stmt keys); the low 24
+ * bits of a key say which variant of its kind. */
+#define SQLK_UPDATE	(1u << 24)
+#define SQLK_COUNT	(2u << 24)
+#define SQLK_MARKS	(3u << 24)
+#define SQLK_PAGE	(4u << 24)
 #define NAME_BYTES	(NAME_MAX_CHARS * 4 + 1)
 #define KEY_BYTES	(NAME_MAX_CHARS * 12)
 #define SWEEP_BATCH	256
@@ -353,7 +359,7 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 		if (mask & (1u << i))
 			strcat(sql, sets[i]);
 	strcat(sql, " WHERE id = ?8 AND updated_at = ?9");
-	if ((st = query_stmt(db, 0x40000u | mask, sql, &once)) == NULL) {
+	if ((st = query_stmt(db, SQLK_UPDATE | mask, sql, &once)) == NULL) {
 		rc = DB_ERROR;
 		goto out;
 	}
@@ -582,14 +588,18 @@ static struct {
 	char		*sql;
 } interned[SQL_INTERNED];
 
-/* The interned copy of sql under key, or NULL when the table is full. */
+/*
+ * The interned copy of sql under key, or NULL when the table is full.  The
+ * key finds it fast; the text must match too, so two texts that were given
+ * one key by mistake are never confused.
+ */
 static const char *
 sql_intern(unsigned key, const char *sql)
 {
 	size_t	 i;
 
 	for (i = 0; i < SQL_INTERNED && interned[i].sql != NULL; i++)
-		if (interned[i].key == key)
+		if (interned[i].key == key && strcmp(interned[i].sql, sql) == 0)
 			return interned[i].sql;
 	if (i == SQL_INTERNED || (interned[i].sql = strdup(sql)) == NULL)
 		return NULL;
@@ -704,7 +714,7 @@ tasks_page_count(struct db *db, const struct actor *who,
 	if (f == 0 && q->scope != TQ_ALL)
 		return DB_OK;
 	where_sql(sql, sizeof(sql), q->scope, f);
-	if ((st = query_stmt(db, 0x8000u | (unsigned)q->scope << 8 | f, sql, &once)) == NULL)
+	if ((st = query_stmt(db, SQLK_COUNT | (unsigned)q->scope << 8 | f, sql, &once)) == NULL)
 		return DB_ERROR;
 	bind_query(st, q);
 	if ((src = sqlite3_step(st)) == SQLITE_ROW)
@@ -822,7 +832,7 @@ marks_extend(struct db *db, const struct task_query *q, struct markset *s, int w
 	where_sql(sql, sizeof(sql), q->scope, 0);
 	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "%s%s LIMIT ?8",
 	    s->n > 0 ? mark_after_sql(q->order) : "", orders[q->order == TO_CREATED]);
-	if ((st = query_stmt(db, 1u << 16 | (s->n > 0) << 15 | (unsigned)q->order << 12 |
+	if ((st = query_stmt(db, SQLK_MARKS | (s->n > 0) << 15 | (unsigned)q->order << 12 |
 	    (unsigned)q->scope << 8, sql, &once)) == NULL)
 		return;
 	sqlite3_bind_int64(st, 1, q->scope_id);
@@ -1016,7 +1026,7 @@ tasks_page_rows(struct db *db, const struct task_query *q, int64_t limit,
 	    marked ? mark_after_sql(q->order) : "", orders[q->order]);
 	lists.n = users.n = 0;
 	row = NULL;
-	if ((ids = query_stmt(db, (unsigned)direct << 18 | (unsigned)marked << 17 |
+	if ((ids = query_stmt(db, SQLK_PAGE | (unsigned)direct << 18 | (unsigned)marked << 17 |
 	    (unsigned)q->order << 12 |
 	    (unsigned)q->scope << 8 | f, sql, &once)) == NULL) {
 		if (own_read)
