@@ -152,6 +152,42 @@ json_plain_run(const unsigned char *u, size_t i, size_t n)
 	return i;
 }
 
+char *
+json_escape_raw(char *o, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
+	size_t	 i = 0, start;
+	unsigned char c;
+
+	*o++ = '"';
+	for (;;) {
+		start = i;
+		i = json_plain_run(u, i, n);
+		memcpy(o, s + start, i - start);
+		o += i - start;
+		if (i == n)
+			break;
+		c = u[i++];
+		*o++ = '\\';
+		switch (c) {
+		case '"':  *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '\n': *o++ = 'n'; break;
+		case '\r': *o++ = 'r'; break;
+		case '\t': *o++ = 't'; break;
+		default:
+			*o++ = 'u';
+			*o++ = '0';
+			*o++ = '0';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		}
+	}
+	*o++ = '"';
+	return o;
+}
+
 /*
  * Writes straight into the buffer: room for the plain case (n bytes and
  * the quotes) is made once, and each escape makes room for itself and

@@ -36,6 +36,8 @@ void	buf_int(struct buf *, int64_t);
 void	buf_json_str(struct buf *, const char *, size_t); /* "quoted" JSON string */
 void	buf_html(struct buf *, const char *, size_t);     /* HTML text and attribute */
 void	buf_url(struct buf *, const char *, size_t);      /* URL query component */
+/* The quoted JSON string of s[0..n) written at o, which has room for 6 * n + 2 bytes; returns the end. */
+char	*json_escape_raw(char *o, const char *s, size_t n);
 
 /*
  * Constant-time equality of two NUL-terminated strings; 1 when equal.  The

@@ -370,3 +370,45 @@ jw_time_(struct buf *b, const char *key, size_t n, int64_t us, int *first)
 	jw_key_(b, key, n, first);
 	jw_time_value(b, us);
 }
+
+char *
+jw_raw_int(char *o, int64_t v)
+{
+	char	 tmp[JW_RAW_INT_MAX], *e = tmp + sizeof(tmp), *p = e;
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	memcpy(o, p, (size_t)(e - p));
+	return o + (e - p);
+}
+
+char *
+jw_raw_time(char *o, int64_t us)
+{
+	if (us == TIME_NULL)
+		return JW_RAW_LIT(o, "null");
+	*o = '"';
+	rfc3339_format(us, o + 1);
+	o[RFC3339_LEN] = '"';
+	return o + RFC3339_LEN + 1;
+}
+
+char *
+jw_raw_str(char *o, const char *s, size_t n)
+{
+	if (s == NULL)
+		return JW_RAW_LIT(o, "null");
+	return json_escape_raw(o, s, n);
+}
+
+void
+jw_raw_end(struct buf *b, char *o)
+{
+	b->len = (size_t)(o - b->p);
+	b->p[b->len] = '\0';
+}

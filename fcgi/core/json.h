@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "buf.h"
 
@@ -63,5 +64,19 @@ void	 jw_time_(struct buf *, const char *key, size_t keylen, int64_t us, int *fi
 
 /* A time as a JSON value: "YYYY-MM-DDThh:mm:ss.uuuuuuZ", or null for TIME_NULL. */
 void	 jw_time_value(struct buf *, int64_t us);
+
+/*
+ * Unchecked writers for hot paths: each writes at o and returns the end.
+ * The caller reserved room first (buf_reserve): JW_RAW_INT_MAX for an
+ * integer, JW_RAW_TIME_MAX for a time, 6 * n + 2 for a string of n bytes;
+ * jw_raw_end() then sets the buffer's length.
+ */
+#define JW_RAW_INT_MAX	20
+#define JW_RAW_TIME_MAX	29
+#define JW_RAW_LIT(o, lit)	(memcpy((o), "" lit, sizeof(lit) - 1), (o) + sizeof(lit) - 1)
+char	*jw_raw_int(char *o, int64_t v);
+char	*jw_raw_time(char *o, int64_t us);	/* TIME_NULL: null */
+char	*jw_raw_str(char *o, const char *s, size_t n);	/* NULL: null */
+void	 jw_raw_end(struct buf *, char *o);
 
 #endif
