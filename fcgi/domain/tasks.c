@@ -8,6 +8,7 @@
 #include "json.h"
 #include "log.h"
 #include "notices.h"
+#include "task_search.h"
 #include "tasks.h"
 #include "timeutil.h"
 #include "tx.h"
@@ -547,24 +548,7 @@ tasks_mark_overdue(struct db *db, int64_t now, int64_t *marked)
 #define F_BEFORE	0x08
 #define F_AFTER		0x10
 #define F_SEARCH	0x20
-#define F_FTS		0x40	/* the search's candidates come from tasks_fts */
-
-/*
- * Search.  A search text of SEARCH_MIN_CHARS characters or more is looked
- * up in tasks_fts (sql/007), the trigram index of name_key: the tasks that
- * hold all of the text's trigrams are the candidates, and instr() on
- * name_key keeps the ones that truly contain the text, so the answer is the
- * scan's to the row.  The index pays when the text is rare: a text found in
- * at least SEARCH_FTS_MAX tasks anywhere, or in at least as many tasks as
- * the scope holds, is answered by the scan of the scope instead (a page of
- * a common text is found in the first rows the scan reads).  Shorter texts
- * have no trigram and are always scanned.
- */
-#define SEARCH_MIN_CHARS 3
-#define SEARCH_FTS_MAX	10000
-#define SEARCH_TERMS	16	/* trigrams asked of the index: about this many */
-#define SEARCH_CHARS	256	/* the characters of a search text they are taken from */
-#define MATCH_BYTES	((SEARCH_TERMS + 1) * 32)
+#define F_FTS		0x40	/* the search's candidates come from the trigram index */
 
 /* The filter bits q uses. */
 static unsigned
@@ -623,9 +607,8 @@ where_sql(char *out, size_t len, enum task_scope scope, unsigned f)
 		"t.list_id = ?1", "t.assigned_to = ?1", "?1 = 0"
 	};
 
-	snprintf(out + strlen(out), len - strlen(out), " WHERE %s%s%s%s%s%s%s%s",
+	snprintf(out + strlen(out), len - strlen(out), " WHERE %s%s%s%s%s%s%s",
 	    scopes[scope],
-	    (f & F_FTS) ? " AND tasks_fts MATCH ?10" : "",
 	    (f & F_STATUS) ? " AND t.status = ?2" : "",
 	    (f & F_ASSIGNED) ? " AND t.assigned_to = ?3" : "",
 	    (f & F_LIST) ? " AND t.list_id = ?4" : "",
@@ -636,99 +619,15 @@ where_sql(char *out, size_t len, enum task_scope scope, unsigned f)
 
 /*
  * The tasks a page reads, as "FROM ...": the table, or with F_FTS the
- * index's hits joined to the table, the index first (CROSS JOIN keeps that
- * order: the planner would rather walk the scope's index for the ordering).
+ * search's candidates (task_search.h) joined to the table, the candidates
+ * first (CROSS JOIN keeps that order: the planner would rather walk the
+ * scope's index for the ordering and test every task).
  */
 static const char *
 from_sql(unsigned f)
 {
-	return (f & F_FTS) ? " FROM tasks_fts CROSS JOIN tasks t ON t.id = tasks_fts.rowid"
+	return (f & F_FTS) ? " FROM " SEARCH_CANDIDATES " CROSS JOIN tasks t ON t.id = c.id"
 	    : " FROM tasks t";
-}
-
-/*
- * Writes into out the FTS5 query for a search text of SEARCH_MIN_CHARS
- * characters or more: the AND of its trigrams (at most SEARCH_TERMS + 1 of
- * them, spread over its first SEARCH_CHARS characters), each a quoted
- * string with its '"' doubled, so that no character of the text is FTS5
- * syntax.  Every task containing the text holds them all.  Returns 0 when
- * the text is shorter (no trigram) or the query does not fit.
- */
-static int
-search_match(const char *s, char *out, size_t len)
-{
-	size_t	 at[SEARCH_CHARS + 1], n = 0, o = 0, ntri, step, i, k;
-	const char *p;
-	int	 last = 0;
-
-	for (p = s; *p != '\0'; p++)
-		if (((unsigned char)*p & 0xc0) != 0x80) {
-			at[n] = (size_t)(p - s);
-			if (n++ == SEARCH_CHARS)
-				break;
-		}
-	if (n <= SEARCH_CHARS)
-		at[n] = (size_t)(p - s);
-	else
-		n = SEARCH_CHARS;
-	if (n < SEARCH_MIN_CHARS)
-		return 0;
-	ntri = n - SEARCH_MIN_CHARS + 1;
-	step = (ntri + SEARCH_TERMS - 1) / SEARCH_TERMS;
-	for (i = 0; !last; i += step) {
-		if (i >= ntri - 1) {
-			i = ntri - 1;
-			last = 1;
-		}
-		if (o + 5 + 2 + 2 * (at[i + SEARCH_MIN_CHARS] - at[i]) >= len)
-			return 0;
-		if (o != 0) {
-			memcpy(out + o, " AND ", 5);
-			o += 5;
-		}
-		out[o++] = '"';
-		for (k = at[i]; k < at[i + SEARCH_MIN_CHARS]; k++) {
-			if (s[k] == '"')
-				out[o++] = '"';
-			out[o++] = s[k];
-		}
-		out[o++] = '"';
-	}
-	out[o] = '\0';
-	return 1;
-}
-
-/*
- * Decides how q's search runs: *fts = 1 when its candidates should come
- * from tasks_fts (match is then the FTS5 query), 0 for a scan.  scope is
- * how many tasks the scope holds at most (TQ_ALL: unknown, INT64_MAX).
- * The index is asked how many tasks hold the trigrams, counting no further
- * than it would be worth.
- */
-static enum dbrc
-search_plan(struct db *db, const struct task_query *q, int64_t scope,
-    char *match, size_t len, int *fts)
-{
-	static const char sql[] =
-	    "SELECT count(*) FROM (SELECT 1 FROM tasks_fts WHERE tasks_fts MATCH ?1 LIMIT ?2)";
-	int64_t	 cap = scope < SEARCH_FTS_MAX ? scope : SEARCH_FTS_MAX, hits = cap;
-	sqlite3_stmt *st;
-	int	 rc;
-
-	*fts = 0;
-	if (q->search == NULL || cap <= 0 || !search_match(q->search, match, len))
-		return DB_OK;
-	if ((st = db_prep(db, sql)) == NULL)
-		return DB_ERROR;
-	db_bind_text(st, 1, match);
-	sqlite3_bind_int64(st, 2, cap);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		hits = sqlite3_column_int64(st, 0);
-	db_done(st, rc);
-	if (rc != SQLITE_ROW)
-		return db_rc(db, rc, "task search");
-	*fts = hits < cap;
-	return DB_OK;
 }
 
 /* Binds q's scope and filters; match: the FTS5 query of F_FTS, else NULL. */
@@ -819,7 +718,7 @@ tasks_page_count(struct db *db, const struct actor *who,
 	    "SELECT task_count FROM lists WHERE id = ?1 AND (?2 OR owner_id = ?3)";
 	static const char user_sql[] =
 	    "SELECT assigned_count FROM users WHERE id = ?1";
-	char	 sql[640] = "SELECT count(*)", match[MATCH_BYTES];
+	char	 sql[640] = "SELECT count(*)", match[SEARCH_MATCH_BYTES];
 	unsigned f = query_filters(q);
 	sqlite3_stmt *st;
 	enum dbrc rc = DB_OK;
@@ -849,7 +748,7 @@ tasks_page_count(struct db *db, const struct actor *who,
 	if (q->search != NULL) {
 		if (q->scope != TQ_LIST && (rc = scope_size(db, q, &size)) != DB_OK)
 			return rc;
-		if ((rc = search_plan(db, q, size, match, sizeof(match), &fts)) != DB_OK)
+		if ((rc = task_search_plan(db, q->search, size, match, &fts)) != DB_OK)
 			return rc;
 		if (fts)
 			f |= F_FTS;
@@ -882,7 +781,7 @@ tasks_page_rows(struct db *db, const struct task_query *q, int64_t limit,
 		" ORDER BY t.updated_at, t.id",
 		" ORDER BY t.updated_at DESC, t.id DESC",
 	};
-	char	 sql[1536] = TASK_COLUMNS, match[MATCH_BYTES];
+	char	 sql[1536] = TASK_COLUMNS, match[SEARCH_MATCH_BYTES];
 	unsigned f = query_filters(q);
 	sqlite3_stmt *st;
 	struct task t;
@@ -896,7 +795,7 @@ tasks_page_rows(struct db *db, const struct task_query *q, int64_t limit,
 		return DB_INVALID;
 	if (q->search != NULL) {
 		if ((drc = scope_size(db, q, &size)) != DB_OK ||
-		    (drc = search_plan(db, q, size, match, sizeof(match), &fts)) != DB_OK)
+		    (drc = task_search_plan(db, q->search, size, match, &fts)) != DB_OK)
 			return drc;
 		if (fts)
 			f |= F_FTS;

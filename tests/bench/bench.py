@@ -137,6 +137,11 @@ def seed(srv, total):
     log("  rows in (%.1fs); building indexes" % (time.time() - t_start))
     for _, _, sql in later:
         db.execute(sql)
+    # the search index (sql/007) is kept by triggers: built once here
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'tasks_fts'").fetchone():
+        db.execute("INSERT INTO tasks_fts (tasks_fts) VALUES ('rebuild')")
+        db.execute("INSERT INTO tasks_fts (tasks_fts) VALUES ('optimize')")
+        db.execute("UPDATE task_search SET indexed_to = (SELECT max(id) FROM tasks)")
     db.execute("UPDATE lists SET task_count ="
                " (SELECT count(*) FROM tasks WHERE tasks.list_id = lists.id)")
     db.execute("UPDATE users SET assigned_count ="
