@@ -330,12 +330,24 @@ api_list_tasks(struct req *r)
 	api_actor(r, &who);
 	if ((st = read_input(r, 0, 1, &in)) != 0)
 		return st;
+	/* the answer is read in the write's transaction, from the pages it
+	 * just wrote: no second transaction, no cache reload */
+	if ((rc = db_begin(&r->app->db)) != DB_OK)
+		return api_dbfail(r, rc);
 	rc = tasks_create(&r->app->db, &who, r->ids[0], &in, &id, &why);
+	if (rc == DB_OK) {
+		if ((st = task_answer(r, id, 201)) != 201) {
+			db_rollback(&r->app->db);
+			return st;
+		}
+		if ((rc = db_commit(&r->app->db)) != DB_OK)
+			return api_dbfail(r, rc);
+		return 201;
+	}
+	db_rollback(&r->app->db);
 	if (rc == DB_INVALID)
 		return task_refused(r, why, &in);
-	if (rc != DB_OK)
-		return api_dbfail(r, rc);
-	return task_answer(r, id, 201);
+	return api_dbfail(r, rc);
 }
 
 /* GET /api/tasks/: the tasks assigned to the caller. */
@@ -361,18 +373,22 @@ task_update(struct req *r, int64_t id)
 	int	 st;
 
 	api_actor(r, &who);
-	if ((rc = tasks_get_visible(&r->app->db, &who, id, &r->arena, &t)) != DB_OK)
-		return api_dbfail(r, rc);
-	if ((st = api_lock_read(r, &expect)) != 0)
-		return st;
-	if ((st = read_input(r, r->method == M_PUT ? JF_REQUIRED : 0, 0, &in)) != 0)
-		return st;
 	/*
-	 * the answer is read in the write's own transaction, so it shows this
-	 * write (and its updated_at), not one that landed right after it
+	 * one write transaction from the visibility check to the answer: the
+	 * answer shows this write (and its updated_at), not one that landed
+	 * right after it, and the pages are read once
 	 */
 	if ((rc = db_begin(&r->app->db)) != DB_OK)
 		return api_dbfail(r, rc);
+	if ((rc = tasks_get_visible(&r->app->db, &who, id, &r->arena, &t)) != DB_OK) {
+		db_rollback(&r->app->db);
+		return api_dbfail(r, rc);
+	}
+	if ((st = api_lock_read(r, &expect)) != 0 ||
+	    (st = read_input(r, r->method == M_PUT ? JF_REQUIRED : 0, 0, &in)) != 0) {
+		db_rollback(&r->app->db);
+		return st;
+	}
 	rc = tasks_update_locked(&r->app->db, &who, id, expect, &in, &why);
 	if (rc == DB_OK) {
 		if ((st = task_answer(r, id, 200)) != 200) {

@@ -94,6 +94,8 @@ main(int argc, char *argv[])
 		server_handle(&app, &r, &fr, &out);
 		req_end(&r);
 		FCGX_Finish_r(&fr);
+		/* the checkpoint a commit asked for, once the answer is sent */
+		db_idle(&app.db);
 	}
 	log_info("taskmgr.fcgi stopping");
 	FCGX_Free(&fr, 1);

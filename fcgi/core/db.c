@@ -35,28 +35,54 @@ busy_wait(void *arg, int n)
 	return 1;
 }
 
-#define WAL_CHECKPOINT_FRAMES	4000	/* a passive checkpoint past this many WAL pages */
+#define WAL_CHECKPOINT_FRAMES	4000	/* a checkpoint each time the WAL grows past a multiple of this */
 #define WAL_RESTART_FRAMES	16000	/* past this, one that waits for readers and rewinds */
 
 /*
- * After each commit (in place of wal_autocheckpoint): past 4000 pages in
- * the WAL a passive checkpoint copies them into the database; hot pages are
- * copied once per checkpoint.  A passive checkpoint never rewinds the WAL
- * while readers use it, and with several busy processes one always does:
- * the WAL grew by hundreds of MB a minute under write load (and the
- * wal-index every process maps with it).  Past 16000 pages a restart
- * checkpoint waits, through the busy handler, for the readers of older
- * snapshots -- one request each -- so the next writer starts the WAL over.
+ * After each commit (in place of wal_autocheckpoint): the commit that takes
+ * the WAL past a multiple of 4000 pages asks for a checkpoint, which copies
+ * the pages into the database (hot pages once per checkpoint) after syncing
+ * the WAL.  Exactly one commit crosses each multiple: the number of pages
+ * this commit appended comes from the connection's page-write counter.
+ * (Checkpointing on every commit past 4000 pages, as a plain threshold on
+ * the WAL's size does once readers keep the WAL from rewinding, costs two
+ * fsyncs and a copy of the commit's pages per write.)  A passive checkpoint
+ * never rewinds the WAL while readers use it, and with several busy
+ * processes one always does; past 16000 pages a restart checkpoint waits,
+ * through the busy handler, for the readers of older snapshots -- one
+ * request each -- so the next writer starts the WAL over.  With
+ * db->defer_checkpoint the checkpoint waits for db_idle() (the responder
+ * calls it once the answer is sent), else it runs here.
  */
 static int
 wal_hook(void *arg, sqlite3 *h, const char *name, int frames)
 {
-	(void)arg;
-	if (frames >= WAL_RESTART_FRAMES)
-		sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
-	else if (frames >= WAL_CHECKPOINT_FRAMES)
-		sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	struct db *db = arg;
+	int	 cur = 0, hi = 0, before;
+
+	if (strcmp(name, "main") != 0)
+		return SQLITE_OK;
+	if (sqlite3_db_status(h, SQLITE_DBSTATUS_CACHE_WRITE, &cur, &hi, 1) != SQLITE_OK)
+		cur = frames;
+	before = frames - cur;
+	if (before < 0 || before / WAL_CHECKPOINT_FRAMES == frames / WAL_CHECKPOINT_FRAMES)
+		return SQLITE_OK;
+	db->checkpoint = frames >= WAL_RESTART_FRAMES ? SQLITE_CHECKPOINT_RESTART :
+	    SQLITE_CHECKPOINT_PASSIVE;
+	if (!db->defer_checkpoint)
+		db_idle(db);
 	return SQLITE_OK;
+}
+
+void
+db_idle(struct db *db)
+{
+	int	 mode = db->checkpoint;
+
+	if (mode == 0 || db->h == NULL)
+		return;
+	db->checkpoint = 0;
+	sqlite3_wal_checkpoint_v2(db->h, "main", mode, NULL, NULL);
 }
 
 /*
@@ -90,6 +116,7 @@ db_open(struct db *db, const char *path, int flags, char *err, size_t errlen)
 	char	*msg = NULL;
 
 	memset(db, 0, sizeof(*db));
+	db->defer_checkpoint = (flags & DB_OPEN_DEFER) != 0;
 	db_configure_once();
 	if (flags & DB_OPEN_CREATE)
 		oflags |= SQLITE_OPEN_CREATE;
@@ -100,7 +127,7 @@ db_open(struct db *db, const char *path, int flags, char *err, size_t errlen)
 	}
 	sqlite3_extended_result_codes(db->h, 1);
 	sqlite3_busy_handler(db->h, busy_wait, db);
-	sqlite3_wal_hook(db->h, wal_hook, NULL);
+	sqlite3_wal_hook(db->h, wal_hook, db);
 	if (sqlite3_exec(db->h, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, msg ? msg : "pragma failed");
 		sqlite3_free(msg);

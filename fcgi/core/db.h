@@ -26,6 +26,8 @@ struct db {
 	int		 in_tx;
 	int		 in_read;	/* a read transaction of db_read_begin() is open */
 	int64_t		 busy_since;	/* mono_us() when the current wait for a lock began */
+	int		 checkpoint;	/* a checkpoint a commit asked for (SQLITE_CHECKPOINT_*), or 0 */
+	int		 defer_checkpoint; /* 1: it waits for db_idle(), else runs at once */
 };
 
 /* The result codes of storage operations; db_strerror names them. */
@@ -40,6 +42,7 @@ enum dbrc {
 };
 
 #define DB_OPEN_CREATE	0x01	/* create the file if missing (migrate only) */
+#define DB_OPEN_DEFER	0x02	/* checkpoints wait for db_idle() (a responder) */
 
 /* Opens path and sets the pragmas; -1 with a message in err. */
 int	 db_open(struct db *, const char *path, int flags, char *err, size_t errlen);
@@ -70,6 +73,12 @@ enum dbrc db_begin(struct db *);
 enum dbrc db_read_begin(struct db *);
 void	 db_read_end(struct db *);
 enum dbrc db_commit(struct db *);
+/*
+ * Runs the WAL checkpoint a commit asked for when db->defer_checkpoint is
+ * set (a responder calls it after sending its answer, so no request waits
+ * for the checkpoint's fsyncs); does nothing otherwise.
+ */
+void	 db_idle(struct db *);
 void	 db_rollback(struct db *);
 /* Maps an SQLite result code to a dbrc (logging unexpected ones). */
 enum dbrc db_rc(struct db *, int sqlite_rc, const char *what);

@@ -8,6 +8,7 @@
 #include "json.h"
 #include "log.h"
 #include "notices.h"
+#include "task_search.h"
 #include "tasks.h"
 #include "timeutil.h"
 #include "tx.h"
@@ -553,6 +554,7 @@ tasks_mark_overdue(struct db *db, int64_t now, int64_t *marked)
 #define F_BEFORE	0x08
 #define F_AFTER		0x10
 #define F_SEARCH	0x20
+#define F_FTS		0x40	/* the search's candidates come from the trigram index */
 
 /* The filter bits q uses. */
 static unsigned
@@ -625,9 +627,22 @@ where_sql(char *out, size_t len, enum task_scope scope, unsigned f)
 	    (f & F_SEARCH) ? " AND instr(t.name_key, ?7) > 0" : "");
 }
 
-/* Binds q's scope and filters. */
+/*
+ * The tasks a page reads, as "FROM ...": the table, or with F_FTS the
+ * search's candidates (task_search.h) joined to the table, the candidates
+ * first (CROSS JOIN keeps that order: the planner would rather walk the
+ * scope's index for the ordering and test every task).
+ */
+static const char *
+from_sql(unsigned f)
+{
+	return (f & F_FTS) ? " FROM " SEARCH_CANDIDATES " CROSS JOIN tasks t ON t.id = c.id"
+	    : " FROM tasks t";
+}
+
+/* Binds q's scope and filters; match: the FTS5 query of F_FTS, else NULL. */
 static void
-bind_query(sqlite3_stmt *st, const struct task_query *q)
+bind_query(sqlite3_stmt *st, const struct task_query *q, const char *match)
 {
 	sqlite3_bind_int64(st, 1, q->scope == TQ_ALL ? 0 : q->scope_id);
 	if (q->status >= 0)
@@ -642,6 +657,8 @@ bind_query(sqlite3_stmt *st, const struct task_query *q)
 		sqlite3_bind_int64(st, 6, q->due_after);
 	if (q->search != NULL)
 		db_bind_text(st, 7, q->search);
+	if (match != NULL)
+		db_bind_text(st, 10, match);
 }
 
 /* A statement for sql under key: cached (*once = 0) or prepared for one use (*once = 1). */
@@ -681,6 +698,28 @@ counter(struct db *db, const char *sql, int64_t a, int64_t *out)
 	return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "task counter");
 }
 
+/*
+ * How many tasks q's scope holds at most, from the maintained counters
+ * (TQ_ALL: INT64_MAX, not counted).
+ */
+static enum dbrc
+scope_size(struct db *db, const struct task_query *q, int64_t *n)
+{
+	static const char list_sql[] = "SELECT task_count FROM lists WHERE id = ?1";
+	static const char user_sql[] = "SELECT assigned_count FROM users WHERE id = ?1";
+	enum dbrc rc;
+
+	*n = INT64_MAX;
+	if (q->scope == TQ_ALL)
+		return DB_OK;
+	rc = counter(db, q->scope == TQ_LIST ? list_sql : user_sql, q->scope_id, n);
+	if (rc == DB_NOTFOUND) {
+		*n = 0;
+		rc = DB_OK;
+	}
+	return rc;
+}
+
 enum dbrc
 tasks_page_count(struct db *db, const struct actor *who,
     const struct task_query *q, int64_t *count)
@@ -689,11 +728,12 @@ tasks_page_count(struct db *db, const struct actor *who,
 	    "SELECT task_count FROM lists WHERE id = ?1 AND (?2 OR owner_id = ?3)";
 	static const char user_sql[] =
 	    "SELECT assigned_count FROM users WHERE id = ?1";
-	char	 sql[512] = "SELECT count(*) FROM tasks t";
+	char	 sql[640] = "SELECT count(*)", match[SEARCH_MATCH_BYTES];
 	unsigned f = query_filters(q);
 	sqlite3_stmt *st;
 	enum dbrc rc = DB_OK;
-	int	 once, src;
+	int64_t	 size = 0;
+	int	 once, src, fts;
 
 	*count = 0;
 	if (q->scope == TQ_LIST) {
@@ -707,16 +747,27 @@ tasks_page_count(struct db *db, const struct actor *who,
 		db_done(st, src);
 		if (src != SQLITE_ROW)
 			return src == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, src, "task count");
+		size = *count;
 	} else if (q->scope == TQ_ASSIGNEE && f == 0) {
 		rc = counter(db, user_sql, q->scope_id, count);
 		return rc == DB_NOTFOUND ? DB_OK : rc;
 	}
 	if (f == 0 && q->scope != TQ_ALL)
 		return DB_OK;
+	/* the same plan as the page's rows (tasks_page_rows) */
+	if (q->search != NULL) {
+		if (q->scope != TQ_LIST && (rc = scope_size(db, q, &size)) != DB_OK)
+			return rc;
+		if ((rc = task_search_plan(db, q->search, size, match, &fts)) != DB_OK)
+			return rc;
+		if (fts)
+			f |= F_FTS;
+	}
+	strcat(sql, from_sql(f));
 	where_sql(sql, sizeof(sql), q->scope, f);
 	if ((st = query_stmt(db, SQLK_COUNT | (unsigned)q->scope << 8 | f, sql, &once)) == NULL)
 		return DB_ERROR;
-	bind_query(st, q);
+	bind_query(st, q, (f & F_FTS) ? match : NULL);
 	if ((src = sqlite3_step(st)) == SQLITE_ROW)
 		*count = sqlite3_column_int64(st, 0);
 	else
@@ -793,12 +844,12 @@ found:
 	return s;
 }
 
-/* The ordering's comparison of a row after mark ?10, ?11. */
+/* The ordering's comparison of a row after mark ?11, ?12. */
 static const char *
 mark_after_sql(enum task_order order)
 {
-	return order == TO_CREATED_DESC ? " AND (t.created_at, t.id) < (?10, ?11)" :
-	    " AND (t.created_at, t.id) > (?10, ?11)";
+	return order == TO_CREATED_DESC ? " AND (t.created_at, t.id) < (?11, ?12)" :
+	    " AND (t.created_at, t.id) > (?11, ?12)";
 }
 
 /*
@@ -838,8 +889,8 @@ marks_extend(struct db *db, const struct task_query *q, struct markset *s, int w
 	sqlite3_bind_int64(st, 1, q->scope_id);
 	sqlite3_bind_int64(st, 8, (int64_t)(want - s->n) * MARK_EVERY);
 	if (s->n > 0) {
-		sqlite3_bind_int64(st, 10, s->m[s->n - 1].key);
-		sqlite3_bind_int64(st, 11, s->m[s->n - 1].id);
+		sqlite3_bind_int64(st, 11, s->m[s->n - 1].key);
+		sqlite3_bind_int64(st, 12, s->m[s->n - 1].id);
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if (++seen % MARK_EVERY == 0) {
@@ -974,7 +1025,7 @@ names_get(struct db *db, struct names *c, const char *sql, int64_t id,
 #define PAGE_DIRECT_SKIP	64
 /* A page's task columns, without the names of the list and the assignee. */
 #define PAGE_COLUMNS "SELECT t.id, t.list_id, t.name, t.description, t.assigned_to," \
-	" t.complete_before, t.status, t.created_at, t.updated_at FROM tasks t"
+	" t.complete_before, t.status, t.created_at, t.updated_at"
 
 enum dbrc
 tasks_page_rows(struct db *db, const struct task_query *q, int64_t limit,
@@ -988,17 +1039,18 @@ tasks_page_rows(struct db *db, const struct task_query *q, int64_t limit,
 		" ORDER BY t.updated_at, t.id",
 		" ORDER BY t.updated_at DESC, t.id DESC",
 	};
-	static const char row_sql[] = PAGE_COLUMNS " WHERE t.id = ?1";
+	static const char row_sql[] = PAGE_COLUMNS " FROM tasks t WHERE t.id = ?1";
 	static const char list_sql[] = "SELECT name, owner_id FROM lists WHERE id = ?1";
 	static const char user_sql[] = "SELECT username FROM users WHERE id = ?1";
-	char	 sql[1024];
+	char	 sql[1536], match[SEARCH_MATCH_BYTES];
 	unsigned f = query_filters(q);
 	struct names lists, users;
 	sqlite3_stmt *ids, *row, *src;
 	struct task t;
 	struct mark m;
+	int64_t	 size;
 	enum dbrc ret;
-	int	 rc, rrc = SQLITE_OK, once, marked, direct, own_read = 0;
+	int	 rc, rrc = SQLITE_OK, once, marked, direct, fts, own_read = 0;
 
 	if (limit <= 0)
 		return DB_OK;
@@ -1018,9 +1070,21 @@ tasks_page_rows(struct db *db, const struct task_query *q, int64_t limit,
 	if (db->h != NULL && !db->in_tx && !db->in_read && sqlite3_get_autocommit(db->h) &&
 	    db_read_begin(db) == DB_OK && db->in_read)
 		own_read = 1;
+	/* a rare search text takes its candidates from the trigram index */
+	if (q->search != NULL) {
+		if ((ret = scope_size(db, q, &size)) != DB_OK ||
+		    (ret = task_search_plan(db, q->search, size, match, &fts)) != DB_OK) {
+			if (own_read)
+				db_read_end(db);
+			return ret;
+		}
+		if (fts)
+			f |= F_FTS;
+	}
 	marked = page_mark(db, q, offset, &m, &offset);
 	direct = offset < PAGE_DIRECT_SKIP;
-	snprintf(sql, sizeof(sql), "%s", direct ? PAGE_COLUMNS : "SELECT t.id FROM tasks t");
+	snprintf(sql, sizeof(sql), "%s%s", direct ? PAGE_COLUMNS : "SELECT t.id",
+	    from_sql(f));
 	where_sql(sql, sizeof(sql), q->scope, f);
 	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "%s%s LIMIT ?8 OFFSET ?9",
 	    marked ? mark_after_sql(q->order) : "", orders[q->order]);
@@ -1037,12 +1101,12 @@ tasks_page_rows(struct db *db, const struct task_query *q, int64_t limit,
 		rc = SQLITE_ERROR;
 		goto out;
 	}
-	bind_query(ids, q);
+	bind_query(ids, q, (f & F_FTS) ? match : NULL);
 	sqlite3_bind_int64(ids, 8, limit);
 	sqlite3_bind_int64(ids, 9, offset);
 	if (marked) {
-		sqlite3_bind_int64(ids, 10, m.key);
-		sqlite3_bind_int64(ids, 11, m.id);
+		sqlite3_bind_int64(ids, 11, m.key);
+		sqlite3_bind_int64(ids, 12, m.id);
 	}
 	while ((rc = sqlite3_step(ids)) == SQLITE_ROW) {
 		src = ids;

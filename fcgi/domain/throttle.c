@@ -7,6 +7,7 @@
 #include "log.h"
 #include "request.h"
 #include "sessions.h"
+#include "task_search.h"
 #include "throttle.h"
 #include "timeutil.h"
 #include "tokens.h"
@@ -107,6 +108,7 @@ throttle_housekeep(struct app *app)
 	int64_t	 now = mono_us();
 	int	 a = 0, b = 0, c = 0;
 
+	task_search_housekeep(db);
 	if (last != 0 && now - last < PURGE_EVERY)
 		return;
 	last = now;

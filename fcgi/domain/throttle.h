@@ -36,7 +36,8 @@ enum dbrc throttle_purge(struct db *, int limit, int *n);
 /*
  * The app->housekeep hook: purges a batch of each kind of expired row
  * (tokens, sessions, limiter rows), at most once a minute per process;
- * otherwise it costs one clock read.
+ * and lets the search index catch up with new tasks (task_search, a few
+ * times a second at most).  Otherwise it costs two clock reads.
  */
 void	 throttle_housekeep(struct app *);
 

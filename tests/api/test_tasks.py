@@ -7,6 +7,7 @@ import os
 import sqlite3
 import sys
 import threading
+import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -469,6 +470,76 @@ def test_search_special_characters():
     eq(found("PLAIN"), ["plain"], "ASCII")
     eq(found("zzz"), [], "nothing")
     eq(len(found("")), len(names), "empty = all")
+
+
+def test_search_in_a_big_list():
+    """Searches of 1, 2, 3 and more characters on a list larger than their
+    hits (so 3+ characters go through the trigram index) answer exactly as
+    a case-insensitive substring match, also after a rename and a delete."""
+    lid = mklist("Search big", "bob")
+    names = ["Chore %02d of the week" % i for i in range(40)] + [
+        "Ärger im Büro", "kein ärger", "100% done", "1000 done", "under_score",
+        "underXscore", 'He said "go"', "it's fine", 'a""b', "Grüße aus Köln",
+        "ЗАКАЗАТЬ пиццу"]
+    made = {n: mktask(lid, "bob", name=n) for n in names}
+    base = "/api/lists/%d/tasks/" % lid
+
+    def found(s, limit=100):
+        got, off = [], 0
+        while True:
+            r = req("GET", base + "?limit=%d&offset=%d&ordering=created_at&search=%s"
+                    % (limit, off, urllib.parse.quote(s)), user="bob")
+            eq(r.status, 200, "%r: %r" % (s, r))
+            got += [x["name"] for x in r.json["results"]]
+            off += limit
+            if off >= r.json["count"]:
+                eq(len(got), r.json["count"], "%r: count" % s)
+                return got
+
+    def expect(s):
+        return [n for n in names if s.lower() in n.lower()]
+
+    for s in ("c", "ä", "%", "_", '"', "of", "Äр", "% d", "e_s", "00", "ÄRGER", "ärg",
+              "chore 1", "chore 17 of the week", "chore 17 of the weekend", '"go"',
+              'a""', '""b', "'s f", "GRÜSSE", "grüße", "заказать", "the week", "xyz"):
+        eq(found(s), expect(s), "search %r" % s)
+    eq(found("chore", limit=7), expect("chore"), "pages of a common text")
+    eq(found("ÄRGER"), ["Ärger im Büro", "kein ärger"], "ÄRGER finds ärger")
+    # a rename: the old name is no longer found, the new one is
+    t = made["Chore 17 of the week"]
+    r = req("PATCH", "/api/tasks/%d/" % t["id"],
+            {"name": "Errand quokka", "updated_at": t["updated_at"]}, "bob")
+    eq(r.status, 200, "rename %r" % r)
+    names[names.index("Chore 17 of the week")] = "Errand quokka"
+    eq(found("chore 17"), [], "old name")
+    eq(found("quokka"), ["Errand quokka"], "new name")
+    eq(found("QUOK"), ["Errand quokka"], "new name, 4 characters")
+    for s in ("ch", "of the", "17"):
+        eq(found(s), expect(s), "after the rename %r" % s)
+    # a delete
+    eq(req("DELETE", "/api/tasks/%d/" % made["kein ärger"]["id"], user="bob").status, 204,
+       "delete")
+    names.remove("kein ärger")
+    eq(found("ärger"), ["Ärger im Büro"], "deleted task not found")
+    eq(found("kein"), [], "nor by another part of its name")
+    # another owner's matching task is not on this page
+    other = mklist("Search other", "carol")
+    mktask(other, "carol", name="Errand quokka")
+    eq(found("quokka"), ["Errand quokka"], "only this list's")
+    # the responders' housekeeping brings new tasks into the index (a few
+    # times a second); until then they are searched as the index's tail
+    tail = "SELECT (SELECT max(id) FROM tasks) - indexed_to FROM task_search"
+    for _ in range(50):
+        if sql(tail) == [(0,)]:
+            break
+        time.sleep(0.1)
+        req("GET", "/api/auth/me/", user="bob")
+    eq(sql(tail), [(0,)], "caught up")
+    eq(sql("SELECT count(*) FROM tasks_fts WHERE tasks_fts MATCH '\"kka\"'"), [(2,)],
+       "both in the index")
+    sql("INSERT INTO tasks_fts (tasks_fts, rank) VALUES ('integrity-check', 1)")
+    eq(found("quokka"), ["Errand quokka"], "from the index")
+    eq(found("grüße"), expect("grüße"), "from the index")
 
 
 def test_sweep_marks_only_the_right_tasks():

@@ -10,7 +10,9 @@ go to bench-results.json (bench-scale-results.json for --scale) in the build
 directory.  It builds nothing: `make bench` builds the programs first.
 
   bench.py            the cases (a)-(f) with 50,000 tasks
-  bench.py --scale    (a) and (b) with 1,000, 100,000 and 1,000,000 tasks
+  bench.py --scale    (a), (b) and two searches of the benchmark list, (s)
+                      a rare text and (t) a common one, with 1,000, 100,000
+                      and 1,000,000 tasks
   bench.py --smoke    every case for 1 s on a small database (CI); exits
                       non-zero when a case that exists answers errors
 
@@ -137,6 +139,11 @@ def seed(srv, total):
     log("  rows in (%.1fs); building indexes" % (time.time() - t_start))
     for _, _, sql in later:
         db.execute(sql)
+    # the search index (sql/007) is kept by triggers: built once here
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'tasks_fts'").fetchone():
+        db.execute("INSERT INTO tasks_fts (tasks_fts) VALUES ('rebuild')")
+        db.execute("INSERT INTO tasks_fts (tasks_fts) VALUES ('optimize')")
+        db.execute("UPDATE task_search SET indexed_to = (SELECT max(id) FROM tasks)")
     db.execute("UPDATE lists SET task_count ="
                " (SELECT count(*) FROM tasks WHERE tasks.list_id = lists.id)")
     db.execute("UPDATE users SET assigned_count ="
@@ -268,6 +275,20 @@ def cases(srv, token):
          "env": {"BENCH_PATH": "/ceiling/"},
          "check": ("GET", "/ceiling/", None, 200)},
     ]
+
+
+def search_cases(srv):
+    """Searches of the benchmark list for the scale run (printed, not judged):
+    (s) a rare text (the trigram index's case: about 111 tasks anywhere in
+    1,000,000 hold it) and (t) one every task holds (the scan's case)."""
+    lid = srv.info["list_id"]
+    out = []
+    for key, text in (("s", "task%207777"), ("t", "task")):
+        path = "/api/lists/%d/tasks/?limit=20&search=%s" % (lid, text)
+        out.append({"key": key, "name": "GET /api/lists/{id}/tasks/?limit=20&search=%s"
+                    % text.replace("%20", " "), "script": "get.lua",
+                    "env": {"BENCH_PATH": path}, "check": ("GET", path, None, 200)})
+    return out
 
 
 def preflight(srv, token, case):
@@ -510,7 +531,7 @@ def run_scale(args):
             srv.info["shape"]["offset"] = offset
             row["shape"] = srv.info["shape"]
             token = srv.login(BENCH_USER, BENCH_PASSWORD)
-            for case in cases(srv, token)[:2]:
+            for case in cases(srv, token)[:2] + search_cases(srv):
                 why = preflight(srv, token, case)
                 if why:
                     log("  (%s) %s: %s" % (case["key"], case["name"], why))
@@ -552,6 +573,19 @@ def run_scale(args):
                                           " | ".join(cells)))
     print("(x..: relative to the %d-task run; (b) reads offset %d at every size)"
           % (sizes[0], offset))
+    print()
+    print("| tasks | (s) rare search req/s | (s) p50 ms | (s) p99 ms "
+          "| (t) common search req/s | (t) p50 ms | (t) p99 ms |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for total in sizes:
+        row = results["sizes"][str(total)]
+        cells = []
+        for k in "st":
+            c = row.get(k, {})
+            cells += (["%.0f" % c["rps"], fmt_ms(c["p50_us"]), fmt_ms(c["p99_us"])]
+                      if "rps" in c else ["n/a"] * 3)
+        print("| %d | %s |" % (total, " | ".join(cells)))
+    print("(s) searches 'task 7777', (t) 'task', both in the benchmark list")
     out = os.path.join(TOP_BUILDDIR, "bench-scale-results.json")
     with open(out, "w") as f:
         json.dump(results, f, indent=2, sort_keys=True)

@@ -9,6 +9,7 @@
 #include "lists.h"
 #include "notices.h"
 #include "tap.h"
+#include "task_search.h"
 #include "tasks.h"
 #include "timeutil.h"
 #include "users.h"
@@ -62,6 +63,93 @@ count_row(void *ctx, const struct task *t)
 	ids[++ids[0]] = t->id;
 }
 
+/* The SQL texts of the page statements run since the last reset (trace). */
+static char	 ran[8192];
+
+static int
+trace_stmt(unsigned type, void *ctx, void *p, void *x)
+{
+	const char *sql = sqlite3_sql(p);
+
+	(void)type;
+	(void)ctx;
+	(void)x;
+	if (sql != NULL && strstr(sql, "FROM tasks") != NULL &&
+	    strlen(ran) + strlen(sql) + 2 < sizeof(ran)) {
+		strcat(ran, sql);
+		strcat(ran, "\n");
+	}
+	return 0;
+}
+
+/* The tasks newer than the search index. */
+#define TAIL_SQL "SELECT (SELECT max(id) FROM tasks) - indexed_to FROM task_search"
+/* FTS5's check of the index against the tasks (all of them indexed). */
+#define INTEGRITY() sqlite3_exec(db.h, "INSERT INTO tasks_fts (tasks_fts, rank)" \
+	" VALUES ('integrity-check', 1)", NULL, NULL, NULL)
+
+/* The EXPLAIN QUERY PLAN of sql as its detail rows joined by '|'. */
+static void
+explain(const char *sql, char *out, size_t len)
+{
+	char	 q[2048];
+	sqlite3_stmt *st;
+
+	out[0] = '\0';
+	snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s", sql);
+	if (sqlite3_prepare_v2(db.h, q, -1, &st, NULL) != SQLITE_OK)
+		return;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(out + strlen(out), len - strlen(out), "%s|",
+		    (const char *)sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
+}
+
+/*
+ * Checks one search on the page of list lid (order -created_at): its count
+ * and rows, read in pages of 7, are those of the plain instr() scan, and
+ * it took the trigram index (fts 1) or the scan (fts 0).  Returns the count.
+ */
+static int64_t
+search_agrees(const struct actor *who, int64_t lid, const char *text, int fts)
+{
+	struct task_query q;
+	sqlite3_stmt *st;
+	int64_t	 want[512], got[512], page[16], n = 0, count = -1, off;
+	const char *key = search_key(&a, text);
+	int	 same = 1, i;
+
+	task_query_init(&q, TQ_LIST, lid);
+	q.search = key;
+	if (sqlite3_prepare_v2(db.h, "SELECT id FROM tasks WHERE list_id = ?1"
+	    " AND instr(name_key, ?2) > 0 ORDER BY created_at DESC, id DESC", -1, &st,
+	    NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, lid);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	while (n < 512 && sqlite3_step(st) == SQLITE_ROW)
+		want[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	ran[0] = '\0';
+	is_int(tasks_page_count(&db, who, &q, &count), DB_OK, "count of '%s'", text);
+	is_int(count, n, "'%s': the count is the scan's", text);
+	for (off = 0, got[0] = 0; off <= n && off < 512 - 7; off += 7) {
+		page[0] = 0;
+		if (tasks_page_rows(&db, &q, 7, off, count_row, page) != DB_OK)
+			same = 0;
+		for (i = 1; i <= page[0]; i++)
+			got[++got[0]] = page[i];
+	}
+	if (got[0] != n)
+		same = 0;
+	for (i = 0; same && i < n; i++)
+		same = got[i + 1] == want[i];
+	ok(same, "'%s': the rows are the scan's, in order (%d)", text, (int)n);
+	is_int(strstr(ran, ") c CROSS JOIN tasks t") != NULL, fts, "'%s': %s", text,
+	    fts ? "from the trigram index" : "by the scan");
+	return n;
+}
+
 int
 main(void)
 {
@@ -81,6 +169,7 @@ main(void)
 	close(fd);
 	ok(db_open(&db, path, DB_OPEN_CREATE, err, sizeof(err)) == 0, "open %s", err);
 	ok(db_migrate(&db, devnull) == 0, "migrate");
+	sqlite3_trace_v2(db.h, SQLITE_TRACE_STMT, trace_stmt, NULL);
 	al = user("alice");
 	bo = user("bob");
 	ca = user("carol");
@@ -224,6 +313,141 @@ main(void)
 	task_query_init(&q, TQ_ASSIGNEE, bo);
 	is_int(tasks_page_count(&db, &bob, &q, &n), DB_OK, "assigned count");
 	is_int(n, q1("SELECT count(*) FROM tasks WHERE assigned_to = ?", bo), "counter = real");
+
+	/* search: the trigram index gives the scan's answers */
+	{
+		static const char *const odd[] = {
+			"50% off", "50 percent", "snake_case", "snakeXcase",
+			"say \"hi\" now", "it's quoted", "ärger im büro", "ÄRGER",
+			"Купить МОЛОКО", "молоко и хлеб", "a\"\"b",
+		};
+		int64_t	 l3, l4, ren, gone, ren_at;
+		int	 cn;
+		char	 plan[1024] = "";
+
+		is_int(lists_create(&db, ca, "Search", &l3, &why), DB_OK, "search list");
+		is_int(lists_create(&db, ca, "Small", &l4, &why), DB_OK, "a small one");
+		for (i = 0; i < 300; i++) {
+			snprintf(name, sizeof(name), "Item %03d of %s", i, i % 3 ? "home" : "work");
+			in = named(name);
+			if (tasks_create(&db, &carol, l3, &in, &id, &why) != DB_OK)
+				break;
+		}
+		for (size_t k = 0; k < sizeof(odd) / sizeof(odd[0]); k++) {
+			in = named(odd[k]);
+			if (tasks_create(&db, &carol, l3, &in, &id, &why) != DB_OK)
+				i = -1;
+		}
+		for (int k = 0; k < 20; k++) {
+			snprintf(name, sizeof(name), "item %d small", k);
+			in = named(name);
+			if (tasks_create(&db, &carol, l4, &in, &id, &why) != DB_OK)
+				i = -1;
+		}
+		is_int(i, 300, "331 tasks to search");
+		/* none indexed yet: the tail alone is more than the list holds */
+		search_agrees(&carol, l3, "item 12", 0);
+		search_agrees(&carol, l3, "ärger", 0);
+		is_int(task_search_catch_up(&db, 100000, &cn), DB_OK, "the index catches up");
+		is_int(cn, q1("SELECT count(*) FROM tasks", -1), "with every task");
+		is_int(q1(TAIL_SQL, -1), 0, "no tail left");
+		is_int(task_search_catch_up(&db, 100000, &cn), DB_OK, "again");
+		is_int(cn, 0, "nothing to add");
+		search_agrees(&carol, l3, "item 12", 1);
+		search_agrees(&carol, l3, "ITEM 1", 1);
+		search_agrees(&carol, l3, "of work", 1);
+		search_agrees(&carol, l3, "0% o", 1);
+		search_agrees(&carol, l3, "e_c", 1);
+		search_agrees(&carol, l3, "\"hi\"", 1);
+		search_agrees(&carol, l3, "\"\"", 0);
+		search_agrees(&carol, l3, "\"\"b", 1);
+		search_agrees(&carol, l3, "ärger", 1);
+		is_int(search_agrees(&carol, l3, "ÄRGER", 1), 2, "ÄRGER finds both");
+		search_agrees(&carol, l3, "молоко", 1);
+		search_agrees(&carol, l3, "item 123 of work", 1);
+		search_agrees(&carol, l3, "item 123 of works", 1);
+		/* in 320 tasks, more than the list's 311: scanned */
+		search_agrees(&carol, l3, "tem", 0);
+		search_agrees(&carol, l3, "zzz", 1);
+		search_agrees(&carol, l3, "%", 0);
+		search_agrees(&carol, l3, "_", 0);
+		search_agrees(&carol, l3, "i", 0);
+		search_agrees(&carol, l3, "12", 0);
+		search_agrees(&carol, l3, "Ä", 0);
+		/* found in more tasks than the small list holds: its scan is cheaper */
+		is_int(search_agrees(&carol, l4, "item", 0), 20, "a common text scans the small list");
+		search_agrees(&carol, l4, "item 7 s", 1);
+		/* the statements of an indexed search are driven by tasks_fts,
+		 * with no scan of tasks */
+		search_agrees(&carol, l3, "of work", 1);
+		for (char *line = strtok(ran, "\n"), *seen = NULL; line != NULL;
+		    line = strtok(NULL, "\n")) {
+			if (strstr(line, "CROSS JOIN") == NULL ||
+			    (seen != NULL && strcmp(seen, line) == 0))
+				continue;
+			seen = line;
+			explain(line, plan, sizeof(plan));
+			ok(strstr(plan, "SCAN tasks_fts VIRTUAL TABLE") != NULL &&
+			    strstr(plan, "SCAN t|") == NULL && strstr(plan, "SCAN t ") == NULL,
+			    "plan: %s", plan);
+		}
+
+		/* renames and deletes keep the index in step */
+		ren = q1("SELECT id FROM tasks WHERE name = 'Item 124 of home'", -1);
+		ren_at = q1("SELECT updated_at FROM tasks WHERE id = ?", ren);
+		in = named("Renamed thing");
+		is_int(tasks_update_locked(&db, &carol, ren, ren_at, &in, &why), DB_OK, "rename");
+		is_int(search_agrees(&carol, l3, "item 124", 1), 0, "the old name is gone");
+		is_int(search_agrees(&carol, l3, "renamed th", 1), 1, "the new one is found");
+		gone = q1("SELECT id FROM tasks WHERE name = 'Item 125 of home'", -1);
+		is_int(tasks_delete(&db, &carol, gone), DB_OK, "delete");
+		is_int(search_agrees(&carol, l3, "item 125", 1), 0, "a deleted task is gone");
+		is_int(INTEGRITY(), SQLITE_OK, "the index matches the tasks");
+		/* a new task is in the tail, searched as well, until the catch-up */
+		in = named("Item 125 of home");
+		is_int(tasks_create(&db, &carol, l3, &in, &id, &why), DB_OK, "the name again");
+		is_int(q1(TAIL_SQL, -1), 1, "a tail of one");
+		is_int(search_agrees(&carol, l3, "item 125", 1), 1, "found in the tail");
+		ren_at = q1("SELECT updated_at FROM tasks WHERE id = ?", id);
+		in = named("Tail renamed");
+		is_int(tasks_update_locked(&db, &carol, id, ren_at, &in, &why), DB_OK,
+		    "rename in the tail");
+		is_int(search_agrees(&carol, l3, "item 125", 1), 0, "old name gone");
+		is_int(search_agrees(&carol, l3, "tail ren", 1), 1, "new name found");
+		is_int(task_search_catch_up(&db, 100000, &cn), DB_OK, "catch up");
+		is_int(cn, 1, "one added");
+		is_int(search_agrees(&carol, l3, "tail ren", 1), 1, "found in the index");
+		is_int(INTEGRITY(), SQLITE_OK, "the index matches the tasks");
+		/* the highest task deleted, its id comes back: indexed at once */
+		is_int(tasks_delete(&db, &carol, id), DB_OK, "delete the highest");
+		id2 = id;
+		in = named("Reused id");
+		is_int(tasks_create(&db, &carol, l3, &in, &id, &why), DB_OK, "create");
+		is_int(id, id2, "the id is reused");
+		is_int(q1(TAIL_SQL, -1), 0, "not in the tail");
+		is_int(search_agrees(&carol, l3, "reused", 1), 1, "found");
+		is_int(search_agrees(&carol, l3, "tail ren", 1), 0, "the deleted one is not");
+		is_int(INTEGRITY(), SQLITE_OK, "the index matches the tasks");
+		/* catch-up in batches */
+		for (i = 0; i < 3; i++) {
+			snprintf(name, sizeof(name), "batch %d", i);
+			in = named(name);
+			tasks_create(&db, &carol, l3, &in, &id, &why);
+		}
+		is_int(task_search_catch_up(&db, 2, &cn), DB_OK, "a batch of 2");
+		is_int(cn, 2, "2 added");
+		is_int(q1(TAIL_SQL, -1), 1, "1 left");
+		is_int(task_search_catch_up(&db, 2, &cn), DB_OK, "the next batch");
+		is_int(cn, 1, "the last one");
+		is_int(INTEGRITY(), SQLITE_OK, "the index matches the tasks");
+		is_int(lists_delete(&db, &carol, l4), DB_OK, "a list delete");
+		is_int(INTEGRITY(), SQLITE_OK, "the index still matches");
+		/* and the check would see one out of step */
+		sqlite3_exec(db.h, "DROP TRIGGER tasks_fts_rename;"
+		    " UPDATE tasks SET name_key = 'out of step' WHERE id = (SELECT max(id) FROM tasks)",
+		    NULL, NULL, NULL);
+		ok(INTEGRITY() != SQLITE_OK, "integrity-check notices a stale index");
+	}
 
 	arena_free(&a);
 	db_close(&db);

@@ -1,4 +1,4 @@
--- 007: versions of the tasks of a list and of an assignee, for page marks.
+-- 008: versions of the tasks of a list and of an assignee, for page marks.
 --
 -- A responder remembers where every 256th row of a deep page lies (the
 -- "marks" of fcgi/domain/tasks.c) for one version of the list's, or the

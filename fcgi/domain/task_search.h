@@ -1,0 +1,52 @@
+/*
+ * task_search: the trigram index behind `search` on task pages (sql/007).
+ *
+ * tasks_fts holds the trigrams of name_key for the tasks with an id up to
+ * task_search.indexed_to; the newer ones (the tail) are added in batches by
+ * task_search_catch_up(), so that creating a task writes nothing to the
+ * index.  Renames and deletes of indexed tasks change the index at once
+ * (triggers).  A search of three characters or more takes as candidates the
+ * index's hits plus the tail, and instr() on name_key keeps those that
+ * truly contain the text: the index narrows, it never decides, and a stale
+ * tail costs time, never a wrong answer.
+ */
+#ifndef TASKMGR_TASK_SEARCH_H
+#define TASKMGR_TASK_SEARCH_H
+
+#include <stdint.h>
+
+#include "db.h"
+
+#define SEARCH_MATCH_BYTES	(17 * 32)
+
+/*
+ * The candidates of an indexed search as the text after FROM, "c" with one
+ * column id: ?10 is the FTS5 query (task_search_plan's match).
+ */
+#define SEARCH_CANDIDATES \
+	"(SELECT rowid AS id FROM tasks_fts WHERE tasks_fts MATCH ?10" \
+	" UNION ALL SELECT id FROM tasks" \
+	" WHERE id > (SELECT indexed_to FROM task_search)) c"
+
+/*
+ * Decides how the search key (a search_key()) runs on a scope of at most
+ * scope tasks (INT64_MAX: unknown): *fts = 1 when its candidates should
+ * come from the index (match is then the FTS5 query, of
+ * SEARCH_MATCH_BYTES), 0 for a scan of the scope.  The index pays when
+ * the text is rare: found in fewer tasks than the scope holds and than a
+ * fixed bound, the tail included.
+ */
+enum dbrc task_search_plan(struct db *, const char *key, int64_t scope,
+	    char *match, int *fts);
+/*
+ * Adds up to limit tail tasks to the index in one transaction; *n how
+ * many (0 when there were none).
+ */
+enum dbrc task_search_catch_up(struct db *, int limit, int *n);
+/*
+ * The periodic part, for the housekeeping hook: catches up now and then
+ * (at most every few hundred milliseconds per process).
+ */
+void	 task_search_housekeep(struct db *);
+
+#endif
