@@ -786,18 +786,18 @@ tasks_page_count(struct db *db, const struct actor *who,
  * of a list or an assignee without filters, ordered by creation (either
  * way), a process keeps marks: the sort key (created_at, id) of every
  * MARK_EVERY-th row.  A page at offset 5000 then seeks just past the mark
- * of row 4863 and steps over the 136 rows left, instead of 5000.
+ * of row 4991 and steps over the 8 rows left, instead of 5000.
  *
  * The marks of a scope hold for one version of it.  The triggers that keep
- * the scope's counters (sql/007) bump lists.version and
+ * the scope's counters (sql/008) bump lists.version and
  * users.assigned_version in the same transaction as every insert, delete
  * or move of the scope's tasks, a change of created_at bumps them too, and
  * a new list or user starts at a random version: every snapshot that shows
  * the version the marks were made at has the same rows in the same order.
  */
-#define MARK_EVERY	256
-#define MARK_SETS	16	/* scopes remembered per process */
-#define MARKS_MAX	4096	/* marks per scope: offsets up to about 1M */
+#define MARK_EVERY	64
+#define MARK_SETS	8	/* scopes remembered per process */
+#define MARKS_MAX	16384	/* marks per scope: offsets up to about 1M */
 
 struct mark {
 	int64_t		 key;	/* created_at */
@@ -1022,7 +1022,7 @@ names_get(struct db *db, struct names *c, const char *sql, int64_t id,
 }
 
 /* Past this many rows to skip, a page reads its ids from the index first. */
-#define PAGE_DIRECT_SKIP	64
+#define PAGE_DIRECT_SKIP	256
 /* A page's task columns, without the names of the list and the assignee. */
 #define PAGE_COLUMNS "SELECT t.id, t.list_id, t.name, t.description, t.assigned_to," \
 	" t.complete_before, t.status, t.created_at, t.updated_at"
