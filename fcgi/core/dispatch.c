@@ -137,8 +137,8 @@ dispatch_run(struct req *r)
 		app->housekeep(app);
 	/*
 	 * A safe request reads one snapshot under one lock, from the credentials
-	 * to the answer.  A write on the way (the rate limit's row) ends the
-	 * snapshot first, and the handler then reads a new one.
+	 * to the answer.  (Should a check on the way write, it ends the snapshot
+	 * first, and the handler then reads a new one.)
 	 */
 	reading = (r->method & (M_GET | M_HEAD)) != 0 && app->schema_ok;
 	if (reading)

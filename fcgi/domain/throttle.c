@@ -1,10 +1,12 @@
 /* throttle: shared rate limits (GCRA) and the periodic purge of expired rows. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app.h"
 #include "config.h"
 #include "log.h"
+#include "ratemap.h"
 #include "request.h"
 #include "sessions.h"
 #include "task_search.h"
@@ -15,6 +17,38 @@
 #define PURGE_EVERY	(60 * 1000000LL)	/* microseconds between purges per process */
 #define PURGE_BATCH	200
 
+/*
+ * The process's map of the limiter state, beside the database file
+ * (<database>-limits), opened on first use and again when the database's
+ * path changes.
+ */
+static struct ratemap *
+limits_map(struct db *db)
+{
+	static struct ratemap *map;
+	static char *map_db;
+	const char *file;
+	char	 path[4096], err[512];
+
+	if (db->h == NULL || (file = sqlite3_db_filename(db->h, "main")) == NULL ||
+	    *file == '\0')
+		return NULL;
+	if (map != NULL && strcmp(map_db, file) == 0)
+		return map;
+	ratemap_close(map);
+	free(map_db);
+	map = NULL;
+	if ((map_db = strdup(file)) == NULL)
+		return NULL;
+	if ((size_t)snprintf(path, sizeof(path), "%s-limits", file) >= sizeof(path)) {
+		log_error("rate limits: the database path is too long");
+		return NULL;
+	}
+	if ((map = ratemap_open(path, err, sizeof(err))) == NULL)
+		log_error("rate limits: %s", err);
+	return map;
+}
+
 int
 throttle_take(struct db *db, const char *key, const struct rate *rate,
     int64_t now, int64_t *wait)
@@ -22,18 +56,10 @@ throttle_take(struct db *db, const char *key, const struct rate *rate,
 	/*
 	 * GCRA: interval T = period / n, tolerance tau = period - T.  A request
 	 * is allowed when max(tat, now) - now <= tau, and then moves tat to
-	 * max(tat, now) + T; a refused one leaves tat alone.  Both SET
-	 * expressions read the old row.
+	 * max(tat, now) + T; a refused one leaves tat alone.
 	 */
-	static const char sql[] =
-	    "INSERT INTO throttle (key, tat, ok) VALUES (?1, ?2 + ?3, 1)"
-	    " ON CONFLICT (key) DO UPDATE SET"
-	    " ok = (max(tat, ?2) - ?2 <= ?4),"
-	    " tat = CASE WHEN max(tat, ?2) - ?2 <= ?4 THEN max(tat, ?2) + ?3 ELSE tat END"
-	    " RETURNING tat, ok";
-	sqlite3_stmt *st;
+	struct ratemap *map;
 	int64_t	 period, t, tau, tat;
-	int	 rc, ok;
 
 	*wait = 0;
 	if (rate->n <= 0)
@@ -43,27 +69,9 @@ throttle_take(struct db *db, const char *key, const struct rate *rate,
 	if (t < 1)
 		t = 1;
 	tau = period - t;
-	/* the row is written in a transaction of its own, never inside a
-	 * caller's read snapshot (a stale snapshot cannot be upgraded) */
-	db_read_end(db);
-	if ((st = db_prep(db, sql)) == NULL)
+	if ((map = limits_map(db)) == NULL)
 		return -DB_ERROR;
-	db_bind_text(st, 1, key);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, t);
-	sqlite3_bind_int64(st, 4, tau);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		db_done(st, rc);
-		return -(int)db_rc(db, rc, "throttle");
-	}
-	tat = sqlite3_column_int64(st, 0);
-	ok = sqlite3_column_int(st, 1);
-	/* step to the end so the write is complete before the reset */
-	rc = sqlite3_step(st);
-	db_done(st, rc);
-	if (rc != SQLITE_DONE)
-		return -(int)db_rc(db, rc, "throttle");
-	if (ok)
+	if (ratemap_take(map, key, now, t, tau, &tat))
 		return 0;
 	*wait = (tat - tau - now + 999999) / 1000000;
 	if (*wait < 1)
@@ -90,34 +98,23 @@ throttle_hit(struct req *r, const char *key, const struct rate *rate)
 	return resp_detail(r, 429, msg);
 }
 
-enum dbrc
-throttle_purge(struct db *db, int limit, int *n)
-{
-	static const char sql[] =
-	    "DELETE FROM throttle WHERE key IN (SELECT key FROM throttle"
-	    " WHERE tat <= ? ORDER BY tat LIMIT ?)";
-
-	return db_change2(db, sql, now_us(), limit, "throttle purge", n);
-}
-
 void
 throttle_housekeep(struct app *app)
 {
 	static int64_t last;	/* process state: when this process last purged */
 	struct db *db = &app->db;
 	int64_t	 now = mono_us();
-	int	 a = 0, b = 0, c = 0;
+	int	 a = 0, b = 0;
 
 	task_search_housekeep(db);
 	if (last != 0 && now - last < PURGE_EVERY)
 		return;
 	last = now;
 	if (tokens_purge(db, PURGE_BATCH, &a) != DB_OK ||
-	    sessions_purge(db, PURGE_BATCH, &b) != DB_OK ||
-	    throttle_purge(db, PURGE_BATCH, &c) != DB_OK)
+	    sessions_purge(db, PURGE_BATCH, &b) != DB_OK)
 		return;
-	if (a + b + c > 0)
-		log_debug("purged %d tokens, %d sessions, %d limiter rows", a, b, c);
+	if (a + b > 0)
+		log_debug("purged %d tokens, %d sessions", a, b);
 }
 
 int

@@ -1,9 +1,10 @@
 /*
- * throttle: rate limits kept in SQLite, so every responder process shares
- * them.  Each limited key (a client address, a user, a login name) is one
- * row holding the GCRA "theoretical arrival time": a request costs one
- * UPSERT, bursts up to the limit are allowed, and the wait is exact.
- * throttle_housekeep purges expired tokens, sessions and limiter rows in
+ * throttle: rate limits shared by every responder process.  Each limited
+ * key (a client address, a user, a login name) has a GCRA "theoretical
+ * arrival time" in a table of shared memory mapped from <database>-limits
+ * (core/ratemap.h): a request costs a few hundred instructions and no
+ * write to the database, bursts up to the limit are allowed, and the wait
+ * is exact.  throttle_housekeep purges expired tokens and sessions in
  * small batches, at most once a minute per process.
  */
 #ifndef TASKMGR_THROTTLE_H
@@ -20,7 +21,7 @@ struct req;
 /*
  * Counts one request for key against rate (n == 0: off) at time now_us.
  * Returns 0 when allowed, else the seconds to wait (at least 1) in *wait
- * and 1; DB_* errors as a negative dbrc.
+ * and 1; -DB_ERROR when the shared table cannot be mapped.
  */
 int	 throttle_take(struct db *, const char *key, const struct rate *,
 	    int64_t now, int64_t *wait);
@@ -31,11 +32,9 @@ int	 throttle_take(struct db *, const char *key, const struct rate *,
 int	 throttle_hit(struct req *, const char *key, const struct rate *);
 /* The app->throttle hook: throttle_anon per REMOTE_ADDR or throttle_user per user. */
 int	 throttle_request(struct req *);
-/* Deletes at most limit limiter rows that no longer hold anything back. */
-enum dbrc throttle_purge(struct db *, int limit, int *n);
 /*
  * The app->housekeep hook: purges a batch of each kind of expired row
- * (tokens, sessions, limiter rows), at most once a minute per process;
+ * (tokens, sessions), at most once a minute per process;
  * and lets the search index catch up with new tasks (task_search, a few
  * times a second at most).  Otherwise it costs two clock reads.
  */

@@ -137,7 +137,7 @@ def test_inactive_users_session_refused():
 
 
 def insert_expired_rows(srv):
-    """Five expired tokens, sessions and limiter rows; returns the time used."""
+    """Five expired tokens and sessions; returns the time used."""
     now = int(time.time() * 1e6)
     with db(srv) as c:
         u = c.execute("SELECT id FROM users").fetchone()[0]
@@ -148,8 +148,6 @@ def insert_expired_rows(srv):
             c.execute("INSERT INTO sessions (digest, user_id, csrf, expires_at,"
                       " created_at) VALUES (?, ?, 'c', ?, ?)",
                       (os.urandom(32), u, now - 1000, now - 5000))
-            c.execute("INSERT INTO throttle (key, tat) VALUES (?, ?)",
-                      ("a:old%d" % i, now - 1000))
     return now
 
 
@@ -164,8 +162,6 @@ def test_expired_rows_are_purged():
             eq(c.execute("SELECT count(*) FROM auth_tokens WHERE expires_at < ?",
                          (now,)).fetchone()[0], 0, "expired tokens left")
             eq(c.execute("SELECT count(*) FROM sessions").fetchone()[0], 0, "sessions left")
-            eq(c.execute("SELECT count(*) FROM throttle WHERE key LIKE 'a:old%'").fetchone()[0],
-               0, "limiter rows left")
             eq(c.execute("SELECT count(*) FROM auth_tokens").fetchone()[0], 2, "live pair kept")
     finally:
         srv.stop()
@@ -181,8 +177,6 @@ def test_admin_pages_alone_purge_expired_rows():
             eq(c.execute("SELECT count(*) FROM auth_tokens WHERE expires_at < ?",
                          (now,)).fetchone()[0], 0, "expired tokens left")
             eq(c.execute("SELECT count(*) FROM sessions").fetchone()[0], 0, "sessions left")
-            eq(c.execute("SELECT count(*) FROM throttle WHERE key LIKE 'a:old%'").fetchone()[0],
-               0, "limiter rows left")
     finally:
         srv.stop()
 
