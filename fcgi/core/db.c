@@ -1,8 +1,13 @@
 /* db: SQLite connection, statement cache, transactions, migrations. */
+#include <sys/file.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "log.h"
@@ -38,6 +43,8 @@ busy_wait(void *arg, int n)
 #define WAL_CHECKPOINT_FRAMES	4000	/* a checkpoint each time the WAL grows past a multiple of this */
 #define WAL_RESTART_FRAMES	16000	/* past this, one that waits for readers and rewinds */
 
+enum { CKPT_NONE, CKPT_PASSIVE, CKPT_RESTART };
+
 /*
  * After each commit (in place of wal_autocheckpoint): the commit that takes
  * the WAL past a multiple of 4000 pages asks for a checkpoint, which copies
@@ -67,22 +74,56 @@ wal_hook(void *arg, sqlite3 *h, const char *name, int frames)
 	before = frames - cur;
 	if (before < 0 || before / WAL_CHECKPOINT_FRAMES == frames / WAL_CHECKPOINT_FRAMES)
 		return SQLITE_OK;
-	db->checkpoint = frames >= WAL_RESTART_FRAMES ? SQLITE_CHECKPOINT_RESTART :
-	    SQLITE_CHECKPOINT_PASSIVE;
+	db->checkpoint = frames >= WAL_RESTART_FRAMES ? CKPT_RESTART : CKPT_PASSIVE;
 	if (!db->defer_checkpoint)
 		db_idle(db);
 	return SQLITE_OK;
 }
 
+/*
+ * Waits for the writers' flock on the database file (see db_begin); without
+ * the file (an in-memory database) or when interrupted, goes on without it.
+ * Returns 1 when this call took it.
+ */
+static int
+wlock_take(struct db *db)
+{
+	if (db->wlock_fd < 0 || db->wlocked)
+		return 0;
+	while (flock(db->wlock_fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return 0;
+	db->wlocked = 1;
+	return 1;
+}
+
+static void
+wlock_drop(struct db *db)
+{
+	if (!db->wlocked)
+		return;
+	flock(db->wlock_fd, LOCK_UN);
+	db->wlocked = 0;
+}
+
 void
 db_idle(struct db *db)
 {
-	int	 mode = db->checkpoint;
+	int	 mode = db->checkpoint, took;
 
-	if (mode == 0 || db->h == NULL)
+	if (mode == CKPT_NONE || db->h == NULL)
 		return;
-	db->checkpoint = 0;
-	sqlite3_wal_checkpoint_v2(db->h, "main", mode, NULL, NULL);
+	db->checkpoint = CKPT_NONE;
+	/* the passive pass copies the pages while writers go on */
+	sqlite3_wal_checkpoint_v2(db->h, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	if (mode != CKPT_RESTART)
+		return;
+	/* the restart holds the write lock while it copies what the passive
+	 * pass left and waits for readers: writers queue on the flock */
+	took = wlock_take(db);
+	sqlite3_wal_checkpoint_v2(db->h, "main", SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+	if (took)
+		wlock_drop(db);
 }
 
 /*
@@ -118,6 +159,7 @@ db_open(struct db *db, const char *path, int flags, char *err, size_t errlen)
 	memset(db, 0, sizeof(*db));
 	db->defer_checkpoint = (flags & DB_OPEN_DEFER) != 0;
 	db_configure_once();
+	db->wlock_fd = -1;
 	if (flags & DB_OPEN_CREATE)
 		oflags |= SQLITE_OPEN_CREATE;
 	if (sqlite3_open_v2(path, &db->h, oflags, NULL) != SQLITE_OK) {
@@ -133,6 +175,9 @@ db_open(struct db *db, const char *path, int flags, char *err, size_t errlen)
 		sqlite3_free(msg);
 		goto fail;
 	}
+	/* never closed before the connection: closing any descriptor of the
+	 * file would drop the process's fcntl locks on it, SQLite's among them */
+	db->wlock_fd = open(path, O_RDONLY | O_CLOEXEC);
 	return 0;
 fail:
 	sqlite3_close(db->h);
@@ -149,7 +194,10 @@ db_close(struct db *db)
 		sqlite3_finalize(db->cache[i].st);
 	if (db->h != NULL)
 		sqlite3_close(db->h);
+	if (db->wlock_fd >= 0)
+		close(db->wlock_fd);
 	memset(db, 0, sizeof(*db));
+	db->wlock_fd = -1;
 }
 
 sqlite3_stmt *
@@ -300,9 +348,12 @@ db_begin(struct db *db)
 	st = db_prep(db, "BEGIN IMMEDIATE");
 	if (st == NULL)
 		return DB_ERROR;
+	wlock_take(db);
 	rc = db_rc(db, db_done(st, sqlite3_step(st)), "begin");
 	if (rc == DB_OK)
 		db->in_tx = 1;
+	else
+		wlock_drop(db);
 	return rc;
 }
 
@@ -318,6 +369,7 @@ db_commit(struct db *db)
 	if (rc != DB_OK)
 		db_rollback(db);
 	db->in_tx = 0;
+	wlock_drop(db);
 	return rc;
 }
 
@@ -328,6 +380,7 @@ db_rollback(struct db *db)
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 	db->in_tx = 0;
 	db->in_read = 0;
+	wlock_drop(db);
 }
 
 int

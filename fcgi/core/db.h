@@ -26,8 +26,10 @@ struct db {
 	int		 in_tx;
 	int		 in_read;	/* a read transaction of db_read_begin() is open */
 	int64_t		 busy_since;	/* mono_us() when the current wait for a lock began */
-	int		 checkpoint;	/* a checkpoint a commit asked for (SQLITE_CHECKPOINT_*), or 0 */
+	int		 checkpoint;	/* the checkpoint a commit asked for (db.c's CKPT_*), 0: none */
 	int		 defer_checkpoint; /* 1: it waits for db_idle(), else runs at once */
+	int		 wlock_fd;	/* the database file, for the writers' flock(); -1: none */
+	int		 wlocked;	/* this process holds that flock */
 };
 
 /* The result codes of storage operations; db_strerror names them. */
@@ -60,7 +62,14 @@ enum dbrc db_change2(struct db *, const char *sql, int64_t a, int64_t b,
 	    const char *what, int *n);
 /* Runs sql that returns no rows; DB_OK or an error code. */
 enum dbrc db_exec(struct db *, const char *sql);
-/* BEGIN IMMEDIATE (a write transaction), COMMIT and ROLLBACK. */
+/*
+ * BEGIN IMMEDIATE (a write transaction), COMMIT and ROLLBACK.  Writers
+ * queue for the write lock in the kernel: db_begin() takes an exclusive
+ * flock() on the database file (held until COMMIT or ROLLBACK) before
+ * SQLite's own lock, so a writer sleeps until the one before it is done
+ * instead of polling in the busy handler.  SQLite's locks still decide;
+ * the flock only orders the processes that use it.
+ */
 enum dbrc db_begin(struct db *);
 /*
  * A read transaction around a safe request's handler: its statements share

@@ -13,6 +13,7 @@
 #define SEARCH_CHARS	256	/* the characters of a search text they are taken from */
 #define CATCH_UP_EVERY	(250 * 1000LL)	/* microseconds between catch-ups per process */
 #define CATCH_UP_BATCH	1000
+#define PLAN_KEPT	(1000 * 1000LL)	/* microseconds a decision is reused */
 
 /*
  * Writes into out (SEARCH_MATCH_BYTES) the FTS5 query for a search text of
@@ -25,8 +26,9 @@
 static int
 search_match(const char *s, char *out)
 {
-	size_t	 at[SEARCH_CHARS + 1], n = 0, o = 0, ntri, step, i, k;
+	size_t	 at[SEARCH_CHARS + 1], n = 0, o = 0, ntri, step, i, k, t;
 	const char *p;
+	char	 term[2 + 2 * 4 * SEARCH_MIN_CHARS + 1];
 	int	 last = 0;
 
 	for (p = s; *p != '\0'; p++)
@@ -41,6 +43,7 @@ search_match(const char *s, char *out)
 		n = SEARCH_CHARS;
 	if (n < SEARCH_MIN_CHARS)
 		return 0;
+	out[0] = '\0';
 	ntri = n - SEARCH_MIN_CHARS + 1;
 	step = (ntri + SEARCH_TERMS - 1) / SEARCH_TERMS;
 	for (i = 0; !last; i += step) {
@@ -48,22 +51,27 @@ search_match(const char *s, char *out)
 			i = ntri - 1;
 			last = 1;
 		}
-		/* " AND ", two quotes, each byte maybe doubled, the NUL */
-		if (o + 5 + 2 + 2 * (at[i + SEARCH_MIN_CHARS] - at[i]) >= SEARCH_MATCH_BYTES)
+		/* the quoted trigram: two quotes, each byte maybe doubled */
+		t = 0;
+		term[t++] = '"';
+		for (k = at[i]; k < at[i + SEARCH_MIN_CHARS]; k++) {
+			if (s[k] == '"')
+				term[t++] = '"';
+			term[t++] = s[k];
+		}
+		term[t++] = '"';
+		term[t] = '\0';
+		if (strstr(out, term) != NULL)
+			continue;	/* asked already (dropping one only widens) */
+		if (o + 5 + t >= SEARCH_MATCH_BYTES)
 			return 0;
 		if (o != 0) {
 			memcpy(out + o, " AND ", 5);
 			o += 5;
 		}
-		out[o++] = '"';
-		for (k = at[i]; k < at[i + SEARCH_MIN_CHARS]; k++) {
-			if (s[k] == '"')
-				out[o++] = '"';
-			out[o++] = s[k];
-		}
-		out[o++] = '"';
+		memcpy(out + o, term, t + 1);
+		o += t;
 	}
-	out[o] = '\0';
 	return 1;
 }
 
@@ -99,7 +107,15 @@ task_search_plan(struct db *db, const char *key, int64_t scope, char *match,
 	/* the hits, counted no further than they would be worth */
 	static const char hits_sql[] =
 	    "SELECT count(*) FROM (SELECT 1 FROM tasks_fts WHERE tasks_fts MATCH ?1 LIMIT ?2)";
+	/* process state: the last decision, reused for the page's rows after
+	 * its count (a stale one costs time, never a wrong answer) */
+	static struct {
+		char	 match[SEARCH_MATCH_BYTES];
+		int64_t	 cap, tail, at;
+		int	 fts;
+	} last;
 	int64_t	 cap = scope < SEARCH_FTS_MAX ? scope : SEARCH_FTS_MAX, tail = 0, hits = 0;
+	int64_t	 now = mono_us();
 	enum dbrc rc;
 
 	*fts = 0;
@@ -107,9 +123,19 @@ task_search_plan(struct db *db, const char *key, int64_t scope, char *match,
 		return DB_OK;
 	if ((rc = one_int(db, tail_sql, NULL, 0, &tail)) != DB_OK || tail >= cap)
 		return rc == DB_NOTFOUND ? DB_OK : rc;
+	if (last.at != 0 && now - last.at < PLAN_KEPT && last.cap == cap &&
+	    last.tail == tail && strcmp(last.match, match) == 0) {
+		*fts = last.fts;
+		return DB_OK;
+	}
 	if ((rc = one_int(db, hits_sql, match, cap - tail, &hits)) != DB_OK)
 		return rc;
 	*fts = hits < cap - tail;
+	memcpy(last.match, match, sizeof(last.match));
+	last.cap = cap;
+	last.tail = tail;
+	last.at = now;
+	last.fts = *fts;
 	return DB_OK;
 }
 

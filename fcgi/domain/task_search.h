@@ -34,7 +34,8 @@
  * come from the index (match is then the FTS5 query, of
  * SEARCH_MATCH_BYTES), 0 for a scan of the scope.  The index pays when
  * the text is rare: found in fewer tasks than the scope holds and than a
- * fixed bound, the tail included.
+ * fixed bound, the tail included.  The decision is kept for a second for
+ * the same text, bound and tail (a page's count and rows ask in turn).
  */
 enum dbrc task_search_plan(struct db *, const char *key, int64_t scope,
 	    char *match, int *fts);

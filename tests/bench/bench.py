@@ -17,7 +17,8 @@ directory.  It builds nothing: `make bench` builds the programs first.
                       non-zero when a case that exists answers errors
 
 Environment: BENCH_SECONDS (default 10), BENCH_WORKERS (default 2 x cores),
-BENCH_CONNECTIONS (default 32), BENCH_TASKS (default 50000).
+BENCH_CONNECTIONS (default 32), BENCH_TASKS (default 50000), BENCH_LIST_TASKS
+(the benchmark list's size: default 10000, at most half of the tasks).
 Python standard library and Debian's wrk only.
 """
 import argparse
@@ -62,7 +63,7 @@ def log(msg):
 
 def shape(total):
     """The benchmark user's share of a database of `total` tasks."""
-    list_size = min(10000, total // 2)
+    list_size = min(int(os.environ.get("BENCH_LIST_TASKS") or 10000), total // 2)
     return {"tasks": total, "list_size": list_size,
             "assigned": list_size // 5,
             "offset": min(5000, list_size // 2)}
