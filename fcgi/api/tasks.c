@@ -304,6 +304,7 @@ task_page(struct req *r, struct task_query *q)
 	if ((rc = tasks_page_count(db, &who, q, &count)) != DB_OK)
 		return api_dbfail(r, rc);
 	page_begin(r, &pg, count);
+	q->matches = count;	/* the page's plan may use it */
 	if (pg.offset < count &&
 	    (rc = tasks_page_rows(db, q, pg.limit, pg.offset, task_row, &c)) != DB_OK)
 		return api_dbfail(r, rc);

@@ -29,6 +29,7 @@ const char *const task_order_names[] = {
 #define SQLK_COUNT	(2u << 24)
 #define SQLK_MARKS	(3u << 24)
 #define SQLK_PAGE	(4u << 24)
+#define SQLK_DUE	(5u << 24)
 #define NAME_BYTES	(NAME_MAX_CHARS * 4 + 1)
 #define KEY_BYTES	(NAME_MAX_CHARS * 12)
 #define SWEEP_BATCH	256
@@ -555,6 +556,7 @@ tasks_mark_overdue(struct db *db, int64_t now, int64_t *marked)
 #define F_AFTER		0x10
 #define F_SEARCH	0x20
 #define F_FTS		0x40	/* the search's candidates come from the trigram index */
+#define F_DUE_WALK	0x80	/* many tasks pass the deadline filters: walk the order's index (due_walk) */
 
 /* The filter bits q uses. */
 static unsigned
@@ -622,8 +624,10 @@ where_sql(char *out, size_t len, enum task_scope scope, unsigned f)
 	    (f & F_STATUS) ? " AND t.status = ?2" : "",
 	    (f & F_ASSIGNED) ? " AND t.assigned_to = ?3" : "",
 	    (f & F_LIST) ? " AND t.list_id = ?4" : "",
-	    (f & F_BEFORE) ? " AND t.complete_before < ?5" : "",
-	    (f & F_AFTER) ? " AND t.complete_before > ?6" : "",
+	    (f & F_BEFORE) ? ((f & F_DUE_WALK) ? " AND +t.complete_before < ?5" :
+	    " AND t.complete_before < ?5") : "",
+	    (f & F_AFTER) ? ((f & F_DUE_WALK) ? " AND +t.complete_before > ?6" :
+	    " AND t.complete_before > ?6") : "",
 	    (f & F_SEARCH) ? " AND instr(t.name_key, ?7) > 0" : "");
 }
 
@@ -1021,6 +1025,53 @@ names_get(struct db *db, struct names *c, const char *sql, int64_t id,
 	return c->e[slot].name;
 }
 
+/*
+ * Deadline filters with an order other than the deadline's: SQLite takes
+ * the deadline index's range and sorts every task in it -- right when few
+ * tasks pass, slow when a million do.  Walking the order's index instead
+ * and testing each task finds a page after about (offset + limit) *
+ * scope / passing tasks; 1 when that is the cheaper plan.  The passing
+ * tasks are the page's count when the caller knows it (q->matches), else
+ * counted on the deadline index up to DUE_SORT_MAX.  The walk needs an
+ * index in the page's order: a list's or an assignee's.
+ */
+#define DUE_SORT_MAX	2000	/* up to this many passing tasks, the sort is cheap anyway */
+
+static int
+due_walk(struct db *db, const struct task_query *q, unsigned f, int64_t limit,
+    int64_t offset)
+{
+	char	 sql[512] = "SELECT count(*) FROM (SELECT 1 FROM tasks t";
+	sqlite3_stmt *st;
+	int64_t	 n = q->matches, size;
+	int	 once, rc;
+
+	if (!(f & (F_BEFORE | F_AFTER)) || (f & F_FTS) || q->scope == TQ_ALL ||
+	    q->order == TO_DUE || q->order == TO_DUE_DESC)
+		return 0;
+	if (n <= 0) {
+		where_sql(sql, sizeof(sql), q->scope, f & (F_BEFORE | F_AFTER));
+		strcat(sql, " LIMIT ?8)");
+		if ((st = query_stmt(db, SQLK_DUE | (unsigned)q->scope << 8 |
+		    (f & (F_BEFORE | F_AFTER)), sql, &once)) == NULL)
+			return 0;
+		bind_query(st, q, NULL);
+		sqlite3_bind_int64(st, 8, DUE_SORT_MAX + 1);
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			n = sqlite3_column_int64(st, 0);
+		if (once)
+			sqlite3_finalize(st);
+		else
+			db_done(st, rc);
+		/* past the probe's bound, the walk: the count is not known */
+		return n > DUE_SORT_MAX;
+	}
+	if (n <= DUE_SORT_MAX || scope_size(db, q, &size) != DB_OK)
+		return 0;
+	/* (offset + limit) * size / n visited by the walk, n sorted otherwise */
+	return (double)(offset + limit) * (double)size < (double)n * (double)n;
+}
+
 /* Past this many rows to skip, a page reads its ids from the index first. */
 #define PAGE_DIRECT_SKIP	256
 /* A page's task columns, without the names of the list and the assignee. */
@@ -1081,6 +1132,8 @@ tasks_page_rows(struct db *db, const struct task_query *q, int64_t limit,
 		if (fts)
 			f |= F_FTS;
 	}
+	if (due_walk(db, q, f, limit, offset))
+		f |= F_DUE_WALK;
 	marked = page_mark(db, q, offset, &m, &offset);
 	direct = offset < PAGE_DIRECT_SKIP;
 	snprintf(sql, sizeof(sql), "%s%s", direct ? PAGE_COLUMNS : "SELECT t.id",

@@ -98,6 +98,7 @@ struct task_query {
 	int64_t		 due_after;	/* TIME_NULL: none; complete_before > due_after */
 	const char	*search;	/* a search_key() or NULL */
 	enum task_order	 order;
+	int64_t		 matches;	/* the page's count when known (tasks_page_count), else 0 */
 };
 
 /* A page callback: one task row, valid only during the call. */

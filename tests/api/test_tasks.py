@@ -390,6 +390,51 @@ def test_deep_pages_follow_every_change():
     check("assignee after deletes", "/api/tasks/", mine, user="frank")
 
 
+def test_deadline_filters_in_a_big_list():
+    """due_before/due_after under every ordering on a list of 3,000 tasks:
+    with many tasks passing, a page walks the order's index and tests each
+    deadline; with few, it sorts the deadline index's range.  Either way
+    the pages are exactly the SQL answer."""
+    lid = mklist("Deadlines", "carol")
+    base = T0 = 1800000000 * 1000000
+    db = sqlite3.connect(S.db, timeout=10)
+    db.executemany(
+        "INSERT INTO tasks (list_id, name, name_key, complete_before, created_at,"
+        " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+        [(lid, "due %04d" % i, "due %04d" % i,
+          None if i % 5 == 0 else base + (i * 7919 % 3000) * 1000000,
+          T0 + i, T0 + (i * 31 % 3000)) for i in range(3000)])
+    db.commit()
+    db.close()
+    path = "/api/lists/%d/tasks/" % lid
+
+    def rfc(us):
+        return datetime.datetime.fromtimestamp(us / 1e6, datetime.timezone.utc).strftime(
+            "%Y-%m-%dT%H:%M:%S.%fZ")
+    orders = {"-created_at": "created_at DESC, id DESC", "created_at": "created_at, id",
+              "updated_at": "updated_at, id", "-updated_at": "updated_at DESC, id DESC",
+              "complete_before": "complete_before, id",
+              "-complete_before": "complete_before DESC, id DESC"}
+    # many pass (2,400 with a deadline below the bound), few pass (about 100)
+    for name, cond, args in (
+            ("due_before", "complete_before < ?", (base + 2999 * 1000000,)),
+            ("due_after", "complete_before > ?", (base + 100 * 1000000,)),
+            ("due_before", "complete_before < ?", (base + 100 * 1000000,)),
+            ("due_after", "complete_before > ?", (base + 2900 * 1000000,))):
+        for order, sql_order in orders.items():
+            want = [r[0] for r in sql("SELECT id FROM tasks WHERE list_id = ? AND %s"
+                                      " ORDER BY %s" % (cond, sql_order), (lid,) + args)]
+            for off in (0, 20, 1000, len(want) - 5):
+                if off < 0:
+                    continue
+                j = req("GET", "%s?%s=%s&ordering=%s&limit=20&offset=%d" % (
+                    path, name, urllib.parse.quote(rfc(args[0])), order, off),
+                    user="carol").json
+                eq(j["count"], len(want), "%s %s count" % (name, order))
+                eq([x["id"] for x in j["results"]], want[off:off + 20],
+                   "%s=%d %s offset %d" % (name, len(want), order, off))
+
+
 def test_filters_and_ordering():
     L1, L2 = mklist("F1", "carol"), mklist("F2", "carol")
     a = mktask(L1, "carol", name="alpha", complete_before="2030-01-01T00:00:00Z")
