@@ -100,19 +100,28 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
-void
-buf_int(struct buf *b, int64_t v)
+char *
+int64_dec(char *o, int64_t v)
 {
-	char	 tmp[24], *e = tmp + sizeof(tmp), *s = e;
+	char	 tmp[INT64_DEC_MAX], *e = tmp + sizeof(tmp), *p = e;
 	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
 	do {
-		*--s = (char)('0' + u % 10);
+		*--p = (char)('0' + u % 10);
 		u /= 10;
 	} while (u != 0);
 	if (v < 0)
-		*--s = '-';
-	buf_add(b, s, (size_t)(e - s));
+		*--p = '-';
+	memcpy(o, p, (size_t)(e - p));
+	return o + (e - p);
+}
+
+void
+buf_int(struct buf *b, int64_t v)
+{
+	char	 tmp[INT64_DEC_MAX];
+
+	buf_add(b, tmp, (size_t)(int64_dec(tmp, v) - tmp));
 }
 
 /* Byte c goes into a JSON string as it is. */

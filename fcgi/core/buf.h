@@ -31,6 +31,9 @@ void	buf_putc(struct buf *, char);
 void	buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	buf_int(struct buf *, int64_t);
+/* v in decimal at o (at most INT64_DEC_MAX bytes, no NUL); returns the end. */
+#define INT64_DEC_MAX	20
+char	*int64_dec(char *o, int64_t v);
 
 /* Escaping, one function per output context. */
 void	buf_json_str(struct buf *, const char *, size_t); /* "quoted" JSON string */

@@ -374,17 +374,7 @@ jw_time_(struct buf *b, const char *key, size_t n, int64_t us, int *first)
 char *
 jw_raw_int(char *o, int64_t v)
 {
-	char	 tmp[JW_RAW_INT_MAX], *e = tmp + sizeof(tmp), *p = e;
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
-	if (v < 0)
-		*--p = '-';
-	memcpy(o, p, (size_t)(e - p));
-	return o + (e - p);
+	return int64_dec(o, v);
 }
 
 char *

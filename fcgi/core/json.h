@@ -71,7 +71,7 @@ void	 jw_time_value(struct buf *, int64_t us);
  * integer, JW_RAW_TIME_MAX for a time, 6 * n + 2 for a string of n bytes;
  * jw_raw_end() then sets the buffer's length.
  */
-#define JW_RAW_INT_MAX	20
+#define JW_RAW_INT_MAX	INT64_DEC_MAX
 #define JW_RAW_TIME_MAX	29
 #define JW_RAW_LIT(o, lit)	(memcpy((o), "" lit, sizeof(lit) - 1), (o) + sizeof(lit) - 1)
 char	*jw_raw_int(char *o, int64_t v);
