@@ -4,17 +4,21 @@
  * SIGTERM or SIGINT, finishing the request in progress first.
  */
 #include <malloc.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <fastcgi.h>
 #include <fcgiapp.h>
 
 #include "app.h"
 #include "common.h"
 #include "log.h"
+#include "passwords.h"
 #include "request.h"
 #include "server.h"
+#include "timeutil.h"
 
 static volatile sig_atomic_t stopping;
 
@@ -64,10 +68,12 @@ main(int argc, char *argv[])
 		}
 	}
 	/*
-	 * A fixed mmap threshold: large blocks (argon2id's m_cost work area at
-	 * each login, a rare huge response) are mapped and unmapped, so they
-	 * go back to the system when freed.  glibc's default raises the
-	 * threshold after the first such free and keeps them on the heap.
+	 * A fixed mmap threshold: large blocks (argon2id's work area when a
+	 * password is hashed, a rare huge response) are mapped and unmapped,
+	 * so they go back to the system when freed.  glibc's default raises
+	 * the threshold after the first such free and keeps them on the heap.
+	 * (A login's verification keeps its work area between logins and
+	 * gives it back after a second without one: password_idle below.)
 	 */
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	if (app_open(&app, cfgpath, APP_SERVE, err, sizeof(err)) < 0) {
@@ -88,7 +94,17 @@ main(int argc, char *argv[])
 	memset(&r, 0, sizeof(r));
 	log_info("taskmgr.fcgi %s ready (schema %s)", PACKAGE_VERSION,
 	    app.schema_ok ? "ok" : "out of date");
-	while (!stopping && FCGX_Accept_r(&fr) >= 0) {
+	for (;;) {
+		/* a kept argon2id work area goes back after a second without
+		 * logins, even while no request comes */
+		while (!stopping && password_idle(mono_us())) {
+			struct pollfd pfd = { FCGI_LISTENSOCK_FILENO, POLLIN, 0 };
+
+			if (poll(&pfd, 1, 250) != 0)
+				break;	/* a connection waits, or a signal */
+		}
+		if (stopping || FCGX_Accept_r(&fr) < 0)
+			break;
 		if (!app.schema_ok)
 			app_recheck(&app);
 		server_handle(&app, &r, &fr, &out);

@@ -6,6 +6,7 @@
 #define TASKMGR_PASSWORDS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct config;
 
@@ -17,6 +18,12 @@ struct config;
 int	 password_hash(const struct config *, const char *pw, char *out, size_t outlen);
 /* 1 when pw matches the PHC string, 0 otherwise (also for a malformed or empty one). */
 int	 password_verify(const char *phc, const char *pw);
+/*
+ * Gives argon2id's work area, kept between verifications, back to the
+ * system once none has used it for a second; 1 while it is still kept
+ * (call again later), 0 when nothing is kept.
+ */
+int	 password_idle(int64_t now);
 /* 1 when phc was made with other cost settings than the configured ones. */
 int	 password_needs_rehash(const struct config *, const char *phc);
 /* The number of argon2 verifications this process has run (for tests). */

@@ -2,9 +2,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <argon2.h>
+
 #include "config.h"
 #include "passwords.h"
 #include "tap.h"
+#include "timeutil.h"
 
 /* Runs password_validate and joins its messages with '|'. */
 static const char *
@@ -47,6 +50,46 @@ main(void)
 	ok(password_verify("", "s3cret pass") == 0, "an empty hash never matches");
 	ok(password_verify("$2b$12$abc", "s3cret pass") == 0, "another scheme never matches");
 	ok(password_verify("$argon2id$v=19$m=1024,t=1,p=1$junk", "x") == 0, "malformed");
+	{
+		/* a PHC string made by libargon2 itself, other costs: same answers */
+		char	 lib[PASSWORD_PHC_MAX], bad[PASSWORD_PHC_MAX], *h;
+		const unsigned char salt[16] = "0123456789abcdef";
+		const char *broken[] = {
+			"$argon2id$v=19$m=2048,t=3,p=2$",
+			"$argon2id$v=20$m=2048,t=3,p=2$MDEyMzQ1Njc4OWFiY2RlZg$AAAA",
+			"$argon2id$v=19$m=99999999,t=3,p=2$MDEyMzQ1Njc4OWFiY2RlZg$AAAA",
+			"$argon2id$v=19$m=2048,t=0,p=2$MDEyMzQ1Njc4OWFiY2RlZg$AAAA",
+			"$argon2id$v=19$m=2048,t=3,p=0$MDEyMzQ1Njc4OWFiY2RlZg$AAAA",
+			"$argon2id$v=19$m=2048,t=3,p=2$MDEy*zQ1Njc4OWFiY2RlZg$AAAAAAAAAAA",
+			"$argon2id$v=19$m=2048,t=3,p=2$MDEyMzQ1Njc4OWFiY2RlZg$A",
+			"$argon2id$v=19$m=2048,t=3,p=2,x=1$MDEyMzQ1Njc4OWFiY2RlZg$AAAAAAAAAAA",
+			"$argon2id$v=19$m=2048,t=3$MDEyMzQ1Njc4OWFiY2RlZg$AAAAAAAAAAA",
+			"$argon2id$v=19$m=-2048,t=3,p=2$MDEyMzQ1Njc4OWFiY2RlZg$AAAAAAAAAAA",
+			NULL,
+		};
+		int	 k;
+
+		ok(argon2id_hash_encoded(3, 2048, 2, "s3cret pass", 11, salt, sizeof(salt), 24,
+		    lib, sizeof(lib)) == ARGON2_OK, "libargon2 hash, t=3 m=2048 p=2: %s", lib);
+		ok(password_verify(lib, "s3cret pass") == 1, "verified by our decoder");
+		ok(password_verify(lib, "s3cret pass ") == 0, "a wrong one refused");
+		/* the hash's last character changed: its value or its spare bits */
+		snprintf(bad, sizeof(bad), "%s", lib);
+		h = bad + strlen(bad) - 1;
+		*h = *h == 'A' ? 'B' : 'A';
+		ok(password_verify(bad, "s3cret pass") == 0, "a changed hash refused");
+		snprintf(bad, sizeof(bad), "%s", lib);
+		h = strrchr(bad, '$') - 1;
+		*h = *h == 'A' ? 'B' : 'A';
+		ok(password_verify(bad, "s3cret pass") == 0, "a changed salt refused");
+		for (k = 0; broken[k] != NULL; k++)
+			ok(password_verify(broken[k], "s3cret pass") == 0, "malformed %d refused", k);
+	}
+	/* the work area is kept for the next verification, then given back */
+	ok(password_verify(phc, "s3cret pass") == 1, "verify again");
+	is_int(password_idle(mono_us()), 1, "the work area is kept");
+	is_int(password_idle(mono_us() + 2000000), 0, "given back after a second unused");
+	ok(password_verify(phc, "s3cret pass") == 1, "and made anew for the next");
 
 	ok(password_needs_rehash(&cfg, phc) == 0, "same cost: no rehash");
 	other = cfg;
