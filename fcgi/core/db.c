@@ -14,6 +14,7 @@
 #include "timeutil.h"
 
 #define BUSY_TIMEOUT_US	(5 * 1000000LL)
+#define RESTART_WAIT_US	(20 * 1000LL)	/* how long a WAL restart waits for readers */
 
 /*
  * SQLite's busy handler: waits for another process's write transaction for
@@ -31,7 +32,7 @@ busy_wait(void *arg, int n)
 
 	if (n == 0)
 		db->busy_since = now;
-	if (now - db->busy_since >= BUSY_TIMEOUT_US)
+	if (now - db->busy_since >= (db->restarting ? RESTART_WAIT_US : BUSY_TIMEOUT_US))
 		return 0;
 	nap = n < 8 ? 30 : n < 64 ? 100 : n < 256 ? 500 : 2000;
 	ts.tv_sec = 0;
@@ -40,26 +41,18 @@ busy_wait(void *arg, int n)
 	return 1;
 }
 
-#define WAL_CHECKPOINT_FRAMES	4000	/* a checkpoint each time the WAL grows past a multiple of this */
-#define WAL_RESTART_FRAMES	16000	/* past this, one that waits for readers and rewinds */
-
-enum { CKPT_NONE, CKPT_PASSIVE, CKPT_RESTART };
+#define WAL_CHECKPOINT_FRAMES	1000	/* a checkpoint each time the WAL grows past a multiple of this */
 
 /*
  * After each commit (in place of wal_autocheckpoint): the commit that takes
- * the WAL past a multiple of 4000 pages asks for a checkpoint, which copies
- * the pages into the database (hot pages once per checkpoint) after syncing
- * the WAL.  Exactly one commit crosses each multiple: the number of pages
- * this commit appended comes from the connection's page-write counter.
- * (Checkpointing on every commit past 4000 pages, as a plain threshold on
- * the WAL's size does once readers keep the WAL from rewinding, costs two
- * fsyncs and a copy of the commit's pages per write.)  A passive checkpoint
- * never rewinds the WAL while readers use it, and with several busy
- * processes one always does; past 16000 pages a restart checkpoint waits,
- * through the busy handler, for the readers of older snapshots -- one
- * request each -- so the next writer starts the WAL over.  With
- * db->defer_checkpoint the checkpoint waits for db_idle() (the responder
- * calls it once the answer is sent), else it runs here.
+ * the WAL past a multiple of 1000 pages asks for a checkpoint.  Exactly one
+ * commit crosses each multiple: the number of pages this commit appended
+ * comes from the connection's page-write counter.  (Checkpointing on every
+ * commit past a threshold, as a plain test of the WAL's size does once
+ * readers keep the WAL from rewinding, costs two fsyncs and a copy of the
+ * commit's pages per write.)  With db->defer_checkpoint the checkpoint
+ * waits for db_idle() (the responder calls it once the answer is sent),
+ * else it runs here.
  */
 static int
 wal_hook(void *arg, sqlite3 *h, const char *name, int frames)
@@ -74,7 +67,7 @@ wal_hook(void *arg, sqlite3 *h, const char *name, int frames)
 	before = frames - cur;
 	if (before < 0 || before / WAL_CHECKPOINT_FRAMES == frames / WAL_CHECKPOINT_FRAMES)
 		return SQLITE_OK;
-	db->checkpoint = frames >= WAL_RESTART_FRAMES ? CKPT_RESTART : CKPT_PASSIVE;
+	db->checkpoint = 1;
 	if (!db->defer_checkpoint)
 		db_idle(db);
 	return SQLITE_OK;
@@ -106,22 +99,35 @@ wlock_drop(struct db *db)
 	db->wlocked = 0;
 }
 
+/*
+ * The checkpoint: a passive pass copies the WAL's pages into the database
+ * (after syncing the WAL) while writers go on; then a restart pass, under
+ * the writers' flock and SQLite's write lock, copies what was committed
+ * meanwhile and waits (at most RESTART_WAIT_US) for the readers of older
+ * snapshots, so that the next writer starts the WAL over.  The WAL is kept
+ * short on purpose: each commit rewrites the same hot pages (a list's row,
+ * the right edge of each index), every copy of a page in the WAL lies in
+ * one chain of the WAL index's hash table, and every page read walks its
+ * chain -- in a WAL of 16000 pages that walk was 40% of a task update's
+ * instructions.  A restart that finds readers still busy gives up; the
+ * next checkpoint tries again.
+ */
 void
 db_idle(struct db *db)
 {
-	int	 mode = db->checkpoint, took;
+	int	 took;
 
-	if (mode == CKPT_NONE || db->h == NULL)
+	if (!db->checkpoint || db->h == NULL)
 		return;
-	db->checkpoint = CKPT_NONE;
-	/* the passive pass copies the pages while writers go on */
+	db->checkpoint = 0;
+	/* the second pass copies what was committed during the first, so
+	 * that the restart, which blocks writers, finds little left */
 	sqlite3_wal_checkpoint_v2(db->h, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-	if (mode != CKPT_RESTART)
-		return;
-	/* the restart holds the write lock while it copies what the passive
-	 * pass left and waits for readers: writers queue on the flock */
+	sqlite3_wal_checkpoint_v2(db->h, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	took = wlock_take(db);
+	db->restarting = 1;
 	sqlite3_wal_checkpoint_v2(db->h, "main", SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+	db->restarting = 0;
 	if (took)
 		wlock_drop(db);
 }

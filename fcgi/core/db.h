@@ -26,7 +26,8 @@ struct db {
 	int		 in_tx;
 	int		 in_read;	/* a read transaction of db_read_begin() is open */
 	int64_t		 busy_since;	/* mono_us() when the current wait for a lock began */
-	int		 checkpoint;	/* the checkpoint a commit asked for (db.c's CKPT_*), 0: none */
+	int		 checkpoint;	/* 1: a commit asked for a checkpoint (db_idle) */
+	int		 restarting;	/* a WAL restart is waiting: the busy handler gives up soon */
 	int		 defer_checkpoint; /* 1: it waits for db_idle(), else runs at once */
 	int		 wlock_fd;	/* the database file, for the writers' flock(); -1: none */
 	int		 wlocked;	/* this process holds that flock */
