@@ -603,12 +603,29 @@ sql_intern(unsigned key, const char *sql)
 	size_t	 i;
 
 	for (i = 0; i < SQL_INTERNED && interned[i].sql != NULL; i++)
-		if (interned[i].key == key && strcmp(interned[i].sql, sql) == 0)
+		if (interned[i].key == key &&
+		    (interned[i].sql == sql || strcmp(interned[i].sql, sql) == 0))
 			return interned[i].sql;
 	if (i == SQL_INTERNED || (interned[i].sql = strdup(sql)) == NULL)
 		return NULL;
 	interned[i].key = key;
 	return interned[i].sql;
+}
+
+/*
+ * The text interned under key, or NULL: a key names its text (its kind and
+ * every choice the text is built from are in it), so a hot path looks here
+ * before building a text again.
+ */
+static const char *
+sql_known(unsigned key)
+{
+	size_t	 i;
+
+	for (i = 0; i < SQL_INTERNED && interned[i].sql != NULL; i++)
+		if (interned[i].key == key)
+			return interned[i].sql;
+	return NULL;
 }
 
 /* Appends the WHERE clause of q (parameters ?1 scope, ?2..?7 filters). */
@@ -1101,6 +1118,8 @@ tasks_page_rows(struct db *db, const struct task_query *q, int64_t limit,
 	struct mark m;
 	int64_t	 size;
 	enum dbrc ret;
+	const char *text;
+	unsigned key;
 	int	 rc, rrc = SQLITE_OK, once, marked, direct, fts, own_read = 0;
 
 	if (limit <= 0)
@@ -1136,16 +1155,20 @@ tasks_page_rows(struct db *db, const struct task_query *q, int64_t limit,
 		f |= F_DUE_WALK;
 	marked = page_mark(db, q, offset, &m, &offset);
 	direct = offset < PAGE_DIRECT_SKIP;
-	snprintf(sql, sizeof(sql), "%s%s", direct ? PAGE_COLUMNS : "SELECT t.id",
-	    from_sql(f));
-	where_sql(sql, sizeof(sql), q->scope, f);
-	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "%s%s LIMIT ?8 OFFSET ?9",
-	    marked ? mark_after_sql(q->order) : "", orders[q->order]);
+	key = SQLK_PAGE | (unsigned)direct << 18 | (unsigned)marked << 17 |
+	    (unsigned)q->order << 12 | (unsigned)q->scope << 8 | f;
+	if ((text = sql_known(key)) == NULL) {
+		snprintf(sql, sizeof(sql), "%s%s", direct ? PAGE_COLUMNS : "SELECT t.id",
+		    from_sql(f));
+		where_sql(sql, sizeof(sql), q->scope, f);
+		snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql),
+		    "%s%s LIMIT ?8 OFFSET ?9", marked ? mark_after_sql(q->order) : "",
+		    orders[q->order]);
+		text = sql;
+	}
 	lists.n = users.n = 0;
 	row = NULL;
-	if ((ids = query_stmt(db, SQLK_PAGE | (unsigned)direct << 18 | (unsigned)marked << 17 |
-	    (unsigned)q->order << 12 |
-	    (unsigned)q->scope << 8 | f, sql, &once)) == NULL) {
+	if ((ids = query_stmt(db, key, text, &once)) == NULL) {
 		if (own_read)
 			db_read_end(db);
 		return DB_ERROR;

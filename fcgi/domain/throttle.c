@@ -124,9 +124,13 @@ throttle_request(struct req *r)
 	char	 key[96];
 
 	if (r->user.id != 0) {
+		if (cfg->throttle_user.n <= 0)
+			return 0;
 		snprintf(key, sizeof(key), "u:%lld", (long long)r->user.id);
 		return throttle_hit(r, key, &cfg->throttle_user);
 	}
+	if (cfg->throttle_anon.n <= 0)
+		return 0;
 	snprintf(key, sizeof(key), "a:%.80s", r->remote_addr ? r->remote_addr : "");
 	return throttle_hit(r, key, &cfg->throttle_anon);
 }
