@@ -300,6 +300,7 @@ out:
 }
 
 static sqlite3_stmt *query_stmt(struct db *, unsigned key, const char *sql, int *once);
+static void query_end(sqlite3_stmt *, int once);
 
 enum dbrc
 tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
@@ -375,10 +376,7 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 	sqlite3_bind_int64(st, 8, id);
 	sqlite3_bind_int64(st, 9, expect);
 	rc = sqlite3_step(st);
-	if (once)
-		sqlite3_finalize(st);
-	else
-		db_done(st, rc);
+	query_end(st, once);
 	rc = db_rc(db, rc, "task update");
 	if (rc == DB_CONFLICT) {
 		*why = RULE_NAME_TAKEN;
@@ -701,6 +699,16 @@ query_stmt(struct db *db, unsigned key, const char *sql, int *once)
 	return st;
 }
 
+/* Ends a statement of query_stmt: reset for reuse, or finalized when made for one use. */
+static void
+query_end(sqlite3_stmt *st, int once)
+{
+	if (once)
+		sqlite3_finalize(st);
+	else
+		sqlite3_reset(st);
+}
+
 /* Reads one counter: sql takes ?1 and returns one integer; DB_NOTFOUND without a row. */
 static enum dbrc
 counter(struct db *db, const char *sql, int64_t a, int64_t *out)
@@ -793,10 +801,7 @@ tasks_page_count(struct db *db, const struct actor *who,
 		*count = sqlite3_column_int64(st, 0);
 	else
 		rc = db_rc(db, src, "task count");
-	if (once)
-		sqlite3_finalize(st);
-	else
-		db_done(st, src);
+	query_end(st, once);
 	return rc;
 }
 
@@ -919,10 +924,7 @@ marks_extend(struct db *db, const struct task_query *q, struct markset *s, int w
 			s->m[s->n].id = sqlite3_column_int64(st, 1);
 			s->n++;
 		}
-	if (once)
-		sqlite3_finalize(st);
-	else
-		db_done(st, rc);
+	query_end(st, once);
 }
 
 /*
@@ -937,7 +939,6 @@ page_mark(struct db *db, const struct task_query *q, int64_t offset,
 	static const char list_sql[] = "SELECT version FROM lists WHERE id = ?1";
 	static const char user_sql[] = "SELECT assigned_version FROM users WHERE id = ?1";
 	struct markset *s;
-	sqlite3_stmt *st;
 	int64_t	 version, want;
 	int	 i;
 
@@ -945,15 +946,9 @@ page_mark(struct db *db, const struct task_query *q, int64_t offset,
 	    (q->scope != TQ_LIST && q->scope != TQ_ASSIGNEE) ||
 	    (q->order != TO_CREATED_DESC && q->order != TO_CREATED))
 		return 0;
-	if ((st = db_prep(db, q->scope == TQ_LIST ? list_sql : user_sql)) == NULL)
+	if (counter(db, q->scope == TQ_LIST ? list_sql : user_sql, q->scope_id,
+	    &version) != DB_OK)
 		return 0;
-	sqlite3_bind_int64(st, 1, q->scope_id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return 0;
-	}
-	version = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
 	s = markset_get((unsigned)q->scope << 4 | (unsigned)q->order, q->scope_id, version);
 	want = offset / MARK_EVERY;
 	if (s->n < want && s->n < MARKS_MAX)
@@ -1076,10 +1071,7 @@ due_walk(struct db *db, const struct task_query *q, unsigned f, int64_t limit,
 		sqlite3_bind_int64(st, 8, DUE_SORT_MAX + 1);
 		if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 			n = sqlite3_column_int64(st, 0);
-		if (once)
-			sqlite3_finalize(st);
-		else
-			db_done(st, rc);
+		query_end(st, once);
 		/* past the probe's bound, the walk: the count is not known */
 		return n > DUE_SORT_MAX;
 	}
@@ -1137,9 +1129,7 @@ tasks_page_rows(struct db *db, const struct task_query *q, int64_t limit,
 	 * marks' version and the page are read in one snapshot: the caller's,
 	 * or one opened here.
 	 */
-	if (db->h != NULL && !db->in_tx && !db->in_read && sqlite3_get_autocommit(db->h) &&
-	    db_read_begin(db) == DB_OK && db->in_read)
-		own_read = 1;
+	own_read = !db->in_read && db_read_begin(db) == DB_OK && db->in_read;
 	/* a rare search text takes its candidates from the trigram index */
 	if (q->search != NULL) {
 		if ((ret = scope_size(db, q, &size)) != DB_OK ||
@@ -1220,10 +1210,7 @@ out:
 		sqlite3_reset(row);
 	names_free(&lists);
 	names_free(&users);
-	if (once)
-		sqlite3_finalize(ids);
-	else
-		db_done(ids, rc);
+	query_end(ids, once);
 	ret = db_rc(db, rc, "task page");
 	if (own_read)
 		db_read_end(db);
