@@ -58,5 +58,12 @@ int	 api_task_complete(struct req *);
 
 /* Maps a storage result to a response: 404, 409, 503 or 500. */
 int	 api_dbfail(struct req *, int dbrc);
+/*
+ * Ends a write transaction whose answer was written inside it: st is the
+ * answer's status; when it is not ok the write is rolled back and st
+ * returned, else committed (a failed commit answers as api_dbfail) and ok
+ * returned.
+ */
+int	 api_commit_answer(struct req *, int st, int ok);
 
 #endif

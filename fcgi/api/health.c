@@ -25,6 +25,20 @@ api_health(struct req *r)
 }
 
 int
+api_commit_answer(struct req *r, int st, int ok)
+{
+	enum dbrc rc;
+
+	if (st != ok) {
+		db_rollback(&r->app->db);
+		return st;
+	}
+	if ((rc = db_commit(&r->app->db)) != DB_OK)
+		return api_dbfail(r, rc);
+	return ok;
+}
+
+int
 api_dbfail(struct req *r, int rc)
 {
 	switch (rc) {

@@ -179,15 +179,8 @@ list_update(struct req *r, int64_t id)
 	if ((rc = db_begin(&r->app->db)) != DB_OK)
 		return api_dbfail(r, rc);
 	rc = lists_update_locked(&r->app->db, &who, id, expect, name, &why);
-	if (rc == DB_OK) {
-		if ((st = list_answer(r, id, 200)) != 200) {
-			db_rollback(&r->app->db);
-			return st;
-		}
-		if ((rc = db_commit(&r->app->db)) != DB_OK)
-			return api_dbfail(r, rc);
-		return 200;
-	}
+	if (rc == DB_OK)
+		return api_commit_answer(r, list_answer(r, id, 200), 200);
 	db_rollback(&r->app->db);
 	if (rc == DB_CONFLICT)
 		return resp_detail(r, 409, "The object was modified by another user.");

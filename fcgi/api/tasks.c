@@ -336,15 +336,8 @@ api_list_tasks(struct req *r)
 	if ((rc = db_begin(&r->app->db)) != DB_OK)
 		return api_dbfail(r, rc);
 	rc = tasks_create(&r->app->db, &who, r->ids[0], &in, &id, &why);
-	if (rc == DB_OK) {
-		if ((st = task_answer(r, id, 201)) != 201) {
-			db_rollback(&r->app->db);
-			return st;
-		}
-		if ((rc = db_commit(&r->app->db)) != DB_OK)
-			return api_dbfail(r, rc);
-		return 201;
-	}
+	if (rc == DB_OK)
+		return api_commit_answer(r, task_answer(r, id, 201), 201);
 	db_rollback(&r->app->db);
 	if (rc == DB_INVALID)
 		return task_refused(r, why, &in);
@@ -391,15 +384,8 @@ task_update(struct req *r, int64_t id)
 		return st;
 	}
 	rc = tasks_update_locked(&r->app->db, &who, id, expect, &in, &why);
-	if (rc == DB_OK) {
-		if ((st = task_answer(r, id, 200)) != 200) {
-			db_rollback(&r->app->db);
-			return st;
-		}
-		if ((rc = db_commit(&r->app->db)) != DB_OK)
-			return api_dbfail(r, rc);
-		return 200;
-	}
+	if (rc == DB_OK)
+		return api_commit_answer(r, task_answer(r, id, 200), 200);
 	db_rollback(&r->app->db);
 	if (rc == DB_CONFLICT)
 		return resp_detail(r, 409, "The object was modified by another user.");
