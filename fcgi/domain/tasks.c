@@ -29,7 +29,6 @@ const char *const task_order_names[] = {
 #define SQLK_COUNT	(2u << 24)
 #define SQLK_MARKS	(3u << 24)
 #define SQLK_PAGE	(4u << 24)
-#define SQLK_DUE	(5u << 24)
 #define NAME_BYTES	(NAME_MAX_CHARS * 4 + 1)
 #define KEY_BYTES	(NAME_MAX_CHARS * 12)
 #define SWEEP_BATCH	256
@@ -1043,9 +1042,9 @@ names_get(struct db *db, struct names *c, const char *sql, int64_t id,
  * tasks pass, slow when a million do.  Walking the order's index instead
  * and testing each task finds a page after about (offset + limit) *
  * scope / passing tasks; 1 when that is the cheaper plan.  The passing
- * tasks are the page's count when the caller knows it (q->matches), else
- * counted on the deadline index up to DUE_SORT_MAX.  The walk needs an
- * index in the page's order: a list's or an assignee's.
+ * tasks are the page's count (q->matches, from tasks_page_count); a caller
+ * that did not count gets the sort.  The walk needs an index in the page's
+ * order: a list's or an assignee's.
  */
 #define DUE_SORT_MAX	2000	/* up to this many passing tasks, the sort is cheap anyway */
 
@@ -1053,29 +1052,11 @@ static int
 due_walk(struct db *db, const struct task_query *q, unsigned f, int64_t limit,
     int64_t offset)
 {
-	char	 sql[512] = "SELECT count(*) FROM (SELECT 1 FROM tasks t";
-	sqlite3_stmt *st;
 	int64_t	 n = q->matches, size;
-	int	 once, rc;
 
 	if (!(f & (F_BEFORE | F_AFTER)) || (f & F_FTS) || q->scope == TQ_ALL ||
-	    q->order == TO_DUE || q->order == TO_DUE_DESC)
-		return 0;
-	if (n <= 0) {
-		where_sql(sql, sizeof(sql), q->scope, f & (F_BEFORE | F_AFTER));
-		strcat(sql, " LIMIT ?8)");
-		if ((st = query_stmt(db, SQLK_DUE | (unsigned)q->scope << 8 |
-		    (f & (F_BEFORE | F_AFTER)), sql, &once)) == NULL)
-			return 0;
-		bind_query(st, q, NULL);
-		sqlite3_bind_int64(st, 8, DUE_SORT_MAX + 1);
-		if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-			n = sqlite3_column_int64(st, 0);
-		query_end(st, once);
-		/* past the probe's bound, the walk: the count is not known */
-		return n > DUE_SORT_MAX;
-	}
-	if (n <= DUE_SORT_MAX || scope_size(db, q, &size) != DB_OK)
+	    q->order == TO_DUE || q->order == TO_DUE_DESC || n <= DUE_SORT_MAX ||
+	    scope_size(db, q, &size) != DB_OK)
 		return 0;
 	/* (offset + limit) * size / n visited by the walk, n sorted otherwise */
 	return (double)(offset + limit) * (double)size < (double)n * (double)n;
