@@ -12,6 +12,7 @@
 #include "db.h"
 #include "log.h"
 #include "timeutil.h"
+#include "walvfs.h"
 
 #define BUSY_TIMEOUT_US	(5 * 1000000LL)
 #define RESTART_WAIT_US	(20 * 1000LL)	/* how long a WAL restart waits for readers */
@@ -135,18 +136,23 @@ db_idle(struct db *db)
 /*
  * Process-wide settings, made before SQLite first initialises: no memory
  * statistics (each allocation would take a global mutex to count itself;
- * nothing reads them).  Every program of ours is single-threaded per
+ * nothing reads them), and the VFS the connections open (walvfs.h: a
+ * commit's WAL frames in one write).  Every program of ours is single-threaded per
  * connection, and opens its connections with SQLITE_OPEN_NOMUTEX.
  */
-static void
+static const char *
 db_configure_once(void)
 {
 	static int done;
+	static const char *vfs;
 
 	if (done)
-		return;
+		return vfs;
 	done = 1;
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	if (walvfs_register() == 0)
+		vfs = WALVFS_NAME;
+	return vfs;
 }
 
 int
@@ -161,14 +167,15 @@ db_open(struct db *db, const char *path, int flags, char *err, size_t errlen)
 	    "PRAGMA journal_size_limit=67108864;";
 	int	 oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 	char	*msg = NULL;
+	const char *vfs;
 
 	memset(db, 0, sizeof(*db));
 	db->defer_checkpoint = (flags & DB_OPEN_DEFER) != 0;
-	db_configure_once();
+	vfs = db_configure_once();
 	db->wlock_fd = -1;
 	if (flags & DB_OPEN_CREATE)
 		oflags |= SQLITE_OPEN_CREATE;
-	if (sqlite3_open_v2(path, &db->h, oflags, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &db->h, oflags, vfs) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path,
 		    db->h ? sqlite3_errmsg(db->h) : "out of memory");
 		goto fail;
