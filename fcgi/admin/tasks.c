@@ -358,7 +358,8 @@ apply_bulk(struct req *r, struct bulk *b, size_t *changed)
 		if (in.set == 0 || e->err != NULL)
 			continue;
 		why = RULE_OK;
-		rc = tasks_update_locked(&r->app->db, &me, e->id, e->expect, &in, &why);
+		rc = tasks_update_locked(&r->app->db, &me, e->id, e->expect, &in, &why,
+		    NULL, NULL);
 		if (rc == DB_BUSY || rc == DB_ERROR)
 			goto fail;
 		if (rc != DB_OK) {
@@ -568,7 +569,8 @@ adm_task_add(struct req *r)
 		return st;
 	}
 	if (read_task_form(&f, ctx, &tf, 1)) {
-		rc = tasks_create(&r->app->db, &me, tf.list_id, &tf.in, &id, &why);
+		rc = tasks_create(&r->app->db, &me, tf.list_id, &tf.in, &id, &why,
+		    NULL, NULL);
 		if (rc == DB_OK) {
 			cJSON_Delete(ctx);
 			snprintf(loc, sizeof(loc), "tasks/%" PRId64 "/?saved=1", id);
@@ -634,10 +636,12 @@ adm_task_edit(struct req *r)
 		if (!as_new && tf.expect < 0)
 			rc = DB_CONFLICT;
 		else if (as_new)
-			rc = tasks_create(&r->app->db, &me, t.list_id, &tf.in, &id, &why);
+			rc = tasks_create(&r->app->db, &me, t.list_id, &tf.in, &id, &why,
+				    NULL, NULL);
 		else {
 			id = t.id;
-			rc = tasks_update_locked(&r->app->db, &me, t.id, tf.expect, &tf.in, &why);
+			rc = tasks_update_locked(&r->app->db, &me, t.id, tf.expect,
+				    &tf.in, &why, NULL, NULL);
 		}
 		if (rc == DB_OK) {
 			cJSON_Delete(ctx);

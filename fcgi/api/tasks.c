@@ -82,20 +82,6 @@ task_row(void *ctx, const struct task *t)
 	write_task(c->b, t);
 }
 
-/* Writes task id (seen with every visibility lifted: the caller just changed it). */
-static int
-task_answer(struct req *r, int64_t id, int status)
-{
-	struct actor who = { r->user.id, 1 };
-	struct task t;
-	enum dbrc rc;
-
-	if ((rc = tasks_get_visible(&r->app->db, &who, id, &r->arena, &t)) != DB_OK)
-		return api_dbfail(r, rc);
-	write_task(&r->body_out, &t);
-	return status;
-}
-
 /* Reads assigned_to: null, a user id (number or digit string). */
 static void
 read_assignee(struct req *r, unsigned flags, struct task_input *in)
@@ -319,6 +305,7 @@ api_list_tasks(struct req *r)
 	struct task_query q;
 	struct task_input in;
 	struct actor who;
+	struct task t;
 	enum rule why;
 	int64_t	 id;
 	enum dbrc rc;
@@ -331,13 +318,15 @@ api_list_tasks(struct req *r)
 	api_actor(r, &who);
 	if ((st = read_input(r, 0, 1, &in)) != 0)
 		return st;
-	/* the answer is read in the write's transaction, from the pages it
-	 * just wrote: no second transaction, no cache reload */
+	/* the answer is the task as the write stored it, without reading it
+	 * back */
 	if ((rc = db_begin(&r->app->db)) != DB_OK)
 		return api_dbfail(r, rc);
-	rc = tasks_create(&r->app->db, &who, r->ids[0], &in, &id, &why);
-	if (rc == DB_OK)
-		return api_commit_answer(r, task_answer(r, id, 201), 201);
+	rc = tasks_create(&r->app->db, &who, r->ids[0], &in, &id, &why, &r->arena, &t);
+	if (rc == DB_OK) {
+		write_task(&r->body_out, &t);
+		return api_commit_answer(r, 201, 201);
+	}
 	db_rollback(&r->app->db);
 	if (rc == DB_INVALID)
 		return task_refused(r, why, &in);
@@ -367,25 +356,26 @@ task_update(struct req *r, int64_t id)
 	int	 st;
 
 	api_actor(r, &who);
+	if ((st = api_lock_read(r, &expect)) != 0 ||
+	    (st = read_input(r, r->method == M_PUT ? JF_REQUIRED : 0, 0, &in)) != 0) {
+		/* a task the caller cannot see is not found before its body is
+		 * wrong (DRF's get_object() comes first) */
+		if ((rc = tasks_get_visible(&r->app->db, &who, id, &r->arena, &t)) != DB_OK)
+			return api_dbfail(r, rc);
+		return st;
+	}
 	/*
-	 * one write transaction from the visibility check to the answer: the
-	 * answer shows this write (and its updated_at), not one that landed
-	 * right after it, and the pages are read once
+	 * one write transaction from the visibility check to the answer,
+	 * which is the row as this write left it (not one that landed right
+	 * after), built from the row read for the check and the changes
 	 */
 	if ((rc = db_begin(&r->app->db)) != DB_OK)
 		return api_dbfail(r, rc);
-	if ((rc = tasks_get_visible(&r->app->db, &who, id, &r->arena, &t)) != DB_OK) {
-		db_rollback(&r->app->db);
-		return api_dbfail(r, rc);
+	rc = tasks_update_locked(&r->app->db, &who, id, expect, &in, &why, &r->arena, &t);
+	if (rc == DB_OK) {
+		write_task(&r->body_out, &t);
+		return api_commit_answer(r, 200, 200);
 	}
-	if ((st = api_lock_read(r, &expect)) != 0 ||
-	    (st = read_input(r, r->method == M_PUT ? JF_REQUIRED : 0, 0, &in)) != 0) {
-		db_rollback(&r->app->db);
-		return st;
-	}
-	rc = tasks_update_locked(&r->app->db, &who, id, expect, &in, &why);
-	if (rc == DB_OK)
-		return api_commit_answer(r, task_answer(r, id, 200), 200);
 	db_rollback(&r->app->db);
 	if (rc == DB_CONFLICT)
 		return resp_detail(r, 409, "The object was modified by another user.");

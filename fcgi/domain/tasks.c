@@ -75,16 +75,19 @@ input_check(const struct task_input *in)
 
 /* DB_OK when id is an active user, DB_INVALID when not. */
 static enum dbrc
-assignee_check(struct db *db, int64_t id)
+assignee_check(struct db *db, int64_t id, struct arena *a, const char **name)
 {
-	static const char sql[] = "SELECT 1 FROM users WHERE id = ? AND is_active = 1";
+	static const char sql[] = "SELECT username FROM users WHERE id = ? AND is_active = 1";
 	sqlite3_stmt *st = db_prep(db, sql);
 	int	 rc;
 
 	if (st == NULL)
 		return DB_ERROR;
 	sqlite3_bind_int64(st, 1, id);
-	rc = db_done(st, sqlite3_step(st));
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW && a != NULL &&
+	    (*name = arena_strdup(a, db_col_text(st, 0))) == NULL)
+		rc = SQLITE_NOMEM;
+	rc = db_done(st, rc);
 	if (rc == SQLITE_ROW)
 		return DB_OK;
 	return rc == SQLITE_DONE ? DB_INVALID : db_rc(db, rc, "assignee check");
@@ -198,12 +201,32 @@ task_head(struct db *db, const struct actor *who, int64_t id, struct head *h)
 	return DB_OK;
 }
 
-/* The owner of a list the actor may add tasks to; DB_NOTFOUND otherwise. */
+/* task_head's answer from the whole row, read into t (strings in a). */
 static enum dbrc
-list_owner(struct db *db, const struct actor *who, int64_t list_id, int64_t *owner)
+task_row_head(struct db *db, const struct actor *who, int64_t id, struct arena *a,
+    struct task *t, struct head *h)
+{
+	enum dbrc rc;
+
+	if ((rc = tasks_get_visible(db, who, id, a, t)) != DB_OK)
+		return rc;
+	h->owner_id = t->owner_id;
+	h->assigned_to = t->assigned_to;
+	h->complete_before = t->complete_before;
+	h->updated_at = t->updated_at;
+	h->status = t->status;
+	snprintf(h->name, sizeof(h->name), "%s", t->name);
+	return DB_OK;
+}
+
+/* The owner of a list the actor may add tasks to, and with a its name (in
+ * a); DB_NOTFOUND otherwise. */
+static enum dbrc
+list_owner(struct db *db, const struct actor *who, int64_t list_id, int64_t *owner,
+    struct arena *a, const char **name)
 {
 	static const char sql[] =
-	    "SELECT owner_id FROM lists WHERE id = ?1 AND (?2 OR owner_id = ?3)";
+	    "SELECT owner_id, name FROM lists WHERE id = ?1 AND (?2 OR owner_id = ?3)";
 	sqlite3_stmt *st = db_prep(db, sql);
 	int	 rc;
 
@@ -212,9 +235,12 @@ list_owner(struct db *db, const struct actor *who, int64_t list_id, int64_t *own
 	sqlite3_bind_int64(st, 1, list_id);
 	sqlite3_bind_int(st, 2, who->sees_all != 0);
 	sqlite3_bind_int64(st, 3, who->id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*owner = sqlite3_column_int64(st, 0);
-	db_done(st, rc);
+		if (a != NULL && (*name = arena_strdup(a, db_col_text(st, 1))) == NULL)
+			rc = SQLITE_NOMEM;
+	}
+	rc = db_done(st, rc);
 	if (rc == SQLITE_ROW)
 		return DB_OK;
 	return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "task list");
@@ -242,7 +268,8 @@ bind_time(sqlite3_stmt *st, int i, int64_t v)
 
 enum dbrc
 tasks_create(struct db *db, const struct actor *who, int64_t list_id,
-    const struct task_input *in, int64_t *id, enum rule *why)
+    const struct task_input *in, int64_t *id, enum rule *why, struct arena *a,
+    struct task *out)
 {
 	static const char sql[] =
 	    "INSERT INTO tasks (list_id, name, name_key, description, assigned_to,"
@@ -252,8 +279,11 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 	char	 key[KEY_BYTES];
 	int64_t	 owner = 0, assignee, now = now_us();
 	int	 status, own = 0;
+	const char *list_name = NULL, *assignee_name = NULL;
 	enum dbrc rc;
 
+	if (out == NULL)
+		a = NULL;
 	*why = input_check(in);
 	if (*why == RULE_OK && (!(in->set & TF_NAME) ||
 	    users_fold(in->name, key, sizeof(key)) < 0))
@@ -264,9 +294,9 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 	status = task_settle((in->set & TF_STATUS) ? in->status : TS_PENDING, assignee);
 	if ((rc = tx_open(db, &own)) != DB_OK)
 		return rc;
-	if ((rc = list_owner(db, who, list_id, &owner)) != DB_OK)
+	if ((rc = list_owner(db, who, list_id, &owner, a, &list_name)) != DB_OK)
 		goto out;
-	if (assignee > 0 && (rc = assignee_check(db, assignee)) != DB_OK) {
+	if (assignee > 0 && (rc = assignee_check(db, assignee, a, &assignee_name)) != DB_OK) {
 		if (rc == DB_INVALID)
 			*why = RULE_BAD_ASSIGNEE;
 		goto out;
@@ -294,6 +324,24 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 	*id = sqlite3_last_insert_rowid(db->h);
 	if ((rc = notices_task_event(db, *id, "created", owner, assignee, now)) == DB_OK)
 		rc = notices_assignment(db, who->id, *id, in->name, 0, assignee, now);
+	if (rc == DB_OK && out != NULL) {
+		/* the row as inserted above */
+		out->id = *id;
+		out->list_id = list_id;
+		out->owner_id = owner;
+		out->name = arena_strdup(a, in->name);
+		out->description = arena_strdup(a,
+		    (in->set & TF_DESCRIPTION) ? in->description : "");
+		out->list_name = list_name;
+		out->assigned_to = assignee;
+		out->assignee_name = assignee > 0 ? assignee_name : NULL;
+		out->complete_before = (in->set & TF_DEADLINE) ? in->complete_before : TIME_NULL;
+		out->status = status;
+		out->created_at = now;
+		out->updated_at = now;
+		if (out->name == NULL || out->description == NULL)
+			rc = DB_ERROR;
+	}
 out:
 	return tx_close(db, own, rc);
 }
@@ -303,7 +351,8 @@ static void query_end(sqlite3_stmt *, int once);
 
 enum dbrc
 tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
-    int64_t expect, const struct task_input *in, enum rule *why)
+    int64_t expect, const struct task_input *in, enum rule *why, struct arena *a,
+    struct task *out)
 {
 	/* the SET list names only the columns that change: every index over a
 	 * named column is rewritten, so a description edit stays cheap */
@@ -317,11 +366,13 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 	sqlite3_stmt *st;
 	struct head h;
 	char	 key[KEY_BYTES];
-	const char *name, *action;
-	int64_t	 assignee, deadline, now = now_us();
+	const char *name, *action, *assignee_name = NULL;
+	int64_t	 assignee, deadline, stamp, now = now_us();
 	int	 status, own = 0;
 	enum dbrc rc;
 
+	if (out == NULL)
+		a = NULL;
 	*why = input_check(in);
 	if (*why == RULE_OK && (in->set & TF_NAME) &&
 	    users_fold(in->name, key, sizeof(key)) < 0)
@@ -330,7 +381,9 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 		return DB_INVALID;
 	if ((rc = tx_open(db, &own)) != DB_OK)
 		return rc;
-	if ((rc = task_head(db, who, id, &h)) != DB_OK)
+	/* with out, the whole row: the answer is that row with the changes */
+	if ((rc = out != NULL ? task_row_head(db, who, id, a, out, &h) :
+	    task_head(db, who, id, &h)) != DB_OK)
 		goto out;
 	if (h.updated_at != expect) {
 		rc = DB_CONFLICT;
@@ -341,7 +394,7 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 	deadline = (in->set & TF_DEADLINE) ? in->complete_before : h.complete_before;
 	status = task_settle((in->set & TF_STATUS) ? in->status : h.status, assignee);
 	if (assignee > 0 && assignee != h.assigned_to &&
-	    (rc = assignee_check(db, assignee)) != DB_OK) {
+	    (rc = assignee_check(db, assignee, a, &assignee_name)) != DB_OK) {
 		if (rc == DB_INVALID)
 			*why = RULE_BAD_ASSIGNEE;
 		goto out;
@@ -356,7 +409,9 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 		mask |= 8;
 	if (status != h.status)
 		mask |= 16;
-	strcpy(sql, "UPDATE tasks SET updated_at = max(?7, updated_at + 1)");
+	/* later than the row's last change, even when the clock is not */
+	stamp = now > expect ? now : expect + 1;
+	strcpy(sql, "UPDATE tasks SET updated_at = ?7");
 	for (i = 0; i < 5; i++)
 		if (mask & (1u << i))
 			strcat(sql, sets[i]);
@@ -371,7 +426,7 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 	bind_id(st, 4, assignee);
 	bind_time(st, 5, deadline);
 	db_bind_text(st, 6, task_status_names[status]);
-	sqlite3_bind_int64(st, 7, now);
+	sqlite3_bind_int64(st, 7, stamp);
 	sqlite3_bind_int64(st, 8, id);
 	sqlite3_bind_int64(st, 9, expect);
 	rc = sqlite3_step(st);
@@ -392,6 +447,20 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 		rc = notices_task_event(db, id, action, h.assigned_to, 0, now);
 	if (rc == DB_OK)
 		rc = notices_assignment(db, who->id, id, name, h.assigned_to, assignee, now);
+	if (rc == DB_OK && out != NULL) {
+		/* the row read above, as the UPDATE left it */
+		if ((mask & 1) && (out->name = arena_strdup(a, in->name)) == NULL)
+			rc = DB_ERROR;
+		if ((mask & 2) && (out->description = arena_strdup(a, in->description)) == NULL)
+			rc = DB_ERROR;
+		if (mask & 4) {
+			out->assigned_to = assignee;
+			out->assignee_name = assignee > 0 ? assignee_name : NULL;
+		}
+		out->complete_before = deadline;
+		out->status = status;
+		out->updated_at = stamp;
+	}
 out:
 	return tx_close(db, own, rc);
 }

@@ -111,10 +111,12 @@ void	 task_query_init(struct task_query *, enum task_scope, int64_t scope_id);
  * Creates a task in list_id, which the actor must own (else DB_NOTFOUND).
  * in->name is required; the other fields default (empty description,
  * nobody, no deadline, Pending).  DB_INVALID with *why: NAME_TAKEN,
- * BAD_VALUE, BAD_ASSIGNEE (not an active user).
+ * BAD_VALUE, BAD_ASSIGNEE (not an active user).  With out (may be NULL),
+ * the new task as stored, strings in the arena, without reading it back.
  */
 enum dbrc tasks_create(struct db *, const struct actor *, int64_t list_id,
-	    const struct task_input *in, int64_t *id, enum rule *why);
+	    const struct task_input *in, int64_t *id, enum rule *why,
+	    struct arena *, struct task *out);
 /* Reads a task the actor may see into t (strings in the arena); DB_NOTFOUND otherwise. */
 enum dbrc tasks_get_visible(struct db *, const struct actor *, int64_t id,
 	    struct arena *, struct task *t);
@@ -122,10 +124,13 @@ enum dbrc tasks_get_visible(struct db *, const struct actor *, int64_t id,
  * Applies the fields of in to a visible task when its updated_at still
  * equals expect, in one transaction: DB_CONFLICT when it changed,
  * DB_NOTFOUND when not visible, DB_INVALID with *why.  Then the status
- * machine runs and the change records are written.
+ * machine runs and the change records are written.  With out (may be
+ * NULL), the task as updated, strings in the arena, without reading it
+ * back.
  */
 enum dbrc tasks_update_locked(struct db *, const struct actor *, int64_t id,
-	    int64_t expect, const struct task_input *in, enum rule *why);
+	    int64_t expect, const struct task_input *in, enum rule *why,
+	    struct arena *, struct task *out);
 /* Deletes a task: the owner may, the assignee gets DB_FORBIDDEN, others DB_NOTFOUND. */
 enum dbrc tasks_delete(struct db *, const struct actor *, int64_t id);
 /*

@@ -91,6 +91,33 @@ def test_create_shape_and_defaults():
     eq(req("GET", "/api/lists/%d/" % lid).json["task_count"], 2, "task_count")
 
 
+def test_write_answers_are_what_a_read_returns():
+    # creates and updates answer with the task they stored, without reading
+    # it back: every field must be what a GET returns right after
+    lid = mklist("Answers")
+    t = mktask(lid, name='Q "quoted" \u00e9\u00e8 \U0001f600', description="line\nnext\t\"x\"",
+               complete_before="2031-05-06T07:08:09.123456+02:00", assigned_to=UID["bob"])
+    eq(req("GET", "/api/tasks/%d/" % t["id"]).json, t, "create, every field")
+    t = mktask(lid, name="bare")
+    eq(req("GET", "/api/tasks/%d/" % t["id"]).json, t, "create, defaults")
+    steps = [{"name": "renamed"}, {"description": ""}, {"assigned_to": UID["carol"]},
+             {"assigned_to": None}, {"complete_before": "2032-01-01T00:00:00Z"},
+             {"complete_before": None}, {"status": "In Progress"}, {"status": "Completed"},
+             {"status": "Pending"}, {"name": "renamed"}, {}]
+    for body in steps:
+        body = dict(body, updated_at=t["updated_at"])
+        r = req("PATCH", "/api/tasks/%d/" % t["id"], body)
+        eq(r.status, 200, "PATCH %r: %r" % (body, r))
+        eq(req("GET", "/api/tasks/%d/" % t["id"]).json, r.json, "PATCH %r answer" % (body,))
+        t = r.json
+    body = {"name": "put", "description": "all", "assigned_to": UID["bob"],
+            "complete_before": None, "status": "Pending", "updated_at": t["updated_at"]}
+    r = req("PUT", "/api/tasks/%d/" % t["id"], body)
+    eq(r.status, 200, "PUT: %r" % (r,))
+    eq(req("GET", "/api/tasks/%d/" % t["id"]).json, r.json, "PUT answer")
+    eq(r.json["status"], "In Progress", "PUT settled the status")
+
+
 def test_create_validation():
     lid = mklist("Validation")
     p = "/api/lists/%d/tasks/" % lid

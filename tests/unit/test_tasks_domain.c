@@ -105,6 +105,31 @@ explain(const char *sql, char *out, size_t len)
 	sqlite3_finalize(st);
 }
 
+/* Whether a write's answer x is the task as stored (y, read back). */
+static int
+same_task(const char *what, const struct task *x, const struct task *y)
+{
+#define STR_EQ(p, q) ((p) == NULL ? (q) == NULL : (q) != NULL && strcmp((p), (q)) == 0)
+	int	 same = x->id == y->id && x->list_id == y->list_id &&
+	    x->owner_id == y->owner_id && STR_EQ(x->name, y->name) &&
+	    STR_EQ(x->description, y->description) && STR_EQ(x->list_name, y->list_name) &&
+	    x->assigned_to == y->assigned_to && STR_EQ(x->assignee_name, y->assignee_name) &&
+	    x->complete_before == y->complete_before && x->status == y->status &&
+	    x->created_at == y->created_at && x->updated_at == y->updated_at;
+#undef STR_EQ
+
+	if (!same)
+		fprintf(stderr, "# %s: answer {%lld %s %s %lld %s %d %lld} stored"
+		    " {%lld %s %s %lld %s %d %lld}\n", what, (long long)x->id,
+		    x->name ? x->name : "(null)", x->description ? x->description : "(null)",
+		    (long long)x->assigned_to, x->assignee_name ? x->assignee_name : "(null)",
+		    x->status, (long long)x->updated_at, (long long)y->id,
+		    y->name ? y->name : "(null)", y->description ? y->description : "(null)",
+		    (long long)y->assigned_to, y->assignee_name ? y->assignee_name : "(null)",
+		    y->status, (long long)y->updated_at);
+	return same;
+}
+
 /*
  * Checks one search on the page of list lid (order -created_at): its count
  * and rows, read in pages of 7, are those of the plain instr() scan, and
@@ -193,44 +218,97 @@ main(void)
 	in = named("Buy milk");
 	in.set |= TF_ASSIGNED_TO;
 	in.assigned_to = bo;
-	is_int(tasks_create(&db, &alice, l1, &in, &id, &why), DB_OK, "task created");
+	is_int(tasks_create(&db, &alice, l1, &in, &id, &why, NULL, NULL), DB_OK, "task created");
 	is_int(tasks_get_visible(&db, &bob, id, &a, &t), DB_OK, "the assignee sees it");
 	is_int(t.status, TS_IN_PROGRESS, "assigned + Pending -> In Progress");
 	is_str(t.assignee_name, "bob", "assignee name");
 	is_int(tasks_get_visible(&db, &carol, id, &a, &t2), DB_NOTFOUND, "a stranger does not");
-	is_int(tasks_create(&db, &bob, l1, &in, &id2, &why), DB_NOTFOUND,
+	is_int(tasks_create(&db, &bob, l1, &in, &id2, &why, NULL, NULL), DB_NOTFOUND,
 	    "the assignee cannot add to the owner's list");
 	in = named("Buy milk");
-	is_int(tasks_create(&db, &alice, l1, &in, &id2, &why), DB_INVALID, "name unique in list");
+	is_int(tasks_create(&db, &alice, l1, &in, &id2, &why, NULL, NULL), DB_INVALID, "name unique in list");
 	is_int(why, RULE_NAME_TAKEN, "... as taken");
 	in = named("Ghost");
 	in.set |= TF_ASSIGNED_TO;
 	in.assigned_to = 9999;
-	is_int(tasks_create(&db, &alice, l1, &in, &id2, &why), DB_INVALID, "unknown assignee");
+	is_int(tasks_create(&db, &alice, l1, &in, &id2, &why, NULL, NULL), DB_INVALID, "unknown assignee");
 	is_int(why, RULE_BAD_ASSIGNEE, "... as a bad assignee");
 	is_int(q1("SELECT count(*) FROM tasks", -1), 1, "refusals stored nothing");
 
 	/* locking */
 	in = named("Buy oat milk");
-	is_int(tasks_update_locked(&db, &bob, id, t.updated_at - 1, &in, &why), DB_CONFLICT,
+	is_int(tasks_update_locked(&db, &bob, id, t.updated_at - 1, &in, &why, NULL, NULL), DB_CONFLICT,
 	    "stale updated_at");
-	is_int(tasks_update_locked(&db, &bob, id, t.updated_at, &in, &why), DB_OK, "fresh one");
+	is_int(tasks_update_locked(&db, &bob, id, t.updated_at, &in, &why, NULL, NULL), DB_OK, "fresh one");
 	is_int(tasks_get_visible(&db, &bob, id, &a, &t2), DB_OK, "read again");
 	ok(t2.updated_at > t.updated_at, "updated_at moved on");
 	is_str(t2.name, "Buy oat milk", "renamed");
-	is_int(tasks_update_locked(&db, &bob, id, t.updated_at, &in, &why), DB_CONFLICT,
+	is_int(tasks_update_locked(&db, &bob, id, t.updated_at, &in, &why, NULL, NULL), DB_CONFLICT,
 	    "the old value no longer wins");
 	for (i = 0; i < 20; i++) {
 		t = t2;
 		in.set = 0;
-		if (tasks_update_locked(&db, &alice, id, t.updated_at, &in, &why) != DB_OK ||
+		if (tasks_update_locked(&db, &alice, id, t.updated_at, &in, &why, NULL, NULL) != DB_OK ||
 		    tasks_get_visible(&db, &alice, id, &a, &t2) != DB_OK ||
 		    t2.updated_at <= t.updated_at)
 			break;
 	}
 	is_int(i, 20, "updated_at strictly increases over 20 quick writes");
-	is_int(tasks_update_locked(&db, &carol, id, t2.updated_at, &in, &why), DB_NOTFOUND,
+	is_int(tasks_update_locked(&db, &carol, id, t2.updated_at, &in, &why, NULL, NULL), DB_NOTFOUND,
 	    "a stranger's update is not found");
+
+	/* a write's answer is built from what it wrote: it must be the task
+	 * as stored, field for field */
+	{
+		static const struct { const char *what; unsigned set; } step[] = {
+			{ "rename", TF_NAME }, { "describe", TF_DESCRIPTION },
+			{ "reassign", TF_ASSIGNED_TO }, { "unassign", TF_ASSIGNED_TO },
+			{ "deadline", TF_DEADLINE }, { "no deadline", TF_DEADLINE },
+			{ "complete", TF_STATUS }, { "reopen", TF_STATUS },
+			{ "same name", TF_NAME }, { "nothing", 0 },
+		};
+		struct task w, st;
+		int64_t	 wid, lid;
+
+		memset(&w, 0, sizeof(w));
+		in = named("Answer me");
+		in.set |= TF_DESCRIPTION | TF_ASSIGNED_TO | TF_DEADLINE;
+		in.description = "with \"all\" fields";
+		in.assigned_to = bo;
+		in.complete_before = now_us() + 86400000000LL;
+		is_int(tasks_create(&db, &alice, l1, &in, &wid, &why, &a, &w), DB_OK,
+		    "create with an answer");
+		is_int(tasks_get_visible(&db, &sys, wid, &a, &st), DB_OK, "read back");
+		ok(same_task("create, all fields", &w, &st), "create's answer is the stored task");
+		is_int(w.status, TS_IN_PROGRESS, "... settled to In Progress");
+		is_int(lists_create(&db, al, "Answers", &lid, &why), DB_OK, "second list");
+		in = named("Bare");
+		is_int(tasks_create(&db, &alice, lid, &in, &id2, &why, &a, &w), DB_OK,
+		    "create with a name only");
+		is_int(tasks_get_visible(&db, &sys, id2, &a, &st), DB_OK, "read back");
+		ok(same_task("create, name only", &w, &st), "its answer too (defaults, other list)");
+
+		/* each change alone, then none */
+		for (i = 0; i < (int)(sizeof(step) / sizeof(step[0])); i++) {
+			memset(&in, 0, sizeof(in));
+			in.set = step[i].set;
+			in.name = "Answer me again";
+			in.description = "edited";
+			in.assigned_to = i == 2 ? ca : 0;
+			in.complete_before = i == 4 ? now_us() + 3600000000LL : TIME_NULL;
+			in.status = i == 6 ? TS_COMPLETED : TS_PENDING;
+			if (tasks_get_visible(&db, &sys, wid, &a, &st) != DB_OK ||
+			    tasks_update_locked(&db, &alice, wid, st.updated_at, &in, &why,
+			    &a, &w) != DB_OK || tasks_get_visible(&db, &sys, wid, &a, &st) != DB_OK ||
+			    !same_task(step[i].what, &w, &st))
+				break;
+		}
+		is_int(i, (int)(sizeof(step) / sizeof(step[0])),
+		    "every update's answer is the stored task (stopped at the failing step)");
+		is_int(st.assigned_to, 0, "the steps ran: unassigned");
+		is_int(st.status, TS_PENDING, "... and reopened");
+		is_str(st.name, "Answer me again", "... and renamed");
+	}
 
 	/* complete */
 	is_int(tasks_complete(&db, &bob, id, &why), DB_OK, "complete from In Progress");
@@ -242,7 +320,7 @@ main(void)
 	is_int(tasks_get_visible(&db, &bob, id, &a, &t), DB_OK, "read");
 	is_int(t.updated_at, t2.updated_at, "a refusal changes nothing");
 	in = named("Pending one");
-	is_int(tasks_create(&db, &alice, l1, &in, &id2, &why), DB_OK, "unassigned task");
+	is_int(tasks_create(&db, &alice, l1, &in, &id2, &why, NULL, NULL), DB_OK, "unassigned task");
 	is_int(tasks_complete(&db, &alice, id2, &why), DB_INVALID, "Pending cannot be completed");
 
 	/* delete */
@@ -265,7 +343,7 @@ main(void)
 	n = q1("SELECT count(*) FROM tasks", -1);
 	is_int(db_begin(&db), DB_OK, "begin");
 	in = named("In a rolled-back tx");
-	is_int(tasks_create(&db, &alice, l1, &in, &id, &why), DB_OK, "create inside");
+	is_int(tasks_create(&db, &alice, l1, &in, &id, &why, NULL, NULL), DB_OK, "create inside");
 	db_rollback(&db);
 	is_int(q1("SELECT count(*) FROM tasks", -1), n, "rolled back with the caller");
 
@@ -276,14 +354,14 @@ main(void)
 		in.set |= TF_DEADLINE | TF_ASSIGNED_TO;
 		in.complete_before = 1000000 + i;
 		in.assigned_to = i % 2 ? bo : 0;
-		if (tasks_create(&db, &bob, l2, &in, &id, &why) != DB_OK)
+		if (tasks_create(&db, &bob, l2, &in, &id, &why, NULL, NULL) != DB_OK)
 			break;
 	}
 	is_int(i, 300, "300 tasks with past deadlines");
 	in = named("not yet");
 	in.set |= TF_DEADLINE;
 	in.complete_before = now_us() + 3600000000LL;
-	is_int(tasks_create(&db, &bob, l2, &in, &id, &why), DB_OK, "a future one");
+	is_int(tasks_create(&db, &bob, l2, &in, &id, &why, NULL, NULL), DB_OK, "a future one");
 	is_int(tasks_mark_overdue(&db, now_us(), &n), DB_OK, "sweep");
 	is_int(n, 300, "marked exactly the 300");
 	is_int(q1("SELECT count(*) FROM tasks WHERE status = 'Overdue'", -1), 300, "stored");
@@ -330,18 +408,18 @@ main(void)
 		for (i = 0; i < 300; i++) {
 			snprintf(name, sizeof(name), "Item %03d of %s", i, i % 3 ? "home" : "work");
 			in = named(name);
-			if (tasks_create(&db, &carol, l3, &in, &id, &why) != DB_OK)
+			if (tasks_create(&db, &carol, l3, &in, &id, &why, NULL, NULL) != DB_OK)
 				break;
 		}
 		for (size_t k = 0; k < sizeof(odd) / sizeof(odd[0]); k++) {
 			in = named(odd[k]);
-			if (tasks_create(&db, &carol, l3, &in, &id, &why) != DB_OK)
+			if (tasks_create(&db, &carol, l3, &in, &id, &why, NULL, NULL) != DB_OK)
 				i = -1;
 		}
 		for (int k = 0; k < 20; k++) {
 			snprintf(name, sizeof(name), "item %d small", k);
 			in = named(name);
-			if (tasks_create(&db, &carol, l4, &in, &id, &why) != DB_OK)
+			if (tasks_create(&db, &carol, l4, &in, &id, &why, NULL, NULL) != DB_OK)
 				i = -1;
 		}
 		is_int(i, 300, "333 tasks to search");
@@ -397,7 +475,7 @@ main(void)
 		ren = q1("SELECT id FROM tasks WHERE name = 'Item 124 of home'", -1);
 		ren_at = q1("SELECT updated_at FROM tasks WHERE id = ?", ren);
 		in = named("Renamed thing");
-		is_int(tasks_update_locked(&db, &carol, ren, ren_at, &in, &why), DB_OK, "rename");
+		is_int(tasks_update_locked(&db, &carol, ren, ren_at, &in, &why, NULL, NULL), DB_OK, "rename");
 		is_int(search_agrees(&carol, l3, "item 124", 1), 0, "the old name is gone");
 		is_int(search_agrees(&carol, l3, "renamed th", 1), 1, "the new one is found");
 		gone = q1("SELECT id FROM tasks WHERE name = 'Item 125 of home'", -1);
@@ -406,12 +484,12 @@ main(void)
 		is_int(INTEGRITY(), SQLITE_OK, "the index matches the tasks");
 		/* a new task is in the tail, searched as well, until the catch-up */
 		in = named("Item 125 of home");
-		is_int(tasks_create(&db, &carol, l3, &in, &id, &why), DB_OK, "the name again");
+		is_int(tasks_create(&db, &carol, l3, &in, &id, &why, NULL, NULL), DB_OK, "the name again");
 		is_int(q1(TAIL_SQL, -1), 1, "a tail of one");
 		is_int(search_agrees(&carol, l3, "item 125", 1), 1, "found in the tail");
 		ren_at = q1("SELECT updated_at FROM tasks WHERE id = ?", id);
 		in = named("Tail renamed");
-		is_int(tasks_update_locked(&db, &carol, id, ren_at, &in, &why), DB_OK,
+		is_int(tasks_update_locked(&db, &carol, id, ren_at, &in, &why, NULL, NULL), DB_OK,
 		    "rename in the tail");
 		is_int(search_agrees(&carol, l3, "item 125", 1), 0, "old name gone");
 		is_int(search_agrees(&carol, l3, "tail ren", 1), 1, "new name found");
@@ -423,7 +501,7 @@ main(void)
 		is_int(tasks_delete(&db, &carol, id), DB_OK, "delete the highest");
 		id2 = id;
 		in = named("Reused id");
-		is_int(tasks_create(&db, &carol, l3, &in, &id, &why), DB_OK, "create");
+		is_int(tasks_create(&db, &carol, l3, &in, &id, &why, NULL, NULL), DB_OK, "create");
 		is_int(id, id2, "the id is reused");
 		is_int(q1(TAIL_SQL, -1), 0, "not in the tail");
 		is_int(search_agrees(&carol, l3, "reused", 1), 1, "found");
@@ -433,7 +511,7 @@ main(void)
 		for (i = 0; i < 3; i++) {
 			snprintf(name, sizeof(name), "batch %d", i);
 			in = named(name);
-			tasks_create(&db, &carol, l3, &in, &id, &why);
+			tasks_create(&db, &carol, l3, &in, &id, &why, NULL, NULL);
 		}
 		is_int(task_search_catch_up(&db, 2, &cn), DB_OK, "a batch of 2");
 		is_int(cn, 2, "2 added");
