@@ -14,6 +14,20 @@
 #include "tasks.h"
 #include "timeutil.h"
 
+/* The status and is_completed members of each status, indexed by enum task_status. */
+#define STATUS_JSON(name, done) \
+	{ ",\"status\":\"" name "\",\"is_completed\":" done, \
+	    sizeof(",\"status\":\"" name "\",\"is_completed\":" done) - 1 }
+static const struct {
+	const char	*text;
+	size_t		 len;
+} status_json[] = {
+	STATUS_JSON("Pending", "false"),
+	STATUS_JSON("In Progress", "false"),
+	STATUS_JSON("Completed", "true"),
+	STATUS_JSON("Overdue", "false"),
+};
+
 /*
  * Writes one task object.  Pages write thousands of these a second, so the
  * room for the whole object is made once (its fixed text, the numbers and
@@ -22,15 +36,16 @@
 static void
 write_task(struct buf *b, const struct task *t)
 {
-	const char *status = task_status_names[t->status];
 	size_t	 nn = strlen(t->name), nd = strlen(t->description);
-	size_t	 nl = strlen(t->list_name), ns = strlen(status);
+	size_t	 nl = strlen(t->list_name);
 	size_t	 na = t->assignee_name != NULL ? strlen(t->assignee_name) : 0;
+	unsigned st = t->status >= TS_PENDING && t->status <= TS_OVERDUE ?
+	    (unsigned)t->status : TS_PENDING;
 	char	*o;
 
-	/* 200: the keys and punctuation; 3 numbers, 3 times, 5 strings */
+	/* 200: the keys and punctuation; 3 numbers, 3 times, 4 strings, the status */
 	if (buf_reserve(b, 200 + 3 * JW_RAW_INT_MAX + 3 * JW_RAW_TIME_MAX +
-	    6 * (nn + nd + nl + na + ns) + 5 * 2) < 0)
+	    6 * (nn + nd + nl + na) + 4 * 2 + status_json[st].len) < 0)
 		return;
 	o = b->p + b->len;
 	o = JW_RAW_LIT(o, "{\"id\":");
@@ -52,12 +67,8 @@ write_task(struct buf *b, const struct task *t)
 		o = JW_RAW_LIT(o, "null");
 	o = JW_RAW_LIT(o, ",\"complete_before\":");
 	o = jw_raw_time(o, t->complete_before);
-	o = JW_RAW_LIT(o, ",\"status\":");
-	o = jw_raw_str(o, status, ns);
-	if (t->status == TS_COMPLETED)
-		o = JW_RAW_LIT(o, ",\"is_completed\":true");
-	else
-		o = JW_RAW_LIT(o, ",\"is_completed\":false");
+	memcpy(o, status_json[st].text, status_json[st].len);
+	o += status_json[st].len;
 	o = JW_RAW_LIT(o, ",\"created_at\":");
 	o = jw_raw_time(o, t->created_at);
 	o = JW_RAW_LIT(o, ",\"updated_at\":");

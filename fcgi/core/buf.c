@@ -100,20 +100,37 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+/* The two decimal digits of each number from 0 to 99. */
+static const char dec2[] =
+    "00010203040506070809101112131415161718192021222324"
+    "25262728293031323334353637383940414243444546474849"
+    "50515253545556575859606162636465666768697071727374"
+    "75767778798081828384858687888990919293949596979899";
+
+/* The digits are written from the end, two at a time. */
 char *
 int64_dec(char *o, int64_t v)
 {
-	char	 tmp[INT64_DEC_MAX], *e = tmp + sizeof(tmp), *p = e;
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, t;
+	size_t	 n = 1;
+	char	*p;
 
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
 	if (v < 0)
-		*--p = '-';
-	memcpy(o, p, (size_t)(e - p));
-	return o + (e - p);
+		*o++ = '-';
+	for (t = u; t >= 10; t /= 10)
+		n++;
+	p = o + n;
+	while (u >= 100) {
+		t = u % 100;
+		u /= 100;
+		p -= 2;
+		memcpy(p, dec2 + 2 * t, 2);
+	}
+	if (u >= 10)
+		memcpy(p - 2, dec2 + 2 * u, 2);
+	else
+		p[-1] = (char)('0' + u);
+	return o + n;
 }
 
 void
@@ -129,19 +146,22 @@ buf_int(struct buf *b, int64_t v)
 
 /*
  * Nonzero when one of the 8 bytes of w must be escaped (JSON_PLAIN fails):
- * a byte below 0x20, or equal to '"', '\\' or 0x7f.  The usual bit tricks:
- * (x - 0x01..) & ~x & 0x80.. is nonzero exactly when some byte of x is zero,
- * and (w - 0x20..) & ~w & 0x80.. when some byte is below 0x20.
+ * a byte below 0x20, or equal to '"', '\\' or 0x7f.  The high bit of each
+ * byte of the result says it of that byte alone: the tests run on the low
+ * 7 bits of each byte, where no sum carries into the next byte (x + 0x60
+ * reaches 0x80 when x >= 0x20, (x ^ c) + 0x7f when x != c, x + 1 when
+ * x == 0x7f), and bytes with the high bit set (UTF-8) are plain.
  */
-static uint64_t
+static inline uint64_t
 json_special8(uint64_t w)
 {
 	const uint64_t ones = 0x0101010101010101ULL;
-	const uint64_t high = 0x8080808080808080ULL;
-	uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\'), del = w ^ (ones * 0x7f);
+	const uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL;
+	uint64_t x = w & low7;
+	uint64_t ge20 = x + ones * 0x60, nq = (x ^ ones * '"') + low7;
+	uint64_t nbs = (x ^ ones * '\\') + low7, del = x + ones;
 
-	return (((w - ones * 0x20) & ~w) | ((q - ones) & ~q) |
-	    ((bs - ones) & ~bs) | ((del - ones) & ~del)) & high;
+	return (~(ge20 & nq & nbs) | del) & ~w & (ones << 7);
 }
 
 /* The end of the run of plain bytes of u[0..n) that starts at i. */
@@ -161,36 +181,89 @@ json_plain_run(const unsigned char *u, size_t i, size_t n)
 	return i;
 }
 
+/* The escape of byte c (one that is not JSON_PLAIN) at o; returns the end. */
+static char *
+json_escape_byte(char *o, unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	*o++ = '\\';
+	switch (c) {
+	case '"':  *o++ = '"'; break;
+	case '\\': *o++ = '\\'; break;
+	case '\n': *o++ = 'n'; break;
+	case '\r': *o++ = 'r'; break;
+	case '\t': *o++ = 't'; break;
+	default:
+		*o++ = 'u';
+		*o++ = '0';
+		*o++ = '0';
+		*o++ = hex[c >> 4];
+		*o++ = hex[c & 15];
+	}
+	return o;
+}
+
+/*
+ * Plain text goes 8 bytes at a time, each word stored whole before it is
+ * known to be plain (o has room for 6 * n + 2 bytes, so a word never
+ * reaches past it; a word found to need escapes is written again from its
+ * first such byte).  The last bytes of a string of 8 or more are tested
+ * as the string's last word, overlapping bytes already written: when all
+ * 8 are plain, the ones written before were copied as they are, and the
+ * word is stored over them.  A string of 4 to 7 bytes is tested as one
+ * word of its first and last 4.  Shorter strings, and any word with a
+ * byte to escape, go byte by byte up to the next word.
+ */
 char *
 json_escape_raw(char *o, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
 	const unsigned char *u = (const unsigned char *)s;
-	size_t	 i = 0, start;
+	size_t	 i = 0, stop;
+	uint64_t w;
+	uint32_t lo, hi;
 	unsigned char c;
 
 	*o++ = '"';
+	if (n >= 4 && n < 8) {
+		/* a short string: its first 4 and last 4 bytes (overlapping) */
+		memcpy(&lo, u, 4);
+		memcpy(&hi, u + n - 4, 4);
+		if (!json_special8((uint64_t)lo | (uint64_t)hi << 32)) {
+			memcpy(o, &lo, 4);
+			memcpy(o + n - 4, &hi, 4);
+			o += n;
+			*o++ = '"';
+			return o;
+		}
+	}
 	for (;;) {
-		start = i;
-		i = json_plain_run(u, i, n);
-		memcpy(o, s + start, i - start);
-		o += i - start;
+		while (i + 8 <= n) {
+			memcpy(&w, u + i, 8);
+			memcpy(o, &w, 8);
+			if (json_special8(w))
+				break;
+			o += 8;
+			i += 8;
+		}
+		if (i + 8 > n && n >= 8 && i < n) {
+			memcpy(&w, u + n - 8, 8);
+			if (!json_special8(w)) {
+				memcpy(o - (8 - (n - i)), &w, 8);
+				o += n - i;
+				break;
+			}
+		}
 		if (i == n)
 			break;
-		c = u[i++];
-		*o++ = '\\';
-		switch (c) {
-		case '"':  *o++ = '"'; break;
-		case '\\': *o++ = '\\'; break;
-		case '\n': *o++ = 'n'; break;
-		case '\r': *o++ = 'r'; break;
-		case '\t': *o++ = 't'; break;
-		default:
-			*o++ = 'u';
-			*o++ = '0';
-			*o++ = '0';
-			*o++ = hex[c >> 4];
-			*o++ = hex[c & 15];
+		/* byte by byte to the end of this word */
+		stop = i + 8 < n ? i + 8 : n;
+		for (; i < stop; i++) {
+			c = u[i];
+			if (JSON_PLAIN(c))
+				*o++ = (char)c;
+			else
+				o = json_escape_byte(o, c);
 		}
 	}
 	*o++ = '"';

@@ -57,7 +57,7 @@ civil_from_days(int64_t z, int *y, int *m, int *d)
 
 /* Writes v (0 <= v < 100) as two decimal digits. */
 static void
-put2(char *out, int v)
+put2(char *out, unsigned v)
 {
 	static const char d2[] =
 	    "00010203040506070809101112131415161718192021222324"
@@ -65,51 +65,74 @@ put2(char *out, int v)
 	    "50515253545556575859606162636465666768697071727374"
 	    "75767778798081828384858687888990919293949596979899";
 
-	out[0] = d2[2 * v];
-	out[1] = d2[2 * v + 1];
+	memcpy(out, d2 + 2 * v, 2);
 }
 
+/*
+ * The day and the time of day are split once with floor division; the
+ * fields of the day's time and of the microseconds are then small
+ * unsigned numbers, cut apart with 32-bit arithmetic.
+ */
 void
 rfc3339_format(int64_t us, char out[RFC3339_LEN])
 {
 	/* the date of the last day formatted: a page's times share a few days */
 	static int64_t last_days = INT64_MIN;
 	static char date[11];
-	int64_t	 secs, days, rem, frac;
+	int64_t	 secs, days, r;
+	uint32_t rem, frac, h, mi, f1, f2;
 	int	 y, m, d;
 
-	secs = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
-	frac = us - secs * 1000000;
-	days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
-	rem = secs - days * 86400;
+	secs = us / 1000000;
+	r = us % 1000000;
+	if (r < 0) {
+		r += 1000000;
+		secs--;
+	}
+	frac = (uint32_t)r;
+	days = secs / 86400;
+	r = secs % 86400;
+	if (r < 0) {
+		r += 86400;
+		days--;
+	}
+	rem = (uint32_t)r;
 	if (days != last_days) {
 		civil_from_days(days, &y, &m, &d);
 		if (y < 1 || y > 9999) {
 			/* outside what rfc3339_parse accepts; clamp rather than print garbage */
-			snprintf(out, RFC3339_LEN, "%s", y < 1 ?
-			    "0001-01-01T00:00:00.000000Z" : "9999-12-31T23:59:59.999999Z");
+			memcpy(out, y < 1 ? "0001-01-01T00:00:00.000000Z" :
+			    "9999-12-31T23:59:59.999999Z", RFC3339_LEN);
 			return;
 		}
-		put2(date, y / 100);
-		put2(date + 2, y % 100);
+		put2(date, (unsigned)y / 100);
+		put2(date + 2, (unsigned)y % 100);
 		date[4] = '-';
-		put2(date + 5, m);
+		put2(date + 5, (unsigned)m);
 		date[7] = '-';
-		put2(date + 8, d);
+		put2(date + 8, (unsigned)d);
 		date[10] = 'T';
 		last_days = days;
 	}
 	/* every field is in range here, so the text is exactly RFC3339_LEN - 1 bytes */
+	h = rem / 3600;
+	rem -= h * 3600;
+	mi = rem / 60;
+	rem -= mi * 60;
+	f1 = frac / 10000;
+	frac -= f1 * 10000;
+	f2 = frac / 100;
+	frac -= f2 * 100;
 	memcpy(out, date, 11);
-	put2(out + 11, (int)(rem / 3600));
+	put2(out + 11, h);
 	out[13] = ':';
-	put2(out + 14, (int)(rem / 60 % 60));
+	put2(out + 14, mi);
 	out[16] = ':';
-	put2(out + 17, (int)(rem % 60));
+	put2(out + 17, rem);
 	out[19] = '.';
-	put2(out + 20, (int)(frac / 10000));
-	put2(out + 22, (int)(frac / 100 % 100));
-	put2(out + 24, (int)(frac % 100));
+	put2(out + 20, f1);
+	put2(out + 22, f2);
+	put2(out + 24, frac);
 	out[26] = 'Z';
 	out[RFC3339_LEN - 1] = '\0';
 }

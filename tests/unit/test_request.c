@@ -219,6 +219,83 @@ test_json_every_byte(void)
 	buf_free(&want);
 }
 
+/*
+ * Strings of 0 to 99 bytes mixing plain ASCII, UTF-8 bytes and bytes to
+ * escape (several to a string, next to each other, at the ends of words):
+ * json_escape_raw and buf_json_str say what the byte-by-byte rules say.
+ */
+static void
+test_json_mixed(void)
+{
+	static const unsigned char pick[] = {
+		'a', 'Z', ' ', '~', '"', '\\', '\n', '\r', '\t', 0x01, 0x1f, 0x20, 0x7f,
+		0x80, 0xc3, 0xa9, 0xff, '/', '\'', '0',
+	};
+	struct buf got = { 0 }, want = { 0 };
+	char	 s[100], raw[6 * 100 + 2], *e;
+	unsigned seed = 12345;
+	int	 n, k, t, i, bad = 0;
+
+	for (t = 0; t < 20000; t++) {
+		n = t % 100;
+		for (i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			/* mostly plain, so that runs of words are plain too */
+			k = (int)(seed >> 16) % 64;
+			s[i] = (char)(k < (int)sizeof(pick) ? pick[k] : 'a' + k % 26);
+		}
+		buf_reset(&want);
+		buf_putc(&want, '"');
+		for (i = 0; i < n; i++)
+			ref_json_byte(&want, (unsigned char)s[i]);
+		buf_putc(&want, '"');
+		e = json_escape_raw(raw, s, (size_t)n);
+		if ((size_t)(e - raw) != want.len || memcmp(raw, want.p, want.len) != 0)
+			bad++;
+		buf_reset(&got);
+		buf_json_str(&got, s, (size_t)n);
+		if (got.len != want.len || memcmp(got.p, want.p, want.len) != 0)
+			bad++;
+	}
+	is_int(bad, 0, "JSON escaping of mixed strings of 0 to 99 bytes");
+	buf_free(&got);
+	buf_free(&want);
+}
+
+/* int64_dec against printf's %lld, around every power of ten and at the ends. */
+static void
+test_int64_dec(void)
+{
+	char	 got[INT64_DEC_MAX + 1], want[32], *e;
+	int64_t	 v, p = 1;
+	int	 i, d, bad = 0;
+
+	for (i = 0; i < 19; i++, p *= 10)
+		for (d = -2; d <= 2; d++)
+			for (v = p + d; v != 0; v = 0) {
+				int64_t	 both[2] = { v, -v };
+				int	 j;
+
+				for (j = 0; j < 2; j++) {
+					e = int64_dec(got, both[j]);
+					*e = '\0';
+					snprintf(want, sizeof(want), "%lld", (long long)both[j]);
+					if (strcmp(got, want) != 0 && bad++ < 3)
+						printf("# %s for %s\n", got, want);
+				}
+			}
+	e = int64_dec(got, 0);
+	*e = '\0';
+	is_str(got, "0", "int64_dec 0");
+	e = int64_dec(got, INT64_MAX);
+	*e = '\0';
+	is_str(got, "9223372036854775807", "int64_dec max");
+	e = int64_dec(got, INT64_MIN);
+	*e = '\0';
+	is_str(got, "-9223372036854775808", "int64_dec min");
+	is_int(bad, 0, "int64_dec around every power of ten, both signs");
+}
+
 static void
 test_buf(void)
 {
@@ -228,6 +305,8 @@ test_buf(void)
 	is_str(b.p, "\"a\\\"b\\\\c\\n\\u0001\\u007f\xc3\xa9\"", "JSON escaping");
 	buf_reset(&b);
 	test_json_every_byte();
+	test_json_mixed();
+	test_int64_dec();
 	buf_html(&b, "<script>alert(1)</script>\"'&", 28);
 	is_str(b.p, "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;", "HTML escaping");
 	buf_reset(&b);

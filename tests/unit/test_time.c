@@ -1,5 +1,8 @@
 /* Unit tests: RFC 3339 parsing and formatting. */
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "tap.h"
 #include "timeutil.h"
@@ -88,5 +91,41 @@ main(void)
 			break;
 	}
 	is_int(i, 400, "400 days round-trip through the cached date");
+	/* the fields against the C library's gmtime_r, from year 1 to 9999 */
+	{
+		uint64_t seed = 42;
+		int	 bad = 0;
+
+		for (i = 0; i < 200000; i++) {
+			int64_t	 us, secs;
+			struct tm tm;
+			time_t	 tt;
+			char	 want[64];
+
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			/* 0001-01-01 to 9999-12-31, a third of them near the epoch */
+			us = (int64_t)(seed >> 1) % 253402300799999999LL;
+			if (i % 3 == 0)
+				us = us % 4000000000000000LL;
+			else if (i % 3 == 1)
+				us = us - 62135596800000000LL;
+			if (us < -62135596800000000LL)
+				us = -62135596800000000LL;
+			secs = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
+			tt = (time_t)secs;
+			if (gmtime_r(&tt, &tm) == NULL)
+				continue;
+			snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
+			    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+			    tm.tm_min, tm.tm_sec, (int)(us - secs * 1000000));
+			if (strcmp(f(us, b), want) != 0 && bad++ < 3)
+				printf("# %lld: %s, not %s\n", (long long)us, b, want);
+		}
+		is_int(bad, 0, "200000 instants from year 1 to 9999 as gmtime_r gives them");
+	}
+	is_str(f(-86400000000LL, b), "1969-12-31T00:00:00.000000Z", "the day before the epoch");
+	is_str(f(-1000000LL, b), "1969-12-31T23:59:59.000000Z", "a second before the epoch");
+	is_str(f(951782400000000LL, b), "2000-02-29T00:00:00.000000Z", "2000 is a leap year");
+	is_str(f(4107542400000000LL, b), "2100-03-01T00:00:00.000000Z", "2100 is not");
 	return tap_done();
 }
