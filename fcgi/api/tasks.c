@@ -335,8 +335,10 @@ api_list_tasks(struct req *r)
 		return api_dbfail(r, rc);
 	rc = tasks_create(&r->app->db, &who, r->ids[0], &in, &id, &why, &r->arena, &t);
 	if (rc == DB_OK) {
-		write_task(&r->body_out, &t);
-		return api_commit_answer(r, 201, 201);
+		/* written once the write lock is given back */
+		if ((st = api_commit_answer(r, 201, 201)) == 201)
+			write_task(&r->body_out, &t);
+		return st;
 	}
 	db_rollback(&r->app->db);
 	if (rc == DB_INVALID)
@@ -384,8 +386,10 @@ task_update(struct req *r, int64_t id)
 		return api_dbfail(r, rc);
 	rc = tasks_update_locked(&r->app->db, &who, id, expect, &in, &why, &r->arena, &t);
 	if (rc == DB_OK) {
-		write_task(&r->body_out, &t);
-		return api_commit_answer(r, 200, 200);
+		/* written once the write lock is given back */
+		if ((st = api_commit_answer(r, 200, 200)) == 200)
+			write_task(&r->body_out, &t);
+		return st;
 	}
 	db_rollback(&r->app->db);
 	if (rc == DB_CONFLICT)

@@ -42,6 +42,7 @@ busy_wait(void *arg, int n)
 	return 1;
 }
 
+#define PAGECACHE_BULK	128	/* pages of a connection's cache allocated at once */
 #define WAL_CHECKPOINT_FRAMES	1000	/* a checkpoint each time the WAL grows past a multiple of this */
 
 /*
@@ -136,8 +137,11 @@ db_idle(struct db *db)
 /*
  * Process-wide settings, made before SQLite first initialises: no memory
  * statistics (each allocation would take a global mutex to count itself;
- * nothing reads them), and the VFS the connections open (walvfs.h: a
- * commit's WAL frames in one write).  Every program of ours is single-threaded per
+ * nothing reads them), page cache slots allocated PAGECACHE_BULK at a time
+ * and reused (another process's commit empties a connection's page cache:
+ * without the slots every page read again was a malloc and every page
+ * dropped a free), and the VFS the connections open (walvfs.h: a commit's
+ * WAL frames in one write).  Every program of ours is single-threaded per
  * connection, and opens its connections with SQLITE_OPEN_NOMUTEX.
  */
 static const char *
@@ -150,6 +154,7 @@ db_configure_once(void)
 		return vfs;
 	done = 1;
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	(void)sqlite3_config(SQLITE_CONFIG_PAGECACHE, (void *)NULL, 0, PAGECACHE_BULK);
 	if (walvfs_register() == 0)
 		vfs = WALVFS_NAME;
 	return vfs;
