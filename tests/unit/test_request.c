@@ -270,7 +270,9 @@ test_int64_dec(void)
 	int64_t	 v, p = 1;
 	int	 i, d, bad = 0;
 
-	for (i = 0; i < 19; i++, p *= 10)
+	for (i = 0; i < 19; i++) {
+		if (i > 0)
+			p *= 10;	/* 10^i, up to 10^18 */
 		for (d = -2; d <= 2; d++)
 			for (v = p + d; v != 0; v = 0) {
 				int64_t	 both[2] = { v, -v };
@@ -284,6 +286,7 @@ test_int64_dec(void)
 						printf("# %s for %s\n", got, want);
 				}
 			}
+	}
 	e = int64_dec(got, 0);
 	*e = '\0';
 	is_str(got, "0", "int64_dec 0");
