@@ -17,6 +17,7 @@
 #include "passwords.h"
 #include "request.h"
 #include "server.h"
+#include "sqlmem.h"
 #include "timeutil.h"
 
 static volatile sig_atomic_t stopping;
@@ -73,6 +74,9 @@ main(int argc, char *argv[])
 	 * gives it back after a second without one: password_idle below.)
 	 */
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+	/* SQLite's cursors and values come from free lists (sqlmem.h) */
+	if (sqlmem_install() != 0)
+		fprintf(stderr, "taskmgr.fcgi: SQLite's allocator could not be set\n");
 	if (app_open(&app, cfgpath, APP_SERVE, err, sizeof(err)) < 0) {
 		fprintf(stderr, "taskmgr.fcgi: %s\n", err);
 		return 1;
