@@ -3,21 +3,21 @@
  * the listening socket as fd 0; it serves requests one at a time until
  * SIGTERM or SIGINT, finishing the request in progress first.
  */
+#include <errno.h>
 #include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <fastcgi.h>
-#include <fcgiapp.h>
-
 #include "app.h"
 #include "common.h"
+#include "fcgiconn.h"
 #include "log.h"
 #include "passwords.h"
 #include "request.h"
 #include "server.h"
+#include "sqlmem.h"
 #include "timeutil.h"
 
 static volatile sig_atomic_t stopping;
@@ -27,8 +27,6 @@ on_signal(int sig)
 {
 	(void)sig;
 	stopping = 1;
-	/* makes libfcgi's accept loop give up instead of retrying on EINTR */
-	FCGX_ShutdownPending();
 }
 
 static void
@@ -47,11 +45,11 @@ main(int argc, char *argv[])
 	struct app app;
 	struct req r;
 	struct buf out = { 0 };
-	FCGX_Request fr;
+	struct fcgi_conn fc;
 	struct sigaction sa;
 	const char *cfgpath = NULL;
 	char	 err[512];
-	int	 i;
+	int	 i, rc;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
@@ -76,6 +74,9 @@ main(int argc, char *argv[])
 	 * gives it back after a second without one: password_idle below.)
 	 */
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+	/* SQLite's cursors and values come from free lists (sqlmem.h) */
+	if (sqlmem_install() != 0)
+		fprintf(stderr, "taskmgr.fcgi: SQLite's allocator could not be set\n");
 	if (app_open(&app, cfgpath, APP_SERVE, err, sizeof(err)) < 0) {
 		fprintf(stderr, "taskmgr.fcgi: %s\n", err);
 		return 1;
@@ -86,7 +87,8 @@ main(int argc, char *argv[])
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
+	/* spawn-fcgi hands the listening socket over as fd 0 */
+	if (fcgi_init(&fc, 0) != 0) {
 		log_error("FastCGI initialisation failed");
 		app_close(&app);
 		return 1;
@@ -98,23 +100,27 @@ main(int argc, char *argv[])
 		/* a kept argon2id work area goes back after a second without
 		 * logins, even while no request comes */
 		while (!stopping && password_idle(mono_us())) {
-			struct pollfd pfd = { FCGI_LISTENSOCK_FILENO, POLLIN, 0 };
+			struct pollfd pfd = { fc.listen_fd, POLLIN, 0 };
 
 			if (poll(&pfd, 1, 250) != 0)
 				break;	/* a connection waits, or a signal */
 		}
-		if (stopping || FCGX_Accept_r(&fr) < 0)
+		if (stopping)
 			break;
+		if ((rc = fcgi_accept(&fc, &stopping)) <= 0) {
+			if (rc < 0)
+				log_error("accept on the listening socket: %s", strerror(errno));
+			break;
+		}
 		if (!app.schema_ok)
 			app_recheck(&app);
-		server_handle(&app, &r, &fr, &out);
+		server_handle(&app, &r, &fc, &out);
 		req_end(&r);
-		FCGX_Finish_r(&fr);
 		/* the checkpoint a commit asked for, once the answer is sent */
 		db_idle(&app.db);
 	}
 	log_info("taskmgr.fcgi stopping");
-	FCGX_Free(&fr, 1);
+	fcgi_free(&fc);
 	req_free(&r);
 	buf_free(&out);
 	app_close(&app);

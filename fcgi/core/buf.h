@@ -41,6 +41,8 @@ void	buf_html(struct buf *, const char *, size_t);     /* HTML text and attribut
 void	buf_url(struct buf *, const char *, size_t);      /* URL query component */
 /* The quoted JSON string of s[0..n) written at o, which has room for 6 * n + 2 bytes; returns the end. */
 char	*json_escape_raw(char *o, const char *s, size_t n);
+/* The same without SIMD instructions (what json_escape_raw does where there are none); for tests. */
+char	*json_escape_raw_portable(char *o, const char *s, size_t n);
 
 /*
  * Constant-time equality of two NUL-terminated strings; 1 when equal.  The

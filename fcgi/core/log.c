@@ -1,4 +1,5 @@
 /* log: one line per event on stderr. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -48,6 +49,23 @@ log_msg(int level, const char *fmt, ...)
 	va_end(ap);
 	/* one write per line, so lines of several processes do not interleave */
 	fprintf(stderr, "%s %s %s\n", t, names[level], line);
+}
+
+/* Writes p[0..n) to stderr, again after a signal or a short write. */
+static void
+write_all(const char *p, size_t n)
+{
+	ssize_t	 w;
+
+	while (n > 0) {
+		if ((w = write(STDERR_FILENO, p, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
 }
 
 /* Copies path into out with control characters and quotes replaced, truncated. */
@@ -122,6 +140,7 @@ log_access(const char *method, const char *path, int status, int64_t dur_us,
 	}
 	o = put_uint(o, (unsigned long long)uid);
 	*o++ = '\n';
-	/* stderr is unbuffered: one write per line, whole lines from every process */
-	fwrite(line, 1, (size_t)(o - line), stderr);
+	/* one write(2) per line, whole lines from every process (stderr is
+	 * unbuffered: stdio would make the same write, at more cost) */
+	write_all(line, (size_t)(o - line));
 }

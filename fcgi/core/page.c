@@ -51,6 +51,15 @@ page_read(struct req *r, struct page *pg)
 	return 0;
 }
 
+/* A character a host may have: a forged Host cannot break the URL. */
+static int
+host_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '.' || c == '-' || c == ':' ||
+	    c == '[' || c == ']' || c == '_';
+}
+
 /* Appends scheme://host[:port] of the request, or public_url. */
 static void
 url_base(struct req *r, struct buf *b)
@@ -59,26 +68,29 @@ url_base(struct req *r, struct buf *b)
 	const char *port = r->server_port;
 	const char *def = r->https ? "443" : "80";
 	size_t	 i, n;
+	char	*o;
 
 	if (*pub != '\0') {
 		buf_puts(b, pub);
 		return;
 	}
-	buf_puts(b, r->https ? "https://" : "http://");
 	if (host == NULL || *host == '\0')
 		host = "localhost";
-	/* keep only characters a host may have, so a forged Host cannot break the URL */
 	n = strlen(host);
-	for (i = 0; i < n && i < 255; i++) {
-		char c = host[i];
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '.' || c == '-' || c == ':' ||
-		    c == '[' || c == ']' || c == '_')
-			buf_putc(b, c);
-	}
+	/* the scheme, then the host's first 255 characters, the others left out */
+	if (buf_reserve(b, 8 + 255) < 0)
+		return;
+	o = b->p + b->len;
+	if (r->https)
+		o = JW_RAW_LIT(o, "https://");
+	else
+		o = JW_RAW_LIT(o, "http://");
+	for (i = 0; i < n && i < 255; i++)
+		if (host_char(host[i]))
+			*o++ = host[i];
+	jw_raw_end(b, o);
 	/* a host without a port (or a bare IPv6 literal) gets SERVER_PORT unless default */
-	if ((strchr(host, ':') == NULL || (host[0] == '[' && host[n - 1] == ']')) &&
+	if ((memchr(host, ':', n) == NULL || (host[0] == '[' && host[n - 1] == ']')) &&
 	    port != NULL && *port != '\0' && strcmp(port, def) != 0) {
 		buf_putc(b, ':');
 		buf_puts(b, port);
@@ -89,26 +101,32 @@ void
 page_url(struct req *r, int64_t limit, int64_t offset)
 {
 	struct buf *b = &r->body_out;
+	const char *k;
 	size_t	 i;
+	char	*o;
 
 	url_base(r, b);
 	buf_puts(b, r->path);
 	buf_putc(b, '?');
 	for (i = 0; i < r->nparams; i++) {
-		if (strcmp(r->params[i].key, "limit") == 0 ||
-		    strcmp(r->params[i].key, "offset") == 0)
+		k = r->params[i].key;
+		if (strcmp(k, "limit") == 0 || strcmp(k, "offset") == 0)
 			continue;
-		buf_url(b, r->params[i].key, strlen(r->params[i].key));
+		buf_url(b, k, strlen(k));
 		buf_putc(b, '=');
 		buf_url(b, r->params[i].val, r->params[i].vlen);
 		buf_putc(b, '&');
 	}
-	buf_puts(b, "limit=");
-	buf_int(b, limit);
+	if (buf_reserve(b, 16 + 2 * JW_RAW_INT_MAX) < 0)
+		return;
+	o = b->p + b->len;
+	o = JW_RAW_LIT(o, "limit=");
+	o = jw_raw_int(o, limit);
 	if (offset >= 0) {
-		buf_puts(b, "&offset=");
-		buf_int(b, offset);
+		o = JW_RAW_LIT(o, "&offset=");
+		o = jw_raw_int(o, offset);
 	}
+	jw_raw_end(b, o);
 }
 
 void

@@ -181,22 +181,23 @@ req_cookie(const struct req *r, const char *name)
 }
 
 int
-req_parse_env(struct req *r, char **envp)
+req_parse_params(struct req *r, const struct req_env *env, size_t n)
 {
 	const char *uri = NULL, *cl = NULL, *cookie = NULL, *method = "GET";
 	const char *q, *e, *v;
 	char	*end;
-	size_t	 nlen;
-	long long n;
+	size_t	 nlen, i;
+	long long cn;
 
 	r->content_length = -1;
 	r->query = "";
-	for (; envp != NULL && *envp != NULL; envp++) {
-		e = *envp;
-		if ((v = strchr(e, '=')) == NULL)
+	for (i = 0; i < n; i++) {
+		e = env[i].name;
+		nlen = env[i].nlen;
+		v = env[i].value;
+		/* every name below starts with one of these letters */
+		if (nlen < 5 || (e[0] != 'R' && e[0] != 'C' && e[0] != 'H' && e[0] != 'S'))
 			continue;
-		nlen = (size_t)(v - e);
-		v++;
 #define IS(name) (nlen == sizeof(name) - 1 && memcmp(e, name, nlen) == 0)
 		if (IS("REQUEST_METHOD"))
 			method = v;
@@ -248,16 +249,35 @@ req_parse_env(struct req *r, char **envp)
 	if (cl != NULL && *cl != '\0') {
 		if (*cl < '0' || *cl > '9')
 			return 400;
-		n = strtoll(cl, &end, 10);
-		if (*end != '\0' || n < 0 || n == (long long)0x7fffffffffffffffLL)
+		cn = strtoll(cl, &end, 10);
+		if (*end != '\0' || cn < 0 || cn == (long long)0x7fffffffffffffffLL)
 			return 400;
-		r->content_length = n;
+		r->content_length = cn;
 	}
 	if (req_parse_query(r, r->query) < 0)
 		return 400;
 	if (cookie != NULL)
 		req_parse_cookies(r, cookie);
 	return 0;
+}
+
+int
+req_parse_env(struct req *r, char **envp)
+{
+	struct req_env env[256];
+	const char *v;
+	size_t	 n = 0;
+
+	for (; envp != NULL && *envp != NULL && n < 256; envp++) {
+		if ((v = strchr(*envp, '=')) == NULL)
+			continue;
+		env[n].name = *envp;
+		env[n].nlen = (size_t)(v - *envp);
+		env[n].value = v + 1;
+		env[n].vlen = strlen(v + 1);
+		n++;
+	}
+	return req_parse_params(r, env, n);
 }
 
 const char *

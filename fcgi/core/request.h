@@ -35,6 +35,14 @@ struct kv {
 	size_t		 vlen;	/* val may hold NUL bytes after percent-decoding */
 };
 
+/* One FastCGI parameter: name[0..nlen), value NUL-terminated (vlen bytes, or fewer up to a NUL). */
+struct req_env {
+	const char	*name;
+	size_t		 nlen;
+	const char	*value;
+	size_t		 vlen;
+};
+
 /* Who made the request, filled by the authentication hook. */
 enum auth_via { VIA_NONE = 0, VIA_BEARER, VIA_COOKIE, VIA_BOT };
 
@@ -101,9 +109,11 @@ struct req {
 };
 
 /*
- * Fills r from the FastCGI environment (NAME=value strings, NULL-ended).
- * Returns 0, or an HTTP status (400) when the params are unusable.
+ * Fills r from the FastCGI parameters env[0..n) (they must outlive r's
+ * use).  Returns 0, or an HTTP status (400) when the params are unusable.
  */
+int	 req_parse_params(struct req *, const struct req_env *env, size_t n);
+/* req_parse_params from NAME=value strings, NULL-ended (at most 256 are read). */
 int	 req_parse_env(struct req *, char **envp);
 /* Decodes a query string into r->params; -1 when a percent-escape is bad or there are too many. */
 int	 req_parse_query(struct req *, const char *qs);

@@ -1,9 +1,8 @@
 /* server: FastCGI request in, response out. */
 #include <string.h>
 
-#include <fcgiapp.h>
-
 #include "app.h"
+#include "fcgiconn.h"
 #include "log.h"
 #include "request.h"
 #include "server.h"
@@ -11,12 +10,12 @@
 
 /* Reads the request body into the arena; 0, or 400/413 with the body set. */
 static int
-read_body(struct req *r, FCGX_Stream *in)
+read_body(struct req *r, struct fcgi_conn *in)
 {
 	int64_t	 max = r->app->cfg.max_body, want = r->content_length;
 	size_t	 cap, len = 0;
 	char	*p;
-	int	 n;
+	ssize_t	 n;
 
 	if (want == 0 || (want < 0 && !(r->method & (M_POST | M_PUT | M_PATCH))))
 		return 0;
@@ -26,7 +25,7 @@ read_body(struct req *r, FCGX_Stream *in)
 	if ((p = arena_alloc(&r->arena, cap + 1)) == NULL)
 		return resp_detail(r, 413, "Request body too large.");
 	while (len < cap) {
-		n = FCGX_GetStr(p + len, (int)(cap - len > 65536 ? 65536 : cap - len), in);
+		n = fcgi_read(in, p + len, cap - len);
 		if (n <= 0)
 			break;
 		len += (size_t)n;
@@ -42,19 +41,19 @@ read_body(struct req *r, FCGX_Stream *in)
 }
 
 void
-server_handle(struct app *app, struct req *r, FCGX_Request *fr, struct buf *out)
+server_handle(struct app *app, struct req *r, struct fcgi_conn *fc, struct buf *out)
 {
 	int	 rc;
 
 	r->app = app;
 	r->started = mono_us();
 	r->arena.limit = (size_t)app->cfg.max_body * 4 + 1024 * 1024;
-	if ((rc = req_parse_env(r, fr->envp)) != 0) {
+	if ((rc = req_parse_params(r, fc->env, fc->nenv)) != 0) {
 		if (r->path == NULL)
 			r->path = "";
 		resp_detail(r, rc, rc == 400 ? "Malformed request." : "A server error occurred.");
 	} else if ((rc = dispatch_route(r)) == 0 && r->route != NULL &&
-	    (rc = read_body(r, fr->in)) == 0)
+	    (rc = read_body(r, fc)) == 0)
 		rc = dispatch_run(r);
 	if (r->status == 0)
 		r->status = rc ? rc : 200;
@@ -68,10 +67,11 @@ server_handle(struct app *app, struct req *r, FCGX_Request *fr, struct buf *out)
 		r->status = 500;
 		log_error("response too large or out of memory on %s", r->path);
 	}
-	FCGX_PutStr(out->p, (int)out->len, fr->out);
+	/* the line is written before the answer leaves, as a client may look for it then */
+	log_access(r->method_str ? r->method_str : "-", r->path ? r->path : "-",
+	    r->status, mono_us() - r->started, r->user.id);
+	(void)fcgi_finish(fc, out->p, out->len);
 	/* a buffer grown by one huge response is given back */
 	if (out->cap > 4 * 1024 * 1024)
 		buf_free(out);
-	log_access(r->method_str ? r->method_str : "-", r->path ? r->path : "-",
-	    r->status, mono_us() - r->started, r->user.id);
 }

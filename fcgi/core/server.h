@@ -4,18 +4,18 @@
 #ifndef TASKMGR_SERVER_H
 #define TASKMGR_SERVER_H
 
-#include <fcgiapp.h>
-
 struct app;
 struct buf;
+struct fcgi_conn;
 struct req;
 
 /*
  * Handles one accepted FastCGI request: parses it into r, reads the body
  * (413 past max_body without holding it), dispatches, writes the response
- * through out (a buffer reused across requests) and logs one access line.
- * The caller then calls req_end(r) and FCGX_Finish_r().
+ * through out (a buffer reused across requests), ends the FastCGI request
+ * (fcgi_finish) and logs one access line.  The caller then calls
+ * req_end(r).
  */
-void	 server_handle(struct app *, struct req *r, FCGX_Request *fr, struct buf *out);
+void	 server_handle(struct app *, struct req *r, struct fcgi_conn *fc, struct buf *out);
 
 #endif

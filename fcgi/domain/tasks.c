@@ -1037,6 +1037,7 @@ page_mark(struct db *db, const struct task_query *q, int64_t offset,
 
 struct names {
 	int		 n;
+	sqlite3_stmt	*st;	/* the lookup, fetched from the cache once a page */
 	struct {
 		int64_t	 id;
 		int64_t	 owner;	/* lists: the owner */
@@ -1073,7 +1074,8 @@ names_get(struct db *db, struct names *c, const char *sql, int64_t id,
 				*owner = c->e[i].owner;
 			return c->e[i].name;
 		}
-	if ((st = db_prep(db, sql)) == NULL) {
+	/* reset after each lookup (db_done), and ?1 is bound again */
+	if ((st = c->st) == NULL && (st = c->st = db_prep(db, sql)) == NULL) {
 		*rc = SQLITE_ERROR;
 		return NULL;
 	}
@@ -1207,6 +1209,7 @@ tasks_page_rows(struct db *db, const struct task_query *q, int64_t limit,
 		text = sql;
 	}
 	lists.n = users.n = 0;
+	lists.st = users.st = NULL;
 	row = NULL;
 	if ((ids = query_stmt(db, key, text, &once)) == NULL) {
 		if (own_read)

@@ -1,4 +1,5 @@
 /* Unit tests: pagination parameters and next/previous links. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,6 +80,17 @@ main(void)
 	pg.limit = 1;
 	page_begin(&r, &pg, 5);
 	ok(strstr(r.body_out.p, "http://evilhostx/api/tasks/") != NULL, "forged host characters dropped");
+	{
+		static char longhost[301], want[300];
+
+		memset(longhost, 'h', 300);
+		snprintf(want, sizeof(want), "\"next\":\"http://%.255s/api/tasks/?", longhost);
+		setup(&r, "", longhost, "80", 0);
+		page_read(&r, &pg);
+		pg.limit = 1;
+		page_begin(&r, &pg, 5);
+		ok(strstr(r.body_out.p, want) != NULL, "a host's first 255 characters");
+	}
 
 	free(app.cfg.public_url);
 	app.cfg.public_url = strdup("https://tasks.example.com");

@@ -177,18 +177,18 @@ ref_json_byte(struct buf *b, unsigned char c)
 }
 
 /*
- * Every byte value at every position of strings of 1 to 19 bytes (the
- * writer skips plain text 8 bytes at a time): the output is the one the
+ * Every byte value at every position of strings of 1 to 35 bytes (the
+ * writers skip plain text 8 or 16 bytes at a time): the output is the one the
  * byte-by-byte rules give.
  */
 static void
 test_json_every_byte(void)
 {
 	struct buf got = { 0 }, want = { 0 };
-	char	 s[20];
+	char	 s[36];
 	int	 c, len, pos, bad = 0;
 
-	for (len = 1; len < 20; len++)
+	for (len = 1; len < 36; len++)
 		for (pos = 0; pos < len; pos++)
 			for (c = 1; c < 256; c++) {
 				int	 i;
@@ -204,9 +204,14 @@ test_json_every_byte(void)
 				buf_putc(&want, '"');
 				/* the unchecked writer of hot paths says the same */
 				{
-					char	 raw[6 * 20 + 2], *e;
+					char	 raw[6 * 36 + 2], *e;
 
 					e = json_escape_raw(raw, s, (size_t)len);
+					if ((size_t)(e - raw) != want.len ||
+					    memcmp(raw, want.p, want.len) != 0)
+						bad++;
+					/* and its version without SIMD */
+					e = json_escape_raw_portable(raw, s, (size_t)len);
 					if ((size_t)(e - raw) != want.len ||
 					    memcmp(raw, want.p, want.len) != 0)
 						bad++;
@@ -222,7 +227,8 @@ test_json_every_byte(void)
 /*
  * Strings of 0 to 99 bytes mixing plain ASCII, UTF-8 bytes and bytes to
  * escape (several to a string, next to each other, at the ends of words):
- * json_escape_raw and buf_json_str say what the byte-by-byte rules say.
+ * json_escape_raw (with and without SIMD) and buf_json_str say what the
+ * byte-by-byte rules say.
  */
 static void
 test_json_mixed(void)
@@ -252,6 +258,9 @@ test_json_mixed(void)
 		e = json_escape_raw(raw, s, (size_t)n);
 		if ((size_t)(e - raw) != want.len || memcmp(raw, want.p, want.len) != 0)
 			bad++;
+		e = json_escape_raw_portable(raw, s, (size_t)n);
+		if ((size_t)(e - raw) != want.len || memcmp(raw, want.p, want.len) != 0)
+			bad++;
 		buf_reset(&got);
 		buf_json_str(&got, s, (size_t)n);
 		if (got.len != want.len || memcmp(got.p, want.p, want.len) != 0)
@@ -270,7 +279,9 @@ test_int64_dec(void)
 	int64_t	 v, p = 1;
 	int	 i, d, bad = 0;
 
-	for (i = 0; i < 19; i++, p *= 10)
+	for (i = 0; i < 19; i++) {
+		if (i > 0)
+			p *= 10;	/* 10^i, up to 10^18 */
 		for (d = -2; d <= 2; d++)
 			for (v = p + d; v != 0; v = 0) {
 				int64_t	 both[2] = { v, -v };
@@ -284,6 +295,7 @@ test_int64_dec(void)
 						printf("# %s for %s\n", got, want);
 				}
 			}
+	}
 	e = int64_dec(got, 0);
 	*e = '\0';
 	is_str(got, "0", "int64_dec 0");

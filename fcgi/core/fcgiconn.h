@@ -1,0 +1,64 @@
+/*
+ * fcgiconn: the responder's side of the FastCGI protocol, one connection
+ * and one request at a time (FastCGI 1.0, the responder role).
+ *
+ * A request's records are read into one buffer kept across requests; its
+ * parameters are split in place (each value NUL-terminated where it lies)
+ * and the answer leaves in one writev() of its FCGI_STDOUT records and the
+ * FCGI_END_REQUEST.  The connection is closed after each request: the web
+ * server's FCGI_KEEP_CONN is not honoured (a process serves one request at
+ * a time, and a kept connection would tie it to one client of nginx).
+ * Requests on other ids of the same connection are refused with
+ * FCGI_CANT_MPX_CONN, other roles with FCGI_UNKNOWN_ROLE; FCGI_GET_VALUES
+ * is answered.
+ */
+#ifndef TASKMGR_FCGICONN_H
+#define TASKMGR_FCGICONN_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "buf.h"
+#include "request.h"
+
+struct fcgi_conn {
+	int		 listen_fd;
+	int		 fd;		/* the request's connection; -1 between requests */
+	unsigned	 id;		/* the request's id; 0: none begun */
+	int		 params_done;	/* the empty FCGI_PARAMS record was read */
+	int		 stdin_done;	/* the empty FCGI_STDIN record was read */
+	char		*in;		/* bytes received: in[pos..len) not yet used */
+	size_t		 pos, len, cap;
+	const char	*rec;		/* the rest of the FCGI_STDIN record being read */
+	size_t		 rec_left;
+	struct buf	 params;	/* the FCGI_PARAMS stream */
+	struct req_env	*env;		/* its pairs */
+	size_t		 nenv, envcap;
+};
+
+/* Sets c up to accept on listen_fd; -1 when out of memory. */
+int	 fcgi_init(struct fcgi_conn *c, int listen_fd);
+void	 fcgi_free(struct fcgi_conn *c);
+/*
+ * Waits for the next connection and reads its request up to the end of
+ * its parameters (c->env, c->nenv).  Connections that end, break the
+ * protocol or send nothing for 2 seconds are closed and the next one is
+ * taken.  1: a request; 0: *stop was set (a signal); -1: the listening
+ * socket failed.
+ */
+int	 fcgi_accept(struct fcgi_conn *c, volatile sig_atomic_t *stop);
+/*
+ * Reads up to n bytes of the request's body (FCGI_STDIN) into p: the count,
+ * 0 at its end, -1 when the connection failed or the request was aborted.
+ */
+ssize_t	 fcgi_read(struct fcgi_conn *c, char *p, size_t n);
+/*
+ * Sends out[0..len) as the request's FCGI_STDOUT and ends the request, then
+ * closes the connection (after reading what the web server still sends
+ * when the body was not read to its end).  0, or -1 when the answer could
+ * not be sent.
+ */
+int	 fcgi_finish(struct fcgi_conn *c, const char *out, size_t len);
+
+#endif

@@ -1,0 +1,357 @@
+/*
+ * Unit tests: the FastCGI connection (fcgiconn) against a client process
+ * on a loopback unix socket: parameters, bodies, answers, records cut
+ * anywhere, management records, refused requests, aborts and idle peers.
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <stddef.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "fcgiconn.h"
+#include "tap.h"
+
+static struct sockaddr_un addr;
+static socklen_t addrlen;
+
+/* Appends one record (split into records of at most 65535 bytes, padded to 8). */
+static void
+rec(struct buf *b, int type, int id, const void *p, size_t len)
+{
+	static const char zeros[8];
+	const char *s = p;
+
+	do {
+		size_t	 n = len > 65535 ? 65535 : len, pad = (8 - n % 8) % 8;
+		unsigned char h[8] = { 1, (unsigned char)type, (unsigned char)(id >> 8),
+		    (unsigned char)id, (unsigned char)(n >> 8), (unsigned char)n,
+		    (unsigned char)pad, 0 };
+
+		buf_add(b, h, 8);
+		buf_add(b, s, n);
+		buf_add(b, zeros, pad);
+		s += n;
+		len -= n;
+	} while (len > 0);
+}
+
+/* Appends a name-value pair of FCGI_PARAMS. */
+static void
+pair(struct buf *b, const char *name, size_t nl, const char *value, size_t vl)
+{
+	size_t	 l[2] = { nl, vl };
+	int	 i;
+
+	for (i = 0; i < 2; i++) {
+		if (l[i] < 128) {
+			unsigned char c = (unsigned char)l[i];
+
+			buf_add(b, &c, 1);
+		} else {
+			unsigned char c[4] = { (unsigned char)(0x80 | l[i] >> 24),
+			    (unsigned char)(l[i] >> 16), (unsigned char)(l[i] >> 8),
+			    (unsigned char)l[i] };
+
+			buf_add(b, c, 4);
+		}
+	}
+	buf_add(b, name, nl);
+	buf_add(b, value, vl);
+}
+
+static void
+begin(struct buf *b, int id, int role)
+{
+	unsigned char body[8] = { (unsigned char)(role >> 8), (unsigned char)role, 0 };
+
+	rec(b, 1, id, body, 8);
+}
+
+/* A request: begin, the params (with a long one when big), the body and its end. */
+static void
+request(struct buf *b, int id, const char *body, size_t blen, size_t big)
+{
+	struct buf p = { 0 };
+	char	 cl[32];
+
+	begin(b, id, 1);
+	pair(&p, "REQUEST_METHOD", 14, "POST", 4);
+	pair(&p, "REQUEST_URI", 11, "/api/x/?a=1", 11);
+	snprintf(cl, sizeof(cl), "%zu", blen);
+	pair(&p, "CONTENT_LENGTH", 14, cl, strlen(cl));
+	pair(&p, "EMPTY", 5, "", 0);
+	if (big > 0) {
+		char	*v = malloc(big);
+
+		memset(v, 'v', big);
+		pair(&p, "HTTP_X_BIG", 10, v, big);
+		free(v);
+	}
+	pair(&p, "HTTP_HOST", 9, "example.org", 11);
+	rec(b, 4, id, p.p, p.len);
+	rec(b, 4, id, NULL, 0);
+	if (blen > 0)
+		rec(b, 5, id, body, blen);
+	rec(b, 5, id, NULL, 0);
+	buf_free(&p);
+}
+
+/*
+ * Runs a client process: connects (after idle_first, a connection that
+ * sends nothing; after first, a connection that sends it, shuts its side
+ * and reads to the end), sends msg in pieces of step bytes (0: at once),
+ * shuts its side, then reads the answer to its end into the file out.
+ * Returns its pid.
+ */
+static pid_t
+client(const struct buf *first, const struct buf *msg, size_t step, int idle_first,
+    const char *out)
+{
+	pid_t	 pid = fork();
+
+	if (pid != 0)
+		return pid;
+	{
+		const struct buf *m[2] = { first, msg };
+		int	 idle = -1, s = -1, k;
+		size_t	 o, n;
+		char	 rb[65536];
+		ssize_t	 r;
+		FILE	*f = NULL;
+
+		if (idle_first) {
+			idle = socket(AF_UNIX, SOCK_STREAM, 0);
+			if (connect(idle, (struct sockaddr *)&addr, addrlen) < 0)
+				_exit(2);
+		}
+		for (k = 0; k < 2; k++) {
+			if (m[k] == NULL)
+				continue;
+			s = socket(AF_UNIX, SOCK_STREAM, 0);
+			if (connect(s, (struct sockaddr *)&addr, addrlen) < 0)
+				_exit(2);
+			for (o = 0; o < m[k]->len; o += (size_t)r) {
+				n = step == 0 || m[k]->len - o < step ? m[k]->len - o : step;
+				if ((r = write(s, m[k]->p + o, n)) < 0)
+					break;	/* the server may stop reading (refused, aborted) */
+				if (step > 0) {
+					struct timespec ts = { 0, 200 * 1000 };
+
+					nanosleep(&ts, NULL);
+				}
+			}
+			shutdown(s, SHUT_WR);
+			if (k == 1 && (f = fopen(out, "wb")) == NULL)
+				_exit(2);
+			while ((r = read(s, rb, sizeof(rb))) > 0)
+				if (f != NULL)
+					fwrite(rb, 1, (size_t)r, f);
+			close(s);
+		}
+		if (f != NULL)
+			fclose(f);
+		if (idle >= 0)
+			close(idle);
+		_exit(0);
+	}
+}
+
+/* The records of an answer file: the FCGI_STDOUT bytes in *out, the others' types in types. */
+static int
+parse_answer(const char *path, struct buf *out, char *types, size_t tlen, int *end_status)
+{
+	FILE	*f = fopen(path, "rb");
+	unsigned char h[8], body[65536 + 256];
+	size_t	 nt = 0, clen;
+
+	buf_reset(out);
+	*end_status = -1;
+	if (f == NULL)
+		return -1;
+	while (fread(h, 1, 8, f) == 8) {
+		clen = (size_t)h[4] << 8 | h[5];
+		if (fread(body, 1, clen + h[6], f) != clen + h[6])
+			break;
+		if (h[1] == 6)
+			buf_add(out, body, clen);
+		else if (nt + 1 < tlen)
+			types[nt++] = (char)('0' + h[1]);
+		if (h[1] == 3)
+			*end_status = body[4];
+		if (h[1] == 6 && clen == 0 && nt + 1 < tlen)
+			types[nt++] = 'e';
+	}
+	types[nt] = '\0';
+	fclose(f);
+	return 0;
+}
+
+/* The value of param name in c, or NULL. */
+static const char *
+env(const struct fcgi_conn *c, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->nenv; i++)
+		if (c->env[i].nlen == strlen(name) && memcmp(c->env[i].name, name,
+		    c->env[i].nlen) == 0)
+			return c->env[i].value;
+	return NULL;
+}
+
+int
+main(void)
+{
+	static volatile sig_atomic_t stop;
+	struct fcgi_conn c;
+	struct buf msg = { 0 }, out = { 0 }, big = { 0 };
+	char	 path[64], types[32], body[300000];
+	const char *answer = "Status: 200 OK\r\n\r\nhello";
+	size_t	 steps[] = { 0, 1, 7 };
+	int	 lfd, st, i;
+	ssize_t	 n;
+	pid_t	 pid;
+
+	signal(SIGPIPE, SIG_IGN);
+	snprintf(path, sizeof(path), "/tmp/test_fcgiconn.%ld", (long)getpid());
+	memset(&addr, 0, sizeof(addr));
+	addr.sun_family = AF_UNIX;
+	/* an abstract socket: nothing to remove after */
+	snprintf(addr.sun_path + 1, sizeof(addr.sun_path) - 1, "taskmgr-test-%ld", (long)getpid());
+	addrlen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+	    strlen(addr.sun_path + 1));
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ok(lfd >= 0 && bind(lfd, (struct sockaddr *)&addr, addrlen) == 0 &&
+	    listen(lfd, 16) == 0, "listening socket");
+	ok(fcgi_init(&c, lfd) == 0, "init");
+
+	/* a request at once, byte by byte and in 7-byte pieces */
+	for (i = 0; i < 3; i++) {
+		buf_reset(&msg);
+		request(&msg, 1, "{\"a\":1}", 7, 0);
+		pid = client(NULL, &msg, steps[i], 0, path);
+		is_int(fcgi_accept(&c, &stop), 1, "request accepted (pieces of %zu)", steps[i]);
+		is_str(env(&c, "REQUEST_URI"), "/api/x/?a=1", "REQUEST_URI");
+		is_str(env(&c, "HTTP_HOST"), "example.org", "the last param ends at the buffer's end");
+		is_str(env(&c, "EMPTY"), "", "an empty value");
+		n = fcgi_read(&c, body, sizeof(body));
+		ok(n == 7 && memcmp(body, "{\"a\":1}", 7) == 0, "body read");
+		is_int(fcgi_read(&c, body, sizeof(body)), 0, "then its end");
+		is_int(fcgi_finish(&c, answer, strlen(answer)), 0, "answer sent");
+		waitpid(pid, &st, 0);
+		parse_answer(path, &out, types, sizeof(types), &st);
+		ok(out.len == strlen(answer) && memcmp(out.p, answer, out.len) == 0,
+		    "the client reads the answer");
+		is_str(types, "e3", "then the stream's end and FCGI_END_REQUEST");
+		is_int(st, 0, "FCGI_REQUEST_COMPLETE");
+	}
+
+	/* a 100 KB param, a 200 KB body read in small parts, a 300 KB answer */
+	buf_reset(&msg);
+	for (i = 0; i < (int)sizeof(body); i++)
+		body[i] = (char)('a' + i % 23);
+	request(&msg, 5, body, 200000, 100000);
+	pid = client(NULL, &msg, 0, 0, path);
+	is_int(fcgi_accept(&c, &stop), 1, "large request accepted");
+	ok(env(&c, "HTTP_X_BIG") != NULL && strlen(env(&c, "HTTP_X_BIG")) == 100000,
+	    "a 100 KB param over two records");
+	{
+		static char got[200001];
+		size_t	 o = 0;
+
+		while ((n = fcgi_read(&c, got + o, 1000)) > 0)
+			o += (size_t)n;
+		ok(o == 200000 && memcmp(got, body, o) == 0, "a 200 KB body over four records");
+	}
+	for (i = 0; i < 300000; i++)
+		buf_putc(&big, (char)('A' + i % 26));
+	is_int(fcgi_finish(&c, big.p, big.len), 0, "a 300 KB answer");
+	waitpid(pid, &st, 0);
+	parse_answer(path, &out, types, sizeof(types), &st);
+	ok(out.len == big.len && memcmp(out.p, big.p, big.len) == 0, "read back whole");
+
+	/* management and another request id on one connection */
+	buf_reset(&msg);
+	{
+		struct buf q = { 0 }, r1 = { 0 };
+
+		pair(&q, "FCGI_MPXS_CONNS", 15, "", 0);
+		pair(&q, "FCGI_MAX_REQS", 13, "", 0);
+		rec(&msg, 9, 0, q.p, q.len);
+		request(&r1, 1, "", 0, 0);
+		buf_add(&msg, r1.p, 16);	/* its FCGI_BEGIN_REQUEST */
+		begin(&msg, 2, 1);	/* a second request while the first is open */
+		buf_add(&msg, r1.p + 16, r1.len - 16);
+		buf_free(&q);
+		buf_free(&r1);
+	}
+	pid = client(NULL, &msg, 0, 0, path);
+	is_int(fcgi_accept(&c, &stop), 1, "request after a management record");
+	is_int(fcgi_read(&c, body, sizeof(body)), 0, "empty body");
+	is_int(fcgi_finish(&c, answer, strlen(answer)), 0, "answered");
+	waitpid(pid, &st, 0);
+	parse_answer(path, &out, types, sizeof(types), &st);
+	is_str(types, ":3e3", "FCGI_GET_VALUES_RESULT, the second id refused, then the answer");
+	ok(memmem(out.p, out.len, "hello", 5) != NULL, "the answer is the first request's");
+
+	/* an unknown role refused and its connection closed; then a request left unread */
+	buf_reset(&big);
+	begin(&big, 1, 2);	/* the authorizer role */
+	request(&big, 1, "", 0, 0);
+	buf_reset(&msg);
+	request(&msg, 3, "x", 1, 0);
+	pid = client(&big, &msg, 0, 0, path);
+	is_int(fcgi_accept(&c, &stop), 1, "next connection after an unknown role");
+	is_int(fcgi_finish(&c, answer, strlen(answer)), 0, "answered with its body unread");
+	waitpid(pid, &st, 0);
+	parse_answer(path, &out, types, sizeof(types), &st);
+	is_str(types, "e3", "its answer");
+
+	/* an abort while the body is read */
+	buf_reset(&msg);
+	request(&msg, 1, "", 0, 0);
+	msg.len -= 8;	/* no end of the body */
+	rec(&msg, 2, 1, NULL, 0);
+	pid = client(NULL, &msg, 0, 0, path);
+	is_int(fcgi_accept(&c, &stop), 1, "request before an abort");
+	is_int(fcgi_read(&c, body, sizeof(body)), -1, "the abort ends the body with an error");
+	fcgi_finish(&c, answer, strlen(answer));
+	waitpid(pid, &st, 0);
+
+	/* a connection that sends nothing, then a good one; a connection cut short */
+	buf_reset(&msg);
+	request(&msg, 1, "", 0, 0);
+	pid = client(NULL, &msg, 0, 1, path);
+	is_int(fcgi_accept(&c, &stop), 1, "an idle connection is given up for the next");
+	is_str(env(&c, "REQUEST_METHOD"), "POST", "and its request read");
+	fcgi_finish(&c, answer, strlen(answer));
+	waitpid(pid, &st, 0);
+	buf_reset(&big);
+	buf_add(&big, msg.p, 20);
+	buf_reset(&msg);
+	request(&msg, 9, "", 0, 0);
+	pid = client(&big, &msg, 0, 0, path);
+	is_int(fcgi_accept(&c, &stop), 1, "a connection cut in a record is dropped");
+	is_str(env(&c, "REQUEST_URI"), "/api/x/?a=1", "the next request read");
+	fcgi_finish(&c, answer, strlen(answer));
+	waitpid(pid, &st, 0);
+
+	stop = 1;
+	is_int(fcgi_accept(&c, &stop), 0, "a stop request ends the wait");
+	fcgi_free(&c);
+	close(lfd);
+	unlink(path);
+	buf_free(&msg);
+	buf_free(&out);
+	buf_free(&big);
+	return tap_done();
+}
