@@ -3,6 +3,9 @@
 
 Starts nginx, N taskmgr.fcgi responders and N ceiling responders (a libfcgi
 program answering a fixed 1 KB JSON body) behind the same nginx on loopback,
+and N more of the same ceiling built on taskmgr's own FastCGI layer
+(ceiling_own: taskmgr.fcgi no longer uses libfcgi, so its own ceiling is
+the higher one; every case is reported against both),
 with a temporary database seeded straight through SQLite, then drives each
 case with wrk for a fixed time and prints one table (requests/s, p50, p99,
 errors, ratio to the ceiling) and the responders' peak RSS.  The same figures
@@ -38,6 +41,7 @@ import harness  # noqa: E402
 from harness import Server, SPAWN_FCGI, TOP_BUILDDIR, _terminate  # noqa: E402
 
 CEILING = os.path.join(TOP_BUILDDIR, "tests", "bench", "ceiling")
+CEILING_OWN = os.path.join(TOP_BUILDDIR, "tests", "bench", "ceiling_own")
 HASHTIME = os.path.join(TOP_BUILDDIR, "tests", "bench", "hashtime")
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 NCPU = os.cpu_count() or 1
@@ -182,27 +186,35 @@ class BenchServer(Server):
         self.total = total
         self.info = None
         self.ceiling_pids = []
+        self.ceiling_own_pids = []
 
     def start_responders(self):
         self.info = seed(self, self.total)
         super().start_responders()
-        sock = os.path.join(self.dir, "ceiling.sock")
-        pidfile = os.path.join(self.dir, "ceiling.pid")
-        subprocess.run([SPAWN_FCGI, "-s", sock, "-M", "0666", "-F", str(self.workers),
-                        "-P", pidfile, "--", CEILING],
-                       check=True, capture_output=True, timeout=30)
-        with open(pidfile) as f:
-            self.ceiling_pids = [int(x) for x in f.read().split()]
-        self.site_extra = ("    location = /ceiling/ {\n"
-                           "        include fastcgi_params;\n"
-                           "        fastcgi_pass unix:%s;\n"
-                           "    }\n\n" % sock)
+        self.site_extra = ""
+        for name, prog in (("ceiling", CEILING), ("ceiling-own", CEILING_OWN)):
+            sock = os.path.join(self.dir, name + ".sock")
+            pidfile = os.path.join(self.dir, name + ".pid")
+            subprocess.run([SPAWN_FCGI, "-s", sock, "-M", "0666", "-F", str(self.workers),
+                            "-P", pidfile, "--", prog],
+                           check=True, capture_output=True, timeout=30)
+            with open(pidfile) as f:
+                pids = [int(x) for x in f.read().split()]
+            if name == "ceiling":
+                self.ceiling_pids = pids
+            else:
+                self.ceiling_own_pids = pids
+            self.site_extra += ("    location = /%s/ {\n"
+                                "        include fastcgi_params;\n"
+                                "        fastcgi_pass unix:%s;\n"
+                                "    }\n\n" % (name, sock))
 
     def stop(self):
         super().stop()
-        for p in self.ceiling_pids:
+        for p in self.ceiling_pids + self.ceiling_own_pids:
             _terminate(p)
         self.ceiling_pids = []
+        self.ceiling_own_pids = []
 
 
 def reset_peak(pids):
@@ -272,9 +284,12 @@ def cases(srv, token):
          "env": {"BENCH_USER": BENCH_USER, "BENCH_PASSWORD": BENCH_PASSWORD},
          "check": ("POST", "/api/auth/token/",
                    {"username": BENCH_USER, "password": BENCH_PASSWORD}, 200)},
-        {"key": "f", "name": "ceiling: fixed 1 KB JSON", "script": "get.lua",
+        {"key": "f", "name": "ceiling: fixed 1 KB JSON (libfcgi)", "script": "get.lua",
          "env": {"BENCH_PATH": "/ceiling/"},
          "check": ("GET", "/ceiling/", None, 200)},
+        {"key": "g", "name": "ceiling: fixed 1 KB JSON (our FastCGI)", "script": "get.lua",
+         "env": {"BENCH_PATH": "/ceiling-own/"},
+         "check": ("GET", "/ceiling-own/", None, 200)},
     ]
 
 
@@ -369,9 +384,9 @@ def run_main(args):
     threads = min(NCPU, conns)
     warm = 0 if args.smoke else min(2, seconds)
     mach = machine()
-    log("taskmgr benchmark: %d responders + %d ceiling responders, nginx %d workers, "
+    log("taskmgr benchmark: %d responders + %d + %d ceiling responders, nginx %d workers, "
         "wrk %d threads x %d connections, %ds per case%s; throttle_* = off"
-        % (workers, workers, NCPU, threads, conns, seconds,
+        % (workers, workers, workers, NCPU, threads, conns, seconds,
            " (+%ds warm-up)" % warm if warm else ""))
     srv = BenchServer(workers, args.tasks)
     results = {"machine": mach, "settings": {
@@ -391,9 +406,9 @@ def run_main(args):
         reset_peak(srv.responder_pids())
         nonce = "%x" % time.time_ns()
         todo = cases(srv, token)
-        # the ceiling first and last: the machine is shared, take the mean
-        order = [todo[5]] + todo[:5] + [todo[5]]
-        ceil_runs = []
+        # the ceilings first and last: the machine is shared, take the mean
+        order = todo[5:7] + todo[:5] + todo[5:7]
+        ceil_runs = {"f": [], "g": []}
         for case in order:
             if case["key"] == "e":
                 results["rss_kib"] = {"before_login": peak_rss(srv.responder_pids())}
@@ -408,18 +423,20 @@ def run_main(args):
                 results["cases"][case["key"]] = {"name": case["name"], "failed": why}
                 continue
             if warm:
-                run_wrk(srv, case, token, warm, conns, threads, nonce + "w%d" % len(ceil_runs))
+                run_wrk(srv, case, token, warm, conns, threads,
+                        nonce + "w%d" % len(ceil_runs["f"]))
             res = run_wrk(srv, case, token, seconds, conns, threads,
-                          nonce + "r%d" % len(ceil_runs))
+                          nonce + "r%d" % len(ceil_runs["f"]))
             res["name"] = case["name"]
             shown = res["rps"]
-            if case["key"] == "f":
-                ceil_runs.append(res)
-                if len(ceil_runs) == 2:
+            if case["key"] in ceil_runs:
+                runs = ceil_runs[case["key"]]
+                runs.append(res)
+                if len(runs) == 2:
                     res = dict(res)
-                    res["runs_rps"] = [r["rps"] for r in ceil_runs]
-                    res["rps"] = sum(r["rps"] for r in ceil_runs) / 2
-                    res["errors"] = sum(r["errors"] for r in ceil_runs)
+                    res["runs_rps"] = [r["rps"] for r in runs]
+                    res["rps"] = sum(r["rps"] for r in runs) / 2
+                    res["errors"] = sum(r["errors"] for r in runs)
             results["cases"][case["key"]] = res
             log("  (%s) %-48s %9.0f req/s  p50 %s ms  p99 %s ms  errors %d"
                 % (case["key"], case["name"], shown, fmt_ms(res["p50_us"]),
@@ -427,12 +444,16 @@ def run_main(args):
             if res["errors"] or res["requests"] == 0:
                 failed.append(case["key"])
         ceil = results["cases"].get("f", {}).get("rps")
+        own = results["cases"].get("g", {}).get("rps")
         for k, c in results["cases"].items():
-            if ceil and c.get("rps") and k not in "ef":
+            if ceil and c.get("rps") and k not in "efg":
                 c["ratio_to_ceiling"] = c["rps"] / ceil
+            if own and c.get("rps") and k not in "efg":
+                c["ratio_to_own_ceiling"] = c["rps"] / own
         time.sleep(1)   # requests still queued in nginx when wrk stopped
         results["rss_kib"].update(responders=peak_rss(srv.responder_pids()),
-                                  ceiling=peak_rss(srv.ceiling_pids))
+                                  ceiling=peak_rss(srv.ceiling_pids),
+                                  ceiling_own=peak_rss(srv.ceiling_own_pids))
         results["db_bytes"] = sum(os.path.getsize(srv.db + s) for s in ("", "-wal")
                                   if os.path.exists(srv.db + s))
     finally:
@@ -451,6 +472,7 @@ def run_main(args):
 def report(results):
     cs = results["cases"]
     ceil = cs.get("f", {}).get("rps")
+    own = cs.get("g", {}).get("rps")
     m = results["machine"]
     print()
     print("machine: %d CPUs (%s), %d MiB, Linux %s, SQLite %s, nginx %s; load before %.2f"
@@ -463,24 +485,23 @@ def report(results):
           % (sh.get("tasks"), sh.get("list_size"), sh.get("assigned"),
              st["workers"], st["connections"], st["seconds"]))
     print()
-    print("| case | requests/s | p50 ms | p99 ms | errors | x ceiling |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for k in "abcdef":
+    print("| case | requests/s | p50 ms | p99 ms | errors | x ceiling (f) | x own ceiling (g) |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for k in "abcdefg":
         c = cs.get(k)
         if c is None:
             continue
         if c.get("missing") or c.get("failed"):
-            print("| (%s) %s | n/a | | | | |" % (k, c["name"]))
+            print("| (%s) %s | n/a | | | | | |" % (k, c["name"]))
             continue
-        if k == "f":
-            ratio = "1.00"
-        elif k == "e":
-            ratio = "(argon2-bound)"
+        if k == "e":
+            ratio = own_ratio = "(argon2-bound)"
         else:
             ratio = "%.2f" % (c["rps"] / ceil) if ceil else ""
-        print("| (%s) %s | %.0f | %s | %s | %d | %s |"
+            own_ratio = "%.2f" % (c["rps"] / own) if own else ""
+        print("| (%s) %s | %.0f | %s | %s | %d | %s | %s |"
               % (k, c["name"], c["rps"], fmt_ms(c["p50_us"]), fmt_ms(c["p99_us"]),
-                 c["errors"], ratio))
+                 c["errors"], ratio, own_ratio))
     a2 = results.get("argon2")
     if a2:
         # the bound: one verification per core at a time, each taking what it
@@ -509,7 +530,8 @@ def report(results):
               % (mib(rss["responders"], 0), mib(rss["responders"], 1),
                  mib(rss["responders"], 2)))
     if rss.get("ceiling"):
-        print("ceiling responders: VmHWM %s MiB" % mib(rss["ceiling"], 0))
+        print("ceiling responders: VmHWM %s MiB (libfcgi), %s MiB (our FastCGI)"
+              % (mib(rss["ceiling"], 0), mib(rss.get("ceiling_own") or {}, 0)))
     print()
 
 
