@@ -76,12 +76,22 @@ put2(char *out, unsigned v)
 void
 rfc3339_format(int64_t us, char out[RFC3339_LEN])
 {
-	/* the date of the last day formatted: a page's times share a few days */
-	static int64_t last_days = INT64_MIN;
-	static char date[11];
+	/*
+	 * The dates of the last days formatted: a page's times share a few
+	 * days (creation, deadline, update; and the access line's today).
+	 */
+	static struct {
+		int64_t	 days;
+		char	 date[11];
+	} dates[4] = { { INT64_MIN, "" }, { INT64_MIN, "" }, { INT64_MIN, "" },
+	    { INT64_MIN, "" } };
+	static unsigned next;
 	int64_t	 secs, days, r;
 	uint32_t rem, frac, h, mi, f1, f2;
+	const char *date;
+	char	*dd;
 	int	 y, m, d;
+	unsigned k;
 
 	secs = us / 1000000;
 	r = us % 1000000;
@@ -97,7 +107,11 @@ rfc3339_format(int64_t us, char out[RFC3339_LEN])
 		days--;
 	}
 	rem = (uint32_t)r;
-	if (days != last_days) {
+	for (k = 0; k < 4 && dates[k].days != days; k++)
+		continue;
+	if (k < 4)
+		date = dates[k].date;
+	else {
 		civil_from_days(days, &y, &m, &d);
 		if (y < 1 || y > 9999) {
 			/* outside what rfc3339_parse accepts; clamp rather than print garbage */
@@ -105,14 +119,17 @@ rfc3339_format(int64_t us, char out[RFC3339_LEN])
 			    "9999-12-31T23:59:59.999999Z", RFC3339_LEN);
 			return;
 		}
-		put2(date, (unsigned)y / 100);
-		put2(date + 2, (unsigned)y % 100);
-		date[4] = '-';
-		put2(date + 5, (unsigned)m);
-		date[7] = '-';
-		put2(date + 8, (unsigned)d);
-		date[10] = 'T';
-		last_days = days;
+		k = next++ % 4;
+		dd = dates[k].date;
+		put2(dd, (unsigned)y / 100);
+		put2(dd + 2, (unsigned)y % 100);
+		dd[4] = '-';
+		put2(dd + 5, (unsigned)m);
+		dd[7] = '-';
+		put2(dd + 8, (unsigned)d);
+		dd[10] = 'T';
+		dates[k].days = days;
+		date = dd;
 	}
 	/* every field is in range here, so the text is exactly RFC3339_LEN - 1 bytes */
 	h = rem / 3600;

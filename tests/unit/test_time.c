@@ -123,6 +123,30 @@ main(void)
 		}
 		is_int(bad, 0, "200000 instants from year 1 to 9999 as gmtime_r gives them");
 	}
+	/* six days in turn, then back and forth: the kept dates and their replacement */
+	{
+		static const int64_t days[] = { 0, 1, 20000, 20001, -1, 2932896 };
+		int	 bad = 0, k;
+
+		for (i = 0; i < 60; i++) {
+			int64_t	 us, secs;
+			struct tm tm;
+			time_t	 tt;
+			char	 want[64];
+
+			k = i < 30 ? i % 6 : (i % 2 ? 0 : 1 + i % 5);
+			us = days[k] * 86400000000LL + (int64_t)i * 3601000007LL % 86400000000LL;
+			secs = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
+			tt = (time_t)secs;
+			gmtime_r(&tt, &tm);
+			snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
+			    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+			    tm.tm_min, tm.tm_sec, (int)(us - secs * 1000000));
+			if (strcmp(f(us, b), want) != 0 && bad++ < 3)
+				printf("# %lld: %s, not %s\n", (long long)us, b, want);
+		}
+		is_int(bad, 0, "six days in turn and alternating, as gmtime_r gives them");
+	}
 	is_str(f(-86400000000LL, b), "1969-12-31T00:00:00.000000Z", "the day before the epoch");
 	is_str(f(-1000000LL, b), "1969-12-31T23:59:59.000000Z", "a second before the epoch");
 	is_str(f(951782400000000LL, b), "2000-02-29T00:00:00.000000Z", "2000 is a leap year");
