@@ -353,6 +353,8 @@ api_tasks(struct req *r)
 	struct task_query q;
 
 	task_query_init(&q, TQ_ASSIGNEE, r->user.id);
+	/* the caller's username, read in this request's snapshot */
+	q.scope_name = r->user.username;
 	return task_page(r, &q);
 }
 

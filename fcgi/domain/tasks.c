@@ -819,10 +819,11 @@ scope_size(struct db *db, const struct task_query *q, int64_t *n)
 
 enum dbrc
 tasks_page_count(struct db *db, const struct actor *who,
-    const struct task_query *q, int64_t *count)
+    struct task_query *q, int64_t *count)
 {
 	static const char list_sql[] =
-	    "SELECT task_count FROM lists WHERE id = ?1 AND (?2 OR owner_id = ?3)";
+	    "SELECT task_count, name, owner_id FROM lists"
+	    " WHERE id = ?1 AND (?2 OR owner_id = ?3)";
 	static const char user_sql[] =
 	    "SELECT assigned_count FROM users WHERE id = ?1";
 	char	 sql[640] = "SELECT count(*)", match[SEARCH_MATCH_BYTES];
@@ -839,8 +840,18 @@ tasks_page_count(struct db *db, const struct actor *who,
 		sqlite3_bind_int64(st, 1, q->scope_id);
 		sqlite3_bind_int(st, 2, who->sees_all != 0);
 		sqlite3_bind_int64(st, 3, who->id);
-		if ((src = sqlite3_step(st)) == SQLITE_ROW)
+		if ((src = sqlite3_step(st)) == SQLITE_ROW) {
+			const unsigned char *name = sqlite3_column_text(st, 1);
+			size_t	 len = (size_t)sqlite3_column_bytes(st, 1);
+
 			*count = sqlite3_column_int64(st, 0);
+			/* the page's list name, from the same snapshot */
+			if (name != NULL && len < sizeof(q->scope_name_buf)) {
+				memcpy(q->scope_name_buf, name, len + 1);
+				q->scope_name = q->scope_name_buf;
+				q->scope_owner = sqlite3_column_int64(st, 2);
+			}
+		}
 		db_done(st, src);
 		if (src != SQLITE_ROW)
 			return src == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, src, "task count");
@@ -1219,6 +1230,16 @@ tasks_page_rows(struct db *db, const struct task_query *q, int64_t limit,
 	if (!direct && (row = db_prep(db, row_sql)) == NULL) {
 		rc = SQLITE_ERROR;
 		goto out;
+	}
+	/* the scope's name when the caller read it in this snapshot */
+	if (q->scope_name != NULL && (q->scope == TQ_LIST || q->scope == TQ_ASSIGNEE)) {
+		struct names *c = q->scope == TQ_LIST ? &lists : &users;
+
+		if ((c->e[0].name = strdup(q->scope_name)) != NULL) {
+			c->e[0].id = q->scope_id;
+			c->e[0].owner = q->scope_owner;
+			c->n = 1;
+		}
 	}
 	bind_query(ids, q, (f & F_FTS) ? match : NULL);
 	sqlite3_bind_int64(ids, 8, limit);

@@ -99,6 +99,15 @@ struct task_query {
 	const char	*search;	/* a search_key() or NULL */
 	enum task_order	 order;
 	int64_t		 matches;	/* the page's count when known (tasks_page_count), else 0 */
+	/*
+	 * The scope's own row as the caller read it in the page's snapshot,
+	 * or NULL: the assignee's username (a caller that authenticated the
+	 * assignee), or the list's name and owner (tasks_page_count reads
+	 * them).  A page then does not look the name up again.
+	 */
+	const char	*scope_name;
+	int64_t		 scope_owner;
+	char		 scope_name_buf[4 * NAME_MAX_CHARS + 1];
 };
 
 /* A page callback: one task row, valid only during the call. */
@@ -149,11 +158,12 @@ enum dbrc tasks_mark_overdue(struct db *, int64_t now, int64_t *marked);
 
 /*
  * How many tasks match q.  For TQ_LIST the list must be visible to the
- * actor (else DB_NOTFOUND).  Without filters the count comes from the
- * maintained counters, without a scan.
+ * actor (else DB_NOTFOUND), and its name and owner are kept in q
+ * (scope_name).  Without filters the count comes from the maintained
+ * counters, without a scan.
  */
 enum dbrc tasks_page_count(struct db *, const struct actor *,
-	    const struct task_query *, int64_t *count);
+	    struct task_query *, int64_t *count);
 /* The matching tasks in q's order, limit rows from offset, each passed to fn. */
 enum dbrc tasks_page_rows(struct db *, const struct task_query *,
 	    int64_t limit, int64_t offset, task_row_fn fn, void *ctx);

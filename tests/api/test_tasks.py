@@ -462,6 +462,43 @@ def test_deadline_filters_in_a_big_list():
                    "%s=%d %s offset %d" % (name, len(want), order, off))
 
 
+def test_page_names_are_the_rows_names():
+    """A page's list_name and assignee_name (the list's and the caller's names
+    come from the rows the page read first) are the ones a read of each task
+    gives, also right after the list is renamed and the user's name changed."""
+    lid = mklist("Names A")
+    for i in range(6):
+        mktask(lid, name="named %d" % i,
+               assigned_to=UID["bob"] if i % 2 else UID["carol"])
+    other = mklist("Names B")
+    mktask(other, name="elsewhere", assigned_to=UID["bob"])
+
+    def check(label):
+        for path, user in (("/api/lists/%d/tasks/?limit=50" % lid, "alice"),
+                           ("/api/tasks/?limit=50", "bob")):
+            r = req("GET", path, user=user)
+            eq(r.status, 200, label + " page")
+            for t in r.json["results"]:
+                one = req("GET", "/api/tasks/%d/" % t["id"], user=user)
+                eq((t["list_name"], t["assignee_name"]),
+                   (one.json["list_name"], one.json["assignee_name"]), label + " " + path)
+        return r.json["results"]
+
+    check("before")
+    sql("UPDATE lists SET name = 'Names A2' WHERE id = ?", (lid,))
+    sql("UPDATE users SET username = 'bobby' WHERE id = ?", (UID["bob"],))
+    try:
+        mine = check("after")
+        eq(sorted({t["assignee_name"] for t in mine}), ["bobby"], "the caller's new name")
+        names = {t["list_name"] for t in mine}
+        eq(("Names A2" in names, "Names B" in names, "Names A" in names), (True, True, False),
+           "each task's list, the renamed one new")
+    finally:
+        sql("UPDATE users SET username = 'bob' WHERE id = ?", (UID["bob"],))
+        for i in (lid, other):
+            eq(req("DELETE", "/api/lists/%d/" % i).status, 204, "clean up")
+
+
 def test_filters_and_ordering():
     L1, L2 = mklist("F1", "carol"), mklist("F2", "carol")
     a = mktask(L1, "carol", name="alpha", complete_before="2030-01-01T00:00:00Z")
