@@ -41,7 +41,8 @@ write_task(struct buf *b, const struct task *t)
 	size_t	 na = t->assignee_name != NULL ? strlen(t->assignee_name) : 0;
 	unsigned st = t->status >= TS_PENDING && t->status <= TS_OVERDUE ?
 	    (unsigned)t->status : TS_PENDING;
-	char	*o;
+	char	*o, *created;
+	size_t	 n;
 
 	/* 200: the keys and punctuation; 3 numbers, 3 times, 4 strings, the status */
 	if (buf_reserve(b, 200 + 3 * JW_RAW_INT_MAX + 3 * JW_RAW_TIME_MAX +
@@ -70,9 +71,16 @@ write_task(struct buf *b, const struct task *t)
 	memcpy(o, status_json[st].text, status_json[st].len);
 	o += status_json[st].len;
 	o = JW_RAW_LIT(o, ",\"created_at\":");
+	created = o;
 	o = jw_raw_time(o, t->created_at);
+	n = (size_t)(o - created);
 	o = JW_RAW_LIT(o, ",\"updated_at\":");
-	o = jw_raw_time(o, t->updated_at);
+	/* a task never changed since its creation: the same text again */
+	if (t->updated_at == t->created_at) {
+		memcpy(o, created, n);
+		o += n;
+	} else
+		o = jw_raw_time(o, t->updated_at);
 	*o++ = '}';
 	jw_raw_end(b, o);
 }

@@ -2,6 +2,7 @@
 """Tasks through real nginx + spawn-fcgi: fields, visibility with three users,
 the status machine, optimistic locking (also under truly parallel writers),
 pages, filters, ordering, search, the overdue sweep, events and outbox rows."""
+import calendar
 import datetime
 import os
 import sqlite3
@@ -497,6 +498,32 @@ def test_page_names_are_the_rows_names():
         sql("UPDATE users SET username = 'bob' WHERE id = ?", (UID["bob"],))
         for i in (lid, other):
             eq(req("DELETE", "/api/lists/%d/" % i).status, 204, "clean up")
+
+
+def test_page_times_as_stored():
+    """A page's created_at and updated_at are the stored microseconds, equal
+    until the task changes and apart after (the page writes the second from
+    the first when they are equal)."""
+    lid = mklist("Times")
+    t = mktask(lid, name="timed")
+    u = req("PATCH", "/api/tasks/%d/" % t["id"], {"description": "changed",
+                                                   "updated_at": t["updated_at"]})
+    eq(u.status, 200, "update")
+    mktask(lid, name="untouched")
+    rows = {x["name"]: x for x in req("GET", "/api/lists/%d/tasks/" % lid).json["results"]}
+    stored = dict((n, (c, m)) for n, c, m in sql(
+        "SELECT name, created_at, updated_at FROM tasks WHERE list_id = ?", (lid,)))
+
+    def us(text):
+        d = datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ")
+        return calendar.timegm(d.timetuple()) * 1000000 + d.microsecond
+
+    for name in ("timed", "untouched"):
+        eq((us(rows[name]["created_at"]), us(rows[name]["updated_at"])), stored[name],
+           name + " times")
+    eq(rows["untouched"]["created_at"], rows["untouched"]["updated_at"], "equal until changed")
+    assert rows["timed"]["updated_at"] > rows["timed"]["created_at"], "apart after a change"
+    eq(req("DELETE", "/api/lists/%d/" % lid).status, 204, "clean up")
 
 
 def test_filters_and_ordering():
