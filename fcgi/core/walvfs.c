@@ -210,73 +210,12 @@ wal_device(sqlite3_file *f)
 	return real_of(f)->pMethods->xDeviceCharacteristics(real_of(f));
 }
 
-/* SQLite keeps its shared memory on the database file, never on a WAL:
- * these only pass on what the default VFS would answer. */
-static int
-wal_shm_map(sqlite3_file *f, int region, int size, int extend, void volatile **p)
-{
-	sqlite3_file *r = real_of(f);
-
-	if (r->pMethods->iVersion < 2 || r->pMethods->xShmMap == NULL)
-		return SQLITE_IOERR_SHMMAP;
-	return r->pMethods->xShmMap(r, region, size, extend, p);
-}
-
-static int
-wal_shm_lock(sqlite3_file *f, int offset, int n, int flags)
-{
-	sqlite3_file *r = real_of(f);
-	int	 rc;
-
-	if ((rc = flush((struct walfile *)f)) != SQLITE_OK)
-		return rc;
-	if (r->pMethods->iVersion < 2 || r->pMethods->xShmLock == NULL)
-		return SQLITE_IOERR_SHMLOCK;
-	return r->pMethods->xShmLock(r, offset, n, flags);
-}
-
-static void
-wal_shm_barrier(sqlite3_file *f)
-{
-	sqlite3_file *r = real_of(f);
-
-	(void)flush((struct walfile *)f);
-	if (r->pMethods->iVersion >= 2 && r->pMethods->xShmBarrier != NULL)
-		r->pMethods->xShmBarrier(r);
-}
-
-static int
-wal_shm_unmap(sqlite3_file *f, int del)
-{
-	sqlite3_file *r = real_of(f);
-
-	if (r->pMethods->iVersion < 2 || r->pMethods->xShmUnmap == NULL)
-		return SQLITE_OK;
-	return r->pMethods->xShmUnmap(r, del);
-}
-
-/* No memory mapping of a WAL: SQLite then reads with xRead. */
-static int
-wal_fetch(sqlite3_file *f, sqlite3_int64 off, int n, void **p)
-{
-	(void)f;
-	(void)off;
-	(void)n;
-	*p = NULL;
-	return SQLITE_OK;
-}
-
-static int
-wal_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
-{
-	(void)f;
-	(void)off;
-	(void)p;
-	return SQLITE_OK;
-}
-
+/*
+ * Version 1: SQLite keeps its shared memory and its memory mapping on the
+ * database file and never asks them of a WAL.
+ */
 static const sqlite3_io_methods walfile_io = {
-	3,
+	1,
 	wal_close,
 	wal_read,
 	wal_write,
@@ -289,12 +228,7 @@ static const sqlite3_io_methods walfile_io = {
 	wal_control,
 	wal_sector,
 	wal_device,
-	wal_shm_map,
-	wal_shm_lock,
-	wal_shm_barrier,
-	wal_shm_unmap,
-	wal_fetch,
-	wal_unfetch
+	NULL, NULL, NULL, NULL, NULL, NULL
 };
 
 static int
