@@ -68,6 +68,20 @@ put2(char *out, unsigned v)
 	memcpy(out, d2 + 2 * v, 2);
 }
 
+/* a / b rounded down (b > 0), and *rem = a - that * b, in [0, b). */
+static inline int64_t
+floor_div(int64_t a, int64_t b, int64_t *rem)
+{
+	int64_t	 q = a / b, r = a % b;
+
+	if (r < 0) {
+		r += b;
+		q--;
+	}
+	*rem = r;
+	return q;
+}
+
 /*
  * The day and the time of day are split once with floor division; the
  * fields of the day's time and of the microseconds are then small
@@ -93,19 +107,9 @@ rfc3339_format(int64_t us, char out[RFC3339_LEN])
 	int	 y, m, d;
 	unsigned k;
 
-	secs = us / 1000000;
-	r = us % 1000000;
-	if (r < 0) {
-		r += 1000000;
-		secs--;
-	}
+	secs = floor_div(us, 1000000, &r);
 	frac = (uint32_t)r;
-	days = secs / 86400;
-	r = secs % 86400;
-	if (r < 0) {
-		r += 86400;
-		days--;
-	}
+	days = floor_div(secs, 86400, &r);
 	rem = (uint32_t)r;
 	for (k = 0; k < 4 && dates[k].days != days; k++)
 		continue;

@@ -24,6 +24,22 @@ f(int64_t us, char *out)
 	return out;
 }
 
+/* What the C library's gmtime_r makes of us, as rfc3339_format writes it; 0 when it cannot. */
+static int
+libc_rfc3339(int64_t us, char want[64])
+{
+	int64_t	 secs = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
+	time_t	 tt = (time_t)secs;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL)
+		return 0;
+	snprintf(want, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, (int)(us - secs * 1000000));
+	return 1;
+}
+
 int
 main(void)
 {
@@ -97,9 +113,7 @@ main(void)
 		int	 bad = 0;
 
 		for (i = 0; i < 200000; i++) {
-			int64_t	 us, secs;
-			struct tm tm;
-			time_t	 tt;
+			int64_t	 us;
 			char	 want[64];
 
 			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -111,13 +125,8 @@ main(void)
 				us = us - 62135596800000000LL;
 			if (us < -62135596800000000LL)
 				us = -62135596800000000LL;
-			secs = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
-			tt = (time_t)secs;
-			if (gmtime_r(&tt, &tm) == NULL)
+			if (!libc_rfc3339(us, want))
 				continue;
-			snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
-			    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-			    tm.tm_min, tm.tm_sec, (int)(us - secs * 1000000));
 			if (strcmp(f(us, b), want) != 0 && bad++ < 3)
 				printf("# %lld: %s, not %s\n", (long long)us, b, want);
 		}
@@ -129,19 +138,13 @@ main(void)
 		int	 bad = 0, k;
 
 		for (i = 0; i < 60; i++) {
-			int64_t	 us, secs;
-			struct tm tm;
-			time_t	 tt;
+			int64_t	 us;
 			char	 want[64];
 
 			k = i < 30 ? i % 6 : (i % 2 ? 0 : 1 + i % 5);
 			us = days[k] * 86400000000LL + (int64_t)i * 3601000007LL % 86400000000LL;
-			secs = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
-			tt = (time_t)secs;
-			gmtime_r(&tt, &tm);
-			snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
-			    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-			    tm.tm_min, tm.tm_sec, (int)(us - secs * 1000000));
+			if (!libc_rfc3339(us, want))
+				want[0] = '\0';
 			if (strcmp(f(us, b), want) != 0 && bad++ < 3)
 				printf("# %lld: %s, not %s\n", (long long)us, b, want);
 		}
