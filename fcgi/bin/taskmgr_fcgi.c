@@ -12,13 +12,13 @@
 
 #include "app.h"
 #include "common.h"
-#include "fcgiconn.h"
 #include "log.h"
 #include "passwords.h"
 #include "request.h"
 #include "server.h"
 #include "sqlmem.h"
 #include "timeutil.h"
+#include "transport.h"
 
 static volatile sig_atomic_t stopping;
 
@@ -45,7 +45,7 @@ main(int argc, char *argv[])
 	struct app app;
 	struct req r;
 	struct buf out = { 0 };
-	struct fcgi_conn fc;
+	struct transport *tr;
 	struct sigaction sa;
 	const char *cfgpath = NULL;
 	char	 err[512];
@@ -88,39 +88,39 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 
 	/* spawn-fcgi hands the listening socket over as fd 0 */
-	if (fcgi_init(&fc, 0) != 0) {
+	if ((tr = transport_open(0)) == NULL) {
 		log_error("FastCGI initialisation failed");
 		app_close(&app);
 		return 1;
 	}
 	memset(&r, 0, sizeof(r));
-	log_info("taskmgr.fcgi %s ready (schema %s)", PACKAGE_VERSION,
-	    app.schema_ok ? "ok" : "out of date");
+	log_info("taskmgr.fcgi %s ready (schema %s, FastCGI by %s)", PACKAGE_VERSION,
+	    app.schema_ok ? "ok" : "out of date", transport_name);
 	for (;;) {
 		/* a kept argon2id work area goes back after a second without
 		 * logins, even while no request comes */
 		while (!stopping && password_idle(mono_us())) {
-			struct pollfd pfd = { fc.listen_fd, POLLIN, 0 };
+			struct pollfd pfd = { 0, POLLIN, 0 };
 
 			if (poll(&pfd, 1, 250) != 0)
 				break;	/* a connection waits, or a signal */
 		}
 		if (stopping)
 			break;
-		if ((rc = fcgi_accept(&fc, &stopping)) <= 0) {
+		if ((rc = transport_accept(tr, &stopping)) <= 0) {
 			if (rc < 0)
 				log_error("accept on the listening socket: %s", strerror(errno));
 			break;
 		}
 		if (!app.schema_ok)
 			app_recheck(&app);
-		server_handle(&app, &r, &fc, &out);
+		server_handle(&app, &r, tr, &out);
 		req_end(&r);
 		/* the checkpoint a commit asked for, once the answer is sent */
 		db_idle(&app.db);
 	}
 	log_info("taskmgr.fcgi stopping");
-	fcgi_free(&fc);
+	transport_free(tr);
 	req_free(&r);
 	buf_free(&out);
 	app_close(&app);

@@ -2,15 +2,15 @@
 #include <string.h>
 
 #include "app.h"
-#include "fcgiconn.h"
 #include "log.h"
 #include "request.h"
 #include "server.h"
 #include "timeutil.h"
+#include "transport.h"
 
 /* Reads the request body into the arena; 0, or 400/413 with the body set. */
 static int
-read_body(struct req *r, struct fcgi_conn *in)
+read_body(struct req *r, struct transport *in)
 {
 	int64_t	 max = r->app->cfg.max_body, want = r->content_length;
 	size_t	 cap, len = 0;
@@ -25,7 +25,7 @@ read_body(struct req *r, struct fcgi_conn *in)
 	if ((p = arena_alloc(&r->arena, cap + 1)) == NULL)
 		return resp_detail(r, 413, "Request body too large.");
 	while (len < cap) {
-		n = fcgi_read(in, p + len, cap - len);
+		n = transport_read(in, p + len, cap - len);
 		if (n <= 0)
 			break;
 		len += (size_t)n;
@@ -41,19 +41,22 @@ read_body(struct req *r, struct fcgi_conn *in)
 }
 
 void
-server_handle(struct app *app, struct req *r, struct fcgi_conn *fc, struct buf *out)
+server_handle(struct app *app, struct req *r, struct transport *t, struct buf *out)
 {
+	const struct req_env *env;
+	size_t	 nenv;
 	int	 rc;
 
 	r->app = app;
 	r->started = mono_us();
 	r->arena.limit = (size_t)app->cfg.max_body * 4 + 1024 * 1024;
-	if ((rc = req_parse_params(r, fc->env, fc->nenv)) != 0) {
+	env = transport_params(t, &nenv);
+	if ((rc = req_parse_params(r, env, nenv)) != 0) {
 		if (r->path == NULL)
 			r->path = "";
 		resp_detail(r, rc, rc == 400 ? "Malformed request." : "A server error occurred.");
 	} else if ((rc = dispatch_route(r)) == 0 && r->route != NULL &&
-	    (rc = read_body(r, fc)) == 0)
+	    (rc = read_body(r, t)) == 0)
 		rc = dispatch_run(r);
 	if (r->status == 0)
 		r->status = rc ? rc : 200;
@@ -70,7 +73,7 @@ server_handle(struct app *app, struct req *r, struct fcgi_conn *fc, struct buf *
 	/* the line is written before the answer leaves, as a client may look for it then */
 	log_access(r->method_str ? r->method_str : "-", r->path ? r->path : "-",
 	    r->status, mono_us() - r->started, r->user.id);
-	(void)fcgi_finish(fc, out->p, out->len);
+	(void)transport_finish(t, out->p, out->len);
 	/* a buffer grown by one huge response is given back */
 	if (out->cap > 4 * 1024 * 1024)
 		buf_free(out);

@@ -6,16 +6,16 @@
 
 struct app;
 struct buf;
-struct fcgi_conn;
 struct req;
+struct transport;
 
 /*
  * Handles one accepted FastCGI request: parses it into r, reads the body
  * (413 past max_body without holding it), dispatches, writes the response
  * through out (a buffer reused across requests), ends the FastCGI request
- * (fcgi_finish) and logs one access line.  The caller then calls
+ * (transport_finish) and logs one access line.  The caller then calls
  * req_end(r).
  */
-void	 server_handle(struct app *, struct req *r, struct fcgi_conn *fc, struct buf *out);
+void	 server_handle(struct app *, struct req *r, struct transport *t, struct buf *out);
 
 #endif
