@@ -112,7 +112,11 @@ transport_accept(struct transport *t, volatile sig_atomic_t *stop)
 			return -1;
 		}
 		t->open = 1;
-		if (split_env(t) == 0)
+		/*
+		 * libfcgi ends the parameters where the connection ends: a
+		 * request cut short is dropped, as fcgiconn.c drops it
+		 */
+		if (FCGX_GetError(t->fr.in) == 0 && split_env(t) == 0)
 			return 1;
 		FCGX_Finish_r(&t->fr);
 		t->open = 0;
