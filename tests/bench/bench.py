@@ -21,7 +21,10 @@ directory.  It builds nothing: `make bench` builds the programs first.
 
 Environment: BENCH_SECONDS (default 10), BENCH_WORKERS (default 2 x cores),
 BENCH_CONNECTIONS (default 32), BENCH_TASKS (default 50000), BENCH_LIST_TASKS
-(the benchmark list's size: default 10000, at most half of the tasks).
+(the benchmark list's size: default 10000, at most half of the tasks),
+BENCH_LIBFCGI_BUILD (a build folder configured --with-libfcgi: after the
+cases, (a)-(d) run again, on a database seeded the same way, with that
+build's taskmgr.fcgi, and are printed beside the default build's).
 Python standard library and Debian's wrk only.
 """
 import argparse
@@ -458,6 +461,8 @@ def run_main(args):
                                   if os.path.exists(srv.db + s))
     finally:
         srv.stop()
+    if os.environ.get("BENCH_LIBFCGI_BUILD"):
+        failed += run_libfcgi(args, results, warm, nonce)
     report(results)
     out = os.path.join(TOP_BUILDDIR, "bench-results.json")
     with open(out, "w") as f:
@@ -467,6 +472,74 @@ def run_main(args):
         log("smoke: FAILED cases: %s" % " ".join(sorted(set(failed))))
         return 1
     return 0
+
+
+def run_libfcgi(args, results, warm, nonce):
+    """(a)-(d) again with the taskmgr.fcgi of BENCH_LIBFCGI_BUILD (configured
+    --with-libfcgi) on a database seeded the same way; into
+    results["libfcgi"].  Returns the keys of the cases that failed."""
+    build = os.path.abspath(os.environ["BENCH_LIBFCGI_BUILD"])
+    prog = os.path.join(build, "taskmgr.fcgi")
+    if not os.access(prog, os.X_OK):
+        raise RuntimeError("BENCH_LIBFCGI_BUILD: no taskmgr.fcgi in %s" % build)
+    threads = min(NCPU, args.connections)
+    log("libfcgi build: %s" % prog)
+    own = harness.RESPONDER
+    harness.RESPONDER = prog
+    srv = BenchServer(args.workers, args.tasks)
+    out = {"build": build, "cases": {}}
+    failed = []
+    try:
+        srv.start()
+        if "FastCGI by libfcgi" not in srv.log_text():
+            raise RuntimeError("%s is not a --with-libfcgi build" % prog)
+        token = srv.login(BENCH_USER, BENCH_PASSWORD)
+        for case in cases(srv, token)[:4]:
+            why = preflight(srv, token, case)
+            if why:
+                log("  (%s) libfcgi %s: preflight failed: %s" % (case["key"], case["name"], why))
+                failed.append("libfcgi-" + case["key"])
+                out["cases"][case["key"]] = {"name": case["name"], "failed": why}
+                continue
+            if warm:
+                run_wrk(srv, case, token, warm, args.connections, threads, nonce + "lw")
+            res = run_wrk(srv, case, token, args.seconds, args.connections, threads,
+                          nonce + "lr")
+            res["name"] = case["name"]
+            out["cases"][case["key"]] = res
+            log("  (%s) libfcgi %-40s %9.0f req/s  p50 %s ms  p99 %s ms  errors %d"
+                % (case["key"], case["name"], res["rps"], fmt_ms(res["p50_us"]),
+                   fmt_ms(res["p99_us"]), res["errors"]))
+            if res["errors"] or res["requests"] == 0:
+                failed.append("libfcgi-" + case["key"])
+    finally:
+        srv.stop()
+        harness.RESPONDER = own
+    results["libfcgi"] = out
+    return failed
+
+
+def report_libfcgi(results):
+    """The default build's (a)-(d) beside the libfcgi build's."""
+    cs, lf = results["cases"], results["libfcgi"]["cases"]
+    ceil = cs.get("f", {}).get("rps")
+    print("the same cases with taskmgr.fcgi --with-libfcgi (%s), run after the table above:"
+          % results["libfcgi"]["build"])
+    print()
+    print("| case | fcgiconn req/s | p99 ms | libfcgi req/s | p99 ms | errors "
+          "| libfcgi x fcgiconn | libfcgi x ceiling (f) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for k in "abcd":
+        c, l = cs.get(k, {}), lf.get(k, {})
+        if "rps" not in l:
+            print("| (%s) %s | | | n/a | | | | |" % (k, l.get("name", "")))
+            continue
+        print("| (%s) %s | %s | %s | %.0f | %s | %d | %s | %s |"
+              % (k, l["name"], "%.0f" % c["rps"] if "rps" in c else "n/a",
+                 fmt_ms(c["p99_us"]) if "rps" in c else "", l["rps"], fmt_ms(l["p99_us"]),
+                 l["errors"], "%.2f" % (l["rps"] / c["rps"]) if "rps" in c else "",
+                 "%.2f" % (l["rps"] / ceil) if ceil else ""))
+    print()
 
 
 def report(results):
@@ -533,6 +606,8 @@ def report(results):
         print("ceiling responders: VmHWM %s MiB (libfcgi), %s MiB (our FastCGI)"
               % (mib(rss["ceiling"], 0), mib(rss.get("ceiling_own") or {}, 0)))
     print()
+    if results.get("libfcgi"):
+        report_libfcgi(results)
 
 
 def run_scale(args):
