@@ -1,6 +1,6 @@
 -- 008: versions of the tasks of a list and of an assignee, for page marks.
 --
--- A responder remembers where every 256th row of a deep page lies (the
+-- A responder remembers where every 64th row of a deep page lies (the
 -- "marks" of fcgi/domain/tasks.c) for one version of the list's, or the
 -- assignee's, tasks.  The version changes in the same transaction as every
 -- insert, delete or move of those tasks and every change of a created_at,
