@@ -244,7 +244,8 @@ def test_root_page_links_admin_and_lists_every_api_route():
     assert "<title>Taskmgr</title>" in t
     assert '<a href="/admin/">' in t and '<a href="#api">API reference</a>' in t, t
     assert 'id="api"' in t
-    shown = set(re.findall(r"<tr><td>([A-Z]+)</td><td><code>([^<]*)</code></td>", t))
+    shown = set(re.findall(r'<tr><td data-label="Method">([A-Z]+)</td>'
+                           r'<td data-label="Path"><code>([^<]*)</code></td>', t))
     eq(shown, set(p for p in router_pairs() if p[1] != "/"), "the router's API routes")
     eq(S.request("HEAD", "/").status, 200, "HEAD")
     eq(S.post("/", {}).status, 405, "POST")
