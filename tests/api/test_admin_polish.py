@@ -250,7 +250,8 @@ def test_root_page_links_admin_and_lists_every_api_route():
     eq(S.request("HEAD", "/").status, 200, "HEAD")
     eq(S.post("/", {}).status, 405, "POST")
     r = S.get("/nothing/")
-    eq((r.status, r.header("Content-Type")), (404, "application/json; charset=utf-8"), "other paths: JSON 404")
+    eq((r.status, r.header("Content-Type")), (404, "application/json; charset=utf-8"),
+       "other paths: JSON 404")
 
 
 def router_pairs(auth=False):

@@ -264,7 +264,8 @@ def fits(path):
     go(path)
     return D.execute_script("""
         var t = document.querySelector('table.results'), r = t.getBoundingClientRect();
-        return [r.right - window.innerWidth, t.parentElement.scrollWidth - t.parentElement.clientWidth,
+        var box = t.parentElement;
+        return [r.right - window.innerWidth, box.scrollWidth - box.clientWidth,
                 document.documentElement.scrollWidth - window.innerWidth];""")
 
 
@@ -290,15 +291,17 @@ def test_long_names_are_cut_and_tables_fit_desktop_and_phone():
                 e = row(tid).find_element(By.CSS_SELECTOR, sel)
                 eq(e.get_attribute("title"), full, "the whole name on hover")
                 eq(e.value_of_css_property("text-overflow"), "ellipsis", "cut with an ellipsis")
-                assert D.execute_script("return arguments[0].scrollWidth > arguments[0].clientWidth",
-                                        e), "%s is cut at %dpx" % (full[:20], w)
+                assert D.execute_script(
+                    "return arguments[0].scrollWidth > arguments[0].clientWidth", e), \
+                    "%s is cut at %dpx" % (full[:20], w)
             if w == 390:
                 shot = os.path.join(os.path.dirname(SHOT), "screenshot-tasks-phone.png")
                 assert D.save_screenshot(shot) and os.path.getsize(shot) > 1000
             go("/admin/tasks/%d/" % tid)
             eq(h1(), "Change task " + LONG_TASK, "whole on the edit page")
             eq(D.find_element(By.NAME, "name").get_attribute("value"), LONG_TASK, "in the form")
-            over = D.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+            over = D.execute_script(
+                "return document.documentElement.scrollWidth - window.innerWidth")
             assert over <= 0, "the edit page overflows by %dpx at %dpx" % (over, w)
     finally:
         D.set_window_size(1280, 900)
