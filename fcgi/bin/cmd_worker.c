@@ -40,7 +40,7 @@ catch_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* Parses [--once]; -1 on anything else. */
+/* Parses [--once]; -1 on anything else (the error printed). */
 static int
 parse_once(int argc, char *argv[], const char *name, int *once)
 {
@@ -51,7 +51,8 @@ parse_once(int argc, char *argv[], const char *name, int *once)
 		if (strcmp(argv[i], "--once") == 0)
 			*once = 1;
 		else {
-			fprintf(stderr, "taskmgr %s: unknown argument %s\n", name, argv[i]);
+			usage_error(name, "%s '%s'", argv[i][0] == '-' ?
+			    "unknown option" : "unexpected argument", argv[i]);
 			return -1;
 		}
 	}

@@ -94,6 +94,26 @@ main(void)
 	config_free(&c);
 	unsetenv("TASKMGR_PAGE_SIZE");
 
+	/* a TASKMGR_* variable that is no setting stops the load, TASKMGR_CONFIG aside */
+	setenv("TASKMGR_CONFIG", path, 1);
+	is_int(load_text("", &c, err, sizeof(err)), 0, "TASKMGR_CONFIG is allowed");
+	config_free(&c);
+	unsetenv("TASKMGR_CONFIG");
+	setenv("TASKMGR_PAGE_SIZES", "9", 1);
+	is_int(load_text("", &c, err, sizeof(err)), -1, "unknown TASKMGR_ variable");
+	is_str(err, "TASKMGR_PAGE_SIZES: unknown setting", "names it");
+	config_free(&c);
+	unsetenv("TASKMGR_PAGE_SIZES");
+	setenv("TASKMGR_page_size", "9", 1);
+	is_int(load_text("", &c, err, sizeof(err)), -1, "a key in lower case is no override");
+	is_str(err, "TASKMGR_page_size: unknown setting", "names it too");
+	config_free(&c);
+	unsetenv("TASKMGR_page_size");
+	setenv("TASKMGR_", "", 1);
+	is_int(load_text("", &c, err, sizeof(err)), -1, "TASKMGR_ alone");
+	config_free(&c);
+	unsetenv("TASKMGR_");
+
 	ok(err_is("\n\nbogus = 1\n", "3: unknown key \"bogus\""), "unknown key with line");
 	ok(err_is("page_size\n", "1: expected key = value"), "missing =");
 	ok(err_is("page_size = 0\n", "1: page_size: 0 is out of range (1 to 10000)"), "range");
