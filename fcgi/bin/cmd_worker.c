@@ -143,7 +143,7 @@ left_behind(struct deliverer *d, int64_t since)
  * up or left waiting.
  */
 static int
-once_summary(struct deliverer *d, int64_t swept, int64_t start, int status)
+once_summary(struct deliverer *d, int64_t swept, int64_t due_at, int status)
 {
 	const struct deliver_counts *c = &d->counts;
 	int	 left;
@@ -153,7 +153,7 @@ once_summary(struct deliverer *d, int64_t swept, int64_t start, int status)
 	    (long long)c->given_up);
 	if (status != 0)
 		return status;
-	if ((left = left_behind(d, start)) < 0)
+	if ((left = left_behind(d, due_at)) < 0)
 		return 1;
 	return left || c->retried > 0 || c->given_up > 0 ? EXIT_UNDELIVERED : 0;
 }
@@ -162,7 +162,7 @@ int
 cmd_worker(struct app *app, int argc, char *argv[])
 {
 	struct deliverer d;
-	int64_t	 next_sweep = 0, swept = 0, start = now_us();
+	int64_t	 next_sweep = 0, swept = 0, due_at = now_us();
 	int	 once, w, status = 0;
 
 	if (parse_once(argc, argv, "worker", &once) < 0)
@@ -187,6 +187,8 @@ cmd_worker(struct app *app, int argc, char *argv[])
 			/* --once sweeps once, however long its round lasts */
 			next_sweep = once ? INT64_MAX :
 			    mono_us() + app->cfg.overdue_sweep_interval * 1000000;
+			/* what --once must deliver: the notices due now, the sweep's too */
+			due_at = now_us();
 		}
 		w = *app->cfg.telegram_bot_token != '\0' ? deliver_pass(&d, &stopping) : 0;
 		if (w < 0) {
@@ -208,7 +210,7 @@ cmd_worker(struct app *app, int argc, char *argv[])
 	}
 	log_info("worker: stopped");
 	if (once)
-		status = once_summary(&d, swept, start, status);
+		status = once_summary(&d, swept, due_at, status);
 	deliver_close(&d);
 	return once ? status : 0;
 }
