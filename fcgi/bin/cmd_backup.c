@@ -72,8 +72,18 @@ copy_db(sqlite3 *src, const char *srcname, const char *tmp, int quiet)
 {
 	sqlite3	*dst = NULL;
 	sqlite3_backup *b = NULL;
-	int	 rc, ret = -1, busy = 0, in_tx = 0, total, left;
+	int	 rc, ret = -1, busy = 0, in_tx = 0, total, left, fd;
 
+	/* made 0600 whatever the umask (its -wal takes the same mode); O_EXCL:
+	 * never through a link someone left at that name */
+	if ((fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
+	    fchmod(fd, 0600) < 0) {
+		fprintf(stderr, "taskmgr backup: %s: %s\n", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	close(fd);
 	if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
 	    NULL) != SQLITE_OK) {
 		fprintf(stderr, "taskmgr backup: %s: %s\n", tmp,

@@ -47,6 +47,7 @@ static const struct key keys[] = {
 	{ "page_size", I(page_size), "20", 1, 10000, 0 },
 	{ "max_page_size", I(max_page_size), "100", 1, 10000, 0 },
 	{ "max_body", I(max_body), "65536", 1024, 64 * 1024 * 1024, 0 },
+	{ "request_timeout", I(request_timeout), "30", 1, 3600, 0 },
 	{ "access_token_ttl", I(access_token_ttl), "900", 10, 86400 * 366, 0 },
 	{ "refresh_token_ttl", I(refresh_token_ttl), "604800", 60, 86400 * 3660, 0 },
 	{ "session_ttl", I(session_ttl), "1209600", 60, 86400 * 3660, 0 },
