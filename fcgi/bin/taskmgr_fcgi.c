@@ -88,7 +88,7 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 
 	/* spawn-fcgi hands the listening socket over as fd 0 */
-	if ((tr = transport_open(0)) == NULL) {
+	if ((tr = transport_open(0, (int)app.cfg.request_timeout * 1000)) == NULL) {
 		log_error("FastCGI initialisation failed");
 		app_close(&app);
 		return 1;

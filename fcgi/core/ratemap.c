@@ -80,6 +80,9 @@ ratemap_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
+	/* a table made with a looser mode: the owner's only, like the database */
+	if ((st.st_mode & 077) != 0)
+		(void)fchmod(fd, st.st_mode & 0700);
 	if ((size_t)st.st_size != MAP_BYTES && ftruncate(fd, 0) < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto fail;
@@ -194,6 +197,28 @@ ratemap_take(struct ratemap *m, const char *key, int64_t now, int64_t t,
 	*tat = found->tat;
 	pthread_mutex_unlock(&m->h->mu);
 	return ok;
+}
+
+int
+ratemap_peek(struct ratemap *m, const char *key, int64_t now, int64_t tau,
+    int64_t *tat)
+{
+	uint64_t hash = key_hash(m->h->seed, key);
+	struct slot *s;
+	size_t	 i;
+
+	*tat = now;
+	if (table_lock(m->h) != 0)
+		return 1;	/* as ratemap_take: a broken lock limits nobody */
+	for (i = 0; i < RATEMAP_PROBE; i++) {
+		s = &m->slots[(size_t)(hash + i) & (RATEMAP_SLOTS - 1)];
+		if (s->hash == hash) {
+			*tat = s->tat;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&m->h->mu);
+	return (*tat > now ? *tat : now) - now <= tau;
 }
 
 size_t

@@ -48,7 +48,7 @@ server_handle(struct app *app, struct req *r, struct transport *t, struct buf *o
 	int	 rc;
 
 	r->app = app;
-	r->started = mono_us();
+	r->started = transport_started(t);	/* the accept's clock reading, not another */
 	r->arena.limit = (size_t)app->cfg.max_body * 4 + 1024 * 1024;
 	env = transport_params(t, &nenv);
 	if ((rc = req_parse_params(r, env, nenv)) != 0) {
@@ -56,8 +56,13 @@ server_handle(struct app *app, struct req *r, struct transport *t, struct buf *o
 			r->path = "";
 		resp_detail(r, rc, rc == 400 ? "Malformed request." : "A server error occurred.");
 	} else if ((rc = dispatch_route(r)) == 0 && r->route != NULL &&
-	    (rc = read_body(r, t)) == 0)
+	    (rc = read_body(r, t)) == 0 && !transport_expired(t))
 		rc = dispatch_run(r);
+	if (transport_expired(t)) {
+		/* the deadline passed while the body was read (logged): no handler, no answer */
+		(void)transport_finish(t, NULL, 0);
+		return;
+	}
 	if (r->status == 0)
 		r->status = rc ? rc : 200;
 	buf_reset(out);

@@ -12,6 +12,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct req_env;
@@ -21,11 +22,12 @@ struct transport;
 extern const char transport_name[];
 
 /*
- * A transport accepting on listen_fd (spawn-fcgi's socket), or NULL when
- * out of memory or the library could not be set up.  The caller frees it
- * with transport_free().
+ * A transport accepting on listen_fd (spawn-fcgi's socket), each request
+ * given deadline_ms from its accept (request_timeout), or NULL when out of
+ * memory or the library could not be set up.  The caller frees it with
+ * transport_free().
  */
-struct transport *transport_open(int listen_fd);
+struct transport *transport_open(int listen_fd, int deadline_ms);
 void	 transport_free(struct transport *);
 /*
  * Waits for the next request and reads it up to the end of its
@@ -35,9 +37,19 @@ void	 transport_free(struct transport *);
 int	 transport_accept(struct transport *, volatile sig_atomic_t *stop);
 /* The accepted request's parameters (*n of them), valid until transport_finish(). */
 const struct req_env *transport_params(struct transport *, size_t *n);
-/* Reads up to n bytes of the body: the count, 0 at its end, -1 on a broken or aborted request. */
+/* mono_us() when the accepted request's connection was accepted. */
+int64_t	 transport_started(struct transport *);
+/*
+ * Reads up to n bytes of the body: the count, 0 at its end, -1 on a broken
+ * or aborted request or one past its deadline.
+ */
 ssize_t	 transport_read(struct transport *, char *p, size_t n);
-/* Sends out[0..len) as the answer and ends the request: 0, or -1 when it could not be sent. */
+/* Whether the request's deadline passed (logged once): it is to be dropped unanswered. */
+int	 transport_expired(struct transport *);
+/*
+ * Sends out[0..len) as the answer and ends the request: 0, or -1 when it
+ * could not be sent.  A request past its deadline is only closed.
+ */
 int	 transport_finish(struct transport *, const char *out, size_t len);
 
 #endif

@@ -11,7 +11,7 @@ struct transport {
 const char transport_name[] = "fcgiconn";
 
 struct transport *
-transport_open(int listen_fd)
+transport_open(int listen_fd, int deadline_ms)
 {
 	struct transport *t;
 
@@ -22,6 +22,7 @@ transport_open(int listen_fd)
 		free(t);
 		return NULL;
 	}
+	t->c.deadline_ms = deadline_ms;
 	return t;
 }
 
@@ -47,10 +48,22 @@ transport_params(struct transport *t, size_t *n)
 	return t->c.env;
 }
 
+int64_t
+transport_started(struct transport *t)
+{
+	return t->c.started;
+}
+
 ssize_t
 transport_read(struct transport *t, char *p, size_t n)
 {
 	return fcgi_read(&t->c, p, n);
+}
+
+int
+transport_expired(struct transport *t)
+{
+	return t->c.expired;
 }
 
 int

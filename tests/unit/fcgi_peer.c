@@ -194,6 +194,57 @@ parse_answer(const char *path, struct buf *out, char *types, size_t tlen, int *e
 	return 0;
 }
 
+/*
+ * Runs a slow client process: waits delay_ms, connects, sends msg's first
+ * fast bytes at once and the rest one byte every interval_ms, then (with
+ * noread_ms) stays that long without reading, or reads the answer to its
+ * end into the file out.  Its exit status: 3 when the server closed the
+ * connection before the whole request was sent, else 0.
+ */
+pid_t
+slow_client(const struct buf *msg, size_t fast, int interval_ms, int delay_ms,
+    int noread_ms, const char *out)
+{
+	pid_t	 pid = fork();
+	struct timespec ts = { 0, (long)interval_ms * 1000000L };
+	size_t	 o;
+	ssize_t	 r;
+	char	 rb[4096];
+	FILE	*f;
+	int	 s;
+
+	if (pid != 0)
+		return pid;
+	if (delay_ms > 0) {
+		struct timespec d = { 0, (long)delay_ms * 1000000L };
+
+		nanosleep(&d, NULL);
+	}
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (connect(s, (struct sockaddr *)&peer_addr, peer_addrlen) < 0)
+		_exit(2);
+	if (fast > 0 && write(s, msg->p, fast) != (ssize_t)fast)
+		_exit(3);
+	for (o = fast; o < msg->len; o++) {
+		nanosleep(&ts, NULL);
+		if (write(s, msg->p + o, 1) != 1)
+			_exit(3);
+	}
+	if (noread_ms > 0) {
+		struct timespec d = { noread_ms / 1000, (long)(noread_ms % 1000) * 1000000L };
+
+		nanosleep(&d, NULL);
+		_exit(0);
+	}
+	shutdown(s, SHUT_WR);
+	if ((f = fopen(out, "wb")) == NULL)
+		_exit(2);
+	while ((r = read(s, rb, sizeof(rb))) > 0)
+		fwrite(rb, 1, (size_t)r, f);
+	fclose(f);
+	_exit(0);
+}
+
 /* A listening socket on an abstract unix address named after this process; -1 on failure. */
 int
 peer_listen(void)

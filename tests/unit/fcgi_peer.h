@@ -40,6 +40,15 @@ void	 request(struct buf *b, int id, const char *body, size_t blen, size_t big);
 pid_t	 client(const struct buf *first, const struct buf *msg, size_t step, int idle_first,
 	    const char *out);
 /*
+ * Runs a slow client process: waits delay_ms, connects, sends msg's first
+ * fast bytes at once and the rest one byte every interval_ms, then (with
+ * noread_ms) stays that long without reading, or reads the answer to its
+ * end into the file out.  Its exit status: 3 when the server closed the
+ * connection before the whole request was sent, else 0.
+ */
+pid_t	 slow_client(const struct buf *msg, size_t fast, int interval_ms, int delay_ms,
+	    int noread_ms, const char *out);
+/*
  * The records of an answer file: the FCGI_STDOUT bytes in *out, the
  * others' types as digits in types ('e' for the end of FCGI_STDOUT), the
  * FCGI_END_REQUEST's protocol status in *end_status.

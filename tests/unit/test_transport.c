@@ -2,11 +2,13 @@
  * Unit tests: the transport (core/transport.h) of this build, fcgiconn or
  * libfcgi, against a client process on a loopback unix socket: the
  * parameters, bodies small and large, answers, an abort, a connection cut
- * short and the stop flag.  The same assertions hold for both builds.
+ * short, the request deadline against clients that trickle or do not read,
+ * and the stop flag.  The same assertions hold for both builds.
  */
 #include <sys/wait.h>
 
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,6 +17,7 @@
 #include "fcgi_peer.h"
 #include "request.h"
 #include "tap.h"
+#include "timeutil.h"
 #include "transport.h"
 
 /* The value of the accepted request's param name, or NULL. */
@@ -64,7 +67,7 @@ main(void)
 	snprintf(path, sizeof(path), "/tmp/test_transport.%ld", (long)getpid());
 	lfd = peer_listen();
 	ok(lfd >= 0, "listening socket");
-	ok((t = transport_open(lfd)) != NULL, "transport open (%s)", transport_name);
+	ok((t = transport_open(lfd, 30000)) != NULL, "transport open (%s)", transport_name);
 
 	/* a request at once, byte by byte and in 7-byte pieces */
 	for (i = 0; i < 3; i++) {
@@ -142,6 +145,58 @@ main(void)
 	waitpid(pid, &st, 0);
 	parse_answer(path, &out, types, sizeof(types), &st);
 	is_int(st, 0, "FCGI_REQUEST_COMPLETE");
+
+	/*
+	 * The request deadline, made short: a client that sends its request
+	 * one byte at a time is cut at it and the next connection served; so
+	 * is one that trickles its body, and one that does not read its answer.
+	 */
+	transport_free(t);
+	ok((t = transport_open(lfd, 500)) != NULL, "transport open with a 500 ms deadline");
+	buf_reset(&msg);
+	request(&msg, 1, "", 0, 0);	/* about 150 bytes: 7 s at one per 50 ms */
+	buf_reset(&big);
+	request(&big, 2, "", 0, 0);
+	{
+		pid_t	 slow = slow_client(&msg, 0, 50, 0, 0, path), good;
+		char	 gpath[80];
+		int64_t	 t0 = mono_us();
+
+		snprintf(gpath, sizeof(gpath), "%s.good", path);
+		good = slow_client(&big, big.len, 0, 100, 0, gpath);
+		is_int(transport_accept(t, &stop), 1, "a request accepted after a trickling one");
+		ok(transport_started(t) > t0, "its clock starts at its own accept");
+		is_int(transport_expired(t), 0, "the next request has its own deadline");
+		is_int(transport_finish(t, answer, strlen(answer)), 0, "and is answered");
+		waitpid(good, &st, 0);
+		parse_answer(gpath, &out, types, sizeof(types), &st);
+		ok(out.len == strlen(answer) && memcmp(out.p, answer, out.len) == 0,
+		    "the client reads its answer");
+		waitpid(slow, &st, 0);
+		ok(WIFEXITED(st) && WEXITSTATUS(st) == 3, "the trickling client saw its "
+		    "connection closed before it had sent its request");
+		unlink(gpath);
+	}
+	buf_reset(&msg);
+	request(&msg, 1, "0123456789012345678901234567890123456789", 40, 0);
+	pid = slow_client(&msg, msg.len - 56, 50, 0, 0, path);	/* the body's records: 3 s */
+	is_int(transport_accept(t, &stop), 1, "a request whose body trickles");
+	ok(read_all(t, got, sizeof(got), sizeof(got)) == -1 && transport_expired(t),
+	    "its body read ends at the deadline");
+	is_int(transport_finish(t, answer, strlen(answer)), -1, "it is dropped unanswered");
+	waitpid(pid, &st, 0);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 3, "the client saw the connection closed");
+	buf_reset(&msg);
+	request(&msg, 1, "", 0, 0);
+	pid = slow_client(&msg, msg.len, 0, 0, 3000, path);
+	is_int(transport_accept(t, &stop), 1, "a request whose client does not read");
+	buf_reset(&big);
+	for (i = 0; i < 8 * 1024 * 1024; i++)
+		buf_putc(&big, 'x');
+	is_int(transport_finish(t, big.p, big.len), -1, "an 8 MB answer is not sent");
+	is_int(transport_expired(t), 1, "its writing stopped at the deadline");
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
 
 	stop = 1;
 	is_int(transport_accept(t, &stop), 0, "a stop request ends the wait");
