@@ -1,4 +1,6 @@
 /* throttle: shared rate limits (GCRA) and the periodic purge of expired rows. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include "throttle.h"
 #include "timeutil.h"
 #include "tokens.h"
+#include "username.h"
 
 #define PURGE_EVERY	(60 * 1000000LL)	/* microseconds between purges per process */
 #define PURGE_BATCH	200
@@ -117,11 +120,56 @@ throttle_housekeep(struct app *app)
 		log_debug("purged %d tokens, %d sessions", a, b);
 }
 
+void
+throttle_addr_key(const char *addr, char *out, size_t outlen)
+{
+	struct in6_addr a6;
+	char	 text[INET6_ADDRSTRLEN];
+
+	if (addr == NULL)
+		addr = "";
+	if (strchr(addr, ':') == NULL || inet_pton(AF_INET6, addr, &a6) != 1) {
+		snprintf(out, outlen, "a:%.64s", addr);
+		return;
+	}
+	if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+		inet_ntop(AF_INET, &a6.s6_addr[12], text, sizeof(text));
+		snprintf(out, outlen, "a:%s", text);
+		return;
+	}
+	memset(&a6.s6_addr[8], 0, 8);
+	inet_ntop(AF_INET6, &a6, text, sizeof(text));
+	snprintf(out, outlen, "a:%s/64", text);
+}
+
+void
+throttle_login_key(const char *username, char out[THROTTLE_KEY_MAX])
+{
+	static const char hex[] = "0123456789abcdef";
+	char	 key[USERNAME_KEY_BUF];
+	unsigned char d[32];
+	const char *s = key;
+	int	 i;
+
+	out[0] = 'l';
+	if (username_key(username, key, sizeof(key)) < 0) {
+		s = username;
+		out[0] = 'L';
+	}
+	token_digest(s, d);
+	out[1] = ':';
+	for (i = 0; i < 32; i++) {
+		out[2 + 2 * i] = hex[d[i] >> 4];
+		out[3 + 2 * i] = hex[d[i] & 15];
+	}
+	out[66] = '\0';
+}
+
 int
 throttle_request(struct req *r)
 {
 	const struct config *cfg = &r->app->cfg;
-	char	 key[96];
+	char	 key[THROTTLE_KEY_MAX];
 
 	if (r->user.id != 0) {
 		if (cfg->throttle_user.n <= 0)
@@ -131,6 +179,6 @@ throttle_request(struct req *r)
 	}
 	if (cfg->throttle_anon.n <= 0)
 		return 0;
-	snprintf(key, sizeof(key), "a:%.80s", r->remote_addr ? r->remote_addr : "");
+	throttle_addr_key(r->remote_addr, key, sizeof(key));
 	return throttle_hit(r, key, &cfg->throttle_anon);
 }
