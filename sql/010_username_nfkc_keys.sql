@@ -15,7 +15,10 @@
 -- mark it in the database).
 DROP INDEX users_username_key;
 UPDATE users SET username_key = coalesce(username_key(username), username_key);
+-- not unique while the collisions are found (through it)
+CREATE INDEX users_username_key ON users (username_key);
 UPDATE users SET username_key = username_key || '#' || id
  WHERE EXISTS (SELECT 1 FROM users o
                 WHERE o.username_key = users.username_key AND o.id < users.id);
+DROP INDEX users_username_key;
 CREATE UNIQUE INDEX users_username_key ON users (username_key);
