@@ -10,9 +10,8 @@
 -- Two existing accounts whose names now share a key: the older one (lower
 -- id) keeps the key, so logins and lookups by that name find it; each
 -- later one gets "<key>#<id>" ('#' is in no username, so no lookup finds
--- it): it keeps its tokens and sessions but cannot log in by name until an
--- administrator deals with it (`taskmgr users` lists it; keys with '#'
--- mark it in the database).
+-- it): it keeps its tokens and sessions but can no longer log in by name
+-- (the admin's Users page, searched for '#', lists such accounts).
 DROP INDEX users_username_key;
 UPDATE users SET username_key = coalesce(username_key(username), username_key);
 -- not unique while the collisions are found (through it)

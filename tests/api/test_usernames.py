@@ -223,6 +223,13 @@ def test_migration_recomputes_keys_and_keeps_the_oldest_of_a_collision():
         eq(query(srv, "PRAGMA user_version")[0][0] >= 10, True, "version")
         srv.cli("passwd", "ADMIN", "--password-stdin", input=PW + "\n", check=True)
         eq(me(token("admin", srv), srv), "Admin", "the oldest keeps the name")
+        srv.create_user("boss", PW)
+        a = Admin(srv)
+        eq(a.login("boss").status, 302, "admin login")
+        page = text(a.get("/admin/users/?q=%23"))
+        for name in (FULLWIDTH_ADMIN, DOTLESS_ADMIN):
+            assert name in page, "the admin's search for # lists %s" % ascii(name)
+        assert "Stra\u00dfe" not in page and "\u0416\u0423\u041a" not in page, page
     finally:
         srv.stop()
 
