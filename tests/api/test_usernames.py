@@ -7,6 +7,7 @@ one login budget; the anonymous limit keys IPv6 clients by their /64."""
 import os
 import sqlite3
 import sys
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Server, eq, run_tests  # noqa: E402
@@ -184,6 +185,38 @@ def test_anonymous_limit_keys_ipv6_by_64():
         eq([anon(srv, "::ffff:192.0.2.9"), anon(srv, "::ffff:192.0.2.9")], [400, 400],
            "IPv4-mapped")
         eq(anon(srv, "192.0.2.9"), 429, "an IPv4-mapped address is its IPv4 address")
+    finally:
+        srv.stop()
+
+
+def admin_login_from(srv, addr, csrf, form_tok):
+    """A failed admin login posted from addr, straight to the responders' socket."""
+    body = urllib.parse.urlencode({"username": "nobody", "password": "wrong-password",
+                                   "csrfmiddlewaretoken": form_tok}).encode()
+    st, _ = fcgi_request(srv.sock, [
+        ("REQUEST_METHOD", "POST"), ("REQUEST_URI", "/admin/login/"),
+        ("SCRIPT_NAME", "/admin/login/"), ("SERVER_PORT", "80"),
+        ("HTTP_HOST", "127.0.0.1"), ("REMOTE_ADDR", addr),
+        ("HTTP_REFERER", "http://127.0.0.1/admin/login/"), ("HTTP_ORIGIN", "http://127.0.0.1"),
+        ("HTTP_COOKIE", "csrftoken=" + csrf),
+        ("CONTENT_TYPE", "application/x-www-form-urlencoded"),
+        ("CONTENT_LENGTH", str(len(body)))], body)
+    return st
+
+
+def test_admin_login_address_limit_keys_ipv6_by_64():
+    srv = Server(workers=1, config={"throttle_anon": "2/minute"}).start()
+    try:
+        a = Admin(srv)
+        a.get("/admin/login/")
+        csrf, form_tok = a.cookies["csrftoken"], a.csrf()
+        eq([admin_login_from(srv, "2001:db8:5:6::1", csrf, form_tok),
+            admin_login_from(srv, "2001:db8:5:6::2", csrf, form_tok)], [200, 200],
+           "two failed logins from one /64")
+        eq(admin_login_from(srv, "2001:db8:5:6:1:2:3:4", csrf, form_tok), 429,
+           "a third address of that /64")
+        eq(admin_login_from(srv, "2001:db8:5:7::1", csrf, form_tok), 200,
+           "another /64 has its own budget")
     finally:
         srv.stop()
 
