@@ -159,9 +159,6 @@ adm_user_add(struct req *r)
 	if (username == NULL || username_blank(username)) {
 		field_error(ctx, "username", "This field is required.");
 		good = 0;
-	} else if (!utf8_valid(username, strlen(username))) {
-		field_error(ctx, "username", username_message(UNAME_CHARS));
-		good = 0;
 	} else if ((un = username_clean(username, name, sizeof(name))) != UNAME_OK) {
 		field_error(ctx, "username", username_message(un));
 		good = 0;
