@@ -46,6 +46,18 @@ void	 throttle_addr_key(const char *addr, char *out, size_t outlen);
  * (too long, no user can have it) is hashed as it is, under "L:".
  */
 void	 throttle_login_key(const char *username, char out[THROTTLE_KEY_MAX]);
+/*
+ * Counts one anonymous request of the client address (REMOTE_ADDR, an IPv6
+ * one by its /64) against throttle_anon, as throttle_hit does: also what a
+ * failed credential costs.
+ */
+int	 throttle_anon_hit(struct req *);
+/*
+ * 429 (as throttle_hit) when the client address has no throttle_anon
+ * budget left, without counting a request; else 0.  Asked before a bot
+ * secret is compared, so a throttled guess is never checked.
+ */
+int	 throttle_anon_over(struct req *);
 /* The app->throttle hook: throttle_anon per REMOTE_ADDR (/64 for IPv6) or throttle_user per user. */
 int	 throttle_request(struct req *);
 /*
