@@ -111,7 +111,8 @@ CONF
 	cp /etc/nginx/fastcgi_params /etc/nginx/mime.types "$state/"
 	user=""
 	[ "$(id -u)" -eq 0 ] && user="user root;"
-	sed -e "s|listen 80;|listen 127.0.0.1:$port;|" -e 's|listen \[::\]:80;||' \
+	sed -e "s|listen 80 default_server;|listen 127.0.0.1:$port;|" \
+	    -e 's|listen \[::\]:80 default_server;||' \
 	    -e "s|@RUNSTATEDIR@/taskmgr/taskmgr.sock|$sock|" \
 	    -e "s|@PKGDATADIR@/static/|$top/static/|" \
 	    "$top/conf/nginx-taskmgr.conf.in" >"$state/site.conf"
