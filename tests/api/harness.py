@@ -38,7 +38,7 @@ BASE_CONFIG = {
     "throttle_user": "off",
     "throttle_login": "off",
     "telegram_bot_name": "taskmgr_test_bot",
-    "telegram_bot_secret": "test-bot-secret-0123456789",
+    "telegram_bot_secret": "test-bot-secret-0123456789abcdef0123456789",
     "log_level": "info",
 }
 
@@ -431,7 +431,7 @@ def run_tests(module_globals, time_limit=600):
         print("ok %d - no sanitizer findings in responder logs" % len(tests))
     print("1..%d" % len(tests))
     # a passing file leaves nothing behind; a failing one keeps its servers' folders
-    if not failed and not os.environ.get("TASKMGR_KEEP_TEST_DIRS"):
+    if not failed and not os.environ.get("KEEP_TEST_DIRS"):
         for srv in STARTED:
             if srv.dir:
                 shutil.rmtree(srv.dir, ignore_errors=True)

@@ -195,7 +195,7 @@ def test_run_keeps_an_existing_config_and_adds_throttle_anon():
            "database = %s/taskmgr.db" % state,
            "templates_dir = %s/templates" % TOP_SRCDIR,
            "log_file = %s/taskmgr.log" % state,
-           "telegram_bot_secret = kept-secret-0123456789",
+           "telegram_bot_secret = kept-secret-0123456789abcdef0123456789",
            "throttle_login = 20/minute"]
     with open(conf, "w") as f:
         f.write("\n".join(old))             # and no newline at the end
