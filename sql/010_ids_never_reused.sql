@@ -110,7 +110,7 @@ DELETE FROM sqlite_sequence WHERE name = 'tasks';
 INSERT INTO sqlite_sequence (name, seq) SELECT 'tasks', max(
     coalesce((SELECT max(id) FROM tasks), 0),
     coalesce((SELECT max(task_id) FROM events), 0),
-    (SELECT indexed_to FROM task_search));
+    coalesce((SELECT indexed_to FROM task_search), 0));
 
 -- 001
 CREATE UNIQUE INDEX users_username_key ON users (username_key);
