@@ -1,7 +1,9 @@
 /*
  * login: the admin session login and logout.  Before a session exists the
  * login form is protected by a double-submit token: a random csrftoken
- * cookie that the form repeats in csrfmiddlewaretoken.
+ * cookie that the form repeats in csrfmiddlewaretoken.  From login on the
+ * cookie holds the session's CSRF token (the one the admin forms carry and
+ * the API wants in X-CSRFToken), new at every login.
  */
 #include <stdio.h>
 #include <string.h>
@@ -36,17 +38,27 @@ token_shape(const char *s)
 	return 1;
 }
 
-/* Sets a new csrftoken cookie and copies it to out; -1 without randomness. */
-static int
-csrf_cookie_new(struct req *r, char out[TOKEN_LEN + 1])
+/*
+ * Sets the csrftoken cookie to token.  Not HttpOnly, as Django's: a page's
+ * script reads it to send X-CSRFToken with the session cookie.
+ */
+static void
+csrf_cookie_set(struct req *r, const char *token)
 {
 	char	 hdr[160];
 
+	snprintf(hdr, sizeof(hdr), "%s=%s; Path=/; Max-Age=31449600; SameSite=Lax%s",
+	    CSRF_COOKIE, token, r->https ? "; Secure" : "");
+	resp_header(r, "Set-Cookie", hdr);
+}
+
+/* Sets a new random (pre-session) csrftoken cookie and copies it to out; -1 without randomness. */
+static int
+csrf_cookie_new(struct req *r, char out[TOKEN_LEN + 1])
+{
 	if (token_random(out) < 0)
 		return -1;
-	snprintf(hdr, sizeof(hdr), "%s=%s; Path=/; Max-Age=31449600; HttpOnly; "
-	    "SameSite=Lax%s", CSRF_COOKIE, out, r->https ? "; Secure" : "");
-	resp_header(r, "Set-Cookie", hdr);
+	csrf_cookie_set(r, out);
 	return 0;
 }
 
@@ -166,7 +178,6 @@ start_session(struct req *r, int64_t uid)
 {
 	const char *old = req_cookie(r, SESSION_COOKIE);
 	struct session s;
-	char	 fresh[TOKEN_LEN + 1];
 	enum dbrc rc;
 
 	if ((rc = db_begin(&r->app->db)) != DB_OK)
@@ -182,9 +193,8 @@ start_session(struct req *r, int64_t uid)
 	if ((rc = db_commit(&r->app->db)) != DB_OK)
 		goto fail;
 	sessions_set_cookie(r, &s);
-	/* a new pre-session token too, as Django rotates it at login */
-	if (csrf_cookie_new(r, fresh) < 0)
-		return 500;
+	/* from login on the cookie is the new session's token, as Django rotates it */
+	csrf_cookie_set(r, s.csrf);
 	return 0;
 fail:
 	db_rollback(&r->app->db);

@@ -26,9 +26,16 @@ struct key {
 	enum ktype	 type;
 	size_t		 off;
 	const char	*def;
-	int64_t		 min, max;	/* K_INT bounds */
-	int		 secret;
+	int64_t		 min, max;	/* K_INT bounds; K_STR: min length unless empty */
+	int		 secret;	/* masked by config_print */
 };
+
+/*
+ * The placeholder of the example configuration of earlier releases: a
+ * secret anyone can read, refused like a short one.
+ */
+#define SECRET_PLACEHOLDER	"change-me-to-a-long-random-string"
+#define SECRET_MIN		32	/* characters of a shared secret */
 
 #define S(f) K_STR, offsetof(struct config, f)
 #define I(f) K_INT, offsetof(struct config, f)
@@ -51,8 +58,8 @@ static const struct key keys[] = {
 	{ "argon2_parallelism", I(argon2_parallelism), "1", 1, 64, 0 },
 	{ "telegram_bot_name", S(telegram_bot_name), "", 0, 0, 0 },
 	{ "telegram_bot_token", S(telegram_bot_token), "", 0, 0, 1 },
-	{ "telegram_bot_secret", S(telegram_bot_secret), "", 0, 0, 1 },
-	{ "telegram_webhook_secret", S(telegram_webhook_secret), "", 0, 0, 1 },
+	{ "telegram_bot_secret", S(telegram_bot_secret), "", SECRET_MIN, 0, 1 },
+	{ "telegram_webhook_secret", S(telegram_webhook_secret), "", SECRET_MIN, 0, 1 },
 	{ "telegram_api_base", S(telegram_api_base), "https://api.telegram.org", 0, 0, 0 },
 	{ "telegram_link_ttl", I(telegram_link_ttl), "600", 10, 86400, 0 },
 	{ "overdue_sweep_interval", I(overdue_sweep_interval), "60", 1, 86400, 0 },
@@ -140,6 +147,15 @@ key_set(struct config *cfg, const struct key *k, const char *val,
 
 	switch (k->type) {
 	case K_STR:
+		/* a shared secret must not be guessable: empty (not configured) or long */
+		if (k->min > 0 && *val != '\0' && (strcmp(val, SECRET_PLACEHOLDER) == 0 ||
+		    strlen(val) < (size_t)k->min)) {
+			snprintf(err, errlen, "%s: %s; set at least %lld random characters "
+			    "(e.g. openssl rand -hex 32) or leave it empty", k->name,
+			    strcmp(val, SECRET_PLACEHOLDER) == 0 ? "is the example's placeholder" :
+			    "too short", (long long)k->min);
+			return -1;
+		}
 		if ((dup = strdup(val)) == NULL) {
 			snprintf(err, errlen, "out of memory");
 			return -1;

@@ -56,8 +56,11 @@ struct config {
 /*
  * Fills cfg with the defaults, then the file at path (NULL: none), then the
  * environment.  On an unknown key or bad value returns -1 with
- * "file:line: message" (or "TASKMGR_KEY: message") in err.  The strings in
- * cfg are owned by it: release them with config_free().
+ * "file:line: message" (or "TASKMGR_KEY: message") in err.  A shared
+ * secret (telegram_bot_secret, telegram_webhook_secret) is either empty
+ * (not configured) or at least 32 characters and not the example's
+ * placeholder.  The strings in cfg are owned by it: release them with
+ * config_free().
  */
 int	 config_load(struct config *cfg, const char *path, char *err, size_t errlen);
 /*

@@ -196,6 +196,28 @@ ratemap_take(struct ratemap *m, const char *key, int64_t now, int64_t t,
 	return ok;
 }
 
+int
+ratemap_peek(struct ratemap *m, const char *key, int64_t now, int64_t tau,
+    int64_t *tat)
+{
+	uint64_t hash = key_hash(m->h->seed, key);
+	struct slot *s;
+	size_t	 i;
+
+	*tat = now;
+	if (table_lock(m->h) != 0)
+		return 1;	/* as ratemap_take: a broken lock limits nobody */
+	for (i = 0; i < RATEMAP_PROBE; i++) {
+		s = &m->slots[(size_t)(hash + i) & (RATEMAP_SLOTS - 1)];
+		if (s->hash == hash) {
+			*tat = s->tat;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&m->h->mu);
+	return (*tat > now ? *tat : now) - now <= tau;
+}
+
 size_t
 ratemap_live(struct ratemap *m, int64_t now)
 {

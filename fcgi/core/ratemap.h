@@ -36,6 +36,13 @@ void		 ratemap_close(struct ratemap *);
 int		 ratemap_take(struct ratemap *, const char *key, int64_t now,
 		    int64_t t, int64_t tau, int64_t *tat);
 
+/*
+ * Whether ratemap_take would allow a request for key at now, without
+ * counting one (nothing is written): 1 allowed, 0 refused; *tat as above.
+ */
+int		 ratemap_peek(struct ratemap *, const char *key, int64_t now,
+		    int64_t tau, int64_t *tat);
+
 /* Live keys (tat in the future) at now: for tests and diagnostics. */
 size_t		 ratemap_live(struct ratemap *, int64_t now);
 /* For tests: takes the lock and dies holding it (SIGKILL). */

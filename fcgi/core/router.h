@@ -20,7 +20,7 @@ typedef int (*handler_fn)(struct req *);
 #define R_NO_CSRF	0x04	/* unsafe methods by cookie need no CSRF token */
 #define R_NO_THROTTLE	0x08	/* not rate limited */
 #define R_FORM		0x10	/* body is a form (admin pages), not JSON */
-#define R_HTML		0x20	/* an HTML page: anonymous -> redirect to login */
+#define R_HTML		0x20	/* an HTML page: session cookie only; anonymous -> login */
 #define R_NO_AUTH	0x40	/* credentials are not looked at (bot secret routes) */
 #define R_ANY_SCHEMA	0x80	/* runs even when the database is not ready (health) */
 

@@ -49,9 +49,10 @@ limits_map(struct db *db)
 	return map;
 }
 
-int
-throttle_take(struct db *db, const char *key, const struct rate *rate,
-    int64_t now, int64_t *wait)
+/* GCRA over the shared table; count 0 only looks (throttle_anon_over). */
+static int
+gcra(struct db *db, const char *key, const struct rate *rate, int64_t now,
+    int count, int64_t *wait)
 {
 	/*
 	 * GCRA: interval T = period / n, tolerance tau = period - T.  A request
@@ -60,6 +61,7 @@ throttle_take(struct db *db, const char *key, const struct rate *rate,
 	 */
 	struct ratemap *map;
 	int64_t	 period, t, tau, tat;
+	int	 ok;
 
 	*wait = 0;
 	if (rate->n <= 0)
@@ -71,7 +73,9 @@ throttle_take(struct db *db, const char *key, const struct rate *rate,
 	tau = period - t;
 	if ((map = limits_map(db)) == NULL)
 		return -DB_ERROR;
-	if (ratemap_take(map, key, now, t, tau, &tat))
+	ok = count ? ratemap_take(map, key, now, t, tau, &tat) :
+	    ratemap_peek(map, key, now, tau, &tat);
+	if (ok)
 		return 0;
 	*wait = (tat - tau - now + 999999) / 1000000;
 	if (*wait < 1)
@@ -80,10 +84,29 @@ throttle_take(struct db *db, const char *key, const struct rate *rate,
 }
 
 int
+throttle_take(struct db *db, const char *key, const struct rate *rate,
+    int64_t now, int64_t *wait)
+{
+	return gcra(db, key, rate, now, 1, wait);
+}
+
+/* The 429 (DRF's body, Retry-After) for a wait of that many seconds. */
+static int
+throttled(struct req *r, int64_t wait)
+{
+	char	 msg[96], ra[24];
+
+	snprintf(msg, sizeof(msg), "Request was throttled. Expected available in %lld %s.",
+	    (long long)wait, wait == 1 ? "second" : "seconds");
+	snprintf(ra, sizeof(ra), "%lld", (long long)wait);
+	resp_header(r, "Retry-After", ra);
+	return resp_detail(r, 429, msg);
+}
+
+int
 throttle_hit(struct req *r, const char *key, const struct rate *rate)
 {
 	int64_t	 wait;
-	char	 msg[96], ra[24];
 	int	 rc;
 
 	rc = throttle_take(&r->app->db, key, rate, now_us(), &wait);
@@ -91,11 +114,39 @@ throttle_hit(struct req *r, const char *key, const struct rate *rate)
 		return 0;
 	if (rc < 0)
 		return -rc == DB_BUSY ? 503 : 500;
-	snprintf(msg, sizeof(msg), "Request was throttled. Expected available in %lld %s.",
-	    (long long)wait, wait == 1 ? "second" : "seconds");
-	snprintf(ra, sizeof(ra), "%lld", (long long)wait);
-	resp_header(r, "Retry-After", ra);
-	return resp_detail(r, 429, msg);
+	return throttled(r, wait);
+}
+
+/* The throttle_anon key of the request's client address. */
+static void
+anon_key(const struct req *r, char *key, size_t keylen)
+{
+	snprintf(key, keylen, "a:%.80s", r->remote_addr ? r->remote_addr : "");
+}
+
+int
+throttle_anon_hit(struct req *r)
+{
+	char	 key[96];
+
+	anon_key(r, key, sizeof(key));
+	return throttle_hit(r, key, &r->app->cfg.throttle_anon);
+}
+
+int
+throttle_anon_over(struct req *r)
+{
+	int64_t	 wait;
+	char	 key[96];
+	int	 rc;
+
+	anon_key(r, key, sizeof(key));
+	rc = gcra(&r->app->db, key, &r->app->cfg.throttle_anon, now_us(), 0, &wait);
+	if (rc == 0)
+		return 0;
+	if (rc < 0)
+		return -rc == DB_BUSY ? 503 : 500;
+	return throttled(r, wait);
 }
 
 void
@@ -131,6 +182,5 @@ throttle_request(struct req *r)
 	}
 	if (cfg->throttle_anon.n <= 0)
 		return 0;
-	snprintf(key, sizeof(key), "a:%.80s", r->remote_addr ? r->remote_addr : "");
-	return throttle_hit(r, key, &cfg->throttle_anon);
+	return throttle_anon_hit(r);
 }

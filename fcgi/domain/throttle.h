@@ -30,6 +30,17 @@ int	 throttle_take(struct db *, const char *key, const struct rate *,
  * Retry-After when throttled, 503/500 on a storage failure.
  */
 int	 throttle_hit(struct req *, const char *key, const struct rate *);
+/*
+ * Counts one anonymous request of the client address (REMOTE_ADDR) against
+ * throttle_anon, as throttle_hit does: also what a failed credential costs.
+ */
+int	 throttle_anon_hit(struct req *);
+/*
+ * 429 (as throttle_hit) when the client address has no throttle_anon
+ * budget left, without counting a request; else 0.  Asked before a bot
+ * secret is compared, so a throttled guess is never checked.
+ */
+int	 throttle_anon_over(struct req *);
 /* The app->throttle hook: throttle_anon per REMOTE_ADDR or throttle_user per user. */
 int	 throttle_request(struct req *);
 /*

@@ -38,7 +38,7 @@ BASE_CONFIG = {
     "throttle_user": "off",
     "throttle_login": "off",
     "telegram_bot_name": "taskmgr_test_bot",
-    "telegram_bot_secret": "test-bot-secret-0123456789",
+    "telegram_bot_secret": "test-bot-secret-0123456789abcdef0123456789",
     "log_level": "info",
 }
 

@@ -63,7 +63,8 @@ def test_login_page_headers_and_csrf_cookie():
     eq(a.csrf(), a.cookies["csrftoken"], "double-submit token in the form")
     assert 'name="next" value="/admin/users/"' in text(r), text(r)
     for v in r.header_all("Set-Cookie"):
-        assert "HttpOnly" in v and "SameSite=Lax" in v, v
+        # not HttpOnly, as Django's: a script sends it back as X-CSRFToken
+        assert "HttpOnly" not in v and "SameSite=Lax" in v, v
     assert "<style" not in text(r) and "<script" not in text(r) and "style=" not in text(r)
 
 
@@ -156,12 +157,16 @@ def test_logout_needs_post_and_csrf():
 
 
 def test_session_csrf_token_is_not_the_login_token():
-    a = logged_in()
+    a = Admin(S)
+    a.get("/admin/login/")
+    pre = a.cookies["csrftoken"]
+    eq(a.login("boss").status, 302, "login")
     r = a.get("/admin/users/")
     tok = a.csrf(r)
-    assert tok != a.cookies.get("csrftoken"), "forms carry the session's token"
+    assert tok != pre, "forms carry the session's token"
+    eq(tok, a.cookies.get("csrftoken"), "which the csrftoken cookie holds from login on")
     r = a.post("/admin/users/add/", {"username": "x1", "password1": PW, "password2": PW},
-               csrf=a.cookies["csrftoken"])
+               csrf=pre)
     eq(r.status, 403, "the pre-session cookie token does not authorise a change")
 
 
@@ -218,8 +223,8 @@ def test_non_staff_session_is_sent_to_login():
     assert "not authorized" in text(r), text(r)
     tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]*)"', text(r))
     eq(len(tokens), 2, "the header's logout form and the login form")
-    eq(tokens[1], b.cookies["csrftoken"], "the login form carries the pre-session token")
-    assert tokens[0] != tokens[1], "the logout form carries the session's"
+    eq(tokens[1], b.cookies["csrftoken"], "the login form carries the cookie's token")
+    eq(tokens[0], tokens[1], "which is the session's from login on (the logout form's)")
     eq(b.post("/admin/logout/", {}, csrf=tokens[0]).status, 200, "logout from there works")
     eq(a.get("/admin/users/").status, 200, "others unaffected")
 

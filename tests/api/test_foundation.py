@@ -4,11 +4,12 @@ import os
 import signal
 import socket
 import sqlite3
+import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Server, eq, run_tests, TASKMGR  # noqa: E402
+from harness import Server, eq, run_tests, TASKMGR, RESPONDER, TOP_BUILDDIR  # noqa: E402
 
 S = None
 
@@ -310,6 +311,49 @@ def test_cli_check_config():
         f.write("throttle_anon = lots\n")
     p = S.cli("--config", bad, "check-config")
     assert bad + ":1: throttle_anon" in p.stderr, p.stderr
+
+
+def test_placeholder_or_short_secret_stops_every_program():
+    """A guessable bot or webhook secret is a configuration error, from the
+    file (file:line: message) or the environment (the variable named)."""
+    bad = os.path.join(S.dir, "weak.conf")
+    conf = "database = %s\n" % S.db
+    placeholder = "change-me-to-a-long-random-string"
+    with open(bad, "w") as f:
+        f.write(conf + "# the old example\ntelegram_bot_secret = %s\n" % placeholder)
+    p = S.cli("--config", bad, "check-config")
+    eq(p.returncode, 1, "check-config refuses the placeholder")
+    assert bad + ":3: telegram_bot_secret: is the example's placeholder" in p.stderr, p.stderr
+    assert placeholder not in p.stdout + p.stderr.split("placeholder", 1)[1], p.stderr
+    for prog in ([TASKMGR, "--config", bad, "worker", "--once"],
+                 [TASKMGR, "--config", bad, "bot"],
+                 [TASKMGR, "--config", bad, "migrate"],
+                 [RESPONDER, "--config", bad]):
+        q = subprocess.run(prog, env=S.env, capture_output=True, text=True, timeout=60,
+                           stdin=subprocess.DEVNULL)
+        eq(q.returncode, 1, "%s refuses to start" % prog[-1])
+        assert bad + ":3: telegram_bot_secret" in q.stderr, q.stderr
+    with open(bad, "w") as f:
+        f.write(conf + "telegram_webhook_secret = only-twenty-chars-xx\n")
+    p = S.cli("--config", bad, "check-config")
+    eq(p.returncode, 1, "a short webhook secret")
+    assert bad + ":2: telegram_webhook_secret: too short" in p.stderr, p.stderr
+    assert "only-twenty" not in p.stderr, "the secret is not echoed"
+    p = S.cli("check-config", env={"TASKMGR_TELEGRAM_BOT_SECRET": "short"})
+    eq(p.returncode, 1, "a short secret from the environment")
+    assert "TASKMGR_TELEGRAM_BOT_SECRET: telegram_bot_secret: too short" in p.stderr, p.stderr
+    p = S.cli("check-config", env={"TASKMGR_TELEGRAM_BOT_SECRET": ""})
+    eq(p.returncode, 0, "empty = not configured: " + p.stderr)
+    assert "telegram_bot_secret = \n" in p.stdout, p.stdout
+
+
+def test_example_config_passes_check_config():
+    """The shipped example leaves the secrets empty, so it loads as it is."""
+    example = os.path.join(TOP_BUILDDIR, "conf", "taskmgr.conf.example")
+    p = S.cli("--config", example, "check-config")
+    eq(p.returncode, 0, p.stderr)
+    assert "telegram_bot_secret = \n" in p.stdout, p.stdout
+    assert "telegram_webhook_secret = \n" in p.stdout, p.stdout
 
 
 def test_cli_version():

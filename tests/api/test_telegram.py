@@ -17,8 +17,8 @@ from fake_telegram import FakeTelegram, TOKEN  # noqa: E402
 S = None
 TG = None
 TOK = {}
-SECRET = "test-bot-secret-0123456789"
-HOOK_SECRET = "hook-secret-ABCdef-0123456789"
+SECRET = "test-bot-secret-0123456789abcdef0123456789"
+HOOK_SECRET = "hook-secret-ABCdef-0123456789-abcdef"
 BOT = {"Authorization": "Bot " + SECRET}
 
 

@@ -71,10 +71,12 @@ main(void)
 	    "1: events_retention_days: not a whole number: \"1e3\""), "retention not a number");
 
 	is_int(load_text("# comment\n\n  page_size = 5  \nthrottle_user=off\n"
-	    "telegram_bot_secret = s3cret value\n", &c, err, sizeof(err)), 0, "file loads");
+	    "telegram_bot_secret = s3cret value of 32 characters...\n", &c, err, sizeof(err)),
+	    0, "file loads");
 	is_int(c.page_size, 5, "value with spaces");
 	is_int(c.throttle_user.n, 0, "off");
-	is_str(c.telegram_bot_secret, "s3cret value", "string keeps inner spaces");
+	is_str(c.telegram_bot_secret, "s3cret value of 32 characters...",
+	    "string keeps inner spaces");
 	mem = open_memstream(&out, &outlen);
 	config_print(&c, mem);
 	fclose(mem);
@@ -93,6 +95,36 @@ main(void)
 	ok(strncmp(err, "TASKMGR_PAGE_SIZE: ", 19) == 0, "error names the variable: %s", err);
 	config_free(&c);
 	unsetenv("TASKMGR_PAGE_SIZE");
+
+	/* shared secrets: empty, or 32 characters and not the old example's placeholder */
+	ok(err_is("# x\ntelegram_bot_secret = change-me-to-a-long-random-string\n",
+	    "2: telegram_bot_secret: is the example's placeholder; set at least 32 random "
+	    "characters (e.g. openssl rand -hex 32) or leave it empty"), "placeholder refused");
+	ok(err_is("telegram_bot_secret = 0123456789abcdef0123456789abcde\n",
+	    "1: telegram_bot_secret: too short; set at least 32 random characters "
+	    "(e.g. openssl rand -hex 32) or leave it empty"), "31 characters refused");
+	ok(err_is("\ntelegram_webhook_secret = hook-secret\n",
+	    "2: telegram_webhook_secret: too short; set at least 32 random characters "
+	    "(e.g. openssl rand -hex 32) or leave it empty"), "short webhook secret refused");
+	is_int(load_text("telegram_bot_secret = 0123456789abcdef0123456789abcdef\n"
+	    "telegram_webhook_secret =\n", &c, err, sizeof(err)), 0,
+	    "32 characters and empty load");
+	is_str(c.telegram_webhook_secret, "", "empty = not configured");
+	config_free(&c);
+	setenv("TASKMGR_TELEGRAM_BOT_SECRET", "change-me-to-a-long-random-string", 1);
+	is_int(load_text("", &c, err, sizeof(err)), -1, "placeholder from the environment");
+	is_str(err, "TASKMGR_TELEGRAM_BOT_SECRET: telegram_bot_secret: is the example's "
+	    "placeholder; set at least 32 random characters (e.g. openssl rand -hex 32) or "
+	    "leave it empty", "error names the variable");
+	config_free(&c);
+	setenv("TASKMGR_TELEGRAM_WEBHOOK_SECRET", "short", 1);
+	unsetenv("TASKMGR_TELEGRAM_BOT_SECRET");
+	is_int(load_text("", &c, err, sizeof(err)), -1, "short secret from the environment");
+	is_str(err, "TASKMGR_TELEGRAM_WEBHOOK_SECRET: telegram_webhook_secret: too short; "
+	    "set at least 32 random characters (e.g. openssl rand -hex 32) or leave it empty",
+	    "names the variable");
+	config_free(&c);
+	unsetenv("TASKMGR_TELEGRAM_WEBHOOK_SECRET");
 
 	ok(err_is("\n\nbogus = 1\n", "3: unknown key \"bogus\""), "unknown key with line");
 	ok(err_is("page_size\n", "1: expected key = value"), "missing =");

@@ -52,6 +52,17 @@ main(void)
 	is_int(take(m, "k", now + 20 * SEC), 1, "allowed after 20 s");
 	is_int(take(m, "k", now + 20 * SEC), 0, "then refused again");
 	is_int((int64_t)ratemap_live(m, now), 2, "two live keys");
+
+	/* peek: the same verdict as a take, counting nothing, storing no new key */
+	is_int(ratemap_peek(m, "k", now + 20 * SEC, TAU, &tat), 0, "peek: k is over");
+	is_int(tat - TAU - (now + 20 * SEC), 20 * SEC, "peek: free again in 20 s");
+	is_int(ratemap_peek(m, "other", now, TAU, &tat), 1, "peek: other has budget");
+	is_int(ratemap_peek(m, "other", now, TAU, &tat), 1, "peek: ... and still has");
+	is_int(take(m, "other", now), 1, "peeks took none of other's 3: 2nd");
+	is_int(take(m, "other", now), 1, "... 3rd");
+	is_int(ratemap_peek(m, "other", now, TAU, &tat), 0, "peek: other is now over");
+	is_int(ratemap_peek(m, "unseen", now, TAU, &tat), 1, "peek: an unseen key has budget");
+	is_int((int64_t)ratemap_live(m, now), 2, "a peek stores no key");
 	is_int((int64_t)ratemap_live(m, now + 3600 * SEC), 0, "none an hour later");
 
 	/* another process, another mapping of the same file: one budget */
