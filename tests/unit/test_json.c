@@ -82,6 +82,8 @@ test_strip(void)
 	is_str(strip("", out, sizeof(out)), "", "empty");
 	is_str(strip("\xe2\x80", out, sizeof(out)), "\xe2\x80", "a cut sequence is kept");
 	is_str(strip("\x80\xa0 ", out, sizeof(out)), "\x80\xa0", "a stray continuation is kept");
+	is_str(strip("x\xe2\x80" "A", out, sizeof(out)), "x\xe2\x80" "A",
+	    "a cut sequence before a letter is kept whole");
 }
 
 static char *
