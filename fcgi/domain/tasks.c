@@ -56,35 +56,6 @@ task_settle(int status, int64_t assigned_to)
 	return status;
 }
 
-/*
- * Checks the input's values and trims its texts: *v is in with the name
- * trimmed into nbuf (NAME_BYTES) and the description trimmed to its first
- * *dlen bytes (not NUL-terminated).  RULE_OK or RULE_BAD_VALUE.
- */
-static enum rule
-input_check(const struct task_input *in, struct task_input *v, char *nbuf,
-    size_t *dlen)
-{
-	*v = *in;
-	*dlen = 0;
-	if (in->set & TF_NAME) {
-		if (name_clean(in->name, nbuf) < 0)
-			return RULE_BAD_VALUE;
-		v->name = nbuf;
-	}
-	if (in->set & TF_DESCRIPTION) {
-		if (in->description == NULL ||
-		    !utf8_valid(in->description, strlen(in->description)))
-			return RULE_BAD_VALUE;
-		v->description = utf8_strip(in->description, strlen(in->description), dlen);
-	}
-	if ((in->set & TF_STATUS) && (in->status < TS_PENDING || in->status > TS_OVERDUE))
-		return RULE_BAD_VALUE;
-	if ((in->set & TF_ASSIGNED_TO) && in->assigned_to < 0)
-		return RULE_BAD_VALUE;
-	return RULE_OK;
-}
-
 /* DB_OK when id is an active user, DB_INVALID when not. */
 static enum dbrc
 assignee_check(struct db *db, int64_t id, struct arena *a, const char **name)
@@ -300,7 +271,7 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 
 	if (out == NULL)
 		a = NULL;
-	*why = input_check(given, &v, name, &dlen);
+	*why = task_input_check(given, &v, name, &dlen);
 	desc = (in->set & TF_DESCRIPTION) ? in->description : "";
 	if (*why == RULE_OK && (!(in->set & TF_NAME) ||
 	    users_fold(in->name, key, sizeof(key)) < 0))
@@ -392,7 +363,7 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 
 	if (out == NULL)
 		a = NULL;
-	*why = input_check(given, &v, nbuf, &dlen);
+	*why = task_input_check(given, &v, nbuf, &dlen);
 	if (*why == RULE_OK && (in->set & TF_NAME) &&
 	    users_fold(in->name, key, sizeof(key)) < 0)
 		*why = RULE_BAD_VALUE;
