@@ -107,7 +107,7 @@ CONF
 	fi
 	sock="$state/taskmgr.sock"
 	rm -f "$sock" "$state/fcgi.pid"
-	spawn-fcgi -s "$sock" -M 0666 -F "$workers" -P "$state/fcgi.pid" -- "$b/taskmgr.fcgi" >/dev/null
+	spawn-fcgi -s "$sock" -M 0660 -F "$workers" -P "$state/fcgi.pid" -- "$b/taskmgr.fcgi" >/dev/null
 	cp /etc/nginx/fastcgi_params /etc/nginx/mime.types "$state/"
 	user=""
 	[ "$(id -u)" -eq 0 ] && user="user root;"

@@ -18,11 +18,12 @@ struct req;
 
 #define ADM_CSRF_FIELD	"csrfmiddlewaretoken"
 #define ADM_MAX_FIELDS	1024	/* fields of one form post */
-#define ADM_TIME_LEN	20	/* "YYYY-MM-DD HH:MM" plus NUL */
+#define ADM_TIME_LEN	48	/* "YYYY-MM-DD HH:MM ", a zone's name or offset, NUL */
 
 /*
  * A new page context (the caller owns it; adm_render frees it): prefix,
- * the logged-in user and CSRF token, title, and nav_<nav> set for the menu.
+ * the logged-in user and CSRF token, title, the time_zone times are shown
+ * in, and nav_<nav> set for the menu.
  * NULL when out of memory.
  */
 cJSON	*adm_ctx(struct req *, const char *title, const char *nav);
@@ -46,11 +47,12 @@ const char *adm_param(const struct req *, const char *key);
 /* The 1-based page number of ?p= (1 when absent or invalid). */
 int64_t	 adm_page(const struct req *);
 /*
- * Adds "pager" to ctx for count objects shown per page: {count, page,
- * pages, prev, next, links: [{n, url, current}]}.
+ * Adds "pager" to ctx for count objects shown per page: {count, total
+ * ("1 task", "2 tasks": adm_add_count with one and many), page, pages,
+ * prev, next, links: [{n, url, current}]}.
  */
 void	 adm_pager(struct req *, cJSON *ctx, int64_t count, int64_t page,
-	    int64_t per);
+	    int64_t per, const char *one, const char *many);
 /*
  * The current query string ("?..." or "") with key set to val (val NULL:
  * key removed), ?p= dropped unless key is "p", and the one-time message
@@ -65,12 +67,20 @@ const char *adm_qs(struct req *, const char *key, const char *val);
  */
 int	 adm_order(struct req *, cJSON *ctx, const char *const *cols, int def);
 
-/* Local time (the time_zone setting) as "YYYY-MM-DD HH:MM"; "" for TIME_NULL. */
-void	 adm_time(int64_t us, char out[ADM_TIME_LEN]);
+/*
+ * The one formatter of the times a page shows to its reader: "YYYY-MM-DD
+ * HH:MM ZONE" in the reader's time zone -- for now the time_zone setting
+ * for every reader -- with the zone's abbreviation ("UTC", "CET", "+05"),
+ * or its offset ("+0530") when the zone has none; "" for TIME_NULL.
+ */
+void	 adm_time(const struct req *, int64_t us, char out[ADM_TIME_LEN]);
 /* Local time as an <input type="datetime-local"> value "YYYY-MM-DDTHH:MM". */
 void	 adm_time_input(int64_t us, char out[ADM_TIME_LEN]);
-/* Adds key: the formatted time ("" for TIME_NULL). */
-void	 adm_add_time(cJSON *obj, const char *key, int64_t us);
+/* Adds key: the time as adm_time() shows it ("" for TIME_NULL). */
+void	 adm_add_time(const struct req *, cJSON *obj, const char *key, int64_t us);
+/* Adds key: "n one" when n is 1, else "n many" ("1 task", "0 tasks", "2 tasks"). */
+void	 adm_add_count(cJSON *obj, const char *key, int64_t n, const char *one,
+	    const char *many);
 /* Adds key: an int64 as a string (exact beyond 2^53). */
 void	 adm_add_id(cJSON *obj, const char *key, int64_t id);
 /* Parses the hidden updated_at field (decimal microseconds); -1 when absent or bad. */

@@ -7,13 +7,18 @@
 
 #define RECENT	10
 
+/* The page folder and the label of a kind of object. */
+static const char *const kinds[] = { "lists", "tasks", "users" };
+static const char *const labels[] = { "List", "Task", "User" };
+static const char *const nouns[] = { "list", "task", "user" };
+
 /* GET the index */
 int
 adm_index(struct req *r)
 {
 	struct admq_counts c;
 	struct admq_change *ch = NULL;
-	size_t	 n = 0, i;
+	size_t	 n = 0, i, k;
 	enum dbrc rc;
 	cJSON	*ctx, *o, *list;
 
@@ -40,12 +45,17 @@ adm_index(struct req *r)
 		if ((o = cJSON_CreateObject()) == NULL)
 			break;
 		cJSON_AddItemToArray(list, o);
-		cJSON_AddStringToObject(o, "kind", ch[i].is_task ? "tasks" : "lists");
-		cJSON_AddStringToObject(o, "kind_label", ch[i].is_task ? "Task" : "List");
+		k = ch[i].kind <= ADMQ_USER ? ch[i].kind : ADMQ_USER;
+		cJSON_AddStringToObject(o, "kind", kinds[k]);
+		cJSON_AddStringToObject(o, "kind_label", labels[k]);
+		if (ch[i].deleted) {
+			cJSON_AddTrueToObject(o, "deleted");
+			cJSON_AddStringToObject(o, "noun", nouns[k]);
+		}
 		adm_add_id(o, "id", ch[i].id);
 		cJSON_AddStringToObject(o, "name", ch[i].name);
 		cJSON_AddStringToObject(o, "where", ch[i].where);
-		adm_add_time(o, "updated", ch[i].updated_at);
+		adm_add_time(r, o, "updated", ch[i].updated_at);
 	}
 	return adm_render(r, 200, "index", ctx);
 }

@@ -69,9 +69,9 @@ adm_lists(struct req *r)
 		cJSON_AddStringToObject(o, "owner", rows[i].owner);
 		adm_add_id(o, "owner_id", rows[i].owner_id);
 		cJSON_AddStringToObject(o, "summary", summary(r, &rows[i]));
-		adm_add_time(o, "updated", rows[i].updated_at);
+		adm_add_time(r, o, "updated", rows[i].updated_at);
 	}
-	adm_pager(r, ctx, count, page, per);
+	adm_pager(r, ctx, count, page, per, "list", "lists");
 	return adm_render(r, 200, "lists", ctx);
 }
 
@@ -174,7 +174,7 @@ adm_list_add(struct req *r)
 
 /* Fills the edit page's fields of l (typed name when given). */
 static void
-list_values(cJSON *ctx, const struct admq_list *l, const char *name, int64_t stamp)
+list_values(struct req *r, cJSON *ctx, const struct admq_list *l, const char *name, int64_t stamp)
 {
 	cJSON	*fo = cJSON_AddObjectToObject(ctx, "form");
 	char	 s[24];
@@ -183,9 +183,9 @@ list_values(cJSON *ctx, const struct admq_list *l, const char *name, int64_t sta
 	cJSON_AddStringToObject(ctx, "name_shown", l->name);
 	cJSON_AddStringToObject(ctx, "owner", l->owner);
 	adm_add_id(ctx, "owner_id", l->owner_id);
-	adm_add_time(ctx, "created", l->created_at);
-	adm_add_time(ctx, "updated", l->updated_at);
-	cJSON_AddNumberToObject(ctx, "ntasks", (double)l->ntasks);
+	adm_add_time(r, ctx, "created", l->created_at);
+	adm_add_time(r, ctx, "updated", l->updated_at);
+	adm_add_count(ctx, "ntasks", l->ntasks, "task", "tasks");
 	cJSON_AddStringToObject(fo, "name", name);
 	snprintf(s, sizeof(s), "%" PRId64, stamp);
 	cJSON_AddStringToObject(fo, "updated_at", s);
@@ -213,7 +213,7 @@ adm_list_edit(struct req *r)
 	if (r->method != M_POST) {
 		if (adm_param(r, "saved") != NULL)
 			cJSON_AddTrueToObject(ctx, "saved");
-		list_values(ctx, &l, l.name, l.updated_at);
+		list_values(r, ctx, &l, l.name, l.updated_at);
 		return adm_render(r, 200, "list_form", ctx);
 	}
 	if ((st = adm_read_form(r, &f)) != 0) {
@@ -247,7 +247,7 @@ adm_list_edit(struct req *r)
 			return adm_dbfail(r, rc);
 		}
 	}
-	list_values(ctx, &l, name ? name : "",
+	list_values(r, ctx, &l, name ? name : "",
 	    conflict || expect < 0 ? l.updated_at : expect);
 	return adm_render(r, 200, "list_form", ctx);
 }
@@ -284,9 +284,9 @@ adm_list_delete(struct req *r)
 	adm_add_id(ctx, "id", l.id);
 	cJSON_AddStringToObject(ctx, "name_shown", l.name);
 	cJSON_AddStringToObject(ctx, "owner", l.owner);
-	cJSON_AddNumberToObject(ctx, "ntasks", (double)count);
+	adm_add_count(ctx, "ntasks", count, "task", "tasks");
 	if ((int64_t)n < count)
-		cJSON_AddNumberToObject(ctx, "more", (double)(count - (int64_t)n));
+		adm_add_count(ctx, "more", count - (int64_t)n, "more task", "more tasks");
 	arr = cJSON_AddArrayToObject(ctx, "doomed");
 	for (i = 0; i < n && arr != NULL; i++) {
 		if ((o = cJSON_CreateObject()) == NULL)

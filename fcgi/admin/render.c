@@ -75,6 +75,8 @@ adm_ctx(struct req *r, const char *title, const char *nav)
 	cJSON_AddStringToObject(c, "prefix", r->app->cfg.admin_prefix);
 	cJSON_AddStringToObject(c, "static", "/static/");
 	cJSON_AddStringToObject(c, "title", title);
+	/* the zone adm_time() shows times in */
+	cJSON_AddStringToObject(c, "time_zone", r->app->cfg.time_zone);
 	if (r->user.id != 0 && r->user.username != NULL) {
 		cJSON_AddStringToObject(c, "username", r->user.username);
 		cJSON_AddBoolToObject(c, "staff", r->user.is_staff);
@@ -234,7 +236,8 @@ adm_qs(struct req *r, const char *key, const char *val)
 }
 
 void
-adm_pager(struct req *r, cJSON *ctx, int64_t count, int64_t page, int64_t per)
+adm_pager(struct req *r, cJSON *ctx, int64_t count, int64_t page, int64_t per,
+    const char *one, const char *many)
 {
 	cJSON	*pg = cJSON_AddObjectToObject(ctx, "pager"), *links, *l;
 	int64_t	 pages = per > 0 ? (count + per - 1) / per : 1, i;
@@ -245,6 +248,7 @@ adm_pager(struct req *r, cJSON *ctx, int64_t count, int64_t page, int64_t per)
 	if (pages < 1)
 		pages = 1;
 	cJSON_AddNumberToObject(pg, "count", (double)count);
+	adm_add_count(pg, "total", count, one, many);
 	cJSON_AddNumberToObject(pg, "page", (double)page);
 	cJSON_AddNumberToObject(pg, "pages", (double)pages);
 	if (pages == 1)
@@ -309,40 +313,66 @@ adm_order(struct req *r, cJSON *ctx, const char *const *cols, int def)
 	return sel;
 }
 
-static void
-fmt_local(int64_t us, char out[ADM_TIME_LEN], const char *fmt)
+/* Formats us in the process's zone (the time_zone setting); 0, or -1 with out "". */
+static int
+fmt_local(int64_t us, char out[ADM_TIME_LEN], const char *fmt, struct tm *tm)
 {
-	struct tm tm;
 	time_t	 t;
 
 	out[0] = '\0';
 	if (us == TIME_NULL)
-		return;
+		return -1;
 	t = (time_t)(us >= 0 ? us / 1000000 : (us - 999999) / 1000000);
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(out, ADM_TIME_LEN, fmt, &tm) == 0)
+	if (localtime_r(&t, tm) == NULL || strftime(out, ADM_TIME_LEN, fmt, tm) == 0) {
 		out[0] = '\0';
+		return -1;
+	}
+	return 0;
 }
 
 void
-adm_time(int64_t us, char out[ADM_TIME_LEN])
+adm_time(const struct req *r, int64_t us, char out[ADM_TIME_LEN])
 {
-	fmt_local(us, out, "%Y-%m-%d %H:%M");
+	struct tm tm;
+	size_t	 n;
+
+	/* a reader's own zone (a later issue) is to come from r->user */
+	(void)r;
+	if (fmt_local(us, out, "%Y-%m-%d %H:%M", &tm) < 0)
+		return;
+	n = strlen(out);
+	if (tm.tm_zone == NULL || *tm.tm_zone == '\0' ||
+	    strlen(tm.tm_zone) >= ADM_TIME_LEN - n - 1)
+		strftime(out + n, ADM_TIME_LEN - n, " %z", &tm);
+	else
+		snprintf(out + n, ADM_TIME_LEN - n, " %s", tm.tm_zone);
 }
 
 void
 adm_time_input(int64_t us, char out[ADM_TIME_LEN])
 {
-	fmt_local(us, out, "%Y-%m-%dT%H:%M");
+	struct tm tm;
+
+	(void)fmt_local(us, out, "%Y-%m-%dT%H:%M", &tm);
 }
 
 void
-adm_add_time(cJSON *obj, const char *key, int64_t us)
+adm_add_time(const struct req *r, cJSON *obj, const char *key, int64_t us)
 {
 	char	 t[ADM_TIME_LEN];
 
-	adm_time(us, t);
+	adm_time(r, us, t);
 	cJSON_AddStringToObject(obj, key, t);
+}
+
+void
+adm_add_count(cJSON *obj, const char *key, int64_t n, const char *one,
+    const char *many)
+{
+	char	 s[96];
+
+	snprintf(s, sizeof(s), "%" PRId64 " %s", n, n == 1 ? one : many);
+	cJSON_AddStringToObject(obj, key, s);
 }
 
 void

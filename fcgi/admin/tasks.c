@@ -189,7 +189,7 @@ find_edit(const struct bulk *b, int64_t id)
 
 /* Adds one task row (with its inline selects) to arr. */
 static void
-task_row(cJSON *arr, const struct admq_task *t, const struct choices *c,
+task_row(struct req *r, cJSON *arr, const struct admq_task *t, const struct choices *c,
     const struct row_edit *e)
 {
 	cJSON	*o = cJSON_CreateObject();
@@ -205,8 +205,8 @@ task_row(cJSON *arr, const struct admq_task *t, const struct choices *c,
 	adm_add_id(o, "list_id", t->list_id);
 	cJSON_AddStringToObject(o, "list_name", t->list_name);
 	cJSON_AddStringToObject(o, "status", t->status);
-	adm_add_time(o, "deadline", t->complete_before);
-	adm_add_time(o, "updated", t->updated_at);
+	adm_add_time(r, o, "deadline", t->complete_before);
+	adm_add_time(r, o, "updated", t->updated_at);
 	/* the hidden fields carry what was shown, so only real edits are saved */
 	use = e != NULL && !e->stale;
 	snprintf(s, sizeof(s), "%" PRId64, use ? e->expect : t->updated_at);
@@ -256,15 +256,15 @@ tasks_page(struct req *r, const struct bulk *b)
 		cJSON_AddTrueToObject(ctx, "deleted");
 	if (b != NULL && b->nerr > 0) {
 		cJSON_AddTrueToObject(ctx, "has_errors");
-		cJSON_AddNumberToObject(ctx, "nerr", (double)b->nerr);
+		adm_add_count(ctx, "nerr", (int64_t)b->nerr, "row", "rows");
 	}
 	snprintf(pn, sizeof(pn), "%" PRId64, page);
 	cJSON_AddStringToObject(ctx, "action_qs", adm_qs(r, "p", pn));
 	cJSON_AddBoolToObject(ctx, "has_rows", n > 0);
 	arr = cJSON_AddArrayToObject(ctx, "rows");
 	for (i = 0; i < n && arr != NULL; i++)
-		task_row(arr, &rows[i], &c, find_edit(b, rows[i].id));
-	adm_pager(r, ctx, count, page, per);
+		task_row(r, arr, &rows[i], &c, find_edit(b, rows[i].id));
+	adm_pager(r, ctx, count, page, per, "task", "tasks");
 	return adm_render(r, 200, "tasks", ctx);
 }
 
@@ -591,15 +591,15 @@ adm_task_add(struct req *r)
 
 /* Adds what the edit page shows of the stored task. */
 static void
-task_facts(cJSON *ctx, const struct task *t)
+task_facts(struct req *r, cJSON *ctx, const struct task *t)
 {
 	adm_add_id(ctx, "id", t->id);
 	adm_add_id(ctx, "list_id", t->list_id);
 	cJSON_AddStringToObject(ctx, "list_name", t->list_name);
 	cJSON_AddStringToObject(ctx, "name_shown", t->name);
 	cJSON_AddStringToObject(ctx, "status_shown", task_status_names[t->status]);
-	adm_add_time(ctx, "created", t->created_at);
-	adm_add_time(ctx, "updated", t->updated_at);
+	adm_add_time(r, ctx, "created", t->created_at);
+	adm_add_time(r, ctx, "updated", t->updated_at);
 }
 
 /* GET, POST tasks/{id}/ ("_saveasnew" in the post creates a copy instead) */
@@ -624,7 +624,7 @@ adm_task_edit(struct req *r)
 		return adm_dbfail(r, rc);
 	if ((ctx = adm_ctx(r, "Change task", "tasks")) == NULL)
 		return 500;
-	task_facts(ctx, &t);
+	task_facts(r, ctx, &t);
 	if (r->method != M_POST) {
 		if (adm_param(r, "saved") != NULL)
 			cJSON_AddTrueToObject(ctx, "saved");
@@ -686,7 +686,7 @@ adm_task_delete(struct req *r)
 	}
 	if ((ctx = adm_ctx(r, "Delete task", "tasks")) == NULL)
 		return 500;
-	task_facts(ctx, &t);
+	task_facts(r, ctx, &t);
 	if (t.assignee_name != NULL)
 		cJSON_AddStringToObject(ctx, "assignee", t.assignee_name);
 	return adm_render(r, 200, "task_delete", ctx);

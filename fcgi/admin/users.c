@@ -51,10 +51,10 @@ adm_users(struct req *r)
 		cJSON_AddBoolToObject(o, "is_staff", rows[i].is_staff);
 		cJSON_AddBoolToObject(o, "is_active", rows[i].is_active);
 		cJSON_AddBoolToObject(o, "linked", rows[i].telegram_id != 0);
-		adm_add_time(o, "joined", rows[i].date_joined);
-		adm_add_time(o, "login", rows[i].last_login);
+		adm_add_time(r, o, "joined", rows[i].date_joined);
+		adm_add_time(r, o, "login", rows[i].last_login);
 	}
-	adm_pager(r, ctx, count, page, per);
+	adm_pager(r, ctx, count, page, per, "user", "users");
 	return adm_render(r, 200, "users", ctx);
 }
 
@@ -197,14 +197,14 @@ adm_user_add(struct req *r)
 
 /* Fills ctx with what the edit page shows of u. */
 static void
-user_values(cJSON *ctx, const struct user *u, const char *email, int staff, int active)
+user_values(struct req *r, cJSON *ctx, const struct user *u, const char *email, int staff, int active)
 {
 	cJSON	*f = cJSON_AddObjectToObject(ctx, "form");
 
 	adm_add_id(ctx, "id", u->id);
 	cJSON_AddStringToObject(ctx, "username_shown", u->username);
-	adm_add_time(ctx, "joined", u->date_joined);
-	adm_add_time(ctx, "login", u->last_login);
+	adm_add_time(r, ctx, "joined", u->date_joined);
+	adm_add_time(r, ctx, "login", u->last_login);
 	cJSON_AddBoolToObject(ctx, "linked", u->telegram_id != 0);
 	if (u->telegram_id != 0)
 		adm_add_id(ctx, "telegram_id", u->telegram_id);
@@ -262,7 +262,7 @@ adm_user_edit(struct req *r)
 	if (r->method != M_POST) {
 		if (adm_param(r, "saved") != NULL)
 			cJSON_AddTrueToObject(ctx, "saved");
-		user_values(ctx, &u, u.email, u.is_staff, u.is_active);
+		user_values(r, ctx, &u, u.email, u.is_staff, u.is_active);
 		return adm_render(r, 200, "user_form", ctx);
 	}
 	if ((st = adm_read_form(r, &f)) != 0) {
@@ -293,7 +293,7 @@ adm_user_edit(struct req *r)
 		return adm_redirect(r, loc);
 	}
 	cJSON_AddTrueToObject(ctx, "has_errors");
-	user_values(ctx, &u, email ? email : "", staff, active);
+	user_values(r, ctx, &u, email ? email : "", staff, active);
 	return adm_render(r, 200, "user_form", ctx);
 }
 

@@ -16,6 +16,8 @@ struct req;
 
 /* health.c */
 int	 api_health(struct req *);
+/* home.c: GET / -- an HTML page linking the admin pages and listing the API routes */
+int	 api_home(struct req *);
 /* accounts.c */
 int	 api_token(struct req *);
 int	 api_register(struct req *);

@@ -11,7 +11,10 @@
 #include "telegram_link.h"
 #include "tokens.h"
 
-/* POST /api/auth/telegram/link/ -- a new one-time code for the caller. */
+/*
+ * POST /api/auth/telegram/link/ -- a new one-time code for the caller; 503
+ * and no code while telegram_bot_name is unset (the link would lead nowhere).
+ */
 int
 api_tg_link(struct req *r)
 {
@@ -20,6 +23,8 @@ api_tg_link(struct req *r)
 	enum dbrc rc;
 	int	 first = 1;
 
+	if (*app->cfg.telegram_bot_name == '\0')
+		return resp_detail(r, 503, "Telegram linking is not configured.");
 	if ((rc = tg_link_create(&app->db, r->user.id, app->cfg.telegram_link_ttl,
 	    code)) != DB_OK)
 		return api_dbfail(r, rc);

@@ -72,8 +72,18 @@ copy_db(sqlite3 *src, const char *srcname, const char *tmp, int quiet)
 {
 	sqlite3	*dst = NULL;
 	sqlite3_backup *b = NULL;
-	int	 rc, ret = -1, busy = 0, in_tx = 0, total, left;
+	int	 rc, ret = -1, busy = 0, in_tx = 0, total, left, fd;
 
+	/* made 0600 whatever the umask (its -wal takes the same mode); O_EXCL:
+	 * never through a link someone left at that name */
+	if ((fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
+	    fchmod(fd, 0600) < 0) {
+		fprintf(stderr, "taskmgr backup: %s: %s\n", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	close(fd);
 	if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
 	    NULL) != SQLITE_OK) {
 		fprintf(stderr, "taskmgr backup: %s: %s\n", tmp,
@@ -159,6 +169,31 @@ unlink_db(const char *path)
 	}
 }
 
+/* -1 (said on stderr) when the folder FILE is to be written in is missing or not a folder. */
+static int
+folder_missing(const char *file)
+{
+	char	 dir[PATH_MAX];
+	const char *folder;
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s", file);
+	folder = dirname(dir);
+	if (stat(folder, &st) != 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			fprintf(stderr, "taskmgr: backup: folder '%s' does not exist\n", folder);
+		else
+			fprintf(stderr, "taskmgr: backup: folder '%s': %s\n", folder,
+			    strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "taskmgr: backup: '%s' is not a folder\n", folder);
+		return -1;
+	}
+	return 0;
+}
+
 int
 cmd_backup(struct app *app, int argc, char *argv[])
 {
@@ -172,10 +207,9 @@ cmd_backup(struct app *app, int argc, char *argv[])
 			force = 1;
 		else if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0)
 			quiet = 1;
-		else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			fprintf(stderr, "taskmgr backup: unknown option %s\n", argv[i]);
-			goto usage;
-		} else if (file == NULL)
+		else if (argv[i][0] == '-' && argv[i][1] != '\0')
+			return usage_error("backup", "unknown option '%s'", argv[i]);
+		else if (file == NULL)
 			file = argv[i];
 		else
 			goto usage;
@@ -186,6 +220,8 @@ cmd_backup(struct app *app, int argc, char *argv[])
 		fprintf(stderr, "taskmgr backup: %s: name too long\n", file);
 		return 1;
 	}
+	if (folder_missing(file) < 0)
+		return 1;
 	srcname = app->cfg.database;
 	if (realpath(srcname, real_src) != NULL && realpath(file, real_dst) != NULL &&
 	    strcmp(real_src, real_dst) == 0) {
@@ -220,6 +256,6 @@ cmd_backup(struct app *app, int argc, char *argv[])
 		fprintf(stderr, "backup: %s written, integrity check ok\n", file);
 	return 0;
 usage:
-	fputs("usage: taskmgr backup [--force] [--quiet] FILE\n", stderr);
-	return EXIT_USAGE;
+	return usage_error("backup", "%s", file != NULL && *file != '\0' ?
+	    "one FILE only" : "FILE is required");
 }

@@ -12,22 +12,16 @@
 int
 cmd_migrate(struct app *app, int argc, char *argv[])
 {
-	(void)argv;
-	if (argc != 1) {
-		fputs("usage: taskmgr migrate\n", stderr);
-		return EXIT_USAGE;
-	}
+	if (argc != 1)
+		return usage_error("migrate", "unexpected argument '%s'", argv[1]);
 	return db_migrate(&app->db, stdout) == 0 ? 0 : 1;
 }
 
 int
 cmd_check_config(struct app *app, int argc, char *argv[])
 {
-	(void)argv;
-	if (argc != 1) {
-		fputs("usage: taskmgr check-config\n", stderr);
-		return EXIT_USAGE;
-	}
+	if (argc != 1)
+		return usage_error("check-config", "unexpected argument '%s'", argv[1]);
 	config_print(&app->cfg, stdout);
 	return 0;
 }
@@ -121,15 +115,12 @@ cmd_createsuperuser(struct app *app, int argc, char *argv[])
 			email = argv[++i];
 		else if (strcmp(argv[i], "--password-stdin") == 0)
 			from_stdin = 1;
-		else {
-			fprintf(stderr, "taskmgr createsuperuser: unexpected argument '%s'\n", argv[i]);
-			return EXIT_USAGE;
-		}
+		else
+			return usage_error("createsuperuser", "%s '%s'", argv[i][0] == '-' ?
+			    "unknown option" : "unexpected argument", argv[i]);
 	}
-	if (username == NULL || *username == '\0') {
-		fputs("taskmgr createsuperuser: --username is required\n", stderr);
-		return EXIT_USAGE;
-	}
+	if (username == NULL || *username == '\0')
+		return usage_error("createsuperuser", "--username is required");
 	if (read_password(from_stdin, pw, sizeof(pw)) < 0) {
 		fputs("taskmgr createsuperuser: no password read\n", stderr);
 		goto out;

@@ -13,11 +13,8 @@ cmd_sweep(struct app *app, int argc, char *argv[])
 	int64_t	 n = 0;
 	enum dbrc rc;
 
-	(void)argv;
-	if (argc != 1) {
-		fputs("usage: taskmgr sweep\n", stderr);
-		return EXIT_USAGE;
-	}
+	if (argc != 1)
+		return usage_error("sweep", "unexpected argument '%s'", argv[1]);
 	if ((rc = tasks_mark_overdue(&app->db, now_us(), &n)) != DB_OK) {
 		fprintf(stderr, "taskmgr: sweep failed: %s (%lld tasks marked before)\n",
 		    db_strerror(rc), (long long)n);

@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "passwords.h"
 #include "sessions.h"
+#include "textwidth.h"
 #include "timeutil.h"
 #include "tokens.h"
 #include "users.h"
@@ -31,15 +32,12 @@ cmd_passwd(struct app *app, int argc, char *argv[])
 			from_stdin = 1;
 		else if (argv[i][0] != '-' && username == NULL)
 			username = argv[i];
-		else {
-			fprintf(stderr, "taskmgr passwd: unexpected argument '%s'\n", argv[i]);
-			return EXIT_USAGE;
-		}
+		else
+			return usage_error("passwd", "%s '%s'", argv[i][0] == '-' ?
+			    "unknown option" : "unexpected argument", argv[i]);
 	}
-	if (username == NULL) {
-		fputs("usage: taskmgr passwd USERNAME [--password-stdin]\n", stderr);
-		return EXIT_USAGE;
-	}
+	if (username == NULL)
+		return usage_error("passwd", "USERNAME is required");
 	if ((drc = users_find_by_name(&app->db, username, &a, &u)) != DB_OK) {
 		if (drc == DB_NOTFOUND)
 			fprintf(stderr, "taskmgr passwd: no user named '%s'\n", username);
@@ -107,7 +105,22 @@ out:
 	return rc;
 }
 
-/* Prints every user, one line each, in username order. */
+/* Prints s and pads it with spaces to width columns (its display width, not its bytes). */
+static void
+put_padded(const char *s, size_t width)
+{
+	size_t	 w = text_width(s);
+
+	fputs(s, stdout);
+	for (; w < width; w++)
+		putchar(' ');
+}
+
+/*
+ * Prints every user, one line each, in username order; the username column
+ * is as wide as the widest name on a terminal, so the columns after it line
+ * up whatever the script (a CJK character takes two columns).
+ */
 static int
 list_users(struct app *app)
 {
@@ -115,7 +128,7 @@ list_users(struct app *app)
 	struct user_brief *rows;
 	char	 when[RFC3339_LEN];
 	int64_t	 count;
-	size_t	 n, i;
+	size_t	 n, i, width = strlen("USERNAME"), w;
 	enum dbrc drc;
 	int	 rc = 1;
 
@@ -124,15 +137,20 @@ list_users(struct app *app)
 		fprintf(stderr, "taskmgr users: %s\n", db_strerror(drc));
 		goto out;
 	}
-	printf("%-6s %-24s %-6s %-6s %-27s %s\n", "ID", "USERNAME", "ACTIVE",
-	    "STAFF", "LAST LOGIN", "EMAIL");
+	for (i = 0; i < n; i++)
+		if ((w = text_width(rows[i].username)) > width)
+			width = w;
+	printf("%-6s ", "ID");
+	put_padded("USERNAME", width);
+	printf(" %-6s %-6s %-27s %s\n", "ACTIVE", "STAFF", "LAST LOGIN", "EMAIL");
 	for (i = 0; i < n; i++) {
 		if (rows[i].last_login == TIME_NULL)
 			strcpy(when, "-");
 		else
 			rfc3339_format(rows[i].last_login, when);
-		printf("%-6lld %-24s %-6s %-6s %-27s %s\n", (long long)rows[i].id,
-		    rows[i].username, rows[i].is_active ? "yes" : "no",
+		printf("%-6lld ", (long long)rows[i].id);
+		put_padded(rows[i].username, width);
+		printf(" %-6s %-6s %-27s %s\n", rows[i].is_active ? "yes" : "no",
 		    rows[i].is_staff ? "yes" : "no", when,
 		    *rows[i].email ? rows[i].email : "-");
 	}
@@ -152,6 +170,5 @@ cmd_users(struct app *app, int argc, char *argv[])
 		return set_active(app, argv[2], 0);
 	if (argc == 3 && strcmp(argv[1], "--activate") == 0)
 		return set_active(app, argv[2], 1);
-	fputs("usage: taskmgr users [--deactivate USERNAME | --activate USERNAME]\n", stderr);
-	return EXIT_USAGE;
+	return usage_error("users", "one of --deactivate USERNAME or --activate USERNAME, at most");
 }

@@ -1,5 +1,6 @@
 /* cmd_worker: 'taskmgr worker' and 'taskmgr bot', the long-running helpers. */
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -8,10 +9,14 @@
 #include "bot.h"
 #include "commands.h"
 #include "deliver.h"
+#include "delivery.h"
 #include "log.h"
 #include "retention.h"
 #include "tasks.h"
 #include "timeutil.h"
+
+/* worker --once: a due notice was not delivered (retried, given up or left waiting) */
+#define EXIT_UNDELIVERED 3
 
 static volatile sig_atomic_t stopping;
 
@@ -35,7 +40,7 @@ catch_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* Parses [--once]; -1 on anything else. */
+/* Parses [--once]; -1 on anything else (the error printed). */
 static int
 parse_once(int argc, char *argv[], const char *name, int *once)
 {
@@ -46,7 +51,8 @@ parse_once(int argc, char *argv[], const char *name, int *once)
 		if (strcmp(argv[i], "--once") == 0)
 			*once = 1;
 		else {
-			fprintf(stderr, "taskmgr %s: unknown argument %s\n", name, argv[i]);
+			usage_error(name, "%s '%s'", argv[i][0] == '-' ?
+			    "unknown option" : "unexpected argument", argv[i]);
 			return -1;
 		}
 	}
@@ -67,14 +73,16 @@ nap_ms(int64_t ms)
 	}
 }
 
-/* Runs the overdue sweep; -1 when the database failed. */
+/* Runs the overdue sweep, adding the tasks it marked to *swept; -1 when the database failed. */
 static int
-sweep(struct app *app)
+sweep(struct app *app, int64_t *swept)
 {
 	int64_t	 n = 0;
 	enum dbrc rc;
 
-	if ((rc = tasks_mark_overdue(&app->db, now_us(), &n)) != DB_OK) {
+	rc = tasks_mark_overdue(&app->db, now_us(), &n);
+	*swept += n;
+	if (rc != DB_OK) {
 		log_warn("worker: overdue sweep failed: %s", db_strerror(rc));
 		return -1;
 	}
@@ -111,11 +119,50 @@ purge(struct app *app, int table, const char *what, int64_t days)
 	return 0;
 }
 
+/*
+ * Whether a notice due at since is still waiting after a round of --once
+ * (stopped early, or no bot token): 1 yes, 0 no, -1 the database failed.
+ * Those retried or given up in the round are counted apart.
+ */
+static int
+left_behind(struct deliverer *d, int64_t since)
+{
+	struct outbox_row row;
+	int	 n = 0;
+
+	arena_reset(&d->arena);
+	if (delivery_due(&d->app->db, since, 1, &d->arena, &row, &n) != DB_OK)
+		return -1;
+	return n > 0;
+}
+
+/*
+ * The end of worker --once: prints the round's summary on stdout and turns
+ * status (0, or 1 after a failure) into the exit status: 0 everything due
+ * was delivered, 1 a failure, EXIT_UNDELIVERED a notice was retried, given
+ * up or left waiting.
+ */
+static int
+once_summary(struct deliverer *d, int64_t swept, int64_t due_at, int status)
+{
+	const struct deliver_counts *c = &d->counts;
+	int	 left;
+
+	printf("worker: swept %lld overdue, sent %lld, retried %lld, given up %lld\n",
+	    (long long)swept, (long long)c->sent, (long long)c->retried,
+	    (long long)c->given_up);
+	if (status != 0)
+		return status;
+	if ((left = left_behind(d, due_at)) < 0)
+		return 1;
+	return left || c->retried > 0 || c->given_up > 0 ? EXIT_UNDELIVERED : 0;
+}
+
 int
 cmd_worker(struct app *app, int argc, char *argv[])
 {
 	struct deliverer d;
-	int64_t	 next_sweep = 0;
+	int64_t	 next_sweep = 0, swept = 0, due_at = now_us();
 	int	 once, w, status = 0;
 
 	if (parse_once(argc, argv, "worker", &once) < 0)
@@ -130,14 +177,18 @@ cmd_worker(struct app *app, int argc, char *argv[])
 	log_info("worker: started");
 	while (!stopping) {
 		if (mono_us() >= next_sweep) {
-			if (sweep(app) < 0)
+			if (sweep(app, &swept) < 0)
 				status = 1;
 			if (purge(app, 'e', "event(s)", app->cfg.events_retention_days) < 0)
 				status = 1;
 			if (purge(app, 'o', "finished notice(s)",
 			    app->cfg.outbox_retention_days) < 0)
 				status = 1;
-			next_sweep = mono_us() + app->cfg.overdue_sweep_interval * 1000000;
+			/* --once sweeps once, however long its round lasts */
+			next_sweep = once ? INT64_MAX :
+			    mono_us() + app->cfg.overdue_sweep_interval * 1000000;
+			/* what --once must deliver: the notices due now, the sweep's too */
+			due_at = now_us();
 		}
 		w = *app->cfg.telegram_bot_token != '\0' ? deliver_pass(&d, &stopping) : 0;
 		if (w < 0) {
@@ -145,8 +196,11 @@ cmd_worker(struct app *app, int argc, char *argv[])
 			status = 1;
 		}
 		if (once) {
-			/* everything due now, waiting out the pacing */
-			if (w > 0) {
+			/*
+			 * everything due now, waiting out the pacing; a 429 or a 5xx
+			 * ends the round (the notice keeps its next try time)
+			 */
+			if (w > 0 && d.counts.retried == 0) {
 				nap_ms(20);
 				continue;
 			}
@@ -155,6 +209,8 @@ cmd_worker(struct app *app, int argc, char *argv[])
 		nap_ms(w > 0 ? 20 : app->cfg.worker_poll_ms);
 	}
 	log_info("worker: stopped");
+	if (once)
+		status = once_summary(&d, swept, due_at, status);
 	deliver_close(&d);
 	return once ? status : 0;
 }

@@ -18,11 +18,21 @@ struct command {
 	int		(*fn)(struct app *, int argc, char *argv[]);
 	int		 app_flags;	/* APP_DB_CREATE, APP_NO_DB */
 	int		 needs_schema;	/* refuse to run on an unmigrated database */
+	/* the options it takes, space-separated; a trailing '=' means it takes a value */
+	const char	*opts;
+	const char	*arg;		/* the one argument it requires ("FILE"), or NULL: none */
 	const char	*synopsis;	/* one line: "NAME ARGS -- what it does" */
 	const char	*help;		/* the text of NAME --help */
 };
 
 extern const struct command commands[];
+
+/*
+ * Prints "taskmgr: CMD: <message>", the usage line of CMD and where its
+ * help is, on stderr; returns EXIT_USAGE.
+ */
+int	 usage_error(const char *cmd, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
 
 /* Reads a password: from stdin (one line) when from_stdin, else prompted twice without echo. */
 int	 read_password(int from_stdin, char *out, size_t outlen);

@@ -18,8 +18,10 @@ app_open(struct app *app, const char *path, int flags, char *err, size_t errlen)
 	int	 v;
 
 	memset(app, 0, sizeof(*app));
-	if (config_load(&app->cfg, config_path(path), err, errlen) < 0)
+	if (config_load(&app->cfg, config_path(path), err, errlen) < 0) {
+		config_free(&app->cfg);	/* what was read before the error */
 		return -1;
+	}
 	log_set_level(app->cfg.log_level_n);
 	/* long-running programs log to log_file; commands keep talking to the terminal */
 	if ((flags & (APP_SERVE | APP_DAEMON)) && *app->cfg.log_file != '\0' &&

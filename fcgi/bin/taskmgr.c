@@ -2,6 +2,7 @@
  * taskmgr: the command-line tool: migrations, users, configuration, and
  * (in later files) the worker, the bot and backups.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,12 +14,14 @@ static int cmd_version(struct app *, int, char *[]);
 
 const struct command commands[] = {
 	{ "migrate", cmd_migrate, APP_DB_CREATE, 0,
+	    NULL, NULL,
 	    "migrate -- create the database or bring its schema up to date",
 	    "usage: taskmgr [--config FILE] migrate\n\n"
 	    "Applies the schema migrations the database does not have yet, each in\n"
 	    "its own transaction, and prints one line per migration.  Creates the\n"
 	    "database file when it does not exist.  Running it again is a no-op.\n" },
 	{ "createsuperuser", cmd_createsuperuser, 0, 1,
+	    "--username= --email= --password-stdin", NULL,
 	    "createsuperuser --username U [--email E] [--password-stdin] -- create a staff user",
 	    "usage: taskmgr [--config FILE] createsuperuser --username U [--email E] [--password-stdin]\n\n"
 	    "Creates an active staff and superuser account.  With --password-stdin the\n"
@@ -30,6 +33,7 @@ const struct command commands[] = {
 	    "Exit status: 0 created, 1 failed (e.g. the username exists or the\n"
 	    "password is refused, with the reason on standard error), 2 bad usage.\n" },
 	{ "passwd", cmd_passwd, 0, 1,
+	    "--password-stdin", "USERNAME",
 	    "passwd USERNAME [--password-stdin] -- set a user's password",
 	    "usage: taskmgr [--config FILE] passwd USERNAME [--password-stdin]\n\n"
 	    "Sets the password of USERNAME (matched case-insensitively).  With\n"
@@ -39,6 +43,7 @@ const struct command commands[] = {
 	    "of the user is ended.\n"
 	    "Exit status: 0 changed, 1 failed (no such user, password refused), 2 bad usage.\n" },
 	{ "users", cmd_users, 0, 1,
+	    "--deactivate= --activate=", NULL,
 	    "users [--deactivate USERNAME | --activate USERNAME] -- list users, or (de)activate one",
 	    "usage: taskmgr [--config FILE] users [--deactivate USERNAME | --activate USERNAME]\n\n"
 	    "Without options, lists every user: id, username, active, staff, last\n"
@@ -48,6 +53,7 @@ const struct command commands[] = {
 	    "--activate USERNAME    allows the user to log in again.\n"
 	    "Exit status: 0 done, 1 failed (e.g. no such user), 2 bad usage.\n" },
 	{ "worker", cmd_worker, APP_DAEMON, 1,
+	    "--once", NULL,
 	    "worker [--once] -- run the overdue sweep and deliver Telegram notices",
 	    "usage: taskmgr [--config FILE] worker [--once]\n\n"
 	    "Every overdue_sweep_interval seconds marks the tasks past their deadline\n"
@@ -63,8 +69,19 @@ const struct command commands[] = {
 	    "failed, skipped; never pending ones) older than outbox_retention_days\n"
 	    "(0 keeps them forever).  Logs go to log_file.  SIGTERM or SIGINT stop it\n"
 	    "cleanly.\n\n"
-	    "  --once   one sweep and purge, deliver what is due now, and exit (timers, tests)\n" },
+	    "  --once   one sweep and purge, deliver what is due now, and exit (timers, tests)\n\n"
+	    "With --once a 429 or a 5xx (or no answer) from Telegram ends the round: the\n"
+	    "notice stays queued with its next try time set from retry_after or the\n"
+	    "backoff, and the others wait for the next round.  The round's counts are\n"
+	    "printed on standard output in one line:\n"
+	    "  worker: swept N overdue, sent N, retried N, given up N\n"
+	    "Exit status with --once: 0 everything due was delivered (notices of users\n"
+	    "without a Telegram link are skipped), 1 failed (the database, the HTTP\n"
+	    "client), 2 bad usage, 3 a notice that was due is not delivered (retried\n"
+	    "later, given up, or telegram_bot_token is not set).  Without --once the\n"
+	    "worker retries by itself and exits 0 when stopped.\n" },
 	{ "bot", cmd_bot, APP_DAEMON, 1,
+	    "--once", NULL,
 	    "bot [--once] -- run the Telegram bot (long polling getUpdates)",
 	    "usage: taskmgr [--config FILE] bot [--once]\n\n"
 	    "Long-polls the Bot API's getUpdates (telegram_poll_timeout seconds) and\n"
@@ -76,11 +93,13 @@ const struct command commands[] = {
 	    "SIGINT stop it after the current poll.\n\n"
 	    "  --once   one getUpdates round, then exit\n" },
 	{ "check-config", cmd_check_config, APP_NO_DB, 0,
+	    NULL, NULL,
 	    "check-config -- validate the configuration and print it, secrets masked",
 	    "usage: taskmgr [--config FILE] check-config\n\n"
 	    "Reads the configuration file and TASKMGR_* environment variables, stops\n"
 	    "with file:line: message on an error, and prints the effective settings.\n" },
 	{ "backup", cmd_backup, 0, 0,
+	    "--force --quiet -q", "FILE",
 	    "backup [--force] FILE -- copy the database to FILE while the service runs",
 	    "usage: taskmgr [--config FILE] backup [--force] [--quiet] FILE\n\n"
 	    "Copies the database to FILE with SQLite's online backup API: the\n"
@@ -92,6 +111,7 @@ const struct command commands[] = {
 	    "unless --force is given.  See the README for the restore procedure.\n"
 	    "Exit status: 0 written, 1 failed (FILE is untouched), 2 bad usage.\n" },
 	{ "sweep", cmd_sweep, 0, 1,
+	    NULL, NULL,
 	    "sweep -- mark every task past its deadline overdue, once",
 	    "usage: taskmgr [--config FILE] sweep\n\n"
 	    "Runs the overdue sweep once: every task whose complete_before has passed\n"
@@ -100,9 +120,10 @@ const struct command commands[] = {
 	    "marked.  The worker runs the same sweep every overdue_sweep_interval.\n"
 	    "Exit status: 0 done, 1 failed.\n" },
 	{ "version", cmd_version, APP_NO_DB, 0,
+	    NULL, NULL,
 	    "version -- print the version and the schema version this build expects",
 	    "usage: taskmgr version\n" },
-	{ NULL, NULL, 0, 0, NULL, NULL },
+	{ NULL, NULL, 0, 0, NULL, NULL, NULL, NULL },
 };
 
 static int
@@ -115,18 +136,149 @@ cmd_version(struct app *app, int argc, char *argv[])
 	return 0;
 }
 
+/* The command named name, or NULL. */
+static const struct command *
+command_find(const char *name)
+{
+	const struct command *c;
+
+	for (c = commands; c->name != NULL; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
 static void
 usage(FILE *f)
 {
 	const struct command *c;
 
-	fputs("usage: taskmgr [--config FILE] COMMAND [ARGS]\n\n"
-	    "The configuration file is --config FILE, else $TASKMGR_CONFIG, else the\n"
-	    "built-in default; every key can be overridden by TASKMGR_<KEY>.\n\n"
+	fputs("usage: taskmgr [--config FILE] COMMAND [ARGS]\n"
+	    "       taskmgr help [COMMAND]\n\n"
+	    "--config FILE may come before or after COMMAND.  The configuration file is\n"
+	    "--config FILE, else $TASKMGR_CONFIG, else the built-in default; every key\n"
+	    "can be overridden by TASKMGR_<KEY>, and any other TASKMGR_* variable stops\n"
+	    "the program (TASKMGR_FOO: unknown setting).\n\n"
 	    "Commands:\n", f);
 	for (c = commands; c->name != NULL; c++)
 		fprintf(f, "  %s\n", c->synopsis);
-	fputs("\nRun 'taskmgr COMMAND --help' for a command's options.\n", f);
+	fputs("  help [COMMAND] -- this text, or what COMMAND does and its options\n\n"
+	    "Exit status: 0 success, 1 failure, 2 bad usage; worker --once: 3 when a\n"
+	    "notice that was due is not delivered (see 'taskmgr help worker').\n\n"
+	    "Run 'taskmgr help COMMAND' (or 'taskmgr COMMAND --help') for a command's options.\n", f);
+}
+
+int
+usage_error(const char *cmd, const char *fmt, ...)
+{
+	const struct command *c = command_find(cmd);
+	va_list	 ap;
+
+	fprintf(stderr, "taskmgr: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (c != NULL)
+		fprintf(stderr, "%.*s\n", (int)strcspn(c->help, "\n"), c->help);
+	fprintf(stderr, "Run 'taskmgr help %s' for more.\n", cmd);
+	return EXIT_USAGE;
+}
+
+/* How c takes the option opt: -1 not at all, 0 alone, 1 with a value. */
+static int
+option_kind(const struct command *c, const char *opt)
+{
+	const char *p = c->opts;
+	size_t	 n = strlen(opt), k;
+
+	while (p != NULL && *p != '\0') {
+		k = strcspn(p, " ");
+		if (k >= n && strncmp(p, opt, n) == 0 && (k == n || (k == n + 1 && p[n] == '=')))
+			return k > n;
+		p += k;
+		p += strspn(p, " ");
+	}
+	return -1;
+}
+
+/* True for an argument that is an option (starts with '-', not "-" alone). */
+static int
+is_option(const char *arg)
+{
+	return arg[0] == '-' && arg[1] != '\0';
+}
+
+/*
+ * Checks the arguments after the command name against the options and the
+ * argument count c declares, before anything is opened, and takes
+ * --config FILE out of them (into *cfgpath, which must still be NULL).
+ * Returns 0 to run the command on the *argc arguments left, 1 when --help
+ * was asked for (printed), or EXIT_USAGE (the error printed).
+ */
+static int
+check_args(const struct command *c, int *argc, char *argv[], const char **cfgpath)
+{
+	int	 i, kind, out = 1, nargs = 0;
+
+	for (i = 1; i < *argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(c->help, stdout);
+			return 1;
+		}
+	}
+	for (i = 1; i < *argc; i++) {
+		if (strcmp(argv[i], "--config") == 0) {
+			if (i + 1 == *argc)
+				return usage_error(c->name, "option '--config' needs a value");
+			if (*cfgpath != NULL)
+				return usage_error(c->name, "--config is given twice");
+			*cfgpath = argv[++i];
+			continue;
+		}
+		argv[out++] = argv[i];
+		if (!is_option(argv[i])) {
+			if (++nargs > (c->arg != NULL))
+				return usage_error(c->name, "unexpected argument '%s'", argv[i]);
+			continue;
+		}
+		if ((kind = option_kind(c, argv[i])) < 0)
+			return usage_error(c->name, "unknown option '%s'", argv[i]);
+		if (kind == 1) {
+			if (i + 1 == *argc)
+				return usage_error(c->name, "option '%s' needs a value", argv[i]);
+			argv[out++] = argv[++i];
+		}
+	}
+	if (c->arg != NULL && nargs == 0)
+		return usage_error(c->name, "%s is required", c->arg);
+	*argc = out;
+	argv[out] = NULL;
+	return 0;
+}
+
+/* taskmgr help [COMMAND] */
+static int
+help(int argc, char *argv[])
+{
+	const struct command *c;
+
+	if (argc > 2 || (argc == 2 && is_option(argv[1]))) {
+		fprintf(stderr, "taskmgr: help: unexpected argument '%s'\n", argv[argc - 1]);
+		fputs("usage: taskmgr help [COMMAND]\n", stderr);
+		return EXIT_USAGE;
+	}
+	if (argc == 1 || strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if ((c = command_find(argv[1])) == NULL) {
+		fprintf(stderr, "taskmgr: help: unknown command '%s'\n", argv[1]);
+		fputs("Run 'taskmgr help' for the list of commands.\n", stderr);
+		return EXIT_USAGE;
+	}
+	fputs(c->help, stdout);
+	return 0;
 }
 
 int
@@ -136,10 +288,14 @@ main(int argc, char *argv[])
 	const char *cfgpath = NULL;
 	struct app app;
 	char	 err[512];
-	int	 i = 1, j, rc;
+	int	 i = 1, rc;
 
-	while (i < argc && argv[i][0] == '-') {
-		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+	while (i < argc && is_option(argv[i])) {
+		if (strcmp(argv[i], "--config") == 0) {
+			if (i + 1 == argc) {
+				fputs("taskmgr: option '--config' needs a value\n", stderr);
+				return EXIT_USAGE;
+			}
 			cfgpath = argv[i + 1];
 			i += 2;
 		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -148,8 +304,8 @@ main(int argc, char *argv[])
 		} else if (strcmp(argv[i], "--version") == 0) {
 			return cmd_version(NULL, 0, NULL);
 		} else {
-			fprintf(stderr, "taskmgr: unknown option %s\n", argv[i]);
-			usage(stderr);
+			fprintf(stderr, "taskmgr: unknown option '%s'\n", argv[i]);
+			fputs("Run 'taskmgr help' for the usage.\n", stderr);
 			return EXIT_USAGE;
 		}
 	}
@@ -157,19 +313,17 @@ main(int argc, char *argv[])
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	for (c = commands; c->name != NULL; c++)
-		if (strcmp(c->name, argv[i]) == 0)
-			break;
-	if (c->name == NULL) {
+	if (strcmp(argv[i], "help") == 0)
+		return help(argc - i, argv + i);
+	if ((c = command_find(argv[i])) == NULL) {
 		fprintf(stderr, "taskmgr: unknown command '%s'\n", argv[i]);
-		usage(stderr);
+		fputs("Run 'taskmgr help' for the list of commands.\n", stderr);
 		return EXIT_USAGE;
 	}
-	for (j = i + 1; j < argc; j++)
-		if (strcmp(argv[j], "--help") == 0 || strcmp(argv[j], "-h") == 0) {
-			fputs(c->help, stdout);
-			return 0;
-		}
+	argc -= i;
+	argv += i;
+	if ((rc = check_args(c, &argc, argv, &cfgpath)) != 0)
+		return rc == 1 ? 0 : rc;
 	if (app_open(&app, cfgpath, c->app_flags, err, sizeof(err)) < 0) {
 		fprintf(stderr, "taskmgr: %s\n", err);
 		return 1;
@@ -179,7 +333,7 @@ main(int argc, char *argv[])
 		app_close(&app);
 		return 1;
 	}
-	rc = c->fn(&app, argc - i, argv + i);
+	rc = c->fn(&app, argc, argv);
 	app_close(&app);
 	return rc;
 }

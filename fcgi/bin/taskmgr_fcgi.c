@@ -93,6 +93,7 @@ main(int argc, char *argv[])
 		app_close(&app);
 		return 1;
 	}
+	fc.deadline_ms = (int)app.cfg.request_timeout * 1000;
 	memset(&r, 0, sizeof(r));
 	log_info("taskmgr.fcgi %s ready (schema %s)", PACKAGE_VERSION,
 	    app.schema_ok ? "ok" : "out of date");

@@ -47,6 +47,7 @@ static const struct key keys[] = {
 	{ "page_size", I(page_size), "20", 1, 10000, 0 },
 	{ "max_page_size", I(max_page_size), "100", 1, 10000, 0 },
 	{ "max_body", I(max_body), "65536", 1024, 64 * 1024 * 1024, 0 },
+	{ "request_timeout", I(request_timeout), "30", 1, 3600, 0 },
 	{ "access_token_ttl", I(access_token_ttl), "900", 10, 86400 * 366, 0 },
 	{ "refresh_token_ttl", I(refresh_token_ttl), "604800", 60, 86400 * 3660, 0 },
 	{ "session_ttl", I(session_ttl), "1209600", 60, 86400 * 3660, 0 },
@@ -344,6 +345,41 @@ out:
 	return rc;
 }
 
+extern char **environ;
+
+/*
+ * Refuses a TASKMGR_* environment variable that is neither TASKMGR_CONFIG
+ * nor TASKMGR_<KEY> of a key, as an unknown key in the file is refused (a
+ * misspelt override would otherwise be ignored): -1 with "NAME: unknown
+ * setting" in err.
+ */
+static int
+env_check(char *err, size_t errlen)
+{
+	char	**e;
+	size_t	 i, j, n;
+
+	for (e = environ; e != NULL && *e != NULL; e++) {
+		if (strncmp(*e, "TASKMGR_", 8) != 0)
+			continue;
+		n = strcspn(*e, "=");
+		if (n == 14 && strncmp(*e, "TASKMGR_CONFIG", 14) == 0)
+			continue;
+		for (i = 0; i < NKEYS; i++) {
+			for (j = 0; keys[i].name[j] != '\0' && 8 + j < n &&
+			    (*e)[8 + j] == toupper((unsigned char)keys[i].name[j]); j++)
+				;
+			if (keys[i].name[j] == '\0' && 8 + j == n)
+				break;
+		}
+		if (i == NKEYS) {
+			snprintf(err, errlen, "%.*s: unknown setting", (int)(n < 100 ? n : 100), *e);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Defaults, then the file (path) or the text (name, text, len), then the environment. */
 static int
 config_load_from(struct config *cfg, const char *path, const char *name,
@@ -360,6 +396,8 @@ config_load_from(struct config *cfg, const char *path, const char *name,
 	if (path != NULL && config_read_file(cfg, path, err, errlen) < 0)
 		return -1;
 	if (text != NULL && config_parse_text(cfg, name, text, len, err, errlen) < 0)
+		return -1;
+	if (env_check(err, errlen) < 0)
 		return -1;
 	for (i = 0; i < NKEYS; i++) {
 		snprintf(env, sizeof(env), "TASKMGR_%s", keys[i].name);

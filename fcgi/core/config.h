@@ -20,6 +20,7 @@ struct config {
 	int64_t	 page_size;
 	int64_t	 max_page_size;
 	int64_t	 max_body;
+	int64_t	 request_timeout;	/* seconds from a FastCGI connection's accept to its end */
 	int64_t	 access_token_ttl;
 	int64_t	 refresh_token_ttl;
 	int64_t	 session_ttl;

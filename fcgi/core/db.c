@@ -1,5 +1,6 @@
 /* db: SQLite connection, statement cache, transactions, migrations. */
 #include <sys/file.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -160,6 +161,42 @@ db_configure_once(void)
 	return vfs;
 }
 
+/*
+ * Keeps the database to its owner whatever the umask: creates the file
+ * 0600 when create is set and it is missing (SQLite then makes its -wal and
+ * -shm with the database's mode), and takes group and other permissions
+ * away from an existing database, -wal and -shm, with a warning.  Runs
+ * before SQLite opens the file, so that no companion is made with the old
+ * mode.
+ */
+static void
+db_keep_private(const char *path, int create)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm" };
+	char	 p[4096];
+	struct stat st;
+	size_t	 i;
+	int	 fd;
+
+	if (*path == '\0' || strcmp(path, ":memory:") == 0)
+		return;
+	if (create && (fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) >= 0) {
+		(void)fchmod(fd, 0600);	/* the umask may have taken owner bits too */
+		close(fd);
+	}
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		if ((size_t)snprintf(p, sizeof(p), "%s%s", path, sfx[i]) >= sizeof(p) ||
+		    stat(p, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) == 0)
+			continue;
+		if (chmod(p, st.st_mode & 0700) == 0)
+			log_warn("%s: mode %04o tightened to %04o", p,
+			    (unsigned)(st.st_mode & 07777), (unsigned)(st.st_mode & 0700));
+		else
+			log_warn("%s: mode %04o lets others read it; cannot change it: %s", p,
+			    (unsigned)(st.st_mode & 07777), strerror(errno));
+	}
+}
+
 int
 db_open(struct db *db, const char *path, int flags, char *err, size_t errlen)
 {
@@ -180,6 +217,7 @@ db_open(struct db *db, const char *path, int flags, char *err, size_t errlen)
 	db->wlock_fd = -1;
 	if (flags & DB_OPEN_CREATE)
 		oflags |= SQLITE_OPEN_CREATE;
+	db_keep_private(path, flags & DB_OPEN_CREATE);
 	if (sqlite3_open_v2(path, &db->h, oflags, vfs) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path,
 		    db->h ? sqlite3_errmsg(db->h) : "out of memory");

@@ -47,7 +47,11 @@ enum dbrc {
 #define DB_OPEN_CREATE	0x01	/* create the file if missing (migrate only) */
 #define DB_OPEN_DEFER	0x02	/* checkpoints wait for db_idle() (a responder) */
 
-/* Opens path and sets the pragmas; -1 with a message in err. */
+/*
+ * Opens path and sets the pragmas; -1 with a message in err.  The file is
+ * created 0600 (DB_OPEN_CREATE), and an existing database, -wal or -shm
+ * that group or others may use is made the owner's only (a warning says so).
+ */
 int	 db_open(struct db *, const char *path, int flags, char *err, size_t errlen);
 void	 db_close(struct db *);
 /* A cached, reset statement for the literal sql; NULL on error (logged). */

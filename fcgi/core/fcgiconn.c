@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fcgiconn.h"
+#include "log.h"
 #include "timeutil.h"
 
 /* Record types and the rest of FastCGI 1.0 used here. */
@@ -37,6 +38,7 @@
 #define DRAIN_MS	2000		/* for the end of what is left unread */
 #define PARAMS_MAX	(64 * 1024 * 1024)	/* a request's FCGI_PARAMS stream */
 #define PARAMS_KEEP	(1024 * 1024)	/* a params buffer grown past this is given back */
+#define DEADLINE_MS	30000		/* a request's time from accept, unless set */
 
 struct rec {
 	unsigned	 type, id;
@@ -51,6 +53,7 @@ fcgi_init(struct fcgi_conn *c, int listen_fd)
 	c->listen_fd = listen_fd;
 	c->fd = -1;
 	c->cap = IN_CAP;
+	c->deadline_ms = DEADLINE_MS;
 	if ((c->in = malloc(c->cap)) == NULL)
 		return -1;
 	return 0;
@@ -70,23 +73,38 @@ fcgi_free(struct fcgi_conn *c)
 	c->nenv = c->envcap = 0;
 }
 
-/* Waits up to ms for fd to be ready for events; 0 when it is, -1 on timeout or error. */
+/*
+ * Waits up to ms for c->fd to be ready for events, and never past the
+ * request's deadline; 0 when it is ready, -1 on timeout or error.  The
+ * idle time ms starts again at every wait (every byte, for a slow peer);
+ * the deadline does not.  One clock read per poll().  A wait that the
+ * deadline ends marks the request expired and logs it once.
+ */
 static int
-wait_fd(int fd, short events, int ms)
+wait_fd(struct fcgi_conn *c, short events, int ms)
 {
-	struct pollfd pfd = { fd, events, 0 };
-	int64_t	 end = mono_us() + (int64_t)ms * 1000, left;
+	struct pollfd pfd = { c->fd, events, 0 };
+	int64_t	 now = mono_us(), end = now + (int64_t)ms * 1000;
 	int	 n;
 
+	if (end > c->deadline)
+		end = c->deadline;
 	for (;;) {
-		left = (end - mono_us()) / 1000;
-		if (left <= 0)
-			return -1;
-		if ((n = poll(&pfd, 1, (int)left)) > 0)
+		if (now >= end)
+			break;
+		/* rounded up to a whole ms, so a timeout normally ends the loop */
+		if ((n = poll(&pfd, 1, (int)((end - now + 999) / 1000))) > 0)
 			return 0;
 		if (n < 0 && errno != EINTR)
 			return -1;
+		now = mono_us();
 	}
+	if (now >= c->deadline && !c->expired) {
+		c->expired = 1;
+		log_warn("FastCGI request not done %d ms after its connection was "
+		    "accepted (request_timeout): connection dropped", c->deadline_ms);
+	}
+	return -1;
 }
 
 /*
@@ -131,7 +149,7 @@ next_record(struct fcgi_conn *c, struct rec *r, int ms)
 		else if (n == 0)
 			return 0;
 		else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			if (wait_fd(c->fd, POLLIN, ms) < 0)
+			if (wait_fd(c, POLLIN, ms) < 0)
 				return -1;
 		} else if (errno != EINTR)
 			return -1;
@@ -140,16 +158,16 @@ next_record(struct fcgi_conn *c, struct rec *r, int ms)
 
 /* Writes all of iov[0..n) (advancing it); 0, or -1 when the peer is gone or stalls. */
 static int
-write_all(int fd, struct iovec *iov, int n)
+write_all(struct fcgi_conn *c, struct iovec *iov, int n)
 {
 	ssize_t	 w;
 
 	while (n > 0) {
-		if ((w = writev(fd, iov, n)) < 0) {
+		if ((w = writev(c->fd, iov, n)) < 0) {
 			if (errno == EINTR)
 				continue;
 			if ((errno != EAGAIN && errno != EWOULDBLOCK) ||
-			    wait_fd(fd, POLLOUT, WAIT_MS) < 0)
+			    wait_fd(c, POLLOUT, WAIT_MS) < 0)
 				return -1;
 			continue;
 		}
@@ -201,7 +219,7 @@ send_small(struct fcgi_conn *c, unsigned type, unsigned id, const void *p, size_
 	};
 
 	put_header(h, type, id, len, pad);
-	return write_all(c->fd, iov, 3);
+	return write_all(c, iov, 3);
 }
 
 /* A name-value pair's length at *p (1 or 4 bytes); -1 past end. */
@@ -346,7 +364,7 @@ read_params(struct fcgi_conn *c)
 			    FCGI_RESPONDER) {
 				put_end(end, r.id, c->id != 0 ? FCGI_CANT_MPX_CONN :
 				    FCGI_UNKNOWN_ROLE);
-				if (write_all(c->fd, &iov, 1) < 0 || c->id == 0)
+				if (write_all(c, &iov, 1) < 0 || c->id == 0)
 					return -1;
 				break;
 			}
@@ -404,6 +422,10 @@ fcgi_accept(struct fcgi_conn *c, volatile sig_atomic_t *stop)
 			}
 		}
 		c->fd = fd;
+		/* the request's deadline: every wait below stops there */
+		c->started = mono_us();
+		c->deadline = c->started + (int64_t)c->deadline_ms * 1000;
+		c->expired = 0;
 		c->id = 0;
 		c->pos = c->len = 0;
 		c->params_done = c->stdin_done = 0;
@@ -486,8 +508,10 @@ fcgi_finish(struct fcgi_conn *c, const char *out, size_t len)
 	size_t	 chunk, pad;
 	int	 n, k, rc = 0, last = 0;
 
-	if (c->fd < 0)
+	if (c->fd < 0 || c->expired) {
+		conn_close(c);	/* past its deadline: dropped unanswered */
 		return -1;
+	}
 	while (!last) {
 		n = 0;
 		for (k = 0; k < OUT_BATCH && len > 0; k++) {
@@ -513,7 +537,7 @@ fcgi_finish(struct fcgi_conn *c, const char *out, size_t len)
 			iov[n++].iov_len = sizeof(tail);
 			last = 1;
 		}
-		if ((rc = write_all(c->fd, iov, n)) < 0)
+		if ((rc = write_all(c, iov, n)) < 0)
 			break;
 	}
 	if (rc == 0 && !c->stdin_done)

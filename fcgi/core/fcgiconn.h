@@ -11,6 +11,13 @@
  * Requests on other ids of the same connection are refused with
  * FCGI_CANT_MPX_CONN, other roles with FCGI_UNKNOWN_ROLE; FCGI_GET_VALUES
  * is answered.
+ *
+ * Two clocks bound a connection: each wait for the peer (a byte to read,
+ * room to write) lasts at most a few seconds, and the whole request at most
+ * deadline_ms from its accept (the request_timeout key), so a client that
+ * sends one byte at a time cannot hold a responder.  A wait ended by the
+ * deadline sets expired and logs one warning; the request is then dropped
+ * unanswered (fcgi_finish only closes it).
  */
 #ifndef TASKMGR_FCGICONN_H
 #define TASKMGR_FCGICONN_H
@@ -35,29 +42,34 @@ struct fcgi_conn {
 	struct buf	 params;	/* the FCGI_PARAMS stream */
 	struct req_env	*env;		/* its pairs */
 	size_t		 nenv, envcap;
+	int		 deadline_ms;	/* a request's time from accept; fcgi_init: 30 s */
+	int64_t		 started;	/* mono_us() at accept (the access line's start) */
+	int64_t		 deadline;	/* started + deadline_ms: no wait goes past it */
+	int		 expired;	/* the deadline ended a wait: the request is dropped */
 };
 
-/* Sets c up to accept on listen_fd; -1 when out of memory. */
+/* Sets c up to accept on listen_fd (deadline_ms may be changed after); -1 when out of memory. */
 int	 fcgi_init(struct fcgi_conn *c, int listen_fd);
 void	 fcgi_free(struct fcgi_conn *c);
 /*
  * Waits for the next connection and reads its request up to the end of
  * its parameters (c->env, c->nenv).  Connections that end, break the
- * protocol or send nothing for 2 seconds are closed and the next one is
- * taken.  1: a request; 0: *stop was set (a signal); -1: the listening
+ * protocol, send nothing for 2 seconds or reach the deadline are closed
+ * and the next one is taken.  1: a request; 0: *stop was set (a signal); -1: the listening
  * socket failed.
  */
 int	 fcgi_accept(struct fcgi_conn *c, volatile sig_atomic_t *stop);
 /*
  * Reads up to n bytes of the request's body (FCGI_STDIN) into p: the count,
- * 0 at its end, -1 when the connection failed or the request was aborted.
+ * 0 at its end, -1 when the connection failed, the request was aborted or
+ * its deadline passed (c->expired).
  */
 ssize_t	 fcgi_read(struct fcgi_conn *c, char *p, size_t n);
 /*
  * Sends out[0..len) as the request's FCGI_STDOUT and ends the request, then
  * closes the connection (after reading what the web server still sends
  * when the body was not read to its end).  0, or -1 when the answer could
- * not be sent.
+ * not be sent.  A request past its deadline (c->expired) is only closed.
  */
 int	 fcgi_finish(struct fcgi_conn *c, const char *out, size_t len);
 

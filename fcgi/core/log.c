@@ -15,7 +15,7 @@ static const char *const names[] = { "error", "warn", "info", "debug" };
 int
 log_open_file(const char *path)
 {
-	int	 fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	int	 fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 
 	if (fd < 0)
 		return -1;

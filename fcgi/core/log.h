@@ -9,7 +9,7 @@
 
 enum { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
-/* Sends standard error to path (appending); -1 if it cannot be opened. */
+/* Sends standard error to path (appending; created 0600); -1 if it cannot be opened. */
 int	 log_open_file(const char *path);
 /* Messages above level are dropped; the default is LOG_INFO. */
 void	 log_set_level(int level);

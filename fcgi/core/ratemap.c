@@ -80,6 +80,9 @@ ratemap_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
+	/* a table made with a looser mode: the owner's only, like the database */
+	if ((st.st_mode & 077) != 0)
+		(void)fchmod(fd, st.st_mode & 0700);
 	if ((size_t)st.st_size != MAP_BYTES && ftruncate(fd, 0) < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto fail;

@@ -23,7 +23,7 @@
 
 struct ratemap;
 
-/* Maps (creating when missing, mode 0600) the table at path; NULL with err set. */
+/* Maps (creating when missing, mode 0600; a looser mode is tightened) the table at path; NULL with err set. */
 struct ratemap	*ratemap_open(const char *path, char *err, size_t errlen);
 void		 ratemap_close(struct ratemap *);
 

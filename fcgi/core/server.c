@@ -46,15 +46,20 @@ server_handle(struct app *app, struct req *r, struct fcgi_conn *fc, struct buf *
 	int	 rc;
 
 	r->app = app;
-	r->started = mono_us();
+	r->started = fc->started;	/* the accept's clock reading, not another */
 	r->arena.limit = (size_t)app->cfg.max_body * 4 + 1024 * 1024;
 	if ((rc = req_parse_params(r, fc->env, fc->nenv)) != 0) {
 		if (r->path == NULL)
 			r->path = "";
 		resp_detail(r, rc, rc == 400 ? "Malformed request." : "A server error occurred.");
 	} else if ((rc = dispatch_route(r)) == 0 && r->route != NULL &&
-	    (rc = read_body(r, fc)) == 0)
+	    (rc = read_body(r, fc)) == 0 && !fc->expired)
 		rc = dispatch_run(r);
+	if (fc->expired) {
+		/* the deadline passed while the body was read (logged): no handler, no answer */
+		(void)fcgi_finish(fc, NULL, 0);
+		return;
+	}
 	if (r->status == 0)
 		r->status = rc ? rc : 200;
 	buf_reset(out);

@@ -79,12 +79,15 @@ admq_recent(struct db *db, struct arena *a, size_t limit,
     struct admq_change **out, size_t *n)
 {
 	static const char sql[] =
-	    "SELECT 1, t.id, t.name, l.name, t.updated_at FROM tasks t"
+	    "SELECT 1, 0, t.id, t.name, l.name, t.updated_at FROM tasks t"
 	    " JOIN lists l ON l.id = t.list_id"
 	    " UNION ALL"
-	    " SELECT 0, l.id, l.name, u.username, l.updated_at FROM lists l"
+	    " SELECT 0, 0, l.id, l.name, u.username, l.updated_at FROM lists l"
 	    " JOIN users u ON u.id = l.owner_id"
-	    " ORDER BY 5 DESC, 2 DESC LIMIT ?";
+	    " UNION ALL"
+	    " SELECT CASE kind WHEN 'task' THEN 1 WHEN 'list' THEN 0 ELSE 2 END, 1,"
+	    " object_id, name, place, deleted_at FROM deletions"
+	    " ORDER BY 6 DESC, 3 DESC LIMIT ?";
 	sqlite3_stmt *st = db_prep(db, sql);
 	struct admq_change *rows;
 	int	 rc;
@@ -100,11 +103,12 @@ admq_recent(struct db *db, struct arena *a, size_t limit,
 	while (*n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct admq_change *c = &rows[*n];
 
-		c->is_task = sqlite3_column_int(st, 0);
-		c->id = sqlite3_column_int64(st, 1);
-		c->name = arena_strdup(a, db_col_text(st, 2));
-		c->where = arena_strdup(a, db_col_text(st, 3));
-		c->updated_at = sqlite3_column_int64(st, 4);
+		c->kind = (enum admq_kind)sqlite3_column_int(st, 0);
+		c->deleted = sqlite3_column_int(st, 1);
+		c->id = sqlite3_column_int64(st, 2);
+		c->name = arena_strdup(a, db_col_text(st, 3));
+		c->where = arena_strdup(a, db_col_text(st, 4));
+		c->updated_at = sqlite3_column_int64(st, 5);
 		if (c->name == NULL || c->where == NULL) {
 			db_done(st, rc);
 			return DB_ERROR;

@@ -25,15 +25,22 @@ struct admq_counts {
 /* Fills c with the counts shown on the admin index; now is the current time. */
 enum dbrc admq_counts(struct db *, int64_t now, struct admq_counts *c);
 
+enum admq_kind { ADMQ_LIST, ADMQ_TASK, ADMQ_USER };
+
 struct admq_change {
-	int		 is_task;	/* 1 task, 0 list */
+	enum admq_kind	 kind;
+	int		 deleted;	/* the object is gone; name is the one it had */
 	int64_t		 id;
 	const char	*name;
 	const char	*where;		/* a task's list, a list's owner */
-	int64_t		 updated_at;
+	int64_t		 updated_at;	/* or when it was deleted */
 };
 
-/* The limit most recently updated lists and tasks, newest first (arena-owned). */
+/*
+ * The limit most recent changes, newest first (arena-owned): lists and
+ * tasks by their updated_at, and the deletions of tasks, lists and users
+ * (sql/010_deletions.sql).
+ */
 enum dbrc admq_recent(struct db *, struct arena *, size_t limit,
 	    struct admq_change **out, size_t *n);
 

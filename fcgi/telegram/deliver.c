@@ -178,6 +178,7 @@ record(struct deliverer *d, const struct outbox_row *o, enum tg_kind kind,
 	switch (kind) {
 	case TG_OK:
 		log_debug("worker: notice %lld sent", (long long)o->id);
+		d->counts.sent++;
 		/* Telegram has it: a lost mark would mean a second copy, so insist */
 		for (tries = 0; tries < 5; tries++)
 			if ((rc = delivery_sent(db, o->id, now)) != DB_BUSY)
@@ -187,6 +188,7 @@ record(struct deliverer *d, const struct outbox_row *o, enum tg_kind kind,
 		snprintf(err, sizeof(err), "%ld: %s", res->http, res->desc);
 		log_warn("worker: notice %lld to user %lld given up: %s",
 		    (long long)o->id, (long long)o->user_id, err);
+		d->counts.given_up++;
 		return delivery_failed(db, o->id, err, now);
 	case TG_LIMITED:
 		delay = res->retry_after * 1000000;
@@ -205,6 +207,7 @@ record(struct deliverer *d, const struct outbox_row *o, enum tg_kind kind,
 	}
 	log_info("worker: notice %lld not sent (%s), next try in %lld ms",
 	    (long long)o->id, err, (long long)(delay / 1000));
+	d->counts.retried++;
 	return delivery_retry(db, o->id, now + delay, err);
 }
 
@@ -241,6 +244,7 @@ deliver_pass(struct deliverer *d, volatile sig_atomic_t *stop)
 		if (o->chat == 0) {
 			if (delivery_skipped(&d->app->db, o->id, now_us()) != DB_OK)
 				return -1;
+			d->counts.skipped++;
 			continue;
 		}
 		/* a chat whose earlier notice is waiting keeps its order */

@@ -27,20 +27,31 @@ struct pacer {
 	int		 nrecent;
 };
 
+/* What became of the notices attempted since deliver_open. */
+struct deliver_counts {
+	int64_t		 sent;		/* accepted by Telegram */
+	int64_t		 retried;	/* 429, 5xx, network: still pending, next try scheduled */
+	int64_t		 given_up;	/* permanent error: failed for good */
+	int64_t		 skipped;	/* the recipient has no Telegram link */
+};
+
 struct deliverer {
 	struct app	*app;
 	struct tg_client tg;
 	struct arena	 arena;
 	struct pacer	 pacer;
+	struct deliver_counts counts;
 };
 
 /* Prepares a deliverer; -1 when the HTTP client cannot start. */
 int	 deliver_open(struct deliverer *, struct app *);
 void	 deliver_close(struct deliverer *);
 /*
- * One pass over the due notices.  Returns the number of notices that are
- * due but had to wait for pacing (the caller comes back soon), or -1 when
- * the database failed.  Returns early when *stop gets set.
+ * One pass over the due notices, adding each outcome to d->counts.  Returns
+ * the number of notices that are due but had to wait for pacing (the caller
+ * comes back soon), or -1 when the database failed.  Returns early when
+ * *stop gets set, and after a 429, a 5xx or a network error (the pass that
+ * saw it counts one more in counts.retried).
  */
 int	 deliver_pass(struct deliverer *, volatile sig_atomic_t *stop);
 

@@ -145,7 +145,7 @@ class Server:
         if self.mode == "multiwatch":
             # the systemd unit's command line: spawn-fcgi -n execs multiwatch
             p = subprocess.Popen(
-                [SPAWN_FCGI, "-n", "-s", self.sock, "-M", "0666", "--",
+                [SPAWN_FCGI, "-n", "-s", self.sock, "-M", "0660", "--",
                  MULTIWATCH, "-f", str(self.workers)] + self.mw_opts + ["--", RESPONDER],
                 env=self.env, stdout=subprocess.DEVNULL,
                 stderr=open(os.path.join(self.dir, "multiwatch.log"), "w"))
@@ -156,7 +156,7 @@ class Server:
                 time.sleep(0.05)
             return
         pidfile = os.path.join(self.dir, "fcgi.pid")
-        subprocess.run([SPAWN_FCGI, "-s", self.sock, "-M", "0666",
+        subprocess.run([SPAWN_FCGI, "-s", self.sock, "-M", "0660",
                         "-F", str(self.workers), "-P", pidfile, "--", RESPONDER],
                        env=self.env, check=True, capture_output=True, timeout=30)
         with open(pidfile) as f:
@@ -413,7 +413,7 @@ def run_tests(module_globals, time_limit=600):
         print("ok %d - no sanitizer findings in responder logs" % len(tests))
     print("1..%d" % len(tests))
     # a passing file leaves nothing behind; a failing one keeps its servers' folders
-    if not failed and not os.environ.get("TASKMGR_KEEP_TEST_DIRS"):
+    if not failed and not os.environ.get("KEEP_TEST_DIRS"):
         for srv in STARTED:
             if srv.dir:
                 shutil.rmtree(srv.dir, ignore_errors=True)

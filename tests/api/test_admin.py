@@ -328,7 +328,8 @@ def test_search_and_ordering_and_escaping():
     r = a.get("/admin/users/?q=BOS")
     assert ">boss</a>" in text(r) and ">plain</a>" not in text(r), "case-insensitive search"
     r = a.get("/admin/users/?o=-username")
-    names = re.findall(r'<th scope="row"><a href="[^"]*">([^<]*)</a>', text(r))
+    names = re.findall(r'<th scope="row"[^>]*><a [^>]*>([^<]*)</a>', text(r))
+    assert len(names) > 2, names
     eq(names, sorted(names, key=str.lower, reverse=True), "descending by username")
     assert 'href="?o=username"' in text(r), "a click reverses the ordering"
 
@@ -339,10 +340,10 @@ def test_pagination():
     a = logged_in()
     r = a.get("/admin/users/?q=pageuser")
     t = text(r)
-    eq(len(re.findall(r'<th scope="row">', t)), 20, "first page")
-    assert "25 in all" in t and 'href="?q=pageuser&amp;p=2"' in t, t
+    eq(len(re.findall(r'<th scope="row"[^>]*>', t)), 20, "first page")
+    assert ">25 users</span>" in t and 'href="?q=pageuser&amp;p=2"' in t, t
     r = a.get("/admin/users/?q=pageuser&p=2")
-    eq(len(re.findall(r'<th scope="row">', text(r))), 5, "second page")
+    eq(len(re.findall(r'<th scope="row"[^>]*>', text(r))), 5, "second page")
     eq(a.get("/admin/users/?p=abc").status, 200, "a bad page number is page 1")
 
 

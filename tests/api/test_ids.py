@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Ids are never handed out twice (sql/010): for users, lists, tasks, events
+"""Ids are never handed out twice (sql/011): for users, lists, tasks, events
 and outbox notices, deleting the newest row and making another gives a new
-id; and a populated database of schema 9 migrates with its rows, counters,
-search index, page marks' versions and foreign keys intact, its sequences
-starting above every id it used -- through real nginx + spawn-fcgi and the
-real `taskmgr migrate`."""
+id; and a populated database of schema 9 or 10 migrates with its rows,
+counters, search index, page marks' versions and foreign keys intact, its
+sequences starting above every id it holds or names -- through real nginx +
+spawn-fcgi and the real `taskmgr migrate`."""
 import glob
 import os
 import re
@@ -20,6 +20,8 @@ S = None
 TOK = {}
 UID = {}
 OUTSIDE = ("sqlite_sequence",)     # what the migration may change
+MIGRATIONS = sorted(glob.glob(os.path.join(TOP_SRCDIR, "sql", "[0-9][0-9][0-9]_*.sql")))
+MINE = 11                          # sql/011_ids_never_reused.sql
 
 
 def setup_module():
@@ -133,15 +135,15 @@ def test_tables_whose_ids_leave_the_database_autoincrement():
     eq(got, want, "tables with AUTOINCREMENT")
 
 
-# ---- migrating a populated database of schema 9 ---------------------------
+# ---- migrating a populated database of an older schema -------------------
 
-def schema9(path):
-    """A database made by migrations 001-009, as `taskmgr migrate` of a
-    release at schema 9 left it."""
+def schema_at(path, version):
+    """A database made by the first version migrations, as `taskmgr migrate`
+    of a release at that schema left it."""
     c = sqlite3.connect(path)
-    files = sorted(glob.glob(os.path.join(TOP_SRCDIR, "sql", "00[1-9]_*.sql")))
-    eq(len(files), 9, "migrations 001-009")
-    for n, f in enumerate(files, 1):
+    eq(os.path.basename(MIGRATIONS[MINE - 1]), "011_ids_never_reused.sql", "numbering")
+    for n, f in enumerate(MIGRATIONS[:version], 1):
+        eq(int(os.path.basename(f)[:3]), n, "migration %s" % f)
         with open(f) as fh:
             c.executescript(fh.read())
         c.execute("PRAGMA user_version = %d" % n)
@@ -224,48 +226,65 @@ def snapshot(c):
 
 
 def test_schema9_database_migrates_intact():
+    # the schema before 010 (deletions): no deletion names a deleted row
     srv = Server(workers=1, migrate=False).start()
     try:
-        migrate_and_check(srv)
+        migrate_and_check(srv, 9, {"users": 3, "lists": 2})
     finally:
         srv.stop()
 
 
-def migrate_and_check(srv):
+def test_schema10_database_migrates_intact():
+    # the schema just before 011: the recorded deletions name the newest
+    # user (4) and list (3), deleted before the migration
+    srv = Server(workers=1, migrate=False).start()
+    try:
+        migrate_and_check(srv, 10, {"users": 4, "lists": 3})
+    finally:
+        srv.stop()
+
+
+def migrate_and_check(srv, version, seqs):
     now = 1_800_000_000_000_000
-    tmp = srv.db + ".v9"
-    c = schema9(tmp)
+    ref = srv.db + ".ref"
+    c = schema_at(ref, MINE - 1)
+    _, want_objs = snapshot(c)
+    c.close()
+    tmp = srv.db + ".old"
+    c = schema_at(tmp, version)
     populate(c, now)
-    before_rows, before_objs = snapshot(c)
+    before_rows, _ = snapshot(c)
     c.close()
     # the responders are running: they answer 503 until the schema is theirs
     os.rename(tmp, srv.db)
-    eq(srv.get("/api/health/").status, 503, "schema 9 is not served")
+    eq(srv.get("/api/health/").status, 503, "schema %d is not served" % version)
     out = srv.cli("migrate", check=True).stdout
-    eq(out, "applying 010_ids_never_reused ... ok\nschema now at version 10\n", "migrate output")
+    eq(out, "".join("applying %s ... ok\n" % os.path.basename(f)[:-4]
+                    for f in MIGRATIONS[version:]) +
+       "schema now at version %d\n" % len(MIGRATIONS), "migrate output")
 
     c = connect(srv.db)
     eq(c.execute("PRAGMA integrity_check").fetchall(), [("ok",)], "integrity_check")
     eq(c.execute("PRAGMA foreign_key_check").fetchall(), [], "foreign_key_check")
     c.execute("INSERT INTO tasks_fts (tasks_fts) VALUES ('integrity-check')")
     rows, objs = snapshot(c)
-    eq(sorted(rows), sorted(before_rows), "the same tables")
-    for name in before_rows:
-        eq(rows[name], before_rows[name], "the rows of %s" % name)
-    eq(sorted(objs), sorted(before_objs), "the same tables, indexes and triggers")
-    for name in before_objs:
-        eq(objs[name], before_objs[name], "%s as 001-009 made it" % name)
+    for name in rows:
+        eq(rows[name], before_rows.get(name, []), "the rows of %s" % name)
+    eq(sorted(objs), sorted(want_objs), "the tables, indexes and triggers of 001-010")
+    for name in want_objs:
+        eq(objs[name], want_objs[name], "%s as 001-010 made it" % name)
     seq = dict(c.execute("SELECT name, seq FROM sqlite_sequence"))
     eq({k: seq.get(k) for k in ("users", "lists", "tasks", "outbox", "events")},
-       {"users": 3, "lists": 2, "tasks": 163, "outbox": 5,
-        "events": c.execute("SELECT max(id) FROM events").fetchone()[0]},
-       "each sequence at the highest id held (tasks: 163, gone with its list, named by events)")
+       dict(seqs, tasks=163, outbox=5,
+            events=c.execute("SELECT max(id) FROM events").fetchone()[0]),
+       "each sequence at the highest id held or named (tasks: 163, gone with its list, "
+       "named by events)")
     c.close()
     # the responder notices the new schema within a second
     deadline = time.time() + 10
     while time.time() < deadline and srv.get("/api/health/").status != 200:
         time.sleep(0.1)
-    eq(srv.get("/api/health/").json["schema_version"], 10, "served once migrated")
+    eq(srv.get("/api/health/").json["schema_version"], len(MIGRATIONS), "served once migrated")
 
     for u in ("alice", "bob"):
         srv.cli("passwd", u, "--password-stdin", input=PW + "\n", check=True)
@@ -312,10 +331,10 @@ def migrate_and_check(srv):
     eq([t["id"] for t in page["results"]],
        ids("SELECT id FROM tasks WHERE list_id = 1 ORDER BY created_at DESC, id DESC")[64:84],
        "a deep page after the insert")
-    # a list or user deleted before the migration left no trace: the
-    # sequences start above the ids still held
-    eq(mklist("New", srv=srv), 3, "the next list id")
-    eq(register(srv, "erin"), 4, "the next user id")
+    # without a recorded deletion, a list or user deleted before the
+    # migration left no trace: the sequences start above the ids still held
+    eq(mklist("New", srv=srv), seqs["lists"] + 1, "the next list id")
+    eq(register(srv, "erin"), seqs["users"] + 1, "the next user id")
     ev = get("/api/events/?after=%d" % last)["results"]
     assert ev and all(e["id"] > last for e in ev), (last, ev)
     lid = mklist("Newer", srv=srv)
@@ -327,8 +346,8 @@ def test_rows_broken_by_hand_do_not_stop_the_migration():
     # a foreign key a migration breaks fails it; one broken before does not
     srv = Server(workers=1, migrate=False).start()
     try:
-        tmp = srv.db + ".v9"
-        c = schema9(tmp)
+        tmp = srv.db + ".old"
+        c = schema_at(tmp, MINE - 1)
         c.execute("INSERT INTO users (username, username_key, password, date_joined)"
                   " VALUES ('alice', 'alice', '', 1)")
         c.execute("INSERT INTO outbox (user_id, text, next_attempt_at, created_at)"
@@ -337,7 +356,8 @@ def test_rows_broken_by_hand_do_not_stop_the_migration():
         c.close()
         os.rename(tmp, srv.db)
         p = srv.cli("migrate")
-        eq((p.returncode, p.stdout.splitlines()[-1]), (0, "schema now at version 10"), p.stdout)
+        eq((p.returncode, p.stdout.splitlines()[-1]),
+           (0, "schema now at version %d" % len(MIGRATIONS)), p.stdout)
         eq(sql("PRAGMA foreign_key_check", path=srv.db), [("outbox", 1, "users", 0)],
            "the one row broken before")
         eq(sql("SELECT id, text FROM outbox", path=srv.db), [(1, "orphan")], "kept")

@@ -105,6 +105,22 @@ def test_link_creates_a_one_time_code():
     eq(req("POST", "/api/auth/telegram/link/", user=None).status, 401, "anonymous")
 
 
+def test_link_without_a_bot_name_is_503_and_makes_no_code():
+    srv = Server(workers=1, config={"telegram_bot_name": ""}).start()
+    try:
+        srv.create_user("erin")
+        r = srv.request("POST", "/api/auth/telegram/link/", token=srv.login("erin"))
+        eq((r.status, r.json), (503, {"detail": "Telegram linking is not configured."}),
+           "no telegram_bot_name: %r" % r)
+        c = sqlite3.connect(srv.db, timeout=10)
+        try:
+            eq(c.execute("SELECT count(*) FROM telegram_links").fetchone()[0], 0, "no code")
+        finally:
+            c.close()
+    finally:
+        srv.stop()
+
+
 def test_confirm_links_and_returns_tokens():
     unlink_all()
     code = new_code("alice")
@@ -427,9 +443,30 @@ def link(user, tgid):
         c.execute("UPDATE users SET telegram_id = ? WHERE username = ?", (tgid, user))
 
 
-def worker_once():
-    p = S.cli("worker", "--once")
-    eq(p.returncode, 0, "worker --once (%s)" % p.stderr)
+def worker_once(status=0, env=None):
+    p = S.cli("worker", "--once", env=env)
+    eq(p.returncode, status, "worker --once (%s)" % p.stderr)
+    return p
+
+
+def worker_once_bounded(limit=20):
+    """worker --once that must end within limit seconds (a hang fails the test)."""
+    try:
+        return subprocess.run([TASKMGR, "worker", "--once"], env=S.env, capture_output=True,
+                              text=True, timeout=limit)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("worker --once still running after %d s" % limit)
+
+
+def next_attempt(oid):
+    with db() as c:
+        return c.execute("SELECT next_attempt_at FROM outbox WHERE id = ?", (oid,)).fetchone()[0]
+
+
+def drop_pending():
+    """Ends every pending notice (as skipped), so the next test starts clean."""
+    with db() as c:
+        c.execute("UPDATE outbox SET status = 3 WHERE status = 0")
 
 
 def start_worker():
@@ -457,14 +494,14 @@ def test_worker_skips_unlinked_and_gives_up_on_permanent_errors():
     link("alice", 8002)
     TG.fail("chat_not_found")
     nf = queue("alice", "chat gone")
-    worker_once()
+    worker_once(3)      # given up: not delivered
     eq(outbox(skip)[0], 3, "not linked: skipped")
     st = outbox(nf)
     eq(st[0], 2, "chat not found: failed for good")
     assert "chat not found" in st[2], st
     TG.fail("blocked")
     bl = queue("alice", "blocked")
-    worker_once()
+    worker_once(3)
     st = outbox(bl)
     eq(st[0], 2, "blocked: failed for good")
     assert "blocked" in st[2] and st[2].startswith("403"), st
@@ -503,6 +540,90 @@ def test_worker_retries_500_timeout_and_429():
     eq(TG.texts(8003), ["retried"], "delivered once")
     eq(outbox(oid)[1], 4, "four attempts")
     eq(len(TG.calls_of("sendMessage")), 4, "four calls")
+
+
+def test_worker_once_ends_its_round_on_429():
+    TG.reset()
+    unlink_all()
+    drop_pending()
+    link("alice", 8040)
+    TG.retry_after = 30
+    TG.fail("429", 50)      # Telegram answers 429 to every try
+    try:
+        oid = queue("alice", "limited")
+        before = int(time.time() * 1e6)
+        p = worker_once_bounded()
+        eq(p.returncode, 3, "not delivered (%s)" % p.stderr)
+        assert re.fullmatch(r"worker: swept \d+ overdue, sent 0, retried 1, given up 0\n",
+                            p.stdout), p.stdout
+        eq(len(TG.calls_of("sendMessage")), 1, "one try, then the round ended")
+        eq(outbox(oid)[:2], (0, 1), "still pending, one attempt")
+        assert next_attempt(oid) >= before + 30 * 1000000, "next try after retry_after"
+    finally:
+        TG.retry_after = 1
+        TG.reset()
+        drop_pending()
+
+
+def test_worker_once_ends_its_round_on_5xx():
+    TG.reset()
+    unlink_all()
+    drop_pending()
+    link("alice", 8041)
+    link("bob", 8042)
+    TG.down = True
+    try:
+        first = queue("alice", "down 1")
+        second = queue("bob", "down 2")
+        before = int(time.time() * 1e6)
+        p = worker_once_bounded()
+        eq(p.returncode, 3, "not delivered (%s)" % p.stderr)
+        assert re.fullmatch(r"worker: swept \d+ overdue, sent 0, retried 1, given up 0\n",
+                            p.stdout), p.stdout
+        eq(len(TG.calls_of("sendMessage")), 1, "one try, then the round ended")
+        eq(outbox(first)[:2], (0, 1), "pending, one attempt")
+        assert next_attempt(first) >= before + 100 * 1000, "next try after the backoff"
+        eq(outbox(second)[:2], (0, 0), "the next one waits for the next round")
+        TG.down = False
+        p = worker_once_bounded()
+        eq(p.returncode, 0, "the next round delivers the rest (%s)" % p.stderr)
+        eq(TG.texts(8042), ["down 2"], "delivered")
+    finally:
+        TG.reset()
+        drop_pending()
+
+
+def test_worker_once_prints_a_summary_and_its_exit_status_says_all_delivered():
+    TG.reset()
+    unlink_all()
+    drop_pending()
+    worker_once()       # nothing left to sweep from earlier tests
+    lst = api("POST", "/api/lists/", {"name": "summary"})
+    api("POST", "/api/lists/%d/tasks/" % lst["id"],
+        {"name": "late", "complete_before": "2020-01-01T00:00:00Z"})
+    link("alice", 8050)
+    link("carol", 8051)
+    TG.fail("chat_not_found")
+    gone = queue("carol", "gone")
+    queue("alice", "a1")
+    queue("alice", "a2")
+    queue("bob", "nobody")  # not linked: skipped, not an undelivered notice
+    p = worker_once(3)
+    eq(p.stdout, "worker: swept 1 overdue, sent 2, retried 0, given up 1\n", "summary")
+    eq(outbox(gone)[0], 2, "given up")
+    eq(TG.texts(8050), ["a1", "a2"], "sent")
+    queue("alice", "a3")
+    p = worker_once(0)
+    eq(p.stdout, "worker: swept 0 overdue, sent 1, retried 0, given up 0\n", "all delivered")
+    # without a bot token nothing is delivered: a due notice makes the exit status 3
+    no_token = {"TASKMGR_TELEGRAM_BOT_TOKEN": ""}
+    p = worker_once(0, env=no_token)
+    eq(p.stdout, "worker: swept 0 overdue, sent 0, retried 0, given up 0\n", "nothing due")
+    waiting = queue("alice", "a4")
+    worker_once(3, env=no_token)
+    eq(outbox(waiting)[0], 0, "still pending")
+    worker_once(0)
+    eq(TG.texts(8050)[-1], "a4", "sent once a token is there")
 
 
 def test_telegram_down_for_a_while_loses_nothing():

@@ -195,7 +195,7 @@ class BenchServer(Server):
         for name, prog in (("ceiling", CEILING), ("ceiling-own", CEILING_OWN)):
             sock = os.path.join(self.dir, name + ".sock")
             pidfile = os.path.join(self.dir, name + ".pid")
-            subprocess.run([SPAWN_FCGI, "-s", sock, "-M", "0666", "-F", str(self.workers),
+            subprocess.run([SPAWN_FCGI, "-s", sock, "-M", "0660", "-F", str(self.workers),
                             "-P", pidfile, "--", prog],
                            check=True, capture_output=True, timeout=30)
             with open(pidfile) as f:

@@ -3,7 +3,9 @@
 driven by python3-selenium): log in, create a list and a task, assign it,
 change its status in the list, filter, log out; check that the stylesheet
 applies, that the CSP reports nothing, that a phone-sized window needs no
-sideways scrolling; save a screenshot of the task list into the build dir.
+sideways scrolling, that long names are cut with an ellipsis and tables fit
+a desktop and a phone window, that the favicon loads; save screenshots of the
+task list into the build dir.
 
 Selenium is Debian's python3-selenium, so this file re-runs itself with the
 system python3 when the current one lacks it, and skips when the browser or
@@ -249,6 +251,74 @@ def test_phone_width_needs_no_sideways_scroll():
             assert over <= 0, "%s overflows a phone screen by %dpx" % (path, over)
     finally:
         D.set_window_size(1280, 900)
+    eq(csp_reports(), [], "no CSP violations")
+
+
+LONG_TASK = "\u00dc" * 200                        # 200 two-byte characters, no space
+LONG_LIST = "Quarterly-planning-" + "x" * 181
+
+
+def fits(path):
+    """Loads path; the ways its table could overflow: [table right edge past
+    the viewport, sideways scroll inside the table's box, of the page]."""
+    go(path)
+    return D.execute_script("""
+        var t = document.querySelector('table.results'), r = t.getBoundingClientRect();
+        var box = t.parentElement;
+        return [r.right - window.innerWidth, box.scrollWidth - box.clientWidth,
+                document.documentElement.scrollWidth - window.innerWidth];""")
+
+
+def test_long_names_are_cut_and_tables_fit_desktop_and_phone():
+    a = Admin(S)
+    a.login("boss")
+    a.get("/admin/lists/add/")
+    r = a.post("/admin/lists/add/", {"name": LONG_LIST, "owner": str(IDS["alice"])})
+    lid = int(r.header("Location").split("/")[-2])
+    a.get("/admin/tasks/add/")
+    r = a.post("/admin/tasks/add/", {"list": str(lid), "name": LONG_TASK, "description": "",
+                                     "assigned_to": str(IDS["bob"]),
+                                     "complete_before": "2031-05-01T10:00", "status": "Pending"})
+    tid = int(r.header("Location").split("/")[-2])
+    try:
+        for w, h in ((1280, 900), (390, 844)):
+            D.set_window_size(w, h)
+            for path in ("/admin/tasks/", "/admin/lists/", "/admin/users/"):
+                eq([max(0, round(x)) for x in fits(path)], [0, 0, 0],
+                   "%s at %dpx: overflow of the table, its box, the page" % (path, w))
+            go("/admin/tasks/")
+            for sel, full in (("th a.cut", LONG_TASK), ("td a.cut", LONG_LIST)):
+                e = row(tid).find_element(By.CSS_SELECTOR, sel)
+                eq(e.get_attribute("title"), full, "the whole name on hover")
+                eq(e.value_of_css_property("text-overflow"), "ellipsis", "cut with an ellipsis")
+                assert D.execute_script(
+                    "return arguments[0].scrollWidth > arguments[0].clientWidth", e), \
+                    "%s is cut at %dpx" % (full[:20], w)
+            if w == 390:
+                shot = os.path.join(os.path.dirname(SHOT), "screenshot-tasks-phone.png")
+                assert D.save_screenshot(shot) and os.path.getsize(shot) > 1000
+            go("/admin/tasks/%d/" % tid)
+            eq(h1(), "Change task " + LONG_TASK, "whole on the edit page")
+            eq(D.find_element(By.NAME, "name").get_attribute("value"), LONG_TASK, "in the form")
+            over = D.execute_script(
+                "return document.documentElement.scrollWidth - window.innerWidth")
+            assert over <= 0, "the edit page overflows by %dpx at %dpx" % (over, w)
+    finally:
+        D.set_window_size(1280, 900)
+    eq(csp_reports(), [], "no CSP violations")
+
+
+def test_favicon_loads():
+    go("/admin/")
+    href = D.find_element(By.CSS_SELECTOR, "link[rel=icon]").get_attribute("href")
+    eq(href, S.url("/static/favicon.svg"), "linked from every page")
+    for src in (href, S.url("/favicon.ico")):
+        size = D.execute_async_script("""
+            var done = arguments[1], img = new Image();
+            img.onload = function () { done(img.naturalWidth); };
+            img.onerror = function () { done(-1); };
+            img.src = arguments[0];""", src)
+        assert size > 0, "%s does not load as an image: %r" % (src, size)
     eq(csp_reports(), [], "no CSP violations")
 
 

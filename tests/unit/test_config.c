@@ -52,6 +52,7 @@ main(void)
 	is_int(config_load(&c, NULL, err, sizeof(err)), 0, "defaults load");
 	is_int(c.page_size, 20, "page_size default");
 	is_int(c.max_body, 65536, "max_body default");
+	is_int(c.request_timeout, 30, "request_timeout default");
 	is_int(c.throttle_anon.n, 10, "throttle_anon 10");
 	is_int(c.throttle_anon.period, 60, "per minute");
 	is_int(c.throttle_user.period, 86400, "throttle_user per day");
@@ -96,6 +97,25 @@ main(void)
 	config_free(&c);
 	unsetenv("TASKMGR_PAGE_SIZE");
 
+	/* a TASKMGR_* variable that is no setting stops the load, TASKMGR_CONFIG aside */
+	setenv("TASKMGR_CONFIG", path, 1);
+	is_int(load_text("", &c, err, sizeof(err)), 0, "TASKMGR_CONFIG is allowed");
+	config_free(&c);
+	unsetenv("TASKMGR_CONFIG");
+	setenv("TASKMGR_PAGE_SIZES", "9", 1);
+	is_int(load_text("", &c, err, sizeof(err)), -1, "unknown TASKMGR_ variable");
+	is_str(err, "TASKMGR_PAGE_SIZES: unknown setting", "names it");
+	config_free(&c);
+	unsetenv("TASKMGR_PAGE_SIZES");
+	setenv("TASKMGR_page_size", "9", 1);
+	is_int(load_text("", &c, err, sizeof(err)), -1, "a key in lower case is no override");
+	is_str(err, "TASKMGR_page_size: unknown setting", "names it too");
+	config_free(&c);
+	unsetenv("TASKMGR_page_size");
+	setenv("TASKMGR_", "", 1);
+	is_int(load_text("", &c, err, sizeof(err)), -1, "TASKMGR_ alone");
+	config_free(&c);
+	unsetenv("TASKMGR_");
 	/* shared secrets: empty, or 32 characters and not the old example's placeholder */
 	ok(err_is("# x\ntelegram_bot_secret = change-me-to-a-long-random-string\n",
 	    "2: telegram_bot_secret: is the example's placeholder; set at least 32 random "
@@ -130,6 +150,10 @@ main(void)
 	ok(err_is("page_size\n", "1: expected key = value"), "missing =");
 	ok(err_is("page_size = 0\n", "1: page_size: 0 is out of range (1 to 10000)"), "range");
 	ok(err_is("page_size = 2x\n", "1: page_size: not a whole number: \"2x\""), "not a number");
+	ok(err_is("request_timeout = 0\n", "1: request_timeout: 0 is out of range (1 to 3600)"),
+	    "request_timeout range");
+	ok(err_is("request_timeout = 10s\n", "1: request_timeout: not a whole number: \"10s\""),
+	    "request_timeout not a number");
 	ok(err_is("throttle_anon = 5/fortnight\n", "1: throttle_anon: expected N/second, "
 	    "N/minute, N/hour, N/day or off, not \"5/fortnight\""), "bad rate");
 	ok(err_is("page_size = 200\n", " page_size: 200 is larger than max_page_size 100"),

@@ -1,7 +1,8 @@
 /*
  * Unit tests: the FastCGI connection (fcgiconn) against a client process
  * on a loopback unix socket: parameters, bodies, answers, records cut
- * anywhere, management records, refused requests, aborts and idle peers.
+ * anywhere, management records, refused requests, aborts, idle peers and
+ * the request deadline against peers that trickle or do not read.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -163,6 +164,57 @@ client(const struct buf *first, const struct buf *msg, size_t step, int idle_fir
 			close(idle);
 		_exit(0);
 	}
+}
+
+/*
+ * Runs a slow client process: waits delay_ms, connects, sends msg's first
+ * fast bytes at once and the rest one byte every interval_ms, then (with
+ * noread_ms) stays that long without reading, or reads the answer to its
+ * end into the file out.  Its exit status: 3 when the server closed the
+ * connection before the whole request was sent, else 0.
+ */
+static pid_t
+slow_client(const struct buf *msg, size_t fast, int interval_ms, int delay_ms,
+    int noread_ms, const char *out)
+{
+	pid_t	 pid = fork();
+	struct timespec ts = { 0, (long)interval_ms * 1000000L };
+	size_t	 o;
+	ssize_t	 r;
+	char	 rb[4096];
+	FILE	*f;
+	int	 s;
+
+	if (pid != 0)
+		return pid;
+	if (delay_ms > 0) {
+		struct timespec d = { 0, (long)delay_ms * 1000000L };
+
+		nanosleep(&d, NULL);
+	}
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (connect(s, (struct sockaddr *)&addr, addrlen) < 0)
+		_exit(2);
+	if (fast > 0 && write(s, msg->p, fast) != (ssize_t)fast)
+		_exit(3);
+	for (o = fast; o < msg->len; o++) {
+		nanosleep(&ts, NULL);
+		if (write(s, msg->p + o, 1) != 1)
+			_exit(3);
+	}
+	if (noread_ms > 0) {
+		struct timespec d = { noread_ms / 1000, (long)(noread_ms % 1000) * 1000000L };
+
+		nanosleep(&d, NULL);
+		_exit(0);
+	}
+	shutdown(s, SHUT_WR);
+	if ((f = fopen(out, "wb")) == NULL)
+		_exit(2);
+	while ((r = read(s, rb, sizeof(rb))) > 0)
+		fwrite(rb, 1, (size_t)r, f);
+	fclose(f);
+	_exit(0);
 }
 
 /* The records of an answer file: the FCGI_STDOUT bytes in *out, the others' types in types. */
@@ -344,6 +396,78 @@ main(void)
 	is_str(env(&c, "REQUEST_URI"), "/api/x/?a=1", "the next request read");
 	fcgi_finish(&c, answer, strlen(answer));
 	waitpid(pid, &st, 0);
+
+	/*
+	 * The request deadline (request_timeout), made short: a client that
+	 * sends its parameters one byte at a time, each well within the idle
+	 * time, is cut at the deadline and the next connection is served; so
+	 * is one that trickles its body, and one that does not read its answer.
+	 */
+	c.deadline_ms = 500;
+	buf_reset(&msg);
+	request(&msg, 1, "", 0, 0);	/* about 150 bytes: 7 s at one per 50 ms */
+	buf_reset(&big);
+	begin(&big, 2, 1);
+	{
+		struct buf p = { 0 };
+
+		pair(&p, "REQUEST_URI", 11, "/api/y/", 7);
+		rec(&big, 4, 2, p.p, p.len);
+		rec(&big, 4, 2, NULL, 0);
+		rec(&big, 5, 2, NULL, 0);
+		buf_free(&p);
+	}
+	{
+		pid_t	 slow = slow_client(&msg, 0, 50, 0, 0, path), good;
+		char	 gpath[80];
+
+		snprintf(gpath, sizeof(gpath), "%s.good", path);
+		good = slow_client(&big, big.len, 0, 100, 0, gpath);
+		is_int(fcgi_accept(&c, &stop), 1, "a request accepted after a trickling one");
+		is_str(env(&c, "REQUEST_URI"), "/api/y/", "the trickling connection was dropped "
+		    "at the deadline, the next one served");
+		is_int(c.expired, 0, "the next request has its own deadline");
+		if (env(&c, "REQUEST_URI") != NULL && strcmp(env(&c, "REQUEST_URI"), "/api/y/") == 0) {
+			is_int(fcgi_finish(&c, answer, strlen(answer)), 0, "and answered");
+			waitpid(good, &st, 0);
+			parse_answer(gpath, &out, types, sizeof(types), &st);
+			ok(memmem(out.p, out.len, "hello", 5) != NULL, "the client reads its answer");
+		} else {
+			/* the trickler's request was served: the good one waits behind it */
+			fcgi_finish(&c, answer, strlen(answer));
+			kill(good, SIGKILL);
+			waitpid(good, &st, 0);
+			if (fcgi_accept(&c, &stop) == 1)
+				fcgi_finish(&c, answer, strlen(answer));
+		}
+		waitpid(slow, &st, 0);
+		ok(WIFEXITED(st) && WEXITSTATUS(st) == 3, "the trickling client saw its "
+		    "connection closed before it had sent its request");
+		unlink(gpath);
+	}
+	buf_reset(&msg);
+	request(&msg, 1, "0123456789012345678901234567890123456789", 40, 0);
+	pid = slow_client(&msg, msg.len - 56, 50, 0, 0, path);	/* the body's records: 3 s */
+	is_int(fcgi_accept(&c, &stop), 1, "a request whose body trickles");
+	n = 0;
+	while ((st = (int)fcgi_read(&c, body, sizeof(body))) > 0)
+		n += st;
+	ok(st == -1 && c.expired, "its body read ends at the deadline (%zd bytes read)", n);
+	is_int(fcgi_finish(&c, answer, strlen(answer)), -1, "it is dropped unanswered");
+	waitpid(pid, &st, 0);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 3, "the client saw the connection closed");
+	buf_reset(&msg);
+	request(&msg, 1, "", 0, 0);
+	pid = slow_client(&msg, msg.len, 0, 0, 3000, path);
+	is_int(fcgi_accept(&c, &stop), 1, "a request whose client does not read");
+	buf_reset(&big);
+	for (i = 0; i < 8 * 1024 * 1024; i++)
+		buf_putc(&big, 'x');
+	is_int(fcgi_finish(&c, big.p, big.len), -1, "an 8 MB answer is not sent");
+	is_int(c.expired, 1, "its writing stopped at the deadline");
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	c.deadline_ms = 30000;
 
 	stop = 1;
 	is_int(fcgi_accept(&c, &stop), 0, "a stop request ends the wait");

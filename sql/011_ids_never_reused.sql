@@ -1,22 +1,23 @@
--- 010: ids that are never handed out twice.
+-- 011: ids that are never handed out twice.
 --
 -- Without AUTOINCREMENT SQLite gives a new row max(id) + 1, so deleting the
 -- newest user, list, task or notice gave its id to the next one: a client,
 -- a Telegram "done" button or a log line that kept the id then reached a
 -- different object (006 did the same for events).  The tables whose ids
 -- leave the database -- users, lists, tasks (the API, the bot's buttons,
--- the events' task_id) and outbox (the worker's log lines) -- are rebuilt
--- with AUTOINCREMENT: sqlite_sequence then remembers the highest id ever
--- used.  The ids of auth_tokens and sessions never leave the database (a
--- token or a session is found by its digest), and telegram_links is keyed
--- by its user.
+-- the events' task_id, the admin index's deletions) and outbox (the
+-- worker's log lines) -- are rebuilt with AUTOINCREMENT: sqlite_sequence
+-- then remembers the highest id ever used.  The ids of auth_tokens,
+-- sessions and deletions never leave the database (a token or a session is
+-- found by its digest, a deletion shows its object's id), and
+-- telegram_links is keyed by its user.
 --
 -- taskmgr migrate runs a migration with foreign keys off (SQLite's way to
 -- rebuild a table that others refer to: dropping users with them on would
 -- delete every row that refers to it) and checks them before it commits.
 -- Rows are copied with their ids and every column (counters, page-mark
 -- versions: the marks a running responder holds stay true); the triggers
--- and indexes, dropped with their tables, are created again as 003-008
+-- and indexes, dropped with their tables, are created again as 003-010
 -- left them.  The search index (tasks_fts) refers to tasks by id and
 -- name, both unchanged, and is not touched.
 
@@ -103,12 +104,20 @@ ALTER TABLE lists_new RENAME TO lists;
 ALTER TABLE tasks_new RENAME TO tasks;
 ALTER TABLE outbox_new RENAME TO outbox;
 
--- Where each sequence starts: above every id the table holds, and for tasks
--- also above every id the events still name (a deleted newest task) and the
--- search index covers.  The copies above seeded the first two already.
-DELETE FROM sqlite_sequence WHERE name = 'tasks';
+-- Where each sequence starts: above every id the table holds and every id
+-- of it that a recorded deletion (010) still names, for tasks also above
+-- those the events name and the search index covers (a deleted newest row
+-- leaves those traces).  The copies above seeded the first part already.
+DELETE FROM sqlite_sequence WHERE name IN ('users', 'lists', 'tasks');
+INSERT INTO sqlite_sequence (name, seq) SELECT 'users', max(
+    coalesce((SELECT max(id) FROM users), 0),
+    coalesce((SELECT max(object_id) FROM deletions WHERE kind = 'user'), 0));
+INSERT INTO sqlite_sequence (name, seq) SELECT 'lists', max(
+    coalesce((SELECT max(id) FROM lists), 0),
+    coalesce((SELECT max(object_id) FROM deletions WHERE kind = 'list'), 0));
 INSERT INTO sqlite_sequence (name, seq) SELECT 'tasks', max(
     coalesce((SELECT max(id) FROM tasks), 0),
+    coalesce((SELECT max(object_id) FROM deletions WHERE kind = 'task'), 0),
     coalesce((SELECT max(task_id) FROM events), 0),
     coalesce((SELECT indexed_to FROM task_search), 0));
 
@@ -208,4 +217,28 @@ BEGIN
     UPDATE lists SET version = version + 1 WHERE id IN (OLD.list_id, NEW.list_id);
     UPDATE users SET assigned_version = assigned_version + 1
         WHERE id IN (OLD.assigned_to, NEW.assigned_to);
+END;
+
+-- 010: deletions recorded for the admin index
+CREATE TRIGGER tasks_deleted AFTER DELETE ON tasks
+WHEN EXISTS (SELECT 1 FROM lists WHERE id = OLD.list_id)
+BEGIN
+    INSERT INTO deletions (kind, object_id, name, place, deleted_at)
+    SELECT 'task', OLD.id, OLD.name, l.name,
+        CAST(round((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER) * 1000
+    FROM lists l WHERE l.id = OLD.list_id;
+END;
+CREATE TRIGGER lists_deleted AFTER DELETE ON lists
+WHEN EXISTS (SELECT 1 FROM users WHERE id = OLD.owner_id)
+BEGIN
+    INSERT INTO deletions (kind, object_id, name, place, deleted_at)
+    SELECT 'list', OLD.id, OLD.name, u.username,
+        CAST(round((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER) * 1000
+    FROM users u WHERE u.id = OLD.owner_id;
+END;
+CREATE TRIGGER users_deleted AFTER DELETE ON users
+BEGIN
+    INSERT INTO deletions (kind, object_id, name, place, deleted_at)
+    VALUES ('user', OLD.id, OLD.username, '',
+        CAST(round((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER) * 1000);
 END;

@@ -1,0 +1,20 @@
+/*
+ * textwidth: how many terminal columns a UTF-8 string takes, for tables
+ * printed by the CLI.  A fixed table, so the answer does not depend on the
+ * locales installed on the machine: East Asian wide and fullwidth
+ * characters (CJK, Hangul, kana, fullwidth forms, emoji) take 2 columns,
+ * combining marks and zero-width characters 0, every other character 1
+ * (Latin, Cyrillic, Greek...).  An invalid byte counts as 1 column.
+ */
+#ifndef TASKMGR_TEXTWIDTH_H
+#define TASKMGR_TEXTWIDTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The columns of one code point: 0, 1 or 2. */
+int	 cp_width(uint32_t cp);
+/* The columns of the NUL-terminated UTF-8 string s. */
+size_t	 text_width(const char *s);
+
+#endif
