@@ -15,7 +15,7 @@ cmd_migrate(struct app *app, int argc, char *argv[])
 {
 	if (argc != 1)
 		return usage_error("migrate", "unexpected argument '%s'", argv[1]);
-	/* migration 011 recomputes username keys through this SQL function */
+	/* migration 012 recomputes username keys through this SQL function */
 	if (username_sql_register(&app->db) < 0) {
 		fputs("taskmgr migrate: cannot define username_key()\n", stderr);
 		return 1;

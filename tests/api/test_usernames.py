@@ -244,16 +244,16 @@ def test_migration_recomputes_keys_and_keeps_the_oldest_of_a_collision():
         for name, key in rows:
             c.execute("INSERT INTO users (username, username_key, password, date_joined)"
                       " VALUES (?, ?, '', 0)", (name, key))
-        c.execute("PRAGMA user_version = 10")
+        c.execute("PRAGMA user_version = 11")
         c.commit()
         c.close()
         p = srv.cli("migrate")
         eq(p.returncode, 0, "migrate: %r" % p.stdout)
-        assert "applying 011_username_nfkc_keys ... ok" in p.stdout, p.stdout
+        assert "applying 012_username_nfkc_keys ... ok" in p.stdout, p.stdout
         got = query(srv, "SELECT id, username, username_key FROM users ORDER BY id")
         eq([k for _, _, k in got],
            ["admin", "admin#2", "admin#3", "\u0436\u0443\u043a", "strasse"], "keys")
-        eq(query(srv, "PRAGMA user_version")[0][0] >= 11, True, "version")
+        eq(query(srv, "PRAGMA user_version")[0][0] >= 12, True, "version")
         srv.cli("passwd", "ADMIN", "--password-stdin", input=PW + "\n", check=True)
         eq(me(token("admin", srv), srv), "Admin", "the oldest keeps the name")
         srv.create_user("boss", PW)

@@ -1,4 +1,4 @@
--- 011: username keys are NFKC case folds.
+-- 012: username keys are NFKC case folds.
 --
 -- username_key was the name lowered character by character (towlower); it
 -- is now username_key() of fcgi/domain/username.c: ICU's NFKC_Casefold,
