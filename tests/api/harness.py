@@ -43,9 +43,20 @@ BASE_CONFIG = {
 }
 
 STARTED = []   # every Server started by this process, checked at the end
+SCRATCH = []   # other folders made by scratch_dir(), removed like the servers'
 
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                    "runtime error:", "SUMMARY: UndefinedBehaviorSanitizer")
+
+
+def scratch_dir(prefix):
+    """A new folder under tests/tmp of the build, removed when the file passes."""
+    base = os.path.join(TOP_BUILDDIR, "tests", "tmp")
+    os.makedirs(base, exist_ok=True)
+    d = tempfile.mkdtemp(prefix=prefix, dir=base)
+    os.chmod(d, 0o755)
+    SCRATCH.append(d)
+    return d
 
 
 def free_port(host="127.0.0.1"):
@@ -178,7 +189,8 @@ class Server:
             site = f.read()
         listen = "listen [::1]:%d;" % self.port if self.ipv6 else \
             "listen 127.0.0.1:%d;" % self.port
-        site = site.replace("listen 80;", listen).replace("listen [::]:80;", "")
+        site = site.replace("listen 80 default_server;", listen)
+        site = site.replace("listen [::]:80 default_server;", "")
         site = site.replace("@RUNSTATEDIR@/taskmgr/taskmgr.sock", self.sock)
         site = site.replace("    location / {", self.site_extra + "    location / {", 1)
         site = site.replace("@PKGDATADIR@/static/",
@@ -353,6 +365,10 @@ def eq(got, want, what=""):
         raise AssertionError("%s: got %r, want %r" % (what, got, want))
 
 
+class Skip(Exception):
+    """Raised by a test whose tool is absent: reported as a TAP skip."""
+
+
 def run_tests(module_globals, time_limit=600):
     """Runs every test_* function in definition order and prints TAP."""
     signal.signal(signal.SIGALRM, lambda *a: (_ for _ in ()).throw(
@@ -371,6 +387,8 @@ def run_tests(module_globals, time_limit=600):
             try:
                 fn()
                 print("ok %d - %s (%.2fs)" % (i, name, time.time() - t0))
+            except Skip as e:
+                print("ok %d - %s # SKIP %s" % (i, name, e))
             except Exception:
                 failed += 1
                 print("not ok %d - %s" % (i, name))
@@ -417,5 +435,7 @@ def run_tests(module_globals, time_limit=600):
         for srv in STARTED:
             if srv.dir:
                 shutil.rmtree(srv.dir, ignore_errors=True)
+        for d in SCRATCH:
+            shutil.rmtree(d, ignore_errors=True)
     signal.alarm(0)
     sys.exit(1 if failed else 0)
