@@ -230,8 +230,10 @@ transport_accept(struct transport *t, volatile sig_atomic_t *stop)
 		if (rc == 0) {
 			t->fr.keepConnection = 0;
 			FCGX_Finish_r(&t->fr);
+		} else if (t->fr.ipcFd >= 0) {
+			close(t->fr.ipcFd);	/* libfcgi closes it, unless it failed first */
+			t->fr.ipcFd = -1;
 		}
-		/* else libfcgi closed it already */
 		disarm();
 	}
 }
