@@ -260,6 +260,8 @@ def test_install():
 def test_files_and_modes():
     for p in ("/usr/bin/taskmgr", "/usr/bin/taskmgr.fcgi"):
         eq(mode_owner(p), (0o755, "root", "root"), p)
+    for page in ("man1/taskmgr.1.gz", "man8/taskmgr.fcgi.8.gz"):
+        assert os.path.isfile("/usr/share/man/" + page), page
     share = "/usr/share/taskmgr"
     for d, sample in (("templates", "login.html"), ("static", "admin.css"),
                       ("sql", "001_init.sql")):
@@ -377,6 +379,7 @@ def test_purge_removes_everything():
     apt_get("purge", "taskmgr")
     eq(installed_version(), None, "installed")
     for p in ("/usr/bin/taskmgr", "/usr/bin/taskmgr.fcgi", "/usr/share/taskmgr", CONF,
+              "/usr/share/man/man1/taskmgr.1.gz",
               SITE, SITE_LINK, STATE, RUN_DIR, "/usr/share/doc/taskmgr"):
         assert not os.path.lexists(p), p + " is left"
     for name in UNITS:
