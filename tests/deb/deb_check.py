@@ -308,7 +308,7 @@ def test_files_and_modes():
     assert u.pw_uid < 1000, u
     eq((u.pw_dir, u.pw_shell, grp.getgrgid(u.pw_gid).gr_name),
        (STATE, "/usr/sbin/nologin", "taskmgr"), "user")
-    eq(mode_owner(STATE)[:2], (0o700, "taskmgr"), STATE)
+    eq(mode_owner(STATE), (0o700, "taskmgr", "taskmgr"), STATE)
     eq(mode_owner(DB)[:2], (0o600, "taskmgr"), DB)
 
 
