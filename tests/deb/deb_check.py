@@ -228,6 +228,20 @@ def setup_module():
             pass
 
 
+def test_build_depends_name_configure_libraries():
+    """Each Debian package configure names for a missing library is a
+    Build-Depends (this machine has them all: the build would not notice)."""
+    with open(os.path.join(TOP_SRCDIR, "configure.ac")) as f:
+        ac = f.read()
+    named = set(re.findall(r"install the Debian package ([a-z0-9.+-]+)", ac))
+    named |= set(re.findall(r"TM_NEED\(\[\w+\], \[[^]]*\], \[([a-z0-9.+-]+)\]\)", ac))
+    with open(os.path.join(TOP_SRCDIR, "conf", "debian", "control")) as f:
+        bd = re.search(r"^Build-Depends:(.*?)^\S", f.read(), re.M | re.S).group(1)
+    have = set(re.findall(r"([a-z0-9][a-z0-9.+-]+)", re.sub(r"\([^)]*\)", "", bd)))
+    assert len(named) >= 7, named
+    eq(sorted(named - have), [], "configure's libraries missing from Build-Depends")
+
+
 def test_build():
     S["deb"] = build(1)
     f = lambda field: run("dpkg-deb", "-f", S["deb"], field).stdout.strip()  # noqa: E731
