@@ -82,22 +82,30 @@ db_flags(int normal)
 	return normal ? DB_OPEN_SYNC_NORMAL : 0;
 }
 
-static int
-setup(void)
+/* Removes the database, its companions and their side files. */
+static void
+remove_files(void)
 {
-	static const char *const suffix[] = { "", "-wal", "-shm", "-wal" PCUT_SUFFIX,
-	    PCUT_SUFFIX };
-	struct db db;
-	FILE	*devnull = fopen("/dev/null", "w");
-	char	 err[256], p[160], name[32];
-	enum rule why;
+	static const char *const suffix[] = { "", "-wal", "-shm", "-wal-pcut", "-pcut" };
+	char	 p[160];
 	size_t	 i;
-	int	 w, ret = -1;
 
 	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
 		snprintf(p, sizeof(p), "%s%s", path, suffix[i]);
 		unlink(p);
 	}
+}
+
+static int
+setup(void)
+{
+	struct db db;
+	FILE	*devnull = fopen("/dev/null", "w");
+	char	 err[256], name[32];
+	enum rule why;
+	int	 w, ret = -1;
+
+	remove_files();
 	if (db_open(&db, path, DB_OPEN_CREATE, err, sizeof(err)) < 0) {
 		diag("open: %s", err);
 		goto out;
@@ -531,17 +539,7 @@ main(void)
 	if (tap_failed)
 		diag("to run these cuts again: POWERCUT_SEED=%llu POWERCUT_CUTS=%d",
 		    (unsigned long long)seed, cuts);
-	{
-		static const char *const suffix[] = { "", "-wal", "-shm", "-wal" PCUT_SUFFIX,
-		    PCUT_SUFFIX };
-		char	 p[160];
-		size_t	 i;
-
-		for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-			snprintf(p, sizeof(p), "%s%s", path, suffix[i]);
-			unlink(p);
-		}
-		rmdir(dir);
-	}
+	remove_files();
+	rmdir(dir);
 	return tap_done();
 }
