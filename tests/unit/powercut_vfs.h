@@ -19,7 +19,9 @@
  * reaches the files.  The parent then calls pcut_apply() on each file: it
  * undoes the unsynced writes -- all of them, or a random subset in pieces
  * of a given size (a sector, a page), as a disk that reorders and tears
- * writes may -- and the database is opened again from what is left.
+ * writes may -- and the database is opened again from what is left.  The
+ * bytes of a piece that a write did not cover are never changed: the disk
+ * is "powersafe overwrite", as SQLite's unix VFS assumes.
  */
 #ifndef TASKMGR_POWERCUT_VFS_H
 #define TASKMGR_POWERCUT_VFS_H

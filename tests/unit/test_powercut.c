@@ -20,7 +20,8 @@
  *   - every surviving task's notice is in the outbox (pending or delivered),
  *     and no notice survived without its task;
  *   - self-checks: in normal mode some cuts lost acknowledged commits (the
- *     VFS does drop writes), and checkpoints ran before some cuts.
+ *     VFS does drop writes), some kept part of the unsynced writes, and
+ *     checkpoints ran before some cuts and were under way at others.
  *
  * Rounds alternate full and normal.  POWERCUT_CUTS sets the number of cuts
  * (default 60; `make powercut` runs 500), POWERCUT_SEED the random seed (a
@@ -533,9 +534,14 @@ main(void)
 	    mode[1].cuts);
 	ok(mode[0].lost_pieces > 0, "self-check: in full mode too, some cuts dropped "
 	    "unsynced writes (%d of %d)", mode[0].lost_pieces, mode[0].cuts);
+	ok(mode[0].torn + mode[1].torn > 0, "self-check: some cuts kept part of the unsynced "
+	    "writes, in sectors or pages (%d)", mode[0].torn + mode[1].torn);
 	ok(mode[0].after_ckpt > 0 && mode[1].after_ckpt > 0, "self-check: checkpoints ran "
 	    "before some cuts in both modes (full %d, normal %d)", mode[0].after_ckpt,
 	    mode[1].after_ckpt);
+	ok(mode[0].in_ckpt > 0 && mode[1].in_ckpt > 0, "self-check: some cuts fell during a "
+	    "checkpoint, with unsynced writes to the database file (full %d, normal %d)",
+	    mode[0].in_ckpt, mode[1].in_ckpt);
 	if (tap_failed)
 		diag("to run these cuts again: POWERCUT_SEED=%llu POWERCUT_CUTS=%d",
 		    (unsigned long long)seed, cuts);
