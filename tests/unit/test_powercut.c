@@ -48,6 +48,7 @@
 #include "tap.h"
 #include "tasks.h"
 #include "timeutil.h"
+#include "username.h"
 #include "users.h"
 
 #define diag(...) (fprintf(stderr, "# " __VA_ARGS__), fputc('\n', stderr))
@@ -104,6 +105,7 @@ setup(void)
 	FILE	*devnull = fopen("/dev/null", "w");
 	char	 err[256], name[32];
 	enum rule why;
+	enum dbrc rc;
 	int	 w, ret = -1;
 
 	remove_files();
@@ -111,14 +113,23 @@ setup(void)
 		diag("open: %s", err);
 		goto out;
 	}
-	if (db_migrate(&db, devnull) < 0 ||
-	    users_create(&db, "bob", "", "", 0, 0, &assignee) != DB_OK)
+	/* the migrations' SQL functions, as the programs register them */
+	username_sql_register(&db);
+	if (db_migrate(&db, devnull) < 0) {
+		diag("migrate failed");
 		goto close;
+	}
+	if ((rc = users_create(&db, "bob", "", "", 0, 0, &assignee)) != DB_OK) {
+		diag("user bob: %s", db_strerror(rc));
+		goto close;
+	}
 	for (w = 0; w < WRITERS; w++) {
 		snprintf(name, sizeof(name), "owner%d", w);
-		if (users_create(&db, name, "", "", 0, 0, &owners[w]) != DB_OK ||
-		    lists_create(&db, owners[w], "Work", &lists[w], &why) != DB_OK)
+		if ((rc = users_create(&db, name, "", "", 0, 0, &owners[w])) != DB_OK ||
+		    (rc = lists_create(&db, owners[w], "Work", &lists[w], &why)) != DB_OK) {
+			diag("%s or its list: %s", name, db_strerror(rc));
 			goto close;
+		}
 	}
 	ret = 0;
 close:
