@@ -45,7 +45,8 @@ app_open(struct app *app, const char *path, int flags, char *err, size_t errlen)
 		return 0;
 	if (db_open(&app->db, app->cfg.database,
 	    ((flags & APP_DB_CREATE) ? DB_OPEN_CREATE : 0) |
-	    ((flags & APP_SERVE) ? DB_OPEN_DEFER : 0), err, errlen) < 0) {
+	    ((flags & APP_SERVE) ? DB_OPEN_DEFER : 0) |
+	    (app->cfg.sync_normal ? DB_OPEN_SYNC_NORMAL : 0), err, errlen) < 0) {
 		if (!(flags & APP_SERVE))
 			return -1;
 		/* a responder stays up and answers 503 until the database exists */
@@ -70,12 +71,14 @@ app_recheck(struct app *app)
 		return;
 	app->last_check = now;
 	if (app->db.h == NULL &&
-	    db_open(&app->db, app->cfg.database, DB_OPEN_DEFER, err, sizeof(err)) < 0)
+	    db_open(&app->db, app->cfg.database, DB_OPEN_DEFER |
+	    (app->cfg.sync_normal ? DB_OPEN_SYNC_NORMAL : 0), err, sizeof(err)) < 0)
 		return;
 	if (db_schema_version(&app->db) == db_schema_expected()) {
 		/* statements prepared against the old schema must not be reused */
 		db_close(&app->db);
-		if (db_open(&app->db, app->cfg.database, DB_OPEN_DEFER, err, sizeof(err)) < 0)
+		if (db_open(&app->db, app->cfg.database, DB_OPEN_DEFER |
+		    (app->cfg.sync_normal ? DB_OPEN_SYNC_NORMAL : 0), err, sizeof(err)) < 0)
 			return;
 		app->schema_ok = 1;
 		log_info("database schema is now at version %d", db_schema_expected());

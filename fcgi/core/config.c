@@ -43,6 +43,7 @@ struct key {
 
 static const struct key keys[] = {
 	{ "database", S(database), LOCALSTATEDIR "/lib/taskmgr/taskmgr.db", 0, 0, 0 },
+	{ "synchronous", S(synchronous), "full", 0, 0, 0 },
 	{ "time_zone", S(time_zone), "UTC", 0, 0, 0 },
 	{ "page_size", I(page_size), "20", 1, 10000, 0 },
 	{ "max_page_size", I(max_page_size), "100", 1, 10000, 0 },
@@ -200,6 +201,12 @@ config_validate(struct config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "database: must not be empty");
 		return -1;
 	}
+	if (strcmp(cfg->synchronous, "full") != 0 && strcmp(cfg->synchronous, "normal") != 0) {
+		snprintf(err, errlen, "synchronous: expected full or normal, not \"%s\"",
+		    cfg->synchronous);
+		return -1;
+	}
+	cfg->sync_normal = strcmp(cfg->synchronous, "normal") == 0;
 	if (tz_set(cfg->time_zone) < 0) {
 		snprintf(err, errlen, "time_zone: unknown time zone \"%s\"", cfg->time_zone);
 		return -1;

@@ -16,6 +16,7 @@ struct rate {
 
 struct config {
 	char	*database;
+	char	*synchronous;	/* "full" or "normal" */
 	char	*time_zone;
 	int64_t	 page_size;
 	int64_t	 max_page_size;
@@ -52,6 +53,7 @@ struct config {
 	char	*log_level;
 	char	*log_file;
 	int	 log_level_n;	/* derived: 0 error, 1 warn, 2 info, 3 debug */
+	int	 sync_normal;	/* derived: 1 when synchronous = normal */
 };
 
 /*

@@ -203,7 +203,6 @@ db_open(struct db *db, const char *path, int flags, char *err, size_t errlen)
 	static const char *pragmas =
 	    "PRAGMA journal_mode=WAL;"
 	    "PRAGMA foreign_keys=ON;"
-	    "PRAGMA synchronous=NORMAL;"
 	    "PRAGMA temp_store=MEMORY;"
 	    "PRAGMA cache_size=-8000;"
 	    "PRAGMA journal_size_limit=67108864;";
@@ -227,6 +226,14 @@ db_open(struct db *db, const char *path, int flags, char *err, size_t errlen)
 	sqlite3_busy_handler(db->h, busy_wait, db);
 	sqlite3_wal_hook(db->h, wal_hook, db);
 	if (sqlite3_exec(db->h, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, msg ? msg : "pragma failed");
+		sqlite3_free(msg);
+		goto fail;
+	}
+	/* FULL: the WAL is synced before a commit returns; NORMAL: at
+	 * checkpoints only (see README, "Durability of writes") */
+	if (sqlite3_exec(db->h, (flags & DB_OPEN_SYNC_NORMAL) ? "PRAGMA synchronous=NORMAL" :
+	    "PRAGMA synchronous=FULL", NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, msg ? msg : "pragma failed");
 		sqlite3_free(msg);
 		goto fail;

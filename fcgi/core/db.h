@@ -46,6 +46,8 @@ enum dbrc {
 
 #define DB_OPEN_CREATE	0x01	/* create the file if missing (migrate only) */
 #define DB_OPEN_DEFER	0x02	/* checkpoints wait for db_idle() (a responder) */
+#define DB_OPEN_SYNC_NORMAL 0x04 /* synchronous=NORMAL: the WAL is synced at checkpoints
+				    only, not at each commit (the default is FULL) */
 
 /*
  * Opens path and sets the pragmas; -1 with a message in err.  The file is

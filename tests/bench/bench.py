@@ -12,7 +12,9 @@ errors, ratio to the ceiling) and the responders' peak RSS.  The same figures
 go to bench-results.json (bench-scale-results.json for --scale) in the build
 directory.  It builds nothing: `make bench` builds the programs first.
 
-  bench.py            the cases (a)-(f) with 50,000 tasks
+  bench.py            the cases (a)-(g) with 50,000 tasks (synchronous = full,
+                      the default), then the writes (c) and (d) again with
+                      responders restarted with synchronous = normal
   bench.py --scale    (a), (b) and two searches of the benchmark list, (s)
                       a rare text and (t) a common one, with 1,000, 100,000
                       and 1,000,000 tasks
@@ -211,6 +213,19 @@ class BenchServer(Server):
                                 "        include fastcgi_params;\n"
                                 "        fastcgi_pass unix:%s;\n"
                                 "    }\n\n" % (name, sock))
+
+    def restart_responders(self, **settings):
+        """The taskmgr responders again, with settings (key=value) set
+        through their TASKMGR_<KEY> environment variables."""
+        for p in self.pids:
+            _terminate(p)
+        saved = self.env
+        self.env = dict(saved)
+        self.env.update(("TASKMGR_" + k.upper(), v) for k, v in settings.items())
+        try:
+            Server.start_responders(self)
+        finally:
+            self.env = saved
 
     def stop(self):
         super().stop()
@@ -459,6 +474,32 @@ def run_main(args):
                                   ceiling_own=peak_rss(srv.ceiling_own_pids))
         results["db_bytes"] = sum(os.path.getsize(srv.db + s) for s in ("", "-wal")
                                   if os.path.exists(srv.db + s))
+        # the writes again with the WAL synced at checkpoints only
+        srv.restart_responders(synchronous="normal")
+        for case in cases(srv, token)[2:4]:   # fresh preflight names
+            key = case["key"] + "_normal"
+            name = case["name"] + ", synchronous=normal"
+            why = preflight(srv, token, case)
+            if why:
+                log("  (%s) %s: %s" % (case["key"], name, why))
+                if why != "missing":
+                    failed.append(key)
+                results["cases"][key] = {"name": name, "failed": why}
+                continue
+            if warm:
+                run_wrk(srv, case, token, warm, conns, threads, nonce + "nw")
+            res = run_wrk(srv, case, token, seconds, conns, threads, nonce + "nr")
+            res["name"] = name
+            if ceil and res["rps"]:
+                res["ratio_to_ceiling"] = res["rps"] / ceil
+            if own and res["rps"]:
+                res["ratio_to_own_ceiling"] = res["rps"] / own
+            results["cases"][key] = res
+            log("  (%s) %-48s %9.0f req/s  p50 %s ms  p99 %s ms  errors %d"
+                % (case["key"], name, res["rps"], fmt_ms(res["p50_us"]),
+                   fmt_ms(res["p99_us"]), res["errors"]))
+            if res["errors"] or res["requests"] == 0:
+                failed.append(key)
     finally:
         srv.stop()
     if os.environ.get("BENCH_LIBFCGI_BUILD"):
@@ -560,8 +601,9 @@ def report(results):
     print()
     print("| case | requests/s | p50 ms | p99 ms | errors | x ceiling (f) | x own ceiling (g) |")
     print("|---|---:|---:|---:|---:|---:|---:|")
-    for k in "abcdefg":
-        c = cs.get(k)
+    for key in list("abcdefg") + ["c_normal", "d_normal"]:
+        c = cs.get(key)
+        k = key[0]
         if c is None:
             continue
         if c.get("missing") or c.get("failed"):
@@ -575,6 +617,10 @@ def report(results):
         print("| (%s) %s | %.0f | %s | %s | %d | %s | %s |"
               % (k, c["name"], c["rps"], fmt_ms(c["p50_us"]), fmt_ms(c["p99_us"]),
                  c["errors"], ratio, own_ratio))
+    print()
+    print("(c) and (d) with synchronous = full (the default: the WAL synced at every "
+          "commit); the rows marked synchronous=normal, by responders restarted with it "
+          "(the WAL synced at checkpoints only)")
     a2 = results.get("argon2")
     if a2:
         # the bound: one verification per core at a time, each taking what it

@@ -164,6 +164,8 @@ main(void)
 	    "and not be under /api/ or /static/: \"admin\""), "bad admin prefix");
 	ok(err_is("log_level = loud\n", " log_level: expected error, warn, info or debug, "
 	    "not \"loud\""), "bad log level");
+	ok(err_is("synchronous = off\n", " synchronous: expected full or normal, not \"off\""),
+	    "bad synchronous");
 	ok(err_is("public_url = example.org\n", " public_url: expected scheme://host[:port] "
 	    "without a trailing slash, not \"example.org\""), "bad public url");
 
@@ -180,6 +182,12 @@ main(void)
 	    err, sizeof(err)), 0, "text: loads without a final newline, CRLF lines");
 	is_int((int)c.page_size, 7, "text: page_size");
 	is_int(c.log_level_n, 1, "text: log_level");
+	is_str(c.synchronous, "full", "text: synchronous defaults to full");
+	is_int(c.sync_normal, 0, "text: full is not normal");
+	config_free(&c);
+	is_int(config_load_text(&c, "mem", "synchronous = normal\n", 21,
+	    err, sizeof(err)), 0, "text: synchronous = normal");
+	is_int(c.sync_normal, 1, "text: normal");
 	config_free(&c);
 	is_int(config_load_text(&c, "mem", "log_level = info\0debug\n", 23,
 	    err, sizeof(err)), -1, "text: NUL byte refused");
