@@ -51,6 +51,7 @@ struct config {
 	char	*public_url;
 	char	*log_level;
 	char	*log_file;
+	char	*metrics_allow;	/* addresses and CIDR ranges GET /metrics answers */
 	int	 log_level_n;	/* derived: 0 error, 1 warn, 2 info, 3 debug */
 };
 

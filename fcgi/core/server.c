@@ -4,6 +4,7 @@
 #include "app.h"
 #include "fcgiconn.h"
 #include "log.h"
+#include "metrics.h"
 #include "request.h"
 #include "server.h"
 #include "timeutil.h"
@@ -43,6 +44,7 @@ read_body(struct req *r, struct fcgi_conn *in)
 void
 server_handle(struct app *app, struct req *r, struct fcgi_conn *fc, struct buf *out)
 {
+	int64_t	 us;
 	int	 rc;
 
 	r->app = app;
@@ -73,8 +75,10 @@ server_handle(struct app *app, struct req *r, struct fcgi_conn *fc, struct buf *
 		log_error("response too large or out of memory on %s", r->path);
 	}
 	/* the line is written before the answer leaves, as a client may look for it then */
+	us = mono_us() - r->started;
+	metrics_record(app, r, us);
 	log_access(r->method_str ? r->method_str : "-", r->path ? r->path : "-",
-	    r->status, mono_us() - r->started, r->user.id);
+	    r->status, us, r->user.id);
 	(void)fcgi_finish(fc, out->p, out->len);
 	/* a buffer grown by one huge response is given back */
 	if (out->cap > 4 * 1024 * 1024)
