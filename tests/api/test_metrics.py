@@ -17,7 +17,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import TOP_SRCDIR, Server, eq, run_tests, scratch_dir  # noqa: E402
 
-PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
+PROMTOOL = os.environ.get("PROMTOOL") or shutil.which("promtool") or "/usr/bin/promtool"
 S = None
 WORKERS = 4
 LOGIN_LIMIT = 3         # throttle_login per minute on the main server
