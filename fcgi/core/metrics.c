@@ -138,8 +138,14 @@ metrics_open(const struct app *app, const char *path, char *err, size_t errlen)
 	h = p;
 	slots = (struct mslot *)((char *)p + sizeof(*h));
 	if (h->magic != METRICS_MAGIC || h->layout != layout) {
-		/* a new file, or one whose indexes meant other routes: start afresh */
-		memset(p, 0, MAP_BYTES);
+		/*
+		 * A file whose indexes meant other routes starts afresh: its
+		 * blocks are given back (a new file is all holes already) or,
+		 * where the file system cannot, written with zeros.
+		 */
+		if (h->magic != 0 && fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		    0, (off_t)MAP_BYTES) < 0)
+			memset(p, 0, MAP_BYTES);
 		h->layout = layout;
 		__atomic_store_n(&h->magic, METRICS_MAGIC, __ATOMIC_RELEASE);
 	}
