@@ -142,7 +142,7 @@ adm_list_add(struct req *r)
 			cJSON_Delete(ctx);
 			return st;
 		}
-		name = form_get(&f, "name");
+		name = form_text(&r->arena, &f, "name");
 		owner = adm_parse_id(form_get(&f, "owner"));
 		if (owner <= 0)
 			field_error(ctx, "owner", "This field is required.");
@@ -220,7 +220,7 @@ adm_list_edit(struct req *r)
 		cJSON_Delete(ctx);
 		return st;
 	}
-	name = form_get(&f, "name");
+	name = form_text(&r->arena, &f, "name");
 	expect = adm_parse_stamp(form_get(&f, "updated_at"));
 	if (name == NULL || *name == '\0')
 		field_error(ctx, "name", "This field is required.");

@@ -431,17 +431,21 @@ field_error(cJSON *ctx, const char *field, const char *msg)
 		cJSON_AddStringToObject(e, field, msg);
 }
 
-/* Reads and checks the posted task fields into tf; 1 when all are valid (errors in ctx otherwise). */
+/*
+ * Reads and checks the posted task fields into tf, texts trimmed (in
+ * mem); 1 when all are valid (errors in ctx otherwise).
+ */
 static int
-read_task_form(const struct form *f, cJSON *ctx, struct task_form *tf, int adding)
+read_task_form(struct arena *mem, const struct form *f, cJSON *ctx, struct task_form *tf,
+    int adding)
 {
 	int	 good = 1, st;
 	int64_t	 a;
 
 	memset(tf, 0, sizeof(*tf));
 	tf->list = form_get(f, "list");
-	tf->name = form_get(f, "name");
-	tf->description = form_get(f, "description");
+	tf->name = form_text(mem, f, "name");
+	tf->description = form_text(mem, f, "description");
 	tf->assigned_to = form_get(f, "assigned_to");
 	tf->deadline = form_get(f, "complete_before");
 	tf->status = form_get(f, "status");
@@ -568,7 +572,7 @@ adm_task_add(struct req *r)
 		cJSON_Delete(ctx);
 		return st;
 	}
-	if (read_task_form(&f, ctx, &tf, 1)) {
+	if (read_task_form(&r->arena, &f, ctx, &tf, 1)) {
 		rc = tasks_create(&r->app->db, &me, tf.list_id, &tf.in, &id, &why,
 		    NULL, NULL);
 		if (rc == DB_OK) {
@@ -632,7 +636,7 @@ adm_task_edit(struct req *r)
 		return st;
 	}
 	as_new = form_has(&f, "_saveasnew");
-	if (read_task_form(&f, ctx, &tf, 0)) {
+	if (read_task_form(&r->arena, &f, ctx, &tf, 0)) {
 		if (!as_new && tf.expect < 0)
 			rc = DB_CONFLICT;
 		else if (as_new)

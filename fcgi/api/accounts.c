@@ -132,7 +132,7 @@ api_register(struct req *r)
 		else if (rc != DB_NOTFOUND)
 			return api_dbfail(r, rc);
 	}
-	if (jr_str(r, r->json, "email", JF_BLANK | JF_NULL, 254, &email) == JR_BAD)
+	if (jr_str(r, r->json, "email", JF_BLANK | JF_NULL | JF_TRIM, 254, &email) == JR_BAD)
 		email_ok = 0;
 	else if (email != NULL && *email != '\0' && !users_valid_email(email)) {
 		req_error(r, "email", "Enter a valid email address.");

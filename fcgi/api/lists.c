@@ -137,7 +137,7 @@ lists_create_h(struct req *r)
 	int64_t	 id;
 	enum dbrc rc;
 
-	jr_str(r, r->json, "name", JF_REQUIRED, NAME_MAX_CHARS, &name);
+	jr_str(r, r->json, "name", JF_REQUIRED | JF_TRIM, NAME_MAX_CHARS, &name);
 	if (r->errors != NULL)
 		return resp_errors(r);
 	rc = lists_create(&r->app->db, r->user.id, name, &id, &why);
@@ -171,7 +171,8 @@ list_update(struct req *r, int64_t id)
 		return api_dbfail(r, rc);
 	if ((st = api_lock_read(r, &expect)) != 0)
 		return st;
-	jr_str(r, r->json, "name", r->method == M_PUT ? JF_REQUIRED : 0,
+	/* PUT as DRF's ModelSerializer: name is the one required field */
+	jr_str(r, r->json, "name", (r->method == M_PUT ? JF_REQUIRED : 0) | JF_TRIM,
 	    NAME_MAX_CHARS, &name);
 	if (r->errors != NULL)
 		return resp_errors(r);

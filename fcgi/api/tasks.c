@@ -101,20 +101,17 @@ task_row(void *ctx, const struct task *t)
 	write_task(c->b, t);
 }
 
-/* Reads assigned_to: null, a user id (number or digit string). */
+/* Reads assigned_to when present: null, a user id (number or digit string). */
 static void
-read_assignee(struct req *r, unsigned flags, struct task_input *in)
+read_assignee(struct req *r, struct task_input *in)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->json, "assigned_to");
 	const char *type = "str";
 	char	 msg[96], *end;
 	long long n;
 
-	if (v == NULL) {
-		if (flags & JF_REQUIRED)
-			req_error(r, "assigned_to", "This field is required.");
+	if (v == NULL)
 		return;
-	}
 	if (cJSON_IsNull(v)) {
 		in->set |= TF_ASSIGNED_TO;
 		in->assigned_to = 0;
@@ -146,24 +143,27 @@ have:
 }
 
 /*
- * Reads the writable fields of a task body.  req: JF_REQUIRED for every field
- * (PUT) or 0; a create requires only the name.  0, or 400 with the errors.
+ * Reads the writable fields of a task body, as DRF's ModelSerializer does:
+ * name_flags is JF_REQUIRED for a create and a PUT, 0 for a PATCH; every
+ * other field is optional (left out, it keeps its value).  Texts are
+ * trimmed.  0, or 400 with the errors.
  */
 static int
-read_input(struct req *r, unsigned req, int create, struct task_input *in)
+read_input(struct req *r, unsigned name_flags, struct task_input *in)
 {
 	int64_t	 t;
 	int	 i;
 
 	memset(in, 0, sizeof(*in));
 	in->complete_before = TIME_NULL;
-	if (jr_str(r, r->json, "name", (req | (create ? JF_REQUIRED : 0)),
-	    NAME_MAX_CHARS, &in->name) == JR_OK)
+	if (jr_str(r, r->json, "name", name_flags | JF_TRIM, NAME_MAX_CHARS,
+	    &in->name) == JR_OK)
 		in->set |= TF_NAME;
-	if (jr_str(r, r->json, "description", req | JF_BLANK, 0, &in->description) == JR_OK)
+	if (jr_str(r, r->json, "description", JF_BLANK | JF_TRIM, 0,
+	    &in->description) == JR_OK)
 		in->set |= TF_DESCRIPTION;
-	read_assignee(r, req, in);
-	switch (jr_time(r, r->json, "complete_before", req | JF_NULL, &t)) {
+	read_assignee(r, in);
+	switch (jr_time(r, r->json, "complete_before", JF_NULL, &t)) {
 	case JR_OK:
 		in->complete_before = t;
 		in->set |= TF_DEADLINE;
@@ -174,7 +174,7 @@ read_input(struct req *r, unsigned req, int create, struct task_input *in)
 	default:
 		break;
 	}
-	if (jr_choice(r, r->json, "status", req, task_status_names, &i) == JR_OK) {
+	if (jr_choice(r, r->json, "status", 0, task_status_names, &i) == JR_OK) {
 		in->status = i;
 		in->set |= TF_STATUS;
 	}
@@ -335,7 +335,7 @@ api_list_tasks(struct req *r)
 		return task_page(r, &q);
 	}
 	api_actor(r, &who);
-	if ((st = read_input(r, 0, 1, &in)) != 0)
+	if ((st = read_input(r, JF_REQUIRED, &in)) != 0)
 		return st;
 	/* the answer is the task as the write stored it, without reading it
 	 * back */
@@ -380,7 +380,7 @@ task_update(struct req *r, int64_t id)
 
 	api_actor(r, &who);
 	if ((st = api_lock_read(r, &expect)) != 0 ||
-	    (st = read_input(r, r->method == M_PUT ? JF_REQUIRED : 0, 0, &in)) != 0) {
+	    (st = read_input(r, r->method == M_PUT ? JF_REQUIRED : 0, &in)) != 0) {
 		/* a task the caller cannot see is not found before its body is
 		 * wrong (DRF's get_object() comes first) */
 		if ((rc = tasks_get_visible(&r->app->db, &who, id, &r->arena, &t)) != DB_OK)

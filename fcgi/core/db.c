@@ -475,11 +475,57 @@ db_schema_expected(void)
 	return n_migrations;
 }
 
+/* A row callback that counts the rows (of PRAGMA foreign_key_check). */
+static int
+count_rows(void *ctx, int n, char **v, char **names)
+{
+	(void)n;
+	(void)v;
+	(void)names;
+	++*(int *)ctx;
+	return 0;
+}
+
+/*
+ * Applies migration m in one transaction, with foreign keys checked before
+ * the commit (the caller turned their enforcement off): the migration may
+ * not add a row that breaks one (rows that broke one before, written by
+ * hand, do not stop it).  0, or -1 with the reason written to out and
+ * nothing applied.
+ */
+static int
+migrate_one(struct db *db, const struct migration *m, FILE *out)
+{
+	static const char check[] = "PRAGMA foreign_key_check";
+	char	*msg = NULL, pragma[64];
+	int	 before = 0, after = 0;
+
+	snprintf(pragma, sizeof(pragma), ";PRAGMA user_version=%d;", m->version);
+	if (sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(db->h, check, count_rows, &before, &msg) != SQLITE_OK ||
+	    sqlite3_exec(db->h, m->sql, NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(db->h, check, count_rows, &after, &msg) != SQLITE_OK)
+		goto fail;
+	if (after > before) {
+		fprintf(out, "failed: %d row(s) would break a foreign key\n", after - before);
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	if (sqlite3_exec(db->h, pragma, NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(db->h, "COMMIT", NULL, NULL, &msg) != SQLITE_OK)
+		goto fail;
+	return 0;
+fail:
+	fprintf(out, "failed: %s\n", msg ? msg : sqlite3_errmsg(db->h));
+	sqlite3_free(msg);
+	sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
 int
 db_migrate(struct db *db, FILE *out)
 {
-	char	*msg = NULL, pragma[64];
-	int	 cur, i;
+	int	 cur, i, rc = 0;
 
 	if ((cur = db_schema_version(db)) < 0) {
 		fprintf(out, "cannot read the schema version: %s\n", sqlite3_errmsg(db->h));
@@ -490,21 +536,30 @@ db_migrate(struct db *db, FILE *out)
 		    "program's %d: upgrade taskmgr\n", cur, n_migrations);
 		return -1;
 	}
-	for (i = cur; i < n_migrations; i++) {
+	/*
+	 * Foreign keys are not enforced while migrating (the pragma works only
+	 * outside a transaction): rebuilding a table that others refer to, the
+	 * way SQLite documents, drops it, and a drop with them on deletes every
+	 * row that refers to it.  migrate_one checks them before each commit.
+	 */
+	if (cur < n_migrations && sqlite3_exec(db->h, "PRAGMA foreign_keys=OFF",
+	    NULL, NULL, NULL) != SQLITE_OK) {
+		fprintf(out, "cannot turn foreign keys off: %s\n", sqlite3_errmsg(db->h));
+		return -1;
+	}
+	for (i = cur; i < n_migrations && rc == 0; i++) {
 		fprintf(out, "applying %03d_%s ... ", migrations[i].version, migrations[i].name);
 		fflush(out);
-		snprintf(pragma, sizeof(pragma), ";PRAGMA user_version=%d;", migrations[i].version);
-		if (sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
-		    sqlite3_exec(db->h, migrations[i].sql, NULL, NULL, &msg) != SQLITE_OK ||
-		    sqlite3_exec(db->h, pragma, NULL, NULL, &msg) != SQLITE_OK ||
-		    sqlite3_exec(db->h, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
-			fprintf(out, "failed: %s\n", msg ? msg : sqlite3_errmsg(db->h));
-			sqlite3_free(msg);
-			sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-			return -1;
-		}
-		fprintf(out, "ok\n");
+		if ((rc = migrate_one(db, &migrations[i], out)) == 0)
+			fprintf(out, "ok\n");
 	}
+	if (cur < n_migrations &&
+	    sqlite3_exec(db->h, "PRAGMA foreign_keys=ON", NULL, NULL, NULL) != SQLITE_OK) {
+		fprintf(out, "cannot turn foreign keys on: %s\n", sqlite3_errmsg(db->h));
+		return -1;
+	}
+	if (rc != 0)
+		return -1;
 	if (cur == n_migrations)
 		fprintf(out, "schema is up to date (version %d)\n", cur);
 	else

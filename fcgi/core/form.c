@@ -1,7 +1,9 @@
 /* form: urlencoded form bodies. */
 #include <string.h>
 
+#include "arena.h"
 #include "form.h"
+#include "json.h"
 
 int
 form_parse(struct arena *a, const char *s, size_t len, size_t max,
@@ -67,4 +69,20 @@ int
 form_has(const struct form *fm, const char *name)
 {
 	return form_get(fm, name) != NULL;
+}
+
+const char *
+form_text(struct arena *a, const struct form *fm, const char *name)
+{
+	const char *v = form_get(fm, name), *s;
+	char	*t;
+	size_t	 n, len;
+
+	if (v == NULL)
+		return NULL;
+	n = strlen(v);
+	s = utf8_strip(v, n, &len);
+	if (len == n || (t = arena_strndup(a, s, len)) == NULL)
+		return v;	/* out of memory: the domain trims again */
+	return t;
 }

@@ -27,6 +27,12 @@ int	 form_parse(struct arena *, const char *s, size_t len, size_t max,
 	    struct form *out);
 /* The first value of name, or NULL when the form has no such field. */
 const char *form_get(const struct form *, const char *name);
+/*
+ * The first value of name trimmed of leading and trailing whitespace
+ * (utf8_strip), as Django's form fields strip text; arena-owned, NULL when
+ * the form has no such field.
+ */
+const char *form_text(struct arena *, const struct form *, const char *name);
 /* 1 when the form has a field name (a ticked checkbox), else 0. */
 int	 form_has(const struct form *, const char *name);
 

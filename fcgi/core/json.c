@@ -65,6 +65,53 @@ utf8_len(const char *s, size_t n)
 }
 
 /*
+ * The byte length of the whitespace character that s[0..n) starts with, 0
+ * when it starts with none.  Whitespace is what Python's str.isspace()
+ * (and so str.strip(), DRF's and Django's trimming) counts: U+0009-000D,
+ * U+001C-0020, U+0085, U+00A0, U+1680, U+2000-200A, U+2028, U+2029, U+202F,
+ * U+205F and U+3000 -- not U+200B or U+FEFF, which are not spaces.
+ */
+static size_t
+space_len(const unsigned char *p, size_t n)
+{
+	if (n >= 1 && ((p[0] >= 0x09 && p[0] <= 0x0d) || (p[0] >= 0x1c && p[0] <= 0x20)))
+		return 1;
+	if (n >= 2 && p[0] == 0xc2 && (p[1] == 0x85 || p[1] == 0xa0))
+		return 2;
+	if (n < 3)
+		return 0;
+	if (p[0] == 0xe2 && p[1] == 0x80)	/* U+2000-200A, U+2028, U+2029, U+202F */
+		return (p[2] >= 0x80 && p[2] <= 0x8a) || p[2] == 0xa8 || p[2] == 0xa9 ||
+		    p[2] == 0xaf ? 3 : 0;
+	if ((p[0] == 0xe1 && p[1] == 0x9a && p[2] == 0x80) ||	/* U+1680 */
+	    (p[0] == 0xe2 && p[1] == 0x81 && p[2] == 0x9f) ||	/* U+205F */
+	    (p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80))	/* U+3000 */
+		return 3;
+	return 0;
+}
+
+const char *
+utf8_strip(const char *s, size_t n, size_t *len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t	 k, i = 0;
+
+	while (i < n && (k = space_len(p + i, n - i)) > 0)
+		i += k;
+	while (n > i) {
+		/* the last character is 1, 2 or 3 bytes long (those are the spaces) */
+		for (k = 1; k <= 3 && k <= n - i; k++)
+			if (space_len(p + n - k, k) == k)
+				break;
+		if (k > 3 || k > n - i)
+			break;
+		n -= k;
+	}
+	*len = n - i;
+	return s + i;
+}
+
+/*
  * Finds what cJSON would let through but must not be: a raw NUL byte
  * anywhere or a raw control character (below 0x20) inside a string -- strict
  * JSON forbids both, and a NUL silently cuts the C string cJSON makes of the
@@ -177,7 +224,7 @@ jr_str(struct req *r, const cJSON *obj, const char *key, unsigned flags,
 	const cJSON *v;
 	enum jr	 rc;
 	size_t	 n;
-	char	 msg[96];
+	char	 msg[96], *s;
 
 	if ((rc = jr_lookup(r, obj, key, flags, &v)) != JR_OK)
 		return rc;
@@ -185,22 +232,28 @@ jr_str(struct req *r, const cJSON *obj, const char *key, unsigned flags,
 		req_error(r, key, "Not a valid string.");
 		return JR_BAD;
 	}
-	n = strlen(v->valuestring);
-	if (!utf8_valid(v->valuestring, n)) {
+	s = v->valuestring;
+	n = strlen(s);
+	if (!utf8_valid(s, n)) {
 		req_error(r, key, "Not a valid string: invalid UTF-8.");
 		return JR_BAD;
+	}
+	if (flags & JF_TRIM) {
+		/* cut in the tree's own copy: nothing else reads the untrimmed value */
+		s = v->valuestring + (utf8_strip(s, n, &n) - s);
+		s[n] = '\0';
 	}
 	if (n == 0 && !(flags & JF_BLANK)) {
 		req_error(r, key, "This field may not be blank.");
 		return JR_BAD;
 	}
-	if (maxchars && (n > maxchars * 4 || utf8_len(v->valuestring, n) > maxchars)) {
+	if (maxchars && (n > maxchars * 4 || utf8_len(s, n) > maxchars)) {
 		snprintf(msg, sizeof(msg),
 		    "Ensure this field has no more than %zu characters.", maxchars);
 		req_error(r, key, msg);
 		return JR_BAD;
 	}
-	*out = v->valuestring;
+	*out = s;
 	return JR_OK;
 }
 

@@ -10,14 +10,38 @@
 #include "tx.h"
 #include "users.h"
 
-int
-name_valid(const char *name)
+/* Where the trimmed name starts and its length; 0 when it is not a valid name. */
+static int
+name_span(const char *name, const char **start, size_t *len)
 {
 	size_t	 n;
 
-	if (name == NULL || (n = strlen(name)) == 0 || n > NAME_MAX_CHARS * 4)
+	if (name == NULL || !utf8_valid(name, n = strlen(name)))
 		return 0;
-	return utf8_valid(name, n) && utf8_len(name, n) <= NAME_MAX_CHARS;
+	*start = utf8_strip(name, n, len);
+	return *len > 0 && *len < NAME_BYTES && utf8_len(*start, *len) <= NAME_MAX_CHARS;
+}
+
+int
+name_valid(const char *name)
+{
+	const char *s;
+	size_t	 n;
+
+	return name_span(name, &s, &n);
+}
+
+int
+name_clean(const char *name, char *out)
+{
+	const char *s;
+	size_t	 n;
+
+	if (!name_span(name, &s, &n))
+		return -1;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return 0;
 }
 
 char *
@@ -48,19 +72,19 @@ lists_create(struct db *db, int64_t owner_id, const char *name, int64_t *id,
 	    "INSERT INTO lists (owner_id, name, name_key, created_at, updated_at)"
 	    " VALUES (?, ?, ?, ?, ?)";
 	sqlite3_stmt *st;
-	char	 key[NAME_MAX_CHARS * 12];
+	char	 key[NAME_MAX_CHARS * 12], nm[NAME_BYTES];
 	int64_t	 now = now_us();
 	enum dbrc rc;
 
 	*why = RULE_OK;
-	if (!name_valid(name) || fold_name(name, key, sizeof(key)) < 0) {
+	if (name_clean(name, nm) < 0 || fold_name(nm, key, sizeof(key)) < 0) {
 		*why = RULE_BAD_VALUE;
 		return DB_INVALID;
 	}
 	if ((st = db_prep(db, sql)) == NULL)
 		return DB_ERROR;
 	sqlite3_bind_int64(st, 1, owner_id);
-	db_bind_text(st, 2, name);
+	db_bind_text(st, 2, nm);
 	db_bind_text(st, 3, key);
 	sqlite3_bind_int64(st, 4, now);
 	sqlite3_bind_int64(st, 5, now);
@@ -149,13 +173,13 @@ lists_update_locked(struct db *db, const struct actor *who, int64_t id,
 	    "UPDATE lists SET name = coalesce(?1, name), name_key = coalesce(?2, name_key),"
 	    " updated_at = max(?3, updated_at + 1) WHERE id = ?4 AND updated_at = ?5";
 	sqlite3_stmt *st;
-	char	 key[NAME_MAX_CHARS * 12];
+	char	 key[NAME_MAX_CHARS * 12], nm[NAME_BYTES];
 	int64_t	 owner, cur;
 	enum dbrc rc;
 	int	 own;
 
 	*why = RULE_OK;
-	if (name != NULL && (!name_valid(name) || fold_name(name, key, sizeof(key)) < 0)) {
+	if (name != NULL && (name_clean(name, nm) < 0 || fold_name(nm, key, sizeof(key)) < 0)) {
 		*why = RULE_BAD_VALUE;
 		return DB_INVALID;
 	}
@@ -171,7 +195,7 @@ lists_update_locked(struct db *db, const struct actor *who, int64_t id,
 		rc = DB_ERROR;
 		goto out;
 	}
-	db_bind_text(st, 1, name);
+	db_bind_text(st, 1, name ? nm : NULL);
 	db_bind_text(st, 2, name ? key : NULL);
 	sqlite3_bind_int64(st, 3, now_us());
 	sqlite3_bind_int64(st, 4, id);

@@ -6,6 +6,11 @@
  * cannot see is DB_NOTFOUND, never DB_FORBIDDEN, so existence is not leaked.
  * Names are 1-200 characters, unique per owner (unique index
  * lists_owner_name); name_key holds the folded name that search matches.
+ * Text fields -- list and task names, task descriptions -- are stored
+ * trimmed of leading and trailing whitespace, as DRF's CharField and
+ * Django's form fields trim (utf8_strip: Python's str.strip()); every
+ * writer below trims, so lengths count and uniqueness compares what is
+ * left.
  * task_count is kept by triggers (sql/003_lists_tasks.sql).
  *
  * Writers open their own transaction unless the caller holds one (tx.h).
@@ -22,6 +27,7 @@
 struct arena;
 
 #define NAME_MAX_CHARS	200	/* list and task names */
+#define NAME_BYTES	(NAME_MAX_CHARS * 4 + 1)	/* the longest name, with its NUL */
 
 /* Who acts: a user id (0: the system) and whether visibility rules are lifted. */
 struct actor {
@@ -51,8 +57,10 @@ struct list {
 /* A page callback: one list row, valid only during the call. */
 typedef void (*list_row_fn)(void *ctx, const struct list *);
 
-/* True when name is valid UTF-8 of 1..NAME_MAX_CHARS characters. */
+/* True when name, trimmed, is valid UTF-8 of 1..NAME_MAX_CHARS characters. */
 int	 name_valid(const char *name);
+/* Copies name trimmed into out (NAME_BYTES); 0, or -1 when name_valid() is not true. */
+int	 name_clean(const char *name, char *out);
 /*
  * Folds s for search (users_fold) into arena memory; NULL when s is not
  * valid UTF-8 or memory ran out.

@@ -29,7 +29,6 @@ const char *const task_order_names[] = {
 #define SQLK_COUNT	(2u << 24)
 #define SQLK_MARKS	(3u << 24)
 #define SQLK_PAGE	(4u << 24)
-#define NAME_BYTES	(NAME_MAX_CHARS * 4 + 1)
 #define KEY_BYTES	(NAME_MAX_CHARS * 12)
 #define SWEEP_BATCH	256
 
@@ -55,22 +54,6 @@ task_settle(int status, int64_t assigned_to)
 	if (assigned_to > 0 && status == TS_PENDING)
 		return TS_IN_PROGRESS;
 	return status;
-}
-
-/* Checks the input's values; RULE_OK or RULE_BAD_VALUE. */
-static enum rule
-input_check(const struct task_input *in)
-{
-	if ((in->set & TF_NAME) && !name_valid(in->name))
-		return RULE_BAD_VALUE;
-	if ((in->set & TF_DESCRIPTION) && (in->description == NULL ||
-	    !utf8_valid(in->description, strlen(in->description))))
-		return RULE_BAD_VALUE;
-	if ((in->set & TF_STATUS) && (in->status < TS_PENDING || in->status > TS_OVERDUE))
-		return RULE_BAD_VALUE;
-	if ((in->set & TF_ASSIGNED_TO) && in->assigned_to < 0)
-		return RULE_BAD_VALUE;
-	return RULE_OK;
 }
 
 /* DB_OK when id is an active user, DB_INVALID when not. */
@@ -268,7 +251,7 @@ bind_time(sqlite3_stmt *st, int i, int64_t v)
 
 enum dbrc
 tasks_create(struct db *db, const struct actor *who, int64_t list_id,
-    const struct task_input *in, int64_t *id, enum rule *why, struct arena *a,
+    const struct task_input *given, int64_t *id, enum rule *why, struct arena *a,
     struct task *out)
 {
 	static const char sql[] =
@@ -276,15 +259,20 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 	    " complete_before, status, created_at, updated_at)"
 	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *st;
-	char	 key[KEY_BYTES];
+	struct task_input v;
+	const struct task_input *in = &v;	/* given, trimmed */
+	char	 key[KEY_BYTES], name[NAME_BYTES];
 	int64_t	 owner = 0, assignee, now = now_us();
 	int	 status, own = 0;
 	const char *list_name = NULL, *assignee_name = NULL;
+	const char *desc;
+	size_t	 dlen;
 	enum dbrc rc;
 
 	if (out == NULL)
 		a = NULL;
-	*why = input_check(in);
+	*why = task_input_check(given, &v, name, &dlen);
+	desc = (in->set & TF_DESCRIPTION) ? in->description : "";
 	if (*why == RULE_OK && (!(in->set & TF_NAME) ||
 	    users_fold(in->name, key, sizeof(key)) < 0))
 		*why = RULE_BAD_VALUE;
@@ -308,7 +296,7 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 	sqlite3_bind_int64(st, 1, list_id);
 	db_bind_text(st, 2, in->name);
 	db_bind_text(st, 3, key);
-	db_bind_text(st, 4, (in->set & TF_DESCRIPTION) ? in->description : "");
+	sqlite3_bind_text(st, 4, desc, (int)dlen, SQLITE_STATIC);
 	bind_id(st, 5, assignee);
 	bind_time(st, 6, (in->set & TF_DEADLINE) ? in->complete_before : TIME_NULL);
 	db_bind_text(st, 7, task_status_names[status]);
@@ -330,8 +318,7 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 		out->list_id = list_id;
 		out->owner_id = owner;
 		out->name = arena_strdup(a, in->name);
-		out->description = arena_strdup(a,
-		    (in->set & TF_DESCRIPTION) ? in->description : "");
+		out->description = arena_strndup(a, desc, dlen);
 		out->list_name = list_name;
 		out->assigned_to = assignee;
 		out->assignee_name = assignee > 0 ? assignee_name : NULL;
@@ -351,7 +338,7 @@ static void query_end(sqlite3_stmt *, int once);
 
 enum dbrc
 tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
-    int64_t expect, const struct task_input *in, enum rule *why, struct arena *a,
+    int64_t expect, const struct task_input *given, enum rule *why, struct arena *a,
     struct task *out)
 {
 	/* the SET list names only the columns that change: every index over a
@@ -365,15 +352,18 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 	int	 once;
 	sqlite3_stmt *st;
 	struct head h;
-	char	 key[KEY_BYTES];
+	struct task_input v;
+	const struct task_input *in = &v;	/* given, trimmed */
+	char	 key[KEY_BYTES], nbuf[NAME_BYTES];
 	const char *name, *action, *assignee_name = NULL;
 	int64_t	 assignee, deadline, stamp, now = now_us();
 	int	 status, own = 0;
+	size_t	 dlen;
 	enum dbrc rc;
 
 	if (out == NULL)
 		a = NULL;
-	*why = input_check(in);
+	*why = task_input_check(given, &v, nbuf, &dlen);
 	if (*why == RULE_OK && (in->set & TF_NAME) &&
 	    users_fold(in->name, key, sizeof(key)) < 0)
 		*why = RULE_BAD_VALUE;
@@ -422,7 +412,10 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 	}
 	db_bind_text(st, 1, (in->set & TF_NAME) ? in->name : NULL);
 	db_bind_text(st, 2, (in->set & TF_NAME) ? key : NULL);
-	db_bind_text(st, 3, (in->set & TF_DESCRIPTION) ? in->description : NULL);
+	if (in->set & TF_DESCRIPTION)
+		sqlite3_bind_text(st, 3, in->description, (int)dlen, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 3);
 	bind_id(st, 4, assignee);
 	bind_time(st, 5, deadline);
 	db_bind_text(st, 6, task_status_names[status]);
@@ -451,7 +444,8 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 		/* the row read above, as the UPDATE left it */
 		if ((mask & 1) && (out->name = arena_strdup(a, in->name)) == NULL)
 			rc = DB_ERROR;
-		if ((mask & 2) && (out->description = arena_strdup(a, in->description)) == NULL)
+		if ((mask & 2) &&
+		    (out->description = arena_strndup(a, in->description, dlen)) == NULL)
 			rc = DB_ERROR;
 		if (mask & 4) {
 			out->assigned_to = assignee;

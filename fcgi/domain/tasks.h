@@ -27,6 +27,7 @@
 #ifndef TASKMGR_TASKS_H
 #define TASKMGR_TASKS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "db.h"
@@ -112,6 +113,15 @@ struct task_query {
 
 /* A page callback: one task row, valid only during the call. */
 typedef void (*task_row_fn)(void *ctx, const struct task *);
+
+/*
+ * Checks the values of in and trims its texts (tasks_create and
+ * tasks_update_locked do, first): *v is in with the name trimmed into nbuf
+ * (NAME_BYTES) and the description trimmed to its first *dlen bytes (not
+ * NUL-terminated).  RULE_OK or RULE_BAD_VALUE.
+ */
+enum rule task_input_check(const struct task_input *in, struct task_input *v,
+	    char *nbuf, size_t *dlen);
 
 /* Sets q to "no filter, default order" for scope. */
 void	 task_query_init(struct task_query *, enum task_scope, int64_t scope_id);

@@ -1,13 +1,15 @@
 /*
  * fuzz_form: urlencoded form bodies (the admin pages' posts).  The input is
  * a raw body; checks that every field lies within the body's size, holds no
- * NUL byte, and that form_get finds each name.
+ * NUL byte, that form_get finds each name, and that form_text gives its
+ * value with nothing left to strip, as a tail of the value's start.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "form.h"
 #include "fuzz.h"
+#include "json.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -15,7 +17,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct arena a = { 0 };
 	struct form f;
 	char	*body;
-	size_t	 i, max;
+	const char *v, *t, *s;
+	size_t	 i, max, n;
 
 	a.limit = 4 * 1024 * 1024;
 	/* exact-size copy without a NUL: form_parse must honour the length */
@@ -30,7 +33,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_ASSERT(strlen(f.f[i].key) <= size);
 			FUZZ_ASSERT(f.f[i].vlen <= size);
 			FUZZ_ASSERT(strlen(f.f[i].val) == f.f[i].vlen);
-			FUZZ_ASSERT(form_get(&f, f.f[i].key) != NULL);
+			FUZZ_ASSERT((v = form_get(&f, f.f[i].key)) != NULL);
+			FUZZ_ASSERT((t = form_text(&a, &f, f.f[i].key)) != NULL);
+			s = utf8_strip(t, strlen(t), &n);
+			FUZZ_ASSERT(s == t && n == strlen(t));
+			FUZZ_ASSERT(strlen(t) <= strlen(v) && strstr(v, t) != NULL);
 		}
 	} else
 		FUZZ_ASSERT(f.n == 0);

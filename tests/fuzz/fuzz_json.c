@@ -24,6 +24,7 @@ read_all(struct req *r, const cJSON *obj, const char *key)
 {
 	static const unsigned flags[] = {
 		0, JF_REQUIRED, JF_NULL, JF_BLANK, JF_REQUIRED | JF_NULL | JF_BLANK,
+		JF_TRIM, JF_TRIM | JF_BLANK,
 	};
 	const char *s;
 	int64_t	 n, t;
@@ -37,6 +38,13 @@ read_all(struct req *r, const cJSON *obj, const char *key)
 		if (rc == JR_OK) {
 			FUZZ_ASSERT(s != NULL && utf8_valid(s, strlen(s)));
 			FUZZ_ASSERT(utf8_len(s, strlen(s)) <= 200);
+		}
+		if (rc == JR_OK && (flags[i] & JF_TRIM)) {
+			size_t	 n;
+
+			/* nothing left to strip, and blank only where allowed */
+			FUZZ_ASSERT(utf8_strip(s, strlen(s), &n) == s && n == strlen(s));
+			FUZZ_ASSERT(n > 0 || (flags[i] & JF_BLANK));
 		}
 		(void)jr_str(r, obj, key, flags[i], 0, &s);
 		(void)jr_int(r, obj, key, flags[i], &n);

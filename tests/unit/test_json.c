@@ -17,6 +17,75 @@ parse(struct req *r, const char *body)
 	return json_parse_body(r);
 }
 
+/* utf8_strip of s as a NUL-terminated copy in out. */
+static const char *
+strip(const char *s, char *out, size_t len)
+{
+	size_t	 n;
+	const char *p = utf8_strip(s, strlen(s), &n);
+
+	snprintf(out, len, "%.*s", (int)n, p);
+	return out;
+}
+
+/*
+ * utf8_strip against Python's str.isspace(): every code point of the Basic
+ * Multilingual Plane, alone and around a word, is stripped exactly when it
+ * is one of Python's 29 whitespace characters.
+ */
+static void
+test_strip(void)
+{
+	static const unsigned spaces[] = {
+		0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x85, 0xa0,
+		0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007,
+		0x2008, 0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000,
+	};
+	char	 in[32], out[32], c[4];
+	unsigned cp, wrong = 0, stripped = 0;
+	size_t	 k, i, n;
+	int	 space;
+
+	for (cp = 1; cp < 0x10000; cp++) {
+		if (cp >= 0xd800 && cp <= 0xdfff)
+			continue;
+		if (cp < 0x80) {
+			c[0] = (char)cp;
+			k = 1;
+		} else if (cp < 0x800) {
+			c[0] = (char)(0xc0 | cp >> 6);
+			c[1] = (char)(0x80 | (cp & 0x3f));
+			k = 2;
+		} else {
+			c[0] = (char)(0xe0 | cp >> 12);
+			c[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+			c[2] = (char)(0x80 | (cp & 0x3f));
+			k = 3;
+		}
+		for (space = 0, i = 0; i < sizeof(spaces) / sizeof(spaces[0]); i++)
+			space |= spaces[i] == cp;
+		/* alone, then before and after a word */
+		utf8_strip(c, k, &n);
+		snprintf(in, sizeof(in), "%.*sw%.*s", (int)k, c, (int)k, c);
+		strip(in, out, sizeof(out));
+		if ((n == 0) != space || (strcmp(out, "w") == 0) != space)
+			wrong++;
+		stripped += space;
+	}
+	is_int(wrong, 0, "the BMP's code points: stripped exactly when Python's isspace()");
+	is_int(stripped, 29, "the 29 whitespace characters");
+	is_str(strip(" \t\xe3\x80\x80" "a b\xc2\xa0\n", out, sizeof(out)), "a b",
+	    "runs of mixed spaces at both ends, inner ones kept");
+	is_str(strip("\xe2\x80\x8bx\xef\xbb\xbf", out, sizeof(out)), "\xe2\x80\x8bx\xef\xbb\xbf",
+	    "zero-width space and BOM are not whitespace");
+	is_str(strip("   ", out, sizeof(out)), "", "only spaces");
+	is_str(strip("", out, sizeof(out)), "", "empty");
+	is_str(strip("\xe2\x80", out, sizeof(out)), "\xe2\x80", "a cut sequence is kept");
+	is_str(strip("\x80\xa0 ", out, sizeof(out)), "\x80\xa0", "a stray continuation is kept");
+	is_str(strip("x\xe2\x80" "A", out, sizeof(out)), "x\xe2\x80" "A",
+	    "a cut sequence before a letter is kept whole");
+}
+
 static char *
 errors(struct req *r)
 {
@@ -115,6 +184,21 @@ main(void)
 	ok(strstr(errors(&r), "\"stbad\":[\"\\\"Done\\\" is not a valid choice.\"]") != NULL,
 	    "choice message");
 	ok(strstr(errors(&r), "\"wbad\":[\"Datetime has wrong format.") != NULL, "time message");
+
+	/* JF_TRIM: DRF's CharField(trim_whitespace=True) */
+	parse(&r, "{\"a\": \"  Work\\u3000\", \"b\": \" \\t\\n\", \"c\": \"\\u00a0\\u00a0\","
+	    " \"d\": \" xyz \", \"e\": \"  x  \"}");
+	is_int(jr_str(&r, r.json, "a", JF_REQUIRED | JF_TRIM, 200, &s), JR_OK, "trimmed");
+	is_str(s, "Work", "leading spaces and an ideographic space dropped");
+	is_int(jr_str(&r, r.json, "b", JF_TRIM, 200, &s), JR_BAD, "blank once trimmed");
+	is_int(jr_str(&r, r.json, "c", JF_TRIM | JF_BLANK, 200, &s), JR_OK, "blank allowed");
+	is_str(s, "", "... as empty");
+	is_int(jr_str(&r, r.json, "d", JF_TRIM, 3, &s), JR_OK, "the length counts what is left");
+	is_str(s, "xyz", "3 characters");
+	is_int(jr_str(&r, r.json, "e", 0, 200, &s), JR_OK, "without JF_TRIM");
+	is_str(s, "  x  ", "kept as sent");
+	is_str(errors(&r), "{\"b\":[\"This field may not be blank.\"]}", "the blank message");
+	test_strip();
 
 	ok(utf8_valid("plain", 5), "ascii valid");
 	ok(!utf8_valid("\xc0\xaf", 2), "overlong refused");
