@@ -16,6 +16,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import TOP_SRCDIR, Server, eq, run_tests, scratch_dir  # noqa: E402
+from admin_client import Admin  # noqa: E402
 
 PROMTOOL = os.environ.get("PROMTOOL") or shutil.which("promtool") or "/usr/bin/promtool"
 S = None
@@ -144,6 +145,16 @@ def test_logins_are_counted():
        value(before, "taskmgr_logins_total", result="success"), 1.0, "successful logins")
     eq(value(after, "taskmgr_logins_total", result="failure") -
        value(before, "taskmgr_logins_total", result="failure"), 1.0, "failed logins")
+    # the admin pages' login counts the same way (with a name of its own:
+    # throttle_login counts alice's attempts on both)
+    S.create_user("carol")
+    eq(Admin(S).login("carol", "not-her-password").status, 200, "admin login refused")
+    eq(Admin(S).login("carol").status, 302, "admin login")
+    last = metrics()
+    eq(value(last, "taskmgr_logins_total", result="success") -
+       value(after, "taskmgr_logins_total", result="success"), 1.0, "admin logins")
+    eq(value(last, "taskmgr_logins_total", result="failure") -
+       value(after, "taskmgr_logins_total", result="failure"), 1.0, "refused admin logins")
 
 
 def test_throttled_request_is_counted():
