@@ -15,7 +15,7 @@ set -eu
 
 # Debian 12 packages: build, libraries, the real servers the tests drive, browser tests.
 PACKAGES="autoconf automake libtool pkgconf make gcc clang libclang-rt-14-dev libfcgi-dev libsqlite3-dev \
-sqlite3 libcjson-dev libcurl4-openssl-dev libargon2-dev libssl-dev libpwquality-dev \
+sqlite3 libcjson-dev libcurl4-openssl-dev libargon2-dev libssl-dev libpwquality-dev libicu-dev \
 cracklib-runtime nginx-light spawn-fcgi multiwatch python3 curl wrk \
 chromium chromium-driver python3-selenium prometheus"
 

@@ -143,15 +143,13 @@ take(struct req *r, const char *key, const struct rate *rate)
 static int64_t
 login_throttled(struct req *r, const char *username)
 {
-	char	 key[300];
+	char	 key[THROTTLE_KEY_MAX];
 	int64_t	 wait;
 
-	snprintf(key, sizeof(key), "a:%.80s", r->remote_addr ? r->remote_addr : "");
+	throttle_addr_key(r->remote_addr, key, sizeof(key));
 	if ((wait = take(r, key, &r->app->cfg.throttle_anon)) != 0)
 		return wait;
-	memcpy(key, "l:", 2);
-	if (users_fold(username, key + 2, sizeof(key) - 2) < 0)
-		snprintf(key + 2, sizeof(key) - 2, "%.200s", username);
+	throttle_login_key(username, key);
 	return take(r, key, &r->app->cfg.throttle_login);
 }
 

@@ -12,6 +12,7 @@
 #include "telegram_link.h"
 #include "timeutil.h"
 #include "tokens.h"
+#include "username.h"
 #include "users.h"
 
 /* GET users/?q=&o=&p= */
@@ -128,9 +129,10 @@ int
 adm_user_add(struct req *r)
 {
 	const char *username = NULL, *email = NULL, *pw1, *pw2;
-	char	 phc[PASSWORD_PHC_MAX], loc[48];
+	char	 phc[PASSWORD_PHC_MAX], loc[48], name[USERNAME_BUF];
 	struct form f;
 	struct user u;
+	enum uname un;
 	int	 st, staff = 0, active = 1, good = 1;
 	int64_t	 id;
 	enum dbrc rc;
@@ -153,15 +155,14 @@ adm_user_add(struct req *r)
 	pw2 = form_get(&f, "password2");
 	staff = form_has(&f, "is_staff");
 	active = form_has(&f, "is_active");
-	if (username == NULL || *username == '\0') {
+	/* the name stored is the cleaned one (trimmed, NFKC: username.h) */
+	if (username == NULL || username_blank(username)) {
 		field_error(ctx, "username", "This field is required.");
 		good = 0;
-	} else if (!utf8_valid(username, strlen(username)) ||
-	    utf8_len(username, strlen(username)) > 150 || !users_valid_name(username)) {
-		field_error(ctx, "username", "Enter a valid username. This value may "
-		    "contain only letters, numbers, and @/./+/-/_ characters.");
+	} else if ((un = username_clean(username, name, sizeof(name))) != UNAME_OK) {
+		field_error(ctx, "username", username_message(un));
 		good = 0;
-	} else if ((rc = users_find_by_name(&r->app->db, username, &r->arena, &u)) == DB_OK) {
+	} else if ((rc = users_find_by_name(&r->app->db, name, &r->arena, &u)) == DB_OK) {
 		field_error(ctx, "username", "A user with that username already exists.");
 		good = 0;
 	} else if (rc != DB_NOTFOUND) {
@@ -169,13 +170,13 @@ adm_user_add(struct req *r)
 		return adm_dbfail(r, rc);
 	}
 	good &= email_ok(ctx, email);
-	good &= password_ok(ctx, pw1, pw2, good ? username : NULL, email);
+	good &= password_ok(ctx, pw1, pw2, good ? name : NULL, email);
 	if (good) {
 		if (password_hash(&r->app->cfg, pw1, phc, sizeof(phc)) < 0) {
 			cJSON_Delete(ctx);
 			return 500;
 		}
-		rc = users_create(&r->app->db, username, email ? email : "", phc,
+		rc = users_create(&r->app->db, name, email ? email : "", phc,
 		    staff, 0, &id);
 		if (rc == DB_OK && !active)
 			rc = admq_user_update(&r->app->db, id, email ? email : "", staff, 0);

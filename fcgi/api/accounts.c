@@ -13,6 +13,7 @@
 #include "sessions.h"
 #include "throttle.h"
 #include "tokens.h"
+#include "username.h"
 #include "users.h"
 
 /* Writes {access, refresh, access_expires_in, refresh_expires_at}. */
@@ -29,17 +30,15 @@ write_pair(struct req *r, const struct token_pair *tp)
 	buf_putc(&r->body_out, '}');
 }
 
-/* Limits login attempts per (folded) username, from any address. */
+/* Limits login attempts per username (its lookup key), from any address. */
 static int
 login_throttle(struct req *r, const char *username)
 {
-	char	 key[300];
+	char	 key[THROTTLE_KEY_MAX];
 
 	if (r->app->cfg.throttle_login.n == 0)
 		return 0;
-	memcpy(key, "l:", 2);
-	if (users_fold(username, key + 2, sizeof(key) - 2) < 0)
-		snprintf(key + 2, sizeof(key) - 2, "%.200s", username);
+	throttle_login_key(username, key);
 	return throttle_hit(r, key, &r->app->cfg.throttle_login);
 }
 
@@ -55,7 +54,10 @@ api_token(struct req *r)
 	enum dbrc rc;
 	int	 st;
 
-	jr_str(r, r->json, "username", JF_REQUIRED, 0, &username);
+	/* DRF trims the username; the lookup key is of the trimmed name */
+	if (jr_str(r, r->json, "username", JF_REQUIRED, 0, &username) == JR_OK &&
+	    username_blank(username))
+		req_error(r, "username", username_message(UNAME_BLANK));
 	jr_str(r, r->json, "password", JF_REQUIRED, 0, &password);
 	if (r->errors != NULL)
 		return resp_errors(r);
@@ -112,17 +114,18 @@ int
 api_register(struct req *r)
 {
 	struct app *app = r->app;
-	const char *username = NULL, *email = NULL, *pw = NULL, *confirm = NULL;
-	char	 phc[PASSWORD_PHC_MAX];
+	const char *raw = NULL, *email = NULL, *pw = NULL, *confirm = NULL;
+	char	 phc[PASSWORD_PHC_MAX], username[USERNAME_BUF];
 	struct user u;
 	int64_t	 id;
 	enum dbrc rc;
+	enum uname un;
 	int	 name_ok, email_ok = 1;
 
-	name_ok = jr_str(r, r->json, "username", JF_REQUIRED, 150, &username) == JR_OK;
-	if (name_ok && !users_valid_name(username)) {
-		req_error(r, "username", "Enter a valid username. This value may contain "
-		    "only letters, numbers, and @/./+/-/_ characters.");
+	/* trimmed, NFKC, one script (username.h); the NFKC form is stored */
+	name_ok = jr_str(r, r->json, "username", JF_REQUIRED | JF_BLANK, 0, &raw) == JR_OK;
+	if (name_ok && (un = username_clean(raw, username, sizeof(username))) != UNAME_OK) {
+		req_error(r, "username", username_message(un));
 		name_ok = 0;
 	}
 	if (name_ok) {

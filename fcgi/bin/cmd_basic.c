@@ -7,6 +7,7 @@
 #include "app.h"
 #include "commands.h"
 #include "passwords.h"
+#include "username.h"
 #include "users.h"
 
 int
@@ -14,6 +15,11 @@ cmd_migrate(struct app *app, int argc, char *argv[])
 {
 	if (argc != 1)
 		return usage_error("migrate", "unexpected argument '%s'", argv[1]);
+	/* migration 012 recomputes username keys through this SQL function */
+	if (username_sql_register(&app->db) < 0) {
+		fputs("taskmgr migrate: cannot define username_key()\n", stderr);
+		return 1;
+	}
 	return db_migrate(&app->db, stdout) == 0 ? 0 : 1;
 }
 
@@ -103,10 +109,11 @@ int
 cmd_createsuperuser(struct app *app, int argc, char *argv[])
 {
 	const char *username = NULL, *email = "";
-	char	 pw[1024], phc[PASSWORD_PHC_MAX];
+	char	 pw[1024], phc[PASSWORD_PHC_MAX], name[USERNAME_BUF];
 	int	 i, from_stdin = 0, rc = 1;
 	int64_t	 id;
 	enum dbrc drc;
+	enum uname un;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--username") == 0 && i + 1 < argc)
@@ -121,6 +128,13 @@ cmd_createsuperuser(struct app *app, int argc, char *argv[])
 	}
 	if (username == NULL || *username == '\0')
 		return usage_error("createsuperuser", "--username is required");
+	/* the API's rules: trimmed, NFKC, one script; the cleaned name is stored */
+	if ((un = username_clean(username, name, sizeof(name))) != UNAME_OK) {
+		fprintf(stderr, "taskmgr createsuperuser: username refused: %s\n",
+		    username_message(un));
+		return 1;
+	}
+	username = name;
 	if (read_password(from_stdin, pw, sizeof(pw)) < 0) {
 		fputs("taskmgr createsuperuser: no password read\n", stderr);
 		goto out;

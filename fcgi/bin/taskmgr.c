@@ -27,6 +27,8 @@ const struct command commands[] = {
 	    "Creates an active staff and superuser account.  With --password-stdin the\n"
 	    "password is the first line of standard input; otherwise it is asked for\n"
 	    "twice on the terminal, without echo.\n"
+	    "The username follows registration's rules: trimmed, stored in NFKC\n"
+	    "form, letters, digits and @.+-_ of one script, at most 150 characters.\n"
 	    "The password must pass the same rules as registration: at least 8\n"
 	    "characters, not entirely numeric, not a common or dictionary password\n"
 	    "(cracklib), not too similar to the username or email.\n"

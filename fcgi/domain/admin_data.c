@@ -5,6 +5,7 @@
 #include "arena.h"
 #include "lists.h"
 #include "timeutil.h"
+#include "username.h"
 
 /* Reads a single integer from a one-row query with no or one time parameter. */
 static enum dbrc
@@ -159,7 +160,7 @@ admq_users(struct db *db, struct arena *a, const char *q, int ordering,
 	};
 	static const char count_sql[] = "SELECT count(*)" USERS_WHERE;
 	const char *key = NULL;
-	char	 folded[1024];
+	char	 folded[USERNAME_KEY_BUF];
 	sqlite3_stmt *st;
 	struct user *u;
 	enum dbrc drc;
@@ -169,7 +170,7 @@ admq_users(struct db *db, struct arena *a, const char *q, int ordering,
 	if (ordering < 0 || ordering >= (int)(sizeof(sqls) / sizeof(sqls[0])))
 		ordering = 0;
 	if (q != NULL) {
-		if (users_fold(q, folded, sizeof(folded)) < 0)
+		if (username_key(q, folded, sizeof(folded)) < 0)
 			return DB_INVALID;
 		key = folded;
 	}

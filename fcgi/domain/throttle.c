@@ -1,4 +1,6 @@
 /* throttle: shared rate limits (GCRA) and the periodic purge of expired rows. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include "throttle.h"
 #include "timeutil.h"
 #include "tokens.h"
+#include "username.h"
 
 #define PURGE_EVERY	(60 * 1000000LL)	/* microseconds between purges per process */
 #define PURGE_BATCH	200
@@ -117,11 +120,11 @@ throttle_hit(struct req *r, const char *key, const struct rate *rate)
 	return throttled(r, wait);
 }
 
-/* The throttle_anon key of the request's client address. */
+/* The throttle_anon key of the request's client address (an IPv6 one by its /64). */
 static void
 anon_key(const struct req *r, char *key, size_t keylen)
 {
-	snprintf(key, keylen, "a:%.80s", r->remote_addr ? r->remote_addr : "");
+	throttle_addr_key(r->remote_addr, key, keylen);
 }
 
 int
@@ -166,6 +169,51 @@ throttle_housekeep(struct app *app)
 		return;
 	if (a + b > 0)
 		log_debug("purged %d tokens, %d sessions", a, b);
+}
+
+void
+throttle_addr_key(const char *addr, char *out, size_t outlen)
+{
+	struct in6_addr a6;
+	char	 text[INET6_ADDRSTRLEN];
+
+	if (addr == NULL)
+		addr = "";
+	if (strchr(addr, ':') == NULL || inet_pton(AF_INET6, addr, &a6) != 1) {
+		snprintf(out, outlen, "a:%.64s", addr);
+		return;
+	}
+	if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+		inet_ntop(AF_INET, &a6.s6_addr[12], text, sizeof(text));
+		snprintf(out, outlen, "a:%s", text);
+		return;
+	}
+	memset(&a6.s6_addr[8], 0, 8);
+	inet_ntop(AF_INET6, &a6, text, sizeof(text));
+	snprintf(out, outlen, "a:%s/64", text);
+}
+
+void
+throttle_login_key(const char *username, char out[THROTTLE_KEY_MAX])
+{
+	static const char hex[] = "0123456789abcdef";
+	char	 key[USERNAME_KEY_BUF];
+	unsigned char d[32];
+	const char *s = key;
+	int	 i;
+
+	out[0] = 'l';
+	if (username_key(username, key, sizeof(key)) < 0) {
+		s = username;
+		out[0] = 'L';
+	}
+	token_digest(s, d);
+	out[1] = ':';
+	for (i = 0; i < 32; i++) {
+		out[2 + 2 * i] = hex[d[i] >> 4];
+		out[3 + 2 * i] = hex[d[i] & 15];
+	}
+	out[66] = '\0';
 }
 
 int

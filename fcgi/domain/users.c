@@ -8,6 +8,7 @@
 
 #include "arena.h"
 #include "timeutil.h"
+#include "username.h"
 #include "users.h"
 
 int
@@ -67,12 +68,12 @@ users_create(struct db *db, const char *username, const char *email,
 	    "INSERT INTO users (username, username_key, email, password,"
 	    " is_staff, is_superuser, date_joined) VALUES (?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *st = db_prep(db, sql);
-	char	 key[1024];
+	char	 key[USERNAME_KEY_BUF];
 	int	 rc;
 
 	if (st == NULL)
 		return DB_ERROR;
-	if (users_fold(username, key, sizeof(key)) < 0)
+	if (username_key(username, key, sizeof(key)) < 0)
 		return DB_INVALID;
 	db_bind_text(st, 1, username);
 	db_bind_text(st, 2, key);
@@ -133,11 +134,11 @@ users_find_by_name(struct db *db, const char *username, struct arena *a,
 {
 	static const char sql[] = USER_COLS " WHERE username_key = ?";
 	sqlite3_stmt *st = db_prep(db, sql);
-	char	 key[1024];
+	char	 key[USERNAME_KEY_BUF];
 
 	if (st == NULL)
 		return DB_ERROR;
-	if (users_fold(username, key, sizeof(key)) < 0) {
+	if (username_key(username, key, sizeof(key)) < 0) {
 		db_done(st, 0);
 		return DB_NOTFOUND;
 	}
@@ -268,14 +269,14 @@ users_valid_email(const char *e)
 	return labels >= 2 && alpha_tld;
 }
 
-/* Builds the LIKE pattern %q% from the folded q with %, _ and \ escaped. */
+/* Builds the LIKE pattern %q% from q's key with %, _ and \ escaped. */
 static char *
 like_pattern(struct arena *a, const char *q)
 {
-	char	 key[1024], *out, *o;
+	char	 key[USERNAME_KEY_BUF], *out, *o;
 	size_t	 i;
 
-	if (users_fold(q, key, sizeof(key)) < 0)
+	if (username_key(q, key, sizeof(key)) < 0)
 		return NULL;
 	if ((out = arena_alloc(a, strlen(key) * 2 + 3)) == NULL)
 		return NULL;

@@ -1,6 +1,7 @@
 /*
- * users: accounts.  Usernames are unique case-insensitively through the
- * username_key column (the folded username) and its unique index.
+ * users: accounts.  Usernames are unique through the username_key column
+ * (username_key() of username.h: NFKC case fold) and its unique index;
+ * callers pass new names through username_clean() first.
  */
 #ifndef TASKMGR_USERS_H
 #define TASKMGR_USERS_H
@@ -36,18 +37,21 @@ struct user_brief {
 int	 users_valid_name(const char *name);
 /* 1 when e looks like a deliverable address: dot-atom local part, a domain with an alphabetic TLD. */
 int	 users_valid_email(const char *e);
-/* Case-folds a UTF-8 username into out (lowercase, Unicode-aware); -1 if it does not fit. */
+/*
+ * Case-folds UTF-8 text (list and task names) into out (lowercase,
+ * Unicode-aware); -1 if it does not fit.  Usernames use username_key().
+ */
 int	 users_fold(const char *in, char *out, size_t outlen);
-/* Inserts a user; DB_CONFLICT when the folded username exists. */
+/* Inserts a user; DB_CONFLICT when the username's key exists. */
 enum dbrc users_create(struct db *, const char *username, const char *email,
 	    const char *phc, int is_staff, int is_superuser, int64_t *id);
-/* Finds a user by username (case-insensitively); strings copied into the arena. */
+/* Finds a user by username (by its key); strings copied into the arena. */
 enum dbrc users_find_by_name(struct db *, const char *username, struct arena *,
 	    struct user *);
 /* Finds a user by id; strings copied into the arena. */
 enum dbrc users_get(struct db *, int64_t id, struct arena *, struct user *);
 /*
- * Counts the users whose username contains q case-insensitively (% and _
+ * Counts the users whose key contains q's key (% and _
  * match themselves), only active ones when active_only, and returns the
  * page [offset, offset+limit) ordered by username, rows in the arena.
  */

@@ -216,7 +216,9 @@ def snapshot(c):
             rows[name] = c.execute('SELECT * FROM "%s" ORDER BY 1' % name).fetchall()
             objs[name] = (c.execute('PRAGMA table_xinfo("%s")' % name).fetchall(),
                           c.execute('PRAGMA foreign_key_list("%s")' % name).fetchall(),
-                          [r[1:] for r in c.execute('PRAGMA index_list("%s")' % name)])
+                          # sorted: a later migration that re-creates an index
+                          # (012) changes only the list's order
+                          sorted(r[1:] for r in c.execute('PRAGMA index_list("%s")' % name)))
         elif typ == "index":
             objs[name] = (c.execute('PRAGMA index_xinfo("%s")' % name).fetchall(),
                           norm(sqltext.split(" WHERE ", 1)[1]) if " WHERE " in sqltext else "")

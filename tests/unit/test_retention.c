@@ -16,6 +16,7 @@
 #include "retention.h"
 #include "tap.h"
 #include "timeutil.h"
+#include "username.h"
 #include "users.h"
 
 #define DAY	(86400 * (int64_t)1000000)
@@ -163,6 +164,7 @@ main(void)
 	run("INSERT INTO outbox (id, user_id, text, status, next_attempt_at, created_at,"
 	    " sent_at) VALUES (1, ?1, 'sent', 1, 0, ?2, ?3), (2, ?1, 'skipped', 3, 0, ?2, NULL),"
 	    " (3, ?1, 'pending', 0, 0, ?2, NULL)", al, old, recent);
+	username_sql_register(&db);
 	ok(db_migrate(&db, devnull) == 0, "migrate %d -> latest", r);
 	is_int(q1("SELECT finished_at FROM outbox WHERE id = 1", -1), recent,
 	    "a sent notice finished when sent");

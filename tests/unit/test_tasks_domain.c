@@ -12,6 +12,7 @@
 #include "task_search.h"
 #include "tasks.h"
 #include "timeutil.h"
+#include "username.h"
 #include "users.h"
 
 static struct db db;
@@ -193,6 +194,7 @@ main(void)
 		return 1;
 	close(fd);
 	ok(db_open(&db, path, DB_OPEN_CREATE, err, sizeof(err)) == 0, "open %s", err);
+	username_sql_register(&db);
 	ok(db_migrate(&db, devnull) == 0, "migrate");
 	sqlite3_trace_v2(db.h, SQLITE_TRACE_STMT, trace_stmt, NULL);
 	al = user("alice");

@@ -16,6 +16,7 @@
 #include "throttle.h"
 #include "timeutil.h"
 #include "tokens.h"
+#include "username.h"
 #include "users.h"
 #include "tap.h"
 
@@ -102,6 +103,7 @@ main(void)
 	ok(mkdtemp(dir) != NULL, "temporary folder");
 	snprintf(path, sizeof(path), "%s/t.db", dir);
 	ok(db_open(&db, path, DB_OPEN_CREATE, err, sizeof(err)) == 0, "open: %s", err);
+	username_sql_register(&db);
 	ok(db_migrate(&db, devnull) == 0, "migrate");
 	ok(config_load(&cfg, NULL, err, sizeof(err)) == 0, "config");
 	ok(users_create(&db, "Alice", "a@example.com", "x", 0, 0, &uid) == DB_OK, "user");
