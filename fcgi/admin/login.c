@@ -11,6 +11,7 @@
 #include "adm.h"
 #include "app.h"
 #include "log.h"
+#include "metrics.h"
 #include "passwords.h"
 #include "request.h"
 #include "sessions.h"
@@ -237,6 +238,7 @@ adm_login_post(struct req *r)
 		break;
 	case DB_NOTFOUND:
 		log_info("admin login refused for a user name");
+		metrics_event(MET_LOGIN_FAILED);
 		return login_page(r, 200, cookie, username, next, LOGIN_FAILED);
 	case DB_BUSY:
 		return adm_dbfail(r, DB_BUSY);
@@ -245,6 +247,7 @@ adm_login_post(struct req *r)
 	}
 	if ((st = start_session(r, u.id)) != 0)
 		return st;
+	metrics_event(MET_LOGIN_OK);
 	if (next_is_local(next)) {
 		resp_html(r);
 		return resp_redirect(r, 302, next);

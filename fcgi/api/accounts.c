@@ -7,6 +7,7 @@
 #include "api.h"
 #include "app.h"
 #include "json.h"
+#include "metrics.h"
 #include "passwords.h"
 #include "request.h"
 #include "sessions.h"
@@ -68,10 +69,13 @@ api_token(struct req *r)
 	/* an unknown user, or one without a usable hash, costs one verification too */
 	if (rc == DB_NOTFOUND || strncmp(u.password, "$argon2id$", 10) != 0) {
 		password_dummy_verify(&app->cfg, password);
+		metrics_event(MET_LOGIN_FAILED);
 		return resp_detail(r, 401, "No active account found with the given credentials");
 	}
-	if (!password_verify(u.password, password) || !u.is_active)
+	if (!password_verify(u.password, password) || !u.is_active) {
+		metrics_event(MET_LOGIN_FAILED);
 		return resp_detail(r, 401, "No active account found with the given credentials");
+	}
 	/* hashes made with older cost settings are replaced, hashed outside the transaction */
 	phc[0] = '\0';
 	if (password_needs_rehash(&app->cfg, u.password) &&
@@ -86,6 +90,7 @@ api_token(struct req *r)
 	    (rc = db_commit(&app->db)) != DB_OK)
 		goto fail;
 	write_pair(r, &tp);
+	metrics_event(MET_LOGIN_OK);
 	return 200;
 fail:
 	db_rollback(&app->db);

@@ -16,6 +16,8 @@ struct req;
 
 /* health.c */
 int	 api_health(struct req *);
+/* metrics.c: GET /metrics, to the addresses of metrics_allow only (else 404) */
+int	 api_metrics(struct req *);
 /* home.c: GET / -- an HTML page linking the admin pages and listing the API routes */
 int	 api_home(struct req *);
 /* accounts.c */

@@ -22,6 +22,7 @@ const struct route api_routes[] = {
 	{ M_DELETE, "/api/auth/telegram/", api_tg_unlink, R_AUTH },
 	{ M_GET, "/api/events/", api_events, R_AUTH },
 	{ M_POST, "/api/telegram/webhook/", api_tg_webhook, R_NO_AUTH | R_NO_THROTTLE },
+	{ M_GET, "/metrics", api_metrics, R_ANY_SCHEMA | R_NO_THROTTLE | R_NO_AUTH },
 	/* last: only a request for the site's root reaches it */
 	{ M_GET, "/", api_home, R_ANY_SCHEMA | R_NO_THROTTLE | R_NO_AUTH },
 };

@@ -11,6 +11,7 @@
 #include "deliver.h"
 #include "delivery.h"
 #include "log.h"
+#include "metrics_db.h"
 #include "retention.h"
 #include "tasks.h"
 #include "timeutil.h"
@@ -88,6 +89,9 @@ sweep(struct app *app, int64_t *swept)
 	}
 	if (n > 0)
 		log_info("worker: %lld task(s) became overdue", (long long)n);
+	/* GET /metrics shows when the last sweep ran */
+	if ((rc = metrics_db_swept(&app->db, now_us())) != DB_OK)
+		log_warn("worker: the sweep's time was not recorded: %s", db_strerror(rc));
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include "app.h"
 #include "common.h"
 #include "log.h"
+#include "metrics.h"
 #include "passwords.h"
 #include "request.h"
 #include "server.h"
@@ -48,7 +49,7 @@ main(int argc, char *argv[])
 	struct transport *tr;
 	struct sigaction sa;
 	const char *cfgpath = NULL;
-	char	 err[512];
+	char	 err[512], path[4096];
 	int	 i, rc;
 
 	for (i = 1; i < argc; i++) {
@@ -81,6 +82,11 @@ main(int argc, char *argv[])
 		fprintf(stderr, "taskmgr.fcgi: %s\n", err);
 		return 1;
 	}
+	/* this responder's counters, beside the database: GET /metrics sums them all */
+	if ((size_t)snprintf(path, sizeof(path), "%s-metrics", app.cfg.database) >= sizeof(path))
+		log_error("metrics: the database path is too long (requests are not counted)");
+	else if (metrics_open(&app, path, err, sizeof(err)) < 0)
+		log_error("metrics: %s (requests are not counted)", err);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;	/* no SA_RESTART: accept() returns */
 	sigaction(SIGTERM, &sa, NULL);
@@ -120,6 +126,7 @@ main(int argc, char *argv[])
 		db_idle(&app.db);
 	}
 	log_info("taskmgr.fcgi stopping");
+	metrics_close();
 	transport_free(tr);
 	req_free(&r);
 	buf_free(&out);

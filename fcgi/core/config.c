@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "metrics.h"
 #include "timeutil.h"
 
 #ifndef SYSCONFDIR
@@ -79,6 +80,7 @@ static const struct key keys[] = {
 	{ "public_url", S(public_url), "", 0, 0, 0 },
 	{ "log_level", S(log_level), "info", 0, 0, 0 },
 	{ "log_file", S(log_file), "", 0, 0, 0 },
+	{ "metrics_allow", S(metrics_allow), "127.0.0.1 ::1", 0, 0, 0 },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -247,6 +249,8 @@ config_validate(struct config *cfg, char *err, size_t errlen)
 		return -1;
 	}
 	cfg->log_level_n = (int)i;
+	if (metrics_allow_check(cfg->metrics_allow, err, errlen) < 0)
+		return -1;
 	return 0;
 }
 

@@ -52,6 +52,7 @@ struct config {
 	char	*public_url;
 	char	*log_level;
 	char	*log_file;
+	char	*metrics_allow;	/* addresses and CIDR ranges GET /metrics answers */
 	int	 log_level_n;	/* derived: 0 error, 1 warn, 2 info, 3 debug */
 	int	 sync_normal;	/* derived: 1 when synchronous = normal */
 };

@@ -3,6 +3,7 @@
 
 #include "app.h"
 #include "log.h"
+#include "metrics.h"
 #include "request.h"
 #include "server.h"
 #include "timeutil.h"
@@ -45,6 +46,7 @@ server_handle(struct app *app, struct req *r, struct transport *t, struct buf *o
 {
 	const struct req_env *env;
 	size_t	 nenv;
+	int64_t	 us;
 	int	 rc;
 
 	r->app = app;
@@ -76,8 +78,10 @@ server_handle(struct app *app, struct req *r, struct transport *t, struct buf *o
 		log_error("response too large or out of memory on %s", r->path);
 	}
 	/* the line is written before the answer leaves, as a client may look for it then */
+	us = mono_us() - r->started;
+	metrics_record(app, r, us);
 	log_access(r->method_str ? r->method_str : "-", r->path ? r->path : "-",
-	    r->status, mono_us() - r->started, r->user.id);
+	    r->status, us, r->user.id);
 	(void)transport_finish(t, out->p, out->len);
 	/* a buffer grown by one huge response is given back */
 	if (out->cap > 4 * 1024 * 1024)

@@ -80,7 +80,8 @@ def configure_and_install(flags):
     assert p.returncode == 0, p.stderr
     paths = dict(line.split("=", 1) for line in p.stdout.split())
     examples = dest + paths["docdir"] + "/examples"
-    for name in UNITS + ("nginx-taskmgr.conf", "taskmgr.conf.example"):
+    for name in UNITS + ("nginx-taskmgr.conf", "taskmgr.conf.example",
+                         "prometheus-taskmgr.yml", "taskmgr-alerts.yml"):
         assert os.path.isfile(os.path.join(examples, name)), "installed: " + name
     return examples, paths
 
@@ -143,7 +144,8 @@ def check_layout(examples, paths):
     assert m, "README: adduser --system --group --home ... USER"
     service_user = m.group(1)
     eq(mode & 0o007, 0, "the README's config file mode: no access for others")
-    for name in UNITS + ("nginx-taskmgr.conf", "taskmgr.conf.example"):
+    for name in UNITS + ("nginx-taskmgr.conf", "taskmgr.conf.example",
+                         "prometheus-taskmgr.yml", "taskmgr-alerts.yml"):
         with open(os.path.join(examples, name)) as f:
             text = f.read()
         assert not re.search(r"@[A-Z_]+@", text), name + ": a placeholder left"

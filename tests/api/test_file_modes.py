@@ -76,7 +76,8 @@ def test_database_wal_shm_limits_log_0600():
     tok = S.login("alice")
     eq(S.request("POST", "/api/lists/", {"name": "modes"}, token=tok).status, 201, "a write")
     eq(S.get("/api/health/").status, 200, "an anonymous request (rate-limited)")
-    for path in (S.db, S.db + "-wal", S.db + "-shm", S.db + "-limits", S.log):
+    for path in (S.db, S.db + "-wal", S.db + "-shm", S.db + "-limits", S.db + "-metrics",
+                 S.log):
         eq(mode(path), "0600", path)
     if os.geteuid() == 0:
         assert as_nobody(lambda: read_one(S.db)), "user nobody can read the database"

@@ -1,0 +1,50 @@
+/* metrics_db: the database's figures for GET /metrics. */
+#include <string.h>
+
+#include "metrics_db.h"
+#include "telegram_link.h"
+
+/* pending notices walk the outbox_due index; failed ones outbox_finished's rows */
+static const char pending_sql[] =
+    "SELECT count(*), coalesce(min(created_at), 0) FROM outbox WHERE status = 0";
+static const char failed_sql[] =
+    "SELECT count(*) FROM outbox WHERE status <> 0 AND status = 2";
+
+/* Runs sql and reads its one row's first n columns into out. */
+static enum dbrc
+one_row(struct db *db, const char *sql, int n, int64_t *out)
+{
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc, i;
+
+	if (st == NULL)
+		return DB_ERROR;
+	rc = sqlite3_step(st);
+	for (i = 0; i < n; i++)
+		out[i] = rc == SQLITE_ROW ? sqlite3_column_int64(st, i) : 0;
+	db_done(st, rc);
+	return rc == SQLITE_ROW ? DB_OK : db_rc(db, rc, "metrics");
+}
+
+enum dbrc
+metrics_db_read(struct db *db, struct metrics_db *m)
+{
+	int64_t	 v[2];
+	enum dbrc rc;
+
+	memset(m, 0, sizeof(*m));
+	if ((rc = one_row(db, pending_sql, 2, v)) != DB_OK)
+		return rc;
+	m->notices_pending = v[0];
+	m->oldest_pending = v[1];
+	if ((rc = one_row(db, failed_sql, 1, v)) != DB_OK)
+		return rc;
+	m->notices_failed = v[0];
+	return tg_state_get(db, METRICS_SWEEP_STATE, 0, &m->last_sweep);
+}
+
+enum dbrc
+metrics_db_swept(struct db *db, int64_t now)
+{
+	return tg_state_set(db, METRICS_SWEEP_STATE, now);
+}
