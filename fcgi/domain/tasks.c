@@ -310,10 +310,17 @@ out:
 	return tx_close(db, own, rc);
 }
 
-enum dbrc
-tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
-    int64_t expect, const struct task_input *given, enum rule *why, struct arena *a,
-    struct task *out)
+/*
+ * The UPDATE of a locked write: updated_at = stamp and the columns of mask
+ * (bit i: sets[i]) from w (the name's folded key in key, the description's
+ * first dlen bytes), where the row still has updated_at = expect.
+ * DB_CONFLICT when it changed meanwhile, DB_INVALID with *why when the
+ * name is taken.
+ */
+static enum dbrc
+update_write(struct db *db, int64_t id, int64_t expect, int64_t stamp,
+    unsigned mask, const struct task_input *w, const char *key, size_t dlen,
+    enum rule *why)
 {
 	/* the SET list names only the columns that change: every index over a
 	 * named column is rewritten, so a description edit stays cheap */
@@ -322,11 +329,49 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 	    ", complete_before = ?5", ", status = ?6",
 	};
 	char	 sql[384];
-	unsigned mask = 0, i;
-	int	 once;
 	sqlite3_stmt *st;
+	unsigned i;
+	int	 once, src;
+	enum dbrc rc;
+
+	strcpy(sql, "UPDATE tasks SET updated_at = ?7");
+	for (i = 0; i < 5; i++)
+		if (mask & (1u << i))
+			strcat(sql, sets[i]);
+	strcat(sql, " WHERE id = ?8 AND updated_at = ?9");
+	if ((st = sql_stmt(db, SQLK_UPDATE | mask, sql, &once)) == NULL)
+		return DB_ERROR;
+	db_bind_text(st, 1, (w->set & TF_NAME) ? w->name : NULL);
+	db_bind_text(st, 2, (w->set & TF_NAME) ? key : NULL);
+	if (w->set & TF_DESCRIPTION)
+		sqlite3_bind_text(st, 3, w->description, (int)dlen, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 3);
+	bind_id(st, 4, w->assigned_to);
+	bind_time(st, 5, w->complete_before);
+	db_bind_text(st, 6, task_status_names[w->status]);
+	sqlite3_bind_int64(st, 7, stamp);
+	sqlite3_bind_int64(st, 8, id);
+	sqlite3_bind_int64(st, 9, expect);
+	src = sqlite3_step(st);
+	sql_stmt_end(st, once);
+	rc = db_rc(db, src, "task update");
+	if (rc == DB_CONFLICT) {
+		*why = RULE_NAME_TAKEN;
+		rc = DB_INVALID;
+	} else if (rc == DB_OK && sqlite3_changes(db->h) != 1)
+		rc = DB_CONFLICT;
+	return rc;
+}
+
+enum dbrc
+tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
+    int64_t expect, const struct task_input *given, enum rule *why, struct arena *a,
+    struct task *out)
+{
+	unsigned mask = 0;
 	struct head h;
-	struct task_input v;
+	struct task_input v, w;
 	const struct task_input *in = &v;	/* given, trimmed */
 	char	 key[KEY_BYTES], nbuf[NAME_BYTES];
 	const char *name, *action, *assignee_name = NULL;
@@ -375,35 +420,11 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 		mask |= 16;
 	/* later than the row's last change, even when the clock is not */
 	stamp = now > expect ? now : expect + 1;
-	strcpy(sql, "UPDATE tasks SET updated_at = ?7");
-	for (i = 0; i < 5; i++)
-		if (mask & (1u << i))
-			strcat(sql, sets[i]);
-	strcat(sql, " WHERE id = ?8 AND updated_at = ?9");
-	if ((st = sql_stmt(db, SQLK_UPDATE | mask, sql, &once)) == NULL) {
-		rc = DB_ERROR;
-		goto out;
-	}
-	db_bind_text(st, 1, (in->set & TF_NAME) ? in->name : NULL);
-	db_bind_text(st, 2, (in->set & TF_NAME) ? key : NULL);
-	if (in->set & TF_DESCRIPTION)
-		sqlite3_bind_text(st, 3, in->description, (int)dlen, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 3);
-	bind_id(st, 4, assignee);
-	bind_time(st, 5, deadline);
-	db_bind_text(st, 6, task_status_names[status]);
-	sqlite3_bind_int64(st, 7, stamp);
-	sqlite3_bind_int64(st, 8, id);
-	sqlite3_bind_int64(st, 9, expect);
-	rc = sqlite3_step(st);
-	sql_stmt_end(st, once);
-	rc = db_rc(db, rc, "task update");
-	if (rc == DB_CONFLICT) {
-		*why = RULE_NAME_TAKEN;
-		rc = DB_INVALID;
-	} else if (rc == DB_OK && sqlite3_changes(db->h) != 1)
-		rc = DB_CONFLICT;
+	w = *in;
+	w.assigned_to = assignee;
+	w.complete_before = deadline;
+	w.status = status;
+	rc = update_write(db, id, expect, stamp, mask, &w, key, dlen, why);
 	if (rc != DB_OK)
 		goto out;
 	action = status == TS_COMPLETED && h.status != TS_COMPLETED ? "completed" : "updated";
