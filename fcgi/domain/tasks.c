@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "get1.h"
 #include "json.h"
 #include "log.h"
 #include "notices.h"
@@ -97,18 +98,11 @@ tasks_get_visible(struct db *db, const struct actor *who, int64_t id,
 {
 	static const char sql[] = TASK_COLUMNS
 	    " WHERE t.id = ?1 AND (?2 OR l.owner_id = ?3 OR t.assigned_to = ?3)";
-	sqlite3_stmt *st = db_prep(db, sql);
-	int	 rc;
+	sqlite3_stmt *st;
+	enum dbrc rc;
 
-	if (st == NULL)
-		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, who->sees_all != 0);
-	sqlite3_bind_int64(st, 3, who->id);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		db_done(st, rc);
-		return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "task get");
-	}
+	if ((rc = db_get1(db, sql, id, who, "task get", &st)) != DB_OK)
+		return rc;
 	task_from_row(st, t);
 	t->name = arena_strdup(a, t->name);
 	t->description = arena_strdup(a, t->description);
@@ -116,7 +110,7 @@ tasks_get_visible(struct db *db, const struct actor *who, int64_t id,
 	if (t->assignee_name != NULL && (t->assignee_name = arena_strdup(a,
 	    t->assignee_name)) == NULL)
 		t->name = NULL;
-	db_done(st, rc);
+	db_done(st, SQLITE_ROW);
 	return t->name && t->description && t->list_name ? DB_OK : DB_ERROR;
 }
 
@@ -138,18 +132,11 @@ task_head(struct db *db, const struct actor *who, int64_t id, struct head *h)
 	    "SELECT l.owner_id, t.assigned_to, t.complete_before, t.updated_at,"
 	    " t.status, t.name FROM tasks t JOIN lists l ON l.id = t.list_id"
 	    " WHERE t.id = ?1 AND (?2 OR l.owner_id = ?3 OR t.assigned_to = ?3)";
-	sqlite3_stmt *st = db_prep(db, sql);
-	int	 rc;
+	sqlite3_stmt *st;
+	enum dbrc rc;
 
-	if (st == NULL)
-		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, who->sees_all != 0);
-	sqlite3_bind_int64(st, 3, who->id);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		db_done(st, rc);
-		return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "task head");
-	}
+	if ((rc = db_get1(db, sql, id, who, "task head", &st)) != DB_OK)
+		return rc;
 	h->owner_id = sqlite3_column_int64(st, 0);
 	h->assigned_to = sqlite3_column_int64(st, 1);
 	h->complete_before = sqlite3_column_type(st, 2) == SQLITE_NULL ? TIME_NULL :
@@ -157,7 +144,7 @@ task_head(struct db *db, const struct actor *who, int64_t id, struct head *h)
 	h->updated_at = sqlite3_column_int64(st, 3);
 	h->status = task_status_of(db_col_text(st, 4));
 	snprintf(h->name, sizeof(h->name), "%s", db_col_text(st, 5));
-	db_done(st, rc);
+	db_done(st, SQLITE_ROW);
 	return DB_OK;
 }
 
@@ -187,23 +174,16 @@ list_owner(struct db *db, const struct actor *who, int64_t list_id, int64_t *own
 {
 	static const char sql[] =
 	    "SELECT owner_id, name FROM lists WHERE id = ?1 AND (?2 OR owner_id = ?3)";
-	sqlite3_stmt *st = db_prep(db, sql);
-	int	 rc;
+	sqlite3_stmt *st;
+	enum dbrc rc;
 
-	if (st == NULL)
-		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, list_id);
-	sqlite3_bind_int(st, 2, who->sees_all != 0);
-	sqlite3_bind_int64(st, 3, who->id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*owner = sqlite3_column_int64(st, 0);
-		if (a != NULL && (*name = arena_strdup(a, db_col_text(st, 1))) == NULL)
-			rc = SQLITE_NOMEM;
-	}
-	rc = db_done(st, rc);
-	if (rc == SQLITE_ROW)
-		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "task list");
+	if ((rc = db_get1(db, sql, list_id, who, "task list", &st)) != DB_OK)
+		return rc;
+	*owner = sqlite3_column_int64(st, 0);
+	if (a != NULL && (*name = arena_strdup(a, db_col_text(st, 1))) == NULL)
+		rc = db_rc(db, SQLITE_NOMEM, "task list");
+	db_done(st, SQLITE_ROW);
+	return rc;
 }
 
 /* Binds an id that 0 means NULL. */
