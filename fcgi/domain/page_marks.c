@@ -3,6 +3,7 @@
  * invariant shared with the triggers of sql/008 and sql/011: a scope's
  * version changes with every change of its rows or their order).
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,8 @@ page_mark(struct db *db, struct page_marks *pm, int list, int64_t scope_id,
 	if (s->n == 0)
 		return 0;
 	i = (int)(want < s->n ? want : s->n) - 1;
+	/* want >= 1 (offset >= MARK_EVERY) and s->n >= 1: a mark exists */
+	assert(i >= 0 && i < s->n);
 	*m = s->m[i];
 	*rest = offset - (int64_t)(i + 1) * MARK_EVERY;
 	return 1;

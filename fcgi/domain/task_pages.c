@@ -2,6 +2,7 @@
  * task_pages: the page engine of tasks -- the SQL of a page built from its
  * scope, filters and order, the count, and the rows (task_pages.h).
  */
+#include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -377,6 +378,8 @@ page_sql(struct db *db, const struct task_query *q, const struct plan *p,
 
 	if ((text = sql_known(&db->texts, key)) != NULL)
 		return text;
+	/* tasks_page() refused any other order */
+	assert(q->order >= TO_CREATED_DESC && q->order <= TO_UPDATED_DESC);
 	snprintf(sql, len, "%s%s", p->direct ? PAGE_COLUMNS : "SELECT t.id",
 	    from_sql(p->f));
 	where_sql(sql, len, q->scope, p->f);
