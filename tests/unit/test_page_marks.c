@@ -30,6 +30,31 @@ add_row(void *ctx, const struct task *t)
 	ids[++ids[0]] = t->id;
 }
 
+/* The order of tasks_page's calls: the count once, before any row. */
+struct calls {
+	int	 heads, rows, rows_before_head;
+	int64_t	 count;
+};
+
+static void
+call_head(void *ctx, int64_t count)
+{
+	struct calls *c = ctx;
+
+	c->heads++;
+	c->count = count;
+	c->rows_before_head = c->rows;
+}
+
+static void
+call_row(void *ctx, const struct task *t)
+{
+	struct calls *c = ctx;
+
+	(void)t;
+	c->rows++;
+}
+
 /*
  * Whether the page of scope (a list or an assignee) at offset, limit rows,
  * in order, is the one plain SQL reads from the same database.
@@ -163,6 +188,36 @@ main(void)
 	}
 	is_int(i, NTASKS, "tasks created");
 
+	{
+		struct actor sys = { 0, 1 };
+		struct calls c = { 0, 0, -1, 0 };
+		struct task_query q, before;
+		int64_t	 count = 0;
+
+		task_query_init(&q, TQ_LIST, lid);
+		q.limit = 5;
+		q.offset = 200;
+		before = q;
+		is_int(tasks_page(&db, cache, &sys, &q, call_head, call_row, &c, &count),
+		    DB_OK, "a page");
+		ok(c.heads == 1 && c.rows_before_head == 0 && c.count == NTASKS,
+		    "the count comes once, before the rows");
+		is_int(count, NTASKS, "and as *count");
+		is_int(c.rows, 5, "then the rows");
+		ok(q.limit == before.limit && q.offset == before.offset &&
+		    q.scope_name == before.scope_name && q.order == before.order &&
+		    q.status == before.status, "the query is left as it was");
+		q.offset = NTASKS;
+		c.heads = c.rows = 0;
+		is_int(tasks_page(&db, cache, &sys, &q, call_head, call_row, &c, &count),
+		    DB_OK, "a page past the end");
+		ok(c.heads == 1 && c.rows == 0, "has its count and no rows");
+		q.order = (enum task_order)99;
+		c.heads = 0;
+		is_int(tasks_page(&db, cache, &sys, &q, call_head, call_row, &c, &count),
+		    DB_INVALID, "an unknown order is refused");
+		is_int(c.heads, 0, "before anything is called");
+	}
 	ok(all_agree(lid, uid), "deep pages agree with the scan");
 	ok(marks_held() >= 4, "and came from marks (%d held)", marks_held());
 
