@@ -1,12 +1,19 @@
 -- 008: versions of the tasks of a list and of an assignee, for page marks.
 --
 -- A responder remembers where every 64th row of a deep page lies (the
--- "marks" of fcgi/domain/tasks.c) for one version of the list's, or the
+-- "marks" of fcgi/domain/page_marks.c) for one version of the list's, or the
 -- assignee's, tasks.  The version changes in the same transaction as every
 -- insert, delete or move of those tasks and every change of a created_at,
 -- so a snapshot that shows the version the marks were made at has the
 -- same rows in the same order.  A new list or user starts at a random
 -- version: a reused id never meets the marks of the row it replaces.
+--
+-- INVARIANT shared with fcgi/domain/page_marks.h (and tested by
+-- tests/unit/test_page_marks.c): every trigger below that changes a scope's
+-- rows or their order bumps its version.  A later migration that re-creates
+-- these triggers (011 does) must keep every bump.  (Comments only: the
+-- migrations are applied by number, their text is not checked against the
+-- database.)
 
 ALTER TABLE lists ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN assigned_version INTEGER NOT NULL DEFAULT 0;

@@ -172,7 +172,8 @@ BEGIN
     INSERT INTO tasks_fts (rowid, name_key) VALUES (NEW.id, NEW.name_key);
 END;
 
--- 008: counters and page-mark versions
+-- 008: counters and page-mark versions (the invariant of
+-- fcgi/domain/page_marks.h: every change of a scope's rows bumps its version)
 CREATE TRIGGER lists_version_start AFTER INSERT ON lists
 BEGIN
     UPDATE lists SET version = random() WHERE id = NEW.id;

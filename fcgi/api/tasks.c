@@ -11,6 +11,7 @@
 #include "page.h"
 #include "request.h"
 #include "router.h"
+#include "task_pages.h"
 #include "tasks.h"
 #include "timeutil.h"
 
@@ -291,27 +292,38 @@ read_filters(struct req *r, struct task_query *q)
 	return 0;
 }
 
+/* A page's answer: the head with the count, then the rows (task_row: rows first). */
+struct answer {
+	struct rows	 rows;
+	struct req	*r;
+	struct page	 pg;
+};
+
+static void
+answer_head(void *ctx, int64_t count)
+{
+	struct answer *a = ctx;
+
+	page_begin(a->r, &a->pg, count);
+}
+
 /* Answers a page of tasks for q. */
 static int
 task_page(struct req *r, struct task_query *q)
 {
-	struct db *db = &r->app->db;
-	struct rows c = { &r->body_out, 0 };
+	struct answer a = { { &r->body_out, 0 }, r, { 0, 0 } };
 	struct actor who;
-	struct page pg;
 	int64_t	 count;
 	enum dbrc rc;
 	int	 st;
 
-	if ((st = page_read(r, &pg)) != 0 || (st = read_filters(r, q)) != 0)
+	if ((st = page_read(r, &a.pg)) != 0 || (st = read_filters(r, q)) != 0)
 		return st;
 	api_actor(r, &who);
-	if ((rc = tasks_page_count(db, &who, q, &count)) != DB_OK)
-		return api_dbfail(r, rc);
-	page_begin(r, &pg, count);
-	q->matches = count;	/* the page's plan may use it */
-	if (pg.offset < count &&
-	    (rc = tasks_page_rows(db, q, pg.limit, pg.offset, task_row, &c)) != DB_OK)
+	q->limit = a.pg.limit;
+	q->offset = a.pg.offset;
+	if ((rc = tasks_page(&r->app->db, r->app->tasks, &who, q, answer_head,
+	    task_row, &a, &count)) != DB_OK)
 		return api_dbfail(r, rc);
 	page_end(r);
 	return 200;

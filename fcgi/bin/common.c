@@ -6,8 +6,10 @@
 #include "api.h"
 #include "app.h"
 #include "auth.h"
+#include "bot.h"
 #include "common.h"
 #include "log.h"
+#include "task_pages.h"
 #include "template.h"
 #include "throttle.h"
 #include "timeutil.h"
@@ -38,6 +40,11 @@ app_open(struct app *app, const char *path, int flags, char *err, size_t errlen)
 	app->n_admin_routes = n_admin_routes;
 	app->login_redirect = admin_login_redirect;
 	app->page_error = admin_page_error;
+	if ((app->tasks = task_cache_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		config_free(&app->cfg);
+		return -1;
+	}
 	/* the admin templates are compiled once per process, not per request */
 	if ((flags & APP_SERVE) && admin_load_templates(app, err, errlen) < 0)
 		log_error("admin templates not loaded (the admin pages answer 500): %s", err);
@@ -88,6 +95,10 @@ app_recheck(struct app *app)
 void
 app_close(struct app *app)
 {
+	bot_free(app->bot);
+	app->bot = NULL;
+	task_cache_free(app->tasks);
+	app->tasks = NULL;
 	db_close(&app->db);
 	tmpl_set_free(app->tmpl);
 	app->tmpl = NULL;

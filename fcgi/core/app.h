@@ -14,7 +14,9 @@
 #include "db.h"
 #include "router.h"
 
+struct bot;
 struct req;
+struct task_cache;
 struct tmpl_set;
 
 struct app {
@@ -23,6 +25,15 @@ struct app {
 	struct tmpl_set	*tmpl;
 	int		 schema_ok;
 	int64_t		 last_check;	/* mono_us() of the last schema re-check */
+
+	/*
+	 * Process state of the application, opaque here: set up by app_open
+	 * and freed by app_close (fcgi/bin/common.c).  tasks: the task pages'
+	 * marks and search plan (domain/task_pages.h); bot: the webhook's bot,
+	 * opened on its first update (telegram/bot.h), else NULL.
+	 */
+	struct task_cache *tasks;
+	struct bot	*bot;
 
 	const struct route *api_routes;
 	size_t		 n_api_routes;

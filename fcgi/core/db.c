@@ -255,6 +255,7 @@ db_close(struct db *db)
 
 	for (i = 0; i < DB_CACHE_SIZE; i++)
 		sqlite3_finalize(db->cache[i].st);
+	sql_texts_free(&db->texts);
 	if (db->h != NULL)
 		sqlite3_close(db->h);
 	if (db->wlock_fd >= 0)

@@ -15,6 +15,8 @@
 
 #include <sqlite3.h>
 
+#include "sqltext.h"
+
 #define DB_CACHE_SIZE 256	/* a power of two, larger than the number of distinct statements */
 
 struct db {
@@ -23,6 +25,7 @@ struct db {
 		const char	*sql;
 		sqlite3_stmt	*st;
 	} cache[DB_CACHE_SIZE];
+	struct sql_texts texts;		/* texts built at run time (sqltext.h), freed by db_close */
 	int		 in_tx;
 	int		 in_read;	/* a read transaction of db_read_begin() is open */
 	int64_t		 busy_since;	/* mono_us() when the current wait for a lock began */

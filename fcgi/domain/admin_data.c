@@ -3,6 +3,7 @@
 
 #include "admin_data.h"
 #include "arena.h"
+#include "get1.h"
 #include "lists.h"
 #include "timeutil.h"
 #include "username.h"
@@ -360,19 +361,14 @@ enum dbrc
 admq_list_get(struct db *db, struct arena *a, int64_t id, struct admq_list *l)
 {
 	static const char sql[] = LIST_COLS " WHERE l.id = ?";
-	sqlite3_stmt *st = db_prep(db, sql);
-	int	 rc, bad = 0;
+	sqlite3_stmt *st;
+	enum dbrc rc;
+	int	 bad;
 
-	if (st == NULL)
-		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		bad = list_row(st, a, l) < 0;
-	db_done(st, rc);
-	if (rc == SQLITE_DONE)
-		return DB_NOTFOUND;
-	if (rc != SQLITE_ROW)
-		return db_rc(db, rc, "admin list");
+	if ((rc = db_get1(db, sql, id, NULL, "admin list", &st)) != DB_OK)
+		return rc;
+	bad = list_row(st, a, l) < 0;
+	db_done(st, SQLITE_ROW);
 	return bad ? DB_ERROR : DB_OK;
 }
 
@@ -481,18 +477,13 @@ enum dbrc
 admq_task_get(struct db *db, struct arena *a, int64_t id, struct admq_task *t)
 {
 	static const char sql[] = TASK_COLS " WHERE t.id = ?";
-	sqlite3_stmt *st = db_prep(db, sql);
-	int	 rc, bad = 0;
+	sqlite3_stmt *st;
+	enum dbrc rc;
+	int	 bad;
 
-	if (st == NULL)
-		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		bad = task_row(st, a, t) < 0;
-	db_done(st, rc);
-	if (rc == SQLITE_DONE)
-		return DB_NOTFOUND;
-	if (rc != SQLITE_ROW)
-		return db_rc(db, rc, "admin task");
+	if ((rc = db_get1(db, sql, id, NULL, "admin task", &st)) != DB_OK)
+		return rc;
+	bad = task_row(st, a, t) < 0;
+	db_done(st, SQLITE_ROW);
 	return bad ? DB_ERROR : DB_OK;
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "get1.h"
 #include "json.h"
 #include "lists.h"
 #include "notices.h"
@@ -121,22 +122,15 @@ lists_get_visible(struct db *db, const struct actor *who, int64_t id,
 {
 	static const char sql[] = LIST_COLUMNS
 	    " WHERE l.id = ?1 AND (?2 OR l.owner_id = ?3)";
-	sqlite3_stmt *st = db_prep(db, sql);
-	int	 rc;
+	sqlite3_stmt *st;
+	enum dbrc rc;
 
-	if (st == NULL)
-		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, who->sees_all != 0);
-	sqlite3_bind_int64(st, 3, who->id);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		db_done(st, rc);
-		return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "list get");
-	}
+	if ((rc = db_get1(db, sql, id, who, "list get", &st)) != DB_OK)
+		return rc;
 	list_from_row(st, l);
 	l->name = arena_strdup(a, l->name);
 	l->owner_username = arena_strdup(a, l->owner_username);
-	db_done(st, rc);
+	db_done(st, SQLITE_ROW);
 	return l->name && l->owner_username ? DB_OK : DB_ERROR;
 }
 
@@ -147,21 +141,14 @@ list_head(struct db *db, const struct actor *who, int64_t id, int64_t *owner,
 {
 	static const char sql[] =
 	    "SELECT owner_id, updated_at FROM lists WHERE id = ?1 AND (?2 OR owner_id = ?3)";
-	sqlite3_stmt *st = db_prep(db, sql);
-	int	 rc;
+	sqlite3_stmt *st;
+	enum dbrc rc;
 
-	if (st == NULL)
-		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, who->sees_all != 0);
-	sqlite3_bind_int64(st, 3, who->id);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		db_done(st, rc);
-		return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "list head");
-	}
+	if ((rc = db_get1(db, sql, id, who, "list head", &st)) != DB_OK)
+		return rc;
 	*owner = sqlite3_column_int64(st, 0);
 	*updated_at = sqlite3_column_int64(st, 1);
-	db_done(st, rc);
+	db_done(st, SQLITE_ROW);
 	return DB_OK;
 }
 

@@ -97,8 +97,8 @@ one_int(struct db *db, const char *sql, const char *text, int64_t b, int64_t *v)
 }
 
 enum dbrc
-task_search_plan(struct db *db, const char *key, int64_t scope, char *match,
-    int *fts)
+task_search_plan(struct db *db, struct search_plan *last, const char *key,
+    int64_t scope, char *match, int *fts)
 {
 	/* the tail: how many tasks at most are newer than the index */
 	static const char tail_sql[] =
@@ -107,13 +107,6 @@ task_search_plan(struct db *db, const char *key, int64_t scope, char *match,
 	/* the hits, counted no further than they would be worth */
 	static const char hits_sql[] =
 	    "SELECT count(*) FROM (SELECT 1 FROM tasks_fts WHERE tasks_fts MATCH ?1 LIMIT ?2)";
-	/* process state: the last decision, reused for the page's rows after
-	 * its count (a stale one costs time, never a wrong answer) */
-	static struct {
-		char	 match[SEARCH_MATCH_BYTES];
-		int64_t	 cap, tail, at;
-		int	 fts;
-	} last;
 	int64_t	 cap = scope < SEARCH_FTS_MAX ? scope : SEARCH_FTS_MAX, tail = 0, hits = 0;
 	int64_t	 now = mono_us();
 	enum dbrc rc;
@@ -123,19 +116,21 @@ task_search_plan(struct db *db, const char *key, int64_t scope, char *match,
 		return DB_OK;
 	if ((rc = one_int(db, tail_sql, NULL, 0, &tail)) != DB_OK || tail >= cap)
 		return rc == DB_NOTFOUND ? DB_OK : rc;
-	if (last.at != 0 && now - last.at < PLAN_KEPT && last.cap == cap &&
-	    last.tail == tail && strcmp(last.match, match) == 0) {
-		*fts = last.fts;
+	if (last != NULL && last->at != 0 && now - last->at < PLAN_KEPT &&
+	    last->cap == cap && last->tail == tail && strcmp(last->match, match) == 0) {
+		*fts = last->fts;
 		return DB_OK;
 	}
 	if ((rc = one_int(db, hits_sql, match, cap - tail, &hits)) != DB_OK)
 		return rc;
 	*fts = hits < cap - tail;
-	memcpy(last.match, match, sizeof(last.match));
-	last.cap = cap;
-	last.tail = tail;
-	last.at = now;
-	last.fts = *fts;
+	if (last != NULL) {
+		memcpy(last->match, match, sizeof(last->match));
+		last->cap = cap;
+		last->tail = tail;
+		last->at = now;
+		last->fts = *fts;
+	}
 	return DB_OK;
 }
 

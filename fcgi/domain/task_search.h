@@ -29,16 +29,28 @@
 	" WHERE id > (SELECT indexed_to FROM task_search)) c"
 
 /*
+ * The last decision of task_search_plan, process state kept on the app
+ * (struct task_cache): reused for a page's rows after its count (a stale
+ * one costs time, never a wrong answer).
+ */
+struct search_plan {
+	char		 match[SEARCH_MATCH_BYTES];
+	int64_t		 cap, tail, at;
+	int		 fts;
+};
+
+/*
  * Decides how the search key (a search_key()) runs on a scope of at most
  * scope tasks (INT64_MAX: unknown): *fts = 1 when its candidates should
  * come from the index (match is then the FTS5 query, of
  * SEARCH_MATCH_BYTES), 0 for a scan of the scope.  The index pays when
  * the text is rare: found in fewer tasks than the scope holds and than a
- * fixed bound, the tail included.  The decision is kept for a second for
- * the same text, bound and tail (a page's count and rows ask in turn).
+ * fixed bound, the tail included.  The decision is kept in last (NULL:
+ * none) for a second for the same text, bound and tail (a page's count and
+ * rows ask in turn).
  */
-enum dbrc task_search_plan(struct db *, const char *key, int64_t scope,
-	    char *match, int *fts);
+enum dbrc task_search_plan(struct db *, struct search_plan *last,
+	    const char *key, int64_t scope, char *match, int *fts);
 /*
  * Adds up to limit tail tasks to the index in one transaction; *n how
  * many (0 when there were none).

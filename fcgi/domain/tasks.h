@@ -1,6 +1,6 @@
 /*
  * tasks: tasks in lists -- visibility, the status machine, optimistic
- * locking, pages with filters, and the overdue sweep.  Every writer (API,
+ * locking and the overdue sweep (the pages: task_pages.h).  Every writer (API,
  * admin pages, worker, bot) goes through these functions, so the rules below
  * hold everywhere.
  *
@@ -70,49 +70,11 @@ struct task_input {
 	int		 status;
 };
 
-/* Orderings of task pages, in the API's spelling (task_order_names). */
-enum task_order {
-	TO_CREATED_DESC = 0,	/* -created_at (default) */
-	TO_CREATED,
-	TO_DUE,
-	TO_DUE_DESC,
-	TO_UPDATED,
-	TO_UPDATED_DESC,
-};
-/* "-created_at", "created_at", "complete_before", "-complete_before", "updated_at", "-updated_at", NULL */
-extern const char *const task_order_names[];
-
-/* Which tasks a page holds. */
-enum task_scope {
-	TQ_LIST,	/* the tasks of list scope_id (checked: visible to the actor) */
-	TQ_ASSIGNEE,	/* the tasks assigned to user scope_id */
-	TQ_ALL,		/* every task (staff pages) */
-};
-
-struct task_query {
-	enum task_scope	 scope;
-	int64_t		 scope_id;
-	int		 status;	/* -1: any */
-	int64_t		 assigned_to;	/* 0: any */
-	int64_t		 list_id;	/* 0: any */
-	int64_t		 due_before;	/* TIME_NULL: none; complete_before < due_before */
-	int64_t		 due_after;	/* TIME_NULL: none; complete_before > due_after */
-	const char	*search;	/* a search_key() or NULL */
-	enum task_order	 order;
-	int64_t		 matches;	/* the page's count when known (tasks_page_count), else 0 */
-	/*
-	 * The scope's own row as the caller read it in the page's snapshot,
-	 * or NULL: the assignee's username (a caller that authenticated the
-	 * assignee), or the list's name and owner (tasks_page_count reads
-	 * them).  A page then does not look the name up again.
-	 */
-	const char	*scope_name;
-	int64_t		 scope_owner;
-	char		 scope_name_buf[4 * NAME_MAX_CHARS + 1];
-};
-
 /* A page callback: one task row, valid only during the call. */
 typedef void (*task_row_fn)(void *ctx, const struct task *);
+
+/* The stored status text ("Pending", ...) as enum task_status. */
+int	 task_status_of(const char *);
 
 /*
  * Checks the values of in and trims its texts (tasks_create and
@@ -122,9 +84,6 @@ typedef void (*task_row_fn)(void *ctx, const struct task *);
  */
 enum rule task_input_check(const struct task_input *in, struct task_input *v,
 	    char *nbuf, size_t *dlen);
-
-/* Sets q to "no filter, default order" for scope. */
-void	 task_query_init(struct task_query *, enum task_scope, int64_t scope_id);
 
 /*
  * Creates a task in list_id, which the actor must own (else DB_NOTFOUND).
@@ -165,17 +124,5 @@ enum dbrc tasks_complete(struct db *, const struct actor *, int64_t id,
  * tasks.  *marked counts them.
  */
 enum dbrc tasks_mark_overdue(struct db *, int64_t now, int64_t *marked);
-
-/*
- * How many tasks match q.  For TQ_LIST the list must be visible to the
- * actor (else DB_NOTFOUND), and its name and owner are kept in q
- * (scope_name).  Without filters the count comes from the maintained
- * counters, without a scan.
- */
-enum dbrc tasks_page_count(struct db *, const struct actor *,
-	    struct task_query *, int64_t *count);
-/* The matching tasks in q's order, limit rows from offset, each passed to fn. */
-enum dbrc tasks_page_rows(struct db *, const struct task_query *,
-	    int64_t limit, int64_t offset, task_row_fn fn, void *ctx);
 
 #endif

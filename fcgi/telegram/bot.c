@@ -392,13 +392,26 @@ bot_run(struct app *app, int once, volatile sig_atomic_t *stop)
 int
 bot_webhook_update(struct app *app, const cJSON *update)
 {
-	static struct bot b;
-	static int ready;
+	struct bot *b;
 
-	if (!ready) {
-		if (bot_open(&b, app) < 0)
+	if (app->bot == NULL) {
+		if ((b = calloc(1, sizeof(*b))) == NULL)
 			return -1;
-		ready = 1;
+		if (bot_open(b, app) < 0) {
+			bot_close(b);
+			free(b);
+			return -1;
+		}
+		app->bot = b;
 	}
-	return bot_update(&b, update);
+	return bot_update(app->bot, update);
+}
+
+void
+bot_free(struct bot *b)
+{
+	if (b == NULL)
+		return;
+	bot_close(b);
+	free(b);
 }

@@ -64,5 +64,7 @@ int	 bot_on_callback(struct bot *, const struct cJSON *query);
 
 /* Handles an update that came to the webhook, with a bot kept for the process; 0 or -1. */
 int	 bot_webhook_update(struct app *, const struct cJSON *update);
+/* Closes and frees the webhook's bot (app->bot); NULL: nothing. */
+void	 bot_free(struct bot *);
 
 #endif

@@ -12,6 +12,7 @@
 #include "lists.h"
 #include "log.h"
 #include "request.h"
+#include "task_pages.h"
 #include "tasks.h"
 #include "telegram_link.h"
 #include "tgtext.h"
@@ -91,6 +92,16 @@ put_task(void *arg, const struct task *t)
 	buf_free(&label);
 }
 
+/* The list's head, with the count, before its rows (none: no head). */
+static void
+list_head(void *arg, int64_t count)
+{
+	struct listing *l = arg;
+
+	if (count > 0)
+		buf_printf(l->text, "<b>Ваши задачи</b> (%lld):\n", (long long)count);
+}
+
 /*
  * Builds the task list of user uid: the HTML text into text and the inline
  * keyboard into *markup (NULL when no button).  DB_OK or the storage error.
@@ -107,17 +118,14 @@ build_list(struct bot *b, int64_t uid, struct buf *text, cJSON **markup)
 
 	*markup = NULL;
 	task_query_init(&q, TQ_ASSIGNEE, uid);
-	if ((rc = tasks_page_count(db, &who, &q, &count)) != DB_OK)
-		return rc;
-	if (count == 0) {
-		buf_puts(text, "У вас нет назначенных задач.");
-		return DB_OK;
-	}
+	q.limit = LIST_MAX;
 	if ((l.rows = cJSON_CreateArray()) == NULL)
 		return DB_ERROR;
-	buf_printf(text, "<b>Ваши задачи</b> (%lld):\n", (long long)count);
-	if ((rc = tasks_page_rows(db, &q, LIST_MAX, 0, put_task, &l)) != DB_OK) {
+	if ((rc = tasks_page(db, b->app->tasks, &who, &q, list_head, put_task, &l,
+	    &count)) != DB_OK || count == 0) {
 		cJSON_Delete(l.rows);
+		if (rc == DB_OK)
+			buf_puts(text, "У вас нет назначенных задач.");
 		return rc;
 	}
 	if (count > LIST_MAX)

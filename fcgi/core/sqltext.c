@@ -1,0 +1,71 @@
+/* sqltext: interned SQL texts and the statements for them. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+#include "sqltext.h"
+
+const char *
+sql_intern(struct sql_texts *t, unsigned key, const char *sql)
+{
+	size_t	 i;
+
+	for (i = 0; i < SQL_INTERNED && t->e[i].sql != NULL; i++)
+		if (t->e[i].key == key &&
+		    (t->e[i].sql == sql || strcmp(t->e[i].sql, sql) == 0))
+			return t->e[i].sql;
+	if (i == SQL_INTERNED || (t->e[i].sql = strdup(sql)) == NULL)
+		return NULL;
+	t->e[i].key = key;
+	return t->e[i].sql;
+}
+
+const char *
+sql_known(const struct sql_texts *t, unsigned key)
+{
+	size_t	 i;
+
+	for (i = 0; i < SQL_INTERNED && t->e[i].sql != NULL; i++)
+		if (t->e[i].key == key)
+			return t->e[i].sql;
+	return NULL;
+}
+
+void
+sql_texts_free(struct sql_texts *t)
+{
+	size_t	 i;
+
+	for (i = 0; i < SQL_INTERNED && t->e[i].sql != NULL; i++) {
+		free(t->e[i].sql);
+		t->e[i].sql = NULL;
+	}
+}
+
+sqlite3_stmt *
+sql_stmt(struct db *db, unsigned key, const char *sql, int *once)
+{
+	const char *s = sql_intern(&db->texts, key, sql);
+	sqlite3_stmt *st = NULL;
+
+	if (s != NULL && (st = db_prep(db, s)) != NULL) {
+		*once = 0;
+		return st;
+	}
+	*once = 1;
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK) {
+		log_error("sql prepare: %s", sqlite3_errmsg(db->h));
+		return NULL;
+	}
+	return st;
+}
+
+void
+sql_stmt_end(sqlite3_stmt *st, int once)
+{
+	if (once)
+		sqlite3_finalize(st);
+	else
+		sqlite3_reset(st);
+}

@@ -1,0 +1,588 @@
+/*
+ * task_pages: the page engine of tasks -- the SQL of a page built from its
+ * scope, filters and order, the count, and the rows (task_pages.h).
+ */
+#include <assert.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "page_marks.h"
+#include "sqltext.h"
+#include "task_pages.h"
+#include "task_search.h"
+#include "timeutil.h"
+
+const char *const task_order_names[] = {
+	"-created_at", "created_at", "complete_before", "-complete_before",
+	"updated_at", "-updated_at", NULL
+};
+
+#define F_STATUS	0x01
+#define F_ASSIGNED	0x02
+#define F_LIST		0x04
+#define F_BEFORE	0x08
+#define F_AFTER		0x10
+#define F_SEARCH	0x20
+#define F_FTS		0x40	/* the search's candidates come from the trigram index */
+#define F_DUE_WALK	0x80	/* many tasks pass the deadline filters: walk the order's index (due_walk) */
+
+/* The filter bits q uses. */
+static unsigned
+query_filters(const struct task_query *q)
+{
+	unsigned f = 0;
+
+	if (q->status >= 0)
+		f |= F_STATUS;
+	if (q->assigned_to > 0)
+		f |= F_ASSIGNED;
+	if (q->list_id > 0)
+		f |= F_LIST;
+	if (q->due_before != TIME_NULL)
+		f |= F_BEFORE;
+	if (q->due_after != TIME_NULL)
+		f |= F_AFTER;
+	if (q->search != NULL)
+		f |= F_SEARCH;
+	return f;
+}
+
+/* Appends the WHERE clause of q (parameters ?1 scope, ?2..?7 filters). */
+static void
+where_sql(char *out, size_t len, enum task_scope scope, unsigned f)
+{
+	static const char *const scopes[] = {
+		"t.list_id = ?1", "t.assigned_to = ?1", "?1 = 0"
+	};
+
+	snprintf(out + strlen(out), len - strlen(out), " WHERE %s%s%s%s%s%s%s",
+	    scopes[scope],
+	    (f & F_STATUS) ? " AND t.status = ?2" : "",
+	    (f & F_ASSIGNED) ? " AND t.assigned_to = ?3" : "",
+	    (f & F_LIST) ? " AND t.list_id = ?4" : "",
+	    (f & F_BEFORE) ? ((f & F_DUE_WALK) ? " AND +t.complete_before < ?5" :
+	    " AND t.complete_before < ?5") : "",
+	    (f & F_AFTER) ? ((f & F_DUE_WALK) ? " AND +t.complete_before > ?6" :
+	    " AND t.complete_before > ?6") : "",
+	    (f & F_SEARCH) ? " AND instr(t.name_key, ?7) > 0" : "");
+}
+
+/*
+ * The tasks a page reads, as "FROM ...": the table, or with F_FTS the
+ * search's candidates (task_search.h) joined to the table, the candidates
+ * first (CROSS JOIN keeps that order: the planner would rather walk the
+ * scope's index for the ordering and test every task).
+ */
+static const char *
+from_sql(unsigned f)
+{
+	return (f & F_FTS) ? " FROM " SEARCH_CANDIDATES " CROSS JOIN tasks t ON t.id = c.id"
+	    : " FROM tasks t";
+}
+
+/* Binds q's scope and filters; match: the FTS5 query of F_FTS, else NULL. */
+static void
+bind_query(sqlite3_stmt *st, const struct task_query *q, const char *match)
+{
+	sqlite3_bind_int64(st, 1, q->scope == TQ_ALL ? 0 : q->scope_id);
+	if (q->status >= 0)
+		db_bind_text(st, 2, task_status_names[q->status]);
+	if (q->assigned_to > 0)
+		sqlite3_bind_int64(st, 3, q->assigned_to);
+	if (q->list_id > 0)
+		sqlite3_bind_int64(st, 4, q->list_id);
+	if (q->due_before != TIME_NULL)
+		sqlite3_bind_int64(st, 5, q->due_before);
+	if (q->due_after != TIME_NULL)
+		sqlite3_bind_int64(st, 6, q->due_after);
+	if (q->search != NULL)
+		db_bind_text(st, 7, q->search);
+	if (match != NULL)
+		db_bind_text(st, 10, match);
+}
+
+enum dbrc
+task_counter(struct db *db, const char *sql, int64_t a, int64_t *out)
+{
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, a);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	db_done(st, rc);
+	if (rc == SQLITE_ROW)
+		return DB_OK;
+	return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "task counter");
+}
+
+/*
+ * How many tasks q's scope holds at most, from the maintained counters
+ * (TQ_ALL: INT64_MAX, not counted).
+ */
+static enum dbrc
+scope_size(struct db *db, const struct task_query *q, int64_t *n)
+{
+	static const char list_sql[] = "SELECT task_count FROM lists WHERE id = ?1";
+	static const char user_sql[] = "SELECT assigned_count FROM users WHERE id = ?1";
+	enum dbrc rc;
+
+	*n = INT64_MAX;
+	if (q->scope == TQ_ALL)
+		return DB_OK;
+	rc = task_counter(db, q->scope == TQ_LIST ? list_sql : user_sql, q->scope_id, n);
+	if (rc == DB_NOTFOUND) {
+		*n = 0;
+		rc = DB_OK;
+	}
+	return rc;
+}
+
+/* The list row a TQ_LIST page's count read, for its rows: same snapshot. */
+struct scope_row {
+	const char	*name;	/* NULL: not read */
+	int64_t		 owner;
+	char		 buf[4 * NAME_MAX_CHARS + 1];
+};
+
+/*
+ * Reads the list of a TQ_LIST page: its task count into *count and its row
+ * into sr; DB_NOTFOUND when the actor may not see it.
+ */
+static enum dbrc
+page_list(struct db *db, const struct actor *who, const struct task_query *q,
+    int64_t *count, struct scope_row *sr)
+{
+	static const char sql[] =
+	    "SELECT task_count, name, owner_id FROM lists"
+	    " WHERE id = ?1 AND (?2 OR owner_id = ?3)";
+	sqlite3_stmt *st;
+	int	 src;
+
+	if ((st = db_prep(db, sql)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, q->scope_id);
+	sqlite3_bind_int(st, 2, who->sees_all != 0);
+	sqlite3_bind_int64(st, 3, who->id);
+	if ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *name = sqlite3_column_text(st, 1);
+		size_t	 len = (size_t)sqlite3_column_bytes(st, 1);
+
+		*count = sqlite3_column_int64(st, 0);
+		if (name != NULL && len < sizeof(sr->buf)) {
+			memcpy(sr->buf, name, len + 1);
+			sr->name = sr->buf;
+			sr->owner = sqlite3_column_int64(st, 2);
+		}
+	}
+	db_done(st, src);
+	if (src != SQLITE_ROW)
+		return src == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, src, "task count");
+	return DB_OK;
+}
+
+/*
+ * How many tasks match q.  For TQ_LIST the list must be visible to the
+ * actor (else DB_NOTFOUND), and its row is kept in sr.  Without filters the
+ * count comes from the maintained counters, without a scan.
+ */
+static enum dbrc
+page_count(struct db *db, struct search_plan *plan, const struct actor *who,
+    const struct task_query *q, int64_t *count, struct scope_row *sr)
+{
+	static const char user_sql[] =
+	    "SELECT assigned_count FROM users WHERE id = ?1";
+	char	 sql[640] = "SELECT count(*)", match[SEARCH_MATCH_BYTES];
+	unsigned f = query_filters(q);
+	sqlite3_stmt *st;
+	enum dbrc rc = DB_OK;
+	int64_t	 size = 0;
+	int	 once, src, fts;
+
+	*count = 0;
+	if (q->scope == TQ_LIST) {
+		if ((rc = page_list(db, who, q, count, sr)) != DB_OK)
+			return rc;
+		size = *count;
+	} else if (q->scope == TQ_ASSIGNEE && f == 0) {
+		rc = task_counter(db, user_sql, q->scope_id, count);
+		return rc == DB_NOTFOUND ? DB_OK : rc;
+	}
+	if (f == 0 && q->scope != TQ_ALL)
+		return DB_OK;
+	/* the same plan as the page's rows (page_rows) */
+	if (q->search != NULL) {
+		if (q->scope != TQ_LIST && (rc = scope_size(db, q, &size)) != DB_OK)
+			return rc;
+		if ((rc = task_search_plan(db, plan, q->search, size, match, &fts)) != DB_OK)
+			return rc;
+		if (fts)
+			f |= F_FTS;
+	}
+	strcat(sql, from_sql(f));
+	where_sql(sql, sizeof(sql), q->scope, f);
+	if ((st = sql_stmt(db, SQLK_COUNT | (unsigned)q->scope << 8 | f, sql, &once)) == NULL)
+		return DB_ERROR;
+	bind_query(st, q, (f & F_FTS) ? match : NULL);
+	if ((src = sqlite3_step(st)) == SQLITE_ROW)
+		*count = sqlite3_column_int64(st, 0);
+	else
+		rc = db_rc(db, src, "task count");
+	sql_stmt_end(st, once);
+	return rc;
+}
+
+/*
+ * The list and user names of a page, read once per page rather than joined
+ * into every row: a page's tasks share a few lists and assignees.
+ */
+#define NAMES_CACHED	8
+
+struct names {
+	int		 n;
+	sqlite3_stmt	*st;	/* the lookup, fetched from the cache once a page */
+	struct {
+		int64_t	 id;
+		int64_t	 owner;	/* lists: the owner */
+		char	*name;
+	} e[NAMES_CACHED];
+};
+
+static void
+names_free(struct names *c)
+{
+	int	 i;
+
+	for (i = 0; i < c->n; i++)
+		free(c->e[i].name);
+	c->n = 0;
+}
+
+/*
+ * The name of row id (a list, or a user when owner is NULL), looked up in c
+ * or else read with sql (?1 the id; the name, then the owner for a list).
+ * NULL when the row is missing or on an error (*rc says which).
+ */
+static const char *
+names_get(struct db *db, struct names *c, const char *sql, int64_t id,
+    int64_t *owner, int *rc)
+{
+	sqlite3_stmt *st;
+	const char *name;
+	int	 i, slot;
+
+	for (i = 0; i < c->n; i++)
+		if (c->e[i].id == id) {
+			if (owner != NULL)
+				*owner = c->e[i].owner;
+			return c->e[i].name;
+		}
+	/* reset after each lookup (db_done), and ?1 is bound again */
+	if ((st = c->st) == NULL && (st = c->st = db_prep(db, sql)) == NULL) {
+		*rc = SQLITE_ERROR;
+		return NULL;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	if ((*rc = sqlite3_step(st)) != SQLITE_ROW) {
+		*rc = *rc == SQLITE_DONE ? SQLITE_CORRUPT : *rc;
+		db_done(st, *rc);
+		return NULL;
+	}
+	/* past NAMES_CACHED names, the last slot is reused */
+	if (c->n < NAMES_CACHED)
+		slot = c->n++;
+	else {
+		slot = NAMES_CACHED - 1;
+		free(c->e[slot].name);
+	}
+	c->e[slot].id = id;
+	c->e[slot].owner = owner != NULL ? sqlite3_column_int64(st, 1) : 0;
+	name = db_col_text(st, 0);
+	c->e[slot].name = strdup(name);
+	db_done(st, *rc);
+	if (c->e[slot].name == NULL) {
+		c->n = slot;
+		*rc = SQLITE_NOMEM;
+		return NULL;
+	}
+	if (owner != NULL)
+		*owner = c->e[slot].owner;
+	return c->e[slot].name;
+}
+
+/*
+ * Deadline filters with an order other than the deadline's: SQLite takes
+ * the deadline index's range and sorts every task in it -- right when few
+ * tasks pass, slow when a million do.  Walking the order's index instead
+ * and testing each task finds a page after about (offset + limit) *
+ * scope / passing tasks; 1 when that is the cheaper plan.  The passing
+ * tasks are the page's count, n.  The walk needs an index in the page's
+ * order: a list's or an assignee's.
+ */
+#define DUE_SORT_MAX	2000	/* up to this many passing tasks, the sort is cheap anyway */
+
+static int
+due_walk(struct db *db, const struct task_query *q, unsigned f, int64_t n)
+{
+	int64_t	 size;
+
+	if (!(f & (F_BEFORE | F_AFTER)) || (f & F_FTS) || q->scope == TQ_ALL ||
+	    q->order == TO_DUE || q->order == TO_DUE_DESC || n <= DUE_SORT_MAX ||
+	    scope_size(db, q, &size) != DB_OK)
+		return 0;
+	/* (offset + limit) * size / n visited by the walk, n sorted otherwise */
+	return (double)(q->offset + q->limit) * (double)size < (double)n * (double)n;
+}
+
+/* Past this many rows to skip, a page reads its ids from the index first. */
+#define PAGE_DIRECT_SKIP	256
+/* A page's task columns, without the names of the list and the assignee. */
+#define PAGE_COLUMNS "SELECT t.id, t.list_id, t.name, t.description, t.assigned_to," \
+	" t.complete_before, t.status, t.created_at, t.updated_at"
+
+/* Past this many rows to skip, a page reads its ids from the index first. */
+#define PAGE_DIRECT_SKIP	256
+/* A page's task columns, without the names of the list and the assignee. */
+#define PAGE_COLUMNS "SELECT t.id, t.list_id, t.name, t.description, t.assigned_to," \
+	" t.complete_before, t.status, t.created_at, t.updated_at"
+
+/* How a page's rows are read (page_plan). */
+struct plan {
+	unsigned	 f;		/* F_* */
+	int		 marked;	/* seek past mark m, then skip offset */
+	int		 direct;	/* one statement reads the rows, else ids then rows */
+	int64_t		 offset;
+	struct mark	 m;
+	char		 match[SEARCH_MATCH_BYTES];	/* the FTS5 query of F_FTS */
+};
+
+/* The text of the page statement for key (built into sql unless interned). */
+static const char *
+page_sql(struct db *db, const struct task_query *q, const struct plan *p,
+    unsigned key, char *sql, size_t len)
+{
+	static const char *const orders[] = {
+		" ORDER BY t.created_at DESC, t.id DESC",
+		" ORDER BY t.created_at, t.id",
+		" ORDER BY t.complete_before, t.id",
+		" ORDER BY t.complete_before DESC, t.id DESC",
+		" ORDER BY t.updated_at, t.id",
+		" ORDER BY t.updated_at DESC, t.id DESC",
+	};
+	const char *text;
+
+	if ((text = sql_known(&db->texts, key)) != NULL)
+		return text;
+	/* tasks_page() refused any other order */
+	assert(q->order >= TO_CREATED_DESC && q->order <= TO_UPDATED_DESC);
+	snprintf(sql, len, "%s%s", p->direct ? PAGE_COLUMNS : "SELECT t.id",
+	    from_sql(p->f));
+	where_sql(sql, len, q->scope, p->f);
+	snprintf(sql + strlen(sql), len - strlen(sql), "%s%s LIMIT ?8 OFFSET ?9",
+	    p->marked ? page_mark_after_sql(q->order == TO_CREATED_DESC) : "",
+	    orders[q->order]);
+	return sql;
+}
+
+/*
+ * Chooses how the page's rows are read: the search's candidates, the
+ * deadline walk, a mark to seek past, and direct reads or ids first.
+ */
+static enum dbrc
+page_plan(struct db *db, struct task_cache *cache, const struct task_query *q,
+    int64_t count, struct plan *p)
+{
+	int64_t	 size;
+	enum dbrc ret;
+	int	 fts;
+
+	p->f = query_filters(q);
+	p->offset = q->offset;
+	/* a rare search text takes its candidates from the trigram index */
+	if (q->search != NULL) {
+		if ((ret = scope_size(db, q, &size)) != DB_OK ||
+		    (ret = task_search_plan(db, cache != NULL ? &cache->plan : NULL,
+		    q->search, size, p->match, &fts)) != DB_OK)
+			return ret;
+		if (fts)
+			p->f |= F_FTS;
+	}
+	if (due_walk(db, q, p->f, count))
+		p->f |= F_DUE_WALK;
+	p->marked = p->f == 0 && (q->scope == TQ_LIST || q->scope == TQ_ASSIGNEE) &&
+	    (q->order == TO_CREATED_DESC || q->order == TO_CREATED) &&
+	    page_mark(db, cache != NULL ? &cache->marks : NULL, q->scope == TQ_LIST,
+	    q->scope_id, q->order == TO_CREATED_DESC, q->offset, &p->m, &p->offset);
+	p->direct = p->offset < PAGE_DIRECT_SKIP;
+	return DB_OK;
+}
+
+/*
+ * Steps the page statement ids, reading each task (by its id with row
+ * unless direct) and its names, and passes it to fn.  The SQLite code.
+ */
+static int
+page_walk(struct db *db, sqlite3_stmt *ids, sqlite3_stmt *row, int direct,
+    struct names *lists, struct names *users, task_row_fn fn, void *ctx)
+{
+	static const char list_sql[] = "SELECT name, owner_id FROM lists WHERE id = ?1";
+	static const char user_sql[] = "SELECT username FROM users WHERE id = ?1";
+	sqlite3_stmt *src;
+	struct task t;
+	int	 rc, rrc;
+
+	while ((rc = sqlite3_step(ids)) == SQLITE_ROW) {
+		src = ids;
+		if (!direct) {
+			sqlite3_bind_int64(row, 1, sqlite3_column_int64(ids, 0));
+			if ((rrc = sqlite3_step(row)) != SQLITE_ROW) {
+				/* the id was just listed from the same snapshot */
+				rc = rrc == SQLITE_DONE ? SQLITE_CORRUPT : rrc;
+				break;
+			}
+			src = row;
+		}
+		t.id = sqlite3_column_int64(src, 0);
+		t.list_id = sqlite3_column_int64(src, 1);
+		t.name = db_col_text(src, 2);
+		t.description = db_col_text(src, 3);
+		t.assigned_to = sqlite3_column_int64(src, 4);
+		t.complete_before = sqlite3_column_type(src, 5) == SQLITE_NULL ?
+		    TIME_NULL : sqlite3_column_int64(src, 5);
+		t.status = task_status_of(db_col_text(src, 6));
+		t.created_at = sqlite3_column_int64(src, 7);
+		t.updated_at = sqlite3_column_int64(src, 8);
+		t.assignee_name = NULL;
+		if ((t.list_name = names_get(db, lists, list_sql, t.list_id,
+		    &t.owner_id, &rc)) == NULL || (t.assigned_to > 0 &&
+		    (t.assignee_name = names_get(db, users, user_sql, t.assigned_to,
+		    NULL, &rc)) == NULL))
+			break;
+		fn(ctx, &t);
+		if (!direct)
+			sqlite3_reset(row);
+	}
+	return rc;
+}
+
+/*
+ * The rows of q (count of them match), each passed to fn.  A page walks
+ * the index of its scope and order.  With few rows to skip, one statement
+ * reads each task's row as it goes; past PAGE_DIRECT_SKIP rows, the ids
+ * come from the index alone (a skipped row then costs no table read) and
+ * each task is read by its id after.  The list's and assignee's names come
+ * from the page's few lookups rather than a join per row (sr: the list's
+ * row the count read).  (One statement joining the ids back would sort
+ * them again and build a temporary table per page.)
+ */
+static enum dbrc
+page_rows(struct db *db, struct task_cache *cache, const struct task_query *q,
+    int64_t count, const struct scope_row *sr, task_row_fn fn, void *ctx)
+{
+	static const char row_sql[] = PAGE_COLUMNS " FROM tasks t WHERE t.id = ?1";
+	char	 sql[1536];
+	struct names lists, users;
+	sqlite3_stmt *ids, *row = NULL;
+	struct plan p;
+	enum dbrc ret;
+	unsigned key;
+	int	 rc, once;
+
+	if ((ret = page_plan(db, cache, q, count, &p)) != DB_OK)
+		return ret;
+	key = SQLK_PAGE | (unsigned)p.direct << 18 | (unsigned)p.marked << 17 |
+	    (unsigned)q->order << 12 | (unsigned)q->scope << 8 | p.f;
+	lists.n = users.n = 0;
+	lists.st = users.st = NULL;
+	if ((ids = sql_stmt(db, key, page_sql(db, q, &p, key, sql, sizeof(sql)),
+	    &once)) == NULL)
+		return DB_ERROR;
+	if (!p.direct && (row = db_prep(db, row_sql)) == NULL) {
+		rc = SQLITE_ERROR;
+		goto out;
+	}
+	/* the scope's name when it was read in this snapshot */
+	if (sr->name != NULL && (q->scope == TQ_LIST || q->scope == TQ_ASSIGNEE)) {
+		struct names *c = q->scope == TQ_LIST ? &lists : &users;
+
+		if ((c->e[0].name = strdup(sr->name)) != NULL) {
+			c->e[0].id = q->scope_id;
+			c->e[0].owner = sr->owner;
+			c->n = 1;
+		}
+	}
+	bind_query(ids, q, (p.f & F_FTS) ? p.match : NULL);
+	sqlite3_bind_int64(ids, 8, q->limit);
+	sqlite3_bind_int64(ids, 9, p.offset);
+	if (p.marked) {
+		sqlite3_bind_int64(ids, 11, p.m.key);
+		sqlite3_bind_int64(ids, 12, p.m.id);
+	}
+	rc = page_walk(db, ids, row, p.direct, &lists, &users, fn, ctx);
+out:
+	if (row != NULL)
+		sqlite3_reset(row);
+	names_free(&lists);
+	names_free(&users);
+	sql_stmt_end(ids, once);
+	return db_rc(db, rc, "task page");
+}
+
+enum dbrc
+tasks_page(struct db *db, struct task_cache *cache, const struct actor *who,
+    const struct task_query *q, task_count_fn count_fn, task_row_fn row_fn,
+    void *ctx, int64_t *count)
+{
+	struct scope_row sr;
+	enum dbrc rc;
+	int	 own_read;
+
+	*count = 0;
+	if (q->order < TO_CREATED_DESC || q->order > TO_UPDATED_DESC)
+		return DB_INVALID;
+	sr.name = q->scope == TQ_ASSIGNEE ? q->scope_name : NULL;
+	sr.owner = 0;
+	/* the count, the marks' version and the rows in one snapshot: the
+	 * caller's, or one opened here */
+	own_read = !db->in_read && db_read_begin(db) == DB_OK && db->in_read;
+	rc = page_count(db, cache != NULL ? &cache->plan : NULL, who, q, count, &sr);
+	if (rc == DB_OK && count_fn != NULL)
+		count_fn(ctx, *count);
+	if (rc == DB_OK && q->limit > 0 && q->offset < *count)
+		rc = page_rows(db, cache, q, *count, &sr, row_fn, ctx);
+	if (own_read)
+		db_read_end(db);
+	return rc;
+}
+
+void
+task_query_init(struct task_query *q, enum task_scope scope, int64_t scope_id)
+{
+	memset(q, 0, sizeof(*q));
+	q->scope = scope;
+	q->scope_id = scope_id;
+	q->status = -1;
+	q->due_before = TIME_NULL;
+	q->due_after = TIME_NULL;
+	q->order = TO_CREATED_DESC;
+}
+
+struct task_cache *
+task_cache_new(void)
+{
+	return calloc(1, sizeof(struct task_cache));
+}
+
+void
+task_cache_free(struct task_cache *c)
+{
+	if (c == NULL)
+		return;
+	page_marks_free(&c->marks);
+	free(c);
+}
