@@ -74,29 +74,36 @@ enum { ADM_Q, ADM_P, ADM_O, ADM_NQUERY };
 	    .lo = 1, .hi = ADM_P_MAX, .digits = 19 }, \
 	[ADM_O] = { .name = "o", .kind = PK_TEXT, .flags = PF_QUIET }
 
+#define ADM_LISTING_MAX	8	/* parameters of a list page */
+
 struct adm_listing {
 	cJSON		*ctx;
+	cJSON		*rows;		/* the "rows" array, or NULL */
 	const char	*q;		/* NULL: no search */
 	int64_t		 page;		/* 1-based */
 	int64_t		 per, offset;	/* page_size rows from offset */
 	int		 order;		/* the index adm_order picked */
-	struct param_val *v;		/* the page's parameters, by its table */
+	struct param_val v[ADM_LISTING_MAX];	/* the page's parameters, by its table */
 };
 
 /*
- * Begins a list page: reads the n parameters of spec (ADM_QUERY_PARAMS
- * first) into v, makes the context (title, nav) and picks the ordering
- * among cols (def when ?o= is absent or unknown).  0, or 500.
+ * Begins a list page: reads the n (at most ADM_LISTING_MAX) parameters of
+ * spec (ADM_QUERY_PARAMS first; NULL: those alone) into l->v, makes the
+ * context (title, nav) and picks the ordering among cols (def when ?o= is
+ * absent or unknown).  0, or 500.
  */
 int	 adm_listing_begin(struct req *, struct adm_listing *, const char *title,
 	    const char *nav, const char *const *cols, int def,
-	    const struct param_spec *spec, size_t n, struct param_val *v);
+	    const struct param_spec *spec, size_t n);
 /*
  * After the page's query answered rc (DB_INVALID: a search that matches
- * nothing): adds q, saved and deleted to the context.  0, or the status of
- * the storage failure page it rendered (the context freed).
+ * nothing): adds q, saved, deleted and the "rows" array to the context.
+ * 0, or the status of the storage failure page it rendered (the context
+ * freed).
  */
 int	 adm_listing_rows(struct req *, struct adm_listing *, enum dbrc rc);
+/* A new object appended to the rows, or NULL (out of memory). */
+cJSON	*adm_listing_row(struct adm_listing *);
 /* Adds the pager for count rows (one, many: adm_pager) and renders template tmpl. */
 int	 adm_listing_end(struct req *, struct adm_listing *, int64_t count,
 	    const char *one, const char *many, const char *tmpl);

@@ -8,10 +8,19 @@
 int
 adm_listing_begin(struct req *r, struct adm_listing *l, const char *title,
     const char *nav, const char *const *cols, int def,
-    const struct param_spec *spec, size_t n, struct param_val *v)
+    const struct param_spec *spec, size_t n)
 {
-	params_read(r, spec, n, v);
-	l->v = v;
+	static const struct param_spec query[ADM_NQUERY] = { ADM_QUERY_PARAMS };
+	const struct param_val *v = l->v;
+
+	if (spec == NULL) {
+		spec = query;
+		n = ADM_NQUERY;
+	}
+	if (n > ADM_LISTING_MAX)
+		n = ADM_LISTING_MAX;
+	params_read(r, spec, n, l->v);
+	l->rows = NULL;
 	l->q = v[ADM_Q].state == PS_SET ? v[ADM_Q].s : NULL;
 	l->page = v[ADM_P].state == PS_SET ? v[ADM_P].n : 1;
 	l->per = r->app->cfg.page_size;
@@ -37,7 +46,19 @@ adm_listing_rows(struct req *r, struct adm_listing *l, enum dbrc rc)
 		cJSON_AddTrueToObject(l->ctx, "saved");
 	if (adm_param(r, "deleted") != NULL)
 		cJSON_AddTrueToObject(l->ctx, "deleted");
+	l->rows = cJSON_AddArrayToObject(l->ctx, "rows");
 	return 0;
+}
+
+cJSON *
+adm_listing_row(struct adm_listing *l)
+{
+	cJSON	*o;
+
+	if (l->rows == NULL || (o = cJSON_CreateObject()) == NULL)
+		return NULL;
+	cJSON_AddItemToArray(l->rows, o);
+	return o;
 }
 
 int

@@ -38,26 +38,19 @@ int
 adm_lists(struct req *r)
 {
 	static const char *const cols[] = ADMQ_LIST_COLS;
-	static const struct param_spec spec[] = { ADM_QUERY_PARAMS };
-	struct param_val v[ADM_NQUERY];
 	struct adm_listing l;
 	struct admq_list *rows = NULL;
 	int64_t	 count = 0;
 	size_t	 n = 0, i;
-	cJSON	*list, *o;
+	cJSON	*o;
 	int	 st;
 
-	if ((st = adm_listing_begin(r, &l, "Lists", "lists", cols, AL_DEFAULT, spec,
-	    ADM_NQUERY, v)) != 0)
+	if ((st = adm_listing_begin(r, &l, "Lists", "lists", cols, AL_DEFAULT, NULL, 0)) != 0)
 		return st;
 	if ((st = adm_listing_rows(r, &l, admq_lists(&r->app->db, &r->arena, l.q,
 	    (enum admq_list_order)l.order, l.per, l.offset, &rows, &n, &count))) != 0)
 		return st;
-	list = cJSON_AddArrayToObject(l.ctx, "rows");
-	for (i = 0; i < n && list != NULL; i++) {
-		if ((o = cJSON_CreateObject()) == NULL)
-			break;
-		cJSON_AddItemToArray(list, o);
+	for (i = 0; i < n && (o = adm_listing_row(&l)) != NULL; i++) {
 		adm_add_id(o, "id", rows[i].id);
 		cJSON_AddStringToObject(o, "name", rows[i].name);
 		cJSON_AddStringToObject(o, "owner", rows[i].owner);

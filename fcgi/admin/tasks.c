@@ -136,6 +136,7 @@ status_options(int sel, int any)
 
 /* The query of the task list page: ?q=&p=&o= and the filters. */
 enum { F_STATUS = ADM_NQUERY, F_LIST, F_ASSIGNED_TO, F_COUNT };
+_Static_assert(F_COUNT <= ADM_LISTING_MAX, "the task page reads more parameters than it holds");
 static const char *const nobody_names[] = { "none", NULL };
 static const int nobody_values[] = { -1 };
 static const struct param_spec filter_params[F_COUNT] = {
@@ -233,7 +234,6 @@ static int
 tasks_page(struct req *r, const struct bulk *b)
 {
 	static const char *const cols[] = ADMQ_TASK_COLS;
-	struct param_val v[F_COUNT];
 	struct admq_task_filter f;
 	struct adm_listing l;
 	struct admq_task *rows = NULL;
@@ -241,16 +241,15 @@ tasks_page(struct req *r, const struct bulk *b)
 	int64_t	 count = 0;
 	size_t	 n = 0, i;
 	enum dbrc rc;
-	cJSON	*arr;
 	char	 pn[24];
 	int	 st;
 
 	if ((rc = load_choices(r, &c, 1)) != DB_OK)
 		return adm_dbfail(r, rc);
 	if ((st = adm_listing_begin(r, &l, "Tasks", "tasks", cols, AT_DEFAULT,
-	    filter_params, F_COUNT, v)) != 0)
+	    filter_params, F_COUNT)) != 0)
 		return st;
-	read_filters(v, l.ctx, &c, &f);
+	read_filters(l.v, l.ctx, &c, &f);
 	if ((st = adm_listing_rows(r, &l, admq_tasks(&r->app->db, &r->arena, &f,
 	    (enum admq_task_order)l.order, l.per, l.offset, &rows, &n, &count))) != 0)
 		return st;
@@ -261,9 +260,8 @@ tasks_page(struct req *r, const struct bulk *b)
 	snprintf(pn, sizeof(pn), "%" PRId64, l.page);
 	cJSON_AddStringToObject(l.ctx, "action_qs", adm_qs(r, "p", pn));
 	cJSON_AddBoolToObject(l.ctx, "has_rows", n > 0);
-	arr = cJSON_AddArrayToObject(l.ctx, "rows");
-	for (i = 0; i < n && arr != NULL; i++)
-		task_row(r, arr, &rows[i], &c, find_edit(b, rows[i].id));
+	for (i = 0; i < n && l.rows != NULL; i++)
+		task_row(r, l.rows, &rows[i], &c, find_edit(b, rows[i].id));
 	return adm_listing_end(r, &l, count, "task", "tasks", "tasks");
 }
 

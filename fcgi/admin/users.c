@@ -20,26 +20,19 @@ int
 adm_users(struct req *r)
 {
 	static const char *const cols[] = ADMQ_USER_COLS;
-	static const struct param_spec spec[] = { ADM_QUERY_PARAMS };
-	struct param_val v[ADM_NQUERY];
 	struct adm_listing l;
 	struct user *rows = NULL;
 	int64_t	 count = 0;
 	size_t	 n = 0, i;
-	cJSON	*list, *o;
+	cJSON	*o;
 	int	 st;
 
-	if ((st = adm_listing_begin(r, &l, "Users", "users", cols, AU_DEFAULT, spec,
-	    ADM_NQUERY, v)) != 0)
+	if ((st = adm_listing_begin(r, &l, "Users", "users", cols, AU_DEFAULT, NULL, 0)) != 0)
 		return st;
 	if ((st = adm_listing_rows(r, &l, admq_users(&r->app->db, &r->arena, l.q,
 	    (enum admq_user_order)l.order, l.per, l.offset, &rows, &n, &count))) != 0)
 		return st;
-	list = cJSON_AddArrayToObject(l.ctx, "rows");
-	for (i = 0; i < n && list != NULL; i++) {
-		if ((o = cJSON_CreateObject()) == NULL)
-			break;
-		cJSON_AddItemToArray(list, o);
+	for (i = 0; i < n && (o = adm_listing_row(&l)) != NULL; i++) {
 		adm_add_id(o, "id", rows[i].id);
 		cJSON_AddStringToObject(o, "username", rows[i].username);
 		cJSON_AddStringToObject(o, "email", rows[i].email);
