@@ -136,7 +136,7 @@ status_options(int sel, int any)
 
 /* The query of the task list page: ?q=&p=&o= and the filters. */
 enum { F_STATUS = ADM_NQUERY, F_LIST, F_ASSIGNED_TO, F_COUNT };
-_Static_assert(F_COUNT <= ADM_LISTING_MAX, "the task page reads more parameters than it holds");
+_Static_assert(F_COUNT <= ADM_LISTING_MAX, "too many task page parameters");
 static const char *const nobody_names[] = { "none", NULL };
 static const int nobody_values[] = { -1 };
 static const struct param_spec filter_params[F_COUNT] = {
