@@ -149,7 +149,7 @@ static const struct param_spec filter_params[F_COUNT] = {
 	    .names = nobody_names, .values = nobody_values },
 };
 
-/* Reads the filters of the page's parameters v into f, adding the filter selects to ctx. */
+/* Reads the filters of the page's parameters v into f, adding their selects to ctx. */
 static void
 read_filters(const struct param_val *v, cJSON *ctx, const struct choices *c,
     struct admq_task_filter *f)

@@ -10,7 +10,7 @@
 
 #define PAGE_MSG	"A valid non-negative integer is required."
 
-/* ?limit= and ?offset=: present, they must be numbers (DRF's messages); the first bad one ends the reading. */
+/* ?limit= and ?offset=: given, they must be numbers; the first bad one ends the reading. */
 static const struct param_spec page_params[] = {
 	{ .name = "limit", .kind = PK_INT, .flags = PF_EMPTY | PF_BARRIER,
 	    .lo = 0, .hi = INT64_MAX, .digits = 18, .msg = PAGE_MSG },
