@@ -168,6 +168,8 @@ admq_users(struct db *db, struct arena *a, const char *q,
 	int	 rc;
 
 	*n = 0;
+	_Static_assert(sizeof(sqls) / sizeof(sqls[0]) == AU_LOGIN_DESC + 1,
+	    "one query per ordering");
 	if ((int)ordering < 0 || (int)ordering >= (int)(sizeof(sqls) / sizeof(sqls[0])))
 		ordering = AU_DEFAULT;
 	if (q != NULL) {
@@ -330,6 +332,8 @@ admq_lists(struct db *db, struct arena *a, const char *q,
 	int	 rc = SQLITE_DONE;
 
 	*n = 0;
+	_Static_assert(sizeof(sqls) / sizeof(sqls[0]) == AL_UPDATED_DESC + 1,
+	    "one query per ordering");
 	if ((int)ordering < 0 || (int)ordering >= (int)(sizeof(sqls) / sizeof(sqls[0])))
 		ordering = AL_DEFAULT;
 	if (q != NULL && (key = search_key(a, q)) == NULL)
@@ -448,6 +452,8 @@ admq_tasks(struct db *db, struct arena *a, const struct admq_task_filter *f,
 	if (f->q != NULL && (key = search_key(a, f->q)) == NULL)
 		return DB_INVALID;
 	*n = 0;
+	_Static_assert(sizeof(sqls) / sizeof(sqls[0]) == AT_UPDATED_DESC + 1,
+	    "one query per ordering");
 	if ((int)ordering < 0 || (int)ordering >= (int)(sizeof(sqls) / sizeof(sqls[0])))
 		ordering = AT_DEFAULT;
 	if ((st = db_prep(db, count_sql)) == NULL)
