@@ -1,6 +1,4 @@
 /* events: GET /api/events/?after=<id> -- the caller's change feed. */
-#include <stdlib.h>
-#include <string.h>
 
 #include "api.h"
 #include "app.h"

@@ -1,5 +1,4 @@
 /* users: /api/users/ -- active users, for choosing an assignee. */
-#include <string.h>
 
 #include "api.h"
 #include "app.h"
