@@ -1,5 +1,4 @@
 /* events: GET /api/events/?after=<id> -- the caller's change feed. */
-
 #include "api.h"
 #include "app.h"
 #include "event_feed.h"

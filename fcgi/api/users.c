@@ -1,5 +1,4 @@
 /* users: /api/users/ -- active users, for choosing an assignee. */
-
 #include "api.h"
 #include "app.h"
 #include "json.h"
