@@ -13,6 +13,7 @@
 
 #include "db.h"
 #include "form.h"
+#include "params.h"
 
 struct req;
 
@@ -45,7 +46,7 @@ int	 adm_read_form(struct req *, struct form *f);
 /* A query parameter's value, or NULL (absent or empty). */
 const char *adm_param(const struct req *, const char *key);
 /* The 1-based page number of ?p= (1 when absent or invalid). */
-int64_t	 adm_page(const struct req *);
+int64_t	 adm_page(struct req *);
 /*
  * Adds "pager" to ctx for count objects shown per page: {count, total
  * ("1 task", "2 tasks": adm_add_count with one and many), page, pages,
@@ -60,12 +61,61 @@ void	 adm_pager(struct req *, cJSON *ctx, int64_t count, int64_t page,
  */
 const char *adm_qs(struct req *, const char *key, const char *val);
 /*
- * Picks the ordering of ?o= among the NULL-ended column keys ("name" or
+ * The query of the list pages (users, lists, tasks): ?q= (search), ?p=
+ * (page) and ?o= (ordering) are the first entries of each page's
+ * parameter table (ADM_QUERY_PARAMS), its own filters follow.  A bad value
+ * is never an error on these pages: it counts as absent.
+ */
+enum { ADM_Q, ADM_P, ADM_O, ADM_NQUERY };
+#define ADM_P_MAX	(INT64_MAX / 1000 - 1)
+#define ADM_QUERY_PARAMS \
+	[ADM_Q] = { .name = "q", .kind = PK_TEXT, .flags = PF_QUIET }, \
+	[ADM_P] = { .name = "p", .kind = PK_INT, .flags = PF_QUIET, \
+	    .lo = 1, .hi = ADM_P_MAX, .digits = 19 }, \
+	[ADM_O] = { .name = "o", .kind = PK_TEXT, .flags = PF_QUIET }
+
+#define ADM_LISTING_MAX	8	/* parameters of a list page */
+
+struct adm_listing {
+	cJSON		*ctx;
+	cJSON		*rows;		/* the "rows" array, or NULL */
+	const char	*q;		/* NULL: no search */
+	int64_t		 page;		/* 1-based */
+	int64_t		 per, offset;	/* page_size rows from offset */
+	int		 order;		/* the index adm_order picked */
+	struct param_val v[ADM_LISTING_MAX];	/* the page's parameters, by its table */
+};
+
+/*
+ * Begins a list page: reads the n (at most ADM_LISTING_MAX) parameters of
+ * spec (ADM_QUERY_PARAMS first; NULL: those alone) into l->v, makes the
+ * context (title, nav) and picks the ordering among cols (def when ?o= is
+ * absent or unknown).  0, or 500.
+ */
+int	 adm_listing_begin(struct req *, struct adm_listing *, const char *title,
+	    const char *nav, const char *const *cols, int def,
+	    const struct param_spec *spec, size_t n);
+/*
+ * After the page's query answered rc (DB_INVALID: a search that matches
+ * nothing): adds q, saved, deleted and the "rows" array to the context.
+ * 0, or the status of the storage failure page it rendered (the context
+ * freed).
+ */
+int	 adm_listing_rows(struct req *, struct adm_listing *, enum dbrc rc);
+/* A new object appended to the rows, or NULL (out of memory). */
+cJSON	*adm_listing_row(struct adm_listing *);
+/* Adds the pager for count rows (one, many: adm_pager) and renders template tmpl. */
+int	 adm_listing_end(struct req *, struct adm_listing *, int64_t count,
+	    const char *one, const char *many, const char *tmpl);
+
+/*
+ * Picks the ordering of o (?o=) among the NULL-ended column keys ("name" or
  * "-name"); returns the index into a table of 2*ncols orderings (2*i
  * ascending, 2*i+1 descending), or def when absent or unknown.  Adds
  * "sort_<key>" to ctx for each column: {url, asc, desc}.
  */
-int	 adm_order(struct req *, cJSON *ctx, const char *const *cols, int def);
+int	 adm_order(struct req *, cJSON *ctx, const char *o, const char *const *cols,
+	    int def);
 
 /*
  * The one formatter of the times a page shows to its reader: "YYYY-MM-DD

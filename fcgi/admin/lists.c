@@ -38,32 +38,19 @@ int
 adm_lists(struct req *r)
 {
 	static const char *const cols[] = ADMQ_LIST_COLS;
-	int64_t	 per = r->app->cfg.page_size, page = adm_page(r), count = 0;
-	const char *q = adm_param(r, "q");
+	struct adm_listing l;
 	struct admq_list *rows = NULL;
+	int64_t	 count = 0;
 	size_t	 n = 0, i;
-	cJSON	*ctx, *list, *o;
-	enum dbrc rc;
-	int	 ord;
+	cJSON	*o;
+	int	 st;
 
-	if ((ctx = adm_ctx(r, "Lists", "lists")) == NULL)
-		return 500;
-	ord = adm_order(r, ctx, cols, 7);
-	rc = admq_lists(&r->app->db, &r->arena, q, ord, per, (page - 1) * per,
-	    &rows, &n, &count);
-	if (rc != DB_OK && rc != DB_INVALID) {
-		cJSON_Delete(ctx);
-		return adm_dbfail(r, rc);
-	}
-	if (q != NULL)
-		cJSON_AddStringToObject(ctx, "q", q);
-	if (adm_param(r, "deleted") != NULL)
-		cJSON_AddTrueToObject(ctx, "deleted");
-	list = cJSON_AddArrayToObject(ctx, "rows");
-	for (i = 0; i < n && list != NULL; i++) {
-		if ((o = cJSON_CreateObject()) == NULL)
-			break;
-		cJSON_AddItemToArray(list, o);
+	if ((st = adm_listing_begin(r, &l, "Lists", "lists", cols, AL_DEFAULT, NULL, 0)) != 0)
+		return st;
+	if ((st = adm_listing_rows(r, &l, admq_lists(&r->app->db, &r->arena, l.q,
+	    (enum admq_list_order)l.order, l.per, l.offset, &rows, &n, &count))) != 0)
+		return st;
+	for (i = 0; i < n && (o = adm_listing_row(&l)) != NULL; i++) {
 		adm_add_id(o, "id", rows[i].id);
 		cJSON_AddStringToObject(o, "name", rows[i].name);
 		cJSON_AddStringToObject(o, "owner", rows[i].owner);
@@ -71,8 +58,7 @@ adm_lists(struct req *r)
 		cJSON_AddStringToObject(o, "summary", summary(r, &rows[i]));
 		adm_add_time(r, o, "updated", rows[i].updated_at);
 	}
-	adm_pager(r, ctx, count, page, per, "list", "lists");
-	return adm_render(r, 200, "lists", ctx);
+	return adm_listing_end(r, &l, count, "list", "lists", "lists");
 }
 
 /* Adds "owners": the users a list may belong to, owner selected. */
@@ -276,7 +262,7 @@ adm_list_delete(struct req *r)
 			return adm_dbfail(r, rc);
 		return adm_redirect(r, "lists/?deleted=1");
 	}
-	if ((rc = admq_tasks(&r->app->db, &r->arena, &flt, 2, DOOMED_SHOWN, 0,
+	if ((rc = admq_tasks(&r->app->db, &r->arena, &flt, AT_NAME, DOOMED_SHOWN, 0,
 	    &tasks, &n, &count)) != DB_OK)
 		return adm_dbfail(r, rc);
 	if ((ctx = adm_ctx(r, "Delete list", "lists")) == NULL)

@@ -194,11 +194,13 @@ adm_parse_id(const char *s)
 }
 
 int64_t
-adm_page(const struct req *r)
+adm_page(struct req *r)
 {
-	int64_t	 p = adm_parse_id(adm_param(r, "p"));
+	static const struct param_spec spec[ADM_NQUERY] = { ADM_QUERY_PARAMS };
+	struct param_val v;
 
-	return p > 0 && p < INT64_MAX / 1000 ? p : 1;
+	params_read(r, &spec[ADM_P], 1, &v);
+	return v.state == PS_SET ? v.n : 1;
 }
 
 const char *
@@ -286,9 +288,8 @@ adm_pager(struct req *r, cJSON *ctx, int64_t count, int64_t page, int64_t per,
 }
 
 int
-adm_order(struct req *r, cJSON *ctx, const char *const *cols, int def)
+adm_order(struct req *r, cJSON *ctx, const char *o, const char *const *cols, int def)
 {
-	const char *o = adm_param(r, "o");
 	int	 i, sel = def, desc;
 	char	 key[48], val[48];
 	cJSON	*s;

@@ -134,30 +134,36 @@ status_options(int sel, int any)
 	return arr;
 }
 
-/* Reads the filters of the query string into f, adding the filter selects to ctx. */
+/* The query of the task list page: ?q=&p=&o= and the filters. */
+enum { F_STATUS = ADM_NQUERY, F_LIST, F_ASSIGNED_TO, F_COUNT };
+_Static_assert(F_COUNT <= ADM_LISTING_MAX, "too many task page parameters");
+static const char *const nobody_names[] = { "none", NULL };
+static const int nobody_values[] = { -1 };
+static const struct param_spec filter_params[F_COUNT] = {
+	ADM_QUERY_PARAMS,
+	[F_STATUS] = { .name = "status", .kind = PK_CHOICE, .flags = PF_QUIET,
+	    .names = task_status_names },
+	[F_LIST] = { .name = "list", .kind = PK_ID, .flags = PF_QUIET },
+	/* an id, or "none": the tasks without an assignee */
+	[F_ASSIGNED_TO] = { .name = "assigned_to", .kind = PK_ID, .flags = PF_QUIET,
+	    .names = nobody_names, .values = nobody_values },
+};
+
+/* Reads the filters of the page's parameters v into f, adding their selects to ctx. */
 static void
-read_filters(struct req *r, cJSON *ctx, const struct choices *c,
+read_filters(const struct param_val *v, cJSON *ctx, const struct choices *c,
     struct admq_task_filter *f)
 {
-	const char *a = adm_param(r, "assigned_to");
 	cJSON	*arr;
-	int	 st;
+	int	 st = v[F_STATUS].state == PS_SET ? (int)v[F_STATUS].n : -1;
 	size_t	 i;
-	char	 v[24];
+	char	 s[24];
 
 	memset(f, 0, sizeof(*f));
-	f->q = adm_param(r, "q");
-	st = status_index(adm_param(r, "status"));
+	f->q = v[ADM_Q].state == PS_SET ? v[ADM_Q].s : NULL;
 	f->status = st >= 0 ? task_status_names[st] : NULL;
-	f->list_id = adm_parse_id(adm_param(r, "list"));
-	if (f->list_id < 0)
-		f->list_id = 0;
-	if (a != NULL && strcmp(a, "none") == 0)
-		f->assignee = -1;
-	else if ((f->assignee = adm_parse_id(a)) < 0)
-		f->assignee = 0;
-	if (f->q != NULL)
-		cJSON_AddStringToObject(ctx, "q", f->q);
+	f->list_id = v[F_LIST].state == PS_SET ? v[F_LIST].n : 0;
+	f->assignee = v[F_ASSIGNED_TO].state == PS_SET ? v[F_ASSIGNED_TO].n : 0;
 	cJSON_AddItemToObject(ctx, "filter_status", status_options(st, 1));
 	cJSON_AddItemToObject(ctx, "filter_list",
 	    id_options(c->lists, c->nlists, f->list_id, NULL, "All"));
@@ -165,13 +171,13 @@ read_filters(struct req *r, cJSON *ctx, const struct choices *c,
 		option(arr, "", "Anyone", f->assignee == 0);
 		option(arr, "none", "Nobody", f->assignee == -1);
 		for (i = 0; i < c->nusers; i++) {
-			snprintf(v, sizeof(v), "%" PRId64, c->users[i].id);
-			option(arr, v, c->users[i].label, c->users[i].id == f->assignee);
+			snprintf(s, sizeof(s), "%" PRId64, c->users[i].id);
+			option(arr, s, c->users[i].label, c->users[i].id == f->assignee);
 		}
 		cJSON_AddItemToObject(ctx, "filter_assignee", arr);
 	}
-	if (adm_param(r, "o") != NULL)
-		cJSON_AddStringToObject(ctx, "o", adm_param(r, "o"));
+	if (v[ADM_O].state == PS_SET)
+		cJSON_AddStringToObject(ctx, "o", v[ADM_O].s);
 	cJSON_AddBoolToObject(ctx, "filtered", f->q || f->status || f->list_id || f->assignee);
 }
 
@@ -228,44 +234,35 @@ static int
 tasks_page(struct req *r, const struct bulk *b)
 {
 	static const char *const cols[] = ADMQ_TASK_COLS;
-	int64_t	 per = r->app->cfg.page_size, page = adm_page(r), count = 0;
 	struct admq_task_filter f;
+	struct adm_listing l;
 	struct admq_task *rows = NULL;
 	struct choices c;
+	int64_t	 count = 0;
 	size_t	 n = 0, i;
 	enum dbrc rc;
-	cJSON	*ctx, *arr;
 	char	 pn[24];
-	int	 ord;
+	int	 st;
 
 	if ((rc = load_choices(r, &c, 1)) != DB_OK)
 		return adm_dbfail(r, rc);
-	if ((ctx = adm_ctx(r, "Tasks", "tasks")) == NULL)
-		return 500;
-	ord = adm_order(r, ctx, cols, 13);
-	read_filters(r, ctx, &c, &f);
-	rc = admq_tasks(&r->app->db, &r->arena, &f, ord, per, (page - 1) * per,
-	    &rows, &n, &count);
-	if (rc != DB_OK && rc != DB_INVALID) {
-		cJSON_Delete(ctx);
-		return adm_dbfail(r, rc);
-	}
-	if (adm_param(r, "saved") != NULL)
-		cJSON_AddTrueToObject(ctx, "saved");
-	if (adm_param(r, "deleted") != NULL)
-		cJSON_AddTrueToObject(ctx, "deleted");
+	if ((st = adm_listing_begin(r, &l, "Tasks", "tasks", cols, AT_DEFAULT,
+	    filter_params, F_COUNT)) != 0)
+		return st;
+	read_filters(l.v, l.ctx, &c, &f);
+	if ((st = adm_listing_rows(r, &l, admq_tasks(&r->app->db, &r->arena, &f,
+	    (enum admq_task_order)l.order, l.per, l.offset, &rows, &n, &count))) != 0)
+		return st;
 	if (b != NULL && b->nerr > 0) {
-		cJSON_AddTrueToObject(ctx, "has_errors");
-		adm_add_count(ctx, "nerr", (int64_t)b->nerr, "row", "rows");
+		cJSON_AddTrueToObject(l.ctx, "has_errors");
+		adm_add_count(l.ctx, "nerr", (int64_t)b->nerr, "row", "rows");
 	}
-	snprintf(pn, sizeof(pn), "%" PRId64, page);
-	cJSON_AddStringToObject(ctx, "action_qs", adm_qs(r, "p", pn));
-	cJSON_AddBoolToObject(ctx, "has_rows", n > 0);
-	arr = cJSON_AddArrayToObject(ctx, "rows");
-	for (i = 0; i < n && arr != NULL; i++)
-		task_row(r, arr, &rows[i], &c, find_edit(b, rows[i].id));
-	adm_pager(r, ctx, count, page, per, "task", "tasks");
-	return adm_render(r, 200, "tasks", ctx);
+	snprintf(pn, sizeof(pn), "%" PRId64, l.page);
+	cJSON_AddStringToObject(l.ctx, "action_qs", adm_qs(r, "p", pn));
+	cJSON_AddBoolToObject(l.ctx, "has_rows", n > 0);
+	for (i = 0; i < n && l.rows != NULL; i++)
+		task_row(r, l.rows, &rows[i], &c, find_edit(b, rows[i].id));
+	return adm_listing_end(r, &l, count, "task", "tasks", "tasks");
 }
 
 /* GET tasks/?q=&status=&list=&assigned_to=&o=&p= */

@@ -20,32 +20,19 @@ int
 adm_users(struct req *r)
 {
 	static const char *const cols[] = ADMQ_USER_COLS;
-	int64_t	 per = r->app->cfg.page_size, page = adm_page(r), count = 0;
-	const char *q = adm_param(r, "q");
+	struct adm_listing l;
 	struct user *rows = NULL;
+	int64_t	 count = 0;
 	size_t	 n = 0, i;
-	cJSON	*ctx, *list, *o;
-	enum dbrc rc;
-	int	 ord;
+	cJSON	*o;
+	int	 st;
 
-	if ((ctx = adm_ctx(r, "Users", "users")) == NULL)
-		return 500;
-	ord = adm_order(r, ctx, cols, 0);
-	rc = admq_users(&r->app->db, &r->arena, q, ord, per, (page - 1) * per,
-	    &rows, &n, &count);
-	if (rc != DB_OK && rc != DB_INVALID) {
-		cJSON_Delete(ctx);
-		return adm_dbfail(r, rc);
-	}
-	if (q != NULL)
-		cJSON_AddStringToObject(ctx, "q", q);
-	if (adm_param(r, "saved") != NULL)
-		cJSON_AddTrueToObject(ctx, "saved");
-	list = cJSON_AddArrayToObject(ctx, "rows");
-	for (i = 0; i < n && list != NULL; i++) {
-		if ((o = cJSON_CreateObject()) == NULL)
-			break;
-		cJSON_AddItemToArray(list, o);
+	if ((st = adm_listing_begin(r, &l, "Users", "users", cols, AU_DEFAULT, NULL, 0)) != 0)
+		return st;
+	if ((st = adm_listing_rows(r, &l, admq_users(&r->app->db, &r->arena, l.q,
+	    (enum admq_user_order)l.order, l.per, l.offset, &rows, &n, &count))) != 0)
+		return st;
+	for (i = 0; i < n && (o = adm_listing_row(&l)) != NULL; i++) {
 		adm_add_id(o, "id", rows[i].id);
 		cJSON_AddStringToObject(o, "username", rows[i].username);
 		cJSON_AddStringToObject(o, "email", rows[i].email);
@@ -55,8 +42,7 @@ adm_users(struct req *r)
 		adm_add_time(r, o, "joined", rows[i].date_joined);
 		adm_add_time(r, o, "login", rows[i].last_login);
 	}
-	adm_pager(r, ctx, count, page, per, "user", "users");
-	return adm_render(r, 200, "users", ctx);
+	return adm_listing_end(r, &l, count, "user", "users", "users");
 }
 
 /* Records msg for field in the errors object of ctx. */

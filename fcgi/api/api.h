@@ -40,8 +40,6 @@ int	 api_list(struct req *);
 void	 api_actor(struct req *, struct actor *);
 /* Reads "updated_at" of the body for optimistic locking: 0, or a 409 with the body set. */
 int	 api_lock_read(struct req *, int64_t *out);
-/* Reads ?search= folded for the domain (NULL when absent or empty): 0, or 400. */
-int	 api_search_param(struct req *, const char **key);
 /* telegram.c */
 int	 api_tg_link(struct req *);
 int	 api_tg_confirm(struct req *);

@@ -1,11 +1,9 @@
 /* events: GET /api/events/?after=<id> -- the caller's change feed. */
-#include <stdlib.h>
-#include <string.h>
-
 #include "api.h"
 #include "app.h"
 #include "event_feed.h"
 #include "json.h"
+#include "params.h"
 #include "request.h"
 
 struct feed_out {
@@ -37,37 +35,25 @@ put_event(void *arg, const struct event *e)
 	return 0;
 }
 
-/* Reads a non-negative integer query parameter; -1 when bad, def when absent. */
-static int64_t
-query_int(struct req *r, const char *key, int64_t def)
-{
-	const struct kv *p = req_param(r, key);
-	char	*end;
-	long long v;
-
-	if (p == NULL || p->vlen == 0)
-		return def;
-	if (p->val[0] < '0' || p->val[0] > '9' || strlen(p->val) != p->vlen)
-		return -1;
-	v = strtoll(p->val, &end, 10);
-	return *end == '\0' && v >= 0 && v < INT64_MAX ? v : -1;
-}
+/* ?after= (an event id, 0: from the start) and ?limit= (0: the page size) */
+static const struct param_spec feed_params[] = {
+	{ .name = "after", .kind = PK_INT, .lo = 0, .hi = INT64_MAX - 1 },
+	{ .name = "limit", .kind = PK_INT, .lo = 0, .hi = INT64_MAX - 1 },
+};
 
 int
 api_events(struct req *r)
 {
 	struct app *app = r->app;
 	struct feed_out o = { &r->body_out, 0, 0 };
-	int64_t	 after = query_int(r, "after", 0);
-	int64_t	 limit = query_int(r, "limit", app->cfg.page_size);
+	struct param_val v[2];
+	int64_t	 after, limit;
 	int	 rc, first = 1;
 
-	if (after < 0)
-		req_error(r, "after", "A valid integer is required.");
-	if (limit < 0)
-		req_error(r, "limit", "A valid integer is required.");
-	if (r->errors != NULL)
+	if (params_read(r, feed_params, 2, v) > 0)
 		return resp_errors(r);
+	after = v[0].state == PS_SET ? v[0].n : 0;
+	limit = v[1].state == PS_SET ? v[1].n : app->cfg.page_size;
 	if (limit == 0 || limit > app->cfg.max_page_size)
 		limit = limit == 0 ? app->cfg.page_size : app->cfg.max_page_size;
 	o.last = after;

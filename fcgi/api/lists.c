@@ -8,6 +8,7 @@
 #include "json.h"
 #include "lists.h"
 #include "page.h"
+#include "params.h"
 #include "request.h"
 #include "timeutil.h"
 
@@ -63,21 +64,6 @@ api_lock_read(struct req *r, int64_t *out)
 	return 0;
 }
 
-int
-api_search_param(struct req *r, const char **key)
-{
-	const struct kv *kv = req_param(r, "search");
-
-	*key = NULL;
-	if (kv == NULL || kv->vlen == 0)
-		return 0;
-	if (strlen(kv->val) != kv->vlen || (*key = search_key(&r->arena, kv->val)) == NULL) {
-		req_error(r, "search", "Enter a valid value.");
-		return resp_errors(r);
-	}
-	return 0;
-}
-
 /* Answers a list rule refusal as DRF would. */
 static int
 list_refused(struct req *r, enum rule why)
@@ -89,20 +75,28 @@ list_refused(struct req *r, enum rule why)
 	return resp_errors(r);
 }
 
+static const struct param_spec search_param = {
+	.name = "search", .kind = PK_TEXT, .norm = search_key,
+};
+
 /* GET /api/lists/: the caller's lists, newest first, ?search= */
 static int
 lists_index(struct req *r)
 {
 	struct db *db = &r->app->db;
 	struct rows c = { &r->body_out, 0 };
+	struct param_val search;
 	struct page pg;
 	const char *key;
 	int64_t	 count;
 	enum dbrc rc;
 	int	 st;
 
-	if ((st = page_read(r, &pg)) != 0 || (st = api_search_param(r, &key)) != 0)
+	if ((st = page_read(r, &pg)) != 0)
 		return st;
+	if (params_read(r, &search_param, 1, &search) > 0)
+		return resp_errors(r);
+	key = search.state == PS_SET ? search.s : NULL;
 	if ((rc = lists_count(db, r->user.id, key, &count)) != DB_OK)
 		return api_dbfail(r, rc);
 	page_begin(r, &pg, count);

@@ -9,6 +9,7 @@
 #include "app.h"
 #include "json.h"
 #include "page.h"
+#include "params.h"
 #include "request.h"
 #include "router.h"
 #include "task_pages.h"
@@ -207,88 +208,43 @@ task_refused(struct req *r, enum rule why, const struct task_input *in)
 	return resp_errors(r);
 }
 
-/* Parses a filter's date-time; a '+' of the offset sent unescaped arrives as ' '. */
-static int
-filter_time(const struct kv *kv, int64_t *out)
-{
-	char	 tmp[64];
-	size_t	 i;
-
-	if (strlen(kv->val) != kv->vlen)
-		return -1;
-	if (rfc3339_parse(kv->val, kv->vlen, out) == 0)
-		return 0;
-	if (kv->vlen >= sizeof(tmp))
-		return -1;
-	memcpy(tmp, kv->val, kv->vlen + 1);
-	for (i = 11; i < kv->vlen; i++)
-		if (tmp[i] == ' ')
-			tmp[i] = '+';
-	return rfc3339_parse(tmp, kv->vlen, out);
-}
-
-/* A filter value that must be one of names; -1 when absent, -2 (error recorded) when bad. */
-static int
-filter_choice(struct req *r, const char *key, const char *const *names)
-{
-	const struct kv *kv = req_param(r, key);
-	char	 msg[192];
-	int	 i;
-
-	if (kv == NULL || kv->vlen == 0)
-		return -1;
-	for (i = 0; names[i] != NULL; i++)
-		if (strlen(names[i]) == kv->vlen && memcmp(names[i], kv->val, kv->vlen) == 0)
-			return i;
-	if (kv->vlen <= 100 && strlen(kv->val) == kv->vlen && utf8_valid(kv->val, kv->vlen))
-		snprintf(msg, sizeof(msg), "Select a valid choice. %s is not one of the "
-		    "available choices.", kv->val);
-	else
-		snprintf(msg, sizeof(msg), "Select a valid choice. That choice is not one "
-		    "of the available choices.");
-	req_error(r, key, msg);
-	return -2;
-}
-
-/* An id filter: 0 when absent, -1 (error recorded) when bad. */
-static int64_t
-filter_id(struct req *r, const char *key)
-{
-	const struct kv *kv = req_param(r, key);
-	int64_t	 id;
-
-	if (kv == NULL || kv->vlen == 0)
-		return 0;
-	if (parse_id(kv->val, kv->vlen, &id) < 0 || id <= 0) {
-		req_error(r, key, "Select a valid choice. That choice is not one of the "
-		    "available choices.");
-		return -1;
-	}
-	return id;
-}
+/* The filters and ordering of a task page, in the order their errors are listed. */
+enum { F_STATUS, F_ORDERING, F_ASSIGNED_TO, F_LIST, F_DUE_BEFORE, F_DUE_AFTER,
+	F_SEARCH, F_COUNT };
+static const struct param_spec filter_params[F_COUNT] = {
+	[F_STATUS] = { .name = "status", .kind = PK_CHOICE, .names = task_status_names },
+	[F_ORDERING] = { .name = "ordering", .kind = PK_CHOICE, .names = task_order_names },
+	[F_ASSIGNED_TO] = { .name = "assigned_to", .kind = PK_ID },
+	[F_LIST] = { .name = "list", .kind = PK_ID },
+	[F_DUE_BEFORE] = { .name = "due_before", .kind = PK_TIME },
+	[F_DUE_AFTER] = { .name = "due_after", .kind = PK_TIME },
+	/* read only when the others are good */
+	[F_SEARCH] = { .name = "search", .kind = PK_TEXT, .flags = PF_BARRIER,
+	    .norm = search_key },
+};
 
 /* Reads the filters and ordering of a task page into q; 0, or 400 naming the parameters. */
 static int
 read_filters(struct req *r, struct task_query *q)
 {
-	static const char *const times[] = { "due_before", "due_after" };
-	int64_t	*dst[] = { &q->due_before, &q->due_after };
-	const struct kv *kv;
-	int	 i, st;
+	struct param_val v[F_COUNT];
 
-	q->status = filter_choice(r, "status", task_status_names);
-	if ((i = filter_choice(r, "ordering", task_order_names)) >= 0)
-		q->order = (enum task_order)i;
-	q->assigned_to = filter_id(r, "assigned_to");
-	q->list_id = filter_id(r, "list");
-	for (i = 0; i < 2; i++)
-		if ((kv = req_param(r, times[i])) != NULL && kv->vlen > 0 &&
-		    filter_time(kv, dst[i]) < 0)
-			req_error(r, times[i], "Enter a valid date/time.");
-	if (r->errors != NULL)
+	if (params_read(r, filter_params, F_COUNT, v) > 0)
 		return resp_errors(r);
-	if ((st = api_search_param(r, &q->search)) != 0)
-		return st;
+	if (v[F_STATUS].state == PS_SET)
+		q->status = (int)v[F_STATUS].n;
+	if (v[F_ORDERING].state == PS_SET)
+		q->order = (enum task_order)v[F_ORDERING].n;
+	if (v[F_ASSIGNED_TO].state == PS_SET)
+		q->assigned_to = v[F_ASSIGNED_TO].n;
+	if (v[F_LIST].state == PS_SET)
+		q->list_id = v[F_LIST].n;
+	if (v[F_DUE_BEFORE].state == PS_SET)
+		q->due_before = v[F_DUE_BEFORE].n;
+	if (v[F_DUE_AFTER].state == PS_SET)
+		q->due_after = v[F_DUE_AFTER].n;
+	if (v[F_SEARCH].state == PS_SET)
+		q->search = v[F_SEARCH].s;
 	return 0;
 }
 

@@ -1,18 +1,22 @@
 /* users: /api/users/ -- active users, for choosing an assignee. */
-#include <string.h>
-
 #include "api.h"
 #include "app.h"
 #include "json.h"
 #include "page.h"
+#include "params.h"
 #include "request.h"
 #include "users.h"
+
+/* ?search=: any text; a NUL byte in it is answered as a whole, not as a field */
+static const struct param_spec search_param = {
+	.name = "search", .kind = PK_TEXT, .flags = PF_QUIET,
+};
 
 /* GET /api/users/?search= : a page of {id, username}. */
 int
 api_users(struct req *r)
 {
-	const struct kv *q = req_param(r, "search");
+	struct param_val q;
 	struct user_brief *rows;
 	struct page pg;
 	int64_t	 count;
@@ -22,9 +26,9 @@ api_users(struct req *r)
 
 	if ((st = page_read(r, &pg)) != 0)
 		return st;
-	if (q != NULL && strlen(q->val) != q->vlen)
+	if (params_read(r, &search_param, 1, &q) > 0)
 		return resp_detail(r, 400, "Invalid search.");
-	rc = users_search(&r->app->db, q ? q->val : "", 1, pg.limit, pg.offset,
+	rc = users_search(&r->app->db, q.state == PS_SET ? q.s : "", 1, pg.limit, pg.offset,
 	    &r->arena, &count, &rows, &n);
 	if (rc != DB_OK)
 		return api_dbfail(r, rc);

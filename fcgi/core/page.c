@@ -5,49 +5,31 @@
 #include "app.h"
 #include "json.h"
 #include "page.h"
+#include "params.h"
 #include "request.h"
 
-/* Parses a non-negative decimal parameter; 1 absent, 0 ok, -1 bad. */
-static int
-param_nonneg(struct req *r, const char *name, int64_t *out)
-{
-	const struct kv *kv = req_param(r, name);
-	uint64_t v = 0;
-	size_t	 i;
+#define PAGE_MSG	"A valid non-negative integer is required."
 
-	if (kv == NULL)
-		return 1;
-	if (kv->vlen == 0 || kv->vlen > 18)
-		return -1;
-	for (i = 0; i < kv->vlen; i++) {
-		if (kv->val[i] < '0' || kv->val[i] > '9')
-			return -1;
-		v = v * 10 + (uint64_t)(kv->val[i] - '0');
-	}
-	*out = (int64_t)v;
-	return 0;
-}
+/* ?limit= and ?offset=: given, they must be numbers; the first bad one ends the reading. */
+static const struct param_spec page_params[] = {
+	{ .name = "limit", .kind = PK_INT, .flags = PF_EMPTY | PF_BARRIER,
+	    .lo = 0, .hi = INT64_MAX, .digits = 18, .msg = PAGE_MSG },
+	{ .name = "offset", .kind = PK_INT, .flags = PF_EMPTY | PF_BARRIER,
+	    .lo = 0, .hi = INT64_MAX, .digits = 18, .msg = PAGE_MSG },
+};
 
 int
 page_read(struct req *r, struct page *pg)
 {
 	const struct config *cfg = &r->app->cfg;
-	int	 rc;
+	struct param_val v[2];
 
-	pg->limit = cfg->page_size;
-	pg->offset = 0;
-	if ((rc = param_nonneg(r, "limit", &pg->limit)) < 0) {
-		req_error(r, "limit", "A valid non-negative integer is required.");
+	if (params_read(r, page_params, 2, v) > 0)
 		return resp_errors(r);
-	}
-	if (rc == 0 && pg->limit == 0)
-		pg->limit = cfg->page_size;
+	pg->limit = v[0].state == PS_SET && v[0].n > 0 ? v[0].n : cfg->page_size;
 	if (pg->limit > cfg->max_page_size)
 		pg->limit = cfg->max_page_size;
-	if (param_nonneg(r, "offset", &pg->offset) < 0) {
-		req_error(r, "offset", "A valid non-negative integer is required.");
-		return resp_errors(r);
-	}
+	pg->offset = v[1].state == PS_SET ? v[1].n : 0;
 	return 0;
 }
 

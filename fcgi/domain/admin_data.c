@@ -150,7 +150,8 @@ count_q(struct db *db, const char *sql, const char *q, int64_t *count)
 	" ORDER BY " o " LIMIT ?2 OFFSET ?3"
 
 enum dbrc
-admq_users(struct db *db, struct arena *a, const char *q, int ordering,
+admq_users(struct db *db, struct arena *a, const char *q,
+    enum admq_user_order ordering,
     int64_t limit, int64_t offset, struct user **rows, size_t *n, int64_t *count)
 {
 	static const char *const sqls[] = {
@@ -168,8 +169,10 @@ admq_users(struct db *db, struct arena *a, const char *q, int ordering,
 	int	 rc;
 
 	*n = 0;
-	if (ordering < 0 || ordering >= (int)(sizeof(sqls) / sizeof(sqls[0])))
-		ordering = 0;
+	_Static_assert(sizeof(sqls) / sizeof(sqls[0]) == AU_LOGIN_DESC + 1,
+	    "one query per ordering");
+	if ((int)ordering < 0 || (int)ordering >= (int)(sizeof(sqls) / sizeof(sqls[0])))
+		ordering = AU_DEFAULT;
 	if (q != NULL) {
 		if (username_key(q, folded, sizeof(folded)) < 0)
 			return DB_INVALID;
@@ -312,7 +315,8 @@ list_row(sqlite3_stmt *st, struct arena *a, struct admq_list *l)
 }
 
 enum dbrc
-admq_lists(struct db *db, struct arena *a, const char *q, int ordering,
+admq_lists(struct db *db, struct arena *a, const char *q,
+    enum admq_list_order ordering,
     int64_t limit, int64_t offset, struct admq_list **rows, size_t *n,
     int64_t *count)
 {
@@ -329,8 +333,10 @@ admq_lists(struct db *db, struct arena *a, const char *q, int ordering,
 	int	 rc = SQLITE_DONE;
 
 	*n = 0;
-	if (ordering < 0 || ordering >= (int)(sizeof(sqls) / sizeof(sqls[0])))
-		ordering = 7;
+	_Static_assert(sizeof(sqls) / sizeof(sqls[0]) == AL_UPDATED_DESC + 1,
+	    "one query per ordering");
+	if ((int)ordering < 0 || (int)ordering >= (int)(sizeof(sqls) / sizeof(sqls[0])))
+		ordering = AL_DEFAULT;
 	if (q != NULL && (key = search_key(a, q)) == NULL)
 		return DB_INVALID;
 	if ((drc = count_q(db, count_sql, key, count)) != DB_OK)
@@ -418,7 +424,8 @@ bind_filter(sqlite3_stmt *st, const struct admq_task_filter *f, const char *q)
 
 enum dbrc
 admq_tasks(struct db *db, struct arena *a, const struct admq_task_filter *f,
-    int ordering, int64_t limit, int64_t offset, struct admq_task **rows,
+    enum admq_task_order ordering, int64_t limit, int64_t offset,
+    struct admq_task **rows,
     size_t *n, int64_t *count)
 {
 	static const char *const sqls[] = {
@@ -441,8 +448,10 @@ admq_tasks(struct db *db, struct arena *a, const struct admq_task_filter *f,
 	if (f->q != NULL && (key = search_key(a, f->q)) == NULL)
 		return DB_INVALID;
 	*n = 0;
-	if (ordering < 0 || ordering >= (int)(sizeof(sqls) / sizeof(sqls[0])))
-		ordering = 13;
+	_Static_assert(sizeof(sqls) / sizeof(sqls[0]) == AT_UPDATED_DESC + 1,
+	    "one query per ordering");
+	if ((int)ordering < 0 || (int)ordering >= (int)(sizeof(sqls) / sizeof(sqls[0])))
+		ordering = AT_DEFAULT;
 	if ((st = db_prep(db, count_sql)) == NULL)
 		return DB_ERROR;
 	bind_filter(st, f, key);

@@ -46,13 +46,19 @@ enum dbrc admq_recent(struct db *, struct arena *, size_t limit,
 
 /* Orderings of admq_users: ASC/DESC pairs, in this order of columns. */
 #define ADMQ_USER_COLS { "username", "email", "joined", "login", NULL }
+enum admq_user_order {
+	AU_USERNAME, AU_USERNAME_DESC, AU_EMAIL, AU_EMAIL_DESC,
+	AU_JOINED, AU_JOINED_DESC, AU_LOGIN, AU_LOGIN_DESC,
+	AU_DEFAULT = AU_USERNAME,
+};
 
 /*
  * A page of users whose folded username or email contains q (NULL: all),
  * ordered by ordering (an index as adm_order counts them), the total in
  * *count.  Rows are arena-owned; the password field is not read.
  */
-enum dbrc admq_users(struct db *, struct arena *, const char *q, int ordering,
+enum dbrc admq_users(struct db *, struct arena *, const char *q,
+	    enum admq_user_order ordering,
 	    int64_t limit, int64_t offset, struct user **rows, size_t *n,
 	    int64_t *count);
 /* Sets a user's email, staff and active flags; DB_NOTFOUND for no such user. */
@@ -80,9 +86,15 @@ struct admq_list {
 };
 
 #define ADMQ_LIST_COLS { "name", "owner", "tasks", "updated", NULL }
+enum admq_list_order {
+	AL_NAME, AL_NAME_DESC, AL_OWNER, AL_OWNER_DESC,
+	AL_TASKS, AL_TASKS_DESC, AL_UPDATED, AL_UPDATED_DESC,
+	AL_DEFAULT = AL_UPDATED_DESC,
+};
 
 /* A page of lists whose name contains q (case-insensitive, literal), with owner and task summary. */
-enum dbrc admq_lists(struct db *, struct arena *, const char *q, int ordering,
+enum dbrc admq_lists(struct db *, struct arena *, const char *q,
+	    enum admq_list_order ordering,
 	    int64_t limit, int64_t offset, struct admq_list **rows, size_t *n,
 	    int64_t *count);
 /* One list with its owner and summary. */
@@ -105,10 +117,17 @@ struct admq_task_filter {
 
 #define ADMQ_TASK_COLS { "id", "name", "list", "assignee", "deadline", \
 	"status", "updated", NULL }
+enum admq_task_order {
+	AT_ID, AT_ID_DESC, AT_NAME, AT_NAME_DESC, AT_LIST, AT_LIST_DESC,
+	AT_ASSIGNEE, AT_ASSIGNEE_DESC, AT_DEADLINE, AT_DEADLINE_DESC,
+	AT_STATUS, AT_STATUS_DESC, AT_UPDATED, AT_UPDATED_DESC,
+	AT_DEFAULT = AT_UPDATED_DESC,
+};
 
 /* A page of tasks matching f. */
 enum dbrc admq_tasks(struct db *, struct arena *, const struct admq_task_filter *f,
-	    int ordering, int64_t limit, int64_t offset, struct admq_task **rows,
+	    enum admq_task_order ordering, int64_t limit, int64_t offset,
+	    struct admq_task **rows,
 	    size_t *n, int64_t *count);
 /* One task with its list, owner and assignee names. */
 enum dbrc admq_task_get(struct db *, struct arena *, int64_t id, struct admq_task *);
