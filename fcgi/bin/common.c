@@ -5,9 +5,11 @@
 #include "admin.h"
 #include "api.h"
 #include "app.h"
-#include "auth.h"
+#include "authn.h"
 #include "common.h"
 #include "log.h"
+#include "ratelimit.h"
+#include "ratemap.h"
 #include "template.h"
 #include "throttle.h"
 #include "timeutil.h"
@@ -31,9 +33,9 @@ app_open(struct app *app, const char *path, int flags, char *err, size_t errlen)
 	}
 	app->api_routes = api_routes;
 	app->n_api_routes = n_api_routes;
-	app->authenticate = auth_authenticate;
-	app->throttle = throttle_request;
-	app->housekeep = throttle_housekeep;
+	app->authenticate = http_authenticate;
+	app->throttle = http_throttle;
+	app->housekeep = app_housekeep;
 	app->admin_routes = admin_routes;
 	app->n_admin_routes = n_admin_routes;
 	app->login_redirect = admin_login_redirect;
@@ -52,6 +54,8 @@ app_open(struct app *app, const char *path, int flags, char *err, size_t errlen)
 		log_error("cannot open the database: %s: run 'taskmgr migrate'", err);
 		return 0;
 	}
+	if (flags & APP_SERVE)
+		app->limits = throttle_open(&app->db);
 	v = db_schema_version(&app->db);
 	app->schema_ok = v == db_schema_expected();
 	if (!app->schema_ok && !(flags & APP_DB_CREATE))
@@ -72,6 +76,8 @@ app_recheck(struct app *app)
 	if (app->db.h == NULL &&
 	    db_open(&app->db, app->cfg.database, DB_OPEN_DEFER, err, sizeof(err)) < 0)
 		return;
+	if (app->limits == NULL)
+		app->limits = throttle_open(&app->db);
 	if (db_schema_version(&app->db) == db_schema_expected()) {
 		/* statements prepared against the old schema must not be reused */
 		db_close(&app->db);
@@ -85,6 +91,8 @@ app_recheck(struct app *app)
 void
 app_close(struct app *app)
 {
+	ratemap_close(app->limits);
+	app->limits = NULL;
 	db_close(&app->db);
 	tmpl_set_free(app->tmpl);
 	app->tmpl = NULL;

@@ -14,6 +14,7 @@
 #include "db.h"
 #include "router.h"
 
+struct ratemap;
 struct req;
 struct tmpl_set;
 
@@ -23,6 +24,8 @@ struct app {
 	struct tmpl_set	*tmpl;
 	int		 schema_ok;
 	int64_t		 last_check;	/* mono_us() of the last schema re-check */
+	struct ratemap	*limits;	/* the shared rate-limit state (<database>-limits) */
+	int64_t		 last_purge;	/* mono_us() of the last purge of expired rows */
 
 	const struct route *api_routes;
 	size_t		 n_api_routes;

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "arena.h"
-#include "json.h"
 #include "log.h"
 #include "notices.h"
 #include "task_search.h"
@@ -13,6 +12,7 @@
 #include "timeutil.h"
 #include "tx.h"
 #include "users.h"
+#include "utf8.h"
 
 const char *const task_status_names[] = {
 	"Pending", "In Progress", "Completed", "Overdue", NULL
