@@ -222,16 +222,14 @@ adm_login_post(struct req *r)
 		    "%lld seconds.", (long long)wait);
 		return login_page(r, 429, cookie, username, next, msg);
 	}
-	switch (check_login(r, username, password, &u)) {
+	switch ((rc = check_login(r, username, password, &u))) {
 	case DB_OK:
 		break;
 	case DB_NOTFOUND:
 		log_info("admin login refused for a user name");
 		return login_page(r, 200, cookie, username, next, LOGIN_FAILED);
-	case DB_BUSY:
-		return adm_dbfail(r, DB_BUSY);
 	default:
-		return 500;
+		return adm_dbfail(r, rc);
 	}
 	if ((st = start_session(r, u.id)) != 0)
 		return st;
