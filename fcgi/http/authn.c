@@ -24,19 +24,30 @@ bad_token(struct req *r)
 	return 401;
 }
 
+/*
+ * Settles a credential check that filled r->user: 0 for DB_OK; else
+ * r->user is cleared and the answer is -1 for DB_NOTFOUND (not valid),
+ * the storage failure's status otherwise.
+ */
+static int
+settle(struct req *r, enum dbrc rc)
+{
+	if (rc == DB_OK)
+		return 0;
+	memset(&r->user, 0, sizeof(r->user));
+	return rc == DB_NOTFOUND ? -1 : http_db_status(rc);
+}
+
 /* The "Bot" scheme: 0 with r->user set, 401 for a wrong secret or an unlinked id, 5xx. */
 static int
 bot_authenticate(struct req *r)
 {
-	enum dbrc rc;
+	int	 st;
 
-	rc = tg_authenticate(&r->app->db, &r->app->cfg, r->authorization, r->telegram_id,
-	    &r->arena, &r->user);
-	if (rc == DB_OK)
-		return 0;
-	memset(&r->user, 0, sizeof(r->user));
-	if (rc != DB_NOTFOUND)
-		return http_db_status(rc);
+	st = settle(r, tg_authenticate(&r->app->db, &r->app->cfg, r->authorization,
+	    r->telegram_id, &r->arena, &r->user));
+	if (st >= 0)
+		return st;
 	return resp_detail(r, 401, "Invalid bot credentials or Telegram account not linked.");
 }
 
@@ -52,7 +63,6 @@ int
 http_authenticate(struct req *r)
 {
 	const char *h = r->authorization, *sid;
-	enum dbrc rc;
 	int	 st;
 
 	if (r->route != NULL && (r->route->flags & R_HTML))
@@ -61,12 +71,9 @@ http_authenticate(struct req *r)
 		h += 7;
 		while (*h == ' ')
 			h++;
-		rc = tokens_check_access(&r->app->db, h, &r->arena, &r->user);
-		if (rc == DB_OK)
-			return 0;
-		memset(&r->user, 0, sizeof(r->user));
-		if (rc != DB_NOTFOUND)
-			return http_db_status(rc);
+		st = settle(r, tokens_check_access(&r->app->db, h, &r->arena, &r->user));
+		if (st >= 0)
+			return st;
 		if ((st = http_anon_hit(r)) != 0)
 			return st;
 		return bad_token(r);
@@ -82,11 +89,8 @@ http_authenticate(struct req *r)
 	/* an unknown scheme is ignored, as DRF does; the cookie may still apply */
 	if ((sid = req_cookie(r, SESSION_COOKIE)) == NULL || *sid == '\0')
 		return 0;
-	rc = sessions_check(&r->app->db, sid, &r->arena, &r->user);
-	if (rc == DB_OK)
-		return 0;
-	memset(&r->user, 0, sizeof(r->user));
-	return rc == DB_NOTFOUND ? 0 : http_db_status(rc);
+	st = settle(r, sessions_check(&r->app->db, sid, &r->arena, &r->user));
+	return st < 0 ? 0 : st;
 }
 
 /* Writes one Set-Cookie header with the common attributes. */
