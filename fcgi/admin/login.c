@@ -10,6 +10,7 @@
 
 #include "adm.h"
 #include "app.h"
+#include "authn.h"
 #include "log.h"
 #include "metrics.h"
 #include "passwords.h"
@@ -120,37 +121,25 @@ adm_login_get(struct req *r)
 	return login_page(r, 200, csrf, NULL, next, NULL);
 }
 
-/* Counts one request for key against rate; 0 allowed, else the seconds to wait, or -dbrc. */
-static int64_t
-take(struct req *r, const char *key, const struct rate *rate)
-{
-	int64_t	 wait = 0;
-	int	 rc;
-
-	if (rate->n == 0)
-		return 0;
-	rc = throttle_take(&r->app->db, key, rate, now_us(), &wait);
-	if (rc < 0)
-		return rc;
-	return rc ? (wait > 0 ? wait : 1) : 0;
-}
-
 /*
  * Counts a login attempt against the client address (throttle_anon, the
  * API's key for it) and the folded username (throttle_login, shared with
- * POST /api/auth/token/).  0 allowed, else the seconds to wait, or -dbrc.
+ * POST /api/auth/token/): DB_OK with *wait 0 when allowed or the seconds
+ * to wait, else a storage failure.
  */
-static int64_t
-login_throttled(struct req *r, const char *username)
+static enum dbrc
+login_throttled(struct req *r, const char *username, int64_t *wait)
 {
 	char	 key[THROTTLE_KEY_MAX];
-	int64_t	 wait;
+	int64_t	 now = now_us();
+	enum dbrc rc;
 
 	throttle_addr_key(r->remote_addr, key, sizeof(key));
-	if ((wait = take(r, key, &r->app->cfg.throttle_anon)) != 0)
-		return wait;
+	rc = throttle_take(r->app->limits, key, &r->app->cfg.throttle_anon, now, wait);
+	if (rc != DB_OK || *wait != 0)
+		return rc;
 	throttle_login_key(username, key);
-	return take(r, key, &r->app->cfg.throttle_login);
+	return throttle_take(r->app->limits, key, &r->app->cfg.throttle_login, now, wait);
 }
 
 /* Checks the credentials: DB_OK with u filled for an active staff user, DB_NOTFOUND otherwise. */
@@ -180,7 +169,7 @@ start_session(struct req *r, int64_t uid)
 	enum dbrc rc;
 
 	if ((rc = db_begin(&r->app->db)) != DB_OK)
-		return rc == DB_BUSY ? 503 : 500;
+		return adm_dbfail(r, rc);
 	/* the old id must not survive the login (session fixation) */
 	if (old != NULL && *old != '\0' &&
 	    (rc = sessions_delete(&r->app->db, old)) != DB_OK)
@@ -191,13 +180,13 @@ start_session(struct req *r, int64_t uid)
 		goto fail;
 	if ((rc = db_commit(&r->app->db)) != DB_OK)
 		goto fail;
-	sessions_set_cookie(r, &s);
+	http_session_cookie(r, &s);
 	/* from login on the cookie is the new session's token, as Django rotates it */
 	csrf_cookie_set(r, s.csrf);
 	return 0;
 fail:
 	db_rollback(&r->app->db);
-	return rc == DB_BUSY ? 503 : 500;
+	return adm_dbfail(r, rc);
 }
 
 /* POST login/ */
@@ -209,6 +198,7 @@ adm_login_post(struct req *r)
 	struct user u;
 	char	 msg[128];
 	int64_t	 wait;
+	enum dbrc rc;
 	int	 st;
 
 	if (form_parse(&r->arena, r->body ? r->body : "", r->body_len, 16, &f) < 0)
@@ -222,8 +212,8 @@ adm_login_post(struct req *r)
 	if (username == NULL || *username == '\0' || password == NULL || *password == '\0')
 		return login_page(r, 200, cookie, username, next,
 		    "Please enter both a username and a password.");
-	if ((wait = login_throttled(r, username)) < 0)
-		return adm_dbfail(r, (enum dbrc)-wait);
+	if ((rc = login_throttled(r, username, &wait)) != DB_OK)
+		return adm_dbfail(r, rc);
 	if (wait > 0) {
 		char	 ra[24];
 
@@ -233,17 +223,15 @@ adm_login_post(struct req *r)
 		    "%lld seconds.", (long long)wait);
 		return login_page(r, 429, cookie, username, next, msg);
 	}
-	switch (check_login(r, username, password, &u)) {
+	switch ((rc = check_login(r, username, password, &u))) {
 	case DB_OK:
 		break;
 	case DB_NOTFOUND:
 		log_info("admin login refused for a user name");
 		metrics_event(MET_LOGIN_FAILED);
 		return login_page(r, 200, cookie, username, next, LOGIN_FAILED);
-	case DB_BUSY:
-		return adm_dbfail(r, DB_BUSY);
 	default:
-		return 500;
+		return adm_dbfail(r, rc);
 	}
 	if ((st = start_session(r, u.id)) != 0)
 		return st;
@@ -268,7 +256,7 @@ adm_logout(struct req *r)
 		return st;
 	if (sid != NULL && (rc = sessions_delete(&r->app->db, sid)) != DB_OK)
 		return adm_dbfail(r, rc);
-	sessions_clear_cookie(r);
+	http_session_clear(r);
 	memset(&r->user, 0, sizeof(r->user));
 	return adm_render(r, 200, "logged_out", adm_ctx(r, "Logged out", NULL));
 }

@@ -6,9 +6,11 @@
 
 #include "api.h"
 #include "app.h"
+#include "authn.h"
 #include "json.h"
 #include "metrics.h"
 #include "passwords.h"
+#include "ratelimit.h"
 #include "request.h"
 #include "sessions.h"
 #include "throttle.h"
@@ -39,7 +41,7 @@ login_throttle(struct req *r, const char *username)
 	if (r->app->cfg.throttle_login.n == 0)
 		return 0;
 	throttle_login_key(username, key);
-	return throttle_hit(r, key, &r->app->cfg.throttle_login);
+	return http_throttle_hit(r, key, &r->app->cfg.throttle_login);
 }
 
 /* POST /api/auth/token/ {username, password} */
@@ -232,7 +234,7 @@ api_logout(struct req *r)
 	if ((sid = req_cookie(r, SESSION_COOKIE)) != NULL) {
 		if ((rc = sessions_delete(&r->app->db, sid)) != DB_OK)
 			return api_dbfail(r, rc);
-		sessions_clear_cookie(r);
+		http_session_clear(r);
 	}
 	buf_puts(&r->body_out, "{\"message\":\"Successfully logged out\"}");
 	return 200;

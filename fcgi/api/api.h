@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "db.h"
 #include "router.h"
 
 extern const struct route api_routes[];
@@ -31,15 +32,10 @@ int	 api_me(struct req *);
 int	 api_users(struct req *);
 
 /* lists.c */
-struct actor;
 /* GET, POST /api/lists/ */
 int	 api_lists(struct req *);
 /* GET, PUT, PATCH, DELETE /api/lists/{id}/ */
 int	 api_list(struct req *);
-/* The domain actor of the request: the authenticated user, normal visibility. */
-void	 api_actor(struct req *, struct actor *);
-/* Reads "updated_at" of the body for optimistic locking: 0, or a 409 with the body set. */
-int	 api_lock_read(struct req *, int64_t *out);
 /* telegram.c */
 int	 api_tg_link(struct req *);
 int	 api_tg_confirm(struct req *);
@@ -58,8 +54,13 @@ int	 api_task(struct req *);
 /* POST /api/tasks/{id}/complete/ */
 int	 api_task_complete(struct req *);
 
-/* Maps a storage result to a response: 404, 409, 503 or 500. */
-int	 api_dbfail(struct req *, int dbrc);
+/* common.c: shared by the handlers */
+struct actor;
+/*
+ * The API's one mapping of a storage result to an answer: 404 (DB_NOTFOUND),
+ * 403 (DB_FORBIDDEN) with DRF's body, 503 (DB_BUSY) or 500.
+ */
+int	 api_dbfail(struct req *, enum dbrc);
 /*
  * Ends a write transaction whose answer was written inside it: st is the
  * answer's status; when it is not ok the write is rolled back and st
@@ -67,5 +68,9 @@ int	 api_dbfail(struct req *, int dbrc);
  * returned.
  */
 int	 api_commit_answer(struct req *, int st, int ok);
+/* The domain actor of the request: the authenticated user, normal visibility. */
+void	 api_actor(struct req *, struct actor *);
+/* Reads "updated_at" of the body for optimistic locking: 0, or a 409 with the body set. */
+int	 api_lock_read(struct req *, int64_t *out);
 
 #endif

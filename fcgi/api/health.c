@@ -23,32 +23,3 @@ api_health(struct req *r)
 	buf_putc(b, '}');
 	return ok ? 200 : 503;
 }
-
-int
-api_commit_answer(struct req *r, int st, int ok)
-{
-	enum dbrc rc;
-
-	if (st != ok) {
-		db_rollback(&r->app->db);
-		return st;
-	}
-	if ((rc = db_commit(&r->app->db)) != DB_OK)
-		return api_dbfail(r, rc);
-	return ok;
-}
-
-int
-api_dbfail(struct req *r, int rc)
-{
-	switch (rc) {
-	case DB_NOTFOUND:
-		return resp_detail(r, 404, "Not found.");
-	case DB_FORBIDDEN:
-		return resp_detail(r, 403, "You do not have permission to perform this action.");
-	case DB_BUSY:
-		return 503;
-	default:
-		return 500;
-	}
-}

@@ -44,26 +44,6 @@ list_row(void *ctx, const struct list *l)
 	write_list(c->b, l);
 }
 
-void
-api_actor(struct req *r, struct actor *who)
-{
-	who->id = r->user.id;
-	who->sees_all = 0;
-}
-
-int
-api_lock_read(struct req *r, int64_t *out)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->json, "updated_at");
-
-	if (v == NULL || cJSON_IsNull(v))
-		return resp_detail(r, 409, "Field 'updated_at' is required for updates.");
-	if (!cJSON_IsString(v) || rfc3339_parse(v->valuestring,
-	    strlen(v->valuestring), out) < 0)
-		return resp_detail(r, 409, "Invalid format of field 'updated_at'.");
-	return 0;
-}
-
 /* Answers a list rule refusal as DRF would. */
 static int
 list_refused(struct req *r, enum rule why)

@@ -5,10 +5,12 @@
 #include "admin.h"
 #include "api.h"
 #include "app.h"
-#include "auth.h"
+#include "authn.h"
 #include "bot.h"
 #include "common.h"
 #include "log.h"
+#include "ratelimit.h"
+#include "ratemap.h"
 #include "task_pages.h"
 #include "template.h"
 #include "throttle.h"
@@ -33,9 +35,9 @@ app_open(struct app *app, const char *path, int flags, char *err, size_t errlen)
 	}
 	app->api_routes = api_routes;
 	app->n_api_routes = n_api_routes;
-	app->authenticate = auth_authenticate;
-	app->throttle = throttle_request;
-	app->housekeep = throttle_housekeep;
+	app->authenticate = http_authenticate;
+	app->throttle = http_throttle;
+	app->housekeep = app_housekeep;
 	app->admin_routes = admin_routes;
 	app->n_admin_routes = n_admin_routes;
 	app->login_redirect = admin_login_redirect;
@@ -60,6 +62,8 @@ app_open(struct app *app, const char *path, int flags, char *err, size_t errlen)
 		log_error("cannot open the database: %s: run 'taskmgr migrate'", err);
 		return 0;
 	}
+	if (flags & APP_SERVE)
+		app->limits = throttle_open(&app->db);
 	v = db_schema_version(&app->db);
 	app->schema_ok = v == db_schema_expected();
 	if (!app->schema_ok && !(flags & APP_DB_CREATE))
@@ -81,6 +85,8 @@ app_recheck(struct app *app)
 	    db_open(&app->db, app->cfg.database, DB_OPEN_DEFER |
 	    (app->cfg.sync_normal ? DB_OPEN_SYNC_NORMAL : 0), err, sizeof(err)) < 0)
 		return;
+	if (app->limits == NULL)
+		app->limits = throttle_open(&app->db);
 	if (db_schema_version(&app->db) == db_schema_expected()) {
 		/* statements prepared against the old schema must not be reused */
 		db_close(&app->db);
@@ -99,6 +105,8 @@ app_close(struct app *app)
 	app->bot = NULL;
 	task_cache_free(app->tasks);
 	app->tasks = NULL;
+	ratemap_close(app->limits);
+	app->limits = NULL;
 	db_close(&app->db);
 	tmpl_set_free(app->tmpl);
 	app->tmpl = NULL;

@@ -17,7 +17,9 @@ struct app;
 /*
  * Loads the configuration from path (NULL: $TASKMGR_CONFIG or the default),
  * opens the database and wires the hooks.  -1 with a message in err.  The
- * schema is checked (app->schema_ok) but never migrated.
+ * schema is checked (app->schema_ok) but never migrated.  A responder
+ * (APP_SERVE) also maps the rate-limit state beside the database
+ * (app->limits); app_close() frees it all.
  */
 int	 app_open(struct app *, const char *path, int flags, char *err, size_t errlen);
 void	 app_close(struct app *);
@@ -27,5 +29,12 @@ void	 app_close(struct app *);
  * 'taskmgr migrate' takes effect without a restart.
  */
 void	 app_recheck(struct app *);
+/*
+ * The app->housekeep hook (housekeeping.c): lets the search index catch up
+ * with new tasks (task_search, a few times a second at most) and purges a
+ * batch of each kind of expired row (tokens, sessions) at most once a
+ * minute per process.  Otherwise it costs two clock reads.
+ */
+void	 app_housekeep(struct app *);
 
 #endif

@@ -15,6 +15,7 @@
 #include "router.h"
 
 struct bot;
+struct ratemap;
 struct req;
 struct task_cache;
 struct tmpl_set;
@@ -25,6 +26,8 @@ struct app {
 	struct tmpl_set	*tmpl;
 	int		 schema_ok;
 	int64_t		 last_check;	/* mono_us() of the last schema re-check */
+	struct ratemap	*limits;	/* the shared rate-limit state (<database>-limits) */
+	int64_t		 last_purge;	/* mono_us() of the last purge of expired rows */
 
 	/*
 	 * Process state of the application, opaque here: set up by app_open

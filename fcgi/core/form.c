@@ -3,7 +3,7 @@
 
 #include "arena.h"
 #include "form.h"
-#include "json.h"
+#include "utf8.h"
 
 int
 form_parse(struct arena *a, const char *s, size_t len, size_t max,

@@ -2,10 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "json.h"
 #include "params.h"
 #include "request.h"
 #include "timeutil.h"
+#include "utf8.h"
 
 /* Digits only, at most digits of them (0: any), no more than INT64_MAX; 0 or -1. */
 static int

@@ -14,6 +14,7 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "principal.h"
 
 struct app;
 struct cJSON;
@@ -41,20 +42,6 @@ struct req_env {
 	size_t		 nlen;
 	const char	*value;
 	size_t		 vlen;
-};
-
-/* Who made the request, filled by the authentication hook. */
-enum auth_via { VIA_NONE = 0, VIA_BEARER, VIA_COOKIE, VIA_BOT };
-
-struct principal {
-	int64_t		 id;		/* 0: anonymous */
-	const char	*username;
-	int		 is_staff;
-	int		 is_superuser;
-	enum auth_via	 via;
-	int64_t		 token_id;	/* the access token row, VIA_BEARER */
-	int64_t		 session_id;	/* the session row, VIA_COOKIE */
-	const char	*csrf;		/* the session's CSRF token, VIA_COOKIE */
 };
 
 #define REQ_MAX_IDS	4

@@ -4,12 +4,12 @@
 
 #include "arena.h"
 #include "get1.h"
-#include "json.h"
 #include "lists.h"
 #include "notices.h"
 #include "timeutil.h"
 #include "tx.h"
 #include "users.h"
+#include "utf8.h"
 
 /* Where the trimmed name starts and its length; 0 when it is not a valid name. */
 static int

@@ -1,10 +1,9 @@
 /* sessions: admin login sessions stored hashed, with a CSRF token each. */
-#include <stdio.h>
 #include <string.h>
 
 #include "arena.h"
 #include "config.h"
-#include "request.h"
+#include "principal.h"
 #include "sessions.h"
 #include "timeutil.h"
 
@@ -89,33 +88,6 @@ sessions_check(struct db *db, const char *sid, struct arena *a,
 		return DB_ERROR;
 	}
 	return DB_OK;
-}
-
-/* Writes one Set-Cookie header with the common attributes. */
-static void
-put_cookie(struct req *r, const char *value, int64_t max_age)
-{
-	char	 v[256];
-
-	snprintf(v, sizeof(v), "%s=%s; Max-Age=%lld;%s Path=/; HttpOnly; SameSite=Lax%s",
-	    SESSION_COOKIE, value, (long long)max_age,
-	    max_age == 0 ? " Expires=Thu, 01 Jan 1970 00:00:00 GMT;" : "",
-	    r->https ? "; Secure" : "");
-	resp_header(r, "Set-Cookie", v);
-}
-
-void
-sessions_set_cookie(struct req *r, const struct session *s)
-{
-	int64_t	 left = (s->expires - now_us()) / 1000000;
-
-	put_cookie(r, s->id, left > 0 ? left : 0);
-}
-
-void
-sessions_clear_cookie(struct req *r)
-{
-	put_cookie(r, "", 0);
 }
 
 enum dbrc

@@ -15,8 +15,8 @@
 struct arena;
 struct config;
 struct principal;
-struct req;
 
+/* The cookie's name; fcgi/http/authn.h writes and clears it. */
 #define SESSION_COOKIE "sessionid"
 
 struct session {
@@ -31,9 +31,6 @@ enum dbrc sessions_create(struct db *, const struct config *, int64_t user_id, s
 enum dbrc sessions_delete(struct db *, const char *sid);
 /* Looks a live session of an active user up by cookie value; fills p (via VIA_COOKIE, session_id, csrf, username copied to the arena). */
 enum dbrc sessions_check(struct db *, const char *sid, struct arena *, struct principal *p);
-/* Writes the Set-Cookie header for s (HttpOnly; SameSite=Lax; Path=/; Secure when r->https; Max-Age) / for clearing it. */
-void	 sessions_set_cookie(struct req *, const struct session *s);
-void	 sessions_clear_cookie(struct req *);
 /* Deletes every session of user_id (deactivation, password change). */
 enum dbrc sessions_delete_user(struct db *, int64_t user_id);
 /* Deletes at most limit expired sessions; the number deleted in *n. */

@@ -1,8 +1,8 @@
 /* task_input: what a task's create or update writes, checked and trimmed. */
 #include <string.h>
 
-#include "json.h"
 #include "tasks.h"
+#include "utf8.h"
 
 enum rule
 task_input_check(const struct task_input *in, struct task_input *v, char *nbuf,

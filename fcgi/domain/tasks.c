@@ -6,7 +6,6 @@
 
 #include "arena.h"
 #include "get1.h"
-#include "json.h"
 #include "log.h"
 #include "notices.h"
 #include "sqltext.h"
@@ -15,6 +14,7 @@
 #include "timeutil.h"
 #include "tx.h"
 #include "users.h"
+#include "utf8.h"
 
 const char *const task_status_names[] = {
 	"Pending", "In Progress", "Completed", "Overdue", NULL

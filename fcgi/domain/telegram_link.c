@@ -5,10 +5,10 @@
 #include <strings.h>
 #include <sys/random.h>
 
-#include "app.h"
 #include "arena.h"
+#include "buf.h"
 #include "config.h"
-#include "request.h"
+#include "principal.h"
 #include "telegram_link.h"
 #include "timeutil.h"
 #include "tokens.h"
@@ -208,25 +208,15 @@ tg_bot_secret_ok(const struct config *cfg, const char *h)
 	return str_ct_equal(h, cfg->telegram_bot_secret);
 }
 
-int
-tg_authenticate(struct req *r)
+enum dbrc
+tg_authenticate(struct db *db, const struct config *cfg, const char *authorization,
+    const char *telegram_id, struct arena *a, struct principal *p)
 {
 	int64_t	 tgid;
-	enum dbrc rc;
 
-	if (!tg_bot_secret_ok(&r->app->cfg, r->authorization) ||
-	    tg_parse_id(r->telegram_id, &tgid) < 0)
-		goto bad;
-	rc = tg_user_by_telegram(&r->app->db, tgid, &r->arena, &r->user);
-	if (rc == DB_OK)
-		return 0;
-	memset(&r->user, 0, sizeof(r->user));
-	if (rc == DB_BUSY)
-		return 503;
-	if (rc != DB_NOTFOUND)
-		return 500;
-bad:
-	return resp_detail(r, 401, "Invalid bot credentials or Telegram account not linked.");
+	if (!tg_bot_secret_ok(cfg, authorization) || tg_parse_id(telegram_id, &tgid) < 0)
+		return DB_NOTFOUND;
+	return tg_user_by_telegram(db, tgid, a, p);
 }
 
 enum dbrc

@@ -14,7 +14,6 @@
 struct arena;
 struct config;
 struct principal;
-struct req;
 struct token_pair;
 
 #define TG_CODE_LEN 32
@@ -47,12 +46,13 @@ int	 tg_bot_secret_ok(const struct config *, const char *authorization);
 /* Parses a Telegram id (a positive or negative decimal int64); -1 when not one. */
 int	 tg_parse_id(const char *s, int64_t *out);
 /*
- * The "Bot" scheme of the authentication hook: "Authorization: Bot <secret>"
- * plus "X-Telegram-Id: <id>" acts as the user linked to that id.  Returns 0
- * with r->user set, 401 (body set) for a wrong secret or an unlinked id,
- * or 503/500.
+ * The "Bot" scheme: "Authorization: Bot <secret>" plus "X-Telegram-Id: <id>"
+ * act as the user linked to that id.  DB_OK with p filled (VIA_BOT),
+ * DB_NOTFOUND for a wrong secret, a malformed id or an unlinked one (p
+ * untouched), else a storage failure.
  */
-int	 tg_authenticate(struct req *);
+enum dbrc tg_authenticate(struct db *, const struct config *, const char *authorization,
+	    const char *telegram_id, struct arena *, struct principal *);
 
 /* A named integer of the bot's state (e.g. the getUpdates offset); def when unset. */
 enum dbrc tg_state_get(struct db *, const char *name, int64_t def, int64_t *out);

@@ -4,8 +4,9 @@
  * arrival time" in a table of shared memory mapped from <database>-limits
  * (core/ratemap.h): a request costs a few hundred instructions and no
  * write to the database, bursts up to the limit are allowed, and the wait
- * is exact.  throttle_housekeep purges expired tokens and sessions in
- * small batches, at most once a minute per process.
+ * is exact.  The map is opened once per process (throttle_open, in
+ * app_open: app->limits).  Outcomes are enum dbrc plus the wait; turning a
+ * refusal into a 429 is the HTTP layer's business (fcgi/http/ratelimit.h).
  */
 #ifndef TASKMGR_THROTTLE_H
 #define TASKMGR_THROTTLE_H
@@ -15,22 +16,27 @@
 
 #include "db.h"
 
-struct app;
 struct rate;
-struct req;
+struct ratemap;
 
 /*
- * Counts one request for key against rate (n == 0: off) at time now_us.
- * Returns 0 when allowed, else the seconds to wait (at least 1) in *wait
- * and 1; -DB_ERROR when the shared table cannot be mapped.
+ * Maps the limiter state of the database db (the file <database>-limits
+ * beside it, created when missing); NULL (logged) when it cannot.  The
+ * caller closes it with ratemap_close().
  */
-int	 throttle_take(struct db *, const char *key, const struct rate *,
-	    int64_t now, int64_t *wait);
+struct ratemap *throttle_open(struct db *);
 /*
- * Counts one request for key; 0 when allowed, 429 with the DRF body and
- * Retry-After when throttled, 503/500 on a storage failure.
+ * Counts one request for key against rate (n == 0: off) at time now_us:
+ * DB_OK with *wait 0 when allowed, DB_OK with the seconds to wait (at
+ * least 1) in *wait when refused (nothing counted); DB_ERROR when the map
+ * is NULL (not opened).
  */
-int	 throttle_hit(struct req *, const char *key, const struct rate *);
+enum dbrc throttle_take(struct ratemap *, const char *key, const struct rate *,
+	    int64_t now, int64_t *wait);
+/* As throttle_take, but counts nothing: only whether key has budget left. */
+enum dbrc throttle_peek(struct ratemap *, const char *key, const struct rate *,
+	    int64_t now, int64_t *wait);
+
 #define THROTTLE_KEY_MAX	72	/* bytes of a key below, NUL included */
 
 /*
@@ -46,26 +52,5 @@ void	 throttle_addr_key(const char *addr, char *out, size_t outlen);
  * (too long, no user can have it) is hashed as it is, under "L:".
  */
 void	 throttle_login_key(const char *username, char out[THROTTLE_KEY_MAX]);
-/*
- * Counts one anonymous request of the client address (REMOTE_ADDR, an IPv6
- * one by its /64) against throttle_anon, as throttle_hit does: also what a
- * failed credential costs.
- */
-int	 throttle_anon_hit(struct req *);
-/*
- * 429 (as throttle_hit) when the client address has no throttle_anon
- * budget left, without counting a request; else 0.  Asked before a bot
- * secret is compared, so a throttled guess is never checked.
- */
-int	 throttle_anon_over(struct req *);
-/* The app->throttle hook: throttle_anon per REMOTE_ADDR (/64 for IPv6) or throttle_user per user. */
-int	 throttle_request(struct req *);
-/*
- * The app->housekeep hook: purges a batch of each kind of expired row
- * (tokens, sessions), at most once a minute per process;
- * and lets the search index catch up with new tasks (task_search, a few
- * times a second at most).  Otherwise it costs two clock reads.
- */
-void	 throttle_housekeep(struct app *);
 
 #endif

@@ -6,7 +6,7 @@
 
 #include "arena.h"
 #include "config.h"
-#include "request.h"
+#include "principal.h"
 #include "timeutil.h"
 #include "tokens.h"
 

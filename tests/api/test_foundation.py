@@ -198,6 +198,29 @@ def test_unmigrated_database_answers_503():
         srv.stop()
 
 
+def test_rate_limits_hold_in_a_responder_started_before_migrate():
+    """The responder maps the rate-limit table when it opens the database:
+    one started before the database existed maps it once 'taskmgr migrate'
+    has run, and then counts (429 after the budget), the table beside the
+    database."""
+    srv = Server(workers=1, migrate=False, config={"throttle_anon": "3/minute"}).start()
+    try:
+        eq(srv.get("/api/health/").status, 503, "not migrated yet")
+        assert not os.path.exists(srv.db + "-limits"), "no table before the database"
+        srv.cli("migrate", check=True)
+        deadline = time.time() + 5
+        while time.time() < deadline and srv.get("/api/health/").status != 200:
+            time.sleep(0.1)
+        eq(srv.get("/api/health/").status, 200, "healthy once migrated")
+        body = {"username": "nobody", "password": "wrong"}
+        got = [srv.post("/api/auth/token/", body).status for _ in range(4)]
+        eq(got[:3], [401, 401, 401], "the budget of 3")
+        eq(got[3], 429, "then throttled")
+        assert os.path.exists(srv.db + "-limits"), "the table beside the database"
+    finally:
+        srv.stop()
+
+
 def test_ipv6_loopback():
     srv = Server(workers=1, ipv6=True).start()
     try:

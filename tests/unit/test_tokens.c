@@ -9,8 +9,10 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "authn.h"
 #include "config.h"
 #include "db.h"
+#include "ratemap.h"
 #include "request.h"
 #include "sessions.h"
 #include "throttle.h"
@@ -21,6 +23,16 @@
 #include "tap.h"
 
 static struct db db;
+static struct ratemap *limits;
+
+/* throttle_take as 0 (allowed), 1 (refused, the wait in *wait) or -1 (storage failure). */
+static int
+take(const char *key, const struct rate *rate, int64_t now, int64_t *wait)
+{
+	if (throttle_take(limits, key, rate, now, wait) != DB_OK)
+		return -1;
+	return *wait > 0;
+}
 
 /* 1 when the database file (and its WAL) contains the bytes of s. */
 static int
@@ -162,7 +174,7 @@ main(void)
 	ok(p.session_id > 0 && p.id == uid, "session and user ids");
 	is_int(sessions_check(&db, "nope", &a, &p), DB_NOTFOUND, "malformed id");
 	memset(&r, 0, sizeof(r));
-	sessions_set_cookie(&r, &s);
+	http_session_cookie(&r, &s);
 	snprintf(cmd, sizeof(cmd), "Set-Cookie: sessionid=%s; Max-Age=%lld; Path=/; HttpOnly; SameSite=Lax\r\n",
 	    s.id, (long long)cfg.session_ttl);
 	ok(r.headers.p && (strcmp(r.headers.p, cmd) == 0 ||
@@ -170,7 +182,7 @@ main(void)
 	ok(strstr(r.headers.p, "Secure") == NULL, "not Secure over plain HTTP");
 	buf_reset(&r.headers);
 	r.https = 1;
-	sessions_clear_cookie(&r);
+	http_session_clear(&r);
 	ok(strstr(r.headers.p, "sessionid=;") && strstr(r.headers.p, "Max-Age=0") &&
 	    strstr(r.headers.p, "; Secure"), "cleared, Secure over HTTPS: %s", r.headers.p);
 	buf_free(&r.headers);
@@ -183,16 +195,26 @@ main(void)
 
 	/* the limiter: 3/minute allows a burst of 3, then one every 20 s */
 	now = 1000000000000LL;
+	ok((limits = throttle_open(&db)) != NULL, "the limiter state is mapped");
 	for (i = 0; i < 3; i++)
-		is_int(throttle_take(&db, "k", &rate, now, &wait), 0, "request %d allowed", i + 1);
-	is_int(throttle_take(&db, "k", &rate, now, &wait), 1, "4th refused");
+		is_int(take("k", &rate, now, &wait), 0, "request %d allowed", i + 1);
+	is_int(take("k", &rate, now, &wait), 1, "4th refused");
 	is_int(wait, 20, "wait 20 s");
-	is_int(throttle_take(&db, "k", &rate, now + 5000000, &wait), 1, "refused 5 s later");
+	is_int(take("k", &rate, now + 5000000, &wait), 1, "refused 5 s later");
 	is_int(wait, 15, "wait 15 s: a refusal costs nothing");
-	is_int(throttle_take(&db, "other", &rate, now, &wait), 0, "another key has its own budget");
-	is_int(throttle_take(&db, "k", &rate, now + 20000000, &wait), 0, "allowed after 20 s");
-	is_int(throttle_take(&db, "k", &rate, now + 20000000, &wait), 1, "then refused again");
-	is_int(throttle_take(&db, "k", &(struct rate){ 0, 0 }, now, &wait), 0, "off");
+	is_int(take("other", &rate, now, &wait), 0, "another key has its own budget");
+	is_int(take("k", &rate, now + 20000000, &wait), 0, "allowed after 20 s");
+	is_int(take("k", &rate, now + 20000000, &wait), 1, "then refused again");
+	is_int(take("k", &(struct rate){ 0, 0 }, now, &wait), 0, "off");
+	is_int(throttle_take(NULL, "k", &rate, now, &wait), DB_ERROR,
+	    "no map: a storage failure, never a pass");
+	is_int(throttle_take(NULL, "k", &(struct rate){ 0, 0 }, now, &wait), DB_OK,
+	    "no map, limit off: allowed");
+	is_int(throttle_peek(limits, "k", &rate, now + 20000000, &wait), DB_OK, "peek");
+	ok(wait > 0, "peek sees the refusal");
+	is_int(throttle_peek(limits, "k", &rate, now + 40000000, &wait), DB_OK, "peek later");
+	is_int(wait, 0, "peek counts nothing: budget back after 20 s");
+	is_int(take("k", &rate, now + 40000000, &wait), 0, "and the take is allowed");
 	snprintf(cmd, sizeof(cmd), "%s-limits", sqlite3_db_filename(db.h, "main"));
 	ok(access(cmd, F_OK) == 0, "the state is in a file beside the database");
 	is_int(scalar("SELECT count(*) FROM sqlite_master WHERE name = 'throttle'"), 0,
@@ -212,6 +234,7 @@ main(void)
 
 	arena_free(&a);
 	config_free(&cfg);
+	ratemap_close(limits);
 	db_close(&db);
 	fclose(devnull);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);

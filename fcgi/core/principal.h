@@ -1,0 +1,25 @@
+/*
+ * principal: who is calling and how they proved it.  The domain fills one
+ * from a credential (tokens_check_access, sessions_check,
+ * tg_user_by_telegram); the HTTP layer (fcgi/http/) puts it on the request
+ * as r->user.  Knows nothing of HTTP.
+ */
+#ifndef TASKMGR_PRINCIPAL_H
+#define TASKMGR_PRINCIPAL_H
+
+#include <stdint.h>
+
+enum auth_via { VIA_NONE = 0, VIA_BEARER, VIA_COOKIE, VIA_BOT };
+
+struct principal {
+	int64_t		 id;		/* 0: anonymous */
+	const char	*username;
+	int		 is_staff;
+	int		 is_superuser;
+	enum auth_via	 via;
+	int64_t		 token_id;	/* the access token row, VIA_BEARER */
+	int64_t		 session_id;	/* the session row, VIA_COOKIE */
+	const char	*csrf;		/* the session's CSRF token, VIA_COOKIE */
+};
+
+#endif
