@@ -49,10 +49,13 @@ setup(void)
 static void
 check_params(const struct fcgi_conn *c)
 {
-	const char *lo = c->params.p, *hi = c->params.p + c->params.len;
+	const char *lo = c->params.p, *hi;
 	size_t	 i;
 
 	FUZZ_ASSERT(c->nenv == 0 || c->params.p != NULL);
+	if (lo == NULL)		/* no params stream yet: nothing to check (NULL + 0 is UB) */
+		return;
+	hi = lo + c->params.len;
 	for (i = 0; i < c->nenv; i++) {
 		const struct req_env *e = &c->env[i];
 
