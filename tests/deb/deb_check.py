@@ -235,6 +235,8 @@ def test_build_depends_name_configure_libraries():
         ac = f.read()
     named = set(re.findall(r"install the Debian package ([a-z0-9.+-]+)", ac))
     named |= set(re.findall(r"TM_NEED\(\[\w+\], \[[^]]*\], \[([a-z0-9.+-]+)\]\)", ac))
+    # tools only the test suite runs (a warning, not a library the build needs)
+    named -= set(re.findall(r"AC_MSG_WARN\(\[[^]]*install the Debian package ([a-z0-9.+-]+)", ac))
     with open(os.path.join(TOP_SRCDIR, "conf", "debian", "control")) as f:
         bd = re.search(r"^Build-Depends:(.*?)^\S", f.read(), re.M | re.S).group(1)
     have = set(re.findall(r"([a-z0-9][a-z0-9.+-]+)", re.sub(r"\([^)]*\)", "", bd)))
