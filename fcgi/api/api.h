@@ -36,6 +36,10 @@ int	 api_users(struct req *);
 int	 api_lists(struct req *);
 /* GET, PUT, PATCH, DELETE /api/lists/{id}/ */
 int	 api_list(struct req *);
+struct buf;
+struct list;
+/* Writes one list object as the API shows it (webhook deliveries too). */
+void	 api_write_list(struct buf *, const struct list *);
 /* telegram.c */
 int	 api_tg_link(struct req *);
 int	 api_tg_confirm(struct req *);
@@ -43,6 +47,17 @@ int	 api_tg_unlink(struct req *);
 int	 api_tg_webhook(struct req *);
 /* events.c */
 int	 api_events(struct req *);
+/* webhooks.c */
+/* GET, POST /api/webhooks/ */
+int	 api_webhooks(struct req *);
+/* GET, PATCH, DELETE /api/webhooks/{id}/ */
+int	 api_webhook(struct req *);
+/* POST /api/webhooks/{id}/ping/ */
+int	 api_webhook_ping(struct req *);
+/* GET /api/webhooks/{id}/deliveries/ */
+int	 api_webhook_deliveries(struct req *);
+/* POST /api/webhooks/{id}/deliveries/{delivery_id}/redeliver/ */
+int	 api_webhook_redeliver(struct req *);
 
 /* tasks.c */
 /* GET, POST /api/lists/{id}/tasks/ */
@@ -53,6 +68,9 @@ int	 api_tasks(struct req *);
 int	 api_task(struct req *);
 /* POST /api/tasks/{id}/complete/ */
 int	 api_task_complete(struct req *);
+struct task;
+/* Writes one task object as the API shows it (webhook deliveries too). */
+void	 api_write_task(struct buf *, const struct task *);
 
 /* common.c: shared by the handlers */
 struct actor;

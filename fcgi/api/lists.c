@@ -28,6 +28,12 @@ write_list(struct buf *b, const struct list *l)
 	buf_putc(b, '}');
 }
 
+void
+api_write_list(struct buf *b, const struct list *l)
+{
+	write_list(b, l);
+}
+
 struct rows {
 	struct buf	*b;
 	int		 n;

@@ -21,6 +21,12 @@ const struct route api_routes[] = {
 	{ M_POST, "/api/auth/telegram/confirm/", api_tg_confirm, R_NO_AUTH },
 	{ M_DELETE, "/api/auth/telegram/", api_tg_unlink, R_AUTH },
 	{ M_GET, "/api/events/", api_events, R_AUTH },
+	{ M_GET | M_POST, "/api/webhooks/", api_webhooks, R_AUTH },
+	{ M_GET | M_PATCH | M_DELETE, "/api/webhooks/{id}/", api_webhook, R_AUTH },
+	{ M_POST, "/api/webhooks/{id}/ping/", api_webhook_ping, R_AUTH },
+	{ M_GET, "/api/webhooks/{id}/deliveries/", api_webhook_deliveries, R_AUTH },
+	{ M_POST, "/api/webhooks/{id}/deliveries/{id}/redeliver/", api_webhook_redeliver,
+	    R_AUTH },
 	{ M_POST, "/api/telegram/webhook/", api_tg_webhook, R_NO_AUTH | R_NO_THROTTLE },
 	{ M_GET, "/metrics", api_metrics, R_ANY_SCHEMA | R_NO_THROTTLE | R_NO_AUTH },
 	/* last: only a request for the site's root reaches it */

@@ -87,6 +87,12 @@ write_task(struct buf *b, const struct task *t)
 	jw_raw_end(b, o);
 }
 
+void
+api_write_task(struct buf *b, const struct task *t)
+{
+	write_task(b, t);
+}
+
 struct rows {
 	struct buf	*b;
 	int		 n;

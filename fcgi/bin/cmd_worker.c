@@ -15,6 +15,7 @@
 #include "retention.h"
 #include "tasks.h"
 #include "timeutil.h"
+#include "webhook_send.h"
 
 /* worker --once: a due notice was not delivered (retried, given up or left waiting) */
 #define EXIT_UNDELIVERED 3
@@ -147,7 +148,8 @@ left_behind(struct deliverer *d, int64_t since)
  * up or left waiting.
  */
 static int
-once_summary(struct deliverer *d, int64_t swept, int64_t due_at, int status)
+once_summary(struct deliverer *d, const struct hook_counts *h, int64_t swept,
+    int64_t due_at, int status)
 {
 	const struct deliver_counts *c = &d->counts;
 	int	 left;
@@ -155,25 +157,31 @@ once_summary(struct deliverer *d, int64_t swept, int64_t due_at, int status)
 	printf("worker: swept %lld overdue, sent %lld, retried %lld, given up %lld\n",
 	    (long long)swept, (long long)c->sent, (long long)c->retried,
 	    (long long)c->given_up);
+	if (h->delivered + h->retried + h->failed + h->refused > 0)
+		printf("worker: webhooks delivered %lld, retried %lld, failed %lld, "
+		    "refused %lld\n", (long long)h->delivered, (long long)h->retried,
+		    (long long)h->failed, (long long)h->refused);
 	if (status != 0)
 		return status;
 	if ((left = left_behind(d, due_at)) < 0)
 		return 1;
-	return left || c->retried > 0 || c->given_up > 0 ? EXIT_UNDELIVERED : 0;
+	return left || c->retried > 0 || c->given_up > 0 || h->retried > 0 ||
+	    h->failed > 0 || h->refused > 0 ? EXIT_UNDELIVERED : 0;
 }
 
 int
 cmd_worker(struct app *app, int argc, char *argv[])
 {
 	struct deliverer d;
+	struct hook_sender hs;
 	int64_t	 next_sweep = 0, swept = 0, due_at = now_us();
-	int	 once, w, status = 0;
+	int	 once, w, hw, status = 0;
 
 	if (parse_once(argc, argv, "worker", &once) < 0)
 		return EXIT_USAGE;
 	if (*app->cfg.telegram_bot_token == '\0')
 		log_warn("worker: telegram_bot_token is not set: notices will wait");
-	if (deliver_open(&d, app) < 0) {
+	if (deliver_open(&d, app) < 0 || hook_sender_open(&hs, app) < 0) {
 		log_error("worker: cannot start the HTTP client");
 		return 1;
 	}
@@ -199,22 +207,28 @@ cmd_worker(struct app *app, int argc, char *argv[])
 			log_warn("worker: the outbox could not be read or updated");
 			status = 1;
 		}
+		/* webhooks: each pass sends what is due; a failure waits its backoff */
+		if ((hw = hook_pass(&hs, &stopping)) < 0) {
+			log_warn("worker: the webhook deliveries could not be read or updated");
+			status = 1;
+		}
 		if (once) {
 			/*
 			 * everything due now, waiting out the pacing; a 429 or a 5xx
 			 * ends the round (the notice keeps its next try time)
 			 */
-			if (w > 0 && d.counts.retried == 0) {
-				nap_ms(20);
+			if ((w > 0 && d.counts.retried == 0) || hw > 0) {
+				nap_ms(w > 0 ? 20 : 0);
 				continue;
 			}
 			break;
 		}
-		nap_ms(w > 0 ? 20 : app->cfg.worker_poll_ms);
+		nap_ms(w > 0 || hw > 0 ? 20 : app->cfg.worker_poll_ms);
 	}
 	log_info("worker: stopped");
 	if (once)
-		status = once_summary(&d, swept, due_at, status);
+		status = once_summary(&d, &hs.counts, swept, due_at, status);
+	hook_sender_close(&hs);
 	deliver_close(&d);
 	return once ? status : 0;
 }

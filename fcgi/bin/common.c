@@ -15,6 +15,7 @@
 #include "template.h"
 #include "throttle.h"
 #include "timeutil.h"
+#include "webhooks.h"
 
 int
 app_open(struct app *app, const char *path, int flags, char *err, size_t errlen)
@@ -42,6 +43,8 @@ app_open(struct app *app, const char *path, int flags, char *err, size_t errlen)
 	app->n_admin_routes = n_admin_routes;
 	app->login_redirect = admin_login_redirect;
 	app->page_error = admin_page_error;
+	/* webhook deliveries show tasks and lists as the API does */
+	webhooks_writers(api_write_task, api_write_list);
 	if ((app->tasks = task_cache_new()) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		config_free(&app->cfg);

@@ -81,6 +81,10 @@ static const struct key keys[] = {
 	{ "log_level", S(log_level), "info", 0, 0, 0 },
 	{ "log_file", S(log_file), "", 0, 0, 0 },
 	{ "metrics_allow", S(metrics_allow), "127.0.0.1 ::1", 0, 0, 0 },
+	{ "webhook_timeout", I(webhook_timeout), "10", 1, 300, 0 },
+	{ "webhook_disable_after", I(webhook_disable_after), "20", 1, 100000, 0 },
+	{ "webhook_allow_http", S(webhook_allow_http), "no", 0, 0, 0 },
+	{ "webhook_allow_hosts", S(webhook_allow_hosts), "", 0, 0, 0 },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -251,6 +255,13 @@ config_validate(struct config *cfg, char *err, size_t errlen)
 	cfg->log_level_n = (int)i;
 	if (metrics_allow_check(cfg->metrics_allow, err, errlen) < 0)
 		return -1;
+	if (strcmp(cfg->webhook_allow_http, "yes") != 0 &&
+	    strcmp(cfg->webhook_allow_http, "no") != 0) {
+		snprintf(err, errlen, "webhook_allow_http: expected yes or no, not \"%s\"",
+		    cfg->webhook_allow_http);
+		return -1;
+	}
+	cfg->hook_http = strcmp(cfg->webhook_allow_http, "yes") == 0;
 	return 0;
 }
 

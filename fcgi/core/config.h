@@ -53,8 +53,13 @@ struct config {
 	char	*log_level;
 	char	*log_file;
 	char	*metrics_allow;	/* addresses and CIDR ranges GET /metrics answers */
+	int64_t	 webhook_timeout;	/* seconds a webhook receiver has to answer */
+	int64_t	 webhook_disable_after;	/* failures in a row (over a day) that disable a webhook */
+	char	*webhook_allow_http;	/* "yes" or "no": http:// webhook URLs allowed */
+	char	*webhook_allow_hosts;	/* hosts (as written in URLs) exempt from the address check */
 	int	 log_level_n;	/* derived: 0 error, 1 warn, 2 info, 3 debug */
 	int	 sync_normal;	/* derived: 1 when synchronous = normal */
+	int	 hook_http;	/* derived: 1 when webhook_allow_http = yes */
 };
 
 /*

@@ -6,6 +6,7 @@
 #include "get1.h"
 #include "lists.h"
 #include "notices.h"
+#include "webhooks.h"
 #include "timeutil.h"
 #include "tx.h"
 #include "users.h"
@@ -76,14 +77,19 @@ lists_create(struct db *db, int64_t owner_id, const char *name, int64_t *id,
 	char	 key[NAME_MAX_CHARS * 12], nm[NAME_BYTES];
 	int64_t	 now = now_us();
 	enum dbrc rc;
+	int	 own;
 
 	*why = RULE_OK;
 	if (name_clean(name, nm) < 0 || fold_name(nm, key, sizeof(key)) < 0) {
 		*why = RULE_BAD_VALUE;
 		return DB_INVALID;
 	}
-	if ((st = db_prep(db, sql)) == NULL)
-		return DB_ERROR;
+	if ((rc = tx_open(db, &own)) != DB_OK)
+		return rc;
+	if ((st = db_prep(db, sql)) == NULL) {
+		rc = DB_ERROR;
+		goto out;
+	}
 	sqlite3_bind_int64(st, 1, owner_id);
 	db_bind_text(st, 2, nm);
 	db_bind_text(st, 3, key);
@@ -92,11 +98,14 @@ lists_create(struct db *db, int64_t owner_id, const char *name, int64_t *id,
 	rc = db_rc(db, db_done(st, sqlite3_step(st)), "list insert");
 	if (rc == DB_CONFLICT) {
 		*why = RULE_NAME_TAKEN;
-		return DB_INVALID;
+		rc = DB_INVALID;
 	}
-	if (rc == DB_OK)
+	if (rc == DB_OK) {
 		*id = sqlite3_last_insert_rowid(db->h);
-	return rc;
+		rc = webhooks_list(db, *id, HOOK_LIST_CREATED, owner_id);
+	}
+out:
+	return tx_close(db, own, rc);
 }
 
 /* Fills l from a row of id, owner_id, name, username, task_count, created_at, updated_at. */
@@ -193,6 +202,8 @@ lists_update_locked(struct db *db, const struct actor *who, int64_t id,
 		rc = DB_INVALID;
 	} else if (rc == DB_OK && sqlite3_changes(db->h) != 1)
 		rc = DB_CONFLICT;
+	if (rc == DB_OK)
+		rc = webhooks_list(db, id, HOOK_LIST_UPDATED, owner);
 out:
 	return tx_close(db, own, rc);
 }
@@ -229,6 +240,9 @@ lists_delete(struct db *db, const struct actor *who, int64_t id)
 		sqlite3_bind_int64(st, 3, id);
 		rc = db_rc(db, db_done(st, sqlite3_step(st)), "list delete events");
 	}
+	/* the list as it was (a webhook scoped to it goes with it) */
+	if (rc == DB_OK)
+		rc = webhooks_list(db, id, HOOK_LIST_DELETED, owner);
 	if (rc != DB_OK)
 		goto out;
 	if ((st = db_prep(db, del)) == NULL) {

@@ -15,6 +15,7 @@
 #include "tx.h"
 #include "users.h"
 #include "utf8.h"
+#include "webhooks.h"
 
 const char *const task_status_names[] = {
 	"Pending", "In Progress", "Completed", "Overdue", NULL
@@ -286,6 +287,8 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 		if (out->name == NULL || out->description == NULL)
 			rc = DB_ERROR;
 	}
+	if (rc == DB_OK)
+		rc = webhooks_task(db, *id, HOOK_TASK_CREATED, owner, assignee, out);
 out:
 	return tx_close(db, own, rc);
 }
@@ -430,6 +433,10 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 		out->status = status;
 		out->updated_at = stamp;
 	}
+	/* the webhooks of those who see the task now: not a previous assignee's */
+	if (rc == DB_OK)
+		rc = webhooks_task(db, id, action[0] == 'c' ? HOOK_TASK_COMPLETED :
+		    HOOK_TASK_UPDATED, h.owner_id, assignee, out);
 out:
 	return tx_close(db, own, rc);
 }
@@ -451,6 +458,10 @@ tasks_delete(struct db *db, const struct actor *who, int64_t id)
 		rc = DB_FORBIDDEN;
 		goto out;
 	}
+	/* the task as it was, to those who saw it */
+	if ((rc = webhooks_task(db, id, HOOK_TASK_DELETED, h.owner_id, h.assigned_to,
+	    NULL)) != DB_OK)
+		goto out;
 	if ((st = db_prep(db, sql)) == NULL) {
 		rc = DB_ERROR;
 		goto out;
@@ -500,6 +511,9 @@ tasks_complete(struct db *db, const struct actor *who, int64_t id, enum rule *wh
 	}
 	if ((rc = task_set_status(db, id, TS_COMPLETED, now)) == DB_OK)
 		rc = notices_task_event(db, id, "completed", h.owner_id, h.assigned_to, now);
+	if (rc == DB_OK)
+		rc = webhooks_task(db, id, HOOK_TASK_COMPLETED, h.owner_id, h.assigned_to,
+		    NULL);
 out:
 	return tx_close(db, own, rc);
 }
@@ -554,6 +568,9 @@ sweep_batch(struct db *db, int64_t now, struct due *d, size_t *n)
 			    d[i].assigned_to, t);
 		if (drc == DB_OK)
 			drc = notices_overdue(db, d[i].id, d[i].name, d[i].assigned_to, t);
+		if (drc == DB_OK)
+			drc = webhooks_task(db, d[i].id, HOOK_TASK_UPDATED, d[i].owner_id,
+			    d[i].assigned_to, NULL);
 	}
 	if (drc == DB_OK)
 		*n = k;

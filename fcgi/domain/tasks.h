@@ -22,7 +22,9 @@
  *
  * Change records (notices.h) are written in the same transaction:
  * task_updated events to owner and assignee on create, update, delete,
- * complete and overdue; notices on assignee changes and on overdue.
+ * complete and overdue; notices on assignee changes and on overdue; and
+ * the webhook deliveries of task.created, task.updated (overdue too),
+ * task.completed and task.deleted (webhooks.h).
  */
 #ifndef TASKMGR_TASKS_H
 #define TASKMGR_TASKS_H

@@ -100,9 +100,8 @@ pacer_take(struct pacer *p, int64_t chat)
 	pacer_note(p, chat, now);
 }
 
-/* The delay before retry number attempts+1: base * 2^attempts, capped. */
-static int64_t
-backoff_us(const struct config *cfg, int64_t attempts)
+int64_t
+deliver_backoff_us(const struct config *cfg, int64_t attempts)
 {
 	int64_t	 d = cfg->telegram_retry_base_ms * 1000, max = cfg->telegram_retry_max * 1000000;
 
@@ -198,7 +197,7 @@ record(struct deliverer *d, const struct outbox_row *o, enum tg_kind kind,
 		    (long long)res->retry_after);
 		break;
 	default:
-		delay = backoff_us(&d->app->cfg, o->attempts);
+		delay = deliver_backoff_us(&d->app->cfg, o->attempts);
 		if (res->http != 0)
 			snprintf(err, sizeof(err), "%ld: %s", res->http, res->desc);
 		else

@@ -54,5 +54,12 @@ void	 deliver_close(struct deliverer *);
  * saw it counts one more in counts.retried).
  */
 int	 deliver_pass(struct deliverer *, volatile sig_atomic_t *stop);
+struct config;
+/*
+ * The delay before retry number attempts + 1 of a notice (webhook
+ * deliveries use it too): telegram_retry_base_ms * 2^attempts, capped at
+ * telegram_retry_max seconds.
+ */
+int64_t	 deliver_backoff_us(const struct config *, int64_t attempts);
 
 #endif

@@ -1,0 +1,177 @@
+/* webhook_outbox: due deliveries and the outcome of each attempt. */
+#include <stdint.h>
+#include <stdio.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "notices.h"
+#include "tx.h"
+#include "webhook_outbox.h"
+
+/* The text of the notice a disabled webhook's owner gets (the URL between). */
+#define NOTICE_HOOK_OFF_PRE	"Вебхук "
+#define NOTICE_HOOK_OFF_POST	" отключён: доставки не удаются больше суток подряд"
+
+enum dbrc
+hook_due(struct db *db, int64_t now, int max, struct arena *a,
+    struct hook_job *jobs, int *n)
+{
+	static const char sql[] =
+	    "SELECT d.id, d.webhook_id, w.owner_id, d.attempts, w.url, w.secret,"
+	    " d.event, d.body FROM webhook_deliveries d"
+	    " JOIN webhooks w ON w.id = d.webhook_id"
+	    " WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 AND w.is_active = 1"
+	    " AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e"
+	    "  WHERE e.webhook_id = d.webhook_id AND e.object_key = d.object_key"
+	    "  AND e.status = 'pending' AND e.id < d.id)"
+	    " ORDER BY d.next_attempt_at, d.id LIMIT ?2";
+	sqlite3_stmt *st = db_prep(db, sql);
+	struct hook_job *j;
+	int	 rc;
+
+	*n = 0;
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int(st, 2, max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+		j = &jobs[*n];
+		j->id = sqlite3_column_int64(st, 0);
+		j->webhook_id = sqlite3_column_int64(st, 1);
+		j->owner_id = sqlite3_column_int64(st, 2);
+		j->attempts = sqlite3_column_int64(st, 3);
+		j->url = arena_strdup(a, db_col_text(st, 4));
+		j->secret = arena_strdup(a, db_col_text(st, 5));
+		j->event = arena_strdup(a, db_col_text(st, 6));
+		j->body = arena_strdup(a, db_col_text(st, 7));
+		if (!j->url || !j->secret || !j->event || !j->body) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		(*n)++;
+	}
+	if (rc == SQLITE_ROW)
+		rc = SQLITE_DONE;
+	rc = db_done(st, rc);
+	if (rc != SQLITE_DONE)
+		*n = 0;
+	return db_rc(db, rc, "webhook due");
+}
+
+enum dbrc
+hook_delivered(struct db *db, const struct hook_job *j, long http, int64_t now)
+{
+	static const char upd[] =
+	    "UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1,"
+	    " last_http_status = ?1, last_error = NULL, delivered_at = ?2"
+	    " WHERE id = ?3 AND status = 'pending'";
+	static const char ok[] =
+	    "UPDATE webhooks SET failure_count = 0, first_failure_at = NULL"
+	    " WHERE id = ?1 AND failure_count <> 0";
+	sqlite3_stmt *st;
+	int	 own;
+	enum dbrc rc;
+
+	if ((rc = tx_open(db, &own)) != DB_OK)
+		return rc;
+	if ((st = db_prep(db, upd)) == NULL) {
+		rc = DB_ERROR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, http);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, j->id);
+	if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "delivered")) != DB_OK)
+		goto out;
+	if ((st = db_prep(db, ok)) == NULL) {
+		rc = DB_ERROR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, j->webhook_id);
+	rc = db_rc(db, db_done(st, sqlite3_step(st)), "webhook ok");
+out:
+	return tx_close(db, own, rc);
+}
+
+/* Counts one failure of the job's webhook, disabling it when the rule says so. */
+static enum dbrc
+hook_count_failure(struct db *db, const struct hook_job *j, int64_t now,
+    int64_t disable_after, int *disabled)
+{
+	static const char count[] =
+	    "UPDATE webhooks SET failure_count = failure_count + 1,"
+	    " first_failure_at = coalesce(first_failure_at, ?1) WHERE id = ?2"
+	    " RETURNING failure_count, first_failure_at, is_active, url";
+	static const char off[] =
+	    "UPDATE webhooks SET is_active = 0, updated_at = max(?1, updated_at + 1)"
+	    " WHERE id = ?2";
+	sqlite3_stmt *st;
+	struct buf text = { 0 };
+	int64_t	 failures = 0, since = now;
+	int	 active = 0, src, n;
+	enum dbrc rc;
+
+	if ((st = db_prep(db, count)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, j->webhook_id);
+	if ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		failures = sqlite3_column_int64(st, 0);
+		since = sqlite3_column_int64(st, 1);
+		active = sqlite3_column_int(st, 2);
+		buf_puts(&text, NOTICE_HOOK_OFF_PRE);
+		buf_puts(&text, db_col_text(st, 3));
+		buf_puts(&text, NOTICE_HOOK_OFF_POST);
+		src = sqlite3_step(st);
+	}
+	if ((rc = db_rc(db, db_done(st, src), "webhook failure")) != DB_OK ||
+	    !active || failures < disable_after || now - since < HOOK_DISABLE_SPAN)
+		goto out;
+	if (text.oom) {
+		rc = DB_ERROR;
+		goto out;
+	}
+	if ((rc = db_change2(db, off, now, j->webhook_id, "webhook off", &n)) == DB_OK)
+		rc = notices_notify(db, j->owner_id, 0, "webhook_disabled", text.p, now);
+	if (rc == DB_OK)
+		*disabled = 1;
+out:
+	buf_free(&text);
+	return rc;
+}
+
+enum dbrc
+hook_failed(struct db *db, const struct hook_job *j, int refused, long http,
+    const char *err, int64_t next_at, int64_t now, int64_t disable_after,
+    int *disabled)
+{
+	static const char sql[] =
+	    "UPDATE webhook_deliveries SET attempts = attempts + 1,"
+	    " last_http_status = ?1, last_error = ?2, next_attempt_at = ?3,"
+	    " status = CASE WHEN ?4 THEN 'refused' WHEN attempts + 1 >= ?5 THEN 'failed'"
+	    " ELSE 'pending' END WHERE id = ?6 AND status = 'pending'";
+	sqlite3_stmt *st;
+	int	 own;
+	enum dbrc rc;
+
+	*disabled = 0;
+	if ((rc = tx_open(db, &own)) != DB_OK)
+		return rc;
+	if ((st = db_prep(db, sql)) == NULL) {
+		rc = DB_ERROR;
+		goto out;
+	}
+	if (http > 0)
+		sqlite3_bind_int64(st, 1, http);
+	else
+		sqlite3_bind_null(st, 1);
+	db_bind_text(st, 2, err);
+	sqlite3_bind_int64(st, 3, next_at);
+	sqlite3_bind_int(st, 4, refused != 0);
+	sqlite3_bind_int(st, 5, HOOK_MAX_ATTEMPTS);
+	sqlite3_bind_int64(st, 6, j->id);
+	if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "delivery failed")) == DB_OK)
+		rc = hook_count_failure(db, j, now, disable_after, disabled);
+out:
+	return tx_close(db, own, rc);
+}

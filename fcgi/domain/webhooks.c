@@ -1,0 +1,448 @@
+/* webhooks: a user's webhooks, their pings, redeliveries and delivery log. */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "arena.h"
+#include "tokens.h"
+#include "timeutil.h"
+#include "tx.h"
+#include "webhooks.h"
+
+#define HOOK_COLUMNS \
+	"SELECT w.id, w.owner_id, w.url, w.events, w.list_id, w.is_active," \
+	" w.failure_count, w.created_at, w.updated_at, d.id, d.event, d.created_at," \
+	" d.status, d.attempts, d.last_http_status, d.last_error, d.delivered_at" \
+	" FROM webhooks w LEFT JOIN webhook_deliveries d ON d.id =" \
+	" (SELECT max(id) FROM webhook_deliveries WHERE webhook_id = w.id)"
+
+#define DELIVERY_COLUMNS \
+	"SELECT d.id, d.event, d.created_at, d.status, d.attempts," \
+	" d.last_http_status, d.last_error, d.delivered_at FROM webhook_deliveries d"
+
+/* Fills d from DELIVERY_COLUMNS' columns from col on; strings in the statement. */
+static void
+delivery_from_row(sqlite3_stmt *st, int col, int64_t webhook_id,
+    struct hook_delivery *d)
+{
+	d->id = sqlite3_column_int64(st, col);
+	d->webhook_id = webhook_id;
+	d->event = db_col_text(st, col + 1);
+	d->created_at = sqlite3_column_int64(st, col + 2);
+	d->status = db_col_text(st, col + 3);
+	d->attempts = sqlite3_column_int64(st, col + 4);
+	d->last_http_status = sqlite3_column_int64(st, col + 5);
+	d->last_error = sqlite3_column_type(st, col + 6) == SQLITE_NULL ? NULL :
+	    db_col_text(st, col + 6);
+	d->delivered_at = sqlite3_column_type(st, col + 7) == SQLITE_NULL ? TIME_NULL :
+	    sqlite3_column_int64(st, col + 7);
+}
+
+/* Fills w from a HOOK_COLUMNS row; strings in the statement. */
+static void
+hook_from_row(sqlite3_stmt *st, struct webhook *w)
+{
+	w->id = sqlite3_column_int64(st, 0);
+	w->owner_id = sqlite3_column_int64(st, 1);
+	w->url = db_col_text(st, 2);
+	w->events = (unsigned)sqlite3_column_int64(st, 3);
+	w->list_id = sqlite3_column_int64(st, 4);
+	w->is_active = sqlite3_column_int(st, 5);
+	w->failure_count = sqlite3_column_int64(st, 6);
+	w->created_at = sqlite3_column_int64(st, 7);
+	w->updated_at = sqlite3_column_int64(st, 8);
+	w->has_last = sqlite3_column_type(st, 9) != SQLITE_NULL;
+	if (w->has_last)
+		delivery_from_row(st, 9, w->id, &w->last);
+}
+
+/* Copies the strings of d into the arena; -1 when out of memory. */
+static int
+delivery_keep(struct arena *a, struct hook_delivery *d)
+{
+	d->event = arena_strdup(a, d->event);
+	d->status = arena_strdup(a, d->status);
+	if (d->last_error != NULL && (d->last_error = arena_strdup(a, d->last_error)) == NULL)
+		return -1;
+	return d->event && d->status ? 0 : -1;
+}
+
+/* DB_OK when owner sees list_id (round 1: owns it), DB_INVALID when not. */
+static enum dbrc
+list_seen(struct db *db, int64_t owner, int64_t list_id)
+{
+	static const char sql[] = "SELECT 1 FROM lists WHERE id = ?1 AND owner_id = ?2";
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, list_id);
+	sqlite3_bind_int64(st, 2, owner);
+	rc = db_done(st, sqlite3_step(st));
+	if (rc == SQLITE_ROW)
+		return DB_OK;
+	return rc == SQLITE_DONE ? DB_INVALID : db_rc(db, rc, "webhook list");
+}
+
+/* Checks the parts of in that are set. */
+static enum hook_why
+input_check(const struct hook_input *in)
+{
+	if ((in->set & HF_URL) && (in->url == NULL || *in->url == '\0' ||
+	    strlen(in->url) > HOOK_URL_MAX * 4))
+		return HOOK_BAD_VALUE;
+	if ((in->set & HF_EVENTS) && (in->events == 0 || (in->events & ~HOOK_ALL) != 0))
+		return HOOK_BAD_VALUE;
+	return HOOK_OK;
+}
+
+enum dbrc
+webhooks_create(struct db *db, int64_t owner, const struct hook_input *in,
+    char secret[64], int64_t *id, enum hook_why *why)
+{
+	static const char count[] = "SELECT count(*) FROM webhooks WHERE owner_id = ?";
+	static const char sql[] =
+	    "INSERT INTO webhooks (owner_id, url, events, list_id, secret, is_active,"
+	    " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
+	char	 tok[TOKEN_LEN + 1];
+	sqlite3_stmt *st;
+	int64_t	 n = 0;
+	int	 own;
+	enum dbrc rc;
+
+	if ((*why = input_check(in)) == HOOK_OK &&
+	    (in->set & (HF_URL | HF_EVENTS)) != (HF_URL | HF_EVENTS))
+		*why = HOOK_BAD_VALUE;
+	if (*why != HOOK_OK)
+		return DB_INVALID;
+	if (token_random(tok) < 0)
+		return DB_ERROR;
+	snprintf(secret, 64, "%s%s", HOOK_SECRET_PREFIX, tok);
+	if ((rc = tx_open(db, &own)) != DB_OK)
+		return rc;
+	if ((in->set & HF_LIST) && in->list_id > 0 &&
+	    (rc = list_seen(db, owner, in->list_id)) != DB_OK) {
+		if (rc == DB_INVALID)
+			*why = HOOK_BAD_LIST;
+		goto out;
+	}
+	if ((st = db_prep(db, count)) == NULL) {
+		rc = DB_ERROR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, owner);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	db_done(st, SQLITE_OK);
+	if (n >= HOOK_MAX_PER_USER) {
+		*why = HOOK_TOO_MANY;
+		rc = DB_INVALID;
+		goto out;
+	}
+	if ((st = db_prep(db, sql)) == NULL) {
+		rc = DB_ERROR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, owner);
+	db_bind_text(st, 2, in->url);
+	sqlite3_bind_int64(st, 3, in->events);
+	if ((in->set & HF_LIST) && in->list_id > 0)
+		sqlite3_bind_int64(st, 4, in->list_id);
+	else
+		sqlite3_bind_null(st, 4);
+	db_bind_text(st, 5, secret);
+	sqlite3_bind_int(st, 6, (in->set & HF_ACTIVE) ? in->is_active != 0 : 1);
+	sqlite3_bind_int64(st, 7, now_us());
+	if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "webhook insert")) == DB_OK)
+		*id = sqlite3_last_insert_rowid(db->h);
+out:
+	return tx_close(db, own, rc);
+}
+
+enum dbrc
+webhooks_get(struct db *db, int64_t owner, int64_t id, struct arena *a,
+    struct webhook *w)
+{
+	static const char sql[] = HOOK_COLUMNS " WHERE w.id = ?1 AND w.owner_id = ?2";
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc, bad = 0;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, owner);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		db_done(st, rc);
+		return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "webhook get");
+	}
+	hook_from_row(st, w);
+	if ((w->url = arena_strdup(a, w->url)) == NULL ||
+	    (w->has_last && delivery_keep(a, &w->last) < 0))
+		bad = 1;
+	db_done(st, SQLITE_ROW);
+	return bad ? DB_ERROR : DB_OK;
+}
+
+enum dbrc
+webhooks_count(struct db *db, int64_t owner, int64_t *n)
+{
+	static const char sql[] = "SELECT count(*) FROM webhooks WHERE owner_id = ?";
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc;
+
+	*n = 0;
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, owner);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	return db_rc(db, db_done(st, rc == SQLITE_ROW ? SQLITE_DONE : rc), "webhook count");
+}
+
+enum dbrc
+webhooks_page(struct db *db, int64_t owner, int64_t limit, int64_t offset,
+    hook_row_fn fn, void *ctx)
+{
+	static const char sql[] = HOOK_COLUMNS
+	    " WHERE w.owner_id = ?1 ORDER BY w.id DESC LIMIT ?2 OFFSET ?3";
+	sqlite3_stmt *st = db_prep(db, sql);
+	struct webhook w;
+	int	 rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, owner);
+	sqlite3_bind_int64(st, 2, limit);
+	sqlite3_bind_int64(st, 3, offset);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		hook_from_row(st, &w);
+		fn(ctx, &w);
+	}
+	return db_rc(db, db_done(st, rc), "webhook page");
+}
+
+enum dbrc
+webhooks_update_locked(struct db *db, int64_t owner, int64_t id, int64_t expect,
+    const struct hook_input *in, enum hook_why *why)
+{
+	static const char head[] =
+	    "SELECT updated_at FROM webhooks WHERE id = ?1 AND owner_id = ?2";
+	static const char sql[] =
+	    "UPDATE webhooks SET url = coalesce(?1, url), events = coalesce(?2, events),"
+	    " list_id = CASE WHEN ?3 THEN ?4 ELSE list_id END,"
+	    " failure_count = CASE WHEN ?5 = 1 AND is_active = 0 THEN 0 ELSE failure_count END,"
+	    " first_failure_at = CASE WHEN ?5 = 1 AND is_active = 0 THEN NULL"
+	    " ELSE first_failure_at END, is_active = coalesce(?5, is_active),"
+	    " updated_at = max(?6, updated_at + 1) WHERE id = ?7 AND updated_at = ?8";
+	sqlite3_stmt *st;
+	int64_t	 cur;
+	int	 own, src;
+	enum dbrc rc;
+
+	if ((*why = input_check(in)) != HOOK_OK)
+		return DB_INVALID;
+	if ((rc = tx_open(db, &own)) != DB_OK)
+		return rc;
+	if ((st = db_prep(db, head)) == NULL) {
+		rc = DB_ERROR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, owner);
+	if ((src = sqlite3_step(st)) != SQLITE_ROW) {
+		db_done(st, src);
+		rc = src == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, src, "webhook head");
+		goto out;
+	}
+	cur = sqlite3_column_int64(st, 0);
+	db_done(st, SQLITE_ROW);
+	if (cur != expect) {
+		rc = DB_CONFLICT;
+		goto out;
+	}
+	if ((in->set & HF_LIST) && in->list_id > 0 &&
+	    (rc = list_seen(db, owner, in->list_id)) != DB_OK) {
+		if (rc == DB_INVALID)
+			*why = HOOK_BAD_LIST;
+		goto out;
+	}
+	if ((st = db_prep(db, sql)) == NULL) {
+		rc = DB_ERROR;
+		goto out;
+	}
+	db_bind_text(st, 1, (in->set & HF_URL) ? in->url : NULL);
+	if (in->set & HF_EVENTS)
+		sqlite3_bind_int64(st, 2, in->events);
+	else
+		sqlite3_bind_null(st, 2);
+	sqlite3_bind_int(st, 3, (in->set & HF_LIST) != 0);
+	if ((in->set & HF_LIST) && in->list_id > 0)
+		sqlite3_bind_int64(st, 4, in->list_id);
+	else
+		sqlite3_bind_null(st, 4);
+	if (in->set & HF_ACTIVE)
+		sqlite3_bind_int(st, 5, in->is_active != 0);
+	else
+		sqlite3_bind_null(st, 5);
+	sqlite3_bind_int64(st, 6, now_us());
+	sqlite3_bind_int64(st, 7, id);
+	sqlite3_bind_int64(st, 8, expect);
+	rc = db_rc(db, db_done(st, sqlite3_step(st)), "webhook update");
+	if (rc == DB_OK && sqlite3_changes(db->h) != 1)
+		rc = DB_CONFLICT;
+out:
+	return tx_close(db, own, rc);
+}
+
+enum dbrc
+webhooks_delete(struct db *db, int64_t owner, int64_t id)
+{
+	static const char sql[] = "DELETE FROM webhooks WHERE id = ?1 AND owner_id = ?2";
+	int	 n = 0;
+	enum dbrc rc;
+
+	if ((rc = db_change2(db, sql, id, owner, "webhook delete", &n)) != DB_OK)
+		return rc;
+	return n == 1 ? DB_OK : DB_NOTFOUND;
+}
+
+/* DB_OK when webhook id is owner's, else DB_NOTFOUND. */
+static enum dbrc
+hook_owned(struct db *db, int64_t owner, int64_t id)
+{
+	static const char sql[] = "SELECT 1 FROM webhooks WHERE id = ?1 AND owner_id = ?2";
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, owner);
+	rc = db_done(st, sqlite3_step(st));
+	if (rc == SQLITE_ROW)
+		return DB_OK;
+	return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "webhook owned");
+}
+
+enum dbrc
+webhooks_ping(struct db *db, int64_t owner, int64_t id, int64_t *delivery)
+{
+	char	 data[64], key[48];
+	int	 own;
+	enum dbrc rc;
+
+	snprintf(data, sizeof(data), "{\"webhook_id\":%lld}", (long long)id);
+	snprintf(key, sizeof(key), "ping:%lld", (long long)id);
+	if ((rc = tx_open(db, &own)) != DB_OK)
+		return rc;
+	if ((rc = hook_owned(db, owner, id)) == DB_OK)
+		rc = hook_insert(db, id, "ping", key, data, delivery);
+	return tx_close(db, own, rc);
+}
+
+enum dbrc
+webhooks_redeliver(struct db *db, int64_t owner, int64_t id, int64_t delivery,
+    int64_t *new_delivery)
+{
+	static const char sql[] =
+	    "SELECT event, object_key, json_extract(body, '$.data') FROM webhook_deliveries"
+	    " WHERE id = ?1 AND webhook_id = ?2";
+	sqlite3_stmt *st;
+	struct arena a = { 0 };
+	const char *event = NULL, *key = NULL, *data = NULL;
+	int	 own, src;
+	enum dbrc rc;
+
+	if ((rc = tx_open(db, &own)) != DB_OK)
+		return rc;
+	if ((rc = hook_owned(db, owner, id)) != DB_OK)
+		goto out;
+	if ((st = db_prep(db, sql)) == NULL) {
+		rc = DB_ERROR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, delivery);
+	sqlite3_bind_int64(st, 2, id);
+	if ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		event = arena_strdup(&a, db_col_text(st, 0));
+		key = arena_strdup(&a, db_col_text(st, 1));
+		data = arena_strdup(&a, db_col_text(st, 2));
+	}
+	db_done(st, src);
+	if (src != SQLITE_ROW)
+		rc = src == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, src, "redeliver");
+	else if (event == NULL || key == NULL || data == NULL)
+		rc = DB_ERROR;
+	else
+		rc = hook_insert(db, id, event, key, data, new_delivery);
+out:
+	arena_free(&a);
+	return tx_close(db, own, rc);
+}
+
+enum dbrc
+webhooks_delivery_get(struct db *db, int64_t owner, int64_t id, int64_t delivery,
+    struct arena *a, struct hook_delivery *d)
+{
+	static const char sql[] = DELIVERY_COLUMNS " JOIN webhooks w ON w.id = d.webhook_id"
+	    " WHERE d.id = ?1 AND d.webhook_id = ?2 AND w.owner_id = ?3";
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc, bad;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, delivery);
+	sqlite3_bind_int64(st, 2, id);
+	sqlite3_bind_int64(st, 3, owner);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		db_done(st, rc);
+		return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "delivery get");
+	}
+	delivery_from_row(st, 0, id, d);
+	bad = delivery_keep(a, d) < 0;
+	db_done(st, SQLITE_ROW);
+	return bad ? DB_ERROR : DB_OK;
+}
+
+enum dbrc
+webhooks_deliveries_count(struct db *db, int64_t owner, int64_t id, int64_t *n)
+{
+	static const char sql[] = "SELECT count(*) FROM webhook_deliveries WHERE webhook_id = ?";
+	sqlite3_stmt *st;
+	enum dbrc rc;
+	int	 src;
+
+	*n = 0;
+	if ((rc = hook_owned(db, owner, id)) != DB_OK)
+		return rc;
+	if ((st = db_prep(db, sql)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	if ((src = sqlite3_step(st)) == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	return db_rc(db, db_done(st, src == SQLITE_ROW ? SQLITE_DONE : src),
+	    "delivery count");
+}
+
+enum dbrc
+webhooks_deliveries_page(struct db *db, int64_t id, int64_t limit, int64_t offset,
+    hook_delivery_fn fn, void *ctx)
+{
+	static const char sql[] = DELIVERY_COLUMNS
+	    " WHERE d.webhook_id = ?1 ORDER BY d.id DESC LIMIT ?2 OFFSET ?3";
+	sqlite3_stmt *st = db_prep(db, sql);
+	struct hook_delivery d;
+	int	 rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, limit);
+	sqlite3_bind_int64(st, 3, offset);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		delivery_from_row(st, 0, id, &d);
+		fn(ctx, &d);
+	}
+	return db_rc(db, db_done(st, rc), "delivery page");
+}
