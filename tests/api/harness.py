@@ -99,8 +99,14 @@ class Server:
     site_extra = ""
 
     def __init__(self, workers=2, config=None, mode="spawn", migrate=True,
-                 ipv6=False, mw_opts=()):
+                 ipv6=False, mw_opts=(), fake_clock=False):
         self.workers = workers
+        # fake_clock: the test-only programs of tests/fakeclock/, whose clock
+        # runs set_clock(seconds) ahead (TMTEST_CLOCK_FILE)
+        self.fake_clock = fake_clock
+        fc = os.path.join(TOP_BUILDDIR, "tests", "fakeclock")
+        self.taskmgr = os.path.join(fc, "taskmgr") if fake_clock else TASKMGR
+        self.responder = os.path.join(fc, "taskmgr.fcgi") if fake_clock else RESPONDER
         self.config = dict(BASE_CONFIG)
         self.config.update(config or {})
         self.mode = mode
@@ -135,6 +141,10 @@ class Server:
         for k in list(self.env):
             if k.startswith("TASKMGR_") and k != "TASKMGR_CONFIG":
                 del self.env[k]
+        self.env.pop("TMTEST_CLOCK_FILE", None)
+        if self.fake_clock:
+            self.env["TMTEST_CLOCK_FILE"] = os.path.join(self.dir, "clock")
+            self.set_clock(0)
         if self.migrate:
             self.cli("migrate", check=True)
         self.start_responders()
@@ -142,10 +152,16 @@ class Server:
         self.wait_ready()
         return self
 
+    def set_clock(self, seconds):
+        """With fake_clock: the programs' clock runs seconds ahead from now on."""
+        with open(os.path.join(self.dir, "clock.tmp"), "w") as f:
+            f.write("%r\n" % float(seconds))
+        os.replace(os.path.join(self.dir, "clock.tmp"), os.path.join(self.dir, "clock"))
+
     def cli(self, *args, input=None, check=False, env=None):
         e = dict(self.env)
         e.update(env or {})
-        p = subprocess.run([TASKMGR] + list(args), input=input, env=e,
+        p = subprocess.run([self.taskmgr] + list(args), input=input, env=e,
                            capture_output=True, text=True, timeout=120)
         if check and p.returncode != 0:
             raise AssertionError("taskmgr %s failed (%d): %s%s" % (
@@ -157,7 +173,7 @@ class Server:
             # the systemd unit's command line: spawn-fcgi -n execs multiwatch
             p = subprocess.Popen(
                 [SPAWN_FCGI, "-n", "-s", self.sock, "-M", "0660", "--",
-                 MULTIWATCH, "-f", str(self.workers)] + self.mw_opts + ["--", RESPONDER],
+                 MULTIWATCH, "-f", str(self.workers)] + self.mw_opts + ["--", self.responder],
                 env=self.env, stdout=subprocess.DEVNULL,
                 stderr=open(os.path.join(self.dir, "multiwatch.log"), "w"))
             self.mw_pid = p.pid
@@ -168,7 +184,7 @@ class Server:
             return
         pidfile = os.path.join(self.dir, "fcgi.pid")
         subprocess.run([SPAWN_FCGI, "-s", self.sock, "-M", "0660",
-                        "-F", str(self.workers), "-P", pidfile, "--", RESPONDER],
+                        "-F", str(self.workers), "-P", pidfile, "--", self.responder],
                        env=self.env, check=True, capture_output=True, timeout=30)
         with open(pidfile) as f:
             self.pids = [int(x) for x in f.read().split()]
