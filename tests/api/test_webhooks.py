@@ -337,6 +337,27 @@ def test_a_receiver_answering_500_three_times_gets_it_at_the_4th_try():
     drop(h)
 
 
+def test_a_failed_delivery_holds_back_the_later_ones_of_its_object():
+    h = new_hook("alice", "/order", events=["list.created", "list.updated"])
+    RX.modes["/order"] = [500, 200]
+    lst = new_list("Order")
+    other = new_list("Other")
+    r = req("PATCH", "/api/lists/%d/" % lst["id"], {"name": "Order 2",
+                                                     "updated_at": lst["updated_at"]})
+    eq(r.status, 200, "rename")
+    worker_once()
+    got = RX.bodies("/order")
+    eq([(b["event"], b["data"]["id"]) for b in got],
+       [("list.created", lst["id"]), ("list.created", other["id"])],
+       "the rename waits behind the failed create; another object does not")
+    advance(3601)
+    worker_once()
+    got = RX.bodies("/order")
+    eq([(b["event"], b["data"]["id"]) for b in got[2:]],
+       [("list.created", lst["id"]), ("list.updated", lst["id"])], "then in order")
+    drop(h)
+
+
 def test_a_worker_killed_mid_delivery_sends_it_again_after_restart():
     h = new_hook("alice", "/hang", events=["list.created"])
     RX.modes["/hang"] = "hang"
