@@ -26,10 +26,15 @@ BENCH_CONNECTIONS (default 32), BENCH_TASKS (default 50000), BENCH_LIST_TASKS
 (the benchmark list's size: default 10000, at most half of the tasks),
 BENCH_LIBFCGI_BUILD (a build folder configured --with-libfcgi: after the
 cases, (a)-(d) run again, on a database seeded the same way, with that
-build's taskmgr.fcgi, and are printed beside the default build's).
+build's taskmgr.fcgi, and are printed beside the default build's),
+BENCH_WEBHOOK=1 (or --webhook: the benchmark user has a webhook subscribed
+to every event of the benchmark list, delivered by a running `taskmgr
+worker` to a receiver on loopback; the worker's delivery rate is reported).
 Python standard library and Debian's wrk only.
 """
 import argparse
+import http.client
+import http.server
 import json
 import os
 import platform
@@ -38,6 +43,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -183,9 +189,12 @@ class BenchServer(Server):
     nginx with one worker per core and the ceiling responder behind it."""
     nginx_workers = NCPU
 
-    def __init__(self, workers, total):
-        super().__init__(workers=workers, config={
-            "throttle_anon": "off", "throttle_user": "off", "throttle_login": "off"})
+    def __init__(self, workers, total, webhook=False):
+        config = {"throttle_anon": "off", "throttle_user": "off", "throttle_login": "off"}
+        if webhook:
+            config.update(webhook_allow_http="yes", webhook_allow_hosts="127.0.0.1",
+                          worker_poll_ms="50")
+        super().__init__(workers=workers, config=config)
         for k in ("argon2_t_cost", "argon2_m_cost_kib", "argon2_parallelism"):
             self.config.pop(k, None)      # the defaults a deployment gets
         self.total = total
@@ -233,6 +242,85 @@ class BenchServer(Server):
             _terminate(p)
         self.ceiling_pids = []
         self.ceiling_own_pids = []
+
+
+class HookReceiver:
+    """A loopback receiver answering 204 to every webhook delivery."""
+
+    def __init__(self):
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                self.send_response(204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.srv.daemon_threads = True
+        self.url = "http://127.0.0.1:%d/hook" % self.srv.server_address[1]
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.srv.shutdown()
+        self.srv.server_close()
+
+
+def webhook_start(srv, token):
+    """BENCH_WEBHOOK: a receiver, a webhook of the benchmark user on every event
+    of the benchmark list, and a running worker; returns what webhook_stop needs."""
+    rx = HookReceiver()
+    conn = http.client.HTTPConnection(srv.host, srv.port, timeout=20)
+    conn.request("POST", "/api/webhooks/", body=json.dumps({
+        "url": rx.url, "list_id": srv.info["list_id"],
+        "events": ["task.created", "task.updated", "task.completed", "task.deleted",
+                   "task.reminder", "list.created", "list.updated", "list.deleted",
+                   "comment.created"]}),
+        headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+    r = conn.getresponse()
+    body = r.read()
+    conn.close()
+    if r.status != 201:
+        sys.exit("bench: webhook not created: %d %s" % (r.status, body[:200]))
+    worker = subprocess.Popen([harness.TASKMGR, "worker"], env=srv.env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return rx, worker
+
+
+def webhook_stop(srv, rx, worker, drain=60):
+    """Lets the worker drain the deliveries (at most drain seconds), stops it and
+    the receiver; the worker's delivery rate from the deliveries' own times."""
+    db = sqlite3.connect(srv.db, timeout=30)
+    deadline = time.time() + drain
+    while time.time() < deadline:
+        pending = db.execute("SELECT count(*) FROM webhook_deliveries"
+                             " WHERE status = 'pending'").fetchone()[0]
+        if pending == 0:
+            break
+        time.sleep(0.5)
+    _terminate(worker.pid, worker)
+    rx.stop()
+    n, first, last = db.execute(
+        "SELECT count(*), min(delivered_at), max(delivered_at) FROM webhook_deliveries"
+        " WHERE status = 'delivered'").fetchone()
+    queued, pending = db.execute(
+        "SELECT count(*), sum(status = 'pending') FROM webhook_deliveries").fetchone()
+    # the seconds in which the worker delivered something: the cases that
+    # write nothing (reads, logins, ceilings) leave it idle, not slow
+    busy = db.execute("SELECT count(DISTINCT delivered_at / 1000000) FROM webhook_deliveries"
+                      " WHERE status = 'delivered'").fetchone()[0]
+    db.close()
+    span = (last - first) / 1e6 if n and last > first else 0
+    out = {"queued": queued, "delivered": n, "pending": pending or 0,
+           "seconds": span, "busy_seconds": busy, "rate": n / busy if busy else None}
+    log("webhook: %d deliveries queued, %d delivered, %d still pending; worker rate %s/s"
+        " (over the seconds it delivered in)"
+        % (queued, n, out["pending"], "%.0f" % out["rate"] if out["rate"] else "n/a"))
+    return out
 
 
 def reset_peak(pids):
@@ -406,7 +494,8 @@ def run_main(args):
         "wrk %d threads x %d connections, %ds per case%s; throttle_* = off"
         % (workers, workers, workers, NCPU, threads, conns, seconds,
            " (+%ds warm-up)" % warm if warm else ""))
-    srv = BenchServer(workers, args.tasks)
+    srv = BenchServer(workers, args.tasks, webhook=args.webhook)
+    hook = None
     results = {"machine": mach, "settings": {
         "seconds": seconds, "connections": conns, "wrk_threads": threads,
         "workers": workers, "nginx_workers": NCPU, "throttles": "off",
@@ -417,6 +506,9 @@ def run_main(args):
         results["settings"]["shape"] = srv.info["shape"]
         results["argon2"] = hashtime(srv)
         token = srv.login(BENCH_USER, BENCH_PASSWORD)
+        if args.webhook:
+            hook = webhook_start(srv, token)
+            results["settings"]["webhook"] = "every event of the benchmark list"
         # the login above ran argon2id (m_cost of memory) in one responder,
         # which gives the work area back after a second without logins: the
         # peak that counts is the one reached while serving the cases
@@ -500,7 +592,13 @@ def run_main(args):
                    fmt_ms(res["p99_us"]), res["errors"]))
             if res["errors"] or res["requests"] == 0:
                 failed.append(key)
+        if hook is not None:
+            results["webhook"] = webhook_stop(srv, *hook)
+            hook = None
     finally:
+        if hook is not None:
+            _terminate(hook[1].pid, hook[1])
+            hook[0].stop()
         srv.stop()
     if os.environ.get("BENCH_LIBFCGI_BUILD"):
         failed += run_libfcgi(args, results, warm, nonce)
@@ -651,6 +749,13 @@ def report(results):
     if rss.get("ceiling"):
         print("ceiling responders: VmHWM %s MiB (libfcgi), %s MiB (our FastCGI)"
               % (mib(rss["ceiling"], 0), mib(rss.get("ceiling_own") or {}, 0)))
+    wh = results.get("webhook")
+    if wh:
+        print("webhook on every event of the benchmark list: %d deliveries queued, %d "
+              "delivered by the worker at %s/s (over the seconds it delivered in), %d still "
+              "pending at the end"
+              % (wh["queued"], wh["delivered"],
+                 "%.0f" % wh["rate"] if wh["rate"] else "n/a", wh["pending"]))
     print()
     if results.get("libfcgi"):
         report_libfcgi(results)
@@ -744,8 +849,10 @@ def main():
     ap.add_argument("--scale", action="store_true")
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--sizes", default="1000,100000,1000000")
+    ap.add_argument("--webhook", action="store_true")
     args = ap.parse_args()
     env = os.environ.get
+    args.webhook = args.webhook or env("BENCH_WEBHOOK") == "1"
     args.seconds = int(env("BENCH_SECONDS") or (1 if args.smoke else 10))
     args.workers = int(env("BENCH_WORKERS") or 2 * NCPU)
     args.connections = int(env("BENCH_CONNECTIONS") or 32)
