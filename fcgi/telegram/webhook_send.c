@@ -236,69 +236,101 @@ post(struct hook_sender *s, const struct hook_job *j, long *http, char *err,
 	return 0;
 }
 
-/* Records one attempt's outcome (r: as post returns); DB_OK or the storage error. */
+/* What became of one attempt. */
+struct outcome {
+	int		 r;		/* as post() returns */
+	long		 http;
+	int		 disabled;	/* the failure disabled the webhook */
+	char		 err[160];
+};
+
+/*
+ * Records the outcomes of the n attempts of a pass in one transaction (one
+ * sync for the lot: the worker keeps up with the writers); DB_OK or the
+ * storage error, nothing recorded then.
+ */
 static enum dbrc
-record(struct hook_sender *s, const struct hook_job *j, int r, long http,
-    const char *err)
+record_all(struct hook_sender *s, const struct hook_job *jobs, struct outcome *o,
+    int n)
 {
 	const struct config *cfg = &s->app->cfg;
 	struct db *db = &s->app->db;
-	int64_t	 now = now_us(), next;
-	int	 disabled = 0, tries;
+	int64_t	 now = now_us();
 	enum dbrc rc;
+	int	 i;
 
-	if (r == 1) {
+	if ((rc = db_begin(db)) != DB_OK)
+		return rc;
+	for (i = 0; i < n && rc == DB_OK; i++) {
+		o[i].disabled = 0;
+		if (o[i].r == 1)
+			rc = hook_delivered(db, &jobs[i], o[i].http, now);
+		else
+			rc = hook_failed(db, &jobs[i], o[i].r < 0, o[i].http, o[i].err,
+			    now + deliver_backoff_us(cfg, jobs[i].attempts), now,
+			    cfg->webhook_disable_after, &o[i].disabled);
+	}
+	if (rc == DB_OK)
+		return db_commit(db);
+	db_rollback(db);
+	return rc;
+}
+
+/* Logs and counts one recorded outcome. */
+static void
+tell(struct hook_sender *s, const struct hook_job *j, const struct outcome *o)
+{
+	const struct config *cfg = &s->app->cfg;
+
+	if (o->r == 1) {
 		s->counts.delivered++;
 		log_debug("worker: webhook %lld delivery %lld delivered (%ld)",
-		    (long long)j->webhook_id, (long long)j->id, http);
-		/* the receiver has it: a lost mark would mean a second copy, so insist */
-		for (tries = 0; tries < 5; tries++)
-			if ((rc = hook_delivered(db, j, http, now)) != DB_BUSY)
-				break;
-		return rc;
-	}
-	next = now + deliver_backoff_us(cfg, j->attempts);
-	rc = hook_failed(db, j, r < 0, http, err, next, now, cfg->webhook_disable_after,
-	    &disabled);
-	if (r < 0) {
+		    (long long)j->webhook_id, (long long)j->id, o->http);
+	} else if (o->r < 0) {
 		s->counts.refused++;
 		log_warn("worker: webhook %lld delivery %lld %s", (long long)j->webhook_id,
-		    (long long)j->id, err);
+		    (long long)j->id, o->err);
 	} else if (j->attempts + 1 >= HOOK_MAX_ATTEMPTS) {
 		s->counts.failed++;
 		log_warn("worker: webhook %lld delivery %lld given up after %lld attempts: %s",
-		    (long long)j->webhook_id, (long long)j->id, (long long)j->attempts + 1, err);
+		    (long long)j->webhook_id, (long long)j->id, (long long)j->attempts + 1,
+		    o->err);
 	} else {
 		s->counts.retried++;
 		log_info("worker: webhook %lld delivery %lld not delivered (%s), next try in "
-		    "%lld ms", (long long)j->webhook_id, (long long)j->id, err,
-		    (long long)((next - now) / 1000));
+		    "%lld ms", (long long)j->webhook_id, (long long)j->id, o->err,
+		    (long long)(deliver_backoff_us(cfg, j->attempts) / 1000));
 	}
-	if (disabled) {
+	if (o->disabled) {
 		s->counts.disabled++;
 		log_warn("worker: webhook %lld disabled after %lld failures in a row",
 		    (long long)j->webhook_id, (long long)cfg->webhook_disable_after);
 	}
-	return rc;
 }
 
 int
 hook_pass(struct hook_sender *s, volatile sig_atomic_t *stop)
 {
 	struct hook_job jobs[BATCH];
-	char	 err[160];
-	long	 http;
-	int	 n, i, r;
+	struct outcome out[BATCH];
+	enum dbrc rc = DB_OK;
+	int	 n, i, m, tries;
 
 	arena_reset(&s->arena);
 	if (hook_due(&s->app->db, now_us(), BATCH, &s->arena, jobs, &n) != DB_OK)
 		return -1;
-	for (i = 0; i < n && !*stop; i++) {
-		err[0] = '\0';
-		/* no transaction is open here: the receiver may take its time */
-		r = post(s, &jobs[i], &http, err, sizeof(err));
-		if (record(s, &jobs[i], r, http, err) != DB_OK)
-			return -1;
+	/* no transaction is open while the receivers answer */
+	for (m = 0; m < n && !*stop; m++) {
+		out[m].err[0] = '\0';
+		out[m].r = post(s, &jobs[m], &out[m].http, out[m].err, sizeof(out[m].err));
 	}
-	return n;
+	/* the receivers have them: a lost mark would mean second copies, so insist */
+	for (tries = 0; m > 0 && tries < 5; tries++)
+		if ((rc = record_all(s, jobs, out, m)) != DB_BUSY)
+			break;
+	if (rc != DB_OK)
+		return -1;
+	for (i = 0; i < m; i++)
+		tell(s, &jobs[i], &out[i]);
+	return m;
 }
