@@ -19,8 +19,9 @@ hook_due(struct db *db, int64_t now, int max, struct arena *a,
 	static const char sql[] =
 	    "SELECT d.id, d.webhook_id, w.owner_id, d.attempts, w.url, w.secret,"
 	    " d.event, d.body FROM webhook_deliveries d"
-	    " JOIN webhooks w ON w.id = d.webhook_id"
+	    " JOIN webhooks w ON w.id = d.webhook_id JOIN users u ON u.id = w.owner_id"
 	    " WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 AND w.is_active = 1"
+	    " AND u.is_active = 1"
 	    " AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e"
 	    "  WHERE e.webhook_id = d.webhook_id AND e.object_key = d.object_key"
 	    "  AND e.status = 'pending' AND e.id < d.id)"

@@ -3,7 +3,7 @@
  * webhooks.h): which are due, and each attempt's outcome.
  *
  * A delivery is due when it is pending, its next_attempt_at has come, its
- * webhook is active and no older delivery of the same webhook and object
+ * webhook and its webhook's owner are active and no older delivery of the same webhook and object
  * is pending (one object's deliveries go out in order).  A delivery stays
  * pending until an attempt records its outcome: a worker killed while the
  * receiver answers sends it again (at least once, never lost).  Every

@@ -59,7 +59,7 @@ struct match {
 
 /*
  * The active webhooks subscribed to event whose owner is one of the
- * scope's users (list scope not yet applied): *n of them in m.  With no
+ * scope's users, an active user (list scope not yet applied): *n of them in m.  With no
  * active webhook at all this is one probe of the empty webhooks_active
  * index.  (Shared lists will add their members here.)
  */
@@ -68,8 +68,9 @@ hook_match(struct db *db, const int64_t users[2], unsigned event, struct match *
     int *n)
 {
 	static const char sql[] =
-	    "SELECT id, list_id FROM webhooks WHERE is_active = 1"
-	    " AND owner_id IN (?1, ?2) AND (events & ?3) <> 0";
+	    "SELECT w.id, w.list_id FROM webhooks w JOIN users u ON u.id = w.owner_id"
+	    " WHERE w.is_active = 1 AND w.owner_id IN (?1, ?2) AND (w.events & ?3) <> 0"
+	    " AND u.is_active = 1";
 	sqlite3_stmt *st = db_prep(db, sql);
 	int	 rc;
 

@@ -525,6 +525,26 @@ def test_a_webhook_never_sees_a_task_its_owner_cannot_see():
     drop(h, user="bob")
 
 
+def test_an_inactive_users_webhooks_get_nothing():
+    import sqlite3
+    S.create_user("dave")
+    TOK["dave"] = S.login("dave")
+    dave = user_id("dave")
+    h = new_hook("dave", "/dave")
+    lst = new_list("For dave")
+    t = new_task(lst, "Dave's", assigned_to=dave)
+    c = sqlite3.connect(S.db, timeout=10)
+    with c:
+        c.execute("UPDATE users SET is_active = 0 WHERE id = ?", (dave,))
+    patch_task(t, description="dave is gone")
+    worker_once()
+    eq(RX.requests("/dave"), [], "nothing to an inactive user's receiver")
+    rows = c.execute("SELECT event, status FROM webhook_deliveries WHERE webhook_id = ?",
+                     (h["id"],)).fetchall()
+    c.close()
+    eq(rows, [("task.created", "pending")], "queued while active, held; none after")
+
+
 def test_the_readme_verification_rejects_forgeries():
     got = [g for g in RX.got if g["verified"]]
     assert got, "no verified delivery yet"
