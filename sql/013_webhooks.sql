@@ -55,5 +55,8 @@ CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at)
 -- "is an older delivery of this object still pending?"
 CREATE INDEX webhook_deliveries_object ON webhook_deliveries (webhook_id, object_key, id)
     WHERE status = 'pending';
+-- GET /metrics: the deliveries failed for good or refused
+CREATE INDEX webhook_deliveries_failed ON webhook_deliveries (webhook_id)
+    WHERE status IN ('failed', 'refused');
 -- the delivery log, newest first
 CREATE INDEX webhook_deliveries_log ON webhook_deliveries (webhook_id, id);

@@ -52,12 +52,6 @@ write_db(struct req *r, int64_t now)
 	gauge(b, "taskmgr_wal_size_bytes", "Size of the database's write-ahead log.",
 	    file_size(app->cfg.database, "-wal"));
 	/* not built yet: always 0, so that dashboards and alerts can name them now */
-	gauge(b, "taskmgr_webhook_deliveries_pending", "Webhook deliveries waiting "
-	    "(webhooks are not built yet: always 0).", 0);
-	gauge(b, "taskmgr_webhook_deliveries_failed", "Webhook deliveries failed for "
-	    "good (webhooks are not built yet: always 0).", 0);
-	gauge(b, "taskmgr_webhook_oldest_pending_age_seconds", "Age of the oldest "
-	    "waiting webhook delivery (webhooks are not built yet: always 0).", 0);
 	gauge(b, "taskmgr_reminders_pending", "Reminders not sent yet (reminders are "
 	    "not built yet: always 0).", 0);
 	if (rc != DB_OK) {
@@ -73,6 +67,14 @@ write_db(struct req *r, int64_t now)
 	age = m.oldest_pending > 0 && now > m.oldest_pending ? now - m.oldest_pending : 0;
 	gauge(b, "taskmgr_notices_oldest_pending_age_seconds", "Age of the oldest "
 	    "waiting notice (0: none waits).", age / 1000000);
+	gauge(b, "taskmgr_webhook_deliveries_pending", "Webhook deliveries waiting "
+	    "for the worker.", m.hooks_pending);
+	gauge(b, "taskmgr_webhook_deliveries_failed", "Webhook deliveries failed for "
+	    "good or refused (an address not allowed).", m.hooks_failed);
+	age = m.hooks_oldest_pending > 0 && now > m.hooks_oldest_pending ?
+	    now - m.hooks_oldest_pending : 0;
+	gauge(b, "taskmgr_webhook_oldest_pending_age_seconds", "Age of the oldest "
+	    "waiting webhook delivery (0: none waits).", age / 1000000);
 	gauge(b, "taskmgr_last_sweep_timestamp_seconds", "Unix time of the worker's "
 	    "last overdue sweep (0: never).", m.last_sweep / 1000000);
 }

@@ -10,6 +10,13 @@ static const char pending_sql[] =
 static const char failed_sql[] =
     "SELECT count(*) FROM outbox WHERE status <> 0 AND status = 2";
 
+/* webhook deliveries: each through a partial index of its rows */
+static const char hooks_pending_sql[] =
+    "SELECT count(*), coalesce(min(created_at), 0) FROM webhook_deliveries"
+    " WHERE status = 'pending'";
+static const char hooks_failed_sql[] =
+    "SELECT count(*) FROM webhook_deliveries WHERE status IN ('failed', 'refused')";
+
 /* Runs sql and reads its one row's first n columns into out. */
 static enum dbrc
 one_row(struct db *db, const char *sql, int n, int64_t *out)
@@ -40,6 +47,13 @@ metrics_db_read(struct db *db, struct metrics_db *m)
 	if ((rc = one_row(db, failed_sql, 1, v)) != DB_OK)
 		return rc;
 	m->notices_failed = v[0];
+	if ((rc = one_row(db, hooks_pending_sql, 2, v)) != DB_OK)
+		return rc;
+	m->hooks_pending = v[0];
+	m->hooks_oldest_pending = v[1];
+	if ((rc = one_row(db, hooks_failed_sql, 1, v)) != DB_OK)
+		return rc;
+	m->hooks_failed = v[0];
 	return tg_state_get(db, METRICS_SWEEP_STATE, 0, &m->last_sweep);
 }
 

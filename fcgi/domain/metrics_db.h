@@ -18,6 +18,9 @@ struct metrics_db {
 	int64_t	 notices_failed;	/* status 2 (failed for good), as long as retention keeps them */
 	int64_t	 oldest_pending;	/* created_at of the oldest pending notice; 0: none */
 	int64_t	 last_sweep;		/* microseconds; 0: never */
+	int64_t	 hooks_pending;		/* webhook deliveries pending */
+	int64_t	 hooks_failed;		/* failed for good or refused */
+	int64_t	 hooks_oldest_pending;	/* created_at of the oldest pending one; 0: none */
 };
 
 /* Reads the figures (in the caller's read transaction, if any). */

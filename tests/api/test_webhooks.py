@@ -545,6 +545,26 @@ def test_an_inactive_users_webhooks_get_nothing():
     eq(rows, [("task.created", "pending")], "queued while active, held; none after")
 
 
+def test_metrics_count_pending_and_failed_deliveries():
+    import sqlite3
+    h = new_hook("carol", "/refused-m", events=["list.created"], url="http://10.0.0.1/m")
+    eq(req("POST", "/api/webhooks/%d/ping/" % h["id"], user="carol").status, 202, "ping")
+    worker_once()
+    c = sqlite3.connect(S.db, timeout=10)
+    pending, failed = c.execute(
+        "SELECT sum(status = 'pending'), sum(status IN ('failed', 'refused'))"
+        " FROM webhook_deliveries").fetchone()
+    c.close()
+    assert pending > 0 and failed > 0, (pending, failed)   # dave's; the refused ping
+    advance(100)
+    r = S.get("/metrics")
+    eq(r.status, 200, "metrics")
+    got = dict(re.findall(r"^(taskmgr_webhook_\w+) (\S+)$", r.body.decode(), re.M))
+    eq((float(got["taskmgr_webhook_deliveries_pending"]),
+        float(got["taskmgr_webhook_deliveries_failed"])), (pending, failed), "gauges")
+    assert float(got["taskmgr_webhook_oldest_pending_age_seconds"]) >= 100, got
+
+
 def test_the_readme_verification_rejects_forgeries():
     got = [g for g in RX.got if g["verified"]]
     assert got, "no verified delivery yet"
