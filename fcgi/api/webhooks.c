@@ -142,6 +142,7 @@ static void
 read_hook(struct req *r, unsigned required, struct hook_input *in)
 {
 	const char *why;
+	char	 msg[96];
 	int64_t	 list;
 	int	 active;
 	enum jr	 jr;
@@ -157,8 +158,11 @@ read_hook(struct req *r, unsigned required, struct hook_input *in)
 	    jr == JR_NULL) {
 		in->set |= HF_LIST;
 		in->list_id = jr == JR_OK ? list : 0;
-		if (jr == JR_OK && list <= 0)
-			in->list_id = -1;	/* no list has it: refused below */
+		if (jr == JR_OK && list <= 0) {
+			snprintf(msg, sizeof(msg), "Invalid pk \"%lld\" - object does not exist.",
+			    (long long)list);
+			req_error(r, "list_id", msg);
+		}
 	}
 	if (jr_bool(r, r->json, "is_active", 0, &active) == JR_OK) {
 		in->set |= HF_ACTIVE;

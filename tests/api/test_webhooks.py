@@ -218,6 +218,13 @@ def test_create_validation_and_secret_once():
                                        "list_id": bobs["id"]})
     eq((r.status, r.json), (400, {"list_id": ["Invalid pk \"%d\" - object does not exist."
                                               % bobs["id"]]}), "another user's list")
+    r = req("POST", "/api/webhooks/", {"url": RX.url("/v"), "events": ["task.created"],
+                                       "list_id": 0})
+    eq(r.json, {"list_id": ["Invalid pk \"0\" - object does not exist."]}, "list 0")
+    mine = new_list("alice's scoped")
+    h = new_hook("alice", "/v", events=["task.created"], list_id=mine["id"])
+    eq(h["list_id"], mine["id"], "scoped to a list")
+    drop(h)
     h = new_hook("alice", "/v", events=["task.updated", "task.created"])
     eq(sorted(h), sorted(["id", "url", "events", "list_id", "is_active", "created_at",
                           "updated_at", "failure_count", "last_delivery", "secret"]), "keys")
@@ -310,6 +317,21 @@ def test_each_event_arrives_once_in_order_signed():
     log = deliveries(h)
     eq({d["status"] for d in log}, {"delivered"}, "the log: all delivered")
     eq({d["last_http_status"] for d in log}, {200}, "the log: 200")
+    drop(h)
+
+
+def test_a_webhook_scoped_to_a_list_hears_only_of_that_list():
+    a, b = new_list("Scope A"), new_list("Scope B")
+    h = new_hook("alice", "/scoped", events=["task.created", "list.updated"],
+                 list_id=a["id"])
+    ta = new_task(a, "in A")
+    new_task(b, "in B")
+    r = req("PATCH", "/api/lists/%d/" % b["id"], {"name": "Scope B2",
+                                                   "updated_at": b["updated_at"]})
+    eq(r.status, 200, "rename B")
+    worker_once()
+    eq([(x["event"], x["data"]["id"]) for x in RX.bodies("/scoped")],
+       [("task.created", ta["id"])], "only list A's task")
     drop(h)
 
 
