@@ -58,17 +58,18 @@ struct match {
 };
 
 /*
- * The active webhooks subscribed to event whose owner is one of the
- * scope's users, an active user (list scope not yet applied): *n of them in m.  With no
- * active webhook at all this is one probe of the empty webhooks_active
- * index.  (Shared lists will add their members here.)
+ * The active webhooks subscribed to event whose owner, an active user, is
+ * one of the scope's users (the list scope not yet applied): *n of them in
+ * m.  With no active webhook this is one probe of the empty webhooks_active
+ * index per user (CROSS JOIN keeps webhooks the outer loop: a user is read
+ * only for a webhook found).  Shared lists will add their members here.
  */
 static enum dbrc
 hook_match(struct db *db, const int64_t users[2], unsigned event, struct match *m,
     int *n)
 {
 	static const char sql[] =
-	    "SELECT w.id, w.list_id FROM webhooks w JOIN users u ON u.id = w.owner_id"
+	    "SELECT w.id, w.list_id FROM webhooks w CROSS JOIN users u ON u.id = w.owner_id"
 	    " WHERE w.is_active = 1 AND w.owner_id IN (?1, ?2) AND (w.events & ?3) <> 0"
 	    " AND u.is_active = 1";
 	sqlite3_stmt *st = db_prep(db, sql);
