@@ -58,30 +58,59 @@ struct match {
 };
 
 /*
+ * Whether any webhook is active at all: the question every write asks, one
+ * step of a cached statement that finds the partial index webhooks_active
+ * empty (no temporary table, no other cursor).
+ */
+static enum dbrc
+hook_any(struct db *db, int *any)
+{
+	static const char sql[] = "SELECT 1 FROM webhooks WHERE is_active = 1 LIMIT 1";
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc;
+
+	*any = 0;
+	if (st == NULL)
+		return DB_ERROR;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*any = 1;
+		rc = SQLITE_DONE;
+	}
+	return db_rc(db, db_done(st, rc), "webhook any");
+}
+
+/*
  * The active webhooks subscribed to event whose owner, an active user, is
  * one of the scope's users (the list scope not yet applied): *n of them in
- * m.  With no active webhook this is one probe of the empty webhooks_active
- * index per user (CROSS JOIN keeps webhooks the outer loop: a user is read
- * only for a webhook found).  Shared lists will add their members here.
+ * m.  Each user is one probe of webhooks_active (UNION ALL: no temporary
+ * table for an IN list; CROSS JOIN keeps webhooks the outer loop, a user is
+ * read only for a webhook found).  Shared lists will add their members here.
  */
 static enum dbrc
 hook_match(struct db *db, const int64_t users[2], unsigned event, struct match *m,
     int *n)
 {
 	static const char sql[] =
-	    "SELECT w.id, w.list_id FROM webhooks w CROSS JOIN users u ON u.id = w.owner_id"
-	    " WHERE w.is_active = 1 AND w.owner_id IN (?1, ?2) AND (w.events & ?3) <> 0"
-	    " AND u.is_active = 1";
-	sqlite3_stmt *st = db_prep(db, sql);
-	int	 rc;
+	    "SELECT w.id, w.list_id, w.events FROM webhooks w"
+	    " CROSS JOIN users u ON u.id = w.owner_id"
+	    " WHERE w.is_active = 1 AND w.owner_id = ?1 AND u.is_active = 1"
+	    " UNION ALL SELECT w.id, w.list_id, w.events FROM webhooks w"
+	    " CROSS JOIN users u ON u.id = w.owner_id"
+	    " WHERE w.is_active = 1 AND w.owner_id = ?2 AND ?2 <> ?1 AND u.is_active = 1";
+	sqlite3_stmt *st;
+	int	 rc, any;
+	enum dbrc drc;
 
 	*n = 0;
-	if (st == NULL)
+	if ((drc = hook_any(db, &any)) != DB_OK || !any)
+		return drc;
+	if ((st = db_prep(db, sql)) == NULL)
 		return DB_ERROR;
 	sqlite3_bind_int64(st, 1, users[0] > 0 ? users[0] : -1);
 	sqlite3_bind_int64(st, 2, users[1] > 0 ? users[1] : -1);
-	sqlite3_bind_int64(st, 3, event);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < MATCH_MAX) {
+		if (((unsigned)sqlite3_column_int64(st, 2) & event) == 0)
+			continue;
 		m[*n].id = sqlite3_column_int64(st, 0);
 		m[*n].list_id = sqlite3_column_int64(st, 1);
 		(*n)++;
