@@ -14,8 +14,10 @@
 -- ('task:12', 'list:3') keeps one object's deliveries in order: the worker
 -- sends a pending delivery only when no older one of the same webhook and
 -- object is pending.  Times are microseconds since the epoch, as elsewhere.
+-- IF NOT EXISTS: running it twice (a database whose user_version was set
+-- back by hand) changes nothing.
 
-CREATE TABLE webhooks (
+CREATE TABLE IF NOT EXISTS webhooks (
     id               INTEGER PRIMARY KEY AUTOINCREMENT,
     owner_id         INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     url              TEXT    NOT NULL,
@@ -28,13 +30,13 @@ CREATE TABLE webhooks (
     created_at       INTEGER NOT NULL,
     updated_at       INTEGER NOT NULL
 );
-CREATE INDEX webhooks_owner ON webhooks (owner_id, id);
+CREATE INDEX IF NOT EXISTS webhooks_owner ON webhooks (owner_id, id);
 -- what a write asks ("does anyone subscribed see this?"): one probe, empty
 -- when nobody has an active webhook
-CREATE INDEX webhooks_active ON webhooks (owner_id) WHERE is_active = 1;
-CREATE INDEX webhooks_list ON webhooks (list_id) WHERE list_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS webhooks_active ON webhooks (owner_id) WHERE is_active = 1;
+CREATE INDEX IF NOT EXISTS webhooks_list ON webhooks (list_id) WHERE list_id IS NOT NULL;
 
-CREATE TABLE webhook_deliveries (
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
     id               INTEGER PRIMARY KEY AUTOINCREMENT,
     webhook_id       INTEGER NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
     event            TEXT    NOT NULL,
@@ -50,13 +52,13 @@ CREATE TABLE webhook_deliveries (
     delivered_at     INTEGER
 );
 -- the worker's "next due" scan
-CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at)
+CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (next_attempt_at)
     WHERE status = 'pending';
 -- "is an older delivery of this object still pending?"
-CREATE INDEX webhook_deliveries_object ON webhook_deliveries (webhook_id, object_key, id)
+CREATE INDEX IF NOT EXISTS webhook_deliveries_object ON webhook_deliveries (webhook_id, object_key, id)
     WHERE status = 'pending';
 -- GET /metrics: the deliveries failed for good or refused
-CREATE INDEX webhook_deliveries_failed ON webhook_deliveries (webhook_id)
+CREATE INDEX IF NOT EXISTS webhook_deliveries_failed ON webhook_deliveries (webhook_id)
     WHERE status IN ('failed', 'refused');
 -- the delivery log, newest first
-CREATE INDEX webhook_deliveries_log ON webhook_deliveries (webhook_id, id);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_log ON webhook_deliveries (webhook_id, id);

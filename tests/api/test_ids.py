@@ -128,14 +128,27 @@ def test_outbox_ids_not_reused():
 
 
 def test_tables_whose_ids_leave_the_database_autoincrement():
-    # the rest (auth_tokens, sessions) are found by digest; their ids stay inside
-    want = ["events", "lists", "outbox", "tasks", "users"]
+    # the rest (auth_tokens, sessions) are found by digest; their ids stay inside;
+    # webhooks and their deliveries (X-Taskmgr-Delivery) leave it too
+    want = ["events", "lists", "outbox", "tasks", "users", "webhook_deliveries", "webhooks"]
     got = [r[0] for r in sql("SELECT name FROM sqlite_master WHERE type = 'table'"
                              " AND sql LIKE '%AUTOINCREMENT%' ORDER BY name")]
     eq(got, want, "tables with AUTOINCREMENT")
 
 
 # ---- migrating a populated database of an older schema -------------------
+
+def later_objects():
+    """The tables, indexes and triggers the migrations after 011 create (those
+    that are not of 001-010 are left out of the comparison below)."""
+    names = set()
+    for f in MIGRATIONS[MINE:]:
+        with open(f) as fh:
+            names.update(re.findall(
+                r"CREATE\s+(?:UNIQUE\s+|VIRTUAL\s+)?(?:TABLE|INDEX|TRIGGER)\s+"
+                r"(?:IF\s+NOT\s+EXISTS\s+)?(\w+)", fh.read(), re.I))
+    return names
+
 
 def schema_at(path, version):
     """A database made by the first version migrations, as `taskmgr migrate`
@@ -272,6 +285,8 @@ def migrate_and_check(srv, version, seqs):
     rows, objs = snapshot(c)
     for name in rows:
         eq(rows[name], before_rows.get(name, []), "the rows of %s" % name)
+    later = later_objects()
+    objs = {k: v for k, v in objs.items() if k not in later or k in want_objs}
     eq(sorted(objs), sorted(want_objs), "the tables, indexes and triggers of 001-010")
     for name in want_objs:
         eq(objs[name], want_objs[name], "%s as 001-010 made it" % name)
