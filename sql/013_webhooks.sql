@@ -10,7 +10,8 @@
 -- A delivery is written in the transaction of the change it reports
 -- (body: the JSON as sent, every attempt the same bytes) and sent by the
 -- worker: status pending until a 2xx (delivered), too many attempts
--- (failed) or an address the worker may not reach (refused).  object_key
+-- (failed) or an address the worker may not reach (refused); finished ones
+-- are purged after outbox_retention_days, as notices are.  object_key
 -- ('task:12', 'list:3') keeps one object's deliveries in order: the worker
 -- sends a pending delivery only when no older one of the same webhook and
 -- object is pending.  Times are microseconds since the epoch, as elsewhere.
@@ -49,7 +50,8 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
     next_attempt_at  INTEGER NOT NULL,
     last_http_status INTEGER,
     last_error       TEXT,
-    delivered_at     INTEGER
+    delivered_at     INTEGER,
+    finished_at      INTEGER   -- when it left pending: the worker purges by it
 );
 -- the worker's "next due" scan
 CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (next_attempt_at)
@@ -60,5 +62,8 @@ CREATE INDEX IF NOT EXISTS webhook_deliveries_object ON webhook_deliveries (webh
 -- GET /metrics: the deliveries failed for good or refused
 CREATE INDEX IF NOT EXISTS webhook_deliveries_failed ON webhook_deliveries (webhook_id)
     WHERE status IN ('failed', 'refused');
+-- the worker's purge of finished deliveries past outbox_retention_days
+CREATE INDEX IF NOT EXISTS webhook_deliveries_finished ON webhook_deliveries (finished_at)
+    WHERE status <> 'pending';
 -- the delivery log, newest first
 CREATE INDEX IF NOT EXISTS webhook_deliveries_log ON webhook_deliveries (webhook_id, id);

@@ -101,7 +101,8 @@ sweep(struct app *app, int64_t *swept)
 
 /*
  * Deletes one table's rows past their retention of days days ('e' events,
- * 'o' finished notices; nothing when days is 0), RETENTION_BATCH rows per
+ * 'o' finished notices, 'w' finished webhook deliveries; nothing when days
+ * is 0), RETENTION_BATCH rows per
  * transaction, logging how many went; -1 when the database failed.
  */
 static int
@@ -194,6 +195,9 @@ cmd_worker(struct app *app, int argc, char *argv[])
 			if (purge(app, 'e', "event(s)", app->cfg.events_retention_days) < 0)
 				status = 1;
 			if (purge(app, 'o', "finished notice(s)",
+			    app->cfg.outbox_retention_days) < 0)
+				status = 1;
+			if (purge(app, 'w', "finished webhook deliveries",
 			    app->cfg.outbox_retention_days) < 0)
 				status = 1;
 			/* --once sweeps once, however long its round lasts */

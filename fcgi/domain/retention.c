@@ -1,4 +1,4 @@
-/* retention: batched purges of old events and finished outbox notices. */
+/* retention: batched purges of old events, finished notices and webhook deliveries. */
 #include "retention.h"
 #include "tx.h"
 
@@ -9,6 +9,12 @@ const char retention_events_sql[] =
 const char retention_outbox_sql[] =
     "DELETE FROM outbox WHERE id IN"
     " (SELECT id FROM outbox WHERE status <> 0"
+    " AND finished_at < ?1 LIMIT ?2)";
+
+/* the inner SELECT walks webhook_deliveries_finished (sql/013_webhooks.sql) */
+const char retention_hooks_sql[] =
+    "DELETE FROM webhook_deliveries WHERE id IN"
+    " (SELECT id FROM webhook_deliveries WHERE status <> 'pending'"
     " AND finished_at < ?1 LIMIT ?2)";
 
 int64_t
@@ -71,6 +77,8 @@ retention_purge(struct db *db, int table, int64_t before, int64_t batch,
 		return DB_OK;
 	for (k = 0; k < max_batches && (stop == NULL || !*stop); k++) {
 		rc = table == 'e' ? retention_events_batch(db, before, batch, &got) :
+		    table == 'w' ? batch_delete(db, retention_hooks_sql,
+		    "webhook deliveries purge", before, batch, &got) :
 		    retention_outbox_batch(db, before, batch, &got);
 		if (rc != DB_OK)
 			break;

@@ -64,7 +64,7 @@ hook_delivered(struct db *db, const struct hook_job *j, long http, int64_t now)
 {
 	static const char upd[] =
 	    "UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1,"
-	    " last_http_status = ?1, last_error = NULL, delivered_at = ?2"
+	    " last_http_status = ?1, last_error = NULL, delivered_at = ?2, finished_at = ?2"
 	    " WHERE id = ?3 AND status = 'pending'";
 	static const char ok[] =
 	    "UPDATE webhooks SET failure_count = 0, first_failure_at = NULL"
@@ -150,7 +150,8 @@ hook_failed(struct db *db, const struct hook_job *j, int refused, long http,
 	    "UPDATE webhook_deliveries SET attempts = attempts + 1,"
 	    " last_http_status = ?1, last_error = ?2, next_attempt_at = ?3,"
 	    " status = CASE WHEN ?4 THEN 'refused' WHEN attempts + 1 >= ?5 THEN 'failed'"
-	    " ELSE 'pending' END WHERE id = ?6 AND status = 'pending'";
+	    " ELSE 'pending' END, finished_at = CASE WHEN ?4 OR attempts + 1 >= ?5"
+	    " THEN ?7 END WHERE id = ?6 AND status = 'pending'";
 	sqlite3_stmt *st;
 	int	 own;
 	enum dbrc rc;
@@ -171,6 +172,7 @@ hook_failed(struct db *db, const struct hook_job *j, int refused, long http,
 	sqlite3_bind_int(st, 4, refused != 0);
 	sqlite3_bind_int(st, 5, HOOK_MAX_ATTEMPTS);
 	sqlite3_bind_int64(st, 6, j->id);
+	sqlite3_bind_int64(st, 7, now);
 	if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "delivery failed")) == DB_OK)
 		rc = hook_count_failure(db, j, now, disable_after, disabled);
 out:

@@ -587,6 +587,28 @@ def test_metrics_count_pending_and_failed_deliveries():
     assert float(got["taskmgr_webhook_oldest_pending_age_seconds"]) >= 100, got
 
 
+def test_the_worker_purges_finished_deliveries_past_retention():
+    import sqlite3
+    h = new_hook("alice", "/old", events=["list.created"])
+    new_list("Old news")
+    worker_once()
+    RX.modes["/old"] = [500]
+    new_list("Still failing")
+    worker_once()
+    eq(sorted(d["status"] for d in deliveries(h)), ["delivered", "pending"], "before")
+    advance(31 * 86400)         # past outbox_retention_days (30)
+    worker_once()               # the pending one fails again: pending still
+    log = deliveries(h)
+    eq([d["status"] for d in log], ["pending"], "the delivered one purged, the pending kept")
+    c = sqlite3.connect(S.db, timeout=10)
+    left = c.execute("SELECT count(*) FROM webhook_deliveries WHERE status <> 'pending'"
+                     " AND finished_at < ?", (int((time.time() + CLOCK[0] - 30 * 86400)
+                                                  * 1e6),)).fetchone()[0]
+    c.close()
+    eq(left, 0, "no finished delivery older than 30 days is left")
+    drop(h)
+
+
 def test_the_readme_verification_rejects_forgeries():
     got = [g for g in RX.got if g["verified"]]
     assert got, "no verified delivery yet"
