@@ -4,6 +4,7 @@
 
 #include "activity.h"
 #include "buf.h"
+#include "tasks.h"
 #include "timeutil.h"
 
 enum dbrc
@@ -107,6 +108,80 @@ void
 act_end(struct buf *b)
 {
 	buf_putc(b, '}');
+}
+
+/* Records the changes object in b (freed here) unless it could not be built. */
+static enum dbrc
+record_buf(struct db *db, int64_t id, int64_t actor, const char *action,
+    struct buf *b, int64_t now)
+{
+	enum dbrc rc;
+
+	act_end(b);
+	rc = b->oom ? DB_ERROR : activity_record(db, id, actor, action, b->p, now);
+	buf_free(b);
+	return rc;
+}
+
+/* "field": [old, new] of two status names. */
+static void
+act_status(struct buf *b, int from, int to)
+{
+	act_text(b, "status", task_status_names[from], strlen(task_status_names[from]),
+	    task_status_names[to], strlen(task_status_names[to]));
+}
+
+enum dbrc
+activity_created(struct db *db, int64_t id, int64_t actor, const struct task_input *in,
+    const char *desc, size_t dlen, int64_t assignee, int status, int64_t now)
+{
+	struct buf b = { 0 };
+
+	act_begin(&b);
+	act_text(&b, "name", NULL, 0, in->name, strlen(in->name));
+	if (dlen > 0)
+		act_text(&b, "description", NULL, 0, desc, dlen);
+	if (assignee > 0)
+		act_id(&b, "assigned_to", 0, assignee);
+	if ((in->set & TF_DEADLINE) && in->complete_before != TIME_NULL)
+		act_time(&b, "complete_before", TIME_NULL, in->complete_before);
+	act_text(&b, "status", NULL, 0, task_status_names[status],
+	    strlen(task_status_names[status]));
+	return record_buf(db, id, actor, "created", &b, now);
+}
+
+enum dbrc
+activity_updated(struct db *db, int64_t id, int64_t actor, const char *action,
+    unsigned mask, const struct task_input *old, const char *od, size_t odlen,
+    const struct task_input *w, size_t dlen, int64_t now)
+{
+	struct buf b = { 0 };
+
+	if (mask == 0)
+		return DB_OK;
+	act_begin(&b);
+	if (mask & TF_NAME)
+		act_text(&b, "name", old->name, strlen(old->name), w->name, strlen(w->name));
+	if (mask & TF_DESCRIPTION)
+		act_text(&b, "description", od, odlen, w->description, dlen);
+	if (mask & TF_ASSIGNED_TO)
+		act_id(&b, "assigned_to", old->assigned_to, w->assigned_to);
+	if (mask & TF_DEADLINE)
+		act_time(&b, "complete_before", old->complete_before, w->complete_before);
+	if (mask & TF_STATUS)
+		act_status(&b, old->status, w->status);
+	return record_buf(db, id, actor, action, &b, now);
+}
+
+enum dbrc
+activity_status(struct db *db, int64_t id, int64_t actor, const char *action,
+    int from, int to, int64_t now)
+{
+	struct buf b = { 0 };
+
+	act_begin(&b);
+	act_status(&b, from, to);
+	return record_buf(db, id, actor, action, &b, now);
 }
 
 enum dbrc

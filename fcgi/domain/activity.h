@@ -30,6 +30,7 @@
 #include "db.h"
 
 struct buf;
+struct task_input;
 
 /*
  * Writes one history row: actor 0 is the worker (NULL), changes a JSON
@@ -49,6 +50,25 @@ void	 act_id(struct buf *, const char *field, int64_t old, int64_t new);
 /* Of times (TIME_NULL: null). */
 void	 act_time(struct buf *, const char *field, int64_t old, int64_t new);
 void	 act_end(struct buf *);
+
+/*
+ * The records of tasks.c's writes.  activity_created: a new task, in its
+ * values (in: name; desc: the description's dlen bytes; the assignee, 0:
+ * none; the settled status; a deadline when in->set has TF_DEADLINE).
+ * activity_updated: the fields of mask (TF_* bits) from old (name,
+ * assigned_to, complete_before, status) and the old description od (odlen
+ * bytes) to w (the description's first dlen bytes); nothing when mask is
+ * 0.  activity_status: {"status": [from, to]} (enum task_status).
+ */
+enum dbrc activity_created(struct db *, int64_t task_id, int64_t actor,
+	    const struct task_input *in, const char *desc, size_t dlen,
+	    int64_t assignee, int status, int64_t now);
+enum dbrc activity_updated(struct db *, int64_t task_id, int64_t actor,
+	    const char *action, unsigned mask, const struct task_input *old,
+	    const char *od, size_t odlen, const struct task_input *w, size_t dlen,
+	    int64_t now);
+enum dbrc activity_status(struct db *, int64_t task_id, int64_t actor,
+	    const char *action, int from, int to, int64_t now);
 
 struct activity {
 	int64_t		 id;

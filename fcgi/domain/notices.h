@@ -5,9 +5,10 @@
  * Two tables (sql/003_lists_tasks.sql):
  *   events  -- the feed of GET /api/events/, one row per recipient:
  *              type 'task_updated' (action created, updated, deleted,
- *              completed, overdue) tells the task's owner and assignee that
- *              it changed; type 'task_notify' (action assigned, unassigned,
- *              overdue) carries a notice text in message.
+ *              completed, overdue, commented) tells the task's owner and
+ *              assignee that it changed; type 'task_notify' (action assigned,
+ *              unassigned, overdue, commented) carries a notice text in
+ *              message.
  *   outbox  -- one row per notice for `taskmgr worker` to deliver to the
  *              recipient's Telegram chat (status 0 = pending, next_attempt_at
  *              = now); the worker decides whether the user is linked.

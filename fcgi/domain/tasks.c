@@ -225,64 +225,6 @@ bind_time(sqlite3_stmt *st, int i, int64_t v)
 		sqlite3_bind_null(st, i);
 }
 
-/* Records a new task's fields that are not at their default. */
-static enum dbrc
-created_activity(struct db *db, int64_t id, int64_t actor, const struct task_input *in,
-    const char *desc, size_t dlen, int64_t assignee, int status, int64_t now)
-{
-	struct buf b = { 0 };
-	enum dbrc rc;
-
-	act_begin(&b);
-	act_text(&b, "name", NULL, 0, in->name, strlen(in->name));
-	if (dlen > 0)
-		act_text(&b, "description", NULL, 0, desc, dlen);
-	if (assignee > 0)
-		act_id(&b, "assigned_to", 0, assignee);
-	if ((in->set & TF_DEADLINE) && in->complete_before != TIME_NULL)
-		act_time(&b, "complete_before", TIME_NULL, in->complete_before);
-	act_text(&b, "status", NULL, 0, task_status_names[status],
-	    strlen(task_status_names[status]));
-	act_end(&b);
-	rc = b.oom ? DB_ERROR : activity_record(db, id, actor, "created", b.p, now);
-	buf_free(&b);
-	return rc;
-}
-
-/*
- * Records a save's changes (the fields of mask: TF_* bits) from the head h
- * and the old description od (odlen bytes) to the values of w (the
- * description's first dlen bytes); nothing when mask is empty.
- */
-static enum dbrc
-updated_activity(struct db *db, int64_t id, int64_t actor, const char *action,
-    unsigned mask, const struct head *h, const char *od, size_t odlen,
-    const struct task_input *w, size_t dlen, int64_t now)
-{
-	struct buf b = { 0 };
-	enum dbrc rc;
-
-	if (mask == 0)
-		return DB_OK;
-	act_begin(&b);
-	if (mask & TF_NAME)
-		act_text(&b, "name", h->name, strlen(h->name), w->name, strlen(w->name));
-	if (mask & TF_DESCRIPTION)
-		act_text(&b, "description", od, odlen, w->description, dlen);
-	if (mask & TF_ASSIGNED_TO)
-		act_id(&b, "assigned_to", h->assigned_to, w->assigned_to);
-	if (mask & TF_DEADLINE)
-		act_time(&b, "complete_before", h->complete_before, w->complete_before);
-	if (mask & TF_STATUS)
-		act_text(&b, "status", task_status_names[h->status],
-		    strlen(task_status_names[h->status]), task_status_names[w->status],
-		    strlen(task_status_names[w->status]));
-	act_end(&b);
-	rc = b.oom ? DB_ERROR : activity_record(db, id, actor, action, b.p, now);
-	buf_free(&b);
-	return rc;
-}
-
 enum dbrc
 tasks_create(struct db *db, const struct actor *who, int64_t list_id,
     const struct task_input *given, int64_t *id, enum rule *why, struct arena *a,
@@ -347,7 +289,7 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 	if ((rc = notices_task_event(db, *id, "created", owner, assignee, now)) == DB_OK)
 		rc = notices_assignment(db, who->id, *id, in->name, 0, assignee, now);
 	if (rc == DB_OK)
-		rc = created_activity(db, *id, who->id, in, desc, dlen, assignee, status, now);
+		rc = activity_created(db, *id, who->id, in, desc, dlen, assignee, status, now);
 	if (rc == DB_OK && out != NULL) {
 		/* the row as inserted above */
 		out->id = *id;
@@ -430,7 +372,7 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 {
 	unsigned mask = 0;
 	struct head h;
-	struct task_input v, w;
+	struct task_input v, w, old;
 	const struct task_input *in = &v;	/* given, trimmed */
 	char	 key[KEY_BYTES], nbuf[NAME_BYTES];
 	const char *name, *action, *assignee_name = NULL, *od = NULL;
@@ -490,6 +432,10 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 	/* later than the row's last change, even when the clock is not */
 	stamp = now > expect ? now : expect + 1;
 	w = *in;
+	old.name = h.name;
+	old.assigned_to = h.assigned_to;
+	old.complete_before = h.complete_before;
+	old.status = h.status;
 	w.assigned_to = assignee;
 	w.complete_before = deadline;
 	w.status = status;
@@ -505,7 +451,7 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 	if (rc == DB_OK)
 		rc = notices_assignment(db, who->id, id, name, h.assigned_to, assignee, now);
 	if (rc == DB_OK)
-		rc = updated_activity(db, id, who->id, action, mask, &h, od, odlen, &w,
+		rc = activity_updated(db, id, who->id, action, mask, &old, od, odlen, &w,
 		    dlen, now);
 	if (rc == DB_OK && out != NULL) {
 		/* the row read above, as the UPDATE left it */
@@ -557,23 +503,6 @@ out:
 	return tx_close(db, own, rc);
 }
 
-/* Records a change of status alone (complete, overdue) in the history. */
-static enum dbrc
-status_activity(struct db *db, int64_t id, int64_t actor, const char *action,
-    int from, int to, int64_t now)
-{
-	struct buf b = { 0 };
-	enum dbrc rc;
-
-	act_begin(&b);
-	act_text(&b, "status", task_status_names[from], strlen(task_status_names[from]),
-	    task_status_names[to], strlen(task_status_names[to]));
-	act_end(&b);
-	rc = b.oom ? DB_ERROR : activity_record(db, id, actor, action, b.p, now);
-	buf_free(&b);
-	return rc;
-}
-
 /* Sets a task's status and moves updated_at on; the task must exist. */
 static enum dbrc
 task_set_status(struct db *db, int64_t id, int status, int64_t now)
@@ -611,7 +540,7 @@ tasks_complete(struct db *db, const struct actor *who, int64_t id, enum rule *wh
 	if ((rc = task_set_status(db, id, TS_COMPLETED, now)) == DB_OK)
 		rc = notices_task_event(db, id, "completed", h.owner_id, h.assigned_to, now);
 	if (rc == DB_OK)
-		rc = status_activity(db, id, who->id, "completed", h.status, TS_COMPLETED,
+		rc = activity_status(db, id, who->id, "completed", h.status, TS_COMPLETED,
 		    now);
 out:
 	return tx_close(db, own, rc);
@@ -670,7 +599,7 @@ sweep_batch(struct db *db, int64_t now, struct due *d, size_t *n)
 		if (drc == DB_OK)
 			drc = notices_overdue(db, d[i].id, d[i].name, d[i].assigned_to, t);
 		if (drc == DB_OK)
-			drc = status_activity(db, d[i].id, 0, "overdue", d[i].status,
+			drc = activity_status(db, d[i].id, 0, "overdue", d[i].status,
 			    TS_OVERDUE, t);
 	}
 	if (drc == DB_OK)
