@@ -206,6 +206,32 @@ def test_history_goes_with_its_task():
            (t["id"],)), [("x",)], "the deletions log still records the task")
 
 
+def test_the_history_is_written_in_the_change_s_transaction():
+    t = mktask(name="atomic", assigned_to=UID["bob"])
+    # the history row fails (how the API words that failure does not matter)
+    sql("CREATE TRIGGER activity_refused BEFORE INSERT ON task_activity"
+        " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
+    try:
+        r = req("PATCH", "/api/tasks/%d/" % t["id"], {"name": "changed",
+                                                       "updated_at": t["updated_at"]})
+        assert r.status >= 400, "the history row cannot be written: %r" % r
+        r = req("POST", "/api/tasks/%d/comments/" % t["id"], {"text": "lost"}, "bob")
+        assert r.status >= 400, "nor the comment's: %r" % r
+        r = req("POST", "/api/tasks/%d/complete/" % t["id"], user="bob")
+        assert r.status >= 400, "nor the completion's: %r" % r
+        outbox = sql("SELECT count(*) FROM outbox")[0][0]
+        r = req("POST", "/api/lists/%d/tasks/" % t["list_id"], {"name": "new"})
+        assert r.status >= 400, "nor the creation's: %r" % r
+        eq(sql("SELECT count(*) FROM outbox")[0][0], outbox, "no notice either")
+    finally:
+        sql("DROP TRIGGER activity_refused")
+    eq(req("GET", "/api/tasks/%d/" % t["id"]).json, t, "the task as it was")
+    eq(req("GET", "/api/tasks/%d/comments/" % t["id"]).json["count"], 0, "no comment")
+    eq(sql("SELECT count(*) FROM tasks WHERE list_id = ?", (t["list_id"],))[0][0], 1,
+       "no new task")
+    eq(len(history(t["id"])), 1, "only the creation")
+
+
 # -- the other writers ------------------------------------------------------------------
 
 def test_admin_add_edit_and_bulk_edit():
