@@ -41,16 +41,25 @@ comment_row(void *ctx, const struct comment *c)
 	cJSON_AddItemToArray(n->arr, o);
 }
 
-/* One value of a change as text: "(none)" for null. */
+/* One value of a change as text: "(none)" for null, a user by name (assigned_to). */
 static void
-change_value(struct buf *b, const cJSON *v)
+change_value(struct db *db, struct buf *b, const cJSON *v)
 {
+	static const char sql[] = "SELECT username FROM users WHERE id = ?";
+	sqlite3_stmt *st;
+
 	if (cJSON_IsString(v))
 		buf_puts(b, v->valuestring);
-	else if (cJSON_IsNumber(v))
-		buf_printf(b, "user #%.0f", v->valuedouble);
-	else
+	else if (!cJSON_IsNumber(v))
 		buf_puts(b, "(none)");
+	else if ((st = db_prep(db, sql)) != NULL) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)v->valuedouble);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			buf_puts(b, db_col_text(st, 0));
+		else
+			buf_printf(b, "user #%.0f", v->valuedouble);
+		db_done(st, SQLITE_OK);
+	}
 }
 
 /* An activity_page row: {at, actor, action, changes: [{field, from, to}]}. */
@@ -76,10 +85,10 @@ history_row(void *ctx, const struct activity *v)
 			continue;
 		cJSON_AddStringToObject(item, "field", f->string);
 		buf_reset(&b);
-		change_value(&b, cJSON_GetArrayItem(f, 0));
+		change_value(&n->r->app->db, &b, cJSON_GetArrayItem(f, 0));
 		cJSON_AddStringToObject(item, "from", b.p != NULL ? b.p : "");
 		buf_reset(&b);
-		change_value(&b, cJSON_GetArrayItem(f, 1));
+		change_value(&n->r->app->db, &b, cJSON_GetArrayItem(f, 1));
 		cJSON_AddStringToObject(item, "to", b.p != NULL ? b.p : "");
 		cJSON_AddItemToArray(list, item);
 	}

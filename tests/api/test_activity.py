@@ -285,6 +285,8 @@ def test_admin_task_page_shows_comments_and_history():
         "comment text escaped"
     assert "commented" in page and "created" in page, "history actions"
     assert "paged &lt;task&gt;" in page, "change values escaped"
+    assert '<span class="field">assigned_to</span>: <span class="from">(none)</span> &rarr; ' \
+        '<span class="to">bob</span>' in page, "the assignee by name"
     # add, without and with the CSRF token
     r = a.post("/admin/tasks/%d/comments/" % t["id"], {"text": "by staff"}, csrf="bad")
     eq(r.status, 403, "a wrong CSRF token is refused")
