@@ -27,6 +27,7 @@ int	 api_register(struct req *);
 int	 api_token_refresh(struct req *);
 int	 api_token_blacklist(struct req *);
 int	 api_logout(struct req *);
+/* me.c: GET, PATCH /api/auth/me/ */
 int	 api_me(struct req *);
 /* users.c */
 int	 api_users(struct req *);

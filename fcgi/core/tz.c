@@ -621,3 +621,37 @@ tz_from_civil(const struct tz *z, const struct tz_civil *c)
 	/* valid before, or a gap: read with the offset before it */
 	return ta * 1000000 + c->usec;
 }
+
+void
+tz_format(const struct tz *z, int64_t us, enum tz_style style, char out[TZ_TIME_LEN])
+{
+	struct tz_civil	 c;
+	char		 zone[20];
+	int		 off;
+
+	static struct tz_type utc_type = { .abbr = "UTC" };
+	static const struct tz utc = { .name = "UTC", .ntypes = 1, .types = &utc_type };
+
+	tz_to_civil(z != NULL ? z : &utc, us, &c);
+	if (c.abbr[0] != '\0')
+		snprintf(zone, sizeof(zone), "%s", c.abbr);
+	else {
+		off = c.utc_offset < 0 ? -c.utc_offset : c.utc_offset;
+		snprintf(zone, sizeof(zone), "%c%02d%02d", c.utc_offset < 0 ? '-' : '+',
+		    off / 3600 % 100, off / 60 % 60);
+	}
+	switch (style) {
+	case TZS_RU:
+		snprintf(out, TZ_TIME_LEN, "%02d.%02d.%04d %02d:%02d %s", c.day, c.mon,
+		    c.year, c.hour, c.min, zone);
+		break;
+	case TZS_INPUT:
+		snprintf(out, TZ_TIME_LEN, "%04d-%02d-%02dT%02d:%02d", c.year, c.mon,
+		    c.day, c.hour, c.min);
+		break;
+	default:
+		snprintf(out, TZ_TIME_LEN, "%04d-%02d-%02d %02d:%02d %s", c.year, c.mon,
+		    c.day, c.hour, c.min, zone);
+		break;
+	}
+}
