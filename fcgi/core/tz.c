@@ -63,6 +63,15 @@ struct tz {
 static struct tz	*slots[TZ_SLOTS];
 static int		 nzones;
 
+/*
+ * The last names that were not found, so that a stored name the system no
+ * longer knows costs no file lookup per request; a ring, so names sent by
+ * clients cannot fill it up for good.
+ */
+#define TZ_MISSING	16
+static char		 missing[TZ_MISSING][TZ_NAME_MAX];
+static unsigned		 nmissing;
+
 static uint32_t
 name_hash(const char *s)
 {
@@ -432,6 +441,9 @@ tz_get(const char *name)
 		if (strcmp(z->name, name) == 0)
 			return z;
 	}
+	for (i = 0; i < TZ_MISSING; i++)
+		if (strcmp(missing[i], name) == 0)
+			return NULL;
 	if (nzones >= TZ_MAX_ZONES || (z = calloc(1, sizeof(*z))) == NULL)
 		return NULL;
 	snprintf(z->name, sizeof(z->name), "%s", name);
@@ -446,6 +458,7 @@ tz_get(const char *name)
 	} else if (buf == NULL || tzif_parse(z, buf, n) < 0) {
 		free(buf);
 		tz_free(z);
+		snprintf(missing[nmissing++ % TZ_MISSING], TZ_NAME_MAX, "%s", name);
 		return NULL;
 	} else
 		free(buf);

@@ -272,6 +272,17 @@ hostile_files(void)
 		unlink(path);
 	}
 	ok(crashfree, "300 corrupted copies load or are refused, without a crash");
+	/* a missing name is remembered (no file lookup per request) among the last 16 */
+	ok(tz_get("Late") == NULL, "a missing zone");
+	put_file(dir, "Late", buf, n);
+	ok(tz_get("Late") == NULL, "is remembered as missing");
+	for (k = 0; k < 16; k++) {
+		snprintf(name, sizeof(name), "Missing%d", k);
+		tz_get(name);
+	}
+	ok(tz_get("Late") != NULL, "until 16 other names were missed");
+	snprintf(path, sizeof(path), "%s/Late", dir);
+	unlink(path);
 	for (i = 0; i < n; i += (i < 200 ? 1 : 7)) {
 		snprintf(path, sizeof(path), "%s/Trunc/t%zu", dir, i);
 		unlink(path);
