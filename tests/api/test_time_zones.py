@@ -306,7 +306,8 @@ def test_admin_shows_and_reads_times_in_the_staff_users_zone():
 def test_admin_user_page_edits_the_time_zone():
     a = Admin(S)
     eq(a.login("boss").status, 302, "admin login")
-    patch_me({"reminder_offsets": [30, 120], "daily_digest_at": "07:45"}, user="nina")
+    patch_me({"time_zone": "Pacific/Chatham", "reminder_offsets": [30, 120],
+              "daily_digest_at": "07:45"}, user="nina")
     page = "/admin/users/%d/" % uid("nina")
     r = a.get(page)
     assert "30, 120 minutes before a deadline" in text(r) and "at 07:45" in text(r), text(r)
