@@ -349,6 +349,19 @@ main(void)
 	ok(c.hour == 3 && c.min == 30 && strcmp(c.abbr, "AEDT") == 0, "and reads back as 03:30 AEDT");
 	ok(local(utc, 2024, 2, 29, 23, 59) == at("2024-02-29T23:59:00Z"), "UTC is UTC");
 
+	{
+		char	 out[TZ_TIME_LEN];
+
+		tz_format(msk, at("2026-12-03T06:00:00Z"), TZS_RU, out);
+		is_str(out, "03.12.2026 09:00 MSK", "TZS_RU");
+		tz_format(tz_get("Asia/Kathmandu"), at("2026-12-03T06:00:00Z"), TZS_ISO, out);
+		is_str(out, "2026-12-03 11:45 +0545", "TZS_ISO, a zone with a numeric abbreviation");
+		tz_format(ny, at("2026-03-08T07:30:00Z"), TZS_INPUT, out);
+		is_str(out, "2026-03-08T03:30", "TZS_INPUT");
+		tz_format(NULL, at("1969-12-31T23:59:59Z"), TZS_ISO, out);
+		is_str(out, "1969-12-31 23:59 UTC", "NULL is UTC, before the epoch too");
+	}
+
 	/* beyond the file's transitions (2037 in "fat" files): the footer's rule */
 	tz_to_civil(ny, at("2090-07-01T12:00:00Z"), &c);
 	ok(c.hour == 8 && strcmp(c.abbr, "EDT") == 0, "2090: New York keeps EDT in summer");
