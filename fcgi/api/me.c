@@ -47,39 +47,35 @@ me_answer(struct req *r)
 	return 200;
 }
 
-/* reminder_offsets: a list of 0-5 distinct integers in 1..525600. */
-static void
-read_offsets(struct req *r, struct user_time_patch *p)
+enum jr
+api_read_offsets(struct req *r, const char *key, int *out, int *nout)
 {
-	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(r->json, "reminder_offsets"), *e;
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(r->json, key), *e;
 	int64_t		 o[USER_MAX_OFFSETS];
 	char		 msg[96];
 	int		 n = 0, i;
 	double		 d;
 
 	if (v == NULL)
-		return;
-	if (cJSON_IsNull(v)) {		/* back to the default */
-		p->set |= UT_OFFSETS;
-		p->offsets[0] = USER_DEFAULT_OFFSET;
-		p->noffsets = 1;
-		return;
-	}
+		return JR_ABSENT;
+	if (cJSON_IsNull(v))
+		return JR_NULL;
 	if (!cJSON_IsArray(v)) {
-		req_error(r, "reminder_offsets", "Expected a list of items.");
-		return;
+		req_error(r, key, "Expected a list of items.");
+		return JR_BAD;
 	}
 	if (cJSON_GetArraySize(v) > USER_MAX_OFFSETS) {
 		snprintf(msg, sizeof(msg), "Ensure this field has no more than %d elements.",
 		    USER_MAX_OFFSETS);
-		req_error(r, "reminder_offsets", msg);
-		return;
+		req_error(r, key, msg);
+		return JR_BAD;
 	}
 	cJSON_ArrayForEach(e, v) {
+		/* integers only: 1.5, "60", true are not */
 		d = cJSON_IsNumber(e) ? e->valuedouble : 0.5;
 		if (d != (double)(int64_t)d || d < -1e9 || d > 1e9) {
-			req_error(r, "reminder_offsets", "A valid integer is required.");
-			return;
+			req_error(r, key, "A valid integer is required.");
+			return JR_BAD;
 		}
 		o[n++] = (int64_t)d;
 	}
@@ -92,13 +88,13 @@ read_offsets(struct req *r, struct user_time_patch *p)
 			    USER_OFFSET_MAX);
 		else
 			snprintf(msg, sizeof(msg), "Offsets must be distinct.");
-		req_error(r, "reminder_offsets", msg);
-		return;
+		req_error(r, key, msg);
+		return JR_BAD;
 	}
-	p->set |= UT_OFFSETS;
-	p->noffsets = n;
 	for (i = 0; i < n; i++)
-		p->offsets[i] = (int)o[i];
+		out[i] = (int)o[i];
+	*nout = n;
+	return JR_OK;
 }
 
 /* PATCH /api/auth/me/ {email?, time_zone?, reminder_offsets?, daily_digest_at?} */
@@ -128,7 +124,17 @@ me_update(struct req *r)
 		p.set |= UT_ZONE;
 	} else if (jr == JR_NULL)
 		p.set |= UT_ZONE;	/* back to the server's */
-	read_offsets(r, &p);
+	switch (api_read_offsets(r, "reminder_offsets", p.offsets, &p.noffsets)) {
+	case JR_NULL:		/* back to the default */
+		p.offsets[0] = USER_DEFAULT_OFFSET;
+		p.noffsets = 1;
+		/* FALLTHROUGH */
+	case JR_OK:
+		p.set |= UT_OFFSETS;
+		break;
+	default:
+		break;
+	}
 	if ((jr = jr_str(r, r->json, "daily_digest_at", JF_NULL, 0, &s)) == JR_OK) {
 		if ((p.digest_at = user_digest_parse(s)) < 0)
 			req_error(r, "daily_digest_at",
