@@ -118,6 +118,61 @@ compare_random(const char *name, int n)
 }
 
 /*
+ * Every zone of zone1970.tab: to_civil agrees with localtime_r on n random
+ * instants 1970..2100 each, and from_civil reads each back (compare_random's
+ * checks, one line for all).
+ */
+static void
+compare_all_zones(int n)
+{
+	char		 line[512], *name, *end;
+	FILE		*f = fopen("/usr/share/zoneinfo/zone1970.tab", "r");
+	const struct tz	*z;
+	struct tz_civil	 c, c2;
+	struct tm	 tm;
+	int64_t		 t, u;
+	int		 zones = 0, bad = 0, i;
+
+	if (f == NULL) {
+		ok(0, "zone1970.tab is readable");
+		return;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		/* code(s) TAB coordinates TAB name [TAB comment] */
+		if (line[0] == '#' || (name = strchr(line, '\t')) == NULL ||
+		    (name = strchr(name + 1, '\t')) == NULL)
+			continue;
+		name++;
+		if ((end = strpbrk(name, "\t\n")) != NULL)
+			*end = '\0';
+		zones++;
+		if ((z = tz_get(name)) == NULL) {
+			printf("# %s: not loaded\n", name);
+			bad++;
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			t = (int64_t)(rnd() % 4102444800ULL);
+			tz_to_civil(z, t * 1000000, &c);
+			libc_local(name, t, &tm);
+			u = tz_from_civil(z, &c);
+			tz_to_civil(z, u, &c2);
+			if (!same_civil(&c, &tm) || u > t * 1000000 || c2.hour != c.hour ||
+			    c2.min != c.min || c2.day != c.day) {
+				printf("# %s at %lld: %02d:%02d %s, libc %02d:%02d %s\n", name,
+				    (long long)t, c.hour, c.min, c.abbr, tm.tm_hour,
+				    tm.tm_min, tm.tm_zone);
+				bad++;
+				break;
+			}
+		}
+	}
+	fclose(f);
+	ok(zones > 300 && bad == 0, "all %d zones of zone1970.tab agree with localtime_r "
+	    "on %d instants each (%d differ)", zones, n, bad);
+}
+
+/*
  * Walks local times every 15 minutes from 4 hours before to 4 hours after
  * the local time hh:00 of y-m-d in zone name: tz_to_civil of the instants
  * agrees with localtime_r, and tz_from_civil of each local time is the first
@@ -378,6 +433,7 @@ main(void)
 		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 			compare_random(names[i], 2000);
 	}
+	compare_all_zones(200);
 	/* a northern and a southern zone, both changes, now and after the file's last transition */
 	walk("America/New_York", 2026, 3, 8, 2);
 	walk("America/New_York", 2026, 11, 1, 1);
