@@ -4,9 +4,9 @@
 #include "arena.h"
 #include "config.h"
 #include "principal.h"
-#include "tz.h"
 #include "sessions.h"
 #include "timeutil.h"
+#include "tz.h"
 
 enum dbrc
 sessions_create(struct db *db, const struct config *cfg, int64_t uid,

@@ -9,11 +9,11 @@
 #include "buf.h"
 #include "config.h"
 #include "principal.h"
-#include "tz.h"
 #include "telegram_link.h"
 #include "timeutil.h"
 #include "tokens.h"
 #include "tx.h"
+#include "tz.h"
 
 int
 tg_parse_id(const char *s, int64_t *out)

@@ -7,9 +7,9 @@
 #include "arena.h"
 #include "config.h"
 #include "principal.h"
-#include "tz.h"
 #include "timeutil.h"
 #include "tokens.h"
+#include "tz.h"
 
 int
 token_random(char out[TOKEN_LEN + 1])
