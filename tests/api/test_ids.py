@@ -129,7 +129,7 @@ def test_outbox_ids_not_reused():
 
 def test_tables_whose_ids_leave_the_database_autoincrement():
     # the rest (auth_tokens, sessions) are found by digest; their ids stay inside
-    want = ["events", "lists", "outbox", "tasks", "users"]
+    want = ["comments", "events", "lists", "outbox", "task_activity", "tasks", "users"]
     got = [r[0] for r in sql("SELECT name FROM sqlite_master WHERE type = 'table'"
                              " AND sql LIKE '%AUTOINCREMENT%' ORDER BY name")]
     eq(got, want, "tables with AUTOINCREMENT")
@@ -246,6 +246,17 @@ def test_schema10_database_migrates_intact():
         srv.stop()
 
 
+def later_objects():
+    """The names of what the migrations after 012 create (their own tests
+    check those)."""
+    names = set()
+    for f in MIGRATIONS[12:]:
+        with open(f) as fh:
+            names.update(re.findall(r"^CREATE (?:UNIQUE )?(?:TABLE|INDEX|TRIGGER|VIEW) (\w+)",
+                                    fh.read(), re.M | re.I))
+    return names
+
+
 def migrate_and_check(srv, version, seqs):
     now = 1_800_000_000_000_000
     ref = srv.db + ".ref"
@@ -279,7 +290,9 @@ def migrate_and_check(srv, version, seqs):
         eq(got, before_rows.get(name, []), "the rows of %s" % name)
     for name in ncols:
         objs[name] = (objs[name][0][:ncols[name]],) + tuple(objs[name][1:])
-    eq(sorted(objs), sorted(want_objs), "the tables, indexes and triggers of 001-010")
+    later = later_objects()
+    eq(sorted(n for n in objs if n not in later), sorted(want_objs),
+       "the tables, indexes and triggers of 001-010")
     for name in want_objs:
         eq(objs[name], want_objs[name], "%s as 001-010 made it" % name)
     seq = dict(c.execute("SELECT name, seq FROM sqlite_sequence"))

@@ -1,4 +1,4 @@
--- 013: per-user time settings (issue #17).
+-- 014: per-user time settings (issue #17).
 --
 -- time_zone: an IANA zone name (validated by the application against the
 -- system's tz database); NULL = the server's time_zone setting.
