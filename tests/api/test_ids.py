@@ -311,8 +311,15 @@ def migrate_and_check(srv, version, seqs):
     eq(c.execute("PRAGMA foreign_key_check").fetchall(), [], "foreign_key_check")
     c.execute("INSERT INTO tasks_fts (tasks_fts) VALUES ('integrity-check')")
     rows, objs = snapshot(c)
+    # later migrations may append columns (ALTER TABLE ADD COLUMN): the
+    # columns 001-010 made are compared, and the rows' values in them
+    ncols = {name: len(want_objs[name][0]) for name in want_objs
+             if isinstance(want_objs[name][0], list) and name in rows}
     for name in rows:
-        eq(rows[name], before_rows.get(name, []), "the rows of %s" % name)
+        got = [r[:ncols[name]] for r in rows[name]] if name in ncols else rows[name]
+        eq(got, before_rows.get(name, []), "the rows of %s" % name)
+    for name in ncols:
+        objs[name] = (objs[name][0][:ncols[name]],) + tuple(objs[name][1:])
     later = later_objects()
     eq(sorted(n for n in objs if n not in later), sorted(want_objs),
        "the tables, indexes and triggers of 001-010")
