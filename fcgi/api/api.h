@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "db.h"
+#include "json.h"
 #include "router.h"
 
 extern const struct route api_routes[];
@@ -27,7 +28,16 @@ int	 api_register(struct req *);
 int	 api_token_refresh(struct req *);
 int	 api_token_blacklist(struct req *);
 int	 api_logout(struct req *);
+/* me.c: GET, PATCH /api/auth/me/ */
 int	 api_me(struct req *);
+/*
+ * Reads the body's key as a list of reminder offsets: 0..USER_MAX_OFFSETS
+ * distinct integers in 1..USER_OFFSET_MAX minutes (domain/user_settings.h)
+ * into out[0..*n).  JR_OK, JR_ABSENT, JR_NULL, or JR_BAD with the error
+ * recorded under key (the messages of reminder_offsets; a task's reminders
+ * follow the same rules).
+ */
+enum jr	 api_read_offsets(struct req *, const char *key, int *out, int *n);
 /* users.c */
 int	 api_users(struct req *);
 
@@ -71,6 +81,17 @@ int	 api_task_complete(struct req *);
 struct task;
 /* Writes one task object as the API shows it (webhook deliveries too). */
 void	 api_write_task(struct buf *, const struct task *);
+
+/* comments.c */
+/* GET, POST /api/tasks/{id}/comments/ */
+int	 api_task_comments(struct req *);
+/* PATCH, DELETE /api/comments/{id}/ */
+int	 api_comment(struct req *);
+/* GET /api/tasks/{id}/activity/ */
+int	 api_task_activity(struct req *);
+struct comment;
+/* Writes one comment object as the API shows it (webhook deliveries too). */
+void	 api_write_comment(struct buf *, const struct comment *);
 
 /* common.c: shared by the handlers */
 struct actor;

@@ -44,7 +44,7 @@ app_open(struct app *app, const char *path, int flags, char *err, size_t errlen)
 	app->login_redirect = admin_login_redirect;
 	app->page_error = admin_page_error;
 	/* webhook deliveries show tasks and lists as the API does */
-	webhooks_writers(api_write_task, api_write_list);
+	webhooks_writers(api_write_task, api_write_list, api_write_comment);
 	if ((app->tasks = task_cache_new()) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		config_free(&app->cfg);

@@ -5,6 +5,7 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "comments.h"
 #include "json.h"
 #include "lists.h"
 #include "tasks.h"
@@ -22,12 +23,14 @@ const char *const hook_event_names[] = {
 
 static hook_task_writer task_writer;
 static hook_list_writer list_writer;
+static hook_comment_writer comment_writer;
 
 void
-webhooks_writers(hook_task_writer t, hook_list_writer l)
+webhooks_writers(hook_task_writer t, hook_list_writer l, hook_comment_writer c)
 {
 	task_writer = t;
 	list_writer = l;
+	comment_writer = c;
 }
 
 unsigned
@@ -288,6 +291,62 @@ webhooks_list(struct db *db, int64_t list_id, unsigned event, int64_t owner)
 			id_only(&b, list_id);
 		snprintf(key, sizeof(key), "list:%lld", (long long)list_id);
 		rc = b.oom ? DB_ERROR : queue_all(db, m, n, event, key, b.p);
+	}
+	buf_free(&b);
+	arena_free(&a);
+	return rc;
+}
+
+/* The list of task_id; DB_NOTFOUND when it has gone. */
+static enum dbrc
+task_list(struct db *db, int64_t task_id, int64_t *list_id)
+{
+	static const char sql[] = "SELECT list_id FROM tasks WHERE id = ?";
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, task_id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*list_id = sqlite3_column_int64(st, 0);
+	rc = db_done(st, rc);
+	if (rc == SQLITE_ROW)
+		return DB_OK;
+	return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "webhook task list");
+}
+
+enum dbrc
+webhooks_comment(struct db *db, int64_t comment_id, int64_t task_id, int64_t owner,
+    int64_t assignee)
+{
+	static const struct actor system = { 0, 1 };
+	struct match m[MATCH_MAX];
+	struct arena a = { 0 };
+	struct comment c;
+	struct buf b = { 0 };
+	const int64_t users[2] = { owner, assignee };
+	int64_t	 list_id = 0;
+	char	 key[32];
+	int	 n;
+	enum dbrc rc;
+
+	if ((rc = hook_match(db, users, HOOK_COMMENT_CREATED, m, &n)) != DB_OK || n == 0)
+		return rc;
+	if ((rc = task_list(db, task_id, &list_id)) != DB_OK)
+		return rc;
+	match_list(m, &n, list_id);
+	if (n == 0)
+		return DB_OK;
+	a.limit = 1024 * 1024;
+	if ((rc = comments_get_visible(db, &system, comment_id, &a, &c)) == DB_OK) {
+		if (comment_writer != NULL)
+			comment_writer(&b, &c);
+		else
+			id_only(&b, comment_id);
+		/* with the task's own deliveries: a comment never overtakes its task */
+		snprintf(key, sizeof(key), "task:%lld", (long long)task_id);
+		rc = b.oom ? DB_ERROR : queue_all(db, m, n, HOOK_COMMENT_CREATED, key, b.p);
 	}
 	buf_free(&b);
 	arena_free(&a);

@@ -25,6 +25,7 @@
 
 struct arena;
 struct buf;
+struct comment;
 struct list;
 struct task;
 
@@ -99,12 +100,13 @@ typedef void (*hook_row_fn)(void *ctx, const struct webhook *);
 typedef void (*hook_delivery_fn)(void *ctx, const struct hook_delivery *);
 typedef void (*hook_task_writer)(struct buf *, const struct task *);
 typedef void (*hook_list_writer)(struct buf *, const struct list *);
+typedef void (*hook_comment_writer)(struct buf *, const struct comment *);
 
 /*
- * Registers how a program writes a task and a list as its API shows them
- * (the data of deliveries).  Without them, data is {"id": N}.
+ * Registers how a program writes a task, a list and a comment as its API
+ * shows them (the data of deliveries).  Without them, data is {"id": N}.
  */
-void	 webhooks_writers(hook_task_writer, hook_list_writer);
+void	 webhooks_writers(hook_task_writer, hook_list_writer, hook_comment_writer);
 
 /*
  * Creates a webhook of owner from in (url and events required), active
@@ -172,6 +174,12 @@ enum dbrc webhooks_wanted(struct db *, const struct hook_scope *, unsigned event
  */
 enum dbrc webhooks_task(struct db *, int64_t task_id, unsigned event,
 	    int64_t owner, int64_t assignee, const struct task *t);
+/*
+ * A comment was created on task_id, seen by owner and assignee (0: nobody):
+ * comment.created, kept in order with the task's own deliveries.
+ */
+enum dbrc webhooks_comment(struct db *, int64_t comment_id, int64_t task_id,
+	    int64_t owner, int64_t assignee);
 /* A list changed (event: a HOOK_LIST_* bit); owner sees it. */
 enum dbrc webhooks_list(struct db *, int64_t list_id, unsigned event, int64_t owner);
 /* Writes one pending delivery of event (a name) with data; *id its id. */

@@ -283,6 +283,9 @@ def test_each_event_arrives_once_in_order_signed():
     eq(r.status, 200, "list rename")
     t = new_task(lst, "First")
     created = req("GET", "/api/tasks/%d/" % t["id"]).json
+    r = req("POST", "/api/tasks/%d/comments/" % t["id"], {"text": "a first word"})
+    eq(r.status, 201, "comment")
+    comment = r.json
     patch_task(t, assigned_to=bob)                      # In Progress
     eq(req("POST", "/api/tasks/%d/complete/" % t["id"]).status, 200, "complete")
     patch_task(t, description="after")
@@ -300,10 +303,13 @@ def test_each_event_arrives_once_in_order_signed():
            (b["event"], str(b["id"]), "application/json"), "headers")
         assert hd["user-agent"].startswith("taskmgr/"), hd
         eq(sorted(b), ["created_at", "data", "event", "id"], "body keys")
-    tasks = [b for b in bodies if b["event"].startswith("task.")]
+    tasks = [b for b in bodies if b["event"].startswith(("task.", "comment."))]
     lists = [b for b in bodies if b["event"].startswith("list.")]
-    eq([b["event"] for b in tasks], ["task.created", "task.updated", "task.completed",
-                                     "task.updated", "task.deleted"], "task events in order")
+    eq([b["event"] for b in tasks], ["task.created", "comment.created", "task.updated",
+                                     "task.completed", "task.updated", "task.deleted"],
+       "task events in order, the comment among them")
+    eq(tasks[1]["data"], comment, "comment.created data: the comment as the API shows it")
+    tasks = tasks[:1] + tasks[2:]
     eq([b["event"] for b in lists], ["list.created", "list.updated", "list.deleted"],
        "list events in order")
     eq(tasks[0]["data"], dict(created, status="Pending", is_completed=False,
