@@ -1,6 +1,6 @@
 /*
  * webhooks: a user's webhooks and the deliveries the changes they subscribe
- * to queue (sql/013_webhooks.sql); the worker's side is webhook_outbox.h.
+ * to queue (sql/016_webhooks.sql); the worker's side is webhook_outbox.h.
  *
  * A webhook belongs to its owner: another user's is DB_NOTFOUND.  It sees
  * what its owner sees, at the moment of the event: a change queues a
