@@ -90,7 +90,13 @@ retention_purge(struct db *db, int table, int64_t before, int64_t batch,
 		if (rc != DB_OK)
 			break;
 		*n += got;
-		if (got < batch)
+		/*
+		 * a short batch means nothing older is left -- except for events,
+		 * whose window of the oldest ids may hold young rows (written
+		 * with an earlier id than older ones): they go on until a window
+		 * has nothing to delete
+		 */
+		if (table == 'e' ? got == 0 : got < batch)
 			break;
 	}
 	return rc;

@@ -31,8 +31,9 @@ extern const char retention_hooks_sql[];
 /* The cut-off for keeping days days at now: rows older go; 0 = keep forever (days 0). */
 int64_t	 retention_cutoff(int64_t now, int64_t days);
 /*
- * Deletes at most batch events created before `before`, in one transaction;
- * *n is the number deleted (less than batch: nothing older is left).
+ * Deletes those of the batch oldest events (by id) created before `before`,
+ * in one transaction; *n is the number deleted (0: nothing older is left
+ * among the oldest ids).
  */
 enum dbrc retention_events_batch(struct db *, int64_t before, int64_t batch, int64_t *n);
 /* Same for finished outbox notices that finished before `before`. */
