@@ -7,6 +7,7 @@
 #include "arena.h"
 #include "get1.h"
 #include "log.h"
+#include "members.h"
 #include "notices.h"
 #include "sqltext.h"
 #include "task_pages.h"
@@ -69,7 +70,8 @@ assignee_check(struct db *db, int64_t id, struct arena *a, const char **name)
 #define TASK_COLUMNS \
 	"SELECT t.id, t.list_id, l.owner_id, t.name, t.description, l.name," \
 	" t.assigned_to, u.username, t.complete_before, t.status, t.created_at," \
-	" t.updated_at FROM tasks t JOIN lists l ON l.id = t.list_id" \
+	" t.updated_at, l.member_count, " LIST_ROLE_SQL("l", "?2", "?3") \
+	" FROM tasks t JOIN lists l ON l.id = t.list_id" \
 	" LEFT JOIN users u ON u.id = t.assigned_to"
 
 /* Fills t from a TASK_COLUMNS row; strings point into the statement. */
@@ -90,20 +92,26 @@ task_from_row(sqlite3_stmt *st, struct task *t)
 	t->status = task_status_of(db_col_text(st, 9));
 	t->created_at = sqlite3_column_int64(st, 10);
 	t->updated_at = sqlite3_column_int64(st, 11);
+	t->member_count = sqlite3_column_int64(st, 12);
 }
 
 enum dbrc
 tasks_get_visible(struct db *db, const struct actor *who, int64_t id,
     struct arena *a, struct task *t)
 {
-	static const char sql[] = TASK_COLUMNS
-	    " WHERE t.id = ?1 AND (?2 OR l.owner_id = ?3 OR t.assigned_to = ?3)";
+	static const char sql[] = TASK_COLUMNS " WHERE t.id = ?1";
 	sqlite3_stmt *st;
 	enum dbrc rc;
 
 	if ((rc = db_get1(db, sql, id, who, "task get", &st)) != DB_OK)
 		return rc;
 	task_from_row(st, t);
+	t->access = task_access((enum list_role)sqlite3_column_int(st, 13),
+	    t->assigned_to == who->id);
+	if (t->access == TA_NONE) {
+		db_done(st, SQLITE_ROW);
+		return DB_NOTFOUND;
+	}
 	t->name = arena_strdup(a, t->name);
 	t->description = arena_strdup(a, t->description);
 	t->list_name = arena_strdup(a, t->list_name);
@@ -116,6 +124,9 @@ tasks_get_visible(struct db *db, const struct actor *who, int64_t id,
 
 /* What a write needs to know of the current row. */
 struct head {
+	int64_t		 list_id;
+	int64_t		 member_count;
+	int		 access;	/* enum task_access */
 	int64_t		 owner_id;
 	int64_t		 assigned_to;
 	int64_t		 complete_before;
@@ -130,13 +141,16 @@ task_head(struct db *db, const struct actor *who, int64_t id, struct head *h)
 {
 	static const char sql[] =
 	    "SELECT l.owner_id, t.assigned_to, t.complete_before, t.updated_at,"
-	    " t.status, t.name FROM tasks t JOIN lists l ON l.id = t.list_id"
-	    " WHERE t.id = ?1 AND (?2 OR l.owner_id = ?3 OR t.assigned_to = ?3)";
+	    " t.status, t.name, t.list_id, l.member_count, "
+	    LIST_ROLE_SQL("l", "?2", "?3")
+	    " FROM tasks t JOIN lists l ON l.id = t.list_id WHERE t.id = ?1";
 	sqlite3_stmt *st;
 	enum dbrc rc;
 
 	if ((rc = db_get1(db, sql, id, who, "task head", &st)) != DB_OK)
 		return rc;
+	h->list_id = sqlite3_column_int64(st, 6);
+	h->member_count = sqlite3_column_int64(st, 7);
 	h->owner_id = sqlite3_column_int64(st, 0);
 	h->assigned_to = sqlite3_column_int64(st, 1);
 	h->complete_before = sqlite3_column_type(st, 2) == SQLITE_NULL ? TIME_NULL :
@@ -144,8 +158,10 @@ task_head(struct db *db, const struct actor *who, int64_t id, struct head *h)
 	h->updated_at = sqlite3_column_int64(st, 3);
 	h->status = task_status_of(db_col_text(st, 4));
 	snprintf(h->name, sizeof(h->name), "%s", db_col_text(st, 5));
+	h->access = task_access((enum list_role)sqlite3_column_int(st, 8),
+	    h->assigned_to == who->id);
 	db_done(st, SQLITE_ROW);
-	return DB_OK;
+	return h->access == TA_NONE ? DB_NOTFOUND : DB_OK;
 }
 
 /* task_head's answer from the whole row, read into t (strings in a). */
@@ -157,6 +173,9 @@ task_row_head(struct db *db, const struct actor *who, int64_t id, struct arena *
 
 	if ((rc = tasks_get_visible(db, who, id, a, t)) != DB_OK)
 		return rc;
+	h->list_id = t->list_id;
+	h->member_count = t->member_count;
+	h->access = t->access;
 	h->owner_id = t->owner_id;
 	h->assigned_to = t->assigned_to;
 	h->complete_before = t->complete_before;
@@ -166,20 +185,29 @@ task_row_head(struct db *db, const struct actor *who, int64_t id, struct arena *
 	return DB_OK;
 }
 
-/* The owner of a list the actor may add tasks to, and with a its name (in
- * a); DB_NOTFOUND otherwise. */
+/*
+ * The owner and member count of a list the actor may add tasks to, and
+ * with a its name (in a); DB_FORBIDDEN for a viewer, DB_NOTFOUND otherwise.
+ */
 static enum dbrc
 list_owner(struct db *db, const struct actor *who, int64_t list_id, int64_t *owner,
-    struct arena *a, const char **name)
+    int64_t *members, struct arena *a, const char **name)
 {
 	static const char sql[] =
-	    "SELECT owner_id, name FROM lists WHERE id = ?1 AND (?2 OR owner_id = ?3)";
+	    "SELECT l.owner_id, l.name, l.member_count, " LIST_ROLE_SQL("l", "?2", "?3")
+	    " FROM lists l WHERE l.id = ?1";
 	sqlite3_stmt *st;
 	enum dbrc rc;
+	int	 role;
 
 	if ((rc = db_get1(db, sql, list_id, who, "task list", &st)) != DB_OK)
 		return rc;
+	if ((role = sqlite3_column_int(st, 3)) < ROLE_EDITOR) {
+		db_done(st, SQLITE_ROW);
+		return role == ROLE_NONE ? DB_NOTFOUND : DB_FORBIDDEN;
+	}
 	*owner = sqlite3_column_int64(st, 0);
+	*members = sqlite3_column_int64(st, 2);
 	if (a != NULL && (*name = arena_strdup(a, db_col_text(st, 1))) == NULL)
 		rc = db_rc(db, SQLITE_NOMEM, "task list");
 	db_done(st, SQLITE_ROW);
@@ -219,7 +247,7 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 	struct task_input v;
 	const struct task_input *in = &v;	/* given, trimmed */
 	char	 key[KEY_BYTES], name[NAME_BYTES];
-	int64_t	 owner = 0, assignee, now = now_us();
+	int64_t	 owner = 0, members = 0, assignee, now = now_us();
 	int	 status, own = 0;
 	const char *list_name = NULL, *assignee_name = NULL;
 	const char *desc;
@@ -239,7 +267,7 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 	status = task_settle((in->set & TF_STATUS) ? in->status : TS_PENDING, assignee);
 	if ((rc = tx_open(db, &own)) != DB_OK)
 		return rc;
-	if ((rc = list_owner(db, who, list_id, &owner, a, &list_name)) != DB_OK)
+	if ((rc = list_owner(db, who, list_id, &owner, &members, a, &list_name)) != DB_OK)
 		goto out;
 	if (assignee > 0 && (rc = assignee_check(db, assignee, a, &assignee_name)) != DB_OK) {
 		if (rc == DB_INVALID)
@@ -267,7 +295,10 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 	if (rc != DB_OK)
 		goto out;
 	*id = sqlite3_last_insert_rowid(db->h);
-	if ((rc = notices_task_event(db, *id, "created", owner, assignee, now)) == DB_OK)
+	if ((rc = notices_task_event(db, *id, "created", owner, assignee, now)) == DB_OK &&
+	    members > 0)
+		rc = members_task_event(db, *id, list_id, "created", assignee, 0, now);
+	if (rc == DB_OK)
 		rc = notices_assignment(db, who->id, *id, in->name, 0, assignee, now);
 	if (rc == DB_OK && out != NULL) {
 		/* the row as inserted above */
@@ -283,6 +314,8 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 		out->status = status;
 		out->created_at = now;
 		out->updated_at = now;
+		out->access = TA_EDIT;
+		out->member_count = members;
 		if (out->name == NULL || out->description == NULL)
 			rc = DB_ERROR;
 	}
@@ -374,6 +407,10 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 	if ((rc = out != NULL ? task_row_head(db, who, id, a, out, &h) :
 	    task_head(db, who, id, &h)) != DB_OK)
 		goto out;
+	if (h.access < TA_WORK) {
+		rc = DB_FORBIDDEN;
+		goto out;
+	}
 	if (h.updated_at != expect) {
 		rc = DB_CONFLICT;
 		goto out;
@@ -413,6 +450,9 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 	if (rc == DB_OK && h.assigned_to > 0 && h.assigned_to != assignee &&
 	    h.assigned_to != h.owner_id)
 		rc = notices_task_event(db, id, action, h.assigned_to, 0, now);
+	if (rc == DB_OK && h.member_count > 0)
+		rc = members_task_event(db, id, h.list_id, action, assignee,
+		    h.assigned_to, now);
 	if (rc == DB_OK)
 		rc = notices_assignment(db, who->id, id, name, h.assigned_to, assignee, now);
 	if (rc == DB_OK && out != NULL) {
@@ -447,7 +487,7 @@ tasks_delete(struct db *db, const struct actor *who, int64_t id)
 		return rc;
 	if ((rc = task_head(db, who, id, &h)) != DB_OK)
 		goto out;
-	if (!who->sees_all && h.owner_id != who->id) {
+	if (h.access < TA_EDIT) {
 		rc = DB_FORBIDDEN;
 		goto out;
 	}
@@ -459,6 +499,9 @@ tasks_delete(struct db *db, const struct actor *who, int64_t id)
 	rc = db_rc(db, db_done(st, sqlite3_step(st)), "task delete");
 	if (rc == DB_OK)
 		rc = notices_task_event(db, id, "deleted", h.owner_id, h.assigned_to,
+		    now_us());
+	if (rc == DB_OK && h.member_count > 0)
+		rc = members_task_event(db, id, h.list_id, "deleted", h.assigned_to, 0,
 		    now_us());
 out:
 	return tx_close(db, own, rc);
@@ -493,6 +536,10 @@ tasks_complete(struct db *db, const struct actor *who, int64_t id, enum rule *wh
 		return rc;
 	if ((rc = task_head(db, who, id, &h)) != DB_OK)
 		goto out;
+	if (h.access < TA_WORK) {
+		rc = DB_FORBIDDEN;
+		goto out;
+	}
 	if (h.status != TS_IN_PROGRESS) {
 		*why = RULE_NOT_COMPLETABLE;
 		rc = DB_INVALID;
@@ -500,12 +547,17 @@ tasks_complete(struct db *db, const struct actor *who, int64_t id, enum rule *wh
 	}
 	if ((rc = task_set_status(db, id, TS_COMPLETED, now)) == DB_OK)
 		rc = notices_task_event(db, id, "completed", h.owner_id, h.assigned_to, now);
+	if (rc == DB_OK && h.member_count > 0)
+		rc = members_task_event(db, id, h.list_id, "completed", h.assigned_to,
+		    0, now);
 out:
 	return tx_close(db, own, rc);
 }
 
 struct due {
 	int64_t		 id;
+	int64_t		 list_id;
+	int64_t		 member_count;
 	int64_t		 owner_id;
 	int64_t		 assigned_to;
 	char		 name[NAME_BYTES];
@@ -516,7 +568,8 @@ static enum dbrc
 sweep_batch(struct db *db, int64_t now, struct due *d, size_t *n)
 {
 	static const char sql[] =
-	    "SELECT t.id, l.owner_id, t.assigned_to, t.name FROM tasks t"
+	    "SELECT t.id, l.owner_id, t.assigned_to, t.name, t.list_id, l.member_count"
+	    " FROM tasks t"
 	    " JOIN lists l ON l.id = t.list_id WHERE t.complete_before < ?1"
 	    " AND t.complete_before IS NOT NULL AND t.status IN ('Pending', 'In Progress')"
 	    " ORDER BY t.complete_before LIMIT ?2";
@@ -540,6 +593,8 @@ sweep_batch(struct db *db, int64_t now, struct due *d, size_t *n)
 		d[k].owner_id = sqlite3_column_int64(st, 1);
 		d[k].assigned_to = sqlite3_column_int64(st, 2);
 		snprintf(d[k].name, sizeof(d[k].name), "%s", db_col_text(st, 3));
+		d[k].list_id = sqlite3_column_int64(st, 4);
+		d[k].member_count = sqlite3_column_int64(st, 5);
 		k++;
 	}
 	if (k < SWEEP_BATCH && (drc = db_rc(db, rc, "sweep select")) != DB_OK) {
@@ -552,6 +607,9 @@ sweep_batch(struct db *db, int64_t now, struct due *d, size_t *n)
 		if (drc == DB_OK)
 			drc = notices_task_event(db, d[i].id, "overdue", d[i].owner_id,
 			    d[i].assigned_to, t);
+		if (drc == DB_OK && d[i].member_count > 0)
+			drc = members_task_event(db, d[i].id, d[i].list_id, "overdue",
+			    d[i].assigned_to, 0, t);
 		if (drc == DB_OK)
 			drc = notices_overdue(db, d[i].id, d[i].name, d[i].assigned_to, t);
 	}
