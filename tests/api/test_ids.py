@@ -248,8 +248,9 @@ def test_schema10_database_migrates_intact():
 
 def migrate_and_check(srv, version, seqs):
     now = 1_800_000_000_000_000
-    ref = srv.db + ".ref"
-    c = schema_at(ref, MINE - 1)
+    # the schema of a new database (later migrations add to 011's): the
+    # module's server, migrated from nothing
+    c = connect(S.db)
     _, want_objs = snapshot(c)
     c.close()
     tmp = srv.db + ".old"
@@ -271,10 +272,14 @@ def migrate_and_check(srv, version, seqs):
     c.execute("INSERT INTO tasks_fts (tasks_fts) VALUES ('integrity-check')")
     rows, objs = snapshot(c)
     for name in rows:
-        eq(rows[name], before_rows.get(name, []), "the rows of %s" % name)
-    eq(sorted(objs), sorted(want_objs), "the tables, indexes and triggers of 001-010")
+        # the columns the old schema had (a later migration may add some)
+        old = before_rows.get(name, [])
+        width = len(old[0]) if old else 0
+        eq([r[:width] for r in rows[name]] if old else rows[name], old,
+           "the rows of %s" % name)
+    eq(sorted(objs), sorted(want_objs), "the tables, indexes and triggers of a new database")
     for name in want_objs:
-        eq(objs[name], want_objs[name], "%s as 001-010 made it" % name)
+        eq(objs[name], want_objs[name], "%s as a new database has it" % name)
     seq = dict(c.execute("SELECT name, seq FROM sqlite_sequence"))
     eq({k: seq.get(k) for k in ("users", "lists", "tasks", "outbox", "events")},
        dict(seqs, tasks=163, outbox=5,
