@@ -8,6 +8,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Server, eq, run_tests  # noqa: E402
+from admin_client import Admin, check_security_headers, text  # noqa: E402
 
 S = None
 TOK = {}
@@ -24,6 +25,7 @@ def setup_module():
     for u in USERS:
         S.create_user(u, staff=False)
         TOK[u] = S.login(u)
+    S.create_user("boss")
     db = sqlite3.connect(S.db)
     try:
         for u in USERS:
@@ -360,6 +362,61 @@ def test_user_without_shared_lists_sees_the_same():
     shared_list()
     for p in paths:
         eq(req("GET", p, user="nora").body, before[p].body, "same answer: " + p)
+
+
+def test_admin_members():
+    """Staff manage a list's members on its admin page (CSRF like every
+    form); the API obeys each change at the next request."""
+    lid, tid = shared_list()
+    a = Admin(S)
+    eq(a.login("boss").status, 302, "login")
+    page = "/admin/lists/%d/" % lid
+    r = a.get(page)
+    eq(r.status, 200, "list page")
+    check_security_headers(r)
+    body = text(r)
+    assert 'action="/admin/lists/%d/members/"' % lid in body, body
+    assert ">ed</a>" in body and ">vic</a>" in body, body
+    # without the CSRF token: refused, nothing added
+    r = a.post(page + "members/", {"username": "nora", "role": "editor"}, csrf=False)
+    eq(r.status, 403, "no csrf")
+    eq(req("GET", "/api/lists/%d/" % lid, user="nora").status, 404, "not added")
+    a.get(page)
+    r = a.post(page + "members/", {"username": "nora", "role": "editor"})
+    eq((r.status, r.header("Location")), (302, page + "?members=added#members"), "added")
+    r = req("GET", "/api/lists/%d/" % lid, user="nora")
+    eq((r.status, r.json["role"]), (200, "editor"), "nora edits")
+    body = text(a.get(page + "?members=added"))
+    assert "The member was added." in body and ">nora</a>" in body, body
+    # the refusals come back as fixed messages
+    for f, code, msg in (({"username": "nora", "role": "viewer"}, "already",
+                          "already a member"),
+                         ({"username": "alice", "role": "viewer"}, "owner", "owner of the list"),
+                         ({"username": "nobody", "role": "viewer"}, "nouser", "no active user"),
+                         ({"username": "sam", "role": "boss"}, "role", "Choose a role")):
+        a.get(page)
+        r = a.post(page + "members/", f)
+        eq(r.header("Location"), page + "?members=%s#members" % code, "refused: %r" % f)
+        assert msg in text(a.get(r.header("Location").split("#")[0])), code
+    # change a role, then remove
+    a.get(page)
+    r = a.post(page + "members/%d/" % UID["nora"], {"role": "viewer", "action": "role"})
+    eq(r.header("Location"), page + "?members=changed#members", "changed")
+    eq(req("GET", "/api/lists/%d/" % lid, user="nora").json["role"], "viewer", "now a viewer")
+    r = req("POST", "/api/lists/%d/tasks/" % lid, {"name": uniq("by nora")}, user="nora")
+    eq(r.status, 403, "a viewer may not create")
+    a.get(page)
+    r = a.post(page + "members/%d/" % UID["nora"], {"role": "viewer", "action": "remove"})
+    eq(r.header("Location"), page + "?members=removed#members", "removed")
+    eq(req("GET", "/api/tasks/%d/" % tid, user="nora").status, 404, "refused at once")
+    body = text(a.get(page))
+    assert ">nora</a>" not in body, body
+    a.get(page)
+    r = a.post(page + "members/%d/" % UID["nora"], {"role": "viewer", "action": "remove"})
+    eq(r.header("Location"), page + "?members=gone#members", "removed twice")
+    a.get(page)
+    eq(a.post("/admin/lists/999999/members/", {"username": "nora", "role": "viewer"}).status,
+       404, "no such list")
 
 
 run_tests(globals())
