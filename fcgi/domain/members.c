@@ -5,6 +5,8 @@
 #include "arena.h"
 #include "get1.h"
 #include "members.h"
+#include "task_pages.h"
+#include "tasks.h"
 #include "timeutil.h"
 #include "tx.h"
 #include "users.h"
@@ -283,4 +285,68 @@ members_remove(struct db *db, const struct actor *who, int64_t list_id,
 		rc = DB_NOTFOUND;
 out:
 	return tx_close(db, own, rc);
+}
+
+/* The tasks of shared lists, as members_shared_tasks() reads them. */
+#define SHARED_WHERE " WHERE m.user_id = ?1 AND t.assigned_to IS NOT ?1"
+
+enum dbrc
+members_shared_tasks(struct db *db, int64_t uid, int64_t limit,
+    void (*count_fn)(void *ctx, int64_t count),
+    void (*fn)(void *ctx, const struct task *), void *ctx, int64_t *count)
+{
+	static const char count_sql[] = "SELECT count(*) FROM list_members m"
+	    " JOIN tasks t ON t.list_id = m.list_id" SHARED_WHERE;
+	static const char sql[] =
+	    "SELECT t.id, t.list_id, t.name, t.description, t.assigned_to,"
+	    " t.complete_before, t.status, t.created_at, t.updated_at, m.role,"
+	    " l.owner_id, l.name, l.member_count, u.username FROM list_members m"
+	    " JOIN tasks t ON t.list_id = m.list_id JOIN lists l ON l.id = m.list_id"
+	    " LEFT JOIN users u ON u.id = t.assigned_to" SHARED_WHERE
+	    " ORDER BY t.created_at DESC, t.id DESC LIMIT ?2";
+	sqlite3_stmt *st;
+	struct task t;
+	enum dbrc rc;
+	int	 src, own_read;
+
+	*count = 0;
+	own_read = !db->in_read && !db->in_tx && db_read_begin(db) == DB_OK && db->in_read;
+	if ((rc = task_counter(db, count_sql, uid, count)) == DB_NOTFOUND)
+		rc = DB_OK;
+	if (rc == DB_OK && count_fn != NULL)
+		count_fn(ctx, *count);
+	if (rc != DB_OK || *count == 0 || limit <= 0)
+		goto out;
+	if ((st = db_prep(db, sql)) == NULL) {
+		rc = DB_ERROR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, uid);
+	sqlite3_bind_int64(st, 2, limit);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&t, 0, sizeof(t));
+		t.id = sqlite3_column_int64(st, 0);
+		t.list_id = sqlite3_column_int64(st, 1);
+		t.name = db_col_text(st, 2);
+		t.description = db_col_text(st, 3);
+		t.assigned_to = sqlite3_column_int64(st, 4);
+		t.complete_before = sqlite3_column_type(st, 5) == SQLITE_NULL ? TIME_NULL :
+		    sqlite3_column_int64(st, 5);
+		t.status = task_status_of(db_col_text(st, 6));
+		t.created_at = sqlite3_column_int64(st, 7);
+		t.updated_at = sqlite3_column_int64(st, 8);
+		t.access = task_access(strcmp(db_col_text(st, 9), "editor") == 0 ?
+		    ROLE_EDITOR : ROLE_VIEWER, 0);
+		t.owner_id = sqlite3_column_int64(st, 10);
+		t.list_name = db_col_text(st, 11);
+		t.member_count = sqlite3_column_int64(st, 12);
+		t.assignee_name = sqlite3_column_type(st, 13) == SQLITE_NULL ? NULL :
+		    db_col_text(st, 13);
+		fn(ctx, &t);
+	}
+	rc = db_rc(db, db_done(st, src), "shared tasks");
+out:
+	if (own_read)
+		db_read_end(db);
+	return rc;
 }

@@ -123,4 +123,16 @@ enum dbrc members_set_role(struct db *, const struct actor *, int64_t list_id,
 enum dbrc members_remove(struct db *, const struct actor *, int64_t list_id,
 	    int64_t user_id);
 
+/*
+ * The tasks of the lists shared with uid (as a member) that are not
+ * assigned to uid, newest first: their number into *count and to count_fn
+ * (may be NULL), then at most limit of them passed to row_fn, each with
+ * access set (TA_READ for a viewer, TA_EDIT for an editor).  One snapshot.
+ * For the bot's /tasks.
+ */
+struct task;
+enum dbrc members_shared_tasks(struct db *, int64_t uid, int64_t limit,
+	    void (*count_fn)(void *ctx, int64_t count),
+	    void (*row_fn)(void *ctx, const struct task *), void *ctx, int64_t *count);
+
 #endif

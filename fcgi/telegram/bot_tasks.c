@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "lists.h"
 #include "log.h"
+#include "members.h"
 #include "request.h"
 #include "task_pages.h"
 #include "tasks.h"
@@ -29,6 +30,7 @@ struct listing {
 	struct buf	*text;		/* HTML */
 	cJSON		*rows;		/* inline_keyboard rows */
 	int		 n;
+	int		 shared;	/* the rows are of shared lists: buttons by t->access */
 };
 
 /* Appends n bytes of s cut to at most max characters, with "…" when cut. */
@@ -74,8 +76,9 @@ put_task(void *arg, const struct task *t)
 		strftime(when, sizeof(when), "%d.%m.%Y %H:%M", &tm);
 		buf_printf(l->text, ", до %s", when);
 	}
-	/* only a task in progress can be completed (tasks.h) */
-	if (t->status != TS_IN_PROGRESS)
+	/* only a task in progress can be completed (tasks.h), and in a shared
+	 * list only by an editor (members.h) */
+	if (t->status != TS_IN_PROGRESS || (l->shared && t->access < TA_WORK))
 		return;
 	buf_puts(&label, "✅ ");
 	put_cut(&label, t->name, BUTTON_CHARS);
@@ -102,6 +105,18 @@ list_head(void *arg, int64_t count)
 		buf_printf(l->text, "<b>Ваши задачи</b> (%lld):\n", (long long)count);
 }
 
+/* The head of the tasks of shared lists, when any is shown. */
+static void
+shared_head(void *arg, int64_t count)
+{
+	struct listing *l = arg;
+
+	l->shared = 1;
+	if (count > 0 && l->n < LIST_MAX)
+		buf_printf(l->text, "%s<b>Задачи общих списков</b> (%lld):\n",
+		    l->n > 0 ? "\n\n" : "", (long long)count);
+}
+
 /*
  * Builds the task list of user uid: the HTML text into text and the inline
  * keyboard into *markup (NULL when no button).  DB_OK or the storage error.
@@ -112,8 +127,8 @@ build_list(struct bot *b, int64_t uid, struct buf *text, cJSON **markup)
 	struct db *db = &b->app->db;
 	struct actor who = { uid, 0 };
 	struct task_query q;
-	struct listing l = { text, NULL, 0 };
-	int64_t	 count = 0;
+	struct listing l = { text, NULL, 0, 0 };
+	int64_t	 count = 0, shared = 0;
 	enum dbrc rc;
 
 	*markup = NULL;
@@ -121,16 +136,20 @@ build_list(struct bot *b, int64_t uid, struct buf *text, cJSON **markup)
 	q.limit = LIST_MAX;
 	if ((l.rows = cJSON_CreateArray()) == NULL)
 		return DB_ERROR;
+	/* the tasks assigned to uid, then those of lists shared with uid */
 	if ((rc = tasks_page(db, b->app->tasks, &who, &q, list_head, put_task, &l,
-	    &count)) != DB_OK || count == 0) {
+	    &count)) == DB_OK)
+		rc = members_shared_tasks(db, uid, LIST_MAX - l.n, shared_head, put_task, &l,
+		    &shared);
+	if (rc != DB_OK || count + shared == 0) {
 		cJSON_Delete(l.rows);
 		if (rc == DB_OK)
 			buf_puts(text, "У вас нет назначенных задач.");
 		return rc;
 	}
-	if (count > LIST_MAX)
+	if (count + shared > l.n)
 		buf_printf(text, "\n\n…и ещё %lld — все задачи в taskmgr.",
-		    (long long)(count - LIST_MAX));
+		    (long long)(count + shared - l.n));
 	if (cJSON_GetArraySize(l.rows) == 0) {
 		cJSON_Delete(l.rows);
 		return DB_OK;
@@ -255,8 +274,10 @@ bot_on_callback(struct bot *b, const cJSON *q)
 		text = "Эту задачу нельзя отметить выполненной: она не в работе.";
 		break;
 	case DB_NOTFOUND:
-	case DB_FORBIDDEN:
 		text = "Задача не найдена.";
+		break;
+	case DB_FORBIDDEN:
+		text = "Вы можете только читать задачи этого списка.";
 		break;
 	default:
 		return -1;	/* busy: the update is read again */
