@@ -333,6 +333,12 @@ def test_events_reach_members():
         eq(len(got(u)), 1, "one event for %s: %r" % (u, got(u)))
     for u in ("sam", "nora"):
         eq(got(u), [], "none for " + u)
+    # the list goes with its tasks: its members hear of each task
+    after = {u: last(u) for u in USERS}
+    eq(req("DELETE", "/api/lists/%d/" % lid).status, 204, "list deleted")
+    for u in ("alice", "ed", "vic", "asa"):
+        eq(got(u), [("task_updated", "deleted", got(u)[0][2])], "deleted, for " + u)
+    eq(got("sam"), [], "none for sam")
 
 
 def test_user_without_shared_lists_sees_the_same():
