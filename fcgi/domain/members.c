@@ -43,7 +43,7 @@ task_access_of(struct db *db, const struct actor *who, int64_t task_id,
 	*acc = TA_NONE;
 	if ((rc = db_get1(db, sql, task_id, who, "task access", &st)) != DB_OK)
 		return rc == DB_NOTFOUND ? DB_OK : rc;
-	*acc = task_access((enum list_role)sqlite3_column_int(st, 0),
+	*acc = task_access_for((enum list_role)sqlite3_column_int(st, 0),
 	    sqlite3_column_int(st, 1));
 	db_done(st, SQLITE_ROW);
 	return DB_OK;
@@ -335,7 +335,7 @@ members_shared_tasks(struct db *db, int64_t uid, int64_t limit,
 		t.status = task_status_of(db_col_text(st, 6));
 		t.created_at = sqlite3_column_int64(st, 7);
 		t.updated_at = sqlite3_column_int64(st, 8);
-		t.access = task_access(strcmp(db_col_text(st, 9), "editor") == 0 ?
+		t.access = task_access_for(strcmp(db_col_text(st, 9), "editor") == 0 ?
 		    ROLE_EDITOR : ROLE_VIEWER, 0);
 		t.owner_id = sqlite3_column_int64(st, 10);
 		t.list_name = db_col_text(st, 11);

@@ -3,7 +3,7 @@
  * place that decides what a user may do with a list or a task.
  *
  * Roles: the owner; members, each a viewer or an editor (list_members,
- * sql/013_list_members.sql; the owner is never a member); or none.  An
+ * sql/014_list_members.sql; the owner is never a member); or none.  An
  * actor with sees_all (staff on the admin pages) has the owner's role on
  * every list.
  *
@@ -13,7 +13,7 @@
  *     member may leave;
  *   - a task is seen by whoever sees its list and by its assignee; viewers
  *     read; the assignee also updates and completes it (as before sharing);
- *     editors and the owner also create, delete and assign (task_access()).
+ *     editors and the owner also create, delete and assign (task_access_for()).
  * A caller that does not see an object gets DB_NOTFOUND; one that sees it
  * but may not do what it asks gets DB_FORBIDDEN.
  *
@@ -59,7 +59,7 @@ enum task_access {
 
 /* The one rule of tasks: the access of a caller with role on the task's list. */
 static inline enum task_access
-task_access(enum list_role role, int is_assignee)
+task_access_for(enum list_role role, int is_assignee)
 {
 	if (role >= ROLE_EDITOR)
 		return TA_EDIT;

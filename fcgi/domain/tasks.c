@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "activity.h"
 #include "arena.h"
+#include "buf.h"
 #include "get1.h"
 #include "log.h"
 #include "members.h"
@@ -106,7 +108,7 @@ tasks_get_visible(struct db *db, const struct actor *who, int64_t id,
 	if ((rc = db_get1(db, sql, id, who, "task get", &st)) != DB_OK)
 		return rc;
 	task_from_row(st, t);
-	t->access = task_access((enum list_role)sqlite3_column_int(st, 13),
+	t->access = task_access_for((enum list_role)sqlite3_column_int(st, 13),
 	    t->assigned_to == who->id);
 	if (t->access == TA_NONE) {
 		db_done(st, SQLITE_ROW);
@@ -135,22 +137,37 @@ struct head {
 	char		 name[NAME_BYTES];
 };
 
-/* Reads the head of a task the actor may see (inside the write transaction). */
+#define HEAD_COLUMNS \
+	"SELECT l.owner_id, t.assigned_to, t.complete_before, t.updated_at," \
+	" t.status, t.name, t.list_id, l.member_count, " LIST_ROLE_SQL("l", "?2", "?3")
+#define HEAD_WHERE \
+	" FROM tasks t JOIN lists l ON l.id = t.list_id WHERE t.id = ?1"
+
+/*
+ * Reads the head of a task the actor may see (inside the write
+ * transaction); with desc, its description too (the history records it).
+ */
 static enum dbrc
-task_head(struct db *db, const struct actor *who, int64_t id, struct head *h)
+task_head(struct db *db, const struct actor *who, int64_t id, struct head *h,
+    struct buf *desc)
 {
-	static const char sql[] =
-	    "SELECT l.owner_id, t.assigned_to, t.complete_before, t.updated_at,"
-	    " t.status, t.name, t.list_id, l.member_count, "
-	    LIST_ROLE_SQL("l", "?2", "?3")
-	    " FROM tasks t JOIN lists l ON l.id = t.list_id WHERE t.id = ?1";
+	static const char sql[] = HEAD_COLUMNS HEAD_WHERE;
+	static const char sql_desc[] = HEAD_COLUMNS ", t.description" HEAD_WHERE;
 	sqlite3_stmt *st;
 	enum dbrc rc;
 
-	if ((rc = db_get1(db, sql, id, who, "task head", &st)) != DB_OK)
+	if ((rc = db_get1(db, desc != NULL ? sql_desc : sql, id, who, "task head",
+	    &st)) != DB_OK)
 		return rc;
 	h->list_id = sqlite3_column_int64(st, 6);
 	h->member_count = sqlite3_column_int64(st, 7);
+	if (desc != NULL) {
+		buf_add(desc, sqlite3_column_blob(st, 9),
+		    (size_t)sqlite3_column_bytes(st, 9));
+		buf_putc(desc, '\0');
+		if (desc->oom)
+			rc = DB_ERROR;
+	}
 	h->owner_id = sqlite3_column_int64(st, 0);
 	h->assigned_to = sqlite3_column_int64(st, 1);
 	h->complete_before = sqlite3_column_type(st, 2) == SQLITE_NULL ? TIME_NULL :
@@ -158,10 +175,12 @@ task_head(struct db *db, const struct actor *who, int64_t id, struct head *h)
 	h->updated_at = sqlite3_column_int64(st, 3);
 	h->status = task_status_of(db_col_text(st, 4));
 	snprintf(h->name, sizeof(h->name), "%s", db_col_text(st, 5));
-	h->access = task_access((enum list_role)sqlite3_column_int(st, 8),
+	h->access = task_access_for((enum list_role)sqlite3_column_int(st, 8),
 	    h->assigned_to == who->id);
 	db_done(st, SQLITE_ROW);
-	return h->access == TA_NONE ? DB_NOTFOUND : DB_OK;
+	if (rc == DB_OK && h->access == TA_NONE)
+		rc = DB_NOTFOUND;
+	return rc;
 }
 
 /* task_head's answer from the whole row, read into t (strings in a). */
@@ -300,6 +319,8 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 		rc = members_task_event(db, *id, list_id, "created", assignee, 0, now);
 	if (rc == DB_OK)
 		rc = notices_assignment(db, who->id, *id, in->name, 0, assignee, now);
+	if (rc == DB_OK)
+		rc = activity_created(db, *id, who->id, in, desc, dlen, assignee, status, now);
 	if (rc == DB_OK && out != NULL) {
 		/* the row as inserted above */
 		out->id = *id;
@@ -384,13 +405,14 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 {
 	unsigned mask = 0;
 	struct head h;
-	struct task_input v, w;
+	struct task_input v, w, old;
 	const struct task_input *in = &v;	/* given, trimmed */
 	char	 key[KEY_BYTES], nbuf[NAME_BYTES];
-	const char *name, *action, *assignee_name = NULL;
+	const char *name, *action, *assignee_name = NULL, *od = NULL;
+	struct buf odesc = { 0 };
 	int64_t	 assignee, deadline, stamp, now = now_us();
 	int	 status, own = 0;
-	size_t	 dlen;
+	size_t	 dlen, odlen = 0;
 	enum dbrc rc;
 
 	if (out == NULL)
@@ -405,11 +427,19 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 		return rc;
 	/* with out, the whole row: the answer is that row with the changes */
 	if ((rc = out != NULL ? task_row_head(db, who, id, a, out, &h) :
-	    task_head(db, who, id, &h)) != DB_OK)
+	    task_head(db, who, id, &h, (in->set & TF_DESCRIPTION) ? &odesc : NULL)) != DB_OK)
 		goto out;
 	if (h.access < TA_WORK) {
 		rc = DB_FORBIDDEN;
 		goto out;
+	}
+	/* the old description, which the history records when it changes */
+	if (out != NULL) {
+		od = out->description;
+		odlen = strlen(od);
+	} else if (odesc.p != NULL) {
+		od = odesc.p;
+		odlen = odesc.len - 1;
 	}
 	if (h.updated_at != expect) {
 		rc = DB_CONFLICT;
@@ -427,7 +457,8 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 	}
 	if ((in->set & TF_NAME) && strcmp(in->name, h.name) != 0)
 		mask |= 1;
-	if (in->set & TF_DESCRIPTION)
+	if ((in->set & TF_DESCRIPTION) &&
+	    (od == NULL || odlen != dlen || memcmp(od, in->description, dlen) != 0))
 		mask |= 2;
 	if (assignee != h.assigned_to)
 		mask |= 4;
@@ -438,6 +469,10 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 	/* later than the row's last change, even when the clock is not */
 	stamp = now > expect ? now : expect + 1;
 	w = *in;
+	old.name = h.name;
+	old.assigned_to = h.assigned_to;
+	old.complete_before = h.complete_before;
+	old.status = h.status;
 	w.assigned_to = assignee;
 	w.complete_before = deadline;
 	w.status = status;
@@ -455,6 +490,9 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 		    h.assigned_to, now);
 	if (rc == DB_OK)
 		rc = notices_assignment(db, who->id, id, name, h.assigned_to, assignee, now);
+	if (rc == DB_OK)
+		rc = activity_updated(db, id, who->id, action, mask, &old, od, odlen, &w,
+		    dlen, now);
 	if (rc == DB_OK && out != NULL) {
 		/* the row read above, as the UPDATE left it */
 		if ((mask & 1) && (out->name = arena_strdup(a, in->name)) == NULL)
@@ -471,6 +509,7 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 		out->updated_at = stamp;
 	}
 out:
+	buf_free(&odesc);
 	return tx_close(db, own, rc);
 }
 
@@ -485,7 +524,7 @@ tasks_delete(struct db *db, const struct actor *who, int64_t id)
 
 	if ((rc = tx_open(db, &own)) != DB_OK)
 		return rc;
-	if ((rc = task_head(db, who, id, &h)) != DB_OK)
+	if ((rc = task_head(db, who, id, &h, NULL)) != DB_OK)
 		goto out;
 	if (h.access < TA_EDIT) {
 		rc = DB_FORBIDDEN;
@@ -534,7 +573,7 @@ tasks_complete(struct db *db, const struct actor *who, int64_t id, enum rule *wh
 	*why = RULE_OK;
 	if ((rc = tx_open(db, &own)) != DB_OK)
 		return rc;
-	if ((rc = task_head(db, who, id, &h)) != DB_OK)
+	if ((rc = task_head(db, who, id, &h, NULL)) != DB_OK)
 		goto out;
 	if (h.access < TA_WORK) {
 		rc = DB_FORBIDDEN;
@@ -550,6 +589,9 @@ tasks_complete(struct db *db, const struct actor *who, int64_t id, enum rule *wh
 	if (rc == DB_OK && h.member_count > 0)
 		rc = members_task_event(db, id, h.list_id, "completed", h.assigned_to,
 		    0, now);
+	if (rc == DB_OK)
+		rc = activity_status(db, id, who->id, "completed", h.status, TS_COMPLETED,
+		    now);
 out:
 	return tx_close(db, own, rc);
 }
@@ -560,6 +602,7 @@ struct due {
 	int64_t		 member_count;
 	int64_t		 owner_id;
 	int64_t		 assigned_to;
+	int		 status;
 	char		 name[NAME_BYTES];
 };
 
@@ -568,8 +611,8 @@ static enum dbrc
 sweep_batch(struct db *db, int64_t now, struct due *d, size_t *n)
 {
 	static const char sql[] =
-	    "SELECT t.id, l.owner_id, t.assigned_to, t.name, t.list_id, l.member_count"
-	    " FROM tasks t"
+	    "SELECT t.id, l.owner_id, t.assigned_to, t.name, t.status, t.list_id,"
+	    " l.member_count FROM tasks t"
 	    " JOIN lists l ON l.id = t.list_id WHERE t.complete_before < ?1"
 	    " AND t.complete_before IS NOT NULL AND t.status IN ('Pending', 'In Progress')"
 	    " ORDER BY t.complete_before LIMIT ?2";
@@ -593,8 +636,9 @@ sweep_batch(struct db *db, int64_t now, struct due *d, size_t *n)
 		d[k].owner_id = sqlite3_column_int64(st, 1);
 		d[k].assigned_to = sqlite3_column_int64(st, 2);
 		snprintf(d[k].name, sizeof(d[k].name), "%s", db_col_text(st, 3));
-		d[k].list_id = sqlite3_column_int64(st, 4);
-		d[k].member_count = sqlite3_column_int64(st, 5);
+		d[k].status = task_status_of(db_col_text(st, 4));
+		d[k].list_id = sqlite3_column_int64(st, 5);
+		d[k].member_count = sqlite3_column_int64(st, 6);
 		k++;
 	}
 	if (k < SWEEP_BATCH && (drc = db_rc(db, rc, "sweep select")) != DB_OK) {
@@ -612,6 +656,9 @@ sweep_batch(struct db *db, int64_t now, struct due *d, size_t *n)
 			    d[i].assigned_to, 0, t);
 		if (drc == DB_OK)
 			drc = notices_overdue(db, d[i].id, d[i].name, d[i].assigned_to, t);
+		if (drc == DB_OK)
+			drc = activity_status(db, d[i].id, 0, "overdue", d[i].status,
+			    TS_OVERDUE, t);
 	}
 	if (drc == DB_OK)
 		*n = k;

@@ -159,6 +159,20 @@ def test_editor_assigns_and_viewer_refused_before_body():
     eq(r.status, 403, "editor renames without updated_at: %r" % r)
 
 
+def test_matrix_comments_and_history_follow_the_roles():
+    """Comments and a task's history are seen by whoever sees the task
+    (domain/comments.c asks members.h): members comment, strangers get 404."""
+    lid, tid = shared_list()
+    seen = {"owner": 200, "editor": 200, "viewer": 200, "assignee": 200, "stranger": 404}
+    matrix("comment", dict(seen, owner=201, editor=201, viewer=201, assignee=201),
+           lambda u: req("POST", "/api/tasks/%d/comments/" % tid, {"text": "from " + u},
+                         user=u))
+    matrix("read comments", seen, lambda u: req("GET", "/api/tasks/%d/comments/" % tid, user=u))
+    matrix("read history", seen, lambda u: req("GET", "/api/tasks/%d/activity/" % tid, user=u))
+    eq(req("DELETE", "/api/lists/%d/members/%d/" % (lid, UID["vic"])).status, 204, "removed")
+    eq(req("GET", "/api/tasks/%d/comments/" % tid, user="vic").status, 404, "refused next")
+
+
 def test_matrix_list_writes():
     lid, _ = shared_list()
 

@@ -94,12 +94,12 @@ main(void)
 	st = (struct actor){ user("stranger"), 0 };
 
 	/* the one rule of tasks */
-	is_int(task_access(ROLE_OWNER, 0), TA_EDIT, "owner edits");
-	is_int(task_access(ROLE_EDITOR, 0), TA_EDIT, "editor edits");
-	is_int(task_access(ROLE_VIEWER, 0), TA_READ, "viewer reads");
-	is_int(task_access(ROLE_VIEWER, 1), TA_WORK, "a viewer who is the assignee works on it");
-	is_int(task_access(ROLE_NONE, 1), TA_WORK, "the assignee works on it");
-	is_int(task_access(ROLE_NONE, 0), TA_NONE, "anyone else: nothing");
+	is_int(task_access_for(ROLE_OWNER, 0), TA_EDIT, "owner edits");
+	is_int(task_access_for(ROLE_EDITOR, 0), TA_EDIT, "editor edits");
+	is_int(task_access_for(ROLE_VIEWER, 0), TA_READ, "viewer reads");
+	is_int(task_access_for(ROLE_VIEWER, 1), TA_WORK, "a viewer who is the assignee works on it");
+	is_int(task_access_for(ROLE_NONE, 1), TA_WORK, "the assignee works on it");
+	is_int(task_access_for(ROLE_NONE, 0), TA_NONE, "anyone else: nothing");
 
 	is_int(lists_create(&db, own.id, "Team", &lid, &rwhy), DB_OK, "list");
 	memset(&in, 0, sizeof(in));
