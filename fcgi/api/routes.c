@@ -17,6 +17,7 @@ const struct route api_routes[] = {
 	{ M_GET, "/api/tasks/", api_tasks, R_AUTH },
 	{ M_GET | M_PUT | M_PATCH | M_DELETE, "/api/tasks/{id}/", api_task, R_AUTH },
 	{ M_POST, "/api/tasks/{id}/complete/", api_task_complete, R_AUTH },
+	{ M_GET, "/api/tasks/{id}/completions/", api_task_completions, R_AUTH },
 	{ M_POST, "/api/auth/telegram/link/", api_tg_link, R_AUTH },
 	{ M_POST, "/api/auth/telegram/confirm/", api_tg_confirm, R_NO_AUTH },
 	{ M_DELETE, "/api/auth/telegram/", api_tg_unlink, R_AUTH },

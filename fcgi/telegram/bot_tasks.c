@@ -48,6 +48,17 @@ put_cut(struct buf *b, const char *s, size_t max)
 		buf_puts(b, "…");
 }
 
+/* A deadline as "dd.mm.yyyy HH:MM" in the server's zone, into when (32 bytes). */
+static void
+deadline_text(int64_t us, char *when, size_t n)
+{
+	time_t	 secs = (time_t)(us / 1000000);
+	struct tm tm;
+
+	localtime_r(&secs, &tm);
+	strftime(when, n, "%d.%m.%Y %H:%M", &tm);
+}
+
 /* One task: a numbered line, and a "done" button when the rules allow completing it. */
 static void
 put_task(void *arg, const struct task *t)
@@ -56,8 +67,6 @@ put_task(void *arg, const struct task *t)
 	struct buf label = { 0 };
 	char	 data[32], when[32];
 	cJSON	*row, *btn;
-	time_t	 secs;
-	struct tm tm;
 
 	l->n++;
 	buf_printf(l->text, "\n%d. ", l->n);
@@ -69,11 +78,12 @@ put_task(void *arg, const struct task *t)
 	buf_puts(l->text, " — ");
 	buf_puts(l->text, status_ru[t->status]);
 	if (t->complete_before != TIME_NULL) {
-		secs = (time_t)(t->complete_before / 1000000);
-		localtime_r(&secs, &tm);
-		strftime(when, sizeof(when), "%d.%m.%Y %H:%M", &tm);
+		deadline_text(t->complete_before, when, sizeof(when));
 		buf_printf(l->text, ", до %s", when);
 	}
+	/* a recurring task: the deadline shown is its next occurrence */
+	if (t->rec.every > 0)
+		buf_puts(l->text, " 🔁");
 	/* only a task in progress can be completed (tasks.h) */
 	if (t->status != TS_IN_PROGRESS)
 		return;
@@ -213,8 +223,10 @@ bot_on_callback(struct bot *b, const cJSON *q)
 	const cJSON *data_o = cJSON_GetObjectItemCaseSensitive(q, "data");
 	const cJSON *v;
 	const char *id, *data, *text;
+	struct task_done done;
 	struct principal p;
 	struct actor who;
+	char	 next[128], when[32];
 	enum rule why = RULE_OK;
 	int64_t	 from = 0, chat = 0, msg_id = 0, task;
 	char	*end;
@@ -246,10 +258,15 @@ bot_on_callback(struct bot *b, const cJSON *q)
 		return -1;
 	who.id = p.id;
 	who.sees_all = 0;
-	rc = tasks_complete(&b->app->db, &who, task, &why);
+	rc = tasks_complete(&b->app->db, &who, task, &why, &done);
 	switch (rc) {
 	case DB_OK:
 		text = "Задача выполнена ✅";
+		if (done.next != TIME_NULL) {
+			deadline_text(done.next, when, sizeof(when));
+			snprintf(next, sizeof(next), "Задача выполнена ✅ Следующий срок: %s", when);
+			text = next;
+		}
 		break;
 	case DB_INVALID:
 		text = "Эту задачу нельзя отметить выполненной: она не в работе.";

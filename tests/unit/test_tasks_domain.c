@@ -388,17 +388,17 @@ main(void)
 	}
 
 	/* complete */
-	is_int(tasks_complete(&db, &bob, id, &why), DB_OK, "complete from In Progress");
+	is_int(tasks_complete(&db, &bob, id, &why, NULL), DB_OK, "complete from In Progress");
 	t = t2;
 	is_int(tasks_get_visible(&db, &bob, id, &a, &t2), DB_OK, "read");
 	is_int(t2.status, TS_COMPLETED, "Completed");
-	is_int(tasks_complete(&db, &bob, id, &why), DB_INVALID, "complete twice refused");
+	is_int(tasks_complete(&db, &bob, id, &why, NULL), DB_INVALID, "complete twice refused");
 	is_int(why, RULE_NOT_COMPLETABLE, "... as not completable");
 	is_int(tasks_get_visible(&db, &bob, id, &a, &t), DB_OK, "read");
 	is_int(t.updated_at, t2.updated_at, "a refusal changes nothing");
 	in = named("Pending one");
 	is_int(tasks_create(&db, &alice, l1, &in, &id2, &why, NULL, NULL), DB_OK, "unassigned task");
-	is_int(tasks_complete(&db, &alice, id2, &why), DB_INVALID, "Pending cannot be completed");
+	is_int(tasks_complete(&db, &alice, id2, &why, NULL), DB_INVALID, "Pending cannot be completed");
 
 	/* delete */
 	is_int(tasks_delete(&db, &bob, id), DB_FORBIDDEN, "the assignee may not delete");
