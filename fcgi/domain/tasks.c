@@ -334,8 +334,8 @@ update_write(struct db *db, int64_t id, int64_t expect, int64_t stamp,
 	static const char *const sets[] = {
 	    ", name = ?1, name_key = ?2", ", description = ?3", ", assigned_to = ?4",
 	    ", complete_before = ?5", ", status = ?6",
-	    ", rec_every = ?10, rec_unit = ?11, rec_from = ?12, rec_until = ?13,"
-	    " rec_anchor = ?14",
+	    (", rec_every = ?10, rec_unit = ?11, rec_from = ?12, rec_until = ?13,"
+	    " rec_anchor = ?14"),
 	};
 	char	 sql[384];
 	sqlite3_stmt *st;
