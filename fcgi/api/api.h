@@ -64,6 +64,13 @@ void	 api_rec_read(struct req *, struct task_input *);
 /* Writes ,"recurrence":... at o (room: API_REC_MAX) and returns the end. */
 #define API_REC_MAX	(80 + JW_RAW_INT_MAX + JW_RAW_TIME_MAX)
 char	*api_rec_write(char *o, const struct recurrence *);
+/* comments.c */
+/* GET, POST /api/tasks/{id}/comments/ */
+int	 api_task_comments(struct req *);
+/* PATCH, DELETE /api/comments/{id}/ */
+int	 api_comment(struct req *);
+/* GET /api/tasks/{id}/activity/ */
+int	 api_task_activity(struct req *);
 
 /* common.c: shared by the handlers */
 struct actor;

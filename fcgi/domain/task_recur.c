@@ -1,8 +1,11 @@
 /* task_recur: completions, the move of a recurring task, the zone it steps in. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "activity.h"
 #include "arena.h"
+#include "notices.h"
 #include "task_recur.h"
 #include "tasks.h"
 #include "timeutil.h"
@@ -113,6 +116,25 @@ task_completion(struct db *db, int64_t id, int64_t by, int64_t owner_id,
 		return DB_OK;
 	return task_move(db, id, *next, assignee_id > 0 ? TS_IN_PROGRESS : TS_PENDING,
 	    stamp);
+}
+
+enum dbrc
+task_moved(struct db *db, int64_t id, int64_t actor, int64_t owner_id,
+    int64_t assignee_id, int64_t from, int64_t to, int64_t now)
+{
+	struct task_input old, w;
+	enum dbrc rc;
+
+	memset(&old, 0, sizeof(old));
+	memset(&w, 0, sizeof(w));
+	old.complete_before = from;
+	old.status = TS_COMPLETED;
+	w.complete_before = to;
+	w.status = assignee_id > 0 ? TS_IN_PROGRESS : TS_PENDING;
+	if ((rc = notices_task_event(db, id, "updated", owner_id, assignee_id, now)) != DB_OK)
+		return rc;
+	return activity_updated(db, id, actor, "updated", TF_DEADLINE | TF_STATUS, &old,
+	    NULL, 0, &w, 0, now);
 }
 
 enum dbrc

@@ -40,6 +40,15 @@ enum dbrc task_completion(struct db *, int64_t id, int64_t by, int64_t owner_id,
 	    int64_t assignee_id, int64_t deadline, const struct recurrence *rec,
 	    int64_t anchor, int64_t now, int64_t stamp, int64_t *next);
 
+/*
+ * The records of a recurring task's move (task_completion moved it from
+ * deadline from to to): an "updated" event to its owner and assignee and a
+ * history row {complete_before, status: [Completed, the new status]} by
+ * actor.  Inside the caller's transaction, after the completion's own.
+ */
+enum dbrc task_moved(struct db *, int64_t id, int64_t actor, int64_t owner_id,
+	    int64_t assignee_id, int64_t from, int64_t to, int64_t now);
+
 /* One completion, as the completions page shows it. */
 struct completion {
 	int64_t		 id;

@@ -296,6 +296,13 @@ def test_events_of_a_recurring_completion():
     acts = [a for a, task in ev if task == t["id"] or (isinstance(task, dict) and
                                                        task.get("id") == t["id"])]
     eq(acts, ["created", "completed", "updated"], "a completion, then the move")
+    hist = ok("GET", "/api/tasks/%d/activity/" % t["id"])["results"]
+    eq([h["action"] for h in hist], ["updated", "completed", "created"],
+       "the history: created, completed, then moved")
+    eq(hist[0]["changes"], {
+        "complete_before": [z("2027-06-01T09:00:00-04:00"), z("2027-06-02T09:00:00-04:00")],
+        "status": ["Completed", "In Progress"]}, "the move's changes")
+    eq(hist[1]["changes"], {"status": ["In Progress", "Completed"]}, "the completion's")
 
 
 def test_completions_endpoint_pages_and_hides():

@@ -1,4 +1,4 @@
--- 013: recurring tasks (issue #17).
+-- 014: recurring tasks (issue #17).
 --
 -- A task's rule: every rec_every (1..1000) rec_unit, stepped from the
 -- deadline or from the completion, until rec_until (NULL: no end).
