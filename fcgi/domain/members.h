@@ -3,7 +3,7 @@
  * place that decides what a user may do with a list or a task.
  *
  * Roles: the owner; members, each a viewer or an editor (list_members,
- * sql/016_list_members.sql; the owner is never a member); or none.  An
+ * sql/017_list_members.sql; the owner is never a member); or none.  An
  * actor with sees_all (staff on the admin pages) has the owner's role on
  * every list.
  *

@@ -1,4 +1,4 @@
--- 016: shared lists -- the members of a list and their role.  The owner is
+-- 017: shared lists -- the members of a list and their role.  The owner is
 -- not a member.  A list is seen by its owner and its members; the rules of
 -- each role are in fcgi/domain/members.h.
 CREATE TABLE list_members (
