@@ -50,6 +50,11 @@ struct buf;
 struct list;
 /* Writes one list object as the API shows it (webhook deliveries too). */
 void	 api_write_list(struct buf *, const struct list *);
+/* members.c */
+/* GET, POST /api/lists/{id}/members/ */
+int	 api_list_members(struct req *);
+/* PATCH, DELETE /api/lists/{id}/members/{user_id}/ */
+int	 api_list_member(struct req *);
 /* telegram.c */
 int	 api_tg_link(struct req *);
 int	 api_tg_confirm(struct req *);
@@ -82,6 +87,16 @@ struct task;
 /* Writes one task object as the API shows it (webhook deliveries too). */
 void	 api_write_task(struct buf *, const struct task *);
 
+/* task_recur.c: recurring tasks */
+struct recurrence;
+struct task_input;
+/* GET /api/tasks/{id}/completions/ */
+int	 api_task_completions(struct req *);
+/* Reads "recurrence" of the body into in (TF_RECURRENCE); errors nested under it. */
+void	 api_rec_read(struct req *, struct task_input *);
+/* Writes ,"recurrence":... at o (room: API_REC_MAX) and returns the end. */
+#define API_REC_MAX	(80 + JW_RAW_INT_MAX + JW_RAW_TIME_MAX)
+char	*api_rec_write(char *o, const struct recurrence *);
 /* comments.c */
 /* GET, POST /api/tasks/{id}/comments/ */
 int	 api_task_comments(struct req *);

@@ -9,9 +9,11 @@
 #include <string.h>
 
 #include "log.h"
+#include "members.h"
 #include "page_marks.h"
 #include "sqltext.h"
 #include "task_pages.h"
+#include "task_recur.h"
 #include "task_search.h"
 #include "timeutil.h"
 
@@ -159,8 +161,8 @@ page_list(struct db *db, const struct actor *who, const struct task_query *q,
     int64_t *count, struct scope_row *sr)
 {
 	static const char sql[] =
-	    "SELECT task_count, name, owner_id FROM lists"
-	    " WHERE id = ?1 AND (?2 OR owner_id = ?3)";
+	    "SELECT l.task_count, l.name, l.owner_id, " LIST_ROLE_SQL("l", "?2", "?3")
+	    " FROM lists l WHERE l.id = ?1";
 	sqlite3_stmt *st;
 	int	 src;
 
@@ -169,7 +171,10 @@ page_list(struct db *db, const struct actor *who, const struct task_query *q,
 	sqlite3_bind_int64(st, 1, q->scope_id);
 	sqlite3_bind_int(st, 2, who->sees_all != 0);
 	sqlite3_bind_int64(st, 3, who->id);
-	if ((src = sqlite3_step(st)) == SQLITE_ROW) {
+	/* a list the actor does not see is no row */
+	if ((src = sqlite3_step(st)) == SQLITE_ROW && sqlite3_column_int(st, 3) == ROLE_NONE)
+		src = SQLITE_DONE;
+	if (src == SQLITE_ROW) {
 		const unsigned char *name = sqlite3_column_text(st, 1);
 		size_t	 len = (size_t)sqlite3_column_bytes(st, 1);
 
@@ -343,13 +348,8 @@ due_walk(struct db *db, const struct task_query *q, unsigned f, int64_t n)
 #define PAGE_DIRECT_SKIP	256
 /* A page's task columns, without the names of the list and the assignee. */
 #define PAGE_COLUMNS "SELECT t.id, t.list_id, t.name, t.description, t.assigned_to," \
-	" t.complete_before, t.status, t.created_at, t.updated_at"
-
-/* Past this many rows to skip, a page reads its ids from the index first. */
-#define PAGE_DIRECT_SKIP	256
-/* A page's task columns, without the names of the list and the assignee. */
-#define PAGE_COLUMNS "SELECT t.id, t.list_id, t.name, t.description, t.assigned_to," \
-	" t.complete_before, t.status, t.created_at, t.updated_at"
+	" t.complete_before, t.status, t.created_at, t.updated_at, t.rec_every," \
+	" t.rec_unit, t.rec_from, t.rec_until"
 
 /* How a page's rows are read (page_plan). */
 struct plan {
@@ -457,7 +457,11 @@ page_walk(struct db *db, sqlite3_stmt *ids, sqlite3_stmt *row, int direct,
 		t.status = task_status_of(db_col_text(src, 6));
 		t.created_at = sqlite3_column_int64(src, 7);
 		t.updated_at = sqlite3_column_int64(src, 8);
+		task_rec_read(src, 9, &t.rec);
+		t.rec_anchor = TIME_NULL;
 		t.assignee_name = NULL;
+		t.access = 0;
+		t.member_count = 0;
 		if ((t.list_name = names_get(db, lists, list_sql, t.list_id,
 		    &t.owner_id, &rc)) == NULL || (t.assigned_to > 0 &&
 		    (t.assignee_name = names_get(db, users, user_sql, t.assigned_to,

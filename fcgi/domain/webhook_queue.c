@@ -18,8 +18,8 @@ const char *const hook_event_names[] = {
 	"comment.created", "ping", NULL
 };
 
-/* The most webhooks one change can reach: HOOK_MAX_PER_USER for each of its users. */
-#define MATCH_MAX	(2 * HOOK_MAX_PER_USER)
+/* The most webhooks one change reaches (owner, assignee, members: the first ones). */
+#define MATCH_MAX	256
 
 static hook_task_writer task_writer;
 static hook_list_writer list_writer;
@@ -57,6 +57,7 @@ hook_event_name(unsigned bit)
 
 struct match {
 	int64_t		 id;
+	int64_t		 owner_id;
 	int64_t		 list_id;	/* 0: every list */
 };
 
@@ -83,24 +84,30 @@ hook_any(struct db *db, int *any)
 }
 
 /*
- * The active webhooks subscribed to event whose owner, an active user, is
- * one of the scope's users (the list scope not yet applied): *n of them in
- * m.  Each user is one probe of webhooks_active (UNION ALL: no temporary
- * table for an IN list; CROSS JOIN keeps webhooks the outer loop, a user is
- * read only for a webhook found).  Shared lists will add their members here.
+ * The active webhooks, of active users, subscribed to event and scoped to
+ * every list or to list_id, whose owner may see the object: users[] (0:
+ * none) or a member of list_id.  Who really sees it, and how, is the read
+ * as that owner (below).  Each user is a probe of webhooks_active (UNION
+ * ALL: no temporary table for an IN list).
  */
 static enum dbrc
-hook_match(struct db *db, const int64_t users[2], unsigned event, struct match *m,
-    int *n)
+hook_match(struct db *db, const int64_t users[2], int64_t list_id, unsigned event,
+    struct match *m, int *n)
 {
 	static const char sql[] =
-	    "SELECT w.id, w.list_id, w.events FROM webhooks w"
+	    "SELECT w.id, w.owner_id, w.list_id, w.events FROM webhooks w"
 	    " CROSS JOIN users u ON u.id = w.owner_id"
 	    " WHERE w.is_active = 1 AND w.owner_id = ?1 AND u.is_active = 1"
-	    " UNION ALL SELECT w.id, w.list_id, w.events FROM webhooks w"
+	    " UNION ALL SELECT w.id, w.owner_id, w.list_id, w.events FROM webhooks w"
 	    " CROSS JOIN users u ON u.id = w.owner_id"
-	    " WHERE w.is_active = 1 AND w.owner_id = ?2 AND ?2 <> ?1 AND u.is_active = 1";
+	    " WHERE w.is_active = 1 AND w.owner_id = ?2 AND ?2 <> ?1 AND u.is_active = 1"
+	    " UNION ALL SELECT w.id, w.owner_id, w.list_id, w.events FROM list_members m"
+	    " CROSS JOIN webhooks w ON w.owner_id = m.user_id"
+	    " CROSS JOIN users u ON u.id = w.owner_id"
+	    " WHERE m.list_id = ?3 AND m.user_id <> ?1 AND m.user_id <> ?2"
+	    " AND w.is_active = 1 AND u.is_active = 1";
 	sqlite3_stmt *st;
+	int64_t	 scope;
 	int	 rc, any;
 	enum dbrc drc;
 
@@ -111,28 +118,20 @@ hook_match(struct db *db, const int64_t users[2], unsigned event, struct match *
 		return DB_ERROR;
 	sqlite3_bind_int64(st, 1, users[0] > 0 ? users[0] : -1);
 	sqlite3_bind_int64(st, 2, users[1] > 0 ? users[1] : -1);
+	sqlite3_bind_int64(st, 3, list_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < MATCH_MAX) {
-		if (((unsigned)sqlite3_column_int64(st, 2) & event) == 0)
+		scope = sqlite3_column_int64(st, 2);
+		if (((unsigned)sqlite3_column_int64(st, 3) & event) == 0 ||
+		    (scope != 0 && scope != list_id))
 			continue;
 		m[*n].id = sqlite3_column_int64(st, 0);
-		m[*n].list_id = sqlite3_column_int64(st, 1);
+		m[*n].owner_id = sqlite3_column_int64(st, 1);
+		m[*n].list_id = scope;
 		(*n)++;
 	}
 	if (rc == SQLITE_ROW)
 		rc = SQLITE_DONE;
 	return db_rc(db, db_done(st, rc), "webhook match");
-}
-
-/* Drops the matches scoped to another list than list_id. */
-static void
-match_list(struct match *m, int *n, int64_t list_id)
-{
-	int	 i, k = 0;
-
-	for (i = 0; i < *n; i++)
-		if (m[i].list_id == 0 || m[i].list_id == list_id)
-			m[k++] = m[i];
-	*n = k;
 }
 
 enum dbrc
@@ -177,49 +176,6 @@ hook_insert(struct db *db, int64_t webhook_id, const char *event,
 	return rc;
 }
 
-/* Queues data to each of the n matches. */
-static enum dbrc
-queue_all(struct db *db, const struct match *m, int n, unsigned event,
-    const char *object_key, const char *data)
-{
-	int64_t	 id;
-	enum dbrc rc = DB_OK;
-	int	 i;
-
-	for (i = 0; i < n && rc == DB_OK; i++)
-		rc = hook_insert(db, m[i].id, hook_event_name(event), object_key, data, &id);
-	return rc;
-}
-
-enum dbrc
-webhooks_wanted(struct db *db, const struct hook_scope *s, unsigned event, int *wanted)
-{
-	struct match m[MATCH_MAX];
-	int	 n;
-	enum dbrc rc;
-
-	*wanted = 0;
-	if ((rc = hook_match(db, s->users, event, m, &n)) != DB_OK)
-		return rc;
-	match_list(m, &n, s->list_id);
-	*wanted = n > 0;
-	return DB_OK;
-}
-
-enum dbrc
-webhooks_queue(struct db *db, const struct hook_scope *s, unsigned event,
-    const char *object_key, const char *data)
-{
-	struct match m[MATCH_MAX];
-	int	 n;
-	enum dbrc rc;
-
-	if ((rc = hook_match(db, s->users, event, m, &n)) != DB_OK || n == 0)
-		return rc;
-	match_list(m, &n, s->list_id);
-	return queue_all(db, m, n, event, object_key, data);
-}
-
 /* Writes {"id": id}: the data when the program registered no writer. */
 static void
 id_only(struct buf *b, int64_t id)
@@ -229,72 +185,6 @@ id_only(struct buf *b, int64_t id)
 	buf_putc(b, '{');
 	jw_int(b, "id", id, &first);
 	buf_putc(b, '}');
-}
-
-enum dbrc
-webhooks_task(struct db *db, int64_t task_id, unsigned event, int64_t owner,
-    int64_t assignee, const struct task *t)
-{
-	static const struct actor system = { 0, 1 };
-	struct match m[MATCH_MAX];
-	struct arena a = { 0 };
-	struct task row;
-	struct buf b = { 0 };
-	const int64_t users[2] = { owner, assignee };
-	char	 key[32];
-	int	 n;
-	enum dbrc rc;
-
-	if ((rc = hook_match(db, users, event, m, &n)) != DB_OK || n == 0)
-		return rc;
-	a.limit = 1024 * 1024;
-	if (t == NULL && (rc = tasks_get_visible(db, &system, task_id, &a, &row)) == DB_OK)
-		t = &row;
-	if (rc == DB_OK) {
-		match_list(m, &n, t->list_id);
-		if (task_writer != NULL)
-			task_writer(&b, t);
-		else
-			id_only(&b, task_id);
-		snprintf(key, sizeof(key), "task:%lld", (long long)task_id);
-		rc = b.oom ? DB_ERROR : n == 0 ? DB_OK :
-		    queue_all(db, m, n, event, key, b.p);
-	}
-	buf_free(&b);
-	arena_free(&a);
-	return rc;
-}
-
-enum dbrc
-webhooks_list(struct db *db, int64_t list_id, unsigned event, int64_t owner)
-{
-	static const struct actor system = { 0, 1 };
-	struct match m[MATCH_MAX];
-	struct arena a = { 0 };
-	struct list l;
-	struct buf b = { 0 };
-	const int64_t users[2] = { owner, 0 };
-	char	 key[32];
-	int	 n;
-	enum dbrc rc;
-
-	if ((rc = hook_match(db, users, event, m, &n)) != DB_OK || n == 0)
-		return rc;
-	match_list(m, &n, list_id);
-	if (n == 0)
-		return DB_OK;
-	a.limit = 1024 * 1024;
-	if ((rc = lists_get_visible(db, &system, list_id, &a, &l)) == DB_OK) {
-		if (list_writer != NULL)
-			list_writer(&b, &l);
-		else
-			id_only(&b, list_id);
-		snprintf(key, sizeof(key), "list:%lld", (long long)list_id);
-		rc = b.oom ? DB_ERROR : queue_all(db, m, n, event, key, b.p);
-	}
-	buf_free(&b);
-	arena_free(&a);
-	return rc;
 }
 
 /* The list of task_id; DB_NOTFOUND when it has gone. */
@@ -316,39 +206,154 @@ task_list(struct db *db, int64_t task_id, int64_t *list_id)
 	return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "webhook task list");
 }
 
-enum dbrc
-webhooks_comment(struct db *db, int64_t comment_id, int64_t task_id, int64_t owner,
-    int64_t assignee)
+/* What an object is, for reading and writing it as a webhook's owner sees it. */
+enum kind { K_TASK, K_LIST, K_COMMENT };
+
+/*
+ * Writes object id of kind as owner sees it through the API into b: 1
+ * written, 0 owner does not see it (nothing written), -1 failed.
+ */
+static int
+write_as(struct db *db, enum kind kind, int64_t id, int64_t owner, struct buf *b)
 {
-	static const struct actor system = { 0, 1 };
-	struct match m[MATCH_MAX];
+	const struct actor who = { owner, 0 };
 	struct arena a = { 0 };
+	struct task t;
+	struct list l;
 	struct comment c;
+	enum dbrc rc;
+
+	a.limit = 1024 * 1024;
+	buf_reset(b);
+	if (kind == K_TASK && (rc = tasks_get_visible(db, &who, id, &a, &t)) == DB_OK) {
+		if (task_writer != NULL)
+			task_writer(b, &t);
+	} else if (kind == K_LIST &&
+	    (rc = lists_get_visible(db, &who, id, &a, &l)) == DB_OK) {
+		if (list_writer != NULL)
+			list_writer(b, &l);
+	} else if (kind == K_COMMENT &&
+	    (rc = comments_get_visible(db, &who, id, &a, &c)) == DB_OK) {
+		if (comment_writer != NULL)
+			comment_writer(b, &c);
+	}
+	arena_free(&a);
+	if (rc == DB_NOTFOUND)
+		return 0;
+	if (rc == DB_OK && b->len == 0)
+		id_only(b, id);
+	return rc != DB_OK || b->oom ? -1 : 1;
+}
+
+/*
+ * Queues event for each match whose owner sees the object, with the object
+ * as that owner sees it (their role in it included).
+ */
+static enum dbrc
+queue_as_owners(struct db *db, const struct match *m, int n, unsigned event,
+    enum kind kind, int64_t id, const char *key)
+{
 	struct buf b = { 0 };
+	int64_t	 did;
+	enum dbrc rc = DB_OK;
+	int	 i, w;
+
+	for (i = 0; i < n && rc == DB_OK; i++) {
+		if ((w = write_as(db, kind, id, m[i].owner_id, &b)) < 0)
+			rc = DB_ERROR;
+		else if (w > 0)
+			rc = hook_insert(db, m[i].id, hook_event_name(event), key, b.p, &did);
+	}
+	buf_free(&b);
+	return rc;
+}
+
+enum dbrc
+webhooks_wanted(struct db *db, const struct hook_scope *s, unsigned event, int *wanted)
+{
+	struct match m[MATCH_MAX];
+	int	 n;
+	enum dbrc rc;
+
+	*wanted = 0;
+	if ((rc = hook_match(db, s->users, s->list_id, event, m, &n)) != DB_OK)
+		return rc;
+	*wanted = n > 0;
+	return DB_OK;
+}
+
+enum dbrc
+webhooks_queue(struct db *db, const struct hook_scope *s, unsigned event,
+    const char *object_key, const char *data)
+{
+	struct match m[MATCH_MAX];
+	int64_t	 did;
+	int	 i, n;
+	enum dbrc rc;
+
+	if ((rc = hook_match(db, s->users, s->list_id, event, m, &n)) != DB_OK)
+		return rc;
+	for (i = 0; i < n && rc == DB_OK; i++)
+		rc = hook_insert(db, m[i].id, hook_event_name(event), object_key, data, &did);
+	return rc;
+}
+
+enum dbrc
+webhooks_task(struct db *db, int64_t task_id, unsigned event, int64_t owner,
+    int64_t assignee, const struct task *t)
+{
+	struct match m[MATCH_MAX];
 	const int64_t users[2] = { owner, assignee };
-	int64_t	 list_id = 0;
+	int64_t	 list_id = t != NULL ? t->list_id : 0;
+	char	 key[32];
+	int	 n, any;
+	enum dbrc rc;
+
+	/* the common case first: no webhook at all, one probe */
+	if ((rc = hook_any(db, &any)) != DB_OK || !any)
+		return rc;
+	if (list_id == 0 && (rc = task_list(db, task_id, &list_id)) != DB_OK)
+		return rc;
+	if ((rc = hook_match(db, users, list_id, event, m, &n)) != DB_OK || n == 0)
+		return rc;
+	snprintf(key, sizeof(key), "task:%lld", (long long)task_id);
+	return queue_as_owners(db, m, n, event, K_TASK, task_id, key);
+}
+
+enum dbrc
+webhooks_list(struct db *db, int64_t list_id, unsigned event, int64_t owner)
+{
+	struct match m[MATCH_MAX];
+	const int64_t users[2] = { owner, 0 };
 	char	 key[32];
 	int	 n;
 	enum dbrc rc;
 
-	if ((rc = hook_match(db, users, HOOK_COMMENT_CREATED, m, &n)) != DB_OK || n == 0)
+	if ((rc = hook_match(db, users, list_id, event, m, &n)) != DB_OK || n == 0)
+		return rc;
+	snprintf(key, sizeof(key), "list:%lld", (long long)list_id);
+	return queue_as_owners(db, m, n, event, K_LIST, list_id, key);
+}
+
+enum dbrc
+webhooks_comment(struct db *db, int64_t comment_id, int64_t task_id, int64_t owner,
+    int64_t assignee)
+{
+	struct match m[MATCH_MAX];
+	const int64_t users[2] = { owner, assignee };
+	int64_t	 list_id = 0;
+	char	 key[32];
+	int	 n, any;
+	enum dbrc rc;
+
+	if ((rc = hook_any(db, &any)) != DB_OK || !any)
 		return rc;
 	if ((rc = task_list(db, task_id, &list_id)) != DB_OK)
 		return rc;
-	match_list(m, &n, list_id);
-	if (n == 0)
-		return DB_OK;
-	a.limit = 1024 * 1024;
-	if ((rc = comments_get_visible(db, &system, comment_id, &a, &c)) == DB_OK) {
-		if (comment_writer != NULL)
-			comment_writer(&b, &c);
-		else
-			id_only(&b, comment_id);
-		/* with the task's own deliveries: a comment never overtakes its task */
-		snprintf(key, sizeof(key), "task:%lld", (long long)task_id);
-		rc = b.oom ? DB_ERROR : queue_all(db, m, n, HOOK_COMMENT_CREATED, key, b.p);
-	}
-	buf_free(&b);
-	arena_free(&a);
-	return rc;
+	if ((rc = hook_match(db, users, list_id, HOOK_COMMENT_CREATED, m, &n)) != DB_OK ||
+	    n == 0)
+		return rc;
+	/* with the task's own deliveries: a comment never overtakes its task */
+	snprintf(key, sizeof(key), "task:%lld", (long long)task_id);
+	return queue_as_owners(db, m, n, HOOK_COMMENT_CREATED, K_COMMENT, comment_id, key);
 }

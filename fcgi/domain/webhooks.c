@@ -67,11 +67,12 @@ delivery_keep(struct arena *a, struct hook_delivery *d)
 	return d->event && d->status ? 0 : -1;
 }
 
-/* DB_OK when owner sees list_id (round 1: owns it), DB_INVALID when not. */
+/* DB_OK when owner sees list_id (owns it or is a member), DB_INVALID when not. */
 static enum dbrc
 list_seen(struct db *db, int64_t owner, int64_t list_id)
 {
-	static const char sql[] = "SELECT 1 FROM lists WHERE id = ?1 AND owner_id = ?2";
+	static const char sql[] = "SELECT 1 FROM lists WHERE id = ?1 AND (owner_id = ?2"
+	    " OR EXISTS (SELECT 1 FROM list_members WHERE list_id = ?1 AND user_id = ?2))";
 	sqlite3_stmt *st = db_prep(db, sql);
 	int	 rc;
 

@@ -1,12 +1,12 @@
 /*
  * webhooks: a user's webhooks and the deliveries the changes they subscribe
- * to queue (sql/016_webhooks.sql); the worker's side is webhook_outbox.h.
+ * to queue (sql/018_webhooks.sql); the worker's side is webhook_outbox.h.
  *
  * A webhook belongs to its owner: another user's is DB_NOTFOUND.  It sees
  * what its owner sees, at the moment of the event: a change queues a
  * delivery for each active webhook subscribed to the event whose owner sees
  * the object after the change (before it, for a deletion) and whose list,
- * when it has one, is the object's.  Deliveries are written in the
+ * when it has one, is the object's; the object is read as that owner.  Deliveries are written in the
  * caller's transaction, so a change and its deliveries commit together;
  * with no active webhook the cost of a change is one probe of an empty
  * index (webhooks_active).
@@ -153,11 +153,12 @@ enum dbrc webhooks_deliveries_page(struct db *, int64_t id, int64_t limit,
 
 /*
  * Queueing, inside the caller's write transaction.  A scope says who sees
- * the object now: the users (0: none) and the list it is in (0: none).
- * webhooks_queue writes one delivery of event (a HOOK_* bit) with data
- * (the object's JSON) and object_key ("comment:7") to every matching
- * webhook.  webhooks_wanted says, at the cost of one index probe, whether
- * any would match, so a caller writes data only when it is needed.
+ * the object now: the users (0: none) and the list it is in, whose members
+ * see it too.  webhooks_queue writes one delivery of event (a HOOK_* bit)
+ * with data (the object's JSON, the same for every reader) and object_key
+ * ("comment:7") to every matching webhook.  webhooks_wanted says whether
+ * any would match (one index probe when no webhook is active at all), so a
+ * caller writes data only when it is needed.
  */
 struct hook_scope {
 	int64_t		 list_id;
@@ -168,9 +169,10 @@ enum dbrc webhooks_queue(struct db *, const struct hook_scope *, unsigned event,
 enum dbrc webhooks_wanted(struct db *, const struct hook_scope *, unsigned event,
 	    int *wanted);
 /*
- * A task changed (event: a HOOK_TASK_* bit): owner and assignee are who
- * see it now (0: nobody); t, when not NULL, is the task as it is now
- * (else it is read, only when a webhook wants it).
+ * A task changed (event: a HOOK_TASK_* bit): owner and assignee see it,
+ * and the members of its list; t, when not NULL, gives its list.  Each
+ * matching webhook gets the task read as its owner: one who no longer
+ * sees it gets nothing, and each gets their own role in it.
  */
 enum dbrc webhooks_task(struct db *, int64_t task_id, unsigned event,
 	    int64_t owner, int64_t assignee, const struct task *t);

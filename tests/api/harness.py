@@ -28,6 +28,8 @@ SPAWN_FCGI = os.environ.get("SPAWN_FCGI") or shutil.which("spawn-fcgi") or "/usr
 MULTIWATCH = shutil.which("multiwatch") or "/usr/bin/multiwatch"
 TASKMGR = os.path.join(TOP_BUILDDIR, "taskmgr")
 RESPONDER = os.path.join(TOP_BUILDDIR, "taskmgr.fcgi")
+# the test-only programs whose clock a test moves (Server(fake_clock=True))
+FAKECLOCK_DIR = os.path.join(TOP_BUILDDIR, "tests", "fakeclock")
 
 # Cheap argon2 settings keep the suite fast; the cost itself is tested apart.
 BASE_CONFIG = {
@@ -101,12 +103,11 @@ class Server:
     def __init__(self, workers=2, config=None, mode="spawn", migrate=True,
                  ipv6=False, mw_opts=(), fake_clock=False):
         self.workers = workers
-        # fake_clock: the test-only programs of tests/fakeclock/, whose clock
-        # runs set_clock(seconds) ahead (TMTEST_CLOCK_FILE)
+        # fake_clock: run tests/fakeclock's programs; set_clock() moves their time
         self.fake_clock = fake_clock
-        fc = os.path.join(TOP_BUILDDIR, "tests", "fakeclock")
-        self.taskmgr = os.path.join(fc, "taskmgr") if fake_clock else TASKMGR
-        self.responder = os.path.join(fc, "taskmgr.fcgi") if fake_clock else RESPONDER
+        self.taskmgr = os.path.join(FAKECLOCK_DIR, "taskmgr") if fake_clock else TASKMGR
+        self.responder = os.path.join(FAKECLOCK_DIR, "taskmgr.fcgi") if fake_clock \
+            else RESPONDER
         self.config = dict(BASE_CONFIG)
         self.config.update(config or {})
         self.mode = mode
@@ -143,8 +144,9 @@ class Server:
                 del self.env[k]
         self.env.pop("TMTEST_CLOCK_FILE", None)
         if self.fake_clock:
-            self.env["TMTEST_CLOCK_FILE"] = os.path.join(self.dir, "clock")
+            self.clock_file = os.path.join(self.dir, "clock")
             self.set_clock(0)
+            self.env["TMTEST_CLOCK_FILE"] = self.clock_file
         if self.migrate:
             self.cli("migrate", check=True)
         self.start_responders()
@@ -152,11 +154,14 @@ class Server:
         self.wait_ready()
         return self
 
-    def set_clock(self, seconds):
-        """With fake_clock: the programs' clock runs seconds ahead from now on."""
-        with open(os.path.join(self.dir, "clock.tmp"), "w") as f:
-            f.write("%r\n" % float(seconds))
-        os.replace(os.path.join(self.dir, "clock.tmp"), os.path.join(self.dir, "clock"))
+    def set_clock(self, offset=None, at=None):
+        """Moves the fake clock: offset seconds from the real time, or to the
+        Unix time at (fake_clock servers only)."""
+        if at is not None:
+            offset = at - time.time()
+        with open(self.clock_file + ".tmp", "w") as f:
+            f.write("%.6f\n" % offset)
+        os.replace(self.clock_file + ".tmp", self.clock_file)
 
     def cli(self, *args, input=None, check=False, env=None):
         e = dict(self.env)

@@ -553,6 +553,31 @@ def test_a_webhook_never_sees_a_task_its_owner_cannot_see():
     drop(h, user="bob")
 
 
+def test_a_members_webhook_sees_the_shared_list_as_the_member():
+    lst = new_list("Shared with carol")
+    r = req("POST", "/api/lists/%d/members/" % lst["id"], {"username": "carol",
+                                                            "role": "viewer"})
+    eq(r.status, 201, "carol a viewer: %s" % r.body)
+    h = new_hook("carol", "/member", events=["task.created", "task.updated",
+                                              "list.updated"], list_id=lst["id"])
+    t = new_task(lst, "Seen by a viewer")
+    lst = req("GET", "/api/lists/%d/" % lst["id"]).json
+    r = req("PATCH", "/api/lists/%d/" % lst["id"], {"name": "Shared 2",
+                                                     "updated_at": lst["updated_at"]})
+    eq(r.status, 200, "rename")
+    worker_once()
+    got = RX.bodies("/member")
+    eq([(b["event"], b["data"]["id"]) for b in got],
+       [("task.created", t["id"]), ("list.updated", lst["id"])], "a member hears")
+    eq(got[1]["data"]["role"], "viewer", "the list as carol sees it (her role)")
+    eq(req("DELETE", "/api/lists/%d/members/%d/" % (lst["id"], user_id("carol"))).status,
+       204, "carol removed")
+    patch_task(t, description="after carol left")
+    worker_once()
+    eq(len(RX.requests("/member")), 2, "nothing once she no longer sees it")
+    drop(h, user="carol")
+
+
 def test_an_inactive_users_webhooks_get_nothing():
     import sqlite3
     S.create_user("dave")
