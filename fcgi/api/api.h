@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "db.h"
+#include "json.h"
 #include "router.h"
 
 extern const struct route api_routes[];
@@ -72,5 +73,12 @@ int	 api_commit_answer(struct req *, int st, int ok);
 void	 api_actor(struct req *, struct actor *);
 /* Reads "updated_at" of the body for optimistic locking: 0, or a 409 with the body set. */
 int	 api_lock_read(struct req *, int64_t *out);
+/*
+ * Reads key of the body as a list of reminder offsets (minutes: 0-5
+ * distinct integers in 1..525600) into its canonical text out
+ * (REM_TEXT_BYTES): JR_OK, JR_NULL, JR_ABSENT, or JR_BAD with the error
+ * recorded.
+ */
+enum jr	 api_read_offsets(struct req *, const char *key, char *out);
 
 #endif

@@ -8,6 +8,7 @@
 #include "get1.h"
 #include "log.h"
 #include "notices.h"
+#include "reminders.h"
 #include "sqltext.h"
 #include "task_pages.h"
 #include "tasks.h"
@@ -69,7 +70,7 @@ assignee_check(struct db *db, int64_t id, struct arena *a, const char **name)
 #define TASK_COLUMNS \
 	"SELECT t.id, t.list_id, l.owner_id, t.name, t.description, l.name," \
 	" t.assigned_to, u.username, t.complete_before, t.status, t.created_at," \
-	" t.updated_at FROM tasks t JOIN lists l ON l.id = t.list_id" \
+	" t.updated_at, t.reminders FROM tasks t JOIN lists l ON l.id = t.list_id" \
 	" LEFT JOIN users u ON u.id = t.assigned_to"
 
 /* Fills t from a TASK_COLUMNS row; strings point into the statement. */
@@ -90,6 +91,7 @@ task_from_row(sqlite3_stmt *st, struct task *t)
 	t->status = task_status_of(db_col_text(st, 9));
 	t->created_at = sqlite3_column_int64(st, 10);
 	t->updated_at = sqlite3_column_int64(st, 11);
+	t->reminders = (const char *)sqlite3_column_text(st, 12);
 }
 
 enum dbrc
@@ -109,6 +111,8 @@ tasks_get_visible(struct db *db, const struct actor *who, int64_t id,
 	t->list_name = arena_strdup(a, t->list_name);
 	if (t->assignee_name != NULL && (t->assignee_name = arena_strdup(a,
 	    t->assignee_name)) == NULL)
+		t->name = NULL;
+	if (t->reminders != NULL && (t->reminders = arena_strdup(a, t->reminders)) == NULL)
 		t->name = NULL;
 	db_done(st, SQLITE_ROW);
 	return t->name && t->description && t->list_name ? DB_OK : DB_ERROR;
@@ -213,8 +217,8 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 {
 	static const char sql[] =
 	    "INSERT INTO tasks (list_id, name, name_key, description, assigned_to,"
-	    " complete_before, status, created_at, updated_at)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	    " complete_before, status, created_at, updated_at, reminders)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *st;
 	struct task_input v;
 	const struct task_input *in = &v;	/* given, trimmed */
@@ -259,6 +263,7 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 	db_bind_text(st, 7, task_status_names[status]);
 	sqlite3_bind_int64(st, 8, now);
 	sqlite3_bind_int64(st, 9, now);
+	db_bind_text(st, 10, (in->set & TF_REMINDERS) ? in->reminders : NULL);
 	rc = db_rc(db, db_done(st, sqlite3_step(st)), "task insert");
 	if (rc == DB_CONFLICT) {
 		*why = RULE_NAME_TAKEN;
@@ -269,6 +274,9 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 	*id = sqlite3_last_insert_rowid(db->h);
 	if ((rc = notices_task_event(db, *id, "created", owner, assignee, now)) == DB_OK)
 		rc = notices_assignment(db, who->id, *id, in->name, 0, assignee, now);
+	/* without a deadline there is nothing to schedule */
+	if (rc == DB_OK && (in->set & TF_DEADLINE) && in->complete_before != TIME_NULL)
+		rc = reminders_sync(db, *id);
 	if (rc == DB_OK && out != NULL) {
 		/* the row as inserted above */
 		out->id = *id;
@@ -283,6 +291,8 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 		out->status = status;
 		out->created_at = now;
 		out->updated_at = now;
+		out->reminders = (in->set & TF_REMINDERS) && in->reminders != NULL ?
+		    arena_strdup(a, in->reminders) : NULL;
 		if (out->name == NULL || out->description == NULL)
 			rc = DB_ERROR;
 	}
@@ -306,16 +316,16 @@ update_write(struct db *db, int64_t id, int64_t expect, int64_t stamp,
 	 * named column is rewritten, so a description edit stays cheap */
 	static const char *const sets[] = {
 	    ", name = ?1, name_key = ?2", ", description = ?3", ", assigned_to = ?4",
-	    ", complete_before = ?5", ", status = ?6",
+	    ", complete_before = ?5", ", status = ?6", ", reminders = ?10",
 	};
-	char	 sql[384];
+	char	 sql[400];
 	sqlite3_stmt *st;
 	unsigned i;
 	int	 once, src;
 	enum dbrc rc;
 
 	strcpy(sql, "UPDATE tasks SET updated_at = ?7");
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 6; i++)
 		if (mask & (1u << i))
 			strcat(sql, sets[i]);
 	strcat(sql, " WHERE id = ?8 AND updated_at = ?9");
@@ -333,6 +343,7 @@ update_write(struct db *db, int64_t id, int64_t expect, int64_t stamp,
 	sqlite3_bind_int64(st, 7, stamp);
 	sqlite3_bind_int64(st, 8, id);
 	sqlite3_bind_int64(st, 9, expect);
+	db_bind_text(st, 10, (w->set & TF_REMINDERS) ? w->reminders : NULL);
 	src = sqlite3_step(st);
 	sql_stmt_end(st, once);
 	rc = db_rc(db, src, "task update");
@@ -398,6 +409,8 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 		mask |= 8;
 	if (status != h.status)
 		mask |= 16;
+	if (in->set & TF_REMINDERS)
+		mask |= 32;
 	/* later than the row's last change, even when the clock is not */
 	stamp = now > expect ? now : expect + 1;
 	w = *in;
@@ -415,6 +428,9 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 		rc = notices_task_event(db, id, action, h.assigned_to, 0, now);
 	if (rc == DB_OK)
 		rc = notices_assignment(db, who->id, id, name, h.assigned_to, assignee, now);
+	/* a new recipient, deadline, status or reminders: schedule afresh */
+	if (rc == DB_OK && (mask & (4 | 8 | 16 | 32)))
+		rc = reminders_sync(db, id);
 	if (rc == DB_OK && out != NULL) {
 		/* the row read above, as the UPDATE left it */
 		if ((mask & 1) && (out->name = arena_strdup(a, in->name)) == NULL)
@@ -429,6 +445,9 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 		out->complete_before = deadline;
 		out->status = status;
 		out->updated_at = stamp;
+		if ((mask & 32) && (out->reminders = in->reminders == NULL ? NULL :
+		    arena_strdup(a, in->reminders)) == NULL && in->reminders != NULL)
+			rc = DB_ERROR;
 	}
 out:
 	return tx_close(db, own, rc);
@@ -500,6 +519,8 @@ tasks_complete(struct db *db, const struct actor *who, int64_t id, enum rule *wh
 	}
 	if ((rc = task_set_status(db, id, TS_COMPLETED, now)) == DB_OK)
 		rc = notices_task_event(db, id, "completed", h.owner_id, h.assigned_to, now);
+	if (rc == DB_OK)
+		rc = reminders_sync(db, id);
 out:
 	return tx_close(db, own, rc);
 }
@@ -554,6 +575,8 @@ sweep_batch(struct db *db, int64_t now, struct due *d, size_t *n)
 			    d[i].assigned_to, t);
 		if (drc == DB_OK)
 			drc = notices_overdue(db, d[i].id, d[i].name, d[i].assigned_to, t);
+		if (drc == DB_OK)
+			drc = reminders_sync(db, d[i].id);
 	}
 	if (drc == DB_OK)
 		*n = k;

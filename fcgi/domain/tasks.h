@@ -20,6 +20,9 @@
  * client read and writes in one transaction (DB_CONFLICT on mismatch).
  * Every write sets updated_at = max(now, old + 1): strictly increasing.
  *
+ * Reminders (reminders.h) are rescheduled in the same transaction by
+ * every write that changes a deadline, status, assignee or reminders.
+ *
  * Change records (notices.h) are written in the same transaction:
  * task_updated events to owner and assignee on create, update, delete,
  * complete and overdue; notices on assignee changes and on overdue.
@@ -52,6 +55,7 @@ struct task {
 	int		 status;	/* enum task_status */
 	int64_t		 created_at;
 	int64_t		 updated_at;
+	const char	*reminders;	/* canonical offsets ("[60]", "[]"); NULL: the recipient's */
 };
 
 /* The fields a create or update sets (TF_* bits in set). */
@@ -60,6 +64,7 @@ struct task {
 #define TF_ASSIGNED_TO	0x04
 #define TF_DEADLINE	0x08
 #define TF_STATUS	0x10
+#define TF_REMINDERS	0x20
 
 struct task_input {
 	unsigned	 set;
@@ -68,6 +73,7 @@ struct task_input {
 	int64_t		 assigned_to;	/* 0: nobody */
 	int64_t		 complete_before;	/* TIME_NULL: none */
 	int		 status;
+	const char	*reminders;	/* reminders.h's canonical text; NULL: the recipient's */
 };
 
 /* A page callback: one task row, valid only during the call. */
