@@ -68,6 +68,52 @@ rem_offsets_parse(const char *text, int *off)
 	}
 }
 
+enum rem_bad
+rem_offsets_typed(const char *s, char out[REM_TEXT_BYTES], int *dflt)
+{
+	int64_t	 v[REM_MAX_OFFSETS + 1] = { 0 };
+	int	 n = 0;
+	char	*end;
+
+	out[0] = '\0';
+	*dflt = 0;
+	s += strspn(s, " \t,");
+	if (*s == '\0') {
+		*dflt = 1;
+		return REM_OK;
+	}
+	if (strcmp(s, "none") == 0)
+		return rem_offsets_check(v, 0, out);
+	while (*s != '\0') {
+		if (*s < '0' || *s > '9')
+			return REM_NOT_NUMBER;
+		if (n == REM_MAX_OFFSETS + 1)
+			return REM_TOO_MANY;
+		v[n] = strtoll(s, &end, 10);
+		if (v[n] > REM_MAX_MINUTES)
+			v[n] = REM_MAX_MINUTES + 1;
+		n++;
+		s = end + strspn(end, " \t,");
+		if (end == s && *s != '\0')
+			return REM_NOT_NUMBER;
+	}
+	return rem_offsets_check(v, n, out);
+}
+
+void
+rem_offsets_show(const char *text, char out[REM_TEXT_BYTES * 2])
+{
+	int	 off[REM_MAX_OFFSETS], n, i;
+	size_t	 len = 0;
+
+	out[0] = '\0';
+	if ((n = rem_offsets_parse(text, off)) == 0)
+		snprintf(out, REM_TEXT_BYTES * 2, "none");
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(out + len, REM_TEXT_BYTES * 2 - len, "%s%d",
+		    i > 0 ? ", " : "", off[i]);
+}
+
 int
 rem_plan(int64_t deadline, int status, int64_t now, const int *off, int n,
     struct rem_slot *slots)

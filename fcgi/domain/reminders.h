@@ -37,6 +37,7 @@ enum rem_bad {
 	REM_TOO_SMALL,		/* an offset below 1 */
 	REM_TOO_BIG,		/* an offset above REM_MAX_MINUTES */
 	REM_DUPLICATE,		/* the same offset twice */
+	REM_NOT_NUMBER,		/* typed text that is not a list of numbers */
 };
 
 /*
@@ -49,6 +50,15 @@ enum rem_bad rem_offsets_check(const int64_t *v, int n, char out[REM_TEXT_BYTES]
  * of offsets, or -1 when text is not one (NULL included).
  */
 int	 rem_offsets_parse(const char *text, int *off);
+
+/*
+ * The same from text a person typed (the admin form): numbers separated by
+ * commas or spaces, "none" for [], blank for the default (*dflt set, out
+ * "").
+ */
+enum rem_bad rem_offsets_typed(const char *s, char out[REM_TEXT_BYTES], int *dflt);
+/* A canonical text as a person reads it ("60, 1440", "none"); "" for NULL. */
+void	 rem_offsets_show(const char *text, char out[REM_TEXT_BYTES * 2]);
 
 /* One wanted reminder: its offset and when it is due. */
 struct rem_slot {
