@@ -359,6 +359,8 @@ reminders_sync_recipient(struct db *db, int64_t user_id)
 	return tx_close(db, own, drc);
 }
 
+static enum dbrc one_int(struct db *, const char *, int64_t *, const char *);
+
 /* A due reminder, as the worker's pass reads it. */
 struct due_rem {
 	int64_t		 id;
@@ -442,10 +444,14 @@ reminders_send_due(struct db *db, int64_t now, const struct tz *zone,
 {
 	struct due_rem *d;
 	int	 n = 0, i, own = 0;
-	int64_t	 s, k;
+	int64_t	 s, k, first;
 	enum dbrc rc;
 
 	*sent = *dropped = 0;
+	/* nothing due: no write transaction, no lock (the usual pass) */
+	if ((rc = reminders_next_due(db, &first)) != DB_OK || first == TIME_NULL ||
+	    first > now)
+		return rc;
 	if ((d = calloc(SEND_BATCH, sizeof(*d))) == NULL)
 		return DB_ERROR;
 	do {
