@@ -371,15 +371,20 @@ struct due_rem {
 	char		 name[NAME_BYTES];
 };
 
-/* Reads up to SEND_BATCH due reminders into d; *n of them. */
+/*
+ * Reads up to SEND_BATCH due reminders into d; *n of them.  CROSS JOIN keeps
+ * reminders the outer loop (SQLite does not reorder it): with few users the
+ * planner would otherwise walk a user's every row by reminders_recipient
+ * instead of the due ones by reminders_due.
+ */
 static enum dbrc
 due_read(struct db *db, int64_t now, struct due_rem *d, int *n)
 {
 	static const char sql[] =
 	    "SELECT r.id, r.task_id, r.recipient_id, r.deadline, u.time_zone, t.name"
-	    " FROM reminders r JOIN tasks t ON t.id = r.task_id"
-	    " JOIN users u ON u.id = r.recipient_id"
-	    " WHERE r.state = 0 AND r.due_at <= ? ORDER BY r.due_at LIMIT ?";
+	    " FROM reminders r CROSS JOIN tasks t CROSS JOIN users u"
+	    " WHERE t.id = r.task_id AND u.id = r.recipient_id"
+	    " AND r.state = 0 AND r.due_at <= ? ORDER BY r.due_at LIMIT ?";
 	sqlite3_stmt *st = db_prep(db, sql);
 	const char *z;
 	int	 rc;
