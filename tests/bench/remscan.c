@@ -70,6 +70,8 @@ seed(struct db *db, int64_t tasks, int64_t rems, int64_t now)
 	    " FROM reminders WHERE state = 0 LIMIT ?1", rems, 1);
 	db_exec(db, "COMMIT");
 	db_exec(db, "ANALYZE");
+	/* the seed's WAL is checkpointed now, not inside the first timed commit */
+	db_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
 	printf("seeded %lld tasks, %lld waiting reminders in %.1f s\n", (long long)tasks,
 	    (long long)rems, (double)(mono_us() - t0) / 1e6);
 }
