@@ -171,8 +171,16 @@ wait_for_work(struct app *app, const struct agenda *ag, int64_t next_sweep)
 	int64_t	 wall = earlier(ag->next_reminder, ag->next_digest), retry, until, left;
 	int64_t	 version = db_data_version(&app->db);
 
-	if (delivery_next_at(&app->db, &retry) == DB_OK)
+	if (*app->cfg.telegram_bot_token != '\0' &&
+	    delivery_next_at(&app->db, &retry) == DB_OK)
 		wall = earlier(wall, retry);
+	/*
+	 * a time already past is work the pass could not finish (a notice
+	 * behind one waiting for its retry, a failed write): look again
+	 * shortly, never in a busy loop
+	 */
+	if (wall != TIME_NULL && wall <= now_us())
+		wall = now_us() + 200000;
 	until = mono_us() + app->cfg.worker_poll_ms * 1000;
 	if (next_sweep < until)
 		until = next_sweep;

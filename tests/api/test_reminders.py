@@ -299,6 +299,31 @@ def test_a_reminder_whose_deadline_passed_before_it_went_out_is_dropped():
     eq(reminders_to("alice", "Skipped"), [], "not sent")
 
 
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_the_worker_does_not_spin_on_work_it_cannot_finish():
+    # no bot token: a notice due now stays pending; the worker must still sleep
+    with db() as c:
+        c.execute("INSERT INTO outbox (user_id, text, next_attempt_at, created_at)"
+                  " VALUES (?, 'undeliverable', 0, 0)", (uid("alice"),))
+    env = dict(S.env, TASKMGR_TELEGRAM_BOT_TOKEN="")
+    w = subprocess.Popen([S.taskmgr, "worker"], env=env, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    try:
+        import time
+        time.sleep(3)
+        used = cpu_seconds(w.pid)
+    finally:
+        _terminate(w.pid, w)
+        with db() as c:
+            c.execute("UPDATE outbox SET status = 3 WHERE text = 'undeliverable'")
+    assert used < 0.5, "the waiting worker used %.2f s of CPU in 3 s" % used
+
+
 def test_metrics_count_the_waiting_reminders():
     task("Gauge", now() + 10 * 3600, reminders=[60, 120])
     want = q("SELECT count(*) FROM reminders WHERE state = 0")[0][0]
