@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "activity.h"
 #include "buf.h"
 #include "notices.h"
 #include "reminders.h"
@@ -440,6 +441,9 @@ remind(struct db *db, const struct due_rem *d, const struct tz *dflt, int64_t no
 	rc = b.oom || b.p == NULL ? DB_ERROR :
 	    notices_reminder(db, d->recipient, d->task_id, b.p, now);
 	buf_free(&b);
+	/* the task's history: the worker reminded (actor NULL) */
+	if (rc == DB_OK)
+		rc = activity_record(db, d->task_id, 0, "reminded", NULL, now);
 	return rc;
 }
 

@@ -1,6 +1,6 @@
 /*
  * reminders: notices before a task's deadline, scheduled as rows of the
- * reminders table (sql/013_reminders.sql) and sent by `taskmgr worker`.
+ * reminders table (sql/014_reminders.sql) and sent by `taskmgr worker`.
  *
  * The recipient of a task's reminders is its assignee, or its list's owner
  * when it is unassigned.  The offsets (minutes before the deadline) are the
@@ -101,7 +101,7 @@ enum dbrc reminders_next_due(struct db *, int64_t *at);
 enum dbrc reminders_pending(struct db *, int64_t *n);
 
 /*
- * A user's settings that reminders and the digest read (sql/013): the
+ * A user's settings that reminders and the digest read (sql/014): the
  * zone (NULL: the server's), the default offsets, the digest's local time.
  */
 struct rem_prefs {

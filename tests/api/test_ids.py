@@ -129,7 +129,7 @@ def test_outbox_ids_not_reused():
 
 def test_tables_whose_ids_leave_the_database_autoincrement():
     # the rest (auth_tokens, sessions) are found by digest; their ids stay inside
-    want = ["events", "lists", "outbox", "tasks", "users"]
+    want = ["comments", "events", "lists", "outbox", "task_activity", "tasks", "users"]
     got = [r[0] for r in sql("SELECT name FROM sqlite_master WHERE type = 'table'"
                              " AND sql LIKE '%AUTOINCREMENT%' ORDER BY name")]
     eq(got, want, "tables with AUTOINCREMENT")

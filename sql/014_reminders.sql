@@ -1,4 +1,4 @@
--- 013: reminders before deadlines and the daily digest (issue #17).
+-- 014: reminders before deadlines and the daily digest (issue #17).
 --
 -- The three user settings of GET/PATCH /api/auth/me/ (time_zone,
 -- reminder_offsets, daily_digest_at) are read through domain/reminders.c's
