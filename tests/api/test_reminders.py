@@ -209,6 +209,8 @@ def test_a_reminder_arrives_once_with_the_deadline_in_the_recipients_zone():
     eq(len(rem), 1, "one task_reminder event: %r" % ev[-3:])
     eq(rem[0]["message"], text_of("Отчёт", deadline), "its text")
     eq(reminders_to("alice", "Отчёт"), [], "the owner gets none (bob is the recipient)")
+    eq(q("SELECT actor_id FROM task_activity WHERE task_id = ? AND action = 'reminded'",
+         t["id"]), [(None,)], "one 'reminded' row in the task's history, by the worker")
 
 
 def test_a_moved_deadline_reschedules_the_reminder():
