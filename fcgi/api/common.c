@@ -6,6 +6,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -107,6 +108,13 @@ api_read_offsets(struct req *r, const char *key, char *out)
 		if (n == REM_MAX_OFFSETS) {
 			req_error(r, key, why[REM_TOO_MANY]);
 			return JR_BAD;
+		}
+		/* DRF's IntegerField takes digits in a string too ("60") */
+		if (cJSON_IsString(e) && e->valuestring[0] != '\0' &&
+		    strspn(e->valuestring, "0123456789") == strlen(e->valuestring)) {
+			off[n++] = strlen(e->valuestring) > 9 ? INT64_C(1000000000) :
+			    atoll(e->valuestring);
+			continue;
 		}
 		if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble) ||
 		    e->valuedouble != floor(e->valuedouble)) {

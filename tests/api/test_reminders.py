@@ -175,7 +175,9 @@ def test_reminders_validation():
         ([0], "Ensure this value is greater than or equal to 1."),
         ([525601], "Ensure this value is less than or equal to 525600."),
         ([1.5], "A valid integer is required."),
-        (["60"], "A valid integer is required."),
+        (["6o"], "A valid integer is required."),
+        (["-5"], "A valid integer is required."),
+        (["0"], "Ensure this value is greater than or equal to 1."),
         ([True], "A valid integer is required."),
         ([60, 60], "Offsets must be distinct."),
     ]
@@ -188,6 +190,9 @@ def test_reminders_validation():
     r = req("PATCH", "/api/tasks/%d/" % t["id"],
             {"reminders": [525600, 1, 2, 3, 4], "updated_at": t["updated_at"]})
     eq((r.status, r.json["reminders"]), (200, [525600, 1, 2, 3, 4]), "the bounds")
+    r = req("PATCH", "/api/tasks/%d/" % t["id"],
+            {"reminders": ["90", 30], "updated_at": r.json["updated_at"]})
+    eq((r.status, r.json["reminders"]), (200, [90, 30]), "digits in a string, as DRF takes")
 
 
 # -- the worker -----------------------------------------------------------------
