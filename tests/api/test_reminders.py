@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 import zoneinfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -68,7 +69,6 @@ def uid(name):
 
 def now():
     """The programs' clock, in seconds."""
-    import time
     return time.time() + OFFSET[0]
 
 
@@ -123,6 +123,14 @@ def worker_once():
     return p
 
 
+def spawn_worker(env):
+    """`taskmgr worker`, its standard error in the log the harness checks for
+    sanitizer reports."""
+    with open(S.log, "a") as err:
+        return subprocess.Popen([S.taskmgr, "worker"], env=env, stdout=subprocess.DEVNULL,
+                                stderr=err)
+
+
 def swept_at():
     rows = q("SELECT value FROM telegram_state WHERE name = 'overdue_sweep_at'")
     return rows[0][0] if rows else 0
@@ -131,8 +139,7 @@ def swept_at():
 def start_worker():
     """Starts `taskmgr worker` and waits for its first sweep (it is then running)."""
     before = swept_at()
-    w = subprocess.Popen([S.taskmgr, "worker"], env=S.env, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL)
+    w = spawn_worker(S.env)
     try:
         TG.wait_for(lambda: swept_at() > before, timeout=20, what="the worker's first sweep")
     except AssertionError:
@@ -318,10 +325,8 @@ def test_the_worker_does_not_spin_on_work_it_cannot_finish():
         c.execute("INSERT INTO outbox (user_id, text, next_attempt_at, created_at)"
                   " VALUES (?, 'undeliverable', 0, 0)", (uid("alice"),))
     env = dict(S.env, TASKMGR_TELEGRAM_BOT_TOKEN="")
-    w = subprocess.Popen([S.taskmgr, "worker"], env=env, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL)
+    w = spawn_worker(env)
     try:
-        import time
         time.sleep(3)
         used = cpu_seconds(w.pid)
     finally:
