@@ -28,7 +28,16 @@ int	 api_register(struct req *);
 int	 api_token_refresh(struct req *);
 int	 api_token_blacklist(struct req *);
 int	 api_logout(struct req *);
+/* me.c: GET, PATCH /api/auth/me/ */
 int	 api_me(struct req *);
+/*
+ * Reads the body's key as a list of reminder offsets: 0..USER_MAX_OFFSETS
+ * distinct integers in 1..USER_OFFSET_MAX minutes (domain/user_settings.h)
+ * into out[0..*n).  JR_OK, JR_ABSENT, JR_NULL, or JR_BAD with the error
+ * recorded under key (the messages of reminder_offsets; a task's reminders
+ * follow the same rules).
+ */
+enum jr	 api_read_offsets(struct req *, const char *key, int *out, int *n);
 /* users.c */
 int	 api_users(struct req *);
 
@@ -81,12 +90,5 @@ int	 api_commit_answer(struct req *, int st, int ok);
 void	 api_actor(struct req *, struct actor *);
 /* Reads "updated_at" of the body for optimistic locking: 0, or a 409 with the body set. */
 int	 api_lock_read(struct req *, int64_t *out);
-/*
- * Reads key of the body as a list of reminder offsets (minutes: 0-5
- * distinct integers in 1..525600) into its canonical text out
- * (REM_TEXT_BYTES): JR_OK, JR_NULL, JR_ABSENT, or JR_BAD with the error
- * recorded.
- */
-enum jr	 api_read_offsets(struct req *, const char *key, char *out);
 
 #endif

@@ -175,8 +175,8 @@ have:
 static int
 read_input(struct req *r, unsigned name_flags, struct task_input *in, char *rem)
 {
-	int64_t	 t;
-	int	 i;
+	int64_t	 t, v[REM_MAX_OFFSETS];
+	int	 i, n = 0, off[REM_MAX_OFFSETS];
 
 	memset(in, 0, sizeof(*in));
 	in->complete_before = TIME_NULL;
@@ -202,10 +202,15 @@ read_input(struct req *r, unsigned name_flags, struct task_input *in, char *rem)
 		in->status = i;
 		in->set |= TF_STATUS;
 	}
-	switch (api_read_offsets(r, "reminders", rem)) {
+	switch (api_read_offsets(r, "reminders", off, &n)) {
 	case JR_OK:
-		in->reminders = rem;
-		in->set |= TF_REMINDERS;
+		for (i = 0; i < n; i++)
+			v[i] = off[i];
+		/* checked by api_read_offsets: the canonical text */
+		if (rem_offsets_check(v, n, rem) == REM_OK) {
+			in->reminders = rem;
+			in->set |= TF_REMINDERS;
+		}
 		break;
 	case JR_NULL:
 		in->set |= TF_REMINDERS;

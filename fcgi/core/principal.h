@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+struct tz;
+
 enum auth_via { VIA_NONE = 0, VIA_BEARER, VIA_COOKIE, VIA_BOT };
 
 struct principal {
@@ -20,6 +22,7 @@ struct principal {
 	int64_t		 token_id;	/* the access token row, VIA_BEARER */
 	int64_t		 session_id;	/* the session row, VIA_COOKIE */
 	const char	*csrf;		/* the session's CSRF token, VIA_COOKIE */
+	const struct tz	*zone;		/* the user's time_zone; NULL: the server's */
 };
 
 #endif

@@ -12,6 +12,7 @@
 #include "timeutil.h"
 #include "tx.h"
 #include "tz.h"
+#include "user_settings.h"
 
 #define DAY_US		INT64_C(86400000000)
 #define USER_BATCH	256
@@ -67,7 +68,8 @@ digest_when(const struct tz *z, int digest_min, const char *last, int64_t now,
 /* A user with a digest, as the scan reads them. */
 struct digest_user {
 	int64_t		 id;
-	struct rem_prefs prefs;
+	const struct tz	*zone;		/* NULL: the server's */
+	int		 digest_min;	/* -1: none (a malformed value) */
 	char		 last[DIGEST_DAY_BYTES];
 };
 
@@ -80,7 +82,7 @@ users_read(struct db *db, int64_t after, struct digest_user *u, int *n)
 	    " WHERE daily_digest_at IS NOT NULL AND id > ? AND is_active = 1"
 	    " ORDER BY id LIMIT ?";
 	sqlite3_stmt *st = db_prep(db, sql);
-	const char *last;
+	const char *last, *zone;
 	int	 rc;
 
 	*n = 0;
@@ -90,8 +92,10 @@ users_read(struct db *db, int64_t after, struct digest_user *u, int *n)
 	sqlite3_bind_int(st, 2, USER_BATCH);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		u[*n].id = sqlite3_column_int64(st, 0);
-		rem_prefs_from(&u[*n].prefs, (const char *)sqlite3_column_text(st, 1),
-		    NULL, (const char *)sqlite3_column_text(st, 2));
+		zone = (const char *)sqlite3_column_text(st, 1);
+		u[*n].zone = zone != NULL ? tz_get(zone) : NULL;
+		u[*n].digest_min = user_digest_parse(
+		    (const char *)sqlite3_column_text(st, 2));
 		last = (const char *)sqlite3_column_text(st, 3);
 		snprintf(u[*n].last, sizeof(u[*n].last), "%s", last != NULL ? last : "");
 		(*n)++;
@@ -191,10 +195,10 @@ digest_run(struct db *db, int64_t now, const struct tz *zone, int64_t *sent,
 		if ((rc = users_read(db, after, u, &n)) != DB_OK)
 			break;
 		for (i = 0; i < n && rc == DB_OK; i++) {
-			if (u[i].prefs.digest_min < 0)
+			if (u[i].digest_min < 0)
 				continue;
-			z = u[i].prefs.zone != NULL ? u[i].prefs.zone : zone;
-			if (digest_when(z, u[i].prefs.digest_min, u[i].last, now, today,
+			z = u[i].zone != NULL ? u[i].zone : zone;
+			if (digest_when(z, u[i].digest_min, u[i].last, now, today,
 			    &at) && (rc = digest_send(db, &u[i], z, now, today,
 			    &queued)) == DB_OK)
 				*sent += queued;

@@ -132,46 +132,6 @@ rem_plan(int64_t deadline, int status, int64_t now, const int *off, int n,
 }
 
 void
-rem_prefs_from(struct rem_prefs *p, const char *zone, const char *offsets,
-    const char *digest_at)
-{
-	int	 h, m;
-	char	 tail;
-
-	p->zone = zone != NULL ? tz_get(zone) : NULL;
-	if ((p->noffsets = rem_offsets_parse(offsets, p->offsets)) < 0) {
-		p->offsets[0] = REM_DEFAULT_OFFSET;
-		p->noffsets = 1;
-	}
-	p->digest_min = -1;
-	if (digest_at != NULL && sscanf(digest_at, "%2d:%2d%c", &h, &m, &tail) == 2 &&
-	    h >= 0 && h < 24 && m >= 0 && m < 60)
-		p->digest_min = h * 60 + m;
-}
-
-enum dbrc
-rem_prefs_get(struct db *db, int64_t user_id, struct rem_prefs *p)
-{
-	static const char sql[] =
-	    "SELECT time_zone, reminder_offsets, daily_digest_at FROM users WHERE id = ?";
-	sqlite3_stmt *st = db_prep(db, sql);
-	int	 rc;
-
-	rem_prefs_from(p, NULL, NULL, NULL);
-	if (st == NULL)
-		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, user_id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		rem_prefs_from(p, (const char *)sqlite3_column_text(st, 0),
-		    (const char *)sqlite3_column_text(st, 1),
-		    (const char *)sqlite3_column_text(st, 2));
-	rc = db_done(st, rc);
-	if (rc == SQLITE_ROW)
-		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "reminder prefs");
-}
-
-void
 rem_format_time(const struct tz *zone, int64_t us, char out[REM_TIME_BYTES])
 {
 	struct tz_civil c;
@@ -214,7 +174,7 @@ want_read(struct db *db, int64_t task_id, struct want *w)
 		dflt = (const char *)sqlite3_column_text(st, 4);
 		/* the task's own list, else the recipient's, else the default */
 		if (own == NULL || (w->n = rem_offsets_parse(own, w->off)) < 0)
-			w->n = rem_offsets_parse(dflt, w->off);
+			w->n = user_offsets_parse(dflt, w->off);
 		if (w->n < 0) {
 			w->off[0] = REM_DEFAULT_OFFSET;
 			w->n = 1;

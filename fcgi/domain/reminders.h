@@ -21,12 +21,13 @@
 #include <stdint.h>
 
 #include "db.h"
+#include "user_settings.h"
 
 struct tz;
 
-#define REM_MAX_OFFSETS		5
-#define REM_MAX_MINUTES		525600	/* a year */
-#define REM_DEFAULT_OFFSET	60
+#define REM_MAX_OFFSETS		USER_MAX_OFFSETS
+#define REM_MAX_MINUTES		USER_OFFSET_MAX		/* a year */
+#define REM_DEFAULT_OFFSET	USER_DEFAULT_OFFSET
 /* the canonical text of a list of offsets: "[525600,...]" and its NUL */
 #define REM_TEXT_BYTES		(2 + REM_MAX_OFFSETS * 7 + 1)
 
@@ -99,23 +100,6 @@ enum dbrc reminders_send_due(struct db *, int64_t now, const struct tz *zone,
 enum dbrc reminders_next_due(struct db *, int64_t *at);
 /* How many reminders wait (GET /metrics). */
 enum dbrc reminders_pending(struct db *, int64_t *n);
-
-/*
- * A user's settings that reminders and the digest read (sql/014): the
- * zone (NULL: the server's), the default offsets, the digest's local time.
- */
-struct rem_prefs {
-	const struct tz	*zone;		/* NULL: the caller's default */
-	int		 offsets[REM_MAX_OFFSETS];
-	int		 noffsets;
-	int		 digest_min;	/* minutes after local midnight; -1: no digest */
-};
-
-/* Reads user_id's settings (defaults where unset); DB_NOTFOUND when no such user. */
-enum dbrc rem_prefs_get(struct db *, int64_t user_id, struct rem_prefs *);
-/* Fills p from the three stored columns (NULL = unset). */
-void	 rem_prefs_from(struct rem_prefs *p, const char *zone, const char *offsets,
-	    const char *digest_at);
 
 /*
  * Writes "YYYY-MM-DD HH:MM ABBR" (the instant us in zone) into out

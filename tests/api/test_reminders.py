@@ -176,15 +176,13 @@ def test_reminders_field_defaults_to_null_and_round_trips():
 def test_reminders_validation():
     t = task("Invalid", now() + 7200)
     cases = [
-        ("60", 'Expected a list of items but got type "str".'),
-        ({"a": 1}, 'Expected a list of items but got type "dict".'),
+        ("60", "Expected a list of items."),
+        ({"a": 1}, "Expected a list of items."),
         ([1, 2, 3, 4, 5, 6], "Ensure this field has no more than 5 elements."),
-        ([0], "Ensure this value is greater than or equal to 1."),
-        ([525601], "Ensure this value is less than or equal to 525600."),
+        ([0], "Ensure each value is between 1 and 525600."),
+        ([525601], "Ensure each value is between 1 and 525600."),
         ([1.5], "A valid integer is required."),
-        (["6o"], "A valid integer is required."),
-        (["-5"], "A valid integer is required."),
-        (["0"], "Ensure this value is greater than or equal to 1."),
+        (["60"], "A valid integer is required."),
         ([True], "A valid integer is required."),
         ([60, 60], "Offsets must be distinct."),
     ]
@@ -197,9 +195,6 @@ def test_reminders_validation():
     r = req("PATCH", "/api/tasks/%d/" % t["id"],
             {"reminders": [525600, 1, 2, 3, 4], "updated_at": t["updated_at"]})
     eq((r.status, r.json["reminders"]), (200, [525600, 1, 2, 3, 4]), "the bounds")
-    r = req("PATCH", "/api/tasks/%d/" % t["id"],
-            {"reminders": ["90", 30], "updated_at": r.json["updated_at"]})
-    eq((r.status, r.json["reminders"]), (200, [90, 30]), "digits in a string, as DRF takes")
 
 
 # -- the worker -----------------------------------------------------------------
@@ -258,6 +253,26 @@ def test_changing_the_assignee_moves_the_reminder():
     eq(reminders_to("bob", "Handed over"), [], "not to the previous assignee")
     eq(reminders_to("carol", "Handed over"), [text_of("Handed over", deadline)],
        "to the new one (the default offset, 60)")
+
+
+def test_new_default_offsets_reschedule_the_tasks_that_follow_them():
+    deadline = now() + 3 * 3600
+    follows = task("Follows", deadline, assigned_to=uid("bob"))
+    own = task("Own", deadline, assigned_to=uid("bob"), reminders=[30])
+    r = req("PATCH", "/api/auth/me/", {"reminder_offsets": [120]}, user="bob")
+    eq((r.status, r.json.get("reminder_offsets")), (200, [120]), "me: %r" % r)
+    try:
+        eq(q("SELECT offset_min FROM reminders WHERE task_id = ? AND state = 0",
+             follows["id"]), [(120,)], "rescheduled in the same write")
+        eq(q("SELECT offset_min FROM reminders WHERE task_id = ? AND state = 0",
+             own["id"]), [(30,)], "a task's own list stays")
+        advance(3600 + 5)
+        worker_once()
+        eq(reminders_to("bob", "Follows"), [text_of("Follows", deadline)],
+           "two hours before")
+    finally:
+        r = req("PATCH", "/api/auth/me/", {"reminder_offsets": None}, user="bob")
+        eq(r.status, 200, "back to the default")
 
 
 def test_the_worker_wakes_for_a_reminder_and_on_a_write():
@@ -360,13 +375,12 @@ def move_to(utc):
 
 def test_the_digest_comes_once_per_local_day_across_dst():
     # dave: Berlin time, a digest at 02:30 (skipped on 2027-03-28, twice on
-    # 2027-10-31); the settings are set in the database (PATCH /api/auth/me/
-    # is another branch's)
+    # 2027-10-31)
     U = datetime.timezone.utc
     move_to(datetime.datetime(2027, 3, 26, 12, 0, tzinfo=U))
-    with db() as c:
-        c.execute("UPDATE users SET time_zone = 'Europe/Berlin', daily_digest_at = '02:30'"
-                  " WHERE username = 'dave'")
+    r = req("PATCH", "/api/auth/me/", {"time_zone": "Europe/Berlin",
+                                       "daily_digest_at": "02:30"}, user="dave")
+    eq(r.status, 200, "me: %r" % r)
     worker_once()
     eq(digests("dave"), [], "no open task: no digest")
     task("Digest me", now() + 20 * 3600, user="dave")
