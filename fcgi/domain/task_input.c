@@ -31,5 +31,10 @@ task_input_check(const struct task_input *in, struct task_input *v, char *nbuf,
 	if ((in->set & TF_REMINDERS) && in->reminders != NULL &&
 	    rem_offsets_parse(in->reminders, off) < 0)
 		return RULE_BAD_VALUE;
+	if ((in->set & TF_RECURRENCE) && in->rec.every != 0 &&
+	    (in->rec.every < 1 || in->rec.every > REC_EVERY_MAX ||
+	    in->rec.unit < RU_DAY || in->rec.unit > RU_YEAR ||
+	    in->rec.from < RF_DEADLINE || in->rec.from > RF_COMPLETION))
+		return RULE_BAD_VALUE;
 	return RULE_OK;
 }

@@ -28,7 +28,7 @@ SPAWN_FCGI = os.environ.get("SPAWN_FCGI") or shutil.which("spawn-fcgi") or "/usr
 MULTIWATCH = shutil.which("multiwatch") or "/usr/bin/multiwatch"
 TASKMGR = os.path.join(TOP_BUILDDIR, "taskmgr")
 RESPONDER = os.path.join(TOP_BUILDDIR, "taskmgr.fcgi")
-# the same programs with a clock tests move (tests/support/fake_clock.c)
+# the test-only programs whose clock a test moves (Server(fake_clock=True))
 FAKECLOCK_DIR = os.path.join(TOP_BUILDDIR, "tests", "fakeclock")
 
 # Cheap argon2 settings keep the suite fast; the cost itself is tested apart.
@@ -101,14 +101,13 @@ class Server:
     site_extra = ""
 
     def __init__(self, workers=2, config=None, mode="spawn", migrate=True,
-                 ipv6=False, mw_opts=(), fakeclock=False):
+                 ipv6=False, mw_opts=(), fake_clock=False):
         self.workers = workers
-        # fakeclock: every program runs the tests/fakeclock/ build, whose
-        # clock is the real one plus set_clock()'s offset
-        self.fakeclock = fakeclock
-        self.taskmgr = os.path.join(FAKECLOCK_DIR, "taskmgr") if fakeclock else TASKMGR
-        self.responder = (os.path.join(FAKECLOCK_DIR, "taskmgr.fcgi") if fakeclock
-                          else RESPONDER)
+        # fake_clock: run tests/fakeclock's programs; set_clock() moves their time
+        self.fake_clock = fake_clock
+        self.taskmgr = os.path.join(FAKECLOCK_DIR, "taskmgr") if fake_clock else TASKMGR
+        self.responder = os.path.join(FAKECLOCK_DIR, "taskmgr.fcgi") if fake_clock \
+            else RESPONDER
         self.config = dict(BASE_CONFIG)
         self.config.update(config or {})
         self.mode = mode
@@ -144,7 +143,7 @@ class Server:
             if k.startswith("TASKMGR_") and k != "TASKMGR_CONFIG":
                 del self.env[k]
         self.env.pop("TMTEST_CLOCK_FILE", None)
-        if self.fakeclock:
+        if self.fake_clock:
             self.clock_file = os.path.join(self.dir, "clock")
             self.set_clock(0)
             self.env["TMTEST_CLOCK_FILE"] = self.clock_file
@@ -155,12 +154,14 @@ class Server:
         self.wait_ready()
         return self
 
-    def set_clock(self, offset):
-        """Moves the fake clock to real time + offset seconds (fakeclock only)."""
-        tmp = self.clock_file + ".tmp"
-        with open(tmp, "w") as f:
-            f.write("%r\n" % float(offset))
-        os.replace(tmp, self.clock_file)
+    def set_clock(self, offset=None, at=None):
+        """Moves the fake clock: offset seconds from the real time, or to the
+        Unix time at (fake_clock servers only)."""
+        if at is not None:
+            offset = at - time.time()
+        with open(self.clock_file + ".tmp", "w") as f:
+            f.write("%.6f\n" % offset)
+        os.replace(self.clock_file + ".tmp", self.clock_file)
 
     def cli(self, *args, input=None, check=False, env=None):
         e = dict(self.env)

@@ -25,7 +25,7 @@ MSK = zoneinfo.ZoneInfo("Europe/Moscow")
 def setup_module():
     global S, TG
     TG = FakeTelegram().start()
-    S = Server(workers=2, fakeclock=True, config={
+    S = Server(workers=2, fake_clock=True, config={
         "time_zone": "Europe/Moscow",
         # the clock moves up to a year on: the tokens of setup must last
         "access_token_ttl": str(86400 * 366),

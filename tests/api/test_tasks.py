@@ -18,8 +18,8 @@ S = None
 TOK = {}
 UID = {}
 KEYS = ["id", "name", "description", "list_id", "list_name", "assignee_name",
-        "assigned_to", "complete_before", "reminders", "status", "is_completed", "created_at",
-        "updated_at"]
+        "assigned_to", "complete_before", "status", "is_completed", "created_at",
+        "updated_at", "recurrence", "reminders"]
 
 
 def setup_module():

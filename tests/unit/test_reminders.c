@@ -116,7 +116,6 @@ sync_rules(void)
 	users_create(&db, "bob", "", "", 0, 0, &bo);
 	alice = (struct actor){ al, 0 };
 	bob = (struct actor){ bo, 0 };
-	(void)bob;
 	is_int(lists_create(&db, al, "Home", &l1, &why), DB_OK, "list");
 
 	memset(&in, 0, sizeof(in));
@@ -179,8 +178,29 @@ sync_rules(void)
 	is_int(tasks_update_locked(&db, &alice, id, stamp, &in, &why, NULL, NULL), DB_OK,
 	    "a third deadline");
 	is_int(waiting(id), 1, "... scheduled");
-	is_int(tasks_complete(&db, &alice, id, &why), DB_OK, "completed");
+	is_int(tasks_complete(&db, &alice, id, &why, NULL), DB_OK, "completed");
 	is_int(waiting(id), 0, "a completed task has none");
+
+	/* a recurring task completed: the next deadline's reminder */
+	memset(&in, 0, sizeof(in));
+	in.set = TF_NAME | TF_DEADLINE | TF_ASSIGNED_TO | TF_RECURRENCE;
+	in.name = "Daily";
+	in.complete_before = d1;
+	in.assigned_to = bo;
+	in.rec.every = 1;
+	in.rec.unit = RU_DAY;
+	in.rec.from = RF_DEADLINE;
+	in.rec.until = TIME_NULL;
+	is_int(tasks_create(&db, &alice, l1, &in, &id, &why, NULL, NULL), DB_OK,
+	    "a daily task");
+	is_int(q1("SELECT min(deadline) FROM reminders WHERE task_id = ? AND state = 0", id),
+	    d1, "... reminded before its deadline");
+	is_int(tasks_complete(&db, &bob, id, &why, NULL), DB_OK, "completed once");
+	is_int(waiting(id), 2, "... bob's two reminders wait");
+	is_int(q1("SELECT count(*) FROM reminders r JOIN tasks t ON t.id = r.task_id"
+	    " WHERE r.task_id = ? AND r.state = 0 AND r.deadline = t.complete_before", id), 2,
+	    "... for the next deadline");
+	ok(q1("SELECT complete_before FROM tasks WHERE id = ?", id) > d1, "... which is later");
 
 	/* none: [] */
 	memset(&in, 0, sizeof(in));
