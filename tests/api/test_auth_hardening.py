@@ -142,6 +142,9 @@ def admin_posts(ids):
         ("/admin/lists/add/", {"name": "csrf list", "owner": str(u)}),
         ("/admin/lists/%d/" % lst, {"name": "csrf renamed", "owner": str(u)}),
         ("/admin/lists/%d/delete/" % lst, {"confirm": "yes"}),
+        ("/admin/lists/%d/members/" % lst, {"username": "boss", "role": "editor"}),
+        ("/admin/lists/%d/members/%d/" % (lst, ids["member"]), {"role": "editor",
+                                                                "action": "role"}),
         ("/admin/tasks/", {"action": "delete", "_selected": str(t), "ids": str(t)}),
         ("/admin/tasks/add/", {"name": "csrf task", "list": str(lst), "status": "Pending"}),
         ("/admin/tasks/%d/" % t, {"name": "csrf edit", "list": str(lst), "status": "Completed"}),
@@ -155,7 +158,8 @@ def snapshot():
     c = sqlite3.connect("file:%s?mode=ro" % S.db, uri=True)
     try:
         out = []
-        for table in ("users", "lists", "tasks", "sessions", "outbox", "comments"):
+        for table in ("users", "lists", "tasks", "sessions", "outbox", "comments",
+                      "list_members"):
             out.append(c.execute("SELECT * FROM %s ORDER BY 1" % table).fetchall())
         return out
     finally:
@@ -169,7 +173,12 @@ def test_every_admin_form_refuses_a_post_without_csrf():
     tid = S.post("/api/lists/%d/tasks/" % lid, {"name": "csrf task target"}, token=tok).json["id"]
     cid = S.post("/api/tasks/%d/comments/" % tid, {"text": "csrf comment target"},
                  token=tok).json["id"]
-    ids = {"user": uid, "list": lid, "task": tid, "comment": cid}
+    # a member of the list, for the member forms (boss is none)
+    mid = S.post("/api/auth/register/", {"username": "csrf-member", "password": PW,
+                                         "confirm_password": PW}).json["user_id"]
+    eq(S.post("/api/lists/%d/members/" % lid, {"user_id": mid, "role": "viewer"},
+              token=tok).status, 201, "member")
+    ids = {"user": uid, "list": lid, "task": tid, "comment": cid, "member": mid}
     a = Admin(S)
     eq(a.login("boss").status, 302, "admin login")
     a.get("/admin/")

@@ -1,4 +1,4 @@
--- 017: reminders before deadlines and the daily digest (issue #17).
+-- 018: reminders before deadlines and the daily digest (issue #17).
 --
 -- The user settings they read (time_zone, reminder_offsets, daily_digest_at)
 -- are 014's.  digest_last_day is the local date ("YYYY-MM-DD") of the last
@@ -45,5 +45,5 @@ UPDATE sqlite_schema
        'CHECK (type = ''task_updated'' OR type = ''task_notify'' OR type = ''task_reminder'')')
  WHERE type = 'table' AND name = 'events';
 PRAGMA writable_schema = RESET;
-CREATE TABLE schema_cookie_017 (x);
-DROP TABLE schema_cookie_017;
+CREATE TABLE schema_cookie_018 (x);
+DROP TABLE schema_cookie_018;
