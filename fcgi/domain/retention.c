@@ -18,7 +18,7 @@ const char retention_outbox_sql[] =
     " (SELECT id FROM outbox WHERE status <> 0"
     " AND finished_at < ?1 LIMIT ?2)";
 
-/* the inner SELECT walks webhook_deliveries_finished (sql/018_webhooks.sql) */
+/* the inner SELECT walks webhook_deliveries_finished (sql/019_webhooks.sql) */
 const char retention_hooks_sql[] =
     "DELETE FROM webhook_deliveries WHERE id IN"
     " (SELECT id FROM webhook_deliveries WHERE status <> 'pending'"

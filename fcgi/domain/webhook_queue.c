@@ -206,6 +206,28 @@ task_list(struct db *db, int64_t task_id, int64_t *list_id)
 	return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "webhook task list");
 }
 
+/* The owner of task_id's list and its assignee (0: none). */
+static enum dbrc
+task_people(struct db *db, int64_t task_id, int64_t *owner, int64_t *assignee)
+{
+	static const char sql[] = "SELECT l.owner_id, coalesce(t.assigned_to, 0)"
+	    " FROM tasks t JOIN lists l ON l.id = t.list_id WHERE t.id = ?";
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, task_id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*owner = sqlite3_column_int64(st, 0);
+		*assignee = sqlite3_column_int64(st, 1);
+	}
+	rc = db_done(st, rc);
+	if (rc == SQLITE_ROW)
+		return DB_OK;
+	return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "webhook task people");
+}
+
 /* What an object is, for reading and writing it as a webhook's owner sees it. */
 enum kind { K_TASK, K_LIST, K_COMMENT };
 
@@ -303,7 +325,7 @@ webhooks_task(struct db *db, int64_t task_id, unsigned event, int64_t owner,
     int64_t assignee, const struct task *t)
 {
 	struct match m[MATCH_MAX];
-	const int64_t users[2] = { owner, assignee };
+	int64_t	 users[2] = { owner, assignee };
 	int64_t	 list_id = t != NULL ? t->list_id : 0;
 	char	 key[32];
 	int	 n, any;
@@ -313,6 +335,10 @@ webhooks_task(struct db *db, int64_t task_id, unsigned event, int64_t owner,
 	if ((rc = hook_any(db, &any)) != DB_OK || !any)
 		return rc;
 	if (list_id == 0 && (rc = task_list(db, task_id, &list_id)) != DB_OK)
+		return rc;
+	/* a caller that knows nobody (a reminder): the list's owner and the assignee */
+	if (owner == 0 && assignee == 0 &&
+	    (rc = task_people(db, task_id, &users[0], &users[1])) != DB_OK)
 		return rc;
 	if ((rc = hook_match(db, users, list_id, event, m, &n)) != DB_OK || n == 0)
 		return rc;

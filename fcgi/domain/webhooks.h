@@ -1,6 +1,6 @@
 /*
  * webhooks: a user's webhooks and the deliveries the changes they subscribe
- * to queue (sql/018_webhooks.sql); the worker's side is webhook_outbox.h.
+ * to queue (sql/019_webhooks.sql); the worker's side is webhook_outbox.h.
  *
  * A webhook belongs to its owner: another user's is DB_NOTFOUND.  It sees
  * what its owner sees, at the moment of the event: a change queues a
@@ -169,8 +169,9 @@ enum dbrc webhooks_queue(struct db *, const struct hook_scope *, unsigned event,
 enum dbrc webhooks_wanted(struct db *, const struct hook_scope *, unsigned event,
 	    int *wanted);
 /*
- * A task changed (event: a HOOK_TASK_* bit): owner and assignee see it,
- * and the members of its list; t, when not NULL, gives its list.  Each
+ * A task changed (event: a HOOK_TASK_* bit): owner and assignee see it
+ * (both 0: read from the task), and the members of its list; t, when not
+ * NULL, gives its list.  Each
  * matching webhook gets the task read as its owner: one who no longer
  * sees it gets nothing, and each gets their own role in it.
  */

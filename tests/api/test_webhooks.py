@@ -578,6 +578,20 @@ def test_a_members_webhook_sees_the_shared_list_as_the_member():
     drop(h, user="carol")
 
 
+def test_a_due_reminder_is_a_task_reminder_delivery():
+    h = new_hook("alice", "/remind", events=["task.reminder"])
+    lst = new_list("Reminded")
+    due = time.gmtime(time.time() + CLOCK[0] + 1800)   # in 30 minutes, fake time
+    t = new_task(lst, "Soon", complete_before=time.strftime("%Y-%m-%dT%H:%M:%SZ", due),
+                 reminders=[60])
+    worker_once()               # the reminder an hour before is due now
+    got = RX.bodies("/remind")
+    eq([(b["event"], b["data"]["id"]) for b in got], [("task.reminder", t["id"])],
+       "one task.reminder, the task as data")
+    assert all(g["verified"] for g in RX.requests("/remind"))
+    drop(h)
+
+
 def test_an_inactive_users_webhooks_get_nothing():
     import sqlite3
     S.create_user("dave")

@@ -1,4 +1,4 @@
--- 018: webhooks and their deliveries (issue 19).
+-- 019: webhooks and their deliveries (issue 19).
 --
 -- A webhook belongs to a user (owner_id) and subscribes to a set of events
 -- (events: a bit set, domain/webhooks.h's HOOK_* bits) on every list its
