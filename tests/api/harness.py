@@ -28,6 +28,8 @@ SPAWN_FCGI = os.environ.get("SPAWN_FCGI") or shutil.which("spawn-fcgi") or "/usr
 MULTIWATCH = shutil.which("multiwatch") or "/usr/bin/multiwatch"
 TASKMGR = os.path.join(TOP_BUILDDIR, "taskmgr")
 RESPONDER = os.path.join(TOP_BUILDDIR, "taskmgr.fcgi")
+# the same programs with a clock a test moves (tests/support/fake_clock.c)
+FAKECLOCK_DIR = os.path.join(TOP_BUILDDIR, "tests", "fakeclock")
 
 # Cheap argon2 settings keep the suite fast; the cost itself is tested apart.
 BASE_CONFIG = {
@@ -99,7 +101,7 @@ class Server:
     site_extra = ""
 
     def __init__(self, workers=2, config=None, mode="spawn", migrate=True,
-                 ipv6=False, mw_opts=()):
+                 ipv6=False, mw_opts=(), fake_clock=False):
         self.workers = workers
         self.config = dict(BASE_CONFIG)
         self.config.update(config or {})
@@ -113,6 +115,12 @@ class Server:
         self.pids = []
         self.mw_pid = None
         self.mw_opts = list(mw_opts)    # extra multiwatch options, e.g. ["-r", "1000"]
+        # fake_clock: run tests/fakeclock/'s programs; advance_clock() moves their time
+        self.fake_clock = fake_clock
+        bindir = FAKECLOCK_DIR if fake_clock else TOP_BUILDDIR
+        self.taskmgr = os.path.join(bindir, "taskmgr")
+        self.responder = os.path.join(bindir, "taskmgr.fcgi")
+        self.clock_offset = 0.0
 
     # -- set-up ------------------------------------------------------------
     def start(self):
@@ -135,6 +143,11 @@ class Server:
         for k in list(self.env):
             if k.startswith("TASKMGR_") and k != "TASKMGR_CONFIG":
                 del self.env[k]
+        self.env.pop("TMTEST_CLOCK_FILE", None)
+        if self.fake_clock:
+            self.clock_file = os.path.join(self.dir, "clock")
+            self.advance_clock(0)
+            self.env["TMTEST_CLOCK_FILE"] = self.clock_file
         if self.migrate:
             self.cli("migrate", check=True)
         self.start_responders()
@@ -145,7 +158,7 @@ class Server:
     def cli(self, *args, input=None, check=False, env=None):
         e = dict(self.env)
         e.update(env or {})
-        p = subprocess.run([TASKMGR] + list(args), input=input, env=e,
+        p = subprocess.run([self.taskmgr] + list(args), input=input, env=e,
                            capture_output=True, text=True, timeout=120)
         if check and p.returncode != 0:
             raise AssertionError("taskmgr %s failed (%d): %s%s" % (
@@ -157,7 +170,7 @@ class Server:
             # the systemd unit's command line: spawn-fcgi -n execs multiwatch
             p = subprocess.Popen(
                 [SPAWN_FCGI, "-n", "-s", self.sock, "-M", "0660", "--",
-                 MULTIWATCH, "-f", str(self.workers)] + self.mw_opts + ["--", RESPONDER],
+                 MULTIWATCH, "-f", str(self.workers)] + self.mw_opts + ["--", self.responder],
                 env=self.env, stdout=subprocess.DEVNULL,
                 stderr=open(os.path.join(self.dir, "multiwatch.log"), "w"))
             self.mw_pid = p.pid
@@ -168,10 +181,19 @@ class Server:
             return
         pidfile = os.path.join(self.dir, "fcgi.pid")
         subprocess.run([SPAWN_FCGI, "-s", self.sock, "-M", "0660",
-                        "-F", str(self.workers), "-P", pidfile, "--", RESPONDER],
+                        "-F", str(self.workers), "-P", pidfile, "--", self.responder],
                        env=self.env, check=True, capture_output=True, timeout=30)
         with open(pidfile) as f:
             self.pids = [int(x) for x in f.read().split()]
+
+    def advance_clock(self, seconds):
+        """Moves the fake clock (fake_clock=True) seconds ahead of now."""
+        assert self.fake_clock, "Server(fake_clock=True) only"
+        self.clock_offset += seconds
+        tmp = self.clock_file + ".tmp"
+        with open(tmp, "w") as f:
+            f.write("%r\n" % self.clock_offset)
+        os.replace(tmp, self.clock_file)
 
     def responder_pids(self):
         """PIDs of the live responder processes."""
