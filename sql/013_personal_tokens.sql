@@ -7,7 +7,10 @@
 -- deletes the row; its id leaves the database (DELETE /api/auth/tokens/{id}/),
 -- so it is never reused (AUTOINCREMENT).  last_used_at is written at most
 -- once a minute per token.
-CREATE TABLE personal_tokens (
+--
+-- IF NOT EXISTS: applying this file again to a database that has its
+-- tables (a test resets user_version to re-run an older migration) is a no-op.
+CREATE TABLE IF NOT EXISTS personal_tokens (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id       INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     digest        BLOB    NOT NULL UNIQUE,
@@ -18,11 +21,11 @@ CREATE TABLE personal_tokens (
     created_at    INTEGER NOT NULL,
     last_used_at  INTEGER
 );
-CREATE INDEX personal_tokens_user ON personal_tokens (user_id, id);
+CREATE INDEX IF NOT EXISTS personal_tokens_user ON personal_tokens (user_id, id);
 
 -- One calendar feed per user: the SHA-256 digest of the secret in its URL.
 -- A new feed replaces the old one (the row is keyed by its user).
-CREATE TABLE calendar_feeds (
+CREATE TABLE IF NOT EXISTS calendar_feeds (
     user_id     INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
     digest      BLOB    NOT NULL UNIQUE,
     created_at  INTEGER NOT NULL

@@ -139,6 +139,7 @@ def admin_posts(ids):
                                   "is_active": "on", "is_staff": "on"}),
         ("/admin/users/%d/password/" % u, {"password1": "N3w-" + PW, "password2": "N3w-" + PW}),
         ("/admin/users/%d/unlink-telegram/" % u, {}),
+        ("/admin/users/%d/tokens/%d/revoke/" % (u, ids["pat"]), {}),
         ("/admin/lists/add/", {"name": "csrf list", "owner": str(u)}),
         ("/admin/lists/%d/" % lst, {"name": "csrf renamed", "owner": str(u)}),
         ("/admin/lists/%d/delete/" % lst, {"confirm": "yes"}),
@@ -153,7 +154,7 @@ def snapshot():
     c = sqlite3.connect("file:%s?mode=ro" % S.db, uri=True)
     try:
         out = []
-        for table in ("users", "lists", "tasks", "sessions", "outbox"):
+        for table in ("users", "lists", "tasks", "sessions", "outbox", "personal_tokens"):
             out.append(c.execute("SELECT * FROM %s ORDER BY 1" % table).fetchall())
         return out
     finally:
@@ -165,7 +166,8 @@ def test_every_admin_form_refuses_a_post_without_csrf():
     uid = S.get("/api/auth/me/", token=tok).json["id"]
     lid = S.post("/api/lists/", {"name": "csrf target"}, token=tok).json["id"]
     tid = S.post("/api/lists/%d/tasks/" % lid, {"name": "csrf task target"}, token=tok).json["id"]
-    ids = {"user": uid, "list": lid, "task": tid}
+    pat = S.post("/api/auth/tokens/", {"name": "csrf", "scopes": ["read"]}, token=tok).json["id"]
+    ids = {"user": uid, "list": lid, "task": tid, "pat": pat}
     a = Admin(S)
     eq(a.login("boss").status, 302, "admin login")
     a.get("/admin/")
