@@ -183,6 +183,17 @@ def test_new_url_replaces_the_old_and_delete_ends_it():
     eq(S.post("/api/auth/calendar/").status, 401, "managing the feed needs a login")
 
 
+def test_no_feed_secret_reaches_the_log():
+    gwen = user("gwen")
+    path = feed_path(gwen)
+    eq(S.get(path).status, 200, "the feed")
+    secret = path[len("/api/calendar/"):-len(".ics")]
+    S.get("/api/calendar/%s.ics" % ("Z" + secret[1:]))     # a wrong one, one letter off
+    log = S.log_text()
+    assert 'access GET "/api/calendar/{key}.ics" 200' in log, "the route's pattern is logged"
+    eq([s for s in (secret, secret[1:]) if s in log], [], "the secret in the log")
+
+
 def test_feed_of_a_deactivated_user_is_gone():
     fox = user("fox")
     path = feed_path(fox)
