@@ -164,5 +164,10 @@ int	 adm_tasks_bulk(struct req *);
 int	 adm_task_add(struct req *);
 int	 adm_task_edit(struct req *);
 int	 adm_task_delete(struct req *);
+/* task_notes.c: the task page's comments and history, and their posts */
+/* Adds comments, comment_count, history and history_count of the task to ctx. */
+enum dbrc adm_task_notes(struct req *, cJSON *ctx, int64_t task_id);
+int	 adm_task_comment(struct req *);
+int	 adm_comment_delete(struct req *);
 
 #endif

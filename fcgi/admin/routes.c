@@ -26,6 +26,8 @@ const struct route admin_routes[] = {
 	{ M_GET | M_POST, "tasks/add/", adm_task_add, FORM },
 	{ M_GET | M_POST, "tasks/{id}/", adm_task_edit, FORM },
 	{ M_GET | M_POST, "tasks/{id}/delete/", adm_task_delete, FORM },
+	{ M_POST, "tasks/{id}/comments/", adm_task_comment, FORM },
+	{ M_POST, "comments/{id}/delete/", adm_comment_delete, FORM },
 };
 
 const size_t n_admin_routes = sizeof(admin_routes) / sizeof(admin_routes[0]);

@@ -622,9 +622,19 @@ adm_task_edit(struct req *r)
 	if ((ctx = adm_ctx(r, "Change task", "tasks")) == NULL)
 		return 500;
 	task_facts(r, ctx, &t);
+	if ((rc = adm_task_notes(r, ctx, t.id)) != DB_OK) {
+		cJSON_Delete(ctx);
+		return adm_dbfail(r, rc);
+	}
 	if (r->method != M_POST) {
 		if (adm_param(r, "saved") != NULL)
 			cJSON_AddTrueToObject(ctx, "saved");
+		if (adm_param(r, "commented") != NULL)
+			cJSON_AddTrueToObject(ctx, "commented");
+		if (adm_param(r, "comment_deleted") != NULL)
+			cJSON_AddTrueToObject(ctx, "comment_deleted");
+		if (adm_param(r, "comment_error") != NULL)
+			cJSON_AddTrueToObject(ctx, "comment_error");
 		task_values(ctx, &c, &t, NULL, t.list_id, t.updated_at);
 		return adm_render(r, 200, "task_form", ctx);
 	}

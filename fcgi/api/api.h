@@ -62,6 +62,14 @@ int	 api_task(struct req *);
 /* POST /api/tasks/{id}/complete/ */
 int	 api_task_complete(struct req *);
 
+/* comments.c */
+/* GET, POST /api/tasks/{id}/comments/ */
+int	 api_task_comments(struct req *);
+/* PATCH, DELETE /api/comments/{id}/ */
+int	 api_comment(struct req *);
+/* GET /api/tasks/{id}/activity/ */
+int	 api_task_activity(struct req *);
+
 /* common.c: shared by the handlers */
 struct actor;
 /*

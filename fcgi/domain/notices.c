@@ -1,5 +1,6 @@
 /* notices: events and outbox rows for task changes. */
 #include <stdint.h>
+#include <string.h>
 
 #include "buf.h"
 #include "notices.h"
@@ -102,4 +103,45 @@ notices_overdue(struct db *db, int64_t task_id, const char *name,
 		return DB_OK;
 	return notify_text(db, assignee_id, task_id, "overdue", NOTICE_OVERDUE, name,
 	    now);
+}
+
+/* The bytes of the first max characters of the UTF-8 text s. */
+static size_t
+utf8_prefix(const char *s, size_t max)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80 && n++ == max)
+			break;
+	return i;
+}
+
+enum dbrc
+notices_comment(struct db *db, int64_t author, const char *username, int64_t task_id,
+    const char *name, int64_t owner_id, int64_t assignee_id, const char *text,
+    int64_t now)
+{
+	static const char *const parts[] = { NOTICE_COMMENT };
+	int64_t	 to[2] = { owner_id, assignee_id != owner_id ? assignee_id : 0 };
+	struct buf b = { 0 };
+	enum dbrc rc;
+	int	 i;
+
+	if ((rc = notices_task_event(db, task_id, "commented", owner_id, assignee_id,
+	    now)) != DB_OK)
+		return rc;
+	buf_puts(&b, parts[0]);
+	buf_puts(&b, name);
+	buf_puts(&b, parts[1]);
+	buf_puts(&b, username);
+	buf_puts(&b, parts[2]);
+	buf_add(&b, text, utf8_prefix(text, NOTICE_CUT));
+	if (b.oom || b.p == NULL)
+		rc = DB_ERROR;
+	for (i = 0; i < 2 && rc == DB_OK; i++)
+		if (to[i] > 0 && to[i] != author)
+			rc = notices_notify(db, to[i], task_id, "commented", b.p, now);
+	buf_free(&b);
+	return rc;
 }

@@ -5,9 +5,10 @@
  * Two tables (sql/003_lists_tasks.sql):
  *   events  -- the feed of GET /api/events/, one row per recipient:
  *              type 'task_updated' (action created, updated, deleted,
- *              completed, overdue) tells the task's owner and assignee that
- *              it changed; type 'task_notify' (action assigned, unassigned,
- *              overdue) carries a notice text in message.
+ *              completed, overdue, commented) tells the task's owner and
+ *              assignee that it changed; type 'task_notify' (action assigned,
+ *              unassigned, overdue, commented) carries a notice text in
+ *              message.
  *   outbox  -- one row per notice for `taskmgr worker` to deliver to the
  *              recipient's Telegram chat (status 0 = pending, next_attempt_at
  *              = now); the worker decides whether the user is linked.
@@ -27,6 +28,9 @@
 #define NOTICE_ASSIGNED		"Вам назначена задача: ", ""
 #define NOTICE_UNASSIGNED	"Задача '", "' больше не назначена вам"
 #define NOTICE_OVERDUE		"Задача '", "' просрочена!"
+/* A comment: the task name, the author's username, the text cut at NOTICE_CUT characters. */
+#define NOTICE_COMMENT		"Новый комментарий к задаче '", "' от ", ": "
+#define NOTICE_CUT		500
 
 /*
  * Writes a 'task_updated' event with action for the task's owner and for its
@@ -50,5 +54,14 @@ enum dbrc notices_assignment(struct db *, int64_t actor, int64_t task_id,
 /* The task became overdue: a notice to its assignee (none when 0). */
 enum dbrc notices_overdue(struct db *, int64_t task_id, const char *name,
 	    int64_t assignee_id, int64_t now);
+
+/*
+ * A comment by author (named username) on a task: a 'task_updated' event
+ * "commented" to the owner and the assignee, and the notice NOTICE_COMMENT
+ * ("commented") to each of them but the author.
+ */
+enum dbrc notices_comment(struct db *, int64_t author, const char *username,
+	    int64_t task_id, const char *name, int64_t owner_id, int64_t assignee_id,
+	    const char *text, int64_t now);
 
 #endif

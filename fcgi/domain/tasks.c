@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "activity.h"
 #include "arena.h"
+#include "buf.h"
 #include "get1.h"
 #include "log.h"
 #include "notices.h"
@@ -124,19 +126,36 @@ struct head {
 	char		 name[NAME_BYTES];
 };
 
-/* Reads the head of a task the actor may see (inside the write transaction). */
+#define HEAD_COLUMNS \
+	"SELECT l.owner_id, t.assigned_to, t.complete_before, t.updated_at," \
+	" t.status, t.name"
+#define HEAD_WHERE \
+	" FROM tasks t JOIN lists l ON l.id = t.list_id" \
+	" WHERE t.id = ?1 AND (?2 OR l.owner_id = ?3 OR t.assigned_to = ?3)"
+
+/*
+ * Reads the head of a task the actor may see (inside the write
+ * transaction); with desc, its description too (the history records it).
+ */
 static enum dbrc
-task_head(struct db *db, const struct actor *who, int64_t id, struct head *h)
+task_head(struct db *db, const struct actor *who, int64_t id, struct head *h,
+    struct buf *desc)
 {
-	static const char sql[] =
-	    "SELECT l.owner_id, t.assigned_to, t.complete_before, t.updated_at,"
-	    " t.status, t.name FROM tasks t JOIN lists l ON l.id = t.list_id"
-	    " WHERE t.id = ?1 AND (?2 OR l.owner_id = ?3 OR t.assigned_to = ?3)";
+	static const char sql[] = HEAD_COLUMNS HEAD_WHERE;
+	static const char sql_desc[] = HEAD_COLUMNS ", t.description" HEAD_WHERE;
 	sqlite3_stmt *st;
 	enum dbrc rc;
 
-	if ((rc = db_get1(db, sql, id, who, "task head", &st)) != DB_OK)
+	if ((rc = db_get1(db, desc != NULL ? sql_desc : sql, id, who, "task head",
+	    &st)) != DB_OK)
 		return rc;
+	if (desc != NULL) {
+		buf_add(desc, sqlite3_column_blob(st, 6),
+		    (size_t)sqlite3_column_bytes(st, 6));
+		buf_putc(desc, '\0');
+		if (desc->oom)
+			rc = DB_ERROR;
+	}
 	h->owner_id = sqlite3_column_int64(st, 0);
 	h->assigned_to = sqlite3_column_int64(st, 1);
 	h->complete_before = sqlite3_column_type(st, 2) == SQLITE_NULL ? TIME_NULL :
@@ -145,7 +164,7 @@ task_head(struct db *db, const struct actor *who, int64_t id, struct head *h)
 	h->status = task_status_of(db_col_text(st, 4));
 	snprintf(h->name, sizeof(h->name), "%s", db_col_text(st, 5));
 	db_done(st, SQLITE_ROW);
-	return DB_OK;
+	return rc;
 }
 
 /* task_head's answer from the whole row, read into t (strings in a). */
@@ -269,6 +288,8 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 	*id = sqlite3_last_insert_rowid(db->h);
 	if ((rc = notices_task_event(db, *id, "created", owner, assignee, now)) == DB_OK)
 		rc = notices_assignment(db, who->id, *id, in->name, 0, assignee, now);
+	if (rc == DB_OK)
+		rc = activity_created(db, *id, who->id, in, desc, dlen, assignee, status, now);
 	if (rc == DB_OK && out != NULL) {
 		/* the row as inserted above */
 		out->id = *id;
@@ -351,13 +372,14 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 {
 	unsigned mask = 0;
 	struct head h;
-	struct task_input v, w;
+	struct task_input v, w, old;
 	const struct task_input *in = &v;	/* given, trimmed */
 	char	 key[KEY_BYTES], nbuf[NAME_BYTES];
-	const char *name, *action, *assignee_name = NULL;
+	const char *name, *action, *assignee_name = NULL, *od = NULL;
+	struct buf odesc = { 0 };
 	int64_t	 assignee, deadline, stamp, now = now_us();
 	int	 status, own = 0;
-	size_t	 dlen;
+	size_t	 dlen, odlen = 0;
 	enum dbrc rc;
 
 	if (out == NULL)
@@ -372,8 +394,16 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 		return rc;
 	/* with out, the whole row: the answer is that row with the changes */
 	if ((rc = out != NULL ? task_row_head(db, who, id, a, out, &h) :
-	    task_head(db, who, id, &h)) != DB_OK)
+	    task_head(db, who, id, &h, (in->set & TF_DESCRIPTION) ? &odesc : NULL)) != DB_OK)
 		goto out;
+	/* the old description, which the history records when it changes */
+	if (out != NULL) {
+		od = out->description;
+		odlen = strlen(od);
+	} else if (odesc.p != NULL) {
+		od = odesc.p;
+		odlen = odesc.len - 1;
+	}
 	if (h.updated_at != expect) {
 		rc = DB_CONFLICT;
 		goto out;
@@ -390,7 +420,8 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 	}
 	if ((in->set & TF_NAME) && strcmp(in->name, h.name) != 0)
 		mask |= 1;
-	if (in->set & TF_DESCRIPTION)
+	if ((in->set & TF_DESCRIPTION) &&
+	    (od == NULL || odlen != dlen || memcmp(od, in->description, dlen) != 0))
 		mask |= 2;
 	if (assignee != h.assigned_to)
 		mask |= 4;
@@ -401,6 +432,10 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 	/* later than the row's last change, even when the clock is not */
 	stamp = now > expect ? now : expect + 1;
 	w = *in;
+	old.name = h.name;
+	old.assigned_to = h.assigned_to;
+	old.complete_before = h.complete_before;
+	old.status = h.status;
 	w.assigned_to = assignee;
 	w.complete_before = deadline;
 	w.status = status;
@@ -415,6 +450,9 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 		rc = notices_task_event(db, id, action, h.assigned_to, 0, now);
 	if (rc == DB_OK)
 		rc = notices_assignment(db, who->id, id, name, h.assigned_to, assignee, now);
+	if (rc == DB_OK)
+		rc = activity_updated(db, id, who->id, action, mask, &old, od, odlen, &w,
+		    dlen, now);
 	if (rc == DB_OK && out != NULL) {
 		/* the row read above, as the UPDATE left it */
 		if ((mask & 1) && (out->name = arena_strdup(a, in->name)) == NULL)
@@ -431,6 +469,7 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 		out->updated_at = stamp;
 	}
 out:
+	buf_free(&odesc);
 	return tx_close(db, own, rc);
 }
 
@@ -445,7 +484,7 @@ tasks_delete(struct db *db, const struct actor *who, int64_t id)
 
 	if ((rc = tx_open(db, &own)) != DB_OK)
 		return rc;
-	if ((rc = task_head(db, who, id, &h)) != DB_OK)
+	if ((rc = task_head(db, who, id, &h, NULL)) != DB_OK)
 		goto out;
 	if (!who->sees_all && h.owner_id != who->id) {
 		rc = DB_FORBIDDEN;
@@ -491,7 +530,7 @@ tasks_complete(struct db *db, const struct actor *who, int64_t id, enum rule *wh
 	*why = RULE_OK;
 	if ((rc = tx_open(db, &own)) != DB_OK)
 		return rc;
-	if ((rc = task_head(db, who, id, &h)) != DB_OK)
+	if ((rc = task_head(db, who, id, &h, NULL)) != DB_OK)
 		goto out;
 	if (h.status != TS_IN_PROGRESS) {
 		*why = RULE_NOT_COMPLETABLE;
@@ -500,6 +539,9 @@ tasks_complete(struct db *db, const struct actor *who, int64_t id, enum rule *wh
 	}
 	if ((rc = task_set_status(db, id, TS_COMPLETED, now)) == DB_OK)
 		rc = notices_task_event(db, id, "completed", h.owner_id, h.assigned_to, now);
+	if (rc == DB_OK)
+		rc = activity_status(db, id, who->id, "completed", h.status, TS_COMPLETED,
+		    now);
 out:
 	return tx_close(db, own, rc);
 }
@@ -508,6 +550,7 @@ struct due {
 	int64_t		 id;
 	int64_t		 owner_id;
 	int64_t		 assigned_to;
+	int		 status;
 	char		 name[NAME_BYTES];
 };
 
@@ -516,7 +559,7 @@ static enum dbrc
 sweep_batch(struct db *db, int64_t now, struct due *d, size_t *n)
 {
 	static const char sql[] =
-	    "SELECT t.id, l.owner_id, t.assigned_to, t.name FROM tasks t"
+	    "SELECT t.id, l.owner_id, t.assigned_to, t.name, t.status FROM tasks t"
 	    " JOIN lists l ON l.id = t.list_id WHERE t.complete_before < ?1"
 	    " AND t.complete_before IS NOT NULL AND t.status IN ('Pending', 'In Progress')"
 	    " ORDER BY t.complete_before LIMIT ?2";
@@ -540,6 +583,7 @@ sweep_batch(struct db *db, int64_t now, struct due *d, size_t *n)
 		d[k].owner_id = sqlite3_column_int64(st, 1);
 		d[k].assigned_to = sqlite3_column_int64(st, 2);
 		snprintf(d[k].name, sizeof(d[k].name), "%s", db_col_text(st, 3));
+		d[k].status = task_status_of(db_col_text(st, 4));
 		k++;
 	}
 	if (k < SWEEP_BATCH && (drc = db_rc(db, rc, "sweep select")) != DB_OK) {
@@ -554,6 +598,9 @@ sweep_batch(struct db *db, int64_t now, struct due *d, size_t *n)
 			    d[i].assigned_to, t);
 		if (drc == DB_OK)
 			drc = notices_overdue(db, d[i].id, d[i].name, d[i].assigned_to, t);
+		if (drc == DB_OK)
+			drc = activity_status(db, d[i].id, 0, "overdue", d[i].status,
+			    TS_OVERDUE, t);
 	}
 	if (drc == DB_OK)
 		*n = k;

@@ -22,7 +22,10 @@
  *
  * Change records (notices.h) are written in the same transaction:
  * task_updated events to owner and assignee on create, update, delete,
- * complete and overdue; notices on assignee changes and on overdue.
+ * complete and overdue; notices on assignee changes and on overdue; and
+ * one row of the task's history (activity.h) per create, update that
+ * changes a field, complete and overdue, with the fields' old and new values
+ * (one INSERT: the old values are those the write already read).
  */
 #ifndef TASKMGR_TASKS_H
 #define TASKMGR_TASKS_H

@@ -131,7 +131,7 @@ def test_no_secret_reaches_the_log():
 
 def admin_posts(ids):
     """Every state-changing admin form, with fields that would change something."""
-    u, lst, t = ids["user"], ids["list"], ids["task"]
+    u, lst, t, cm = ids["user"], ids["list"], ids["task"], ids["comment"]
     return [
         ("/admin/logout/", {}),
         ("/admin/users/add/", {"username": "csrf-victim", "password1": PW, "password2": PW}),
@@ -147,6 +147,8 @@ def admin_posts(ids):
         ("/admin/tasks/add/", {"name": "csrf task", "list": str(lst), "status": "Pending"}),
         ("/admin/tasks/%d/" % t, {"name": "csrf edit", "list": str(lst), "status": "Completed"}),
         ("/admin/tasks/%d/delete/" % t, {"confirm": "yes"}),
+        ("/admin/tasks/%d/comments/" % t, {"text": "csrf comment"}),
+        ("/admin/comments/%d/delete/" % cm, {}),
     ]
 
 
@@ -154,7 +156,8 @@ def snapshot():
     c = sqlite3.connect("file:%s?mode=ro" % S.db, uri=True)
     try:
         out = []
-        for table in ("users", "lists", "tasks", "sessions", "outbox", "personal_tokens"):
+        for table in ("users", "lists", "tasks", "sessions", "outbox", "comments",
+                      "personal_tokens"):
             out.append(c.execute("SELECT * FROM %s ORDER BY 1" % table).fetchall())
         return out
     finally:
@@ -166,8 +169,10 @@ def test_every_admin_form_refuses_a_post_without_csrf():
     uid = S.get("/api/auth/me/", token=tok).json["id"]
     lid = S.post("/api/lists/", {"name": "csrf target"}, token=tok).json["id"]
     tid = S.post("/api/lists/%d/tasks/" % lid, {"name": "csrf task target"}, token=tok).json["id"]
+    cid = S.post("/api/tasks/%d/comments/" % tid, {"text": "csrf comment target"},
+                 token=tok).json["id"]
     pat = S.post("/api/auth/tokens/", {"name": "csrf", "scopes": ["read"]}, token=tok).json["id"]
-    ids = {"user": uid, "list": lid, "task": tid, "pat": pat}
+    ids = {"user": uid, "list": lid, "task": tid, "comment": cid, "pat": pat}
     a = Admin(S)
     eq(a.login("boss").status, 302, "admin login")
     a.get("/admin/")

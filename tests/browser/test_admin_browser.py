@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The admin pages in headless Chromium (Debian's chromium + chromium-driver,
 driven by python3-selenium): log in, create a list and a task, assign it,
-change its status in the list, filter, log out; check that the stylesheet
+change its status in the list, comment on it and delete the comment on its
+page (which shows its history), filter, log out; check that the stylesheet
 applies, that the CSP reports nothing, that a phone-sized window needs no
 sideways scrolling, that long names are cut with an ellipsis and tables fit
 a desktop and a phone window, that the favicon loads; save screenshots of the
@@ -184,6 +185,28 @@ def test_assign_inline():
        (IDS["bob"], "In Progress"), "assigned; the status machine moved it")
     eq(Select(row(tid).find_element(By.NAME, "status-%d" % tid)).first_selected_option.text,
        "In Progress", "shown")
+
+
+def test_comment_and_history_on_the_task_page():
+    tid = IDS["task"]
+    go("/admin/tasks/%d/" % tid)
+    hist = D.find_element(By.ID, "history").text
+    assert "created" in hist and "updated" in hist and "assigned_to" in hist, hist
+    D.find_element(By.ID, "id_comment").send_keys("Oat, not <b>cow</b>")
+    click(By.CSS_SELECTOR, "#comments button[name=_comment]")
+    assert "The comment was added." in D.page_source
+    eq(one("SELECT c.text, u.username FROM comments c JOIN users u ON u.id = c.author_id"
+           " WHERE c.task_id = ?", tid), ("Oat, not <b>cow</b>", "boss"), "stored")
+    shown = D.find_element(By.CSS_SELECTOR, "#comments ol.comments li")
+    assert "boss" in shown.text and "Oat, not <b>cow</b>" in shown.text, shown.text
+    assert "commented" in D.find_element(By.ID, "history").text, "in the history"
+    # the bob's notice of it waits in the outbox (the assignee, not the author)
+    eq(one("SELECT count(*) FROM outbox WHERE user_id = ? AND text LIKE '%Oat, not%'",
+           IDS["bob"]), (1,), "the assignee's notice")
+    click(By.CSS_SELECTOR, "#comments ol.comments li button")
+    assert "The comment was deleted." in D.page_source
+    eq(one("SELECT count(*) FROM comments WHERE task_id = ?", tid), (0,), "deleted")
+    eq(csp_reports(), [], "no CSP violations")
 
 
 def seed_more():

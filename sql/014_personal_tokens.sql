@@ -1,4 +1,4 @@
--- 013: personal API tokens and calendar feed tokens (issue #19).
+-- 014: personal API tokens and calendar feed tokens (issue #19).
 --
 -- A personal token ("tmpat_" + 43 base64url characters) is stored only as
 -- the SHA-256 digest of the whole token, found by that digest (one indexed
@@ -7,10 +7,7 @@
 -- deletes the row; its id leaves the database (DELETE /api/auth/tokens/{id}/),
 -- so it is never reused (AUTOINCREMENT).  last_used_at is written at most
 -- once a minute per token.
---
--- IF NOT EXISTS: applying this file again to a database that has its
--- tables (a test resets user_version to re-run an older migration) is a no-op.
-CREATE TABLE IF NOT EXISTS personal_tokens (
+CREATE TABLE personal_tokens (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id       INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     digest        BLOB    NOT NULL UNIQUE,
@@ -21,11 +18,11 @@ CREATE TABLE IF NOT EXISTS personal_tokens (
     created_at    INTEGER NOT NULL,
     last_used_at  INTEGER
 );
-CREATE INDEX IF NOT EXISTS personal_tokens_user ON personal_tokens (user_id, id);
+CREATE INDEX personal_tokens_user ON personal_tokens (user_id, id);
 
 -- One calendar feed per user: the SHA-256 digest of the secret in its URL.
 -- A new feed replaces the old one (the row is keyed by its user).
-CREATE TABLE IF NOT EXISTS calendar_feeds (
+CREATE TABLE calendar_feeds (
     user_id     INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
     digest      BLOB    NOT NULL UNIQUE,
     created_at  INTEGER NOT NULL
