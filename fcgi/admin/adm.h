@@ -119,13 +119,13 @@ int	 adm_order(struct req *, cJSON *ctx, const char *o, const char *const *cols,
 
 /*
  * The one formatter of the times a page shows to its reader: "YYYY-MM-DD
- * HH:MM ZONE" in the reader's time zone -- for now the time_zone setting
- * for every reader -- with the zone's abbreviation ("UTC", "CET", "+05"),
- * or its offset ("+0530") when the zone has none; "" for TIME_NULL.
+ * HH:MM ZONE" in the reader's time zone (r->zone: the staff user's own,
+ * else the time_zone setting) with the zone's abbreviation ("UTC", "CET",
+ * "+05"), or its offset ("+0530") when the zone has none; "" for TIME_NULL.
  */
 void	 adm_time(const struct req *, int64_t us, char out[ADM_TIME_LEN]);
-/* Local time as an <input type="datetime-local"> value "YYYY-MM-DDTHH:MM". */
-void	 adm_time_input(int64_t us, char out[ADM_TIME_LEN]);
+/* The reader's local time as an <input type="datetime-local"> value "YYYY-MM-DDTHH:MM". */
+void	 adm_time_input(const struct req *, int64_t us, char out[ADM_TIME_LEN]);
 /* Adds key: the time as adm_time() shows it ("" for TIME_NULL). */
 void	 adm_add_time(const struct req *, cJSON *obj, const char *key, int64_t us);
 /* Adds key: "n one" when n is 1, else "n many" ("1 task", "0 tasks", "2 tasks"). */

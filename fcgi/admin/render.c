@@ -13,6 +13,7 @@
 #include "router.h"
 #include "template.h"
 #include "timeutil.h"
+#include "tz.h"
 
 int
 admin_load_templates(struct app *app, char *err, size_t errlen)
@@ -75,8 +76,8 @@ adm_ctx(struct req *r, const char *title, const char *nav)
 	cJSON_AddStringToObject(c, "prefix", r->app->cfg.admin_prefix);
 	cJSON_AddStringToObject(c, "static", "/static/");
 	cJSON_AddStringToObject(c, "title", title);
-	/* the zone adm_time() shows times in */
-	cJSON_AddStringToObject(c, "time_zone", r->app->cfg.time_zone);
+	/* the zone adm_time() shows times in: the reader's */
+	cJSON_AddStringToObject(c, "time_zone", r->zone != NULL ? tz_name(r->zone) : "UTC");
 	if (r->user.id != 0 && r->user.username != NULL) {
 		cJSON_AddStringToObject(c, "username", r->user.username);
 		cJSON_AddBoolToObject(c, "staff", r->user.is_staff);
@@ -314,47 +315,20 @@ adm_order(struct req *r, cJSON *ctx, const char *o, const char *const *cols, int
 	return sel;
 }
 
-/* Formats us in the process's zone (the time_zone setting); 0, or -1 with out "". */
-static int
-fmt_local(int64_t us, char out[ADM_TIME_LEN], const char *fmt, struct tm *tm)
-{
-	time_t	 t;
-
-	out[0] = '\0';
-	if (us == TIME_NULL)
-		return -1;
-	t = (time_t)(us >= 0 ? us / 1000000 : (us - 999999) / 1000000);
-	if (localtime_r(&t, tm) == NULL || strftime(out, ADM_TIME_LEN, fmt, tm) == 0) {
-		out[0] = '\0';
-		return -1;
-	}
-	return 0;
-}
-
 void
 adm_time(const struct req *r, int64_t us, char out[ADM_TIME_LEN])
 {
-	struct tm tm;
-	size_t	 n;
-
-	/* a reader's own zone (a later issue) is to come from r->user */
-	(void)r;
-	if (fmt_local(us, out, "%Y-%m-%d %H:%M", &tm) < 0)
-		return;
-	n = strlen(out);
-	if (tm.tm_zone == NULL || *tm.tm_zone == '\0' ||
-	    strlen(tm.tm_zone) >= ADM_TIME_LEN - n - 1)
-		strftime(out + n, ADM_TIME_LEN - n, " %z", &tm);
-	else
-		snprintf(out + n, ADM_TIME_LEN - n, " %s", tm.tm_zone);
+	out[0] = '\0';
+	if (us != TIME_NULL)
+		tz_format(r->zone, us, TZS_ISO, out);
 }
 
 void
-adm_time_input(int64_t us, char out[ADM_TIME_LEN])
+adm_time_input(const struct req *r, int64_t us, char out[ADM_TIME_LEN])
 {
-	struct tm tm;
-
-	(void)fmt_local(us, out, "%Y-%m-%dT%H:%M", &tm);
+	out[0] = '\0';
+	if (us != TIME_NULL)
+		tz_format(r->zone, us, TZS_INPUT, out);
 }
 
 void

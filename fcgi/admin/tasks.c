@@ -16,6 +16,7 @@
 #include "request.h"
 #include "tasks.h"
 #include "timeutil.h"
+#include "tz.h"
 
 #define CHOICES_MAX	500	/* users and lists offered in a select */
 #define BULK_MAX	200	/* rows one inline-edit post may carry */
@@ -433,7 +434,7 @@ field_error(cJSON *ctx, const char *field, const char *msg)
  * mem); 1 when all are valid (errors in ctx otherwise).
  */
 static int
-read_task_form(struct arena *mem, const struct form *f, cJSON *ctx, struct task_form *tf,
+read_task_form(struct arena *mem, const struct tz *zone, const struct form *f, cJSON *ctx, struct task_form *tf,
     int adding)
 {
 	int	 good = 1, st;
@@ -472,7 +473,8 @@ read_task_form(struct arena *mem, const struct form *f, cJSON *ctx, struct task_
 	tf->in.assigned_to = a > 0 ? a : 0;
 	tf->in.complete_before = TIME_NULL;
 	if (tf->deadline != NULL && *tf->deadline != '\0' &&
-	    rfc3339_parse(tf->deadline, strlen(tf->deadline), &tf->in.complete_before) < 0) {
+	    rfc3339_parse_in(tf->deadline, strlen(tf->deadline), zone,
+	    &tf->in.complete_before) < 0) {
 		field_error(ctx, "complete_before", "Enter a valid date and time.");
 		good = 0;
 	}
@@ -511,8 +513,8 @@ task_refused(struct req *r, cJSON *ctx, enum dbrc rc, enum rule why)
 
 /* Adds the form's values (typed, or of the stored task t when tf is NULL) and the selects. */
 static void
-task_values(cJSON *ctx, const struct choices *c, const struct task *t,
-    const struct task_form *tf, int64_t list_id, int64_t stamp)
+task_values(const struct req *r, cJSON *ctx, const struct choices *c,
+    const struct task *t, const struct task_form *tf, int64_t list_id, int64_t stamp)
 {
 	cJSON	*fo = cJSON_AddObjectToObject(ctx, "form");
 	char	 d[ADM_TIME_LEN], s[24];
@@ -526,7 +528,7 @@ task_values(cJSON *ctx, const struct choices *c, const struct task *t,
 	} else if (t != NULL) {
 		cJSON_AddStringToObject(fo, "name", t->name);
 		cJSON_AddStringToObject(fo, "description", t->description);
-		adm_time_input(t->complete_before, d);
+		adm_time_input(r, t->complete_before, d);
 		cJSON_AddStringToObject(fo, "complete_before", d);
 		st = t->status;
 	} else
@@ -562,14 +564,14 @@ adm_task_add(struct req *r)
 		return 500;
 	cJSON_AddTrueToObject(ctx, "adding");
 	if (r->method != M_POST) {
-		task_values(ctx, &c, NULL, NULL, list_id > 0 ? list_id : 0, 0);
+		task_values(r, ctx, &c, NULL, NULL, list_id > 0 ? list_id : 0, 0);
 		return adm_render(r, 200, "task_form", ctx);
 	}
 	if ((st = adm_read_form(r, &f)) != 0) {
 		cJSON_Delete(ctx);
 		return st;
 	}
-	if (read_task_form(&r->arena, &f, ctx, &tf, 1)) {
+	if (read_task_form(&r->arena, r->zone, &f, ctx, &tf, 1)) {
 		rc = tasks_create(&r->app->db, &me, tf.list_id, &tf.in, &id, &why,
 		    NULL, NULL);
 		if (rc == DB_OK) {
@@ -582,7 +584,7 @@ adm_task_add(struct req *r)
 			return st;
 		}
 	}
-	task_values(ctx, &c, NULL, &tf, tf.list_id > 0 ? tf.list_id : 0, 0);
+	task_values(r, ctx, &c, NULL, &tf, tf.list_id > 0 ? tf.list_id : 0, 0);
 	return adm_render(r, 200, "task_form", ctx);
 }
 
@@ -635,7 +637,7 @@ adm_task_edit(struct req *r)
 			cJSON_AddTrueToObject(ctx, "comment_deleted");
 		if (adm_param(r, "comment_error") != NULL)
 			cJSON_AddTrueToObject(ctx, "comment_error");
-		task_values(ctx, &c, &t, NULL, t.list_id, t.updated_at);
+		task_values(r, ctx, &c, &t, NULL, t.list_id, t.updated_at);
 		return adm_render(r, 200, "task_form", ctx);
 	}
 	if ((st = adm_read_form(r, &f)) != 0) {
@@ -643,7 +645,7 @@ adm_task_edit(struct req *r)
 		return st;
 	}
 	as_new = form_has(&f, "_saveasnew");
-	if (read_task_form(&r->arena, &f, ctx, &tf, 0)) {
+	if (read_task_form(&r->arena, r->zone, &f, ctx, &tf, 0)) {
 		if (!as_new && tf.expect < 0)
 			rc = DB_CONFLICT;
 		else if (as_new)
@@ -665,7 +667,7 @@ adm_task_edit(struct req *r)
 		}
 	}
 	/* after a conflict the next save is a knowing overwrite of what is shown */
-	task_values(ctx, &c, &t, &tf, t.list_id,
+	task_values(r, ctx, &c, &t, &tf, t.list_id,
 	    cJSON_GetObjectItemCaseSensitive(ctx, "conflict") || tf.expect < 0 ?
 	    t.updated_at : tf.expect);
 	return adm_render(r, 200, "task_form", ctx);

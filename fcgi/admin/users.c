@@ -11,7 +11,9 @@
 #include "sessions.h"
 #include "telegram_link.h"
 #include "timeutil.h"
+#include "tz.h"
 #include "tokens.h"
+#include "user_settings.h"
 #include "username.h"
 #include "users.h"
 
@@ -182,9 +184,39 @@ adm_user_add(struct req *r)
 	return adm_render(r, 200, "user_form", ctx);
 }
 
-/* Fills ctx with what the edit page shows of u. */
+/*
+ * Adds the user's time settings: the zone field (the name typed, else the
+ * stored one, "" for the server's), the default and, read only, the reminder
+ * offsets and digest time.
+ */
 static void
-user_values(struct req *r, cJSON *ctx, const struct user *u, const char *email, int staff, int active)
+time_values(struct req *r, cJSON *ctx, cJSON *f, int64_t uid, const char *typed)
+{
+	struct user_time ut;
+	struct buf	 b = { 0 };
+	char		 hm[6];
+	int		 i;
+
+	cJSON_AddStringToObject(ctx, "default_zone", r->app->cfg.time_zone);
+	if (user_time_get(&r->app->db, uid, NULL, &ut) != DB_OK) {
+		cJSON_AddStringToObject(f, "time_zone", typed ? typed : "");
+		return;
+	}
+	cJSON_AddStringToObject(f, "time_zone", typed ? typed : ut.zone ? tz_name(ut.zone) : "");
+	for (i = 0; i < ut.noffsets; i++)
+		buf_printf(&b, "%s%d", i ? ", " : "", ut.offsets[i]);
+	cJSON_AddStringToObject(ctx, "reminder_offsets", b.p && !b.oom ? b.p : "none");
+	buf_free(&b);
+	if (ut.digest_at >= 0) {
+		user_digest_format(ut.digest_at, hm);
+		cJSON_AddStringToObject(ctx, "daily_digest_at", hm);
+	}
+}
+
+/* Fills ctx with what the edit page shows of u (zone: the name typed, or NULL). */
+static void
+user_values(struct req *r, cJSON *ctx, const struct user *u, const char *email, int staff,
+    int active, const char *zone)
 {
 	cJSON	*f = cJSON_AddObjectToObject(ctx, "form");
 
@@ -198,6 +230,7 @@ user_values(struct req *r, cJSON *ctx, const struct user *u, const char *email, 
 	cJSON_AddStringToObject(f, "email", email);
 	cJSON_AddBoolToObject(f, "is_staff", staff);
 	cJSON_AddBoolToObject(f, "is_active", active);
+	time_values(r, ctx, f, u->id, zone);
 }
 
 /* Ends every session and token of uid (inside the caller's transaction). */
@@ -211,15 +244,20 @@ log_out_everywhere(struct db *db, int64_t uid)
 	return tokens_revoke_user(db, uid);
 }
 
-/* Saves the edit form in one transaction; DB_OK or the failure. */
+/*
+ * Saves the edit form in one transaction; p: the time zone when the form
+ * had the field (p->zone NULL: the server's).  DB_OK or the failure.
+ */
 static enum dbrc
-user_save(struct db *db, const struct user *u, const char *email, int staff, int active)
+user_save(struct db *db, const struct user *u, const char *email, int staff, int active,
+    const struct user_time_patch *p)
 {
 	enum dbrc rc;
 
 	if ((rc = db_begin(db)) != DB_OK)
 		return rc;
-	if ((rc = admq_user_update(db, u->id, email, staff, active)) != DB_OK)
+	if ((rc = admq_user_update(db, u->id, email, staff, active)) != DB_OK ||
+	    (p->set != 0 && (rc = user_time_update(db, u->id, p)) != DB_OK))
 		goto fail;
 	if (u->is_active && !active && (rc = log_out_everywhere(db, u->id)) != DB_OK)
 		goto fail;
@@ -234,7 +272,8 @@ fail:
 int
 adm_user_edit(struct req *r)
 {
-	const char *email;
+	const char *email, *zname;
+	struct user_time_patch zp = { 0 };
 	struct form f;
 	struct user u;
 	enum dbrc rc;
@@ -253,7 +292,7 @@ adm_user_edit(struct req *r)
 	if (r->method != M_POST) {
 		if (adm_param(r, "saved") != NULL)
 			cJSON_AddTrueToObject(ctx, "saved");
-		user_values(r, ctx, &u, u.email, u.is_staff, u.is_active);
+		user_values(r, ctx, &u, u.email, u.is_staff, u.is_active, NULL);
 		return adm_render(r, 200, "user_form", ctx);
 	}
 	if ((st = adm_read_form(r, &f)) != 0) {
@@ -264,6 +303,16 @@ adm_user_edit(struct req *r)
 	staff = form_has(&f, "is_staff");
 	active = form_has(&f, "is_active");
 	good = email_ok(ctx, email);
+	/* blank: the server's time_zone */
+	if ((zname = form_get(&f, "time_zone")) != NULL)
+		zp.set = UT_ZONE;
+	if (zname != NULL && *zname != '\0' && (zp.zone = tz_get(zname)) == NULL) {
+		char	 msg[160];
+
+		snprintf(msg, sizeof(msg), "Unknown time zone \"%.64s\".", zname);
+		field_error(ctx, "time_zone", msg);
+		good = 0;
+	}
 	/* a staff member cannot lock themselves out of these pages */
 	if (u.id == r->user.id && !staff) {
 		field_error(ctx, "is_staff", "You cannot remove your own staff status.");
@@ -274,7 +323,7 @@ adm_user_edit(struct req *r)
 		good = 0;
 	}
 	if (good) {
-		rc = user_save(&r->app->db, &u, email ? email : "", staff, active);
+		rc = user_save(&r->app->db, &u, email ? email : "", staff, active, &zp);
 		if (rc != DB_OK) {
 			cJSON_Delete(ctx);
 			return adm_dbfail(r, rc);
@@ -284,7 +333,7 @@ adm_user_edit(struct req *r)
 		return adm_redirect(r, loc);
 	}
 	cJSON_AddTrueToObject(ctx, "has_errors");
-	user_values(r, ctx, &u, email ? email : "", staff, active);
+	user_values(r, ctx, &u, email ? email : "", staff, active, zname ? zname : "");
 	return adm_render(r, 200, "user_form", ctx);
 }
 

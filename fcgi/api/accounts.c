@@ -1,4 +1,4 @@
-/* accounts: /api/auth/ -- register, login, refresh, blacklist, logout, me. */
+/* accounts: /api/auth/ -- register, login, refresh, blacklist, logout (me: me.c). */
 #include <stdio.h>
 #include <string.h>
 
@@ -237,26 +237,5 @@ api_logout(struct req *r)
 		http_session_clear(r);
 	}
 	buf_puts(&r->body_out, "{\"message\":\"Successfully logged out\"}");
-	return 200;
-}
-
-/* GET /api/auth/me/ */
-int
-api_me(struct req *r)
-{
-	struct user u;
-	enum dbrc rc;
-	int	 first = 1;
-
-	if ((rc = users_get(&r->app->db, r->user.id, &r->arena, &u)) != DB_OK)
-		return api_dbfail(r, rc);
-	buf_putc(&r->body_out, '{');
-	jw_int(&r->body_out, "id", u.id, &first);
-	jw_str(&r->body_out, "username", u.username, &first);
-	jw_str(&r->body_out, "email", u.email, &first);
-	jw_bool(&r->body_out, "is_staff", u.is_staff, &first);
-	jw_bool(&r->body_out, "telegram_linked", u.telegram_id != 0, &first);
-	jw_time(&r->body_out, "date_joined", u.date_joined, &first);
-	buf_putc(&r->body_out, '}');
 	return 200;
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "db.h"
+#include "json.h"
 #include "router.h"
 
 extern const struct route api_routes[];
@@ -27,7 +28,16 @@ int	 api_register(struct req *);
 int	 api_token_refresh(struct req *);
 int	 api_token_blacklist(struct req *);
 int	 api_logout(struct req *);
+/* me.c: GET, PATCH /api/auth/me/ */
 int	 api_me(struct req *);
+/*
+ * Reads the body's key as a list of reminder offsets: 0..USER_MAX_OFFSETS
+ * distinct integers in 1..USER_OFFSET_MAX minutes (domain/user_settings.h)
+ * into out[0..*n).  JR_OK, JR_ABSENT, JR_NULL, or JR_BAD with the error
+ * recorded under key (the messages of reminder_offsets; a task's reminders
+ * follow the same rules).
+ */
+enum jr	 api_read_offsets(struct req *, const char *key, int *out, int *n);
 /* users.c */
 int	 api_users(struct req *);
 

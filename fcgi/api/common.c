@@ -58,8 +58,8 @@ api_lock_read(struct req *r, int64_t *out)
 
 	if (v == NULL || cJSON_IsNull(v))
 		return resp_detail(r, 409, "Field 'updated_at' is required for updates.");
-	if (!cJSON_IsString(v) || rfc3339_parse(v->valuestring,
-	    strlen(v->valuestring), out) < 0)
+	if (!cJSON_IsString(v) || rfc3339_parse_in(v->valuestring,
+	    strlen(v->valuestring), r->zone, out) < 0)
 		return resp_detail(r, 409, "Invalid format of field 'updated_at'.");
 	return 0;
 }

@@ -9,7 +9,7 @@ const struct route api_routes[] = {
 	{ M_POST, "/api/auth/token/refresh/", api_token_refresh, 0 },
 	{ M_POST, "/api/auth/token/blacklist/", api_token_blacklist, 0 },
 	{ M_POST, "/api/auth/logout/", api_logout, R_AUTH },
-	{ M_GET, "/api/auth/me/", api_me, R_AUTH },
+	{ M_GET | M_PATCH, "/api/auth/me/", api_me, R_AUTH },
 	{ M_GET, "/api/users/", api_users, R_AUTH },
 	{ M_GET | M_POST, "/api/lists/", api_lists, R_AUTH },
 	{ M_GET | M_PUT | M_PATCH | M_DELETE, "/api/lists/{id}/", api_list, R_AUTH },

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "metrics.h"
 #include "timeutil.h"
+#include "tz.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -209,7 +210,7 @@ config_validate(struct config *cfg, char *err, size_t errlen)
 		return -1;
 	}
 	cfg->sync_normal = strcmp(cfg->synchronous, "normal") == 0;
-	if (tz_set(cfg->time_zone) < 0) {
+	if ((cfg->tz = tz_get(cfg->time_zone)) == NULL) {
 		snprintf(err, errlen, "time_zone: unknown time zone \"%s\"", cfg->time_zone);
 		return -1;
 	}

@@ -14,10 +14,13 @@ struct rate {
 	int64_t	 period;
 };
 
+struct tz;
+
 struct config {
 	char	*database;
 	char	*synchronous;	/* "full" or "normal" */
 	char	*time_zone;
+	const struct tz *tz;	/* time_zone, resolved (core/tz.h): the default zone */
 	int64_t	 page_size;
 	int64_t	 max_page_size;
 	int64_t	 max_body;

@@ -100,6 +100,8 @@ dispatch_checks(struct req *r)
 	if (!(flags & R_NO_AUTH) && app->authenticate != NULL &&
 	    (rc = app->authenticate(r)) != 0)
 		return rc >= 500 ? dispatch_fail(r, rc) : rc;
+	/* the caller's zone, else the time_zone setting: a pointer, no lookup */
+	r->zone = r->user.zone != NULL ? r->user.zone : app->cfg.tz;
 	if ((flags & (R_AUTH | R_STAFF)) && r->user.id == 0) {
 		if ((flags & R_HTML) && app->login_redirect != NULL)
 			return app->login_redirect(r);

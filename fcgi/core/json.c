@@ -221,8 +221,8 @@ jr_time(struct req *r, const cJSON *obj, const char *key, unsigned flags,
 
 	if ((rc = jr_lookup(r, obj, key, flags, &v)) != JR_OK)
 		return rc;
-	if (!cJSON_IsString(v) || rfc3339_parse(v->valuestring,
-	    strlen(v->valuestring), out) < 0) {
+	if (!cJSON_IsString(v) || rfc3339_parse_in(v->valuestring,
+	    strlen(v->valuestring), r->zone, out) < 0) {
 		req_error(r, key, "Datetime has wrong format. Use one of these "
 		    "formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].");
 		return JR_BAD;

@@ -43,14 +43,14 @@ read_name(const struct param_spec *spec, const struct kv *kv, int64_t *out)
 
 /* A date-time; a '+' of the offset sent unescaped arrives as ' '.  0 or -1. */
 static int
-read_time(const struct kv *kv, int64_t *out)
+read_time(const struct kv *kv, const struct tz *zone, int64_t *out)
 {
 	char	 tmp[64];
 	size_t	 i;
 
 	if (strlen(kv->val) != kv->vlen)
 		return -1;
-	if (rfc3339_parse(kv->val, kv->vlen, out) == 0)
+	if (rfc3339_parse_in(kv->val, kv->vlen, zone, out) == 0)
 		return 0;
 	if (kv->vlen >= sizeof(tmp))
 		return -1;
@@ -58,7 +58,7 @@ read_time(const struct kv *kv, int64_t *out)
 	for (i = 11; i < kv->vlen; i++)
 		if (tmp[i] == ' ')
 			tmp[i] = '+';
-	return rfc3339_parse(tmp, kv->vlen, out);
+	return rfc3339_parse_in(tmp, kv->vlen, zone, out);
 }
 
 /* Reads one present value into v; 0, or -1 when bad. */
@@ -78,7 +78,7 @@ read_one(struct req *r, const struct param_spec *spec, const struct kv *kv,
 	case PK_CHOICE:
 		return read_name(spec, kv, &v->n);
 	case PK_TIME:
-		return read_time(kv, &v->n);
+		return read_time(kv, r->zone, &v->n);
 	case PK_TEXT:
 		if (strlen(kv->val) != kv->vlen)
 			return -1;

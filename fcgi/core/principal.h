@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+struct tz;
+
 enum auth_via { VIA_NONE = 0, VIA_BEARER, VIA_COOKIE, VIA_BOT, VIA_PAT };
 
 struct principal {
@@ -21,6 +23,7 @@ struct principal {
 	unsigned	 scopes;	/* VIA_PAT: 1 read, 3 read and write */
 	int64_t		 session_id;	/* the session row, VIA_COOKIE */
 	const char	*csrf;		/* the session's CSRF token, VIA_COOKIE */
+	const struct tz	*zone;		/* the user's time_zone; NULL: the server's */
 };
 
 #endif

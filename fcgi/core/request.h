@@ -86,6 +86,8 @@ struct req {
 	const struct route *route;
 
 	struct principal user;
+	/* offset-less date-times are read in this zone (NULL: UTC); set by dispatch_run */
+	const struct tz	*zone;
 
 	/* response */
 	int		 status;

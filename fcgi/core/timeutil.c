@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "timeutil.h"
+#include "tz.h"
 
 int64_t
 mono_us(void)
@@ -179,6 +180,12 @@ is_leap(int y)
 int
 rfc3339_parse(const char *s, size_t n, int64_t *out)
 {
+	return rfc3339_parse_in(s, n, NULL, out);
+}
+
+int
+rfc3339_parse_in(const char *s, size_t n, const struct tz *zone, int64_t *out)
+{
 	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	const char *p = s, *end = s + n;
 	int	 y, mo, d, h, mi, sec = 0, usec = 0, scale, off = 0, sign;
@@ -232,24 +239,14 @@ rfc3339_parse(const char *s, size_t n, int64_t *out)
 		return -1;
 	if (d > mdays[mo - 1] + (mo == 2 && is_leap(y)))
 		return -1;
-	if (have_off) {
+	if (have_off || zone == NULL) {
 		t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
 	} else {
-		struct tm tm;
-		time_t	 tt;
+		struct tz_civil c;
 
-		memset(&tm, 0, sizeof(tm));
-		tm.tm_year = y - 1900;
-		tm.tm_mon = mo - 1;
-		tm.tm_mday = d;
-		tm.tm_hour = h;
-		tm.tm_min = mi;
-		tm.tm_sec = sec;
-		tm.tm_isdst = -1;
-		tt = mktime(&tm);
-		if (tt == (time_t)-1 && !(y == 1969 && mo == 12 && d == 31))
-			return -1;
-		t = (int64_t)tt;
+		memset(&c, 0, sizeof(c));
+		c.year = y, c.mon = mo, c.day = d, c.hour = h, c.min = mi, c.sec = sec;
+		t = tz_from_civil(zone, &c) / 1000000;
 	}
 	/*
 	 * an offset or the local zone can move the instant out of the years
@@ -259,23 +256,5 @@ rfc3339_parse(const char *s, size_t n, int64_t *out)
 	if (t < TIME_MIN_SECS || t > TIME_MAX_SECS)
 		return -1;
 	*out = t * 1000000 + usec;
-	return 0;
-}
-
-int
-tz_set(const char *name)
-{
-	char	 path[512];
-
-	if (name == NULL || *name == '\0' || strchr(name, '.') != NULL)
-		return -1;
-	if (strcmp(name, "UTC") != 0) {
-		snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", name);
-		if (access(path, R_OK) != 0)
-			return -1;
-	}
-	if (setenv("TZ", name, 1) != 0)
-		return -1;
-	tzset();
 	return 0;
 }

@@ -18,14 +18,17 @@ int64_t	 now_us(void);
 int64_t	 mono_us(void);
 /* Writes us as "YYYY-MM-DDThh:mm:ss.uuuuuuZ" into out (RFC3339_LEN bytes). */
 void	 rfc3339_format(int64_t us, char out[RFC3339_LEN]);
+struct tz;
+
 /*
  * Parses an RFC 3339 date-time of n bytes ('T', 't' or ' ' between date and
  * time, seconds and fraction optional, offset Z or +-HH:MM, +-HHMM, +-HH).
- * Without an offset the time is taken in the process's local time zone
- * (set from the time_zone setting).  0 on success, -1 on anything else.
+ * Without an offset the time is a local time in zone (core/tz.h: a gap is
+ * read with the offset before it, an overlap is its first instant); zone
+ * NULL is UTC.  0 on success, -1 on anything else.
  */
+int	 rfc3339_parse_in(const char *s, size_t n, const struct tz *zone, int64_t *us);
+/* rfc3339_parse_in in UTC. */
 int	 rfc3339_parse(const char *s, size_t n, int64_t *us);
-/* Sets the process time zone used for offset-less input; -1 if unknown. */
-int	 tz_set(const char *name);
 
 #endif

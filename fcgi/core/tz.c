@@ -63,6 +63,15 @@ struct tz {
 static struct tz	*slots[TZ_SLOTS];
 static int		 nzones;
 
+/*
+ * The last names that were not found, so that a stored name the system no
+ * longer knows costs no file lookup per request; a ring, so names sent by
+ * clients cannot fill it up for good.
+ */
+#define TZ_MISSING	16
+static char		 missing[TZ_MISSING][TZ_NAME_MAX];
+static unsigned		 nmissing;
+
 static uint32_t
 name_hash(const char *s)
 {
@@ -394,7 +403,8 @@ read_zone_file(const char *name, size_t *n)
 		dir = "/usr/share/zoneinfo";
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
 		return NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	/* O_NONBLOCK: a FIFO put in the zone folder must not hang the open */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
 		return NULL;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < 44 ||
 	    st.st_size > TZ_FILE_MAX || (buf = malloc((size_t)st.st_size)) == NULL) {
@@ -432,6 +442,9 @@ tz_get(const char *name)
 		if (strcmp(z->name, name) == 0)
 			return z;
 	}
+	for (i = 0; i < TZ_MISSING; i++)
+		if (strcmp(missing[i], name) == 0)
+			return NULL;
 	if (nzones >= TZ_MAX_ZONES || (z = calloc(1, sizeof(*z))) == NULL)
 		return NULL;
 	snprintf(z->name, sizeof(z->name), "%s", name);
@@ -446,6 +459,7 @@ tz_get(const char *name)
 	} else if (buf == NULL || tzif_parse(z, buf, n) < 0) {
 		free(buf);
 		tz_free(z);
+		snprintf(missing[nmissing++ % TZ_MISSING], TZ_NAME_MAX, "%s", name);
 		return NULL;
 	} else
 		free(buf);
@@ -620,4 +634,38 @@ tz_from_civil(const struct tz *z, const struct tz_civil *c)
 		return tb * 1000000 + c->usec;
 	/* valid before, or a gap: read with the offset before it */
 	return ta * 1000000 + c->usec;
+}
+
+void
+tz_format(const struct tz *z, int64_t us, enum tz_style style, char out[TZ_TIME_LEN])
+{
+	struct tz_civil	 c;
+	char		 zone[20];
+	int		 off;
+
+	static struct tz_type utc_type = { .abbr = "UTC" };
+	static const struct tz utc = { .name = "UTC", .ntypes = 1, .types = &utc_type };
+
+	tz_to_civil(z != NULL ? z : &utc, us, &c);
+	if (c.abbr[0] != '\0')
+		snprintf(zone, sizeof(zone), "%s", c.abbr);
+	else {
+		off = c.utc_offset < 0 ? -c.utc_offset : c.utc_offset;
+		snprintf(zone, sizeof(zone), "%c%02d%02d", c.utc_offset < 0 ? '-' : '+',
+		    off / 3600 % 100, off / 60 % 60);
+	}
+	switch (style) {
+	case TZS_RU:
+		snprintf(out, TZ_TIME_LEN, "%02d.%02d.%04d %02d:%02d %s", c.day, c.mon,
+		    c.year, c.hour, c.min, zone);
+		break;
+	case TZS_INPUT:
+		snprintf(out, TZ_TIME_LEN, "%04d-%02d-%02dT%02d:%02d", c.year, c.mon,
+		    c.day, c.hour, c.min);
+		break;
+	default:
+		snprintf(out, TZ_TIME_LEN, "%04d-%02d-%02d %02d:%02d %s", c.year, c.mon,
+		    c.day, c.hour, c.min, zone);
+		break;
+	}
 }

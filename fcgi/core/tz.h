@@ -33,4 +33,20 @@ void		 tz_to_civil(const struct tz *z, int64_t us, struct tz_civil *out);
 /* The instant of a local time (wday, utc_offset, abbr ignored). */
 int64_t		 tz_from_civil(const struct tz *z, const struct tz_civil *c);
 
+/* How tz_format writes a local time. */
+enum tz_style {
+	TZS_ISO,	/* "2026-12-03 09:00 MSK" (admin pages) */
+	TZS_RU,		/* "03.12.2026 09:00 MSK" (notices, bot texts) */
+	TZS_INPUT,	/* "2026-12-03T09:00" (an <input type="datetime-local"> value) */
+};
+#define TZ_TIME_LEN 40
+
+/*
+ * Writes the local time of the instant us in zone z (NULL: UTC) in style,
+ * followed (but for TZS_INPUT) by the zone's abbreviation, or its offset
+ * ("+0530") when the zone has none.
+ */
+void		 tz_format(const struct tz *z, int64_t us, enum tz_style style,
+		    char out[TZ_TIME_LEN]);
+
 #endif

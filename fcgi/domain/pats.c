@@ -5,6 +5,7 @@
 #include "pats.h"
 #include "principal.h"
 #include "timeutil.h"
+#include "tz.h"
 
 #define PAT_TOUCH_US	(60 * INT64_C(1000000))	/* last_used_at is at most this stale */
 
@@ -162,7 +163,7 @@ pats_check(struct db *db, const char *tok, struct arena *a,
 {
 	static const char sql[] =
 	    "SELECT t.id, t.scopes, t.last_used_at, u.id, u.username, u.is_staff,"
-	    " u.is_superuser"
+	    " u.is_superuser, u.time_zone"
 	    " FROM personal_tokens t JOIN users u ON u.id = t.user_id"
 	    " WHERE t.digest = ?1 AND (t.expires_at IS NULL OR t.expires_at > ?2)"
 	    " AND u.is_active = 1";
@@ -190,6 +191,7 @@ pats_check(struct db *db, const char *tok, struct arena *a,
 	p->username = arena_strdup(a, db_col_text(st, 4));
 	p->is_staff = sqlite3_column_int(st, 5);
 	p->is_superuser = sqlite3_column_int(st, 6);
+	p->zone = tz_get((const char *)sqlite3_column_text(st, 7));
 	p->via = VIA_PAT;
 	db_done(st, SQLITE_ROW);
 	if (p->username == NULL) {

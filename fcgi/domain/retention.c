@@ -2,10 +2,17 @@
 #include "retention.h"
 #include "tx.h"
 
-/* the inner SELECT walks events_created / outbox_finished (sql/006_retention.sql) */
+/*
+ * Events: the oldest ?2 rows by id, of which those older than ?1 (ids and
+ * created_at grow together, so a batch stops at the first young row and
+ * never walks the rest of the table; no index on created_at for every
+ * insert to keep up, sql/015).  Outbox: the outbox_finished index
+ * (sql/006_retention.sql).
+ */
 const char retention_events_sql[] =
     "DELETE FROM events WHERE id IN"
-    " (SELECT id FROM events WHERE created_at < ?1 LIMIT ?2)";
+    " (SELECT id FROM (SELECT id, created_at FROM events ORDER BY id LIMIT ?2)"
+    " WHERE created_at < ?1)";
 const char retention_outbox_sql[] =
     "DELETE FROM outbox WHERE id IN"
     " (SELECT id FROM outbox WHERE status <> 0"

@@ -6,6 +6,7 @@
 #include "principal.h"
 #include "sessions.h"
 #include "timeutil.h"
+#include "tz.h"
 
 enum dbrc
 sessions_create(struct db *db, const struct config *cfg, int64_t uid,
@@ -57,7 +58,7 @@ sessions_check(struct db *db, const char *sid, struct arena *a,
     struct principal *p)
 {
 	static const char sql[] =
-	    "SELECT s.id, s.csrf, u.id, u.username, u.is_staff, u.is_superuser"
+	    "SELECT s.id, s.csrf, u.id, u.username, u.is_staff, u.is_superuser, u.time_zone"
 	    " FROM sessions s JOIN users u ON u.id = s.user_id"
 	    " WHERE s.digest = ? AND s.expires_at > ? AND u.is_active = 1";
 	sqlite3_stmt *st;
@@ -81,6 +82,7 @@ sessions_check(struct db *db, const char *sid, struct arena *a,
 	p->username = arena_strdup(a, db_col_text(st, 3));
 	p->is_staff = sqlite3_column_int(st, 4);
 	p->is_superuser = sqlite3_column_int(st, 5);
+	p->zone = tz_get((const char *)sqlite3_column_text(st, 6));
 	p->via = VIA_COOKIE;
 	db_done(st, rc);
 	if (p->csrf == NULL || p->username == NULL) {

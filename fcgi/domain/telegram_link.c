@@ -13,6 +13,7 @@
 #include "timeutil.h"
 #include "tokens.h"
 #include "tx.h"
+#include "tz.h"
 
 int
 tg_parse_id(const char *s, int64_t *out)
@@ -171,7 +172,7 @@ tg_user_by_telegram(struct db *db, int64_t tgid, struct arena *a,
     struct principal *p)
 {
 	static const char sql[] =
-	    "SELECT id, username, is_staff, is_superuser FROM users"
+	    "SELECT id, username, is_staff, is_superuser, time_zone FROM users"
 	    " WHERE telegram_id = ? AND is_active = 1";
 	sqlite3_stmt *st = db_prep(db, sql);
 	int	 rc;
@@ -187,6 +188,7 @@ tg_user_by_telegram(struct db *db, int64_t tgid, struct arena *a,
 	p->username = arena_strdup(a, db_col_text(st, 1));
 	p->is_staff = sqlite3_column_int(st, 2);
 	p->is_superuser = sqlite3_column_int(st, 3);
+	p->zone = tz_get((const char *)sqlite3_column_text(st, 4));
 	p->via = VIA_BOT;
 	db_done(st, rc);
 	if (p->username == NULL) {

@@ -10,6 +10,7 @@
 #include "principal.h"
 #include "timeutil.h"
 #include "tokens.h"
+#include "tz.h"
 
 int
 token_random(char out[TOKEN_LEN + 1])
@@ -130,7 +131,7 @@ tokens_check_access(struct db *db, const char *tok, struct arena *a,
     struct principal *p)
 {
 	static const char sql[] =
-	    "SELECT t.id, u.id, u.username, u.is_staff, u.is_superuser"
+	    "SELECT t.id, u.id, u.username, u.is_staff, u.is_superuser, u.time_zone"
 	    " FROM auth_tokens t JOIN users u ON u.id = t.user_id"
 	    " WHERE t.digest = ? AND t.kind = 1 AND t.revoked = 0"
 	    " AND t.expires_at > ? AND u.is_active = 1";
@@ -152,6 +153,7 @@ tokens_check_access(struct db *db, const char *tok, struct arena *a,
 		p->username = arena_strdup(a, db_col_text(st, 2));
 		p->is_staff = sqlite3_column_int(st, 3);
 		p->is_superuser = sqlite3_column_int(st, 4);
+		p->zone = tz_get((const char *)sqlite3_column_text(st, 5));
 		p->via = VIA_BEARER;
 		db_done(st, rc);
 		if (p->username == NULL) {

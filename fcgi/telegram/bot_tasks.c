@@ -17,6 +17,7 @@
 #include "telegram_link.h"
 #include "tgtext.h"
 #include "timeutil.h"
+#include "tz.h"
 
 #define LIST_MAX 20		/* tasks shown by /tasks */
 #define BUTTON_CHARS 40		/* of a task name on its button */
@@ -29,6 +30,7 @@ struct listing {
 	struct buf	*text;		/* HTML */
 	cJSON		*rows;		/* inline_keyboard rows */
 	int		 n;
+	const struct tz	*zone;		/* the reader's */
 };
 
 /* Appends n bytes of s cut to at most max characters, with "…" when cut. */
@@ -54,10 +56,8 @@ put_task(void *arg, const struct task *t)
 {
 	struct listing *l = arg;
 	struct buf label = { 0 };
-	char	 data[32], when[32];
+	char	 data[32], when[TZ_TIME_LEN];
 	cJSON	*row, *btn;
-	time_t	 secs;
-	struct tm tm;
 
 	l->n++;
 	buf_printf(l->text, "\n%d. ", l->n);
@@ -69,9 +69,7 @@ put_task(void *arg, const struct task *t)
 	buf_puts(l->text, " — ");
 	buf_puts(l->text, status_ru[t->status]);
 	if (t->complete_before != TIME_NULL) {
-		secs = (time_t)(t->complete_before / 1000000);
-		localtime_r(&secs, &tm);
-		strftime(when, sizeof(when), "%d.%m.%Y %H:%M", &tm);
+		tz_format(l->zone, t->complete_before, TZS_RU, when);
 		buf_printf(l->text, ", до %s", when);
 	}
 	/* only a task in progress can be completed (tasks.h) */
@@ -107,12 +105,14 @@ list_head(void *arg, int64_t count)
  * keyboard into *markup (NULL when no button).  DB_OK or the storage error.
  */
 static enum dbrc
-build_list(struct bot *b, int64_t uid, struct buf *text, cJSON **markup)
+build_list(struct bot *b, const struct principal *p, struct buf *text, cJSON **markup)
 {
 	struct db *db = &b->app->db;
+	int64_t	 uid = p->id;
 	struct actor who = { uid, 0 };
 	struct task_query q;
-	struct listing l = { text, NULL, 0 };
+	/* deadlines in the reader's zone, else the time_zone setting */
+	struct listing l = { text, NULL, 0, p->zone != NULL ? p->zone : b->app->cfg.tz };
 	int64_t	 count = 0;
 	enum dbrc rc;
 
@@ -159,7 +159,7 @@ bot_tasks_send(struct bot *b, int64_t chat, int64_t from, int64_t msg_id)
 		bot_reply(b, chat, bot_link_first, NULL);
 		return 0;
 	}
-	if (rc != DB_OK || (rc = build_list(b, p.id, &text, &markup)) != DB_OK) {
+	if (rc != DB_OK || (rc = build_list(b, &p, &text, &markup)) != DB_OK) {
 		status = -1;
 		goto out;
 	}

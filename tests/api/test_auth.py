@@ -310,7 +310,8 @@ def test_me():
     r = S.get("/api/auth/me/", token=pair("mona")["access"])
     eq(r.status, 200, "me")
     b = r.json
-    eq(sorted(b), ["date_joined", "email", "id", "is_staff", "telegram_linked", "username"], "keys")
+    eq(sorted(b), ["daily_digest_at", "date_joined", "email", "id", "is_staff",
+                   "reminder_offsets", "telegram_linked", "time_zone", "username"], "keys")
     eq((b["username"], b["email"], b["is_staff"], b["telegram_linked"]),
        ("mona", "mona@example.com", False, False), "values")
     assert b["date_joined"].endswith("Z") and len(b["date_joined"]) == 27, b

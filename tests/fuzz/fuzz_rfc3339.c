@@ -1,6 +1,6 @@
 /*
- * fuzz_rfc3339: RFC 3339 parsing.  The first byte picks the process time
- * zone (for offset-less input), the rest is the text.  Whatever parses must
+ * fuzz_rfc3339: RFC 3339 parsing.  The first byte picks the time zone
+ * offset-less input is read in, the rest is the text.  Whatever parses must
  * format and parse back to the same instant when it lies within years
  * 0001-9999, and the formatted text must itself be RFC 3339.
  */
@@ -9,6 +9,7 @@
 
 #include "fuzz.h"
 #include "timeutil.h"
+#include "tz.h"
 
 static const char *const zones[] = {
 	"UTC", "Europe/Berlin", "America/New_York", "Asia/Kathmandu",
@@ -18,7 +19,7 @@ static const char *const zones[] = {
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int cur = -1;
+	const struct tz *zone;
 	char	*s, out[RFC3339_LEN];
 	int64_t	 us, back;
 	int	 z;
@@ -26,18 +27,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	z = data[0] % (int)(sizeof(zones) / sizeof(zones[0]));
-	if (z != cur) {
-		if (tz_set(zones[z]) < 0)
-			(void)tz_set("UTC");
-		cur = z;
-	}
+	zone = tz_get(zones[z]);
 	data++;
 	size--;
 	/* an exact-size copy, no NUL: the parser must honour the length */
 	if ((s = malloc(size ? size : 1)) == NULL)
 		return 0;
 	memcpy(s, data, size);
-	if (rfc3339_parse(s, size, &us) == 0) {
+	if (rfc3339_parse_in(s, size, zone, &us) == 0) {
 		rfc3339_format(us, out);
 		FUZZ_ASSERT(strlen(out) == RFC3339_LEN - 1);
 		FUZZ_ASSERT(rfc3339_parse(out, strlen(out), &back) == 0);

@@ -186,7 +186,28 @@ main(void)
 	is_int(q1("SELECT min(id) FROM events", -1), 2, "with their ids");
 	is_int(q1("SELECT seq FROM sqlite_sequence WHERE name = 'events'", -1), 3,
 	    "sqlite_sequence seeded with the highest id");
-	ok(plan_uses(retention_events_sql, "events_created"), "events purge walks events_created");
+	{
+		/*
+		 * the events purge walks only its batch of the oldest rows: with
+		 * 1,000 young rows and a batch of 100 it steps over at most 100
+		 * of them and deletes none (no index on created_at, sql/015)
+		 */
+		sqlite3_stmt *st;
+		int	 steps;
+
+		events_at(al, 1000, now);
+		ok(sqlite3_prepare_v2(db.h, retention_events_sql, -1, &st, NULL) == SQLITE_OK,
+		    "events purge prepares");
+		sqlite3_bind_int64(st, 1, now - DAY);
+		sqlite3_bind_int64(st, 2, 100);
+		is_int(sqlite3_step(st), SQLITE_DONE, "... runs");
+		steps = sqlite3_stmt_status(st, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0);
+		sqlite3_finalize(st);
+		ok(steps <= 100, "... stepping over at most its batch of rows (%d)", steps);
+		is_int(q1("SELECT count(*) FROM events WHERE created_at = ?", now), 1000,
+		    "... deleting no young row");
+		run("DELETE FROM events WHERE created_at = ?1", now, 0, 0);
+	}
 	ok(plan_uses(retention_outbox_sql, "outbox_finished"), "outbox purge walks outbox_finished");
 	run("DELETE FROM events", 0, 0, 0);
 

@@ -118,6 +118,61 @@ compare_random(const char *name, int n)
 }
 
 /*
+ * Every zone of zone1970.tab: to_civil agrees with localtime_r on n random
+ * instants 1970..2100 each, and from_civil reads each back (compare_random's
+ * checks, one line for all).
+ */
+static void
+compare_all_zones(int n)
+{
+	char		 line[512], *name, *end;
+	FILE		*f = fopen("/usr/share/zoneinfo/zone1970.tab", "r");
+	const struct tz	*z;
+	struct tz_civil	 c, c2;
+	struct tm	 tm;
+	int64_t		 t, u;
+	int		 zones = 0, bad = 0, i;
+
+	if (f == NULL) {
+		ok(0, "zone1970.tab is readable");
+		return;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		/* code(s) TAB coordinates TAB name [TAB comment] */
+		if (line[0] == '#' || (name = strchr(line, '\t')) == NULL ||
+		    (name = strchr(name + 1, '\t')) == NULL)
+			continue;
+		name++;
+		if ((end = strpbrk(name, "\t\n")) != NULL)
+			*end = '\0';
+		zones++;
+		if ((z = tz_get(name)) == NULL) {
+			printf("# %s: not loaded\n", name);
+			bad++;
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			t = (int64_t)(rnd() % 4102444800ULL);
+			tz_to_civil(z, t * 1000000, &c);
+			libc_local(name, t, &tm);
+			u = tz_from_civil(z, &c);
+			tz_to_civil(z, u, &c2);
+			if (!same_civil(&c, &tm) || u > t * 1000000 || c2.hour != c.hour ||
+			    c2.min != c.min || c2.day != c.day) {
+				printf("# %s at %lld: %02d:%02d %s, libc %02d:%02d %s\n", name,
+				    (long long)t, c.hour, c.min, c.abbr, tm.tm_hour,
+				    tm.tm_min, tm.tm_zone);
+				bad++;
+				break;
+			}
+		}
+	}
+	fclose(f);
+	ok(zones > 300 && bad == 0, "all %d zones of zone1970.tab agree with localtime_r "
+	    "on %d instants each (%d differ)", zones, n, bad);
+}
+
+/*
  * Walks local times every 15 minutes from 4 hours before to 4 hours after
  * the local time hh:00 of y-m-d in zone name: tz_to_civil of the instants
  * agrees with localtime_r, and tz_from_civil of each local time is the first
@@ -272,6 +327,21 @@ hostile_files(void)
 		unlink(path);
 	}
 	ok(crashfree, "300 corrupted copies load or are refused, without a crash");
+	/* a FIFO is no zone, and does not hang the lookup */
+	snprintf(path, sizeof(path), "%s/Fifo", dir);
+	ok(mkfifo(path, 0600) == 0 && tz_get("Fifo") == NULL, "a FIFO is refused");
+	unlink(path);
+	/* a missing name is remembered (no file lookup per request) among the last 16 */
+	ok(tz_get("Late") == NULL, "a missing zone");
+	put_file(dir, "Late", buf, n);
+	ok(tz_get("Late") == NULL, "is remembered as missing");
+	for (k = 0; k < 16; k++) {
+		snprintf(name, sizeof(name), "Missing%d", k);
+		tz_get(name);
+	}
+	ok(tz_get("Late") != NULL, "until 16 other names were missed");
+	snprintf(path, sizeof(path), "%s/Late", dir);
+	unlink(path);
 	for (i = 0; i < n; i += (i < 200 ? 1 : 7)) {
 		snprintf(path, sizeof(path), "%s/Trunc/t%zu", dir, i);
 		unlink(path);
@@ -295,6 +365,7 @@ main(void)
 	const struct tz	*msk, *ny, *syd, *utc;
 	struct tz_civil	 c;
 
+	alarm(120);		/* bounded: a lookup that hangs (a FIFO) fails the test */
 	ok((msk = tz_get("Europe/Moscow")) != NULL, "Europe/Moscow is known");
 	ok((ny = tz_get("America/New_York")) != NULL, "America/New_York is known");
 	ok((syd = tz_get("Australia/Sydney")) != NULL, "Australia/Sydney is known");
@@ -338,6 +409,19 @@ main(void)
 	ok(c.hour == 3 && c.min == 30 && strcmp(c.abbr, "AEDT") == 0, "and reads back as 03:30 AEDT");
 	ok(local(utc, 2024, 2, 29, 23, 59) == at("2024-02-29T23:59:00Z"), "UTC is UTC");
 
+	{
+		char	 out[TZ_TIME_LEN];
+
+		tz_format(msk, at("2026-12-03T06:00:00Z"), TZS_RU, out);
+		is_str(out, "03.12.2026 09:00 MSK", "TZS_RU");
+		tz_format(tz_get("Asia/Kathmandu"), at("2026-12-03T06:00:00Z"), TZS_ISO, out);
+		is_str(out, "2026-12-03 11:45 +0545", "TZS_ISO, a zone with a numeric abbreviation");
+		tz_format(ny, at("2026-03-08T07:30:00Z"), TZS_INPUT, out);
+		is_str(out, "2026-03-08T03:30", "TZS_INPUT");
+		tz_format(NULL, at("1969-12-31T23:59:59Z"), TZS_ISO, out);
+		is_str(out, "1969-12-31 23:59 UTC", "NULL is UTC, before the epoch too");
+	}
+
 	/* beyond the file's transitions (2037 in "fat" files): the footer's rule */
 	tz_to_civil(ny, at("2090-07-01T12:00:00Z"), &c);
 	ok(c.hour == 8 && strcmp(c.abbr, "EDT") == 0, "2090: New York keeps EDT in summer");
@@ -354,6 +438,7 @@ main(void)
 		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 			compare_random(names[i], 2000);
 	}
+	compare_all_zones(200);
 	/* a northern and a southern zone, both changes, now and after the file's last transition */
 	walk("America/New_York", 2026, 3, 8, 2);
 	walk("America/New_York", 2026, 11, 1, 1);
