@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "adm.h"
+#include "adm_recur.h"
 #include "admin_data.h"
 #include "app.h"
 #include "json.h"
@@ -213,6 +214,7 @@ task_row(struct req *r, cJSON *arr, const struct admq_task *t, const struct choi
 	cJSON_AddStringToObject(o, "list_name", t->list_name);
 	cJSON_AddStringToObject(o, "status", t->status);
 	adm_add_time(r, o, "deadline", t->complete_before);
+	adm_rec_text(r, o, &t->rec);
 	adm_add_time(r, o, "updated", t->updated_at);
 	/* the hidden fields carry what was shown, so only real edits are saved */
 	use = e != NULL && !e->stale;
@@ -413,6 +415,7 @@ struct task_form {
 	const char	*list, *name, *description, *assigned_to, *deadline, *status;
 	int64_t		 list_id, expect;
 	struct task_input in;
+	struct rec_form	 rec;
 };
 
 /* Records msg for field in ctx.errors (the first message per field wins). */
@@ -439,6 +442,7 @@ read_task_form(struct arena *mem, const struct tz *zone, const struct form *f, c
 {
 	int	 good = 1, st;
 	int64_t	 a;
+	const char *msg, *field = NULL;
 
 	memset(tf, 0, sizeof(*tf));
 	tf->list = form_get(f, "list");
@@ -483,6 +487,10 @@ read_task_form(struct arena *mem, const struct tz *zone, const struct form *f, c
 		good = 0;
 	}
 	tf->in.status = st < 0 ? TS_PENDING : st;
+	if ((msg = adm_rec_read(f, zone, &tf->rec, &tf->in, &field)) != NULL) {
+		field_error(ctx, field, msg);
+		good = 0;
+	}
 	return good;
 }
 
@@ -496,6 +504,8 @@ task_refused(struct req *r, cJSON *ctx, enum dbrc rc, enum rule why)
 			field_error(ctx, "name", "A task with this name already exists in this list.");
 		else if (why == RULE_BAD_ASSIGNEE)
 			field_error(ctx, "assigned_to", "That user cannot be assigned (inactive).");
+		else if (why == RULE_NEEDS_DEADLINE)
+			field_error(ctx, "rec_every", "A recurring task needs a deadline.");
 		else
 			field_error(ctx, "name", "Enter valid values.");
 		return 0;
@@ -535,6 +545,7 @@ task_values(const struct req *r, cJSON *ctx, const struct choices *c,
 		st = TS_PENDING;
 	snprintf(s, sizeof(s), "%" PRId64, stamp);
 	cJSON_AddStringToObject(fo, "updated_at", s);
+	adm_rec_values(r, ctx, fo, tf != NULL ? &tf->rec : NULL, t != NULL ? &t->rec : NULL);
 	cJSON_AddItemToObject(ctx, "status_opts", status_options(st, 0));
 	cJSON_AddItemToObject(ctx, "user_opts", id_options(c->users, c->nusers,
 	    tf ? (tf->in.assigned_to) : t ? t->assigned_to : 0,
@@ -597,6 +608,7 @@ task_facts(struct req *r, cJSON *ctx, const struct task *t)
 	cJSON_AddStringToObject(ctx, "list_name", t->list_name);
 	cJSON_AddStringToObject(ctx, "name_shown", t->name);
 	cJSON_AddStringToObject(ctx, "status_shown", task_status_names[t->status]);
+	adm_rec_text(r, ctx, &t->rec);
 	adm_add_time(r, ctx, "created", t->created_at);
 	adm_add_time(r, ctx, "updated", t->updated_at);
 }
@@ -624,6 +636,10 @@ adm_task_edit(struct req *r)
 	if ((ctx = adm_ctx(r, "Change task", "tasks")) == NULL)
 		return 500;
 	task_facts(r, ctx, &t);
+	if ((st = adm_rec_completions(r, ctx, t.id)) != 0) {
+		cJSON_Delete(ctx);
+		return st;
+	}
 	if ((rc = adm_task_notes(r, ctx, t.id)) != DB_OK) {
 		cJSON_Delete(ctx);
 		return adm_dbfail(r, rc);

@@ -72,6 +72,16 @@ int	 api_task(struct req *);
 /* POST /api/tasks/{id}/complete/ */
 int	 api_task_complete(struct req *);
 
+/* task_recur.c: recurring tasks */
+struct recurrence;
+struct task_input;
+/* GET /api/tasks/{id}/completions/ */
+int	 api_task_completions(struct req *);
+/* Reads "recurrence" of the body into in (TF_RECURRENCE); errors nested under it. */
+void	 api_rec_read(struct req *, struct task_input *);
+/* Writes ,"recurrence":... at o (room: API_REC_MAX) and returns the end. */
+#define API_REC_MAX	(80 + JW_RAW_INT_MAX + JW_RAW_TIME_MAX)
+char	*api_rec_write(char *o, const struct recurrence *);
 /* comments.c */
 /* GET, POST /api/tasks/{id}/comments/ */
 int	 api_task_comments(struct req *);

@@ -17,6 +17,7 @@ const struct route api_routes[] = {
 	{ M_GET, "/api/tasks/", api_tasks, R_AUTH },
 	{ M_GET | M_PUT | M_PATCH | M_DELETE, "/api/tasks/{id}/", api_task, R_AUTH },
 	{ M_POST, "/api/tasks/{id}/complete/", api_task_complete, R_AUTH },
+	{ M_GET, "/api/tasks/{id}/completions/", api_task_completions, R_AUTH },
 	{ M_GET | M_POST, "/api/tasks/{id}/comments/", api_task_comments, R_AUTH },
 	{ M_PATCH | M_DELETE, "/api/comments/{id}/", api_comment, R_AUTH },
 	{ M_GET, "/api/tasks/{id}/activity/", api_task_activity, R_AUTH },

@@ -48,7 +48,7 @@ write_task(struct buf *b, const struct task *t)
 
 	/* 200: the keys and punctuation; 3 numbers, 3 times, 4 strings, the status */
 	if (buf_reserve(b, 200 + 3 * JW_RAW_INT_MAX + 3 * JW_RAW_TIME_MAX +
-	    6 * (nn + nd + nl + na) + 4 * 2 + status_json[st].len) < 0)
+	    6 * (nn + nd + nl + na) + 4 * 2 + status_json[st].len + API_REC_MAX) < 0)
 		return;
 	o = b->p + b->len;
 	o = JW_RAW_LIT(o, "{\"id\":");
@@ -72,6 +72,7 @@ write_task(struct buf *b, const struct task *t)
 	o = jw_raw_time(o, t->complete_before);
 	memcpy(o, status_json[st].text, status_json[st].len);
 	o += status_json[st].len;
+	o = api_rec_write(o, &t->rec);
 	o = JW_RAW_LIT(o, ",\"created_at\":");
 	created = o;
 	o = jw_raw_time(o, t->created_at);
@@ -180,6 +181,7 @@ read_input(struct req *r, unsigned name_flags, struct task_input *in)
 		in->status = i;
 		in->set |= TF_STATUS;
 	}
+	api_rec_read(r, in);
 	return r->errors != NULL ? resp_errors(r) : 0;
 }
 
@@ -201,6 +203,9 @@ task_refused(struct req *r, enum rule why, const struct task_input *in)
 		break;
 	case RULE_NOT_COMPLETABLE:
 		return resp_detail(r, 400, "Task is expired and cannot be completed");
+	case RULE_NEEDS_DEADLINE:
+		req_error(r, "recurrence", "A recurring task needs a deadline (complete_before).");
+		break;
 	default:
 		req_error(r, "non_field_errors", "Invalid input.");
 		break;
@@ -403,19 +408,27 @@ api_task(struct req *r)
 	}
 }
 
-/* POST /api/tasks/{id}/complete/ */
+/* POST /api/tasks/{id}/complete/ (a recurring task's answer adds its next deadline) */
 int
 api_task_complete(struct req *r)
 {
+	struct task_done done;
 	struct actor who;
 	enum rule why;
 	enum dbrc rc;
+	int	 first = 0;
 
 	api_actor(r, &who);
-	rc = tasks_complete(&r->app->db, &who, r->ids[0], &why);
+	rc = tasks_complete(&r->app->db, &who, r->ids[0], &why, &done);
 	if (rc == DB_INVALID)
 		return resp_detail(r, 400, "Task is expired and cannot be completed");
 	if (rc != DB_OK)
 		return api_dbfail(r, rc);
-	return resp_detail(r, 200, "Task marked as complete");
+	if (!done.recurring)
+		return resp_detail(r, 200, "Task marked as complete");
+	buf_reset(&r->body_out);
+	buf_puts(&r->body_out, "{\"detail\":\"Task marked as complete\"");
+	jw_time(&r->body_out, "next_complete_before", done.next, &first);
+	buf_putc(&r->body_out, '}');
+	return 200;
 }

@@ -62,6 +62,7 @@ app_open(struct app *app, const char *path, int flags, char *err, size_t errlen)
 		log_error("cannot open the database: %s: run 'taskmgr migrate'", err);
 		return 0;
 	}
+	app->db.zone = app->cfg.tz;
 	if (flags & APP_SERVE)
 		app->limits = throttle_open(&app->db);
 	v = db_schema_version(&app->db);
@@ -85,6 +86,7 @@ app_recheck(struct app *app)
 	    db_open(&app->db, app->cfg.database, DB_OPEN_DEFER |
 	    (app->cfg.sync_normal ? DB_OPEN_SYNC_NORMAL : 0), err, sizeof(err)) < 0)
 		return;
+	app->db.zone = app->cfg.tz;
 	if (app->limits == NULL)
 		app->limits = throttle_open(&app->db);
 	if (db_schema_version(&app->db) == db_schema_expected()) {
@@ -93,6 +95,7 @@ app_recheck(struct app *app)
 		if (db_open(&app->db, app->cfg.database, DB_OPEN_DEFER |
 		    (app->cfg.sync_normal ? DB_OPEN_SYNC_NORMAL : 0), err, sizeof(err)) < 0)
 			return;
+		app->db.zone = app->cfg.tz;
 		app->schema_ok = 1;
 		log_info("database schema is now at version %d", db_schema_expected());
 	}

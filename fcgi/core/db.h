@@ -19,6 +19,8 @@
 
 #define DB_CACHE_SIZE 256	/* a power of two, larger than the number of distinct statements */
 
+struct tz;
+
 struct db {
 	sqlite3		*h;
 	struct {
@@ -34,6 +36,9 @@ struct db {
 	int		 defer_checkpoint; /* 1: it waits for db_idle(), else runs at once */
 	int		 wlock_fd;	/* the database file, for the writers' flock(); -1: none */
 	int		 wlocked;	/* this process holds that flock */
+	const struct tz	*zone;		/* the time_zone setting, for the rules that
+					   step or show times of users without
+					   their own (set by app_open); NULL: UTC */
 };
 
 /* The result codes of storage operations; db_strerror names them. */

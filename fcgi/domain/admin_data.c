@@ -5,6 +5,7 @@
 #include "arena.h"
 #include "get1.h"
 #include "lists.h"
+#include "task_recur.h"
 #include "timeutil.h"
 #include "username.h"
 
@@ -380,7 +381,8 @@ admq_list_get(struct db *db, struct arena *a, int64_t id, struct admq_list *l)
 
 #define TASK_COLS "SELECT t.id, t.list_id, t.assigned_to, t.complete_before," \
 	" t.created_at, t.updated_at, t.name, t.description, t.status, l.name," \
-	" o.username, a.username FROM tasks t JOIN lists l ON l.id = t.list_id" \
+	" o.username, a.username, t.rec_every, t.rec_unit, t.rec_from, t.rec_until" \
+	" FROM tasks t JOIN lists l ON l.id = t.list_id" \
 	" JOIN users o ON o.id = l.owner_id LEFT JOIN users a ON a.id = t.assigned_to"
 #define TASKS_WHERE " WHERE (?1 IS NULL OR instr(t.name_key, ?1) > 0)" \
 	" AND (?2 IS NULL OR t.status = ?2) AND (?3 = 0 OR t.list_id = ?3)" \
@@ -408,6 +410,7 @@ task_row(sqlite3_stmt *st, struct arena *a, struct admq_task *t)
 	t->owner = arena_strdup(a, db_col_text(st, 10));
 	t->assignee = sqlite3_column_type(st, 11) == SQLITE_NULL ? NULL :
 	    arena_strdup(a, db_col_text(st, 11));
+	task_rec_read(st, 12, &t->rec);
 	return t->name && t->description && t->status && t->list_name &&
 	    t->owner && (t->assignee || t->assigned_to == 0) ? 0 : -1;
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "db.h"
+#include "recurrence.h"
 #include "users.h"
 
 struct arena;
@@ -106,6 +107,7 @@ struct admq_task {
 	int64_t		 created_at, updated_at;
 	const char	*name, *description, *status;
 	const char	*list_name, *owner, *assignee;	/* assignee NULL: none */
+	struct recurrence rec;				/* rec.every 0: none */
 };
 
 struct admq_task_filter {

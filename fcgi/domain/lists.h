@@ -42,6 +42,7 @@ enum rule {
 	RULE_BAD_VALUE,		/* a value outside its domain (length, UTF-8, status) */
 	RULE_BAD_ASSIGNEE,	/* assigned_to is not an active user */
 	RULE_NOT_COMPLETABLE,	/* complete asked of a task not In Progress */
+	RULE_NEEDS_DEADLINE,	/* a recurring task without a deadline */
 };
 
 struct list {

@@ -25,5 +25,10 @@ task_input_check(const struct task_input *in, struct task_input *v, char *nbuf,
 		return RULE_BAD_VALUE;
 	if ((in->set & TF_ASSIGNED_TO) && in->assigned_to < 0)
 		return RULE_BAD_VALUE;
+	if ((in->set & TF_RECURRENCE) && in->rec.every != 0 &&
+	    (in->rec.every < 1 || in->rec.every > REC_EVERY_MAX ||
+	    in->rec.unit < RU_DAY || in->rec.unit > RU_YEAR ||
+	    in->rec.from < RF_DEADLINE || in->rec.from > RF_COMPLETION))
+		return RULE_BAD_VALUE;
 	return RULE_OK;
 }

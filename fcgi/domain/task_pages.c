@@ -12,6 +12,7 @@
 #include "page_marks.h"
 #include "sqltext.h"
 #include "task_pages.h"
+#include "task_recur.h"
 #include "task_search.h"
 #include "timeutil.h"
 
@@ -343,13 +344,8 @@ due_walk(struct db *db, const struct task_query *q, unsigned f, int64_t n)
 #define PAGE_DIRECT_SKIP	256
 /* A page's task columns, without the names of the list and the assignee. */
 #define PAGE_COLUMNS "SELECT t.id, t.list_id, t.name, t.description, t.assigned_to," \
-	" t.complete_before, t.status, t.created_at, t.updated_at"
-
-/* Past this many rows to skip, a page reads its ids from the index first. */
-#define PAGE_DIRECT_SKIP	256
-/* A page's task columns, without the names of the list and the assignee. */
-#define PAGE_COLUMNS "SELECT t.id, t.list_id, t.name, t.description, t.assigned_to," \
-	" t.complete_before, t.status, t.created_at, t.updated_at"
+	" t.complete_before, t.status, t.created_at, t.updated_at, t.rec_every," \
+	" t.rec_unit, t.rec_from, t.rec_until"
 
 /* How a page's rows are read (page_plan). */
 struct plan {
@@ -457,6 +453,8 @@ page_walk(struct db *db, sqlite3_stmt *ids, sqlite3_stmt *row, int direct,
 		t.status = task_status_of(db_col_text(src, 6));
 		t.created_at = sqlite3_column_int64(src, 7);
 		t.updated_at = sqlite3_column_int64(src, 8);
+		task_rec_read(src, 9, &t.rec);
+		t.rec_anchor = TIME_NULL;
 		t.assignee_name = NULL;
 		if ((t.list_name = names_get(db, lists, list_sql, t.list_id,
 		    &t.owner_id, &rc)) == NULL || (t.assigned_to > 0 &&

@@ -12,6 +12,7 @@
 #include "notices.h"
 #include "sqltext.h"
 #include "task_pages.h"
+#include "task_recur.h"
 #include "tasks.h"
 #include "timeutil.h"
 #include "tx.h"
@@ -71,7 +72,8 @@ assignee_check(struct db *db, int64_t id, struct arena *a, const char **name)
 #define TASK_COLUMNS \
 	"SELECT t.id, t.list_id, l.owner_id, t.name, t.description, l.name," \
 	" t.assigned_to, u.username, t.complete_before, t.status, t.created_at," \
-	" t.updated_at FROM tasks t JOIN lists l ON l.id = t.list_id" \
+	" t.updated_at, t.rec_every, t.rec_unit, t.rec_from, t.rec_until, t.rec_anchor" \
+	" FROM tasks t JOIN lists l ON l.id = t.list_id" \
 	" LEFT JOIN users u ON u.id = t.assigned_to"
 
 /* Fills t from a TASK_COLUMNS row; strings point into the statement. */
@@ -92,6 +94,9 @@ task_from_row(sqlite3_stmt *st, struct task *t)
 	t->status = task_status_of(db_col_text(st, 9));
 	t->created_at = sqlite3_column_int64(st, 10);
 	t->updated_at = sqlite3_column_int64(st, 11);
+	task_rec_read(st, 12, &t->rec);
+	t->rec_anchor = sqlite3_column_type(st, 16) == SQLITE_NULL ? TIME_NULL :
+	    sqlite3_column_int64(st, 16);
 }
 
 enum dbrc
@@ -123,12 +128,15 @@ struct head {
 	int64_t		 complete_before;
 	int64_t		 updated_at;
 	int		 status;
+	struct recurrence rec;
+	int64_t		 anchor;
 	char		 name[NAME_BYTES];
 };
 
 #define HEAD_COLUMNS \
 	"SELECT l.owner_id, t.assigned_to, t.complete_before, t.updated_at," \
-	" t.status, t.name"
+	" t.status, t.name, t.rec_every, t.rec_unit, t.rec_from, t.rec_until," \
+	" t.rec_anchor"
 #define HEAD_WHERE \
 	" FROM tasks t JOIN lists l ON l.id = t.list_id" \
 	" WHERE t.id = ?1 AND (?2 OR l.owner_id = ?3 OR t.assigned_to = ?3)"
@@ -150,8 +158,8 @@ task_head(struct db *db, const struct actor *who, int64_t id, struct head *h,
 	    &st)) != DB_OK)
 		return rc;
 	if (desc != NULL) {
-		buf_add(desc, sqlite3_column_blob(st, 6),
-		    (size_t)sqlite3_column_bytes(st, 6));
+		buf_add(desc, sqlite3_column_blob(st, 11),
+		    (size_t)sqlite3_column_bytes(st, 11));
 		buf_putc(desc, '\0');
 		if (desc->oom)
 			rc = DB_ERROR;
@@ -163,6 +171,9 @@ task_head(struct db *db, const struct actor *who, int64_t id, struct head *h,
 	h->updated_at = sqlite3_column_int64(st, 3);
 	h->status = task_status_of(db_col_text(st, 4));
 	snprintf(h->name, sizeof(h->name), "%s", db_col_text(st, 5));
+	task_rec_read(st, 6, &h->rec);
+	h->anchor = sqlite3_column_type(st, 10) == SQLITE_NULL ? TIME_NULL :
+	    sqlite3_column_int64(st, 10);
 	db_done(st, SQLITE_ROW);
 	return rc;
 }
@@ -181,6 +192,8 @@ task_row_head(struct db *db, const struct actor *who, int64_t id, struct arena *
 	h->complete_before = t->complete_before;
 	h->updated_at = t->updated_at;
 	h->status = t->status;
+	h->rec = t->rec;
+	h->anchor = t->rec_anchor;
 	snprintf(h->name, sizeof(h->name), "%s", t->name);
 	return DB_OK;
 }
@@ -232,15 +245,17 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 {
 	static const char sql[] =
 	    "INSERT INTO tasks (list_id, name, name_key, description, assigned_to,"
-	    " complete_before, status, created_at, updated_at)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	    " complete_before, status, created_at, updated_at, rec_every, rec_unit,"
+	    " rec_from, rec_until, rec_anchor)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *st;
 	struct task_input v;
 	const struct task_input *in = &v;	/* given, trimmed */
 	char	 key[KEY_BYTES], name[NAME_BYTES];
-	int64_t	 owner = 0, assignee, now = now_us();
+	int64_t	 owner = 0, assignee, deadline, now = now_us();
 	int	 status, own = 0;
 	const char *list_name = NULL, *assignee_name = NULL;
+	struct recurrence rec = { 0, 0, 0, TIME_NULL };
 	const char *desc;
 	size_t	 dlen;
 	enum dbrc rc;
@@ -255,6 +270,13 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 	if (*why != RULE_OK)
 		return DB_INVALID;
 	assignee = (in->set & TF_ASSIGNED_TO) ? in->assigned_to : 0;
+	deadline = (in->set & TF_DEADLINE) ? in->complete_before : TIME_NULL;
+	if (in->set & TF_RECURRENCE)
+		rec = in->rec;
+	if (rec.every > 0 && deadline == TIME_NULL) {
+		*why = RULE_NEEDS_DEADLINE;
+		return DB_INVALID;
+	}
 	status = task_settle((in->set & TF_STATUS) ? in->status : TS_PENDING, assignee);
 	if ((rc = tx_open(db, &own)) != DB_OK)
 		return rc;
@@ -274,10 +296,13 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 	db_bind_text(st, 3, key);
 	sqlite3_bind_text(st, 4, desc, (int)dlen, SQLITE_STATIC);
 	bind_id(st, 5, assignee);
-	bind_time(st, 6, (in->set & TF_DEADLINE) ? in->complete_before : TIME_NULL);
+	bind_time(st, 6, deadline);
 	db_bind_text(st, 7, task_status_names[status]);
 	sqlite3_bind_int64(st, 8, now);
 	sqlite3_bind_int64(st, 9, now);
+	task_rec_bind(st, 10, &rec);
+	bind_time(st, 14, rec.every > 0 ?
+	    rec_anchor(task_zone(db, owner, assignee), deadline) : TIME_NULL);
 	rc = db_rc(db, db_done(st, sqlite3_step(st)), "task insert");
 	if (rc == DB_CONFLICT) {
 		*why = RULE_NAME_TAKEN;
@@ -300,10 +325,11 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 		out->list_name = list_name;
 		out->assigned_to = assignee;
 		out->assignee_name = assignee > 0 ? assignee_name : NULL;
-		out->complete_before = (in->set & TF_DEADLINE) ? in->complete_before : TIME_NULL;
+		out->complete_before = deadline;
 		out->status = status;
 		out->created_at = now;
 		out->updated_at = now;
+		out->rec = rec;
 		if (out->name == NULL || out->description == NULL)
 			rc = DB_ERROR;
 	}
@@ -314,20 +340,23 @@ out:
 /*
  * The UPDATE of a locked write: updated_at = stamp and the columns of mask
  * (bit i: sets[i]) from w (the name's folded key in key, the description's
- * first dlen bytes), where the row still has updated_at = expect.
+ * first dlen bytes, the rule's anchor), where the row still has updated_at
+ * = expect.
  * DB_CONFLICT when it changed meanwhile, DB_INVALID with *why when the
  * name is taken.
  */
 static enum dbrc
 update_write(struct db *db, int64_t id, int64_t expect, int64_t stamp,
-    unsigned mask, const struct task_input *w, const char *key, size_t dlen,
-    enum rule *why)
+    unsigned mask, const struct task_input *w, int64_t anchor, const char *key,
+    size_t dlen, enum rule *why)
 {
 	/* the SET list names only the columns that change: every index over a
 	 * named column is rewritten, so a description edit stays cheap */
 	static const char *const sets[] = {
 	    ", name = ?1, name_key = ?2", ", description = ?3", ", assigned_to = ?4",
 	    ", complete_before = ?5", ", status = ?6",
+	    (", rec_every = ?10, rec_unit = ?11, rec_from = ?12, rec_until = ?13,"
+	    " rec_anchor = ?14"),
 	};
 	char	 sql[384];
 	sqlite3_stmt *st;
@@ -336,7 +365,7 @@ update_write(struct db *db, int64_t id, int64_t expect, int64_t stamp,
 	enum dbrc rc;
 
 	strcpy(sql, "UPDATE tasks SET updated_at = ?7");
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 6; i++)
 		if (mask & (1u << i))
 			strcat(sql, sets[i]);
 	strcat(sql, " WHERE id = ?8 AND updated_at = ?9");
@@ -354,6 +383,10 @@ update_write(struct db *db, int64_t id, int64_t expect, int64_t stamp,
 	sqlite3_bind_int64(st, 7, stamp);
 	sqlite3_bind_int64(st, 8, id);
 	sqlite3_bind_int64(st, 9, expect);
+	if (mask & 32) {
+		task_rec_bind(st, 10, &w->rec);
+		bind_time(st, 14, anchor);
+	}
 	src = sqlite3_step(st);
 	sql_stmt_end(st, once);
 	rc = db_rc(db, src, "task update");
@@ -377,8 +410,9 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 	char	 key[KEY_BYTES], nbuf[NAME_BYTES];
 	const char *name, *action, *assignee_name = NULL, *od = NULL;
 	struct buf odesc = { 0 };
-	int64_t	 assignee, deadline, stamp, now = now_us();
+	int64_t	 assignee, deadline, stamp, anchor, next = TIME_NULL, now = now_us();
 	int	 status, own = 0;
+	struct recurrence rec;
 	size_t	 dlen, odlen = 0;
 	enum dbrc rc;
 
@@ -411,7 +445,13 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 	name = (in->set & TF_NAME) ? in->name : h.name;
 	assignee = (in->set & TF_ASSIGNED_TO) ? in->assigned_to : h.assigned_to;
 	deadline = (in->set & TF_DEADLINE) ? in->complete_before : h.complete_before;
+	rec = (in->set & TF_RECURRENCE) ? in->rec : h.rec;
 	status = task_settle((in->set & TF_STATUS) ? in->status : h.status, assignee);
+	if (rec.every > 0 && deadline == TIME_NULL) {
+		*why = RULE_NEEDS_DEADLINE;
+		rc = DB_INVALID;
+		goto out;
+	}
 	if (assignee > 0 && assignee != h.assigned_to &&
 	    (rc = assignee_check(db, assignee, a, &assignee_name)) != DB_OK) {
 		if (rc == DB_INVALID)
@@ -429,6 +469,13 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 		mask |= 8;
 	if (status != h.status)
 		mask |= 16;
+	/* a new rule, deadline or recipient: the rule counts from here */
+	anchor = h.anchor;
+	if (!rec_same(&rec, &h.rec) || (rec.every > 0 && (mask & (4 | 8)))) {
+		mask |= 32;
+		anchor = rec.every > 0 ? rec_anchor(task_zone(db, h.owner_id, assignee),
+		    deadline) : TIME_NULL;
+	}
 	/* later than the row's last change, even when the clock is not */
 	stamp = now > expect ? now : expect + 1;
 	w = *in;
@@ -439,10 +486,15 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 	w.assigned_to = assignee;
 	w.complete_before = deadline;
 	w.status = status;
-	rc = update_write(db, id, expect, stamp, mask, &w, key, dlen, why);
+	w.rec = rec;
+	rc = update_write(db, id, expect, stamp, mask, &w, anchor, key, dlen, why);
 	if (rc != DB_OK)
 		goto out;
 	action = status == TS_COMPLETED && h.status != TS_COMPLETED ? "completed" : "updated";
+	/* set to Completed: a completion (a recurring task moves on) */
+	if (*action == 'c' && (rc = task_completion(db, id, who->id, h.owner_id, assignee,
+	    deadline, &rec, anchor, now, stamp, &next)) != DB_OK)
+		goto out;
 	rc = notices_task_event(db, id, action, h.owner_id, assignee, now);
 	/* the previous assignee hears of the change too */
 	if (rc == DB_OK && h.assigned_to > 0 && h.assigned_to != assignee &&
@@ -453,6 +505,12 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 	if (rc == DB_OK)
 		rc = activity_updated(db, id, who->id, action, mask, &old, od, odlen, &w,
 		    dlen, now);
+	/* then the move of a recurring task, as its own change */
+	if (rc == DB_OK && next != TIME_NULL) {
+		rc = task_moved(db, id, who->id, h.owner_id, assignee, deadline, next, now);
+		deadline = next;
+		status = assignee > 0 ? TS_IN_PROGRESS : TS_PENDING;
+	}
 	if (rc == DB_OK && out != NULL) {
 		/* the row read above, as the UPDATE left it */
 		if ((mask & 1) && (out->name = arena_strdup(a, in->name)) == NULL)
@@ -467,6 +525,7 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 		out->complete_before = deadline;
 		out->status = status;
 		out->updated_at = stamp;
+		out->rec = rec;
 	}
 out:
 	buf_free(&odesc);
@@ -520,10 +579,11 @@ task_set_status(struct db *db, int64_t id, int status, int64_t now)
 }
 
 enum dbrc
-tasks_complete(struct db *db, const struct actor *who, int64_t id, enum rule *why)
+tasks_complete(struct db *db, const struct actor *who, int64_t id, enum rule *why,
+    struct task_done *done)
 {
 	struct head h;
-	int64_t	 now = now_us();
+	int64_t	 next = TIME_NULL, now = now_us();
 	int	 own = 0;
 	enum dbrc rc;
 
@@ -537,11 +597,23 @@ tasks_complete(struct db *db, const struct actor *who, int64_t id, enum rule *wh
 		rc = DB_INVALID;
 		goto out;
 	}
-	if ((rc = task_set_status(db, id, TS_COMPLETED, now)) == DB_OK)
+	rc = task_completion(db, id, who->id, h.owner_id, h.assigned_to, h.complete_before,
+	    &h.rec, h.anchor, now, now > h.updated_at ? now : h.updated_at + 1, &next);
+	if (rc == DB_OK && next == TIME_NULL)
+		rc = task_set_status(db, id, TS_COMPLETED, now);
+	if (rc == DB_OK)
 		rc = notices_task_event(db, id, "completed", h.owner_id, h.assigned_to, now);
 	if (rc == DB_OK)
 		rc = activity_status(db, id, who->id, "completed", h.status, TS_COMPLETED,
 		    now);
+	/* a recurring task moved to its next deadline: changed, too */
+	if (rc == DB_OK && next != TIME_NULL)
+		rc = task_moved(db, id, who->id, h.owner_id, h.assigned_to, h.complete_before,
+		    next, now);
+	if (rc == DB_OK && done != NULL) {
+		done->recurring = h.rec.every > 0;
+		done->next = next;
+	}
 out:
 	return tx_close(db, own, rc);
 }

@@ -20,6 +20,12 @@
  * client read and writes in one transaction (DB_CONFLICT on mismatch).
  * Every write sets updated_at = max(now, old + 1): strictly increasing.
  *
+ * Recurring tasks (recurrence.h, task_recur.h): a task with a rule needs a
+ * deadline (RULE_NEEDS_DEADLINE).  Every change to Completed -- complete,
+ * or an update that sets the status -- records a completion; a recurring
+ * task then moves to its next deadline (In Progress when assigned, else
+ * Pending) in the same transaction, or stays Completed once its rule ends.
+ *
  * Change records (notices.h) are written in the same transaction:
  * task_updated events to owner and assignee on create, update, delete,
  * complete and overdue; notices on assignee changes and on overdue; and
@@ -35,6 +41,7 @@
 
 #include "db.h"
 #include "lists.h"
+#include "recurrence.h"
 
 struct arena;
 
@@ -55,6 +62,8 @@ struct task {
 	int		 status;	/* enum task_status */
 	int64_t		 created_at;
 	int64_t		 updated_at;
+	struct recurrence rec;		/* rec.every 0: not recurring */
+	int64_t		 rec_anchor;	/* recurrence.h; read by tasks_get_visible only */
 };
 
 /* The fields a create or update sets (TF_* bits in set). */
@@ -63,6 +72,7 @@ struct task {
 #define TF_ASSIGNED_TO	0x04
 #define TF_DEADLINE	0x08
 #define TF_STATUS	0x10
+#define TF_RECURRENCE	0x20
 
 struct task_input {
 	unsigned	 set;
@@ -71,6 +81,7 @@ struct task_input {
 	int64_t		 assigned_to;	/* 0: nobody */
 	int64_t		 complete_before;	/* TIME_NULL: none */
 	int		 status;
+	struct recurrence rec;		/* every 0: none */
 };
 
 /* A page callback: one task row, valid only during the call. */
@@ -114,12 +125,20 @@ enum dbrc tasks_update_locked(struct db *, const struct actor *, int64_t id,
 	    struct arena *, struct task *out);
 /* Deletes a task: the owner may, the assignee gets DB_FORBIDDEN, others DB_NOTFOUND. */
 enum dbrc tasks_delete(struct db *, const struct actor *, int64_t id);
+/* What a completion did (tasks_complete). */
+struct task_done {
+	int		 recurring;	/* the task has a rule */
+	int64_t		 next;		/* its new deadline; TIME_NULL: completed for good */
+};
+
 /*
  * Completes a visible task that is In Progress; otherwise DB_INVALID with
- * RULE_NOT_COMPLETABLE and the task unchanged.
+ * RULE_NOT_COMPLETABLE and the task unchanged.  The completion is recorded
+ * (task_recur.h); a recurring task moves to its next deadline instead of
+ * staying Completed, unless its rule has ended.  done may be NULL.
  */
 enum dbrc tasks_complete(struct db *, const struct actor *, int64_t id,
-	    enum rule *why);
+	    enum rule *why, struct task_done *done);
 /*
  * The overdue sweep: every task whose complete_before < now and whose
  * status is Pending or In Progress becomes Overdue (events to owner and

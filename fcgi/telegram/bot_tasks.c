@@ -72,6 +72,9 @@ put_task(void *arg, const struct task *t)
 		tz_format(l->zone, t->complete_before, TZS_RU, when);
 		buf_printf(l->text, ", до %s", when);
 	}
+	/* a recurring task: the deadline shown is its next occurrence */
+	if (t->rec.every > 0)
+		buf_puts(l->text, " 🔁");
 	/* only a task in progress can be completed (tasks.h) */
 	if (t->status != TS_IN_PROGRESS)
 		return;
@@ -213,8 +216,10 @@ bot_on_callback(struct bot *b, const cJSON *q)
 	const cJSON *data_o = cJSON_GetObjectItemCaseSensitive(q, "data");
 	const cJSON *v;
 	const char *id, *data, *text;
+	struct task_done done;
 	struct principal p;
 	struct actor who;
+	char	 next[128], when[TZ_TIME_LEN];
 	enum rule why = RULE_OK;
 	int64_t	 from = 0, chat = 0, msg_id = 0, task;
 	char	*end;
@@ -246,10 +251,16 @@ bot_on_callback(struct bot *b, const cJSON *q)
 		return -1;
 	who.id = p.id;
 	who.sees_all = 0;
-	rc = tasks_complete(&b->app->db, &who, task, &why);
+	rc = tasks_complete(&b->app->db, &who, task, &why, &done);
 	switch (rc) {
 	case DB_OK:
 		text = "Задача выполнена ✅";
+		if (done.next != TIME_NULL) {
+			tz_format(p.zone != NULL ? p.zone : b->app->cfg.tz, done.next,
+			    TZS_RU, when);
+			snprintf(next, sizeof(next), "Задача выполнена ✅ Следующий срок: %s", when);
+			text = next;
+		}
 		break;
 	case DB_INVALID:
 		text = "Эту задачу нельзя отметить выполненной: она не в работе.";

@@ -28,7 +28,7 @@ SPAWN_FCGI = os.environ.get("SPAWN_FCGI") or shutil.which("spawn-fcgi") or "/usr
 MULTIWATCH = shutil.which("multiwatch") or "/usr/bin/multiwatch"
 TASKMGR = os.path.join(TOP_BUILDDIR, "taskmgr")
 RESPONDER = os.path.join(TOP_BUILDDIR, "taskmgr.fcgi")
-# the same programs with a clock a test moves (tests/support/fake_clock.c)
+# the test-only programs whose clock a test moves (Server(fake_clock=True))
 FAKECLOCK_DIR = os.path.join(TOP_BUILDDIR, "tests", "fakeclock")
 
 # Cheap argon2 settings keep the suite fast; the cost itself is tested apart.
@@ -103,6 +103,11 @@ class Server:
     def __init__(self, workers=2, config=None, mode="spawn", migrate=True,
                  ipv6=False, mw_opts=(), fake_clock=False):
         self.workers = workers
+        # fake_clock: run tests/fakeclock's programs; set_clock() moves their time
+        self.fake_clock = fake_clock
+        self.taskmgr = os.path.join(FAKECLOCK_DIR, "taskmgr") if fake_clock else TASKMGR
+        self.responder = os.path.join(FAKECLOCK_DIR, "taskmgr.fcgi") if fake_clock \
+            else RESPONDER
         self.config = dict(BASE_CONFIG)
         self.config.update(config or {})
         self.mode = mode
@@ -115,12 +120,6 @@ class Server:
         self.pids = []
         self.mw_pid = None
         self.mw_opts = list(mw_opts)    # extra multiwatch options, e.g. ["-r", "1000"]
-        # fake_clock: run tests/fakeclock/'s programs; advance_clock() moves their time
-        self.fake_clock = fake_clock
-        bindir = FAKECLOCK_DIR if fake_clock else TOP_BUILDDIR
-        self.taskmgr = os.path.join(bindir, "taskmgr")
-        self.responder = os.path.join(bindir, "taskmgr.fcgi")
-        self.clock_offset = 0.0
 
     # -- set-up ------------------------------------------------------------
     def start(self):
@@ -146,7 +145,7 @@ class Server:
         self.env.pop("TMTEST_CLOCK_FILE", None)
         if self.fake_clock:
             self.clock_file = os.path.join(self.dir, "clock")
-            self.advance_clock(0)
+            self.set_clock(0)
             self.env["TMTEST_CLOCK_FILE"] = self.clock_file
         if self.migrate:
             self.cli("migrate", check=True)
@@ -154,6 +153,15 @@ class Server:
         self.start_nginx()
         self.wait_ready()
         return self
+
+    def set_clock(self, offset=None, at=None):
+        """Moves the fake clock: offset seconds from the real time, or to the
+        Unix time at (fake_clock servers only)."""
+        if at is not None:
+            offset = at - time.time()
+        with open(self.clock_file + ".tmp", "w") as f:
+            f.write("%.6f\n" % offset)
+        os.replace(self.clock_file + ".tmp", self.clock_file)
 
     def cli(self, *args, input=None, check=False, env=None):
         e = dict(self.env)
@@ -185,15 +193,6 @@ class Server:
                        env=self.env, check=True, capture_output=True, timeout=30)
         with open(pidfile) as f:
             self.pids = [int(x) for x in f.read().split()]
-
-    def advance_clock(self, seconds):
-        """Moves the fake clock (fake_clock=True) seconds ahead of now."""
-        assert self.fake_clock, "Server(fake_clock=True) only"
-        self.clock_offset += seconds
-        tmp = self.clock_file + ".tmp"
-        with open(tmp, "w") as f:
-            f.write("%r\n" % self.clock_offset)
-        os.replace(tmp, self.clock_file)
 
     def responder_pids(self):
         """PIDs of the live responder processes."""

@@ -129,7 +129,8 @@ def test_outbox_ids_not_reused():
 
 def test_tables_whose_ids_leave_the_database_autoincrement():
     # the rest (auth_tokens, sessions) are found by digest; their ids stay inside
-    want = ["comments", "events", "lists", "outbox", "personal_tokens", "tasks", "users"]
+    want = ["comments", "events", "lists", "outbox", "personal_tokens", "task_completions",
+            "tasks", "users"]
     got = [r[0] for r in sql("SELECT name FROM sqlite_master WHERE type = 'table'"
                              " AND sql LIKE '%AUTOINCREMENT%' ORDER BY name")]
     eq(got, want, "tables with AUTOINCREMENT")
@@ -304,6 +305,11 @@ def migrate_and_check(srv, version, seqs):
     c = schema_at(ref, MINE - 1)
     _, want_objs = snapshot(c)
     c.close()
+    # what the migrations after 011 add, as a fresh install has it
+    srv.cli("migrate", env={"TASKMGR_DATABASE": srv.db + ".full"}, check=True)
+    c = connect(srv.db + ".full")
+    _, full_objs = snapshot(c)
+    c.close()
     tmp = srv.db + ".old"
     c = schema_at(tmp, version)
     populate(c, now)
@@ -329,6 +335,9 @@ def migrate_and_check(srv, version, seqs):
     for name in rows:
         got = [r[:ncols[name]] for r in rows[name]] if name in ncols else rows[name]
         eq(got, before_rows.get(name, []), "the rows of %s" % name)
+    eq(sorted(objs), sorted(full_objs), "the tables, indexes and triggers of a fresh install")
+    for name in objs:
+        eq(objs[name], full_objs[name], "%s as a fresh install has it" % name)
     for name in ncols:
         objs[name] = (objs[name][0][:ncols[name]],) + tuple(objs[name][1:])
     later, gone = later_objects(), dropped_later()

@@ -179,14 +179,20 @@ def test_many_rows_go_in_batches():
     old = now_us() - 60 * DAY
     a = uid("alice")
     with db() as c:
+        # as events are written: the old ones have the lower ids (the purge
+        # walks ids, oldest first, and stops at the first young row)
+        c.execute("DELETE FROM events")
         c.executemany("INSERT INTO events (user_id, type, action, created_at)"
                       " VALUES (?, 'task_updated', 'updated', ?)", [(a, old)] * 1234)
+        c.executemany("INSERT INTO events (user_id, type, action, created_at)"
+                      " VALUES (?, 'task_updated', 'updated', ?)", [(a, now_us())] * 7)
         c.executemany("INSERT INTO outbox (user_id, text, status, next_attempt_at,"
                       " created_at, finished_at) VALUES (?, 'x', 3, ?, ?, ?)",
                       [(a, old, old, old)] * 1100)
     since = log_size()
     worker_once()
     eq(q("SELECT count(*) FROM events WHERE created_at = ?", old)[0][0], 0, "1234 events gone")
+    eq(q("SELECT count(*) FROM events")[0][0], 7, "the 7 young ones kept")
     eq(q("SELECT count(*) FROM outbox WHERE finished_at = ?", old)[0][0], 0,
        "1100 notices gone")
     eq(q("SELECT count(*) FROM outbox WHERE status = 0")[0][0], 2, "pending still kept")

@@ -207,7 +207,8 @@ main(void)
 	struct task t, t2;
 	struct task_query q;
 	enum rule why;
-	int64_t	 al, bo, ca, l1, l2, id, id2, n, ids[64];
+	int64_t	 al, bo, ca, l1, l2, id, id2, id3, n, ids[64];
+	struct task_done done;
 	FILE	*devnull = fopen("/dev/null", "w");
 	int	 fd, i;
 	char	 name[32];
@@ -388,17 +389,45 @@ main(void)
 	}
 
 	/* complete */
-	is_int(tasks_complete(&db, &bob, id, &why), DB_OK, "complete from In Progress");
+	is_int(tasks_complete(&db, &bob, id, &why, NULL), DB_OK, "complete from In Progress");
 	t = t2;
 	is_int(tasks_get_visible(&db, &bob, id, &a, &t2), DB_OK, "read");
 	is_int(t2.status, TS_COMPLETED, "Completed");
-	is_int(tasks_complete(&db, &bob, id, &why), DB_INVALID, "complete twice refused");
+	is_int(tasks_complete(&db, &bob, id, &why, NULL), DB_INVALID, "complete twice refused");
 	is_int(why, RULE_NOT_COMPLETABLE, "... as not completable");
 	is_int(tasks_get_visible(&db, &bob, id, &a, &t), DB_OK, "read");
 	is_int(t.updated_at, t2.updated_at, "a refusal changes nothing");
 	in = named("Pending one");
 	is_int(tasks_create(&db, &alice, l1, &in, &id2, &why, NULL, NULL), DB_OK, "unassigned task");
-	is_int(tasks_complete(&db, &alice, id2, &why), DB_INVALID, "Pending cannot be completed");
+	is_int(tasks_complete(&db, &alice, id2, &why, NULL), DB_INVALID, "Pending cannot be completed");
+
+	/* recurring: the completion and the move commit or roll back together */
+	in = named("Every week");
+	in.set |= TF_RECURRENCE;
+	in.rec = (struct recurrence){ 1, RU_WEEK, RF_DEADLINE, TIME_NULL };
+	is_int(tasks_create(&db, &alice, l1, &in, &id3, &why, NULL, NULL), DB_INVALID,
+	    "a rule without a deadline is refused");
+	is_int(why, RULE_NEEDS_DEADLINE, "... as needing one");
+	in.set |= TF_ASSIGNED_TO | TF_DEADLINE;
+	in.assigned_to = bo;
+	in.complete_before = now_us() + 3600000000LL;
+	is_int(tasks_create(&db, &alice, l1, &in, &id3, &why, NULL, NULL), DB_OK, "recurring task");
+	is_int(db_begin(&db), DB_OK, "a caller's transaction");
+	is_int(tasks_complete(&db, &bob, id3, &why, &done), DB_OK, "completed in it");
+	ok(done.recurring && done.next > in.complete_before, "moved on");
+	is_int(q1("SELECT count(*) FROM task_completions WHERE task_id = ?", id3), 1, "recorded");
+	db_rollback(&db);
+	is_int(q1("SELECT count(*) FROM task_completions WHERE task_id = ?", id3), 0,
+	    "rolled back: no completion");
+	is_int(q1("SELECT complete_before FROM tasks WHERE id = ?", id3), in.complete_before,
+	    "... and the deadline unmoved");
+	is_int(tasks_complete(&db, &bob, id3, &why, &done), DB_OK, "completed");
+	is_int(q1("SELECT complete_before FROM tasks WHERE id = ?", id3), done.next, "moved");
+	is_int(tasks_get_visible(&db, &bob, id3, &a, &t), DB_OK, "read");
+	ok(t.status == TS_IN_PROGRESS && t.rec.every == 1 && t.rec.unit == RU_WEEK,
+	    "In Progress again, the rule kept");
+	is_int(q1("SELECT completed_by FROM task_completions WHERE task_id = ?", id3), bo,
+	    "by bob");
 
 	/* delete */
 	is_int(tasks_delete(&db, &bob, id), DB_FORBIDDEN, "the assignee may not delete");
