@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "api.h"
 #include "app.h"
@@ -74,6 +75,43 @@ event_status(const char *task_status)
 	return strcmp(task_status, "Completed") == 0 ? "CANCELLED" : "CONFIRMED";
 }
 
+/*
+ * RRULE of a rule stepped from the deadline (one stepped from the
+ * completion has no date a calendar could know).  The client steps it
+ * from DTSTART, in UTC.  The rule's day of the month (its anchor's) past
+ * the 28th is kept as "the last day up to it", as the rule does in a
+ * shorter month: a 31st moved to February 28 goes on to March 31.
+ */
+static void
+write_rrule(struct feed *f, const struct cal_event *e)
+{
+	static const char *const freq[] = { "DAILY", "WEEKLY", "MONTHLY", "YEARLY" };
+	char	 until[ICAL_UTC_LEN];
+	time_t	 t = (time_t)((e->rec_anchor != TIME_NULL ? e->rec_anchor : e->deadline) /
+	    1000000);
+	struct tm tm;
+	int	 d;
+
+	if (e->rec.every <= 0 || e->rec.from != RF_DEADLINE || e->rec.unit < RU_DAY ||
+	    e->rec.unit > RU_YEAR)
+		return;
+	buf_printf(&f->tmp, "FREQ=%s;INTERVAL=%d", freq[e->rec.unit], e->rec.every);
+	if (gmtime_r(&t, &tm) == NULL)
+		tm.tm_mday = 1;
+	if (tm.tm_mday > 28 && e->rec.unit == RU_MONTH) {
+		buf_puts(&f->tmp, ";BYMONTHDAY=28");
+		for (d = 29; d <= tm.tm_mday; d++)
+			buf_printf(&f->tmp, ",%d", d);
+		buf_puts(&f->tmp, ";BYSETPOS=-1");
+	} else if (tm.tm_mday == 29 && tm.tm_mon == 1 && e->rec.unit == RU_YEAR)
+		buf_puts(&f->tmp, ";BYMONTH=2;BYMONTHDAY=28,29;BYSETPOS=-1");
+	if (e->rec.until != TIME_NULL) {
+		ical_utc_value(e->rec.until, until);
+		buf_printf(&f->tmp, ";UNTIL=%s", until);
+	}
+	ical_raw(f->b, "RRULE", tmp_end(f));
+}
+
 /* Writes one VEVENT. */
 static void
 write_event(void *ctx, const struct cal_event *e)
@@ -100,7 +138,8 @@ write_event(void *ctx, const struct cal_event *e)
 		buf_printf(t, "%stasks/%lld/", f->admin_base, (long long)e->id);
 		ical_raw(b, "URL", tmp_end(f));
 	}
-	/* recurring tasks (issue #17) add their RRULE here, reminders a VALARM each */
+	write_rrule(f, e);
+	/* reminders (issue #17) add a VALARM each here */
 	ical_raw(b, "END", "VEVENT");
 }
 

@@ -97,14 +97,21 @@ ical_text(struct buf *b, const char *name, const char *value)
 }
 
 void
-ical_utc(struct buf *b, const char *name, int64_t us)
+ical_utc_value(int64_t us, char out[ICAL_UTC_LEN])
 {
 	time_t	 t = (time_t)(us >= 0 ? us / 1000000 : (us - 999999) / 1000000);
 	struct tm tm;
-	char	 v[32];
 
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(v, sizeof(v), "%Y%m%dT%H%M%SZ", &tm) == 0)
-		strcpy(v, "19700101T000000Z");
+	if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 > 9999 || tm.tm_year + 1900 < 0 ||
+	    strftime(out, ICAL_UTC_LEN, "%Y%m%dT%H%M%SZ", &tm) == 0)
+		strcpy(out, "19700101T000000Z");
+}
+
+void
+ical_utc(struct buf *b, const char *name, int64_t us)
+{
+	char	 v[ICAL_UTC_LEN];
+
+	ical_utc_value(us, v);
 	put_line(b, name, v, 0);
 }

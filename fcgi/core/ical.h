@@ -20,5 +20,8 @@ void	 ical_raw(struct buf *, const char *name, const char *value);
 void	 ical_text(struct buf *, const char *name, const char *value);
 /* NAME:YYYYMMDDTHHMMSSZ, a UTC date-time (microseconds dropped). */
 void	 ical_utc(struct buf *, const char *name, int64_t us);
+/* The value alone: YYYYMMDDTHHMMSSZ into out. */
+#define ICAL_UTC_LEN	17	/* with the NUL */
+void	 ical_utc_value(int64_t us, char out[ICAL_UTC_LEN]);
 
 #endif

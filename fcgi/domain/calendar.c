@@ -70,7 +70,8 @@ cal_events(struct db *db, int64_t uid, void (*fn)(void *, const struct cal_event
 	/* the two halves use the assignee and list indexes; a task in both counts once */
 	static const char sql[] =
 	    "SELECT t.id, t.name, t.description, l.name, t.status, t.complete_before,"
-	    " t.created_at, t.updated_at"
+	    " t.created_at, t.updated_at, t.rec_every, t.rec_unit, t.rec_from, t.rec_until,"
+	    " t.rec_anchor"
 	    " FROM tasks t JOIN lists l ON l.id = t.list_id"
 	    " WHERE t.complete_before IS NOT NULL AND t.id IN ("
 	    "  SELECT id FROM tasks WHERE assigned_to = ?1 AND complete_before IS NOT NULL"
@@ -94,6 +95,15 @@ cal_events(struct db *db, int64_t uid, void (*fn)(void *, const struct cal_event
 		e.deadline = sqlite3_column_int64(st, 5);
 		e.created_at = sqlite3_column_int64(st, 6);
 		e.updated_at = sqlite3_column_int64(st, 7);
+		e.rec.every = sqlite3_column_int(st, 8);
+		e.rec.unit = rec_unit_of(db_col_text(st, 9));
+		e.rec.from = rec_from_of(db_col_text(st, 10));
+		e.rec.until = sqlite3_column_type(st, 11) == SQLITE_NULL ? TIME_NULL :
+		    sqlite3_column_int64(st, 11);
+		e.rec_anchor = sqlite3_column_type(st, 12) == SQLITE_NULL ? TIME_NULL :
+		    sqlite3_column_int64(st, 12);
+		if (e.rec.unit < 0 || e.rec.from < 0)
+			e.rec.every = 0;
 		fn(ctx, &e);
 	}
 	db_done(st, rc);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "db.h"
+#include "recurrence.h"
 #include "tokens.h"
 
 #define CAL_MAX_EVENTS	5000	/* a feed lists at most this many tasks, latest deadlines first */
@@ -23,6 +24,8 @@ struct cal_event {
 	int64_t		 deadline;
 	int64_t		 created_at;
 	int64_t		 updated_at;
+	struct recurrence rec;		/* rec.every 0: not recurring */
+	int64_t		 rec_anchor;	/* the rule's anchor, naive local time (recurrence.h); TIME_NULL: none */
 };
 
 /* Makes (or replaces) uid's feed secret, written into tok. */

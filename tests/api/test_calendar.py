@@ -143,6 +143,48 @@ def test_lines_are_folded_and_text_escaped():
        "DESCRIPTION round trip")
 
 
+def rrule_dates(e, n):
+    """The first n occurrences of the event's RRULE from its DTSTART (dateutil)."""
+    from dateutil.rrule import rrulestr
+    rule = rrulestr(e["RRULE"].to_ical().decode(), dtstart=e.decoded("DTSTART"))
+    return list(rule[:n]) if rule.count() >= n else list(rule)
+
+
+def test_recurring_tasks_carry_an_rrule_the_task_follows():
+    hal = user("hal2")
+    me = S.get("/api/auth/me/", token=hal).json["id"]
+    lid = S.post("/api/lists/", {"name": "Repeats"}, token=hal).json["id"]
+    weekly = task(hal, lid, name="Weekly", complete_before="2030-05-04T09:00:00Z",
+                  recurrence={"every": 2, "unit": "week", "until": "2030-07-01T00:00:00Z"})
+    monthly = task(hal, lid, name="Month end", complete_before="2030-01-31T12:00:00Z",
+                   assigned_to=me, recurrence={"every": 1, "unit": "month"})
+    yearly = task(hal, lid, name="Leap", complete_before="2032-02-29T08:00:00Z",
+                  recurrence={"every": 1, "unit": "year"})
+    done = task(hal, lid, name="After done", complete_before="2030-03-01T00:00:00Z",
+                recurrence={"every": 3, "unit": "day", "from": "completion"})
+    plain = task(hal, lid, name="Once", complete_before="2030-03-02T00:00:00Z")
+    path = feed_path(hal)
+    ev = {int(k.split("@")[0][5:]): v for k, v in parse(S.get(path)).items()}
+    r = ev[weekly["id"]]["RRULE"]
+    eq((r["FREQ"], r["INTERVAL"], r["UNTIL"]),
+       (["WEEKLY"], [2], [datetime.datetime(2030, 7, 1, tzinfo=UTC)]), "weekly RRULE")
+    eq([d.isoformat() for d in rrule_dates(ev[weekly["id"]], 10)],
+       ["2030-05-04T09:00:00+00:00", "2030-05-18T09:00:00+00:00", "2030-06-01T09:00:00+00:00",
+        "2030-06-15T09:00:00+00:00", "2030-06-29T09:00:00+00:00"], "until the end")
+    eq([d.isoformat()[:10] for d in rrule_dates(ev[monthly["id"]], 4)],
+       ["2030-01-31", "2030-02-28", "2030-03-31", "2030-04-30"], "the 31st, or the month's last")
+    eq([d.isoformat()[:10] for d in rrule_dates(ev[yearly["id"]], 3)],
+       ["2032-02-29", "2033-02-28", "2034-02-28"], "February 29th, or the 28th")
+    eq("RRULE" in ev[done["id"]], False, "a rule from the completion: no RRULE")
+    eq("RRULE" in ev[plain["id"]], False, "not recurring: no RRULE")
+    # the task itself moves to the rule's next date, and the feed follows
+    r = S.post("/api/tasks/%d/complete/" % monthly["id"], token=hal)
+    eq(r.json.get("next_complete_before"), "2030-02-28T12:00:00.000000Z", "moved")
+    ev = {int(k.split("@")[0][5:]): v for k, v in parse(S.get(path)).items()}
+    eq([d.isoformat()[:10] for d in rrule_dates(ev[monthly["id"]], 3)],
+       ["2030-02-28", "2030-03-31", "2030-04-30"], "from February 28th, back to the 31st")
+
+
 def test_etag_and_304():
     dee = user("dee")
     lid = S.post("/api/lists/", {"name": "L"}, token=dee).json["id"]
