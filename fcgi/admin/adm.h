@@ -158,6 +158,11 @@ int	 adm_lists(struct req *);
 int	 adm_list_add(struct req *);
 int	 adm_list_edit(struct req *);
 int	 adm_list_delete(struct req *);
+/* members.c: the members of a list, on its edit page */
+/* Adds "members" (and the outcome of the last change, ?members=) to a list page's ctx. */
+enum dbrc adm_members_ctx(struct req *, cJSON *ctx, int64_t list_id);
+int	 adm_list_member_add(struct req *);
+int	 adm_list_member_edit(struct req *);
 /* tasks.c */
 int	 adm_tasks(struct req *);
 int	 adm_tasks_bulk(struct req *);

@@ -177,6 +177,19 @@ list_values(struct req *r, cJSON *ctx, const struct admq_list *l, const char *na
 	cJSON_AddStringToObject(fo, "updated_at", s);
 }
 
+/* Renders the edit page of l with its members (ctx freed either way). */
+static int
+members_render(struct req *r, const struct admq_list *l, cJSON *ctx)
+{
+	enum dbrc rc;
+
+	if ((rc = adm_members_ctx(r, ctx, l->id)) != DB_OK) {
+		cJSON_Delete(ctx);
+		return adm_dbfail(r, rc);
+	}
+	return adm_render(r, 200, "list_form", ctx);
+}
+
 /* GET, POST lists/{id}/ */
 int
 adm_list_edit(struct req *r)
@@ -200,7 +213,7 @@ adm_list_edit(struct req *r)
 		if (adm_param(r, "saved") != NULL)
 			cJSON_AddTrueToObject(ctx, "saved");
 		list_values(r, ctx, &l, l.name, l.updated_at);
-		return adm_render(r, 200, "list_form", ctx);
+		return members_render(r, &l, ctx);
 	}
 	if ((st = adm_read_form(r, &f)) != 0) {
 		cJSON_Delete(ctx);
@@ -235,7 +248,7 @@ adm_list_edit(struct req *r)
 	}
 	list_values(r, ctx, &l, name ? name : "",
 	    conflict || expect < 0 ? l.updated_at : expect);
-	return adm_render(r, 200, "list_form", ctx);
+	return members_render(r, &l, ctx);
 }
 
 /* GET, POST lists/{id}/delete/ */

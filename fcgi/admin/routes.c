@@ -21,6 +21,8 @@ const struct route admin_routes[] = {
 	{ M_GET | M_POST, "lists/add/", adm_list_add, FORM },
 	{ M_GET | M_POST, "lists/{id}/", adm_list_edit, FORM },
 	{ M_GET | M_POST, "lists/{id}/delete/", adm_list_delete, FORM },
+	{ M_POST, "lists/{id}/members/", adm_list_member_add, FORM },
+	{ M_POST, "lists/{id}/members/{id}/", adm_list_member_edit, FORM },
 	{ M_GET, "tasks/", adm_tasks, PAGE },
 	{ M_POST, "tasks/", adm_tasks_bulk, FORM },
 	{ M_GET | M_POST, "tasks/add/", adm_task_add, FORM },

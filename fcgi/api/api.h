@@ -46,6 +46,11 @@ int	 api_users(struct req *);
 int	 api_lists(struct req *);
 /* GET, PUT, PATCH, DELETE /api/lists/{id}/ */
 int	 api_list(struct req *);
+/* members.c */
+/* GET, POST /api/lists/{id}/members/ */
+int	 api_list_members(struct req *);
+/* PATCH, DELETE /api/lists/{id}/members/{user_id}/ */
+int	 api_list_member(struct req *);
 /* telegram.c */
 int	 api_tg_link(struct req *);
 int	 api_tg_confirm(struct req *);

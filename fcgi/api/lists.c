@@ -1,4 +1,4 @@
-/* lists: /api/lists/ -- the caller's task lists. */
+/* lists: /api/lists/ -- the task lists the caller owns or shares. */
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -7,6 +7,7 @@
 #include "app.h"
 #include "json.h"
 #include "lists.h"
+#include "members.h"
 #include "page.h"
 #include "params.h"
 #include "request.h"
@@ -25,6 +26,9 @@ write_list(struct buf *b, const struct list *l)
 	jw_time(b, "updated_at", l->updated_at, &first);
 	jw_time(b, "created_at", l->created_at, &first);
 	jw_int(b, "task_count", l->task_count, &first);
+	jw_str(b, "role", list_role_names[l->role >= ROLE_VIEWER && l->role <= ROLE_OWNER ?
+	    l->role : ROLE_OWNER], &first);
+	jw_int(b, "member_count", l->member_count, &first);
 	buf_putc(b, '}');
 }
 
@@ -55,33 +59,39 @@ list_refused(struct req *r, enum rule why)
 	return resp_errors(r);
 }
 
-static const struct param_spec search_param = {
-	.name = "search", .kind = PK_TEXT, .norm = search_key,
+enum { P_ROLE, P_SEARCH, P_COUNT };
+static const char *const role_names[] = { "owner", "editor", "viewer", NULL };
+static const int role_values[] = { ROLE_OWNER, ROLE_EDITOR, ROLE_VIEWER };
+static const struct param_spec index_params[P_COUNT] = {
+	[P_ROLE] = { .name = "role", .kind = PK_CHOICE, .names = role_names,
+	    .values = role_values },
+	[P_SEARCH] = { .name = "search", .kind = PK_TEXT, .norm = search_key },
 };
 
-/* GET /api/lists/: the caller's lists, newest first, ?search= */
+/* GET /api/lists/: the caller's and shared lists, newest first, ?role=&search= */
 static int
 lists_index(struct req *r)
 {
 	struct db *db = &r->app->db;
 	struct rows c = { &r->body_out, 0 };
-	struct param_val search;
+	struct param_val v[P_COUNT];
 	struct page pg;
 	const char *key;
 	int64_t	 count;
 	enum dbrc rc;
-	int	 st;
+	int	 st, role;
 
 	if ((st = page_read(r, &pg)) != 0)
 		return st;
-	if (params_read(r, &search_param, 1, &search) > 0)
+	if (params_read(r, index_params, P_COUNT, v) > 0)
 		return resp_errors(r);
-	key = search.state == PS_SET ? search.s : NULL;
-	if ((rc = lists_count(db, r->user.id, key, &count)) != DB_OK)
+	key = v[P_SEARCH].state == PS_SET ? v[P_SEARCH].s : NULL;
+	role = v[P_ROLE].state == PS_SET ? (int)v[P_ROLE].n : ROLE_NONE;
+	if ((rc = lists_count(db, r->user.id, role, key, &count)) != DB_OK)
 		return api_dbfail(r, rc);
 	page_begin(r, &pg, count);
-	if (pg.offset < count &&
-	    (rc = lists_page(db, r->user.id, key, pg.limit, pg.offset, list_row, &c)) != DB_OK)
+	if (pg.offset < count && (rc = lists_page(db, r->user.id, role, key, pg.limit,
+	    pg.offset, list_row, &c)) != DB_OK)
 		return api_dbfail(r, rc);
 	page_end(r);
 	return 200;
@@ -143,6 +153,9 @@ list_update(struct req *r, int64_t id)
 	api_actor(r, &who);
 	if ((rc = lists_get_visible(&r->app->db, &who, id, &r->arena, &l)) != DB_OK)
 		return api_dbfail(r, rc);
+	/* a member sees the list but may not change it (before the body) */
+	if (l.role != ROLE_OWNER)
+		return api_dbfail(r, DB_FORBIDDEN);
 	if ((st = api_lock_read(r, &expect)) != 0)
 		return st;
 	/* PUT as DRF's ModelSerializer: name is the one required field */

@@ -14,6 +14,8 @@ const struct route api_routes[] = {
 	{ M_GET | M_POST, "/api/lists/", api_lists, R_AUTH },
 	{ M_GET | M_PUT | M_PATCH | M_DELETE, "/api/lists/{id}/", api_list, R_AUTH },
 	{ M_GET | M_POST, "/api/lists/{id}/tasks/", api_list_tasks, R_AUTH },
+	{ M_GET | M_POST, "/api/lists/{id}/members/", api_list_members, R_AUTH },
+	{ M_PATCH | M_DELETE, "/api/lists/{id}/members/{id}/", api_list_member, R_AUTH },
 	{ M_GET, "/api/tasks/", api_tasks, R_AUTH },
 	{ M_GET | M_PUT | M_PATCH | M_DELETE, "/api/tasks/{id}/", api_task, R_AUTH },
 	{ M_POST, "/api/tasks/{id}/complete/", api_task_complete, R_AUTH },

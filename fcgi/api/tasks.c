@@ -8,6 +8,7 @@
 #include "api.h"
 #include "app.h"
 #include "json.h"
+#include "members.h"
 #include "page.h"
 #include "params.h"
 #include "request.h"
@@ -358,6 +359,9 @@ task_update(struct req *r, int64_t id)
 		 * wrong (DRF's get_object() comes first) */
 		if ((rc = tasks_get_visible(&r->app->db, &who, id, &r->arena, &t)) != DB_OK)
 			return api_dbfail(r, rc);
+		/* and one it may not change is refused before its body */
+		if (t.access < TA_WORK)
+			return api_dbfail(r, DB_FORBIDDEN);
 		return st;
 	}
 	/*

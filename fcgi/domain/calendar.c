@@ -67,7 +67,7 @@ enum dbrc
 cal_events(struct db *db, int64_t uid, void (*fn)(void *, const struct cal_event *),
     void *ctx)
 {
-	/* the two halves use the assignee and list indexes; a task in both counts once */
+	/* each part uses the assignee, owner or member indexes; a task in several counts once */
 	static const char sql[] =
 	    "SELECT t.id, t.name, t.description, l.name, t.status, t.complete_before,"
 	    " t.created_at, t.updated_at, t.rec_every, t.rec_unit, t.rec_from, t.rec_until,"
@@ -76,7 +76,9 @@ cal_events(struct db *db, int64_t uid, void (*fn)(void *, const struct cal_event
 	    " WHERE t.complete_before IS NOT NULL AND t.id IN ("
 	    "  SELECT id FROM tasks WHERE assigned_to = ?1 AND complete_before IS NOT NULL"
 	    "  UNION SELECT t2.id FROM lists l2 JOIN tasks t2 ON t2.list_id = l2.id"
-	    "  WHERE l2.owner_id = ?1 AND t2.complete_before IS NOT NULL)"
+	    "  WHERE l2.owner_id = ?1 AND t2.complete_before IS NOT NULL"
+	    "  UNION SELECT t3.id FROM list_members m JOIN tasks t3 ON t3.list_id = m.list_id"
+	    "  WHERE m.user_id = ?1 AND t3.complete_before IS NOT NULL)"
 	    " ORDER BY t.complete_before DESC, t.id DESC LIMIT ?2";
 	sqlite3_stmt *st = db_prep(db, sql);
 	struct cal_event e;

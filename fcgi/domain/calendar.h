@@ -35,8 +35,9 @@ enum dbrc cal_feed_delete(struct db *, int64_t uid);
 /* The active user whose feed secret is tok; DB_NOTFOUND for any other. */
 enum dbrc cal_feed_owner(struct db *, const char *tok, int64_t *uid, int *is_staff);
 /*
- * Calls fn for each task with a deadline that uid sees (owns its list or
- * is its assignee), at most CAL_MAX_EVENTS, by deadline then id.
+ * Calls fn for each task with a deadline that uid sees (owns its list, is
+ * a member of it, or is its assignee: members.h), at most CAL_MAX_EVENTS,
+ * latest deadlines first.
  */
 enum dbrc cal_events(struct db *, int64_t uid,
 	    void (*fn)(void *, const struct cal_event *), void *ctx);

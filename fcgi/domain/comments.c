@@ -7,6 +7,7 @@
 #include "arena.h"
 #include "comments.h"
 #include "get1.h"
+#include "members.h"
 #include "notices.h"
 #include "timeutil.h"
 #include "tx.h"
@@ -17,14 +18,19 @@ task_access(struct db *db, const struct actor *who, int64_t task_id,
     struct task_ref *t)
 {
 	static const char sql[] =
-	    "SELECT l.owner_id, t.assigned_to, t.name FROM tasks t"
-	    " JOIN lists l ON l.id = t.list_id"
-	    " WHERE t.id = ?1 AND (?2 OR l.owner_id = ?3 OR t.assigned_to = ?3)";
+	    "SELECT l.owner_id, t.assigned_to, t.name, " LIST_ROLE_SQL("l", "?2", "?3")
+	    " FROM tasks t JOIN lists l ON l.id = t.list_id WHERE t.id = ?1";
 	sqlite3_stmt *st;
 	enum dbrc rc;
 
 	if ((rc = db_get1(db, sql, task_id, who, "task access", &st)) != DB_OK)
 		return rc;
+	/* whoever sees the task (members.h) */
+	if (task_access_for((enum list_role)sqlite3_column_int(st, 3),
+	    sqlite3_column_int64(st, 1) == who->id) == TA_NONE) {
+		db_done(st, SQLITE_ROW);
+		return DB_NOTFOUND;
+	}
 	if (t != NULL) {
 		t->owner_id = sqlite3_column_int64(st, 0);
 		t->assigned_to = sqlite3_column_int64(st, 1);

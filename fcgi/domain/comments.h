@@ -2,8 +2,9 @@
  * comments: comments on tasks (sql/013_comments_activity.sql).
  *
  * Who: a comment is seen by whoever sees its task (task_access(), the one
- * place of that rule for comments: today the list's owner and the task's
- * assignee; an actor with sees_all sees all).  Anyone who sees the task
+ * place of that rule for comments, by the roles of members.h: the list's
+ * owner and members and the task's assignee; an actor with sees_all sees
+ * all).  Anyone who sees the task
  * may comment.  Only the author edits a comment; the author or the list's
  * owner (or a sees_all actor) deletes it.  Not visible: DB_NOTFOUND;
  * visible but not allowed: DB_FORBIDDEN.

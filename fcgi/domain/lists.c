@@ -5,7 +5,9 @@
 #include "arena.h"
 #include "get1.h"
 #include "lists.h"
+#include "members.h"
 #include "notices.h"
+#include "task_pages.h"
 #include "timeutil.h"
 #include "tx.h"
 #include "users.h"
@@ -99,7 +101,10 @@ lists_create(struct db *db, int64_t owner_id, const char *name, int64_t *id,
 	return rc;
 }
 
-/* Fills l from a row of id, owner_id, name, username, task_count, created_at, updated_at. */
+/*
+ * Fills l from a row of id, owner_id, name, username, task_count,
+ * created_at, updated_at, member_count and the reader's role.
+ */
 static void
 list_from_row(sqlite3_stmt *st, struct list *l)
 {
@@ -110,46 +115,62 @@ list_from_row(sqlite3_stmt *st, struct list *l)
 	l->task_count = sqlite3_column_int64(st, 4);
 	l->created_at = sqlite3_column_int64(st, 5);
 	l->updated_at = sqlite3_column_int64(st, 6);
+	l->member_count = sqlite3_column_int64(st, 7);
+	l->role = sqlite3_column_int(st, 8);
 }
 
-#define LIST_COLUMNS \
+/* The columns of list_from_row, with role the SQL of the reader's role. */
+#define LIST_COLUMNS(role) \
 	"SELECT l.id, l.owner_id, l.name, u.username, l.task_count," \
-	" l.created_at, l.updated_at FROM lists l JOIN users u ON u.id = l.owner_id"
+	" l.created_at, l.updated_at, l.member_count, " role \
+	" FROM lists l JOIN users u ON u.id = l.owner_id"
 
 enum dbrc
 lists_get_visible(struct db *db, const struct actor *who, int64_t id,
     struct arena *a, struct list *l)
 {
-	static const char sql[] = LIST_COLUMNS
-	    " WHERE l.id = ?1 AND (?2 OR l.owner_id = ?3)";
+	static const char sql[] = LIST_COLUMNS(LIST_ROLE_SQL("l", "?2", "?3"))
+	    " WHERE l.id = ?1";
 	sqlite3_stmt *st;
 	enum dbrc rc;
 
 	if ((rc = db_get1(db, sql, id, who, "list get", &st)) != DB_OK)
 		return rc;
 	list_from_row(st, l);
+	if (l->role == ROLE_NONE) {
+		db_done(st, SQLITE_ROW);
+		return DB_NOTFOUND;
+	}
 	l->name = arena_strdup(a, l->name);
 	l->owner_username = arena_strdup(a, l->owner_username);
 	db_done(st, SQLITE_ROW);
 	return l->name && l->owner_username ? DB_OK : DB_ERROR;
 }
 
-/* Reads the owner and updated_at of a visible list; DB_NOTFOUND otherwise. */
+/*
+ * Reads the owner and updated_at of a list the actor owns; DB_FORBIDDEN
+ * for a member, DB_NOTFOUND for anyone else.
+ */
 static enum dbrc
 list_head(struct db *db, const struct actor *who, int64_t id, int64_t *owner,
     int64_t *updated_at)
 {
 	static const char sql[] =
-	    "SELECT owner_id, updated_at FROM lists WHERE id = ?1 AND (?2 OR owner_id = ?3)";
+	    "SELECT l.owner_id, l.updated_at, " LIST_ROLE_SQL("l", "?2", "?3")
+	    " FROM lists l WHERE l.id = ?1";
 	sqlite3_stmt *st;
 	enum dbrc rc;
+	int	 role;
 
 	if ((rc = db_get1(db, sql, id, who, "list head", &st)) != DB_OK)
 		return rc;
 	*owner = sqlite3_column_int64(st, 0);
 	*updated_at = sqlite3_column_int64(st, 1);
+	role = sqlite3_column_int(st, 2);
 	db_done(st, SQLITE_ROW);
-	return DB_OK;
+	if (role == ROLE_OWNER)
+		return DB_OK;
+	return role == ROLE_NONE ? DB_NOTFOUND : DB_FORBIDDEN;
 }
 
 enum dbrc
@@ -207,8 +228,13 @@ lists_delete(struct db *db, const struct actor *who, int64_t id)
 	    "INSERT INTO events (user_id, type, action, task_id, created_at)"
 	    " SELECT assigned_to, 'task_updated', 'deleted', id, ?2 FROM tasks"
 	    " WHERE list_id = ?3 AND assigned_to IS NOT NULL AND assigned_to <> ?1";
+	static const char ev_members[] =
+	    "INSERT INTO events (user_id, type, action, task_id, created_at)"
+	    " SELECT m.user_id, 'task_updated', 'deleted', t.id, ?2 FROM list_members m"
+	    " JOIN tasks t ON t.list_id = m.list_id WHERE m.list_id = ?3"
+	    " AND t.assigned_to IS NOT m.user_id";
 	static const char del[] = "DELETE FROM lists WHERE id = ?";
-	const char *const evs[] = { ev_owner, ev_assignee };
+	const char *const evs[] = { ev_owner, ev_assignee, ev_members };
 	sqlite3_stmt *st;
 	int64_t	 owner, cur, now = now_us();
 	enum dbrc rc;
@@ -219,7 +245,7 @@ lists_delete(struct db *db, const struct actor *who, int64_t id)
 		return rc;
 	if ((rc = list_head(db, who, id, &owner, &cur)) != DB_OK)
 		goto out;
-	for (i = 0; i < 2 && rc == DB_OK; i++) {
+	for (i = 0; i < 3 && rc == DB_OK; i++) {
 		if ((st = db_prep(db, evs[i])) == NULL) {
 			rc = DB_ERROR;
 			goto out;
@@ -257,45 +283,99 @@ list_rows(struct db *db, sqlite3_stmt *st, list_row_fn fn, void *ctx)
 
 #define LIST_SEARCH "(?2 IS NULL OR instr(l.name_key, ?2) > 0)"
 
-enum dbrc
-lists_count(struct db *db, int64_t owner_id, const char *key, int64_t *count)
+/*
+ * The scopes of a page of lists: which SQL a page reads (lists_scope).  A
+ * user with no shared list reads the lists they own, as before sharing.
+ */
+enum lscope { LS_ALL, LS_OWNED, LS_SHARED, LS_BOTH };
+
+/* The scope of a page of user uid (0: all) restricted to role (0: any). */
+static enum dbrc
+lists_scope(struct db *db, int64_t uid, int role, enum lscope *scope)
 {
-	static const char sql[] =
-	    "SELECT count(*) FROM lists l WHERE l.owner_id = ?1 AND " LIST_SEARCH;
-	static const char all_sql[] =
-	    "SELECT count(*) FROM lists l WHERE ?1 = 0 AND " LIST_SEARCH;
+	static const char sql[] = "SELECT 1 FROM list_members WHERE user_id = ?1 LIMIT 1";
+	int64_t	 any;
+	enum dbrc rc;
+
+	*scope = uid == 0 ? LS_ALL : role == ROLE_OWNER ? LS_OWNED :
+	    role != ROLE_NONE ? LS_SHARED : LS_BOTH;
+	if (*scope != LS_BOTH)
+		return DB_OK;
+	if ((rc = task_counter(db, sql, uid, &any)) == DB_NOTFOUND) {
+		*scope = LS_OWNED;
+		rc = DB_OK;
+	}
+	return rc;
+}
+
+/* Binds a page's uid, search key and role (?1, ?2, ?5). */
+static void
+bind_scope(sqlite3_stmt *st, int64_t uid, const char *key, int role)
+{
+	sqlite3_bind_int64(st, 1, uid);
+	db_bind_text(st, 2, key);
+	if (role == ROLE_VIEWER || role == ROLE_EDITOR)
+		db_bind_text(st, 5, list_role_names[role]);
+}
+
+enum dbrc
+lists_count(struct db *db, int64_t uid, int role, const char *key, int64_t *count)
+{
+	static const char *const sqls[] = {
+	    [LS_ALL] = "SELECT count(*) FROM lists l WHERE ?1 = 0 AND " LIST_SEARCH,
+	    [LS_OWNED] = "SELECT count(*) FROM lists l WHERE l.owner_id = ?1 AND " LIST_SEARCH,
+	    [LS_SHARED] = "SELECT count(*) FROM list_members m JOIN lists l ON l.id = m.list_id"
+		" WHERE m.user_id = ?1 AND m.role = ?5 AND " LIST_SEARCH,
+	    [LS_BOTH] = "SELECT (SELECT count(*) FROM lists l WHERE l.owner_id = ?1 AND "
+		LIST_SEARCH ") + (SELECT count(*) FROM list_members m JOIN lists l"
+		" ON l.id = m.list_id WHERE m.user_id = ?1 AND " LIST_SEARCH ")",
+	};
+	enum lscope scope;
 	sqlite3_stmt *st;
+	enum dbrc drc;
 	int	 rc;
 
 	*count = 0;
-	if ((st = db_prep(db, owner_id ? sql : all_sql)) == NULL)
+	if ((drc = lists_scope(db, uid, role, &scope)) != DB_OK)
+		return drc;
+	if ((st = db_prep(db, sqls[scope])) == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, owner_id);
-	db_bind_text(st, 2, key);
+	bind_scope(st, uid, key, role);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		*count = sqlite3_column_int64(st, 0);
 	db_done(st, rc);
 	return rc == SQLITE_ROW ? DB_OK : db_rc(db, rc, "list count");
 }
 
+#define LIST_ORDER " ORDER BY l.created_at DESC, l.id DESC LIMIT ?3 OFFSET ?4"
+
 enum dbrc
-lists_page(struct db *db, int64_t owner_id, const char *key, int64_t limit,
+lists_page(struct db *db, int64_t uid, int role, const char *key, int64_t limit,
     int64_t offset, list_row_fn fn, void *ctx)
 {
-	static const char sql[] = LIST_COLUMNS
-	    " WHERE l.owner_id = ?1 AND " LIST_SEARCH
-	    " ORDER BY l.created_at DESC, l.id DESC LIMIT ?3 OFFSET ?4";
-	static const char all_sql[] = LIST_COLUMNS
-	    " WHERE ?1 = 0 AND " LIST_SEARCH
-	    " ORDER BY l.created_at DESC, l.id DESC LIMIT ?3 OFFSET ?4";
+	static const char *const sqls[] = {
+	    [LS_ALL] = LIST_COLUMNS("3") " WHERE ?1 = 0 AND " LIST_SEARCH LIST_ORDER,
+	    [LS_OWNED] = LIST_COLUMNS("3") " WHERE l.owner_id = ?1 AND " LIST_SEARCH
+		LIST_ORDER,
+	    [LS_SHARED] = LIST_COLUMNS("CASE m.role WHEN 'editor' THEN 2 ELSE 1 END")
+		" JOIN list_members m ON m.list_id = l.id"
+		" WHERE m.user_id = ?1 AND m.role = ?5 AND " LIST_SEARCH LIST_ORDER,
+	    [LS_BOTH] = LIST_COLUMNS(LIST_ROLE_SQL("l", "0", "?1"))
+		" WHERE l.id IN (SELECT id FROM lists WHERE owner_id = ?1 UNION ALL"
+		" SELECT list_id FROM list_members WHERE user_id = ?1) AND "
+		LIST_SEARCH LIST_ORDER,
+	};
+	enum lscope scope;
 	sqlite3_stmt *st;
+	enum dbrc rc;
 
 	if (limit <= 0)
 		return DB_OK;
-	if ((st = db_prep(db, owner_id ? sql : all_sql)) == NULL)
+	if ((rc = lists_scope(db, uid, role, &scope)) != DB_OK)
+		return rc;
+	if ((st = db_prep(db, sqls[scope])) == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, owner_id);
-	db_bind_text(st, 2, key);
+	bind_scope(st, uid, key, role);
 	sqlite3_bind_int64(st, 3, limit);
 	sqlite3_bind_int64(st, 4, offset);
 	return list_rows(db, st, fn, ctx);

@@ -1,9 +1,12 @@
 /*
  * lists: task lists and the rules shared by lists and tasks.
  *
- * Visibility: a list is seen only by its owner (an actor with sees_all,
- * e.g. a staff user on the admin pages, sees every list).  A list the actor
- * cannot see is DB_NOTFOUND, never DB_FORBIDDEN, so existence is not leaked.
+ * Visibility: a list is seen by its owner and its members, and only the
+ * owner renames or deletes it (members.h holds the rules of shared lists;
+ * an actor with sees_all, e.g. a staff user on the admin pages, sees every
+ * list as its owner).  A list the actor cannot see is DB_NOTFOUND, never
+ * DB_FORBIDDEN, so existence is not leaked; a member who may not change it
+ * gets DB_FORBIDDEN.
  * Names are 1-200 characters, unique per owner (unique index
  * lists_owner_name); name_key holds the folded name that search matches.
  * Text fields -- list and task names, task descriptions -- are stored
@@ -53,6 +56,8 @@ struct list {
 	int64_t		 task_count;
 	int64_t		 created_at;
 	int64_t		 updated_at;
+	int64_t		 member_count;
+	int		 role;		/* the reader's enum list_role (members.h) */
 };
 
 /* A page callback: one list row, valid only during the call. */
@@ -75,29 +80,34 @@ enum dbrc lists_create(struct db *, int64_t owner_id, const char *name,
 enum dbrc lists_get_visible(struct db *, const struct actor *, int64_t id,
 	    struct arena *, struct list *l);
 /*
- * Renames a visible list when its updated_at still equals expect (checked
+ * Renames a list the actor owns when its updated_at still equals expect (checked
  * and written in one transaction): DB_CONFLICT when it changed,
- * DB_NOTFOUND when not visible, DB_INVALID with *why.  name NULL keeps the
+ * DB_NOTFOUND when not visible, DB_FORBIDDEN for a member, DB_INVALID
+ * with *why.  name NULL keeps the
  * name and only bumps updated_at.  The new updated_at is max(now, old + 1).
  */
 enum dbrc lists_update_locked(struct db *, const struct actor *, int64_t id,
 	    int64_t expect, const char *name, enum rule *why);
 /*
- * Deletes a visible list and its tasks (FK cascade), writing a 'deleted'
- * task_updated event for each task's owner and assignee.
+ * Deletes a list the actor owns and its tasks (FK cascade), writing a
+ * 'deleted' task_updated event for each task's owner, assignee and the
+ * list's members.  DB_FORBIDDEN for a member, DB_NOTFOUND for others.
  */
 enum dbrc lists_delete(struct db *, const struct actor *, int64_t id);
 /*
- * How many lists owner_id has (0: every list, for staff pages) whose name
- * contains key, a search_key() (NULL: no search; every character literal).
+ * How many lists user uid sees (0: every list, for staff pages) whose name
+ * contains key, a search_key() (NULL: no search; every character literal):
+ * with role 0 (ROLE_NONE) those uid owns and those shared with uid, else
+ * only those where uid has that enum list_role.
  */
-enum dbrc lists_count(struct db *, int64_t owner_id, const char *key,
+enum dbrc lists_count(struct db *, int64_t uid, int role, const char *key,
 	    int64_t *count);
 /*
  * The same lists, newest first (created_at, id descending): limit rows from
- * offset, each passed to fn.
+ * offset, each passed to fn.  A user without shared lists reads exactly
+ * what the lists they own cost before sharing.
  */
-enum dbrc lists_page(struct db *, int64_t owner_id, const char *key,
+enum dbrc lists_page(struct db *, int64_t uid, int role, const char *key,
 	    int64_t limit, int64_t offset, list_row_fn fn, void *ctx);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "members.h"
 #include "page_marks.h"
 #include "sqltext.h"
 #include "task_pages.h"
@@ -160,8 +161,8 @@ page_list(struct db *db, const struct actor *who, const struct task_query *q,
     int64_t *count, struct scope_row *sr)
 {
 	static const char sql[] =
-	    "SELECT task_count, name, owner_id FROM lists"
-	    " WHERE id = ?1 AND (?2 OR owner_id = ?3)";
+	    "SELECT l.task_count, l.name, l.owner_id, " LIST_ROLE_SQL("l", "?2", "?3")
+	    " FROM lists l WHERE l.id = ?1";
 	sqlite3_stmt *st;
 	int	 src;
 
@@ -170,7 +171,10 @@ page_list(struct db *db, const struct actor *who, const struct task_query *q,
 	sqlite3_bind_int64(st, 1, q->scope_id);
 	sqlite3_bind_int(st, 2, who->sees_all != 0);
 	sqlite3_bind_int64(st, 3, who->id);
-	if ((src = sqlite3_step(st)) == SQLITE_ROW) {
+	/* a list the actor does not see is no row */
+	if ((src = sqlite3_step(st)) == SQLITE_ROW && sqlite3_column_int(st, 3) == ROLE_NONE)
+		src = SQLITE_DONE;
+	if (src == SQLITE_ROW) {
 		const unsigned char *name = sqlite3_column_text(st, 1);
 		size_t	 len = (size_t)sqlite3_column_bytes(st, 1);
 
@@ -456,6 +460,8 @@ page_walk(struct db *db, sqlite3_stmt *ids, sqlite3_stmt *row, int direct,
 		task_rec_read(src, 9, &t.rec);
 		t.rec_anchor = TIME_NULL;
 		t.assignee_name = NULL;
+		t.access = 0;
+		t.member_count = 0;
 		if ((t.list_name = names_get(db, lists, list_sql, t.list_id,
 		    &t.owner_id, &rc)) == NULL || (t.assigned_to > 0 &&
 		    (t.assignee_name = names_get(db, users, user_sql, t.assigned_to,

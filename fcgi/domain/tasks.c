@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "get1.h"
 #include "log.h"
+#include "members.h"
 #include "notices.h"
 #include "sqltext.h"
 #include "task_pages.h"
@@ -72,7 +73,8 @@ assignee_check(struct db *db, int64_t id, struct arena *a, const char **name)
 #define TASK_COLUMNS \
 	"SELECT t.id, t.list_id, l.owner_id, t.name, t.description, l.name," \
 	" t.assigned_to, u.username, t.complete_before, t.status, t.created_at," \
-	" t.updated_at, t.rec_every, t.rec_unit, t.rec_from, t.rec_until, t.rec_anchor" \
+	" t.updated_at, t.rec_every, t.rec_unit, t.rec_from, t.rec_until, t.rec_anchor," \
+	" l.member_count, " LIST_ROLE_SQL("l", "?2", "?3") \
 	" FROM tasks t JOIN lists l ON l.id = t.list_id" \
 	" LEFT JOIN users u ON u.id = t.assigned_to"
 
@@ -97,20 +99,26 @@ task_from_row(sqlite3_stmt *st, struct task *t)
 	task_rec_read(st, 12, &t->rec);
 	t->rec_anchor = sqlite3_column_type(st, 16) == SQLITE_NULL ? TIME_NULL :
 	    sqlite3_column_int64(st, 16);
+	t->member_count = sqlite3_column_int64(st, 17);
 }
 
 enum dbrc
 tasks_get_visible(struct db *db, const struct actor *who, int64_t id,
     struct arena *a, struct task *t)
 {
-	static const char sql[] = TASK_COLUMNS
-	    " WHERE t.id = ?1 AND (?2 OR l.owner_id = ?3 OR t.assigned_to = ?3)";
+	static const char sql[] = TASK_COLUMNS " WHERE t.id = ?1";
 	sqlite3_stmt *st;
 	enum dbrc rc;
 
 	if ((rc = db_get1(db, sql, id, who, "task get", &st)) != DB_OK)
 		return rc;
 	task_from_row(st, t);
+	t->access = task_access_for((enum list_role)sqlite3_column_int(st, 18),
+	    t->assigned_to == who->id);
+	if (t->access == TA_NONE) {
+		db_done(st, SQLITE_ROW);
+		return DB_NOTFOUND;
+	}
 	t->name = arena_strdup(a, t->name);
 	t->description = arena_strdup(a, t->description);
 	t->list_name = arena_strdup(a, t->list_name);
@@ -123,6 +131,9 @@ tasks_get_visible(struct db *db, const struct actor *who, int64_t id,
 
 /* What a write needs to know of the current row. */
 struct head {
+	int64_t		 list_id;
+	int64_t		 member_count;
+	int		 access;	/* enum task_access */
 	int64_t		 owner_id;
 	int64_t		 assigned_to;
 	int64_t		 complete_before;
@@ -136,10 +147,9 @@ struct head {
 #define HEAD_COLUMNS \
 	"SELECT l.owner_id, t.assigned_to, t.complete_before, t.updated_at," \
 	" t.status, t.name, t.rec_every, t.rec_unit, t.rec_from, t.rec_until," \
-	" t.rec_anchor"
+	" t.rec_anchor, t.list_id, l.member_count, " LIST_ROLE_SQL("l", "?2", "?3")
 #define HEAD_WHERE \
-	" FROM tasks t JOIN lists l ON l.id = t.list_id" \
-	" WHERE t.id = ?1 AND (?2 OR l.owner_id = ?3 OR t.assigned_to = ?3)"
+	" FROM tasks t JOIN lists l ON l.id = t.list_id WHERE t.id = ?1"
 
 /*
  * Reads the head of a task the actor may see (inside the write
@@ -157,9 +167,11 @@ task_head(struct db *db, const struct actor *who, int64_t id, struct head *h,
 	if ((rc = db_get1(db, desc != NULL ? sql_desc : sql, id, who, "task head",
 	    &st)) != DB_OK)
 		return rc;
+	h->list_id = sqlite3_column_int64(st, 11);
+	h->member_count = sqlite3_column_int64(st, 12);
 	if (desc != NULL) {
-		buf_add(desc, sqlite3_column_blob(st, 11),
-		    (size_t)sqlite3_column_bytes(st, 11));
+		buf_add(desc, sqlite3_column_blob(st, 14),
+		    (size_t)sqlite3_column_bytes(st, 14));
 		buf_putc(desc, '\0');
 		if (desc->oom)
 			rc = DB_ERROR;
@@ -174,7 +186,11 @@ task_head(struct db *db, const struct actor *who, int64_t id, struct head *h,
 	task_rec_read(st, 6, &h->rec);
 	h->anchor = sqlite3_column_type(st, 10) == SQLITE_NULL ? TIME_NULL :
 	    sqlite3_column_int64(st, 10);
+	h->access = task_access_for((enum list_role)sqlite3_column_int(st, 13),
+	    h->assigned_to == who->id);
 	db_done(st, SQLITE_ROW);
+	if (rc == DB_OK && h->access == TA_NONE)
+		rc = DB_NOTFOUND;
 	return rc;
 }
 
@@ -187,6 +203,9 @@ task_row_head(struct db *db, const struct actor *who, int64_t id, struct arena *
 
 	if ((rc = tasks_get_visible(db, who, id, a, t)) != DB_OK)
 		return rc;
+	h->list_id = t->list_id;
+	h->member_count = t->member_count;
+	h->access = t->access;
 	h->owner_id = t->owner_id;
 	h->assigned_to = t->assigned_to;
 	h->complete_before = t->complete_before;
@@ -198,20 +217,29 @@ task_row_head(struct db *db, const struct actor *who, int64_t id, struct arena *
 	return DB_OK;
 }
 
-/* The owner of a list the actor may add tasks to, and with a its name (in
- * a); DB_NOTFOUND otherwise. */
+/*
+ * The owner and member count of a list the actor may add tasks to, and
+ * with a its name (in a); DB_FORBIDDEN for a viewer, DB_NOTFOUND otherwise.
+ */
 static enum dbrc
 list_owner(struct db *db, const struct actor *who, int64_t list_id, int64_t *owner,
-    struct arena *a, const char **name)
+    int64_t *members, struct arena *a, const char **name)
 {
 	static const char sql[] =
-	    "SELECT owner_id, name FROM lists WHERE id = ?1 AND (?2 OR owner_id = ?3)";
+	    "SELECT l.owner_id, l.name, l.member_count, " LIST_ROLE_SQL("l", "?2", "?3")
+	    " FROM lists l WHERE l.id = ?1";
 	sqlite3_stmt *st;
 	enum dbrc rc;
+	int	 role;
 
 	if ((rc = db_get1(db, sql, list_id, who, "task list", &st)) != DB_OK)
 		return rc;
+	if ((role = sqlite3_column_int(st, 3)) < ROLE_EDITOR) {
+		db_done(st, SQLITE_ROW);
+		return role == ROLE_NONE ? DB_NOTFOUND : DB_FORBIDDEN;
+	}
 	*owner = sqlite3_column_int64(st, 0);
+	*members = sqlite3_column_int64(st, 2);
 	if (a != NULL && (*name = arena_strdup(a, db_col_text(st, 1))) == NULL)
 		rc = db_rc(db, SQLITE_NOMEM, "task list");
 	db_done(st, SQLITE_ROW);
@@ -252,7 +280,7 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 	struct task_input v;
 	const struct task_input *in = &v;	/* given, trimmed */
 	char	 key[KEY_BYTES], name[NAME_BYTES];
-	int64_t	 owner = 0, assignee, deadline, now = now_us();
+	int64_t	 owner = 0, members = 0, assignee, deadline, now = now_us();
 	int	 status, own = 0;
 	const char *list_name = NULL, *assignee_name = NULL;
 	struct recurrence rec = { 0, 0, 0, TIME_NULL };
@@ -280,7 +308,7 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 	status = task_settle((in->set & TF_STATUS) ? in->status : TS_PENDING, assignee);
 	if ((rc = tx_open(db, &own)) != DB_OK)
 		return rc;
-	if ((rc = list_owner(db, who, list_id, &owner, a, &list_name)) != DB_OK)
+	if ((rc = list_owner(db, who, list_id, &owner, &members, a, &list_name)) != DB_OK)
 		goto out;
 	if (assignee > 0 && (rc = assignee_check(db, assignee, a, &assignee_name)) != DB_OK) {
 		if (rc == DB_INVALID)
@@ -311,7 +339,10 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 	if (rc != DB_OK)
 		goto out;
 	*id = sqlite3_last_insert_rowid(db->h);
-	if ((rc = notices_task_event(db, *id, "created", owner, assignee, now)) == DB_OK)
+	if ((rc = notices_task_event(db, *id, "created", owner, assignee, now)) == DB_OK &&
+	    members > 0)
+		rc = members_task_event(db, *id, list_id, "created", assignee, 0, now);
+	if (rc == DB_OK)
 		rc = notices_assignment(db, who->id, *id, in->name, 0, assignee, now);
 	if (rc == DB_OK)
 		rc = activity_created(db, *id, who->id, in, desc, dlen, assignee, status, now);
@@ -330,6 +361,8 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 		out->created_at = now;
 		out->updated_at = now;
 		out->rec = rec;
+		out->access = TA_EDIT;
+		out->member_count = members;
 		if (out->name == NULL || out->description == NULL)
 			rc = DB_ERROR;
 	}
@@ -430,6 +463,10 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 	if ((rc = out != NULL ? task_row_head(db, who, id, a, out, &h) :
 	    task_head(db, who, id, &h, (in->set & TF_DESCRIPTION) ? &odesc : NULL)) != DB_OK)
 		goto out;
+	if (h.access < TA_WORK) {
+		rc = DB_FORBIDDEN;
+		goto out;
+	}
 	/* the old description, which the history records when it changes */
 	if (out != NULL) {
 		od = out->description;
@@ -500,6 +537,9 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 	if (rc == DB_OK && h.assigned_to > 0 && h.assigned_to != assignee &&
 	    h.assigned_to != h.owner_id)
 		rc = notices_task_event(db, id, action, h.assigned_to, 0, now);
+	if (rc == DB_OK && h.member_count > 0)
+		rc = members_task_event(db, id, h.list_id, action, assignee,
+		    h.assigned_to, now);
 	if (rc == DB_OK)
 		rc = notices_assignment(db, who->id, id, name, h.assigned_to, assignee, now);
 	if (rc == DB_OK)
@@ -545,7 +585,7 @@ tasks_delete(struct db *db, const struct actor *who, int64_t id)
 		return rc;
 	if ((rc = task_head(db, who, id, &h, NULL)) != DB_OK)
 		goto out;
-	if (!who->sees_all && h.owner_id != who->id) {
+	if (h.access < TA_EDIT) {
 		rc = DB_FORBIDDEN;
 		goto out;
 	}
@@ -557,6 +597,9 @@ tasks_delete(struct db *db, const struct actor *who, int64_t id)
 	rc = db_rc(db, db_done(st, sqlite3_step(st)), "task delete");
 	if (rc == DB_OK)
 		rc = notices_task_event(db, id, "deleted", h.owner_id, h.assigned_to,
+		    now_us());
+	if (rc == DB_OK && h.member_count > 0)
+		rc = members_task_event(db, id, h.list_id, "deleted", h.assigned_to, 0,
 		    now_us());
 out:
 	return tx_close(db, own, rc);
@@ -592,6 +635,10 @@ tasks_complete(struct db *db, const struct actor *who, int64_t id, enum rule *wh
 		return rc;
 	if ((rc = task_head(db, who, id, &h, NULL)) != DB_OK)
 		goto out;
+	if (h.access < TA_WORK) {
+		rc = DB_FORBIDDEN;
+		goto out;
+	}
 	if (h.status != TS_IN_PROGRESS) {
 		*why = RULE_NOT_COMPLETABLE;
 		rc = DB_INVALID;
@@ -603,6 +650,9 @@ tasks_complete(struct db *db, const struct actor *who, int64_t id, enum rule *wh
 		rc = task_set_status(db, id, TS_COMPLETED, now);
 	if (rc == DB_OK)
 		rc = notices_task_event(db, id, "completed", h.owner_id, h.assigned_to, now);
+	if (rc == DB_OK && h.member_count > 0)
+		rc = members_task_event(db, id, h.list_id, "completed", h.assigned_to,
+		    0, now);
 	if (rc == DB_OK)
 		rc = activity_status(db, id, who->id, "completed", h.status, TS_COMPLETED,
 		    now);
@@ -620,6 +670,8 @@ out:
 
 struct due {
 	int64_t		 id;
+	int64_t		 list_id;
+	int64_t		 member_count;
 	int64_t		 owner_id;
 	int64_t		 assigned_to;
 	int		 status;
@@ -631,7 +683,8 @@ static enum dbrc
 sweep_batch(struct db *db, int64_t now, struct due *d, size_t *n)
 {
 	static const char sql[] =
-	    "SELECT t.id, l.owner_id, t.assigned_to, t.name, t.status FROM tasks t"
+	    "SELECT t.id, l.owner_id, t.assigned_to, t.name, t.status, t.list_id,"
+	    " l.member_count FROM tasks t"
 	    " JOIN lists l ON l.id = t.list_id WHERE t.complete_before < ?1"
 	    " AND t.complete_before IS NOT NULL AND t.status IN ('Pending', 'In Progress')"
 	    " ORDER BY t.complete_before LIMIT ?2";
@@ -656,6 +709,8 @@ sweep_batch(struct db *db, int64_t now, struct due *d, size_t *n)
 		d[k].assigned_to = sqlite3_column_int64(st, 2);
 		snprintf(d[k].name, sizeof(d[k].name), "%s", db_col_text(st, 3));
 		d[k].status = task_status_of(db_col_text(st, 4));
+		d[k].list_id = sqlite3_column_int64(st, 5);
+		d[k].member_count = sqlite3_column_int64(st, 6);
 		k++;
 	}
 	if (k < SWEEP_BATCH && (drc = db_rc(db, rc, "sweep select")) != DB_OK) {
@@ -668,6 +723,9 @@ sweep_batch(struct db *db, int64_t now, struct due *d, size_t *n)
 		if (drc == DB_OK)
 			drc = notices_task_event(db, d[i].id, "overdue", d[i].owner_id,
 			    d[i].assigned_to, t);
+		if (drc == DB_OK && d[i].member_count > 0)
+			drc = members_task_event(db, d[i].id, d[i].list_id, "overdue",
+			    d[i].assigned_to, 0, t);
 		if (drc == DB_OK)
 			drc = notices_overdue(db, d[i].id, d[i].name, d[i].assigned_to, t);
 		if (drc == DB_OK)

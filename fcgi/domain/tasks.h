@@ -4,9 +4,11 @@
  * admin pages, worker, bot) goes through these functions, so the rules below
  * hold everywhere.
  *
- * Visibility: a task is seen by its list's owner and by its assignee (an
- * actor with sees_all sees every task).  Not visible: DB_NOTFOUND.  Only the
- * owner may delete: the assignee gets DB_FORBIDDEN.
+ * Visibility and rights: members.h (task_access(): a task is seen by its
+ * list's owner and members and by its assignee; viewers read; the assignee
+ * also updates and completes; editors and the owner also create and
+ * delete; an actor with sees_all may do everything).  Not visible:
+ * DB_NOTFOUND; visible but not allowed: DB_FORBIDDEN.
  *
  * Status machine (task_settle() is the one place):
  *   - on every save (create, update), a task with an assignee whose status
@@ -27,11 +29,12 @@
  * Pending) in the same transaction, or stays Completed once its rule ends.
  *
  * Change records (notices.h) are written in the same transaction:
- * task_updated events to owner and assignee on create, update, delete,
- * complete and overdue; notices on assignee changes and on overdue; and
- * one row of the task's history (activity.h) per create, update that
- * changes a field, complete and overdue, with the fields' old and new values
- * (one INSERT: the old values are those the write already read).
+ * task_updated events to owner, assignee and the list's members on create,
+ * update, delete, complete and overdue; notices on assignee changes and on
+ * overdue; and one row of the task's history (activity.h) per create,
+ * update that changes a field, complete and overdue, with the fields' old
+ * and new values (one INSERT: the old values are those the write already
+ * read).
  */
 #ifndef TASKMGR_TASKS_H
 #define TASKMGR_TASKS_H
@@ -64,6 +67,9 @@ struct task {
 	int64_t		 updated_at;
 	struct recurrence rec;		/* rec.every 0: not recurring */
 	int64_t		 rec_anchor;	/* recurrence.h; read by tasks_get_visible only */
+	/* read by tasks_get_visible only (pages leave them 0) */
+	int		 access;	/* the reader's enum task_access (members.h) */
+	int64_t		 member_count;	/* the list's members */
 };
 
 /* The fields a create or update sets (TF_* bits in set). */
@@ -100,7 +106,8 @@ enum rule task_input_check(const struct task_input *in, struct task_input *v,
 	    char *nbuf, size_t *dlen);
 
 /*
- * Creates a task in list_id, which the actor must own (else DB_NOTFOUND).
+ * Creates a task in list_id, which the actor must own or edit (DB_FORBIDDEN
+ * for a viewer, else DB_NOTFOUND).
  * in->name is required; the other fields default (empty description,
  * nobody, no deadline, Pending).  DB_INVALID with *why: NAME_TAKEN,
  * BAD_VALUE, BAD_ASSIGNEE (not an active user).  With out (may be NULL),
@@ -115,7 +122,8 @@ enum dbrc tasks_get_visible(struct db *, const struct actor *, int64_t id,
 /*
  * Applies the fields of in to a visible task when its updated_at still
  * equals expect, in one transaction: DB_CONFLICT when it changed,
- * DB_NOTFOUND when not visible, DB_INVALID with *why.  Then the status
+ * DB_NOTFOUND when not visible, DB_FORBIDDEN for a viewer (who is not the
+ * assignee), DB_INVALID with *why.  Then the status
  * machine runs and the change records are written.  With out (may be
  * NULL), the task as updated, strings in the arena, without reading it
  * back.
@@ -123,7 +131,10 @@ enum dbrc tasks_get_visible(struct db *, const struct actor *, int64_t id,
 enum dbrc tasks_update_locked(struct db *, const struct actor *, int64_t id,
 	    int64_t expect, const struct task_input *in, enum rule *why,
 	    struct arena *, struct task *out);
-/* Deletes a task: the owner may, the assignee gets DB_FORBIDDEN, others DB_NOTFOUND. */
+/*
+ * Deletes a task: the owner and editors may, a viewer or the assignee gets
+ * DB_FORBIDDEN, others DB_NOTFOUND.
+ */
 enum dbrc tasks_delete(struct db *, const struct actor *, int64_t id);
 /* What a completion did (tasks_complete). */
 struct task_done {
@@ -132,10 +143,11 @@ struct task_done {
 };
 
 /*
- * Completes a visible task that is In Progress; otherwise DB_INVALID with
- * RULE_NOT_COMPLETABLE and the task unchanged.  The completion is recorded
- * (task_recur.h); a recurring task moves to its next deadline instead of
- * staying Completed, unless its rule has ended.  done may be NULL.
+ * Completes a visible task that is In Progress (DB_FORBIDDEN for a viewer
+ * who is not the assignee); otherwise DB_INVALID with RULE_NOT_COMPLETABLE
+ * and the task unchanged.  The completion is recorded (task_recur.h); a
+ * recurring task moves to its next deadline instead of staying Completed,
+ * unless its rule has ended.  done may be NULL.
  */
 enum dbrc tasks_complete(struct db *, const struct actor *, int64_t id,
 	    enum rule *why, struct task_done *done);

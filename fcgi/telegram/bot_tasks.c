@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "lists.h"
 #include "log.h"
+#include "members.h"
 #include "request.h"
 #include "task_pages.h"
 #include "tasks.h"
@@ -31,6 +32,7 @@ struct listing {
 	cJSON		*rows;		/* inline_keyboard rows */
 	int		 n;
 	const struct tz	*zone;		/* the reader's */
+	int		 shared;	/* the rows are of shared lists: buttons by t->access */
 };
 
 /* Appends n bytes of s cut to at most max characters, with "…" when cut. */
@@ -75,8 +77,9 @@ put_task(void *arg, const struct task *t)
 	/* a recurring task: the deadline shown is its next occurrence */
 	if (t->rec.every > 0)
 		buf_puts(l->text, " 🔁");
-	/* only a task in progress can be completed (tasks.h) */
-	if (t->status != TS_IN_PROGRESS)
+	/* only a task in progress can be completed (tasks.h), and in a shared
+	 * list only by an editor (members.h) */
+	if (t->status != TS_IN_PROGRESS || (l->shared && t->access < TA_WORK))
 		return;
 	buf_puts(&label, "✅ ");
 	put_cut(&label, t->name, BUTTON_CHARS);
@@ -103,6 +106,18 @@ list_head(void *arg, int64_t count)
 		buf_printf(l->text, "<b>Ваши задачи</b> (%lld):\n", (long long)count);
 }
 
+/* The head of the tasks of shared lists, when any is shown. */
+static void
+shared_head(void *arg, int64_t count)
+{
+	struct listing *l = arg;
+
+	l->shared = 1;
+	if (count > 0 && l->n < LIST_MAX)
+		buf_printf(l->text, "%s<b>Задачи общих списков</b> (%lld):\n",
+		    l->n > 0 ? "\n\n" : "", (long long)count);
+}
+
 /*
  * Builds the task list of user uid: the HTML text into text and the inline
  * keyboard into *markup (NULL when no button).  DB_OK or the storage error.
@@ -115,8 +130,8 @@ build_list(struct bot *b, const struct principal *p, struct buf *text, cJSON **m
 	struct actor who = { uid, 0 };
 	struct task_query q;
 	/* deadlines in the reader's zone, else the time_zone setting */
-	struct listing l = { text, NULL, 0, p->zone != NULL ? p->zone : b->app->cfg.tz };
-	int64_t	 count = 0;
+	struct listing l = { text, NULL, 0, p->zone != NULL ? p->zone : b->app->cfg.tz, 0 };
+	int64_t	 count = 0, shared = 0;
 	enum dbrc rc;
 
 	*markup = NULL;
@@ -124,16 +139,20 @@ build_list(struct bot *b, const struct principal *p, struct buf *text, cJSON **m
 	q.limit = LIST_MAX;
 	if ((l.rows = cJSON_CreateArray()) == NULL)
 		return DB_ERROR;
+	/* the tasks assigned to uid, then those of lists shared with uid */
 	if ((rc = tasks_page(db, b->app->tasks, &who, &q, list_head, put_task, &l,
-	    &count)) != DB_OK || count == 0) {
+	    &count)) == DB_OK)
+		rc = members_shared_tasks(db, uid, LIST_MAX - l.n, shared_head, put_task, &l,
+		    &shared);
+	if (rc != DB_OK || count + shared == 0) {
 		cJSON_Delete(l.rows);
 		if (rc == DB_OK)
 			buf_puts(text, "У вас нет назначенных задач.");
 		return rc;
 	}
-	if (count > LIST_MAX)
+	if (count + shared > l.n)
 		buf_printf(text, "\n\n…и ещё %lld — все задачи в taskmgr.",
-		    (long long)(count - LIST_MAX));
+		    (long long)(count + shared - l.n));
 	if (cJSON_GetArraySize(l.rows) == 0) {
 		cJSON_Delete(l.rows);
 		return DB_OK;
@@ -266,8 +285,10 @@ bot_on_callback(struct bot *b, const cJSON *q)
 		text = "Эту задачу нельзя отметить выполненной: она не в работе.";
 		break;
 	case DB_NOTFOUND:
-	case DB_FORBIDDEN:
 		text = "Задача не найдена.";
+		break;
+	case DB_FORBIDDEN:
+		text = "Вы можете только читать задачи этого списка.";
 		break;
 	default:
 		return -1;	/* busy: the update is read again */

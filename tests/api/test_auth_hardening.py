@@ -143,6 +143,9 @@ def admin_posts(ids):
         ("/admin/lists/add/", {"name": "csrf list", "owner": str(u)}),
         ("/admin/lists/%d/" % lst, {"name": "csrf renamed", "owner": str(u)}),
         ("/admin/lists/%d/delete/" % lst, {"confirm": "yes"}),
+        ("/admin/lists/%d/members/" % lst, {"username": "boss", "role": "editor"}),
+        ("/admin/lists/%d/members/%d/" % (lst, ids["member"]), {"role": "editor",
+                                                                "action": "role"}),
         ("/admin/tasks/", {"action": "delete", "_selected": str(t), "ids": str(t)}),
         ("/admin/tasks/add/", {"name": "csrf task", "list": str(lst), "status": "Pending"}),
         ("/admin/tasks/%d/" % t, {"name": "csrf edit", "list": str(lst), "status": "Completed"}),
@@ -157,7 +160,7 @@ def snapshot():
     try:
         out = []
         for table in ("users", "lists", "tasks", "sessions", "outbox", "comments",
-                      "personal_tokens"):
+                      "list_members", "personal_tokens"):
             out.append(c.execute("SELECT * FROM %s ORDER BY 1" % table).fetchall())
         return out
     finally:
@@ -171,8 +174,13 @@ def test_every_admin_form_refuses_a_post_without_csrf():
     tid = S.post("/api/lists/%d/tasks/" % lid, {"name": "csrf task target"}, token=tok).json["id"]
     cid = S.post("/api/tasks/%d/comments/" % tid, {"text": "csrf comment target"},
                  token=tok).json["id"]
+    # a member of the list, for the member forms (boss is none)
+    mid = S.post("/api/auth/register/", {"username": "csrf-member", "password": PW,
+                                         "confirm_password": PW}).json["user_id"]
+    eq(S.post("/api/lists/%d/members/" % lid, {"user_id": mid, "role": "viewer"},
+              token=tok).status, 201, "member")
     pat = S.post("/api/auth/tokens/", {"name": "csrf", "scopes": ["read"]}, token=tok).json["id"]
-    ids = {"user": uid, "list": lid, "task": tid, "comment": cid, "pat": pat}
+    ids = {"user": uid, "list": lid, "task": tid, "comment": cid, "member": mid, "pat": pat}
     a = Admin(S)
     eq(a.login("boss").status, 302, "admin login")
     a.get("/admin/")

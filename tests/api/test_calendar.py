@@ -143,6 +143,21 @@ def test_lines_are_folded_and_text_escaped():
        "DESCRIPTION round trip")
 
 
+def test_members_see_the_shared_lists_tasks():
+    ivy, jay = user("ivy"), user("jay")
+    jay_id = S.get("/api/auth/me/", token=jay).json["id"]
+    lid = S.post("/api/lists/", {"name": "Shared"}, token=ivy).json["id"]
+    t = task(ivy, lid, name="Shared task", complete_before="2034-01-01T00:00:00Z")
+    path = feed_path(jay)
+    eq(list(parse(S.get(path))), [], "not shared yet")
+    eq(S.post("/api/lists/%d/members/" % lid, {"user_id": jay_id, "role": "viewer"},
+              token=ivy).status, 201, "shared")
+    eq(list(parse(S.get(path))), ["task-%d@127.0.0.1" % t["id"]], "a viewer sees it")
+    eq(S.request("DELETE", "/api/lists/%d/members/%d/" % (lid, jay_id), token=ivy).status,
+       204, "unshared")
+    eq(list(parse(S.get(path))), [], "gone with the membership")
+
+
 def rrule_dates(e, n):
     """The first n occurrences of the event's RRULE from its DTSTART (dateutil)."""
     from dateutil.rrule import rrulestr

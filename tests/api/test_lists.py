@@ -55,7 +55,8 @@ def test_create_shape():
     eq(r.status, 201, "status")
     j = r.json
     eq(sorted(j), sorted(["id", "name", "owner_username", "updated_at", "created_at",
-                          "task_count"]), "keys")
+                          "task_count", "role", "member_count"]), "keys")
+    eq((j["role"], j["member_count"]), ("owner", 0), "not shared")
     eq(j["name"], "Groceries", "name")
     eq(j["owner_username"], "alice", "owner")
     eq(j["task_count"], 0, "task_count")

@@ -783,6 +783,48 @@ def test_e2e_assignment_notice_tasks_buttons_and_done():
     assert "привяжите аккаунт" in TG.texts(9099)[-1], TG.texts(9099)
 
 
+def test_e2e_tasks_of_shared_lists_and_their_buttons():
+    """/tasks lists the tasks of shared lists after the user's own; the done
+    button is offered to an editor, never to a viewer, and a viewer's press
+    is refused by the domain rules."""
+    TG.reset()
+    unlink_all()
+    link_via_bot("bob", 9021)
+    link_via_bot("carol", 9022)
+    lst = api("POST", "/api/lists/", {"name": "shared e2e"})
+    for u, role in (("bob", "editor"), ("carol", "viewer")):
+        api("POST", "/api/lists/%d/members/" % lst["id"], {"username": u, "role": role})
+    t1 = api("POST", "/api/lists/%d/tasks/" % lst["id"],
+             {"name": "Общая <i>", "assigned_to": uid("dave")})
+    t2 = api("POST", "/api/lists/%d/tasks/" % lst["id"], {"name": "Ждёт"})
+    TG.message(9021, "/tasks")
+    TG.message(9022, "/tasks")
+    bot_once()
+    for tgid in (9021, 9022):
+        m = TG.sent(tgid)[-1]
+        assert "<b>Задачи общих списков</b> (2):" in m["text"], m["text"]
+        assert "Общая &lt;i&gt;" in m["text"] and "Ждёт" in m["text"], m["text"]
+    buttons = [b["callback_data"] for row in TG.sent(9021)[-1]["reply_markup"]
+               ["inline_keyboard"] for b in row]
+    eq(buttons, ["done:%d" % t1["id"]], "the editor's button: the task in progress")
+    assert not TG.sent(9022)[-1].get("reply_markup"), TG.sent(9022)[-1]
+    TG.press(9022, "done:%d" % t1["id"], message_id=801)
+    bot_once()
+    assert "только читать" in TG.calls_of("answerCallbackQuery")[-1]["text"], \
+        TG.calls_of("answerCallbackQuery")[-1]
+    eq(api("GET", "/api/tasks/%d/" % t1["id"])["status"], "In Progress", "the viewer's press")
+    TG.press(9021, "done:%d" % t1["id"], message_id=802)
+    bot_once()
+    eq(api("GET", "/api/tasks/%d/" % t1["id"])["status"], "Completed", "the editor's press")
+    # removed from the list: the next /tasks no longer shows it
+    api("DELETE", "/api/lists/%d/members/%d/" % (lst["id"], uid("carol")))
+    TG.message(9022, "/tasks")
+    bot_once()
+    assert "общих" not in TG.texts(9022)[-1] and "Ждёт" not in TG.texts(9022)[-1], \
+        TG.texts(9022)[-1]
+    eq(t2["status"], "Pending", "t2")
+
+
 def test_e2e_reassignment_and_overdue_notices():
     TG.reset()
     unlink_all()

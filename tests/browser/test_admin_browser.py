@@ -345,6 +345,40 @@ def test_favicon_loads():
     eq(csp_reports(), [], "no CSP violations")
 
 
+def test_members_add_change_remove():
+    """The list page's members: add bob as a viewer by username, make him an
+    editor, remove him -- each through the page's forms (CSRF included)."""
+    IDS["carol"] = register(S, "carol")
+    go("/admin/lists/%d/" % IDS["list"])
+    eq(D.find_element(By.ID, "members").text, "Members", "the section")
+    assert "No members" in D.find_element(By.CSS_SELECTOR, "table.members").text
+    D.find_element(By.ID, "id_member_username").send_keys("bob")
+    Select(D.find_element(By.ID, "id_member_role")).select_by_visible_text("viewer")
+    click(By.CSS_SELECTOR, "#add-member button[type=submit]")
+    assert "The member was added." in D.page_source
+    eq(one("SELECT role FROM list_members WHERE list_id = ? AND user_id = ?",
+           IDS["list"], IDS["bob"]), ("viewer",), "stored")
+    D.find_element(By.ID, "id_member_username").send_keys("carol")
+    Select(D.find_element(By.ID, "id_member_role")).select_by_visible_text("editor")
+    click(By.CSS_SELECTOR, "#add-member button[type=submit]")
+    names = [e.text for e in D.find_elements(By.CSS_SELECTOR, "table.members tbody td a")]
+    eq(names, ["bob", "carol"], "listed")
+    form = D.find_element(By.CSS_SELECTOR, "form[action$='/members/%d/']" % IDS["bob"])
+    Select(form.find_element(By.NAME, "role")).select_by_visible_text("editor")
+    click(By.CSS_SELECTOR, "form[action$='/members/%d/'] button[value=role]" % IDS["bob"])
+    assert "The member's role was changed." in D.page_source
+    eq(one("SELECT role FROM list_members WHERE list_id = ? AND user_id = ?",
+           IDS["list"], IDS["bob"]), ("editor",), "changed")
+    click(By.CSS_SELECTOR, "form[action$='/members/%d/'] button[value=remove]" % IDS["bob"])
+    assert "The member was removed." in D.page_source
+    names = [e.text for e in D.find_elements(By.CSS_SELECTOR, "table.members tbody td a")]
+    eq(names, ["carol"], "bob is gone")
+    eq(one("SELECT count(*) FROM list_members WHERE list_id = ?", IDS["list"]), (1,), "stored")
+    shot = os.path.join(TOP_BUILDDIR, "tests", "browser", "screenshot-members.png")
+    assert D.save_screenshot(shot), "screenshot"
+    eq(csp_reports(), [], "no CSP violations")
+
+
 def test_logout():
     go("/admin/")
     click(By.CSS_SELECTOR, "form.logout button")
