@@ -1,5 +1,6 @@
 /* task_recur: completions, the move of a recurring task, the zone it steps in. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,28 @@ task_rec_read(sqlite3_stmt *st, int col, struct recurrence *r)
 	r->from = f < 0 ? RF_DEADLINE : f;
 	if (sqlite3_column_type(st, col + 3) != SQLITE_NULL)
 		r->until = sqlite3_column_int64(st, col + 3);
+}
+
+void
+task_rec_read_packed(sqlite3_stmt *st, int col, struct recurrence *r)
+{
+	const char	*s = (const char *)sqlite3_column_text(st, col);
+	char		 unit[16], from[16], until[24];
+	int		 every, u, f;
+
+	r->every = 0;
+	r->unit = RU_DAY;
+	r->from = RF_DEADLINE;
+	r->until = TIME_NULL;
+	if (s == NULL || sscanf(s, "%d %15s %15s %23s", &every, unit, from, until) != 4)
+		return;
+	u = rec_unit_of(unit);
+	f = rec_from_of(from);
+	r->every = every;
+	r->unit = u < 0 ? RU_DAY : u;
+	r->from = f < 0 ? RF_DEADLINE : f;
+	if (strcmp(until, "-") != 0)
+		r->until = strtoll(until, NULL, 10);
 }
 
 void

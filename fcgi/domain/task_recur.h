@@ -15,6 +15,16 @@
 struct arena;
 struct tz;
 
+/*
+ * The rule as one result column, for statements that read many rows (the
+ * task pages): NULL for a task without one, at the cost of one column read,
+ * else "every unit from until" ("2 week deadline -", until in
+ * microseconds or "-").  Read back by task_rec_read_packed.
+ */
+#define TASK_REC_PACKED_SQL(t) \
+	"CASE WHEN " t ".rec_every IS NULL THEN NULL ELSE " t ".rec_every || ' ' || " \
+	t ".rec_unit || ' ' || " t ".rec_from || ' ' || ifnull(" t ".rec_until, '-') END"
+void	 task_rec_read_packed(sqlite3_stmt *, int col, struct recurrence *);
 /* A task's rule columns (rec_every, rec_unit, rec_from, rec_until) from column col of st. */
 void	 task_rec_read(sqlite3_stmt *st, int col, struct recurrence *r);
 /* Binds a rule to ?i .. ?i+3 (all NULL when not recurring). */

@@ -149,6 +149,12 @@ def patches(sock, token, pool, at, n, tag):
         at[tid] = r["updated_at"]
 
 
+def reads(sock, token, path, n):
+    for i in range(n):
+        st, _ = call(sock, "GET", path, None, token)
+        assert st == 200, (st, path)
+
+
 def read_callgrind(path):
     """(total Ir, {function: inclusive Ir of its calls}, {function: calls})
     from a callgrind file (name compression and relative positions)."""
@@ -198,6 +204,9 @@ def main():
     ap.add_argument("--sql", default=None,
                     help="SQL run on the seeded database first (experiments)")
     ap.add_argument("--out", default=None, help="folder kept for the callgrind files")
+    ap.add_argument("--reads", action="store_true",
+                    help="also count the read cases (a) and (b), and (b) read by an "
+                         "editor of the list when the tree has list members")
     a = ap.parse_args()
     src, build = os.path.abspath(a.src), os.path.abspath(a.build)
     bench = load_bench(src, build)
@@ -216,6 +225,19 @@ def main():
     for tid, us in db.execute("SELECT id, updated_at FROM tasks WHERE id IN (%s)"
                               % ",".join(map(str, pool))):
         at[tid] = bench.rfc3339(us)
+    editor = None
+    if a.reads and db.execute("SELECT 1 FROM sqlite_master WHERE name = 'list_members'"
+                              ).fetchone():
+        # an editor of the benchmark list, with the bench user's password
+        db.close()
+        srv.cli("createsuperuser", "--username", "editor", "--password-stdin",
+                input=bench.BENCH_PASSWORD + "\n", check=True)
+        db = sqlite3.connect(srv.db)
+        editor = db.execute("SELECT id FROM users WHERE username = 'editor'").fetchone()[0]
+        db.execute("UPDATE users SET is_staff = 0, is_superuser = 0 WHERE id = ?", (editor,))
+        db.execute("INSERT INTO list_members (list_id, user_id, role, added_at)"
+                   " VALUES (?, ?, 'editor', 0)", (info["list_id"], editor))
+        db.commit()
     db.close()
 
     env = dict(srv.env)
@@ -281,6 +303,24 @@ def main():
         ctl(pid, srv.sock, "-d")
         patches(srv.sock, token, pool, at, a.n, "run")
         ctl(pid, srv.sock, "-d")
+        if a.reads:
+            pa = "/api/tasks/?limit=20"
+            pb = "/api/lists/%d/tasks/?limit=20&offset=5000" % info["list_id"]
+            reads(srv.sock, token, pa, 50)
+            reads(srv.sock, token, pb, 50)
+            ctl(pid, srv.sock, "-z")
+            reads(srv.sock, token, pa, a.n)
+            ctl(pid, srv.sock, "-d")
+            reads(srv.sock, token, pb, a.n)
+            ctl(pid, srv.sock, "-d")
+            if editor is not None:
+                st, r = call(srv.sock, "POST", "/api/auth/token/",
+                             {"username": "editor", "password": bench.BENCH_PASSWORD})
+                assert st == 200, (st, r)
+                reads(srv.sock, r["access"], pb, 50)
+                ctl(pid, srv.sock, "-z")
+                reads(srv.sock, r["access"], pb, a.n)
+                ctl(pid, srv.sock, "-d")
         print("phases done in %.0fs; callgrind files in %s" % (time.time() - t0, d))
     finally:
         try:
@@ -293,7 +333,12 @@ def main():
             except ProcessLookupError:
                 break
             time.sleep(0.1)
-    for phase, what in ((1, "create (c)"), (2, "PATCH (d)")):
+    phases = [(1, "create (c)"), (2, "PATCH (d)")]
+    if a.reads:
+        phases += [(3, "GET (a)"), (4, "GET (b)")]
+        if editor is not None:
+            phases.append((5, "(b) editor"))
+    for phase, what in phases:
         path = os.path.join(d, "callgrind.out.%d.%d" % (pid, phase))
         total, incl, calls = read_callgrind(path)
         search = incl["task_search_housekeep"]
