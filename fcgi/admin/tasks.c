@@ -14,6 +14,7 @@
 #include "app.h"
 #include "json.h"
 #include "lists.h"
+#include "reminders.h"
 #include "request.h"
 #include "tasks.h"
 #include "timeutil.h"
@@ -413,8 +414,10 @@ adm_tasks_bulk(struct req *r)
 /* What the add and edit forms carry, as typed. */
 struct task_form {
 	const char	*list, *name, *description, *assigned_to, *deadline, *status;
+	const char	*reminders;
 	int64_t		 list_id, expect;
 	struct task_input in;
+	char		 rem[REM_TEXT_BYTES];
 	struct rec_form	 rec;
 };
 
@@ -440,7 +443,7 @@ static int
 read_task_form(struct arena *mem, const struct tz *zone, const struct form *f, cJSON *ctx, struct task_form *tf,
     int adding)
 {
-	int	 good = 1, st;
+	int	 good = 1, st, dflt = 0;
 	int64_t	 a;
 	const char *msg, *field = NULL;
 
@@ -451,8 +454,18 @@ read_task_form(struct arena *mem, const struct tz *zone, const struct form *f, c
 	tf->assigned_to = form_get(f, "assigned_to");
 	tf->deadline = form_get(f, "complete_before");
 	tf->status = form_get(f, "status");
+	tf->reminders = form_get(f, "reminders");
 	tf->expect = adm_parse_stamp(form_get(f, "updated_at"));
 	tf->in.set = TF_NAME | TF_DESCRIPTION | TF_ASSIGNED_TO | TF_DEADLINE | TF_STATUS;
+	if (tf->reminders != NULL) {
+		if (rem_offsets_typed(tf->reminders, tf->rem, &dflt) != REM_OK) {
+			field_error(ctx, "reminders", "Enter up to 5 different numbers of "
+			    "minutes from 1 to 525600, \"none\", or leave it blank.");
+			good = 0;
+		}
+		tf->in.set |= TF_REMINDERS;
+		tf->in.reminders = dflt ? NULL : tf->rem;
+	}
 	if (adding && (tf->list_id = adm_parse_id(tf->list)) <= 0) {
 		field_error(ctx, "list", "Select a list.");
 		good = 0;
@@ -527,19 +540,22 @@ task_values(const struct req *r, cJSON *ctx, const struct choices *c,
     const struct task *t, const struct task_form *tf, int64_t list_id, int64_t stamp)
 {
 	cJSON	*fo = cJSON_AddObjectToObject(ctx, "form");
-	char	 d[ADM_TIME_LEN], s[24];
+	char	 d[ADM_TIME_LEN], s[24], rem[REM_TEXT_BYTES * 2];
 	int	 st;
 
 	if (tf != NULL) {
 		cJSON_AddStringToObject(fo, "name", tf->name ? tf->name : "");
 		cJSON_AddStringToObject(fo, "description", tf->description ? tf->description : "");
 		cJSON_AddStringToObject(fo, "complete_before", tf->deadline ? tf->deadline : "");
+		cJSON_AddStringToObject(fo, "reminders", tf->reminders ? tf->reminders : "");
 		st = status_index(tf->status);
 	} else if (t != NULL) {
 		cJSON_AddStringToObject(fo, "name", t->name);
 		cJSON_AddStringToObject(fo, "description", t->description);
 		adm_time_input(r, t->complete_before, d);
 		cJSON_AddStringToObject(fo, "complete_before", d);
+		rem_offsets_show(t->reminders, rem);
+		cJSON_AddStringToObject(fo, "reminders", rem);
 		st = t->status;
 	} else
 		st = TS_PENDING;

@@ -58,8 +58,6 @@ write_db(struct req *r, int64_t now)
 	    "good (webhooks are not built yet: always 0).", 0);
 	gauge(b, "taskmgr_webhook_oldest_pending_age_seconds", "Age of the oldest "
 	    "waiting webhook delivery (webhooks are not built yet: always 0).", 0);
-	gauge(b, "taskmgr_reminders_pending", "Reminders not sent yet (reminders are "
-	    "not built yet: always 0).", 0);
 	if (rc != DB_OK) {
 		if (app->db.h != NULL && app->schema_ok)
 			log_warn("metrics: the database figures could not be read: %s",
@@ -73,6 +71,8 @@ write_db(struct req *r, int64_t now)
 	age = m.oldest_pending > 0 && now > m.oldest_pending ? now - m.oldest_pending : 0;
 	gauge(b, "taskmgr_notices_oldest_pending_age_seconds", "Age of the oldest "
 	    "waiting notice (0: none waits).", age / 1000000);
+	gauge(b, "taskmgr_reminders_pending", "Reminders scheduled and not sent "
+	    "yet.", m.reminders_pending);
 	gauge(b, "taskmgr_last_sweep_timestamp_seconds", "Unix time of the worker's "
 	    "last overdue sweep (0: never).", m.last_sweep / 1000000);
 }

@@ -11,6 +11,7 @@
 #include "members.h"
 #include "page.h"
 #include "params.h"
+#include "reminders.h"
 #include "request.h"
 #include "router.h"
 #include "task_pages.h"
@@ -31,6 +32,18 @@ static const struct {
 	STATUS_JSON("Overdue", "false"),
 };
 
+/* The length of a stored reminders text, 0 when NULL or not canonical (then null). */
+static size_t
+reminders_len(const char *s)
+{
+	size_t	 n;
+
+	if (s == NULL || s[0] != '[')
+		return 0;
+	n = strspn(s, "[0123456789,]");
+	return s[n] == '\0' && n < REM_TEXT_BYTES ? n : 0;
+}
+
 /*
  * Writes one task object.  Pages write thousands of these a second, so the
  * room for the whole object is made once (its fixed text, the numbers and
@@ -42,13 +55,15 @@ write_task(struct buf *b, const struct task *t)
 	size_t	 nn = strlen(t->name), nd = strlen(t->description);
 	size_t	 nl = strlen(t->list_name);
 	size_t	 na = t->assignee_name != NULL ? strlen(t->assignee_name) : 0;
+	size_t	 nr = reminders_len(t->reminders);
 	unsigned st = t->status >= TS_PENDING && t->status <= TS_OVERDUE ?
 	    (unsigned)t->status : TS_PENDING;
 	char	*o, *created;
 	size_t	 n;
 
-	/* 200: the keys and punctuation; 3 numbers, 3 times, 4 strings, the status */
-	if (buf_reserve(b, 200 + 3 * JW_RAW_INT_MAX + 3 * JW_RAW_TIME_MAX +
+	/* 220: the keys and punctuation; 3 numbers, 3 times, 4 strings, the
+	 * reminders, the status, the recurrence */
+	if (buf_reserve(b, 220 + nr + 3 * JW_RAW_INT_MAX + 3 * JW_RAW_TIME_MAX +
 	    6 * (nn + nd + nl + na) + 4 * 2 + status_json[st].len + API_REC_MAX) < 0)
 		return;
 	o = b->p + b->len;
@@ -71,6 +86,13 @@ write_task(struct buf *b, const struct task *t)
 		o = JW_RAW_LIT(o, "null");
 	o = JW_RAW_LIT(o, ",\"complete_before\":");
 	o = jw_raw_time(o, t->complete_before);
+	o = JW_RAW_LIT(o, ",\"reminders\":");
+	/* the domain's canonical "[60,1440]": digits, commas and brackets only */
+	if (nr > 0) {
+		memcpy(o, t->reminders, nr);
+		o += nr;
+	} else
+		o = JW_RAW_LIT(o, "null");
 	memcpy(o, status_json[st].text, status_json[st].len);
 	o += status_json[st].len;
 	o = api_rec_write(o, &t->rec);
@@ -153,10 +175,10 @@ have:
  * trimmed.  0, or 400 with the errors.
  */
 static int
-read_input(struct req *r, unsigned name_flags, struct task_input *in)
+read_input(struct req *r, unsigned name_flags, struct task_input *in, char *rem)
 {
-	int64_t	 t;
-	int	 i;
+	int64_t	 t, v[REM_MAX_OFFSETS];
+	int	 i, n = 0, off[REM_MAX_OFFSETS];
 
 	memset(in, 0, sizeof(*in));
 	in->complete_before = TIME_NULL;
@@ -181,6 +203,22 @@ read_input(struct req *r, unsigned name_flags, struct task_input *in)
 	if (jr_choice(r, r->json, "status", 0, task_status_names, &i) == JR_OK) {
 		in->status = i;
 		in->set |= TF_STATUS;
+	}
+	switch (api_read_offsets(r, "reminders", off, &n)) {
+	case JR_OK:
+		for (i = 0; i < n; i++)
+			v[i] = off[i];
+		/* checked by api_read_offsets: the canonical text */
+		if (rem_offsets_check(v, n, rem) == REM_OK) {
+			in->reminders = rem;
+			in->set |= TF_REMINDERS;
+		}
+		break;
+	case JR_NULL:
+		in->set |= TF_REMINDERS;
+		break;
+	default:
+		break;
 	}
 	api_rec_read(r, in);
 	return r->errors != NULL ? resp_errors(r) : 0;
@@ -303,13 +341,14 @@ api_list_tasks(struct req *r)
 	int64_t	 id;
 	enum dbrc rc;
 	int	 st;
+	char	 rem[REM_TEXT_BYTES];
 
 	if (r->method != M_POST) {
 		task_query_init(&q, TQ_LIST, r->ids[0]);
 		return task_page(r, &q);
 	}
 	api_actor(r, &who);
-	if ((st = read_input(r, JF_REQUIRED, &in)) != 0)
+	if ((st = read_input(r, JF_REQUIRED, &in, rem)) != 0)
 		return st;
 	/* the answer is the task as the write stored it, without reading it
 	 * back */
@@ -351,10 +390,11 @@ task_update(struct req *r, int64_t id)
 	enum rule why;
 	enum dbrc rc;
 	int	 st;
+	char	 rem[REM_TEXT_BYTES];
 
 	api_actor(r, &who);
 	if ((st = api_lock_read(r, &expect)) != 0 ||
-	    (st = read_input(r, r->method == M_PUT ? JF_REQUIRED : 0, &in)) != 0) {
+	    (st = read_input(r, r->method == M_PUT ? JF_REQUIRED : 0, &in, rem)) != 0) {
 		/* a task the caller cannot see is not found before its body is
 		 * wrong (DRF's get_object() comes first) */
 		if ((rc = tasks_get_visible(&r->app->db, &who, id, &r->arena, &t)) != DB_OK)

@@ -10,11 +10,14 @@
 #include "commands.h"
 #include "deliver.h"
 #include "delivery.h"
+#include "digest.h"
 #include "log.h"
 #include "metrics_db.h"
+#include "reminders.h"
 #include "retention.h"
 #include "tasks.h"
 #include "timeutil.h"
+#include "tz.h"
 
 /* worker --once: a due notice was not delivered (retried, given up or left waiting) */
 #define EXIT_UNDELIVERED 3
@@ -95,6 +98,107 @@ sweep(struct app *app, int64_t *swept)
 	return 0;
 }
 
+/* What the worker waits for between its passes (wall-clock times, TIME_NULL: none). */
+struct agenda {
+	const struct tz	*zone;		/* the time_zone setting: users without their own */
+	int64_t		 next_reminder;	/* due_at of the next waiting reminder */
+	int64_t		 next_digest;	/* when the next digest is due */
+	int64_t		 digest_scan;	/* mono_us() of the last digest scan */
+	int64_t		 version;	/* PRAGMA data_version seen at that scan */
+	int64_t		 reminded;	/* reminders sent since the start */
+};
+
+/* The earlier of two wall-clock times, TIME_NULL being "never". */
+static int64_t
+earlier(int64_t a, int64_t b)
+{
+	if (a == TIME_NULL)
+		return b;
+	return b == TIME_NULL || a < b ? a : b;
+}
+
+/*
+ * Sends the reminders due now and, when one may be due or a user's settings
+ * may have changed (another process committed, at most once a second), the
+ * digests; notes when the next of each is due.  -1 when the database failed.
+ */
+static int
+remind(struct app *app, struct agenda *ag, int once)
+{
+	int64_t	 now = now_us(), sent = 0, dropped = 0, v;
+	enum dbrc rc;
+	int	 status = 0;
+
+	rc = reminders_send_due(&app->db, now, ag->zone, &sent, &dropped);
+	if (rc == DB_OK)
+		rc = reminders_next_due(&app->db, &ag->next_reminder);
+	if (rc != DB_OK) {
+		log_warn("worker: sending reminders failed: %s", db_strerror(rc));
+		ag->next_reminder = TIME_NULL;
+		status = -1;
+	}
+	ag->reminded += sent;
+	if (sent > 0 || dropped > 0)
+		log_info("worker: %lld reminder(s) queued, %lld dropped (deadline passed)",
+		    (long long)sent, (long long)dropped);
+	v = db_data_version(&app->db);
+	if (!once && (ag->next_digest == TIME_NULL || now < ag->next_digest) &&
+	    (v == ag->version || mono_us() - ag->digest_scan < 1000000) &&
+	    ag->digest_scan != 0)
+		return status;
+	ag->digest_scan = mono_us();
+	ag->version = v;
+	if ((rc = digest_run(&app->db, now, ag->zone, &sent, &ag->next_digest)) != DB_OK) {
+		log_warn("worker: sending digests failed: %s", db_strerror(rc));
+		return -1;
+	}
+	if (sent > 0)
+		log_info("worker: %lld daily digest(s) queued", (long long)sent);
+	return status;
+}
+
+/*
+ * Sleeps until there is something to do: the next reminder, digest or
+ * notice retry comes due (the wall clock), the next sweep (next_sweep,
+ * mono_us()), another process commits to the database (PRAGMA
+ * data_version: a responder queued a notice or scheduled a reminder), a
+ * signal, or worker_poll_ms at most.
+ */
+static void
+wait_for_work(struct app *app, const struct agenda *ag, int64_t next_sweep)
+{
+	struct timespec ts;
+	int64_t	 wall = earlier(ag->next_reminder, ag->next_digest), retry, until, left;
+	int64_t	 version = db_data_version(&app->db);
+
+	if (*app->cfg.telegram_bot_token != '\0' &&
+	    delivery_next_at(&app->db, &retry) == DB_OK)
+		wall = earlier(wall, retry);
+	/*
+	 * a time already past is work the pass could not finish (a notice
+	 * behind one waiting for its retry, a failed write): look again
+	 * shortly, never in a busy loop
+	 */
+	if (wall != TIME_NULL && wall <= now_us())
+		wall = now_us() + 200000;
+	until = mono_us() + app->cfg.worker_poll_ms * 1000;
+	if (next_sweep < until)
+		until = next_sweep;
+	while (!stopping) {
+		left = until - mono_us();
+		if (wall != TIME_NULL && wall - now_us() < left)
+			left = wall - now_us();
+		if (left <= 0 || db_data_version(&app->db) != version)
+			return;
+		/* short naps: a signal, a commit or a moved clock is seen soon */
+		if (left > 50000)
+			left = 50000;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)left * 1000;
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* The most batches a table is purged in per sweep (100 000 rows): bounds the pause in delivery. */
 #define PURGE_MAX_BATCHES 200
 
@@ -166,6 +270,7 @@ int
 cmd_worker(struct app *app, int argc, char *argv[])
 {
 	struct deliverer d;
+	struct agenda ag = { .next_reminder = TIME_NULL, .next_digest = TIME_NULL };
 	int64_t	 next_sweep = 0, swept = 0, due_at = now_us();
 	int	 once, w, status = 0;
 
@@ -178,6 +283,8 @@ cmd_worker(struct app *app, int argc, char *argv[])
 		return 1;
 	}
 	catch_signals();
+	if ((ag.zone = tz_get(app->cfg.time_zone)) == NULL)
+		ag.zone = tz_get("UTC");
 	log_info("worker: started");
 	while (!stopping) {
 		if (mono_us() >= next_sweep) {
@@ -194,6 +301,9 @@ cmd_worker(struct app *app, int argc, char *argv[])
 			/* what --once must deliver: the notices due now, the sweep's too */
 			due_at = now_us();
 		}
+		/* before the outbox pass: a reminder queued now goes out in it */
+		if (remind(app, &ag, once) < 0)
+			status = 1;
 		w = *app->cfg.telegram_bot_token != '\0' ? deliver_pass(&d, &stopping) : 0;
 		if (w < 0) {
 			log_warn("worker: the outbox could not be read or updated");
@@ -210,9 +320,12 @@ cmd_worker(struct app *app, int argc, char *argv[])
 			}
 			break;
 		}
-		nap_ms(w > 0 ? 20 : app->cfg.worker_poll_ms);
+		if (w > 0)
+			nap_ms(20);
+		else
+			wait_for_work(app, &ag, next_sweep);
 	}
-	log_info("worker: stopped");
+	log_info("worker: stopped (%lld reminder(s) sent)", (long long)ag.reminded);
 	if (once)
 		status = once_summary(&d, swept, due_at, status);
 	deliver_close(&d);

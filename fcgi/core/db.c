@@ -370,6 +370,21 @@ db_exec(struct db *db, const char *sql)
 	return db_rc(db, rc, "exec");
 }
 
+int64_t
+db_data_version(struct db *db)
+{
+	sqlite3_stmt *st = db_prep(db, "PRAGMA data_version");
+	int64_t	 v = -1;
+	int	 rc;
+
+	if (st == NULL)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	db_done(st, rc);
+	return v;
+}
+
 enum dbrc
 db_read_begin(struct db *db)
 {

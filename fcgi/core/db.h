@@ -78,6 +78,12 @@ enum dbrc db_change2(struct db *, const char *sql, int64_t a, int64_t b,
 /* Runs sql that returns no rows; DB_OK or an error code. */
 enum dbrc db_exec(struct db *, const char *sql);
 /*
+ * PRAGMA data_version: a number that changes when another connection (a
+ * responder, another process) commits to the database; -1 on error.  A
+ * cheap "did anything change?" for a loop that waits.
+ */
+int64_t	 db_data_version(struct db *);
+/*
  * BEGIN IMMEDIATE (a write transaction), COMMIT and ROLLBACK.  Writers
  * queue for the write lock in the kernel: db_begin() takes an exclusive
  * flock() on the database file (held until COMMIT or ROLLBACK) before

@@ -3,6 +3,7 @@
 
 #include "arena.h"
 #include "delivery.h"
+#include "timeutil.h"
 
 enum dbrc
 delivery_due(struct db *db, int64_t now, int max, struct arena *a,
@@ -119,4 +120,20 @@ delivery_skipped(struct db *db, int64_t id, int64_t now)
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, id);
 	return db_rc(db, db_done(st, sqlite3_step(st)), "outbox skipped");
+}
+
+enum dbrc
+delivery_next_at(struct db *db, int64_t *at)
+{
+	/* the first entry of the partial index outbox_due */
+	static const char sql[] = "SELECT min(next_attempt_at) FROM outbox WHERE status = 0";
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc;
+
+	*at = TIME_NULL;
+	if (st == NULL)
+		return DB_ERROR;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		*at = sqlite3_column_int64(st, 0);
+	return db_rc(db, db_done(st, rc == SQLITE_ROW ? SQLITE_DONE : rc), "next notice");
 }

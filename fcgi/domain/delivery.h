@@ -34,6 +34,8 @@ struct outbox_row {
  */
 enum dbrc delivery_due(struct db *, int64_t now, int max, struct arena *,
 	    struct outbox_row *rows, int *n);
+/* The next_attempt_at of the first pending notice into *at, TIME_NULL when none. */
+enum dbrc delivery_next_at(struct db *, int64_t *at);
 /* Marks a notice sent at now. */
 enum dbrc delivery_sent(struct db *, int64_t id, int64_t now);
 /* Records that the first parts messages of a long notice were accepted. */

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "metrics_db.h"
+#include "reminders.h"
 #include "telegram_link.h"
 
 /* pending notices walk the outbox_due index; failed ones outbox_finished's rows */
@@ -40,6 +41,8 @@ metrics_db_read(struct db *db, struct metrics_db *m)
 	if ((rc = one_row(db, failed_sql, 1, v)) != DB_OK)
 		return rc;
 	m->notices_failed = v[0];
+	if ((rc = reminders_pending(db, &m->reminders_pending)) != DB_OK)
+		return rc;
 	return tg_state_get(db, METRICS_SWEEP_STATE, 0, &m->last_sweep);
 }
 

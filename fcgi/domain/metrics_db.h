@@ -1,6 +1,7 @@
 /*
  * metrics_db: the figures of GET /metrics that live in the database: the
- * worker's notices (the outbox) and the time of its last overdue sweep.
+ * worker's notices (the outbox), the reminders waiting and the time of its
+ * last overdue sweep.
  * The responders' request counters are core/metrics.h's.
  */
 #ifndef TASKMGR_METRICS_DB_H
@@ -18,6 +19,7 @@ struct metrics_db {
 	int64_t	 notices_failed;	/* status 2 (failed for good), as long as retention keeps them */
 	int64_t	 oldest_pending;	/* created_at of the oldest pending notice; 0: none */
 	int64_t	 last_sweep;		/* microseconds; 0: never */
+	int64_t	 reminders_pending;	/* reminders waiting (state 0) */
 };
 
 /* Reads the figures (in the caller's read transaction, if any). */

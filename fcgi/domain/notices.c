@@ -41,18 +41,13 @@ notices_task_event(struct db *db, int64_t task_id, const char *action,
 }
 
 enum dbrc
-notices_notify(struct db *db, int64_t user_id, int64_t task_id,
-    const char *action, const char *text, int64_t now)
+notices_outbox(struct db *db, int64_t user_id, const char *text, int64_t now)
 {
 	static const char sql[] =
 	    "INSERT INTO outbox (user_id, text, next_attempt_at, created_at)"
 	    " VALUES (?, ?, ?, ?)";
 	sqlite3_stmt *st;
-	enum dbrc rc;
 
-	if ((rc = event_insert(db, user_id, "task_notify", action, task_id, text,
-	    now)) != DB_OK)
-		return rc;
 	if ((st = db_prep(db, sql)) == NULL)
 		return DB_ERROR;
 	sqlite3_bind_int64(st, 1, user_id);
@@ -60,6 +55,30 @@ notices_notify(struct db *db, int64_t user_id, int64_t task_id,
 	sqlite3_bind_int64(st, 3, now);
 	sqlite3_bind_int64(st, 4, now);
 	return db_rc(db, db_done(st, sqlite3_step(st)), "outbox insert");
+}
+
+enum dbrc
+notices_notify(struct db *db, int64_t user_id, int64_t task_id,
+    const char *action, const char *text, int64_t now)
+{
+	enum dbrc rc;
+
+	if ((rc = event_insert(db, user_id, "task_notify", action, task_id, text,
+	    now)) != DB_OK)
+		return rc;
+	return notices_outbox(db, user_id, text, now);
+}
+
+enum dbrc
+notices_reminder(struct db *db, int64_t user_id, int64_t task_id, const char *text,
+    int64_t now)
+{
+	enum dbrc rc;
+
+	if ((rc = event_insert(db, user_id, "task_reminder", "reminder", task_id, text,
+	    now)) != DB_OK)
+		return rc;
+	return notices_outbox(db, user_id, text, now);
 }
 
 /* Writes the notice pre + name + post; DB_ERROR when out of memory. */

@@ -8,7 +8,8 @@
  *              completed, overdue, commented) tells the task's owner and
  *              assignee that it changed; type 'task_notify' (action assigned,
  *              unassigned, overdue, commented) carries a notice text in
- *              message.
+ *              message; type 'task_reminder' (action reminder) a
+ *              reminder's text.
  *   outbox  -- one row per notice for `taskmgr worker` to deliver to the
  *              recipient's Telegram chat (status 0 = pending, next_attempt_at
  *              = now); the worker decides whether the user is linked.
@@ -44,6 +45,11 @@ enum dbrc notices_task_event(struct db *, int64_t task_id, const char *action,
  */
 enum dbrc notices_notify(struct db *, int64_t user_id, int64_t task_id,
 	    const char *action, const char *text, int64_t now);
+/* Queues text to user_id's Telegram chat (an outbox row, no event). */
+enum dbrc notices_outbox(struct db *, int64_t user_id, const char *text, int64_t now);
+/* A reminder: a 'task_reminder' event (action "reminder") and the outbox row. */
+enum dbrc notices_reminder(struct db *, int64_t user_id, int64_t task_id,
+	    const char *text, int64_t now);
 /*
  * The assignee of a task changed from old_id to new_id (0 = nobody) by
  * actor: "assigned" to the new one and "unassigned" to the previous one,

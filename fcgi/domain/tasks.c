@@ -11,6 +11,7 @@
 #include "log.h"
 #include "members.h"
 #include "notices.h"
+#include "reminders.h"
 #include "sqltext.h"
 #include "task_pages.h"
 #include "task_recur.h"
@@ -74,7 +75,7 @@ assignee_check(struct db *db, int64_t id, struct arena *a, const char **name)
 	"SELECT t.id, t.list_id, l.owner_id, t.name, t.description, l.name," \
 	" t.assigned_to, u.username, t.complete_before, t.status, t.created_at," \
 	" t.updated_at, t.rec_every, t.rec_unit, t.rec_from, t.rec_until, t.rec_anchor," \
-	" l.member_count, " LIST_ROLE_SQL("l", "?2", "?3") \
+	" l.member_count, " LIST_ROLE_SQL("l", "?2", "?3") ", t.reminders" \
 	" FROM tasks t JOIN lists l ON l.id = t.list_id" \
 	" LEFT JOIN users u ON u.id = t.assigned_to"
 
@@ -100,6 +101,7 @@ task_from_row(sqlite3_stmt *st, struct task *t)
 	t->rec_anchor = sqlite3_column_type(st, 16) == SQLITE_NULL ? TIME_NULL :
 	    sqlite3_column_int64(st, 16);
 	t->member_count = sqlite3_column_int64(st, 17);
+	t->reminders = (const char *)sqlite3_column_text(st, 19);
 }
 
 enum dbrc
@@ -124,6 +126,8 @@ tasks_get_visible(struct db *db, const struct actor *who, int64_t id,
 	t->list_name = arena_strdup(a, t->list_name);
 	if (t->assignee_name != NULL && (t->assignee_name = arena_strdup(a,
 	    t->assignee_name)) == NULL)
+		t->name = NULL;
+	if (t->reminders != NULL && (t->reminders = arena_strdup(a, t->reminders)) == NULL)
 		t->name = NULL;
 	db_done(st, SQLITE_ROW);
 	return t->name && t->description && t->list_name ? DB_OK : DB_ERROR;
@@ -274,8 +278,8 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 	static const char sql[] =
 	    "INSERT INTO tasks (list_id, name, name_key, description, assigned_to,"
 	    " complete_before, status, created_at, updated_at, rec_every, rec_unit,"
-	    " rec_from, rec_until, rec_anchor)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	    " rec_from, rec_until, rec_anchor, reminders)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *st;
 	struct task_input v;
 	const struct task_input *in = &v;	/* given, trimmed */
@@ -331,6 +335,7 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 	task_rec_bind(st, 10, &rec);
 	bind_time(st, 14, rec.every > 0 ?
 	    rec_anchor(task_zone(db, owner, assignee), deadline) : TIME_NULL);
+	db_bind_text(st, 15, (in->set & TF_REMINDERS) ? in->reminders : NULL);
 	rc = db_rc(db, db_done(st, sqlite3_step(st)), "task insert");
 	if (rc == DB_CONFLICT) {
 		*why = RULE_NAME_TAKEN;
@@ -346,6 +351,9 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 		rc = notices_assignment(db, who->id, *id, in->name, 0, assignee, now);
 	if (rc == DB_OK)
 		rc = activity_created(db, *id, who->id, in, desc, dlen, assignee, status, now);
+	/* without a deadline there is nothing to schedule */
+	if (rc == DB_OK && (in->set & TF_DEADLINE) && in->complete_before != TIME_NULL)
+		rc = reminders_sync(db, *id);
 	if (rc == DB_OK && out != NULL) {
 		/* the row as inserted above */
 		out->id = *id;
@@ -363,6 +371,8 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 		out->rec = rec;
 		out->access = TA_EDIT;
 		out->member_count = members;
+		out->reminders = (in->set & TF_REMINDERS) && in->reminders != NULL ?
+		    arena_strdup(a, in->reminders) : NULL;
 		if (out->name == NULL || out->description == NULL)
 			rc = DB_ERROR;
 	}
@@ -389,16 +399,16 @@ update_write(struct db *db, int64_t id, int64_t expect, int64_t stamp,
 	    ", name = ?1, name_key = ?2", ", description = ?3", ", assigned_to = ?4",
 	    ", complete_before = ?5", ", status = ?6",
 	    (", rec_every = ?10, rec_unit = ?11, rec_from = ?12, rec_until = ?13,"
-	    " rec_anchor = ?14"),
+	    " rec_anchor = ?14"), ", reminders = ?15",
 	};
-	char	 sql[384];
+	char	 sql[448];
 	sqlite3_stmt *st;
 	unsigned i;
 	int	 once, src;
 	enum dbrc rc;
 
 	strcpy(sql, "UPDATE tasks SET updated_at = ?7");
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < 7; i++)
 		if (mask & (1u << i))
 			strcat(sql, sets[i]);
 	strcat(sql, " WHERE id = ?8 AND updated_at = ?9");
@@ -420,6 +430,8 @@ update_write(struct db *db, int64_t id, int64_t expect, int64_t stamp,
 		task_rec_bind(st, 10, &w->rec);
 		bind_time(st, 14, anchor);
 	}
+	if (mask & 64)
+		db_bind_text(st, 15, (w->set & TF_REMINDERS) ? w->reminders : NULL);
 	src = sqlite3_step(st);
 	sql_stmt_end(st, once);
 	rc = db_rc(db, src, "task update");
@@ -513,6 +525,8 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 		anchor = rec.every > 0 ? rec_anchor(task_zone(db, h.owner_id, assignee),
 		    deadline) : TIME_NULL;
 	}
+	if (in->set & TF_REMINDERS)
+		mask |= 64;
 	/* later than the row's last change, even when the clock is not */
 	stamp = now > expect ? now : expect + 1;
 	w = *in;
@@ -551,6 +565,10 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 		deadline = next;
 		status = assignee > 0 ? TS_IN_PROGRESS : TS_PENDING;
 	}
+	/* a new recipient, deadline (a recurring task's move too), status or
+	 * reminders: schedule afresh */
+	if (rc == DB_OK && ((mask & (4 | 8 | 16 | 64)) || next != TIME_NULL))
+		rc = reminders_sync(db, id);
 	if (rc == DB_OK && out != NULL) {
 		/* the row read above, as the UPDATE left it */
 		if ((mask & 1) && (out->name = arena_strdup(a, in->name)) == NULL)
@@ -566,6 +584,9 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 		out->status = status;
 		out->updated_at = stamp;
 		out->rec = rec;
+		if ((mask & 64) && (out->reminders = in->reminders == NULL ? NULL :
+		    arena_strdup(a, in->reminders)) == NULL && in->reminders != NULL)
+			rc = DB_ERROR;
 	}
 out:
 	buf_free(&odesc);
@@ -660,6 +681,8 @@ tasks_complete(struct db *db, const struct actor *who, int64_t id, enum rule *wh
 	if (rc == DB_OK && next != TIME_NULL)
 		rc = task_moved(db, id, who->id, h.owner_id, h.assigned_to, h.complete_before,
 		    next, now);
+	if (rc == DB_OK)
+		rc = reminders_sync(db, id);
 	if (rc == DB_OK && done != NULL) {
 		done->recurring = h.rec.every > 0;
 		done->next = next;
@@ -731,6 +754,8 @@ sweep_batch(struct db *db, int64_t now, struct due *d, size_t *n)
 		if (drc == DB_OK)
 			drc = activity_status(db, d[i].id, 0, "overdue", d[i].status,
 			    TS_OVERDUE, t);
+		if (drc == DB_OK)
+			drc = reminders_sync(db, d[i].id);
 	}
 	if (drc == DB_OK)
 		*n = k;

@@ -28,6 +28,9 @@
  * task then moves to its next deadline (In Progress when assigned, else
  * Pending) in the same transaction, or stays Completed once its rule ends.
  *
+ * Reminders (reminders.h) are rescheduled in the same transaction by
+ * every write that changes a deadline, status, assignee or reminders.
+ *
  * Change records (notices.h) are written in the same transaction:
  * task_updated events to owner, assignee and the list's members on create,
  * update, delete, complete and overdue; notices on assignee changes and on
@@ -70,6 +73,7 @@ struct task {
 	/* read by tasks_get_visible only (pages leave them 0) */
 	int		 access;	/* the reader's enum task_access (members.h) */
 	int64_t		 member_count;	/* the list's members */
+	const char	*reminders;	/* canonical offsets ("[60]", "[]"); NULL: the recipient's */
 };
 
 /* The fields a create or update sets (TF_* bits in set). */
@@ -79,6 +83,7 @@ struct task {
 #define TF_DEADLINE	0x08
 #define TF_STATUS	0x10
 #define TF_RECURRENCE	0x20
+#define TF_REMINDERS	0x40
 
 struct task_input {
 	unsigned	 set;
@@ -88,6 +93,7 @@ struct task_input {
 	int64_t		 complete_before;	/* TIME_NULL: none */
 	int		 status;
 	struct recurrence rec;		/* every 0: none */
+	const char	*reminders;	/* reminders.h's canonical text; NULL: the recipient's */
 };
 
 /* A page callback: one task row, valid only during the call. */

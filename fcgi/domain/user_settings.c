@@ -5,6 +5,8 @@
 #include <sqlite3.h>
 
 #include "db.h"
+#include "reminders.h"
+#include "tx.h"
 #include "tz.h"
 #include "user_settings.h"
 
@@ -129,7 +131,8 @@ user_time_update(struct db *db, int64_t id, const struct user_time_patch *p)
 	sqlite3_stmt	*st = db_prep(db, sql);
 	char		 offs[USER_MAX_OFFSETS * 8 + 3], hm[6];
 	size_t		 len;
-	int		 i, rc;
+	int		 i, rc, own = 0;
+	enum dbrc	 drc;
 
 	if (st == NULL)
 		return DB_ERROR;
@@ -155,8 +158,17 @@ user_time_update(struct db *db, int64_t id, const struct user_time_patch *p)
 		db_bind_text(st, 8, hm);
 	}
 	sqlite3_bind_int64(st, 9, id);
+	if ((drc = tx_open(db, &own)) != DB_OK) {
+		db_done(st, SQLITE_DONE);
+		return drc;
+	}
 	rc = db_done(st, sqlite3_step(st));
 	if (rc != SQLITE_DONE)
-		return db_rc(db, rc, "user time settings update");
-	return sqlite3_changes(db->h) ? DB_OK : DB_NOTFOUND;
+		drc = db_rc(db, rc, "user time settings update");
+	else if (sqlite3_changes(db->h) == 0)
+		drc = DB_NOTFOUND;
+	/* new default offsets: the tasks that follow them are rescheduled */
+	else if (p->set & UT_OFFSETS)
+		drc = reminders_sync_recipient(db, id);
+	return tx_close(db, own, drc);
 }

@@ -110,6 +110,37 @@ def test_task_assign_through_form_moves_to_in_progress_and_notifies():
     IDS["t2"] = tid
 
 
+def test_task_reminders_through_the_form():
+    tid = add_task(IDS["home"], "Remind me", complete_before="2030-01-02T03:04",
+                   reminders="1440, 60")
+    eq(one("SELECT reminders FROM tasks WHERE id = ?", tid), ("[1440,60]",), "stored")
+    eq(one("SELECT group_concat(offset_min) FROM (SELECT offset_min FROM reminders"
+           " WHERE task_id = ? AND state = 0 ORDER BY offset_min)", tid), ("60,1440",),
+       "scheduled in the same write")
+    r = A.get("/admin/tasks/%d/" % tid)
+    assert 'name="reminders" value="1440, 60"' in text(r), "shown as typed"
+    old = re.search(r'name="updated_at" value="(\d+)"', text(r)).group(1)
+    f = {"name": "Remind me", "description": "", "assigned_to": "",
+         "complete_before": "2030-01-02T03:04", "status": "Pending", "updated_at": old,
+         "reminders": "60, 60"}
+    r = A.post("/admin/tasks/%d/" % tid, f)
+    eq(r.status, 200, "refused")
+    assert "Enter up to 5 different numbers" in text(r), text(r)
+    assert 'value="60, 60"' in text(r), "typed value kept"
+    f["reminders"] = "none"
+    eq(A.post("/admin/tasks/%d/" % tid, f).status, 302, "none saved")
+    eq(one("SELECT reminders FROM tasks WHERE id = ?", tid), ("[]",), "[] stored")
+    eq(one("SELECT count(*) FROM reminders WHERE task_id = ? AND state = 0", tid), (0,),
+       "nothing scheduled")
+    assert 'name="reminders" value="none"' in text(A.get("/admin/tasks/%d/" % tid))
+    f["updated_at"] = str(stamp("tasks", tid))
+    f["reminders"] = ""
+    eq(A.post("/admin/tasks/%d/" % tid, f).status, 302, "blank saved")
+    eq(one("SELECT reminders FROM tasks WHERE id = ?", tid), (None,), "the default again")
+    eq(one("SELECT offset_min FROM reminders WHERE task_id = ? AND state = 0", tid), (60,),
+       "the recipient's default scheduled")
+
+
 def test_task_edit_conflict_and_save_as_new():
     tid = IDS["t1"]
     r = A.get("/admin/tasks/%d/" % tid)

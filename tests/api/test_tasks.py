@@ -19,7 +19,7 @@ TOK = {}
 UID = {}
 KEYS = ["id", "name", "description", "list_id", "list_name", "assignee_name",
         "assigned_to", "complete_before", "status", "is_completed", "created_at",
-        "updated_at", "recurrence"]
+        "updated_at", "recurrence", "reminders"]
 
 
 def setup_module():

@@ -857,7 +857,9 @@ def test_e2e_running_worker_sweeps_on_its_interval():
     lst = api("POST", "/api/lists/", {"name": "e2e-3"})
     soon = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 2))
     t = api("POST", "/api/lists/%d/tasks/" % lst["id"],
-            {"name": "Скоро", "assigned_to": uid("bob"), "complete_before": soon})
+            {"name": "Скоро", "assigned_to": uid("bob"), "complete_before": soon,
+             # no reminder: its default hour before the deadline has already come
+             "reminders": []})
     w = start_worker()
     try:
         TG.wait_for(lambda: "Задача 'Скоро' просрочена!" in TG.texts(9021), timeout=30,

@@ -1,4 +1,4 @@
--- 018: personal API tokens and calendar feed tokens (issue #19).
+-- 019: personal API tokens and calendar feed tokens (issue #19).
 --
 -- A personal token ("tmpat_" + 43 base64url characters) is stored only as
 -- the SHA-256 digest of the whole token, found by that digest (one indexed
