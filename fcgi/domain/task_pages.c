@@ -349,7 +349,7 @@ due_walk(struct db *db, const struct task_query *q, unsigned f, int64_t n)
 /* A page's task columns, without the names of the list and the assignee. */
 #define PAGE_COLUMNS "SELECT t.id, t.list_id, t.name, t.description, t.assigned_to," \
 	" t.complete_before, t.status, t.created_at, t.updated_at, " \
-	TASK_REC_PACKED_SQL("t") ", t.reminders"
+	TASK_EXTRAS_SQL("t")
 
 /* How a page's rows are read (page_plan). */
 struct plan {
@@ -457,9 +457,9 @@ page_walk(struct db *db, sqlite3_stmt *ids, sqlite3_stmt *row, int direct,
 		t.status = task_status_of(db_col_text(src, 6));
 		t.created_at = sqlite3_column_int64(src, 7);
 		t.updated_at = sqlite3_column_int64(src, 8);
-		task_rec_read_packed(src, 9, &t.rec);
+		task_extras_unpack((const char *)sqlite3_column_text(src, 9), &t.rec,
+		    &t.reminders);
 		t.rec_anchor = TIME_NULL;
-		t.reminders = (const char *)sqlite3_column_text(src, 10);
 		t.assignee_name = NULL;
 		t.access = 0;
 		t.member_count = 0;

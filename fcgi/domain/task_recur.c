@@ -34,17 +34,23 @@ task_rec_read(sqlite3_stmt *st, int col, struct recurrence *r)
 }
 
 void
-task_rec_read_packed(sqlite3_stmt *st, int col, struct recurrence *r)
+task_extras_unpack(const char *s, struct recurrence *r, const char **reminders)
 {
-	const char	*s = (const char *)sqlite3_column_text(st, col);
-	char		 unit[16], from[16], until[24];
-	int		 every, u, f;
+	char	 unit[16], from[16], until[24];
+	int	 every, u, f, n = 0;
 
 	r->every = 0;
 	r->unit = RU_DAY;
 	r->from = RF_DEADLINE;
 	r->until = TIME_NULL;
-	if (s == NULL || sscanf(s, "%d %15s %15s %23s", &every, unit, from, until) != 4)
+	*reminders = NULL;
+	if (s == NULL)
+		return;
+	if (*s == '[') {
+		*reminders = s;
+		return;
+	}
+	if (sscanf(s, "%d %15s %15s %23s%n", &every, unit, from, until, &n) != 4)
 		return;
 	u = rec_unit_of(unit);
 	f = rec_from_of(from);
@@ -53,6 +59,11 @@ task_rec_read_packed(sqlite3_stmt *st, int col, struct recurrence *r)
 	r->from = f < 0 ? RF_DEADLINE : f;
 	if (strcmp(until, "-") != 0)
 		r->until = strtoll(until, NULL, 10);
+	s += n;
+	while (*s == ' ')
+		s++;
+	if (*s == '[')
+		*reminders = s;
 }
 
 void

@@ -16,15 +16,20 @@ struct arena;
 struct tz;
 
 /*
- * The rule as one result column, for statements that read many rows (the
- * task pages): NULL for a task without one, at the cost of one column read,
- * else "every unit from until" ("2 week deadline -", until in
- * microseconds or "-").  Read back by task_rec_read_packed.
+ * A task's rule and its own reminders as one result column, for statements
+ * that read many rows (the task pages): each result column costs a page of
+ * 20 rows about 5,000 instructions, and most tasks have neither.  NULL for
+ * a task with neither; the reminders text ("[60,1440]", it starts with '[')
+ * for one with reminders only; else "every unit from until reminders"
+ * ("2 week deadline - [60]": until in microseconds or "-", the reminders
+ * text or nothing).  Read back by task_extras_unpack.
  */
-#define TASK_REC_PACKED_SQL(t) \
-	"CASE WHEN " t ".rec_every IS NULL THEN NULL ELSE " t ".rec_every || ' ' || " \
-	t ".rec_unit || ' ' || " t ".rec_from || ' ' || ifnull(" t ".rec_until, '-') END"
-void	 task_rec_read_packed(sqlite3_stmt *, int col, struct recurrence *);
+#define TASK_EXTRAS_SQL(t) \
+	"CASE WHEN " t ".rec_every IS NULL THEN " t ".reminders ELSE " \
+	t ".rec_every || ' ' || " t ".rec_unit || ' ' || " t ".rec_from || ' ' || " \
+	"ifnull(" t ".rec_until, '-') || ' ' || ifnull(" t ".reminders, '') END"
+/* Fills r and *reminders (NULL: none; points into s) from TASK_EXTRAS_SQL's s. */
+void	 task_extras_unpack(const char *s, struct recurrence *r, const char **reminders);
 /* A task's rule columns (rec_every, rec_unit, rec_from, rec_until) from column col of st. */
 void	 task_rec_read(sqlite3_stmt *st, int col, struct recurrence *r);
 /* Binds a rule to ?i .. ?i+3 (all NULL when not recurring). */

@@ -100,6 +100,33 @@ def completions(tid, query="", user="alice"):
 
 # -- the field ------------------------------------------------------------------
 
+def test_pages_show_rules_and_reminders_together():
+    # a page reads both from one packed column (task_pages.c): every mix
+    S.set_clock(at=ts("2027-01-02T12:00:00+00:00"))
+    rule = {"every": 2, "unit": "week", "from": "completion",
+            "until": z("2027-06-30T09:00:00-04:00")}
+    made = [new_task("mix both", complete_before="2027-01-05T09:00",
+                     recurrence=rule, reminders=[30, 1440]),
+            new_task("mix rule", complete_before="2027-01-05T09:00",
+                     recurrence={"every": 3, "unit": "month"}),
+            new_task("mix none set", complete_before="2027-01-05T09:00",
+                     recurrence={"every": 1, "unit": "year"}, reminders=[]),
+            new_task("mix reminders", complete_before="2027-01-05T09:00", reminders=[5]),
+            new_task("mix neither")]
+    page = {x["id"]: x for x in
+            ok("GET", "/api/lists/%d/tasks/?limit=100" % a_list("rec"))["results"]}
+    for t in made:
+        one = ok("GET", "/api/tasks/%d/" % t["id"])
+        eq((page[t["id"]]["recurrence"], page[t["id"]]["reminders"]),
+           (one["recurrence"], one["reminders"]), "%s: the page shows what the task does"
+           % t["name"])
+    eq(page[made[0]["id"]]["recurrence"], rule, "the rule with until")
+    eq(page[made[0]["id"]]["reminders"], [30, 1440], "and its reminders")
+    eq(page[made[2]["id"]]["reminders"], [], "no reminders")
+    eq(page[made[3]["id"]]["recurrence"], None, "reminders without a rule")
+    eq(page[made[4]["id"]]["reminders"], None, "neither: the recipient's defaults")
+
+
 def test_recurrence_is_part_of_a_task():
     S.set_clock(at=ts("2027-01-02T12:00:00+00:00"))
     t = new_task("daily standup", complete_before="2027-01-05T09:00",
