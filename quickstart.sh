@@ -17,7 +17,7 @@ set -eu
 PACKAGES="autoconf automake libtool pkgconf make gcc clang libclang-rt-14-dev libfcgi-dev libsqlite3-dev \
 sqlite3 libcjson-dev libcurl4-openssl-dev libargon2-dev libssl-dev libpwquality-dev libicu-dev \
 cracklib-runtime nginx-light spawn-fcgi multiwatch python3 curl wrk \
-chromium chromium-driver python3-selenium prometheus tzdata"
+chromium chromium-driver python3-selenium prometheus tzdata python3-icalendar nodejs"
 
 top=$(cd "$(dirname "$0")" && pwd)
 cmd=${1:-}
@@ -44,6 +44,19 @@ install_packages() {
 	[ "$(id -u)" -ne 0 ] && sudo=sudo
 	$sudo apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing >/dev/null
+}
+
+# The OpenAPI validator test_schema.py runs (npm: tests/schema/package.json, locked).
+install_test_tools() {
+	[ -x "$top/tests/schema/node_modules/.bin/validate-api" ] && return 0
+	# Debian's nodejs comes without npm (its package npm); a nodejs that bundles npm conflicts with it
+	if ! command -v npm >/dev/null 2>&1 && [ "${SKIP_APT:-0}" != 1 ]; then
+		sudo=""
+		[ "$(id -u)" -ne 0 ] && sudo=sudo
+		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq npm >/dev/null
+	fi
+	say "installing the OpenAPI validator into tests/schema/node_modules (npm ci)"
+	(cd "$top/tests/schema" && npm ci --no-audit --no-fund --silent)
 }
 
 build() {
@@ -200,6 +213,7 @@ run)
 	;;
 test)
 	install_packages
+	install_test_tools
 	build
 	run_tests
 	;;

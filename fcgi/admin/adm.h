@@ -150,6 +150,9 @@ int	 adm_user_add(struct req *);
 int	 adm_user_edit(struct req *);
 int	 adm_user_password(struct req *);
 int	 adm_user_unlink(struct req *);
+/* user_tokens.c: adds "tokens" (the user's personal API tokens) and "has_tokens" to ctx */
+enum dbrc adm_user_tokens(struct req *, cJSON *ctx, int64_t uid);
+int	 adm_user_token_revoke(struct req *);
 /* lists.c */
 int	 adm_lists(struct req *);
 int	 adm_list_add(struct req *);

@@ -16,6 +16,7 @@ const struct route admin_routes[] = {
 	{ M_GET | M_POST, "users/{id}/", adm_user_edit, FORM },
 	{ M_GET | M_POST, "users/{id}/password/", adm_user_password, FORM },
 	{ M_POST, "users/{id}/unlink-telegram/", adm_user_unlink, FORM },
+	{ M_POST, "users/{id}/tokens/{id}/revoke/", adm_user_token_revoke, FORM },
 	{ M_GET, "lists/", adm_lists, PAGE },
 	{ M_GET | M_POST, "lists/add/", adm_list_add, FORM },
 	{ M_GET | M_POST, "lists/{id}/", adm_list_edit, FORM },

@@ -285,6 +285,10 @@ adm_user_edit(struct req *r)
 		return adm_dbfail(r, rc);
 	if ((ctx = adm_ctx(r, "Change user", "users")) == NULL)
 		return 500;
+	if ((rc = adm_user_tokens(r, ctx, u.id)) != DB_OK) {
+		cJSON_Delete(ctx);
+		return adm_dbfail(r, rc);
+	}
 	if (r->method != M_POST) {
 		if (adm_param(r, "saved") != NULL)
 			cJSON_AddTrueToObject(ctx, "saved");

@@ -73,6 +73,14 @@ int	 api_webhook_ping(struct req *);
 int	 api_webhook_deliveries(struct req *);
 /* POST /api/webhooks/{id}/deliveries/{delivery_id}/redeliver/ */
 int	 api_webhook_redeliver(struct req *);
+/* pats.c: GET, POST /api/auth/tokens/ and DELETE /api/auth/tokens/{id}/ */
+int	 api_pats(struct req *);
+int	 api_pat(struct req *);
+/* calendar.c: POST, DELETE /api/auth/calendar/ and the feed, GET /api/calendar/<secret>.ics */
+int	 api_calendar(struct req *);
+int	 api_calendar_feed(struct req *);
+/* schema.c: GET /api/schema/, the OpenAPI document (docs/openapi.json) */
+int	 api_schema(struct req *);
 
 /* tasks.c */
 /* GET, POST /api/lists/{id}/tasks/ */

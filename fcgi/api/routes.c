@@ -33,6 +33,11 @@ const struct route api_routes[] = {
 	{ M_GET, "/api/webhooks/{id}/deliveries/", api_webhook_deliveries, R_AUTH },
 	{ M_POST, "/api/webhooks/{id}/deliveries/{id}/redeliver/", api_webhook_redeliver,
 	    R_AUTH },
+	{ M_GET | M_POST, "/api/auth/tokens/", api_pats, R_AUTH },
+	{ M_DELETE, "/api/auth/tokens/{id}/", api_pat, R_AUTH },
+	{ M_POST | M_DELETE, "/api/auth/calendar/", api_calendar, R_AUTH },
+	{ M_GET, "/api/calendar/{key}.ics", api_calendar_feed, R_NO_AUTH },
+	{ M_GET, "/api/schema/", api_schema, R_ANY_SCHEMA | R_NO_AUTH },
 	{ M_POST, "/api/telegram/webhook/", api_tg_webhook, R_NO_AUTH | R_NO_THROTTLE },
 	{ M_GET, "/metrics", api_metrics, R_ANY_SCHEMA | R_NO_THROTTLE | R_NO_AUTH },
 	/* last: only a request for the site's root reaches it */

@@ -180,6 +180,7 @@ dispatch_fail(struct req *r, int status)
 	buf_reset(&r->body_out);
 	buf_reset(&r->headers);
 	r->out_type = NULL;
+	r->cache_control = NULL;
 	if (status == 503) {
 		resp_header(r, "Retry-After", "1");
 		return resp_detail(r, 503, "The service is busy; try again.");

@@ -42,9 +42,8 @@ host_char(char c)
 	    c == '[' || c == ']' || c == '_';
 }
 
-/* Appends scheme://host[:port] of the request, or public_url. */
-static void
-url_base(struct req *r, struct buf *b)
+void
+page_base_url(struct req *r, struct buf *b)
 {
 	const char *pub = r->app->cfg.public_url, *host = r->host;
 	const char *port = r->server_port;
@@ -87,7 +86,7 @@ page_url(struct req *r, int64_t limit, int64_t offset)
 	size_t	 i;
 	char	*o;
 
-	url_base(r, b);
+	page_base_url(r, b);
 	buf_puts(b, r->path);
 	buf_putc(b, '?');
 	for (i = 0; i < r->nparams; i++) {

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+struct buf;
 struct req;
 
 struct page {
@@ -28,5 +29,11 @@ void	 page_end(struct req *);
 /* Appends the absolute URL of this request's path with limit and offset set
  * (offset < 0: without offset) and every other query parameter kept. */
 void	 page_url(struct req *, int64_t limit, int64_t offset);
+
+/*
+ * Appends the site's absolute base, scheme://host[:port]: public_url when
+ * set, else from the request (HTTPS, HTTP_HOST, SERVER_PORT unless default).
+ */
+void	 page_base_url(struct req *, struct buf *);
 
 #endif

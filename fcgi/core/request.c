@@ -229,6 +229,8 @@ req_parse_params(struct req *r, const struct req_env *env, size_t n)
 			r->referer = v;
 		else if (IS("HTTP_ORIGIN"))
 			r->origin = v;
+		else if (IS("HTTP_IF_NONE_MATCH"))
+			r->if_none_match = v;
 		else if (IS("HTTPS"))
 			r->https = strcasecmp(v, "on") == 0 || strcmp(v, "1") == 0;
 #undef IS
@@ -403,7 +405,9 @@ resp_serialize(struct req *r, struct buf *out)
 		buf_int(out, (int64_t)r->body_out.len);
 		buf_add(out, "\r\n", 2);
 	}
-	buf_puts(out, "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n");
+	buf_puts(out, "Cache-Control: ");
+	buf_puts(out, r->cache_control ? r->cache_control : "no-store");
+	buf_puts(out, "\r\nX-Content-Type-Options: nosniff\r\n");
 	if (status == 401 && r->out_type == NULL)
 		buf_puts(out, "WWW-Authenticate: Bearer realm=\"api\"\r\n");
 	buf_add(out, r->headers.p ? r->headers.p : "", r->headers.len);

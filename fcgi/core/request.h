@@ -73,6 +73,7 @@ struct req {
 	const char	*tg_secret;	/* X-Telegram-Bot-Api-Secret-Token */
 	const char	*referer;
 	const char	*origin;
+	const char	*if_none_match;	/* If-None-Match */
 	int		 https;
 
 	char		*body;		/* NUL-terminated, arena-owned */
@@ -93,6 +94,7 @@ struct req {
 	struct buf	 headers;	/* extra "Name: value\r\n" lines */
 	struct buf	 body_out;
 	const char	*out_type;	/* Content-Type; NULL: JSON */
+	const char	*cache_control;	/* Cache-Control; NULL: no-store */
 	int		 no_security_headers;
 	int64_t		 started;	/* mono_us() at the start */
 };

@@ -24,6 +24,14 @@ parse_id(const char *s, size_t n, int64_t *out)
 	return 0;
 }
 
+/* A character of a {key} segment: base64url. */
+static int
+key_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
 /* Matches one pattern against path, collecting ids; 1 on a match. */
 static int
 match(const char *pat, const char *path, int64_t *ids, size_t maxids, size_t *nids)
@@ -34,6 +42,15 @@ match(const char *pat, const char *path, int64_t *ids, size_t maxids, size_t *ni
 	for (;;) {
 		if (*pat == '\0' || *path == '\0')
 			break;
+		if (strncmp(pat, "{key}", 5) == 0) {
+			for (se = path; key_char(*se) && se - path <= ROUTER_KEY_MAX; se++)
+				continue;
+			if (se == path || se - path > ROUTER_KEY_MAX)
+				return 0;
+			pat += 5;
+			path = se;
+			continue;
+		}
 		if (pat[0] == '{') {
 			pe = strchr(pat, '}');
 			if (pe == NULL)

@@ -1,7 +1,9 @@
 /*
  * router: a static table of routes (method set, pattern, handler, needs).
  * A pattern is a path whose segments are literal or "{id}" (one or more
- * ASCII digits fitting in int64).  Unknown path, wrong method and missing
+ * ASCII digits fitting in int64); "{key}" matches 1 to ROUTER_KEY_MAX
+ * base64url characters (A-Z a-z 0-9 - _), which the handler reads from the
+ * path itself (a secret in a URL, e.g. a calendar feed's).  Unknown path, wrong method and missing
  * authentication are answered before any handler runs.
  */
 #ifndef TASKMGR_ROUTER_H
@@ -11,6 +13,8 @@
 #include <stdint.h>
 
 struct req;
+
+#define ROUTER_KEY_MAX	64
 
 /* A handler writes r->body_out (or calls resp_*) and returns the HTTP status. */
 typedef int (*handler_fn)(struct req *);

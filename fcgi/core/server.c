@@ -5,6 +5,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "request.h"
+#include "router.h"
 #include "server.h"
 #include "timeutil.h"
 #include "transport.h"
@@ -39,6 +40,18 @@ read_body(struct req *r, struct transport *in)
 	r->body = p;
 	r->body_len = len;
 	return 0;
+}
+
+/*
+ * The path the access log shows: the route's pattern when it has a {key}
+ * segment (a secret in the URL, e.g. a calendar feed's), else the path.
+ */
+static const char *
+log_path(const struct req *r)
+{
+	if (r->route != NULL && strstr(r->route->pattern, "{key}") != NULL)
+		return r->route->pattern;
+	return r->path ? r->path : "-";
 }
 
 void
@@ -80,8 +93,7 @@ server_handle(struct app *app, struct req *r, struct transport *t, struct buf *o
 	/* the line is written before the answer leaves, as a client may look for it then */
 	us = mono_us() - r->started;
 	metrics_record(app, r, us);
-	log_access(r->method_str ? r->method_str : "-", r->path ? r->path : "-",
-	    r->status, us, r->user.id);
+	log_access(r->method_str ? r->method_str : "-", log_path(r), r->status, us, r->user.id);
 	(void)transport_finish(t, out->p, out->len);
 	/* a buffer grown by one huge response is given back */
 	if (out->cap > 4 * 1024 * 1024)

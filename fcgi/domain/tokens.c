@@ -6,6 +6,7 @@
 
 #include "arena.h"
 #include "config.h"
+#include "pats.h"
 #include "principal.h"
 #include "timeutil.h"
 #include "tokens.h"
@@ -45,6 +46,12 @@ token_random(char out[TOKEN_LEN + 1])
 void
 token_digest(const char *s, unsigned char out[32])
 {
+	token_digest_n(s, strlen(s), out);
+}
+
+void
+token_digest_n(const void *s, size_t len, unsigned char out[32])
+{
 	static EVP_MD	*md;
 	static EVP_MD_CTX *ctx;
 	unsigned int n = 32;
@@ -55,8 +62,8 @@ token_digest(const char *s, unsigned char out[32])
 		md = NULL;
 	}
 	if (md == NULL || !EVP_DigestInit_ex2(ctx, md, NULL) ||
-	    !EVP_DigestUpdate(ctx, s, strlen(s)) || !EVP_DigestFinal_ex(ctx, out, &n))
-		EVP_Digest(s, strlen(s), out, &n, EVP_sha256(), NULL);
+	    !EVP_DigestUpdate(ctx, s, len) || !EVP_DigestFinal_ex(ctx, out, &n))
+		EVP_Digest(s, len, out, &n, EVP_sha256(), NULL);
 }
 
 /* Inserts one token row; its id in *id. */
@@ -295,11 +302,14 @@ tokens_revoke_user(struct db *db, int64_t uid)
 	static const char sql[] =
 	    "UPDATE auth_tokens SET revoked = 2 WHERE user_id = ? AND revoked = 0";
 	sqlite3_stmt *st = db_prep(db, sql);
+	enum dbrc rc;
 
 	if (st == NULL)
 		return DB_ERROR;
 	sqlite3_bind_int64(st, 1, uid);
-	return db_rc(db, db_done(st, sqlite3_step(st)), "token revoke user");
+	if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "token revoke user")) != DB_OK)
+		return rc;
+	return pats_delete_user(db, uid);
 }
 
 enum dbrc

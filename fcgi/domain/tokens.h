@@ -6,6 +6,7 @@
 #ifndef TASKMGR_TOKENS_H
 #define TASKMGR_TOKENS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "db.h"
@@ -28,8 +29,9 @@ struct token_pair {
 
 /* Fills out with a new random token; -1 when the OS has no randomness. */
 int	 token_random(char out[TOKEN_LEN + 1]);
-/* SHA-256 of s. */
+/* SHA-256 of the string s, of len octets at s. */
 void	 token_digest(const char *s, unsigned char out[32]);
+void	 token_digest_n(const void *s, size_t len, unsigned char out[32]);
 /*
  * Issues a refresh and an access token for user_id.  family 0 starts a new
  * login.  Runs inside the caller's transaction if one is open.
@@ -57,7 +59,10 @@ enum dbrc tokens_rotate(struct db *, const struct config *, const char *tok,
  * DB_NOTFOUND and DB_INVALID as for tokens_rotate.
  */
 enum dbrc tokens_revoke(struct db *, const char *tok, int64_t uid);
-/* Revokes every token of a user (deactivation, password change). */
+/*
+ * Revokes every token of a user, personal tokens included (deactivation,
+ * password change).
+ */
 enum dbrc tokens_revoke_user(struct db *, int64_t uid);
 /* Deletes at most limit expired token rows; the number deleted in *n. */
 enum dbrc tokens_purge(struct db *, int limit, int *n);

@@ -5,6 +5,7 @@
 
 #include "app.h"
 #include "authn.h"
+#include "pats.h"
 #include "ratelimit.h"
 #include "request.h"
 #include "router.h"
@@ -51,6 +52,48 @@ bot_authenticate(struct req *r)
 	return resp_detail(r, 401, "Invalid bot credentials or Telegram account not linked.");
 }
 
+/* True for the routes no personal token may use: accounts, tokens, webhooks. */
+static int
+pat_refused_route(const struct route *rt)
+{
+	return rt == NULL || strncmp(rt->pattern, "/api/auth/", 10) == 0 ||
+	    strncmp(rt->pattern, "/api/webhooks/", 14) == 0;
+}
+
+/*
+ * A personal token (tmpat_...): 0 with r->user set, 401 as for any bad
+ * token (a failure costs an anonymous request), 403 when its scope does not
+ * cover the route and method.  Its last_used_at is written at most once a
+ * minute, outside the request's read snapshot.
+ */
+static int
+pat_authenticate(struct req *r, const char *tok)
+{
+	struct db *db = &r->app->db;
+	int	 st, touch = 0, reading;
+
+	st = settle(r, pats_check(db, tok, &r->arena, &r->user, &touch));
+	if (st < 0) {
+		if ((st = http_anon_hit(r)) != 0)
+			return st;
+		return bad_token(r);
+	}
+	if (st > 0)
+		return st;
+	if (pat_refused_route(r->route) || (!(r->user.scopes & PAT_WRITE) &&
+	    (r->method & (M_POST | M_PUT | M_PATCH | M_DELETE | M_OTHER)))) {
+		memset(&r->user, 0, sizeof(r->user));
+		return resp_detail(r, 403, "This token does not allow this action.");
+	}
+	if (touch) {
+		reading = db->in_read;
+		(void)pats_touch(db, r->user.token_id);
+		if (reading)
+			(void)db_read_begin(db);
+	}
+	return 0;
+}
+
 /*
  * Bearer wins when both a token and the session cookie are present; a bad
  * token is a 401, a bad or expired cookie leaves the request anonymous.
@@ -71,6 +114,8 @@ http_authenticate(struct req *r)
 		h += 7;
 		while (*h == ' ')
 			h++;
+		if (strncmp(h, PAT_PREFIX, PAT_PREFIX_LEN) == 0)
+			return pat_authenticate(r, h);
 		st = settle(r, tokens_check_access(&r->app->db, h, &r->arena, &r->user));
 		if (st >= 0)
 			return st;

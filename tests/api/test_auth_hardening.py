@@ -139,6 +139,7 @@ def admin_posts(ids):
                                   "is_active": "on", "is_staff": "on"}),
         ("/admin/users/%d/password/" % u, {"password1": "N3w-" + PW, "password2": "N3w-" + PW}),
         ("/admin/users/%d/unlink-telegram/" % u, {}),
+        ("/admin/users/%d/tokens/%d/revoke/" % (u, ids["pat"]), {}),
         ("/admin/lists/add/", {"name": "csrf list", "owner": str(u)}),
         ("/admin/lists/%d/" % lst, {"name": "csrf renamed", "owner": str(u)}),
         ("/admin/lists/%d/delete/" % lst, {"confirm": "yes"}),
@@ -159,7 +160,7 @@ def snapshot():
     try:
         out = []
         for table in ("users", "lists", "tasks", "sessions", "outbox", "comments",
-                      "list_members"):
+                      "list_members", "personal_tokens"):
             out.append(c.execute("SELECT * FROM %s ORDER BY 1" % table).fetchall())
         return out
     finally:
@@ -178,7 +179,8 @@ def test_every_admin_form_refuses_a_post_without_csrf():
                                          "confirm_password": PW}).json["user_id"]
     eq(S.post("/api/lists/%d/members/" % lid, {"user_id": mid, "role": "viewer"},
               token=tok).status, 201, "member")
-    ids = {"user": uid, "list": lid, "task": tid, "comment": cid, "member": mid}
+    pat = S.post("/api/auth/tokens/", {"name": "csrf", "scopes": ["read"]}, token=tok).json["id"]
+    ids = {"user": uid, "list": lid, "task": tid, "comment": cid, "member": mid, "pat": pat}
     a = Admin(S)
     eq(a.login("boss").status, 302, "admin login")
     a.get("/admin/")

@@ -130,8 +130,8 @@ def test_outbox_ids_not_reused():
 def test_tables_whose_ids_leave_the_database_autoincrement():
     # the rest (auth_tokens, sessions) are found by digest; their ids stay inside;
     # webhooks and their deliveries (X-Taskmgr-Delivery) leave it too
-    want = ["comments", "events", "lists", "outbox", "task_completions", "tasks", "users",
-            "webhook_deliveries", "webhooks"]
+    want = ["comments", "events", "lists", "outbox", "personal_tokens", "task_completions",
+            "tasks", "users", "webhook_deliveries", "webhooks"]
     got = [r[0] for r in sql("SELECT name FROM sqlite_master WHERE type = 'table'"
                              " AND sql LIKE '%AUTOINCREMENT%' ORDER BY name")]
     eq(got, want, "tables with AUTOINCREMENT")

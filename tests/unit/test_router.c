@@ -1,4 +1,5 @@
 /* Unit tests: route matching and path ids. */
+#include <stdio.h>
 #include <string.h>
 
 #include "request.h"
@@ -13,13 +14,27 @@ static const struct route table[] = {
 	{ M_GET | M_POST, "/api/lists/", h1, 0 },
 	{ M_GET | M_PUT | M_PATCH, "/api/lists/{id}/", h2, 0 },
 	{ M_GET, "/api/lists/{id}/tasks/{id}/", h3, 0 },
+	{ M_GET, "/api/calendar/{key}.ics", h1, 0 },
 };
 
 static int
 run(const char *path, unsigned m, int64_t *ids, size_t *nids, unsigned *allow,
     const struct route **rt)
 {
-	return router_match(table, 3, path, m, rt, ids, 4, nids, allow);
+	return router_match(table, 4, path, m, rt, ids, 4, nids, allow);
+}
+
+/* Matches "/api/calendar/" followed by tail. */
+static int
+run_key(const char *tail, const struct route **rt)
+{
+	char	 path[128];
+	int64_t	 ids[4];
+	size_t	 nids;
+	unsigned allow;
+
+	snprintf(path, sizeof(path), "/api/calendar/%s", tail);
+	return router_match(table, 4, path, M_GET, rt, ids, 4, &nids, &allow);
 }
 
 int
@@ -58,6 +73,18 @@ main(void)
 	is_int(run("/api/lists/%31/", M_GET, ids, &nids, &allow, &rt), 404, "percent-encoded id");
 	is_int(run("/api/lists/1/extra/", M_GET, ids, &nids, &allow, &rt), 404, "extra segment");
 	is_int(run("/", M_GET, ids, &nids, &allow, &rt), 404, "root");
+	is_int(run("/api/calendar/aZ09-_x.ics", M_GET, ids, &nids, &allow, &rt), 0, "key match");
+	ok(rt == &table[3] && nids == 0, "a key is no id");
+	is_int(run("/api/calendar/.ics", M_GET, ids, &nids, &allow, &rt), 404, "empty key");
+	is_int(run("/api/calendar/a.b.ics", M_GET, ids, &nids, &allow, &rt), 404, "dot in key");
+	is_int(run("/api/calendar/a%2F.ics", M_GET, ids, &nids, &allow, &rt), 404, "escape in key");
+	is_int(run("/api/calendar/abc.ics/", M_GET, ids, &nids, &allow, &rt), 404, "key then more");
+	memset(s, 'k', 64);
+	strcpy(s + 64, ".ics");
+	is_int(run_key(s, &rt), 0, "64-character key");
+	memset(s, 'k', 65);
+	strcpy(s + 65, ".ics");
+	is_int(run_key(s, &rt), 404, "65-character key");
 	is_int(parse_id("007", 3, &v), 0, "leading zeros are digits");
 	is_int(v, 7, "value 7");
 	is_int(parse_id("", 0, &v), -1, "empty");
