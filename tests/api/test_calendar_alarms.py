@@ -4,7 +4,8 @@ offset of a task (its own `reminders`, else its recipient's
 `reminder_offsets`, the offsets the reminders worker uses), none for a
 Completed task, the ETag following the offsets; the secret out of nginx's
 access log (the shipped site's redacted format); a password change ends the
-feed.  Parsed with python3-icalendar."""
+feed.  Parsed with python3-icalendar; nginx's access log is on, as in
+Debian's nginx."""
 import datetime
 import os
 import sys
@@ -28,7 +29,9 @@ S = None
 
 def setup_module():
     global S
-    S = Server().start()
+    S = Server()
+    S.nginx_access_log = True       # every request, as Debian's nginx logs them
+    S.start()
     S.create_user("root")
 
 
@@ -159,6 +162,27 @@ def test_password_change_ends_the_feed():
     eq(S.get(path).status, 404, "after taskmgr passwd")
     # a new feed works again
     eq(S.get(feed_path(S.login("eve", "yet-another-horse"))).status, 200, "a new URL")
+
+
+def test_no_feed_secret_in_nginx_access_log():
+    fay = user("fay")
+    path = feed_path(fay)
+    secret = path[len("/api/calendar/"):-len(".ics")]
+    r = S.get(path)
+    eq(r.status, 200, "the feed")
+    eq(S.get(path, headers={"If-None-Match": r.header("ETag")}).status, 304, "304")
+    wrong = "Z" + secret[1:] if secret[0] != "Z" else "Y" + secret[1:]
+    eq(S.get("/api/calendar/%s.ics" % wrong).status, 404, "a wrong secret")
+    eq(S.get("/api/calendar/%s.ics?x=%s" % (secret, secret)).status, 200, "with a query")
+    with open(S.access_log_path()) as f:
+        log = f.read()
+    assert '"POST /api/auth/calendar/ HTTP/1.1" 201' in log, \
+        "the log has whole request lines: " + log[-500:]
+    for st in (200, 304, 404):
+        assert '"GET /api/calendar/<secret>.ics HTTP/1.1" %d ' % st in log, \
+            "the feed's %d logged, redacted: %s" % (st, log[-800:])
+    eq([s for s in (secret, wrong, secret[:20], wrong[-20:]) if s in log], [],
+       "secrets in nginx's access log")
 
 
 if __name__ == "__main__":
