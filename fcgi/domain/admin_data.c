@@ -180,6 +180,22 @@ page_fetch(struct db *db, sqlite3_stmt *st, struct arena *a, int64_t limit, void
 	return DB_OK;
 }
 
+/* Reads the one row of sql (its parameter: id) into p with fn; DB_NOTFOUND: none. */
+static enum dbrc
+row_get(struct db *db, const char *sql, int64_t id, struct arena *a, row_reader fn,
+    void *p, const char *what)
+{
+	sqlite3_stmt *st;
+	enum dbrc rc;
+	int	 bad;
+
+	if ((rc = db_get1(db, sql, id, NULL, what, &st)) != DB_OK)
+		return rc;
+	bad = fn(st, a, p) < 0;
+	db_done(st, SQLITE_ROW);
+	return bad ? DB_ERROR : DB_OK;
+}
+
 /* Fills one user row from the USERS_SQL columns. */
 static int
 user_row(sqlite3_stmt *st, struct arena *a, void *p)
@@ -383,15 +399,8 @@ enum dbrc
 admq_list_get(struct db *db, struct arena *a, int64_t id, struct admq_list *l)
 {
 	static const char sql[] = LIST_COLS " WHERE l.id = ?";
-	sqlite3_stmt *st;
-	enum dbrc rc;
-	int	 bad;
 
-	if ((rc = db_get1(db, sql, id, NULL, "admin list", &st)) != DB_OK)
-		return rc;
-	bad = list_row(st, a, l) < 0;
-	db_done(st, SQLITE_ROW);
-	return bad ? DB_ERROR : DB_OK;
+	return row_get(db, sql, id, a, list_row, l, "admin list");
 }
 
 #define TASK_COLS "SELECT t.id, t.list_id, t.assigned_to, t.complete_before," \
@@ -495,13 +504,6 @@ enum dbrc
 admq_task_get(struct db *db, struct arena *a, int64_t id, struct admq_task *t)
 {
 	static const char sql[] = TASK_COLS " WHERE t.id = ?";
-	sqlite3_stmt *st;
-	enum dbrc rc;
-	int	 bad;
 
-	if ((rc = db_get1(db, sql, id, NULL, "admin task", &st)) != DB_OK)
-		return rc;
-	bad = task_row(st, a, t) < 0;
-	db_done(st, SQLITE_ROW);
-	return bad ? DB_ERROR : DB_OK;
+	return row_get(db, sql, id, a, task_row, t, "admin task");
 }
