@@ -88,10 +88,10 @@ hook_any(struct db *db, int *any)
  * every list or to list_id, whose owner may see the object: users[] (0:
  * none) or a member of list_id.  Who really sees it, and how, is the read
  * as that owner (below).  Each user is a probe of webhooks_active (UNION
- * ALL: no temporary table for an IN list).
+ * ALL: no temporary table for an IN list).  The caller has asked hook_any.
  */
 static enum dbrc
-hook_match(struct db *db, const int64_t users[2], int64_t list_id, unsigned event,
+hook_match_any(struct db *db, const int64_t users[2], int64_t list_id, unsigned event,
     struct match *m, int *n)
 {
 	static const char sql[] =
@@ -108,12 +108,9 @@ hook_match(struct db *db, const int64_t users[2], int64_t list_id, unsigned even
 	    " AND w.is_active = 1 AND u.is_active = 1";
 	sqlite3_stmt *st;
 	int64_t	 scope;
-	int	 rc, any;
-	enum dbrc drc;
+	int	 rc;
 
 	*n = 0;
-	if ((drc = hook_any(db, &any)) != DB_OK || !any)
-		return drc;
 	if ((st = db_prep(db, sql)) == NULL)
 		return DB_ERROR;
 	sqlite3_bind_int64(st, 1, users[0] > 0 ? users[0] : -1);
@@ -134,18 +131,29 @@ hook_match(struct db *db, const int64_t users[2], int64_t list_id, unsigned even
 	return db_rc(db, db_done(st, rc), "webhook match");
 }
 
+/* hook_match_any after the probe: nothing to match when no webhook is active. */
+static enum dbrc
+hook_match(struct db *db, const int64_t users[2], int64_t list_id, unsigned event,
+    struct match *m, int *n)
+{
+	int	 any;
+	enum dbrc rc;
+
+	*n = 0;
+	if ((rc = hook_any(db, &any)) != DB_OK || !any)
+		return rc;
+	return hook_match_any(db, users, list_id, event, m, n);
+}
+
 enum dbrc
 hook_insert(struct db *db, int64_t webhook_id, const char *event,
     const char *object_key, const char *data, int64_t *id)
 {
+	/* one row, no index: the worker builds the body (webhook_outbox.c) */
 	static const char ins[] =
-	    "INSERT INTO webhook_deliveries (webhook_id, event, object_key, body,"
-	    " created_at, next_attempt_at) VALUES (?1, ?2, ?3, '', ?4, ?4)";
-	static const char upd[] = "UPDATE webhook_deliveries SET body = ?1 WHERE id = ?2";
-	struct buf b = { 0 };
+	    "INSERT INTO webhook_inbox (webhook_id, event, object_key, data, created_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5)";
 	sqlite3_stmt *st;
-	int64_t	 now = now_us();
-	int	 first = 1;
 	enum dbrc rc;
 
 	if ((st = db_prep(db, ins)) == NULL)
@@ -153,26 +161,10 @@ hook_insert(struct db *db, int64_t webhook_id, const char *event,
 	sqlite3_bind_int64(st, 1, webhook_id);
 	db_bind_text(st, 2, event);
 	db_bind_text(st, 3, object_key);
-	sqlite3_bind_int64(st, 4, now);
-	if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "delivery insert")) != DB_OK)
-		return rc;
-	*id = sqlite3_last_insert_rowid(db->h);
-	/* the body names its own id: written once the row has it */
-	buf_putc(&b, '{');
-	jw_int(&b, "id", *id, &first);
-	jw_str(&b, "event", event, &first);
-	jw_time(&b, "created_at", now, &first);
-	jw_key(&b, "data", &first);
-	buf_puts(&b, data);
-	buf_putc(&b, '}');
-	if (b.oom || (st = db_prep(db, upd)) == NULL) {
-		buf_free(&b);
-		return DB_ERROR;
-	}
-	sqlite3_bind_text(st, 1, b.p, (int)b.len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, *id);
-	rc = db_rc(db, db_done(st, sqlite3_step(st)), "delivery body");
-	buf_free(&b);
+	db_bind_text(st, 4, data);
+	sqlite3_bind_int64(st, 5, now_us());
+	if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "delivery insert")) == DB_OK)
+		*id = sqlite3_last_insert_rowid(db->h);
 	return rc;
 }
 
@@ -269,19 +261,28 @@ write_as(struct db *db, enum kind kind, int64_t id, int64_t owner, struct buf *b
 
 /*
  * Queues event for each match whose owner sees the object, with the object
- * as that owner sees it (their role in it included).
+ * as that owner sees it (their role in it included).  t, when not NULL, is
+ * the task as the change left it: every match's owner sees it (the list's
+ * owner, its assignee, a member of its list: hook_match) and a task's JSON
+ * is the same for every reader, so it is written once, not read again.
  */
 static enum dbrc
 queue_as_owners(struct db *db, const struct match *m, int n, unsigned event,
-    enum kind kind, int64_t id, const char *key)
+    enum kind kind, int64_t id, const char *key, const struct task *t)
 {
 	struct buf b = { 0 };
 	int64_t	 did;
 	enum dbrc rc = DB_OK;
-	int	 i, w;
+	int	 i, w = 1;
 
+	if (t != NULL && task_writer != NULL) {
+		task_writer(&b, t);
+		if (b.oom || b.len == 0)
+			rc = DB_ERROR;
+	}
 	for (i = 0; i < n && rc == DB_OK; i++) {
-		if ((w = write_as(db, kind, id, m[i].owner_id, &b)) < 0)
+		if ((t == NULL || task_writer == NULL) &&
+		    (w = write_as(db, kind, id, m[i].owner_id, &b)) < 0)
 			rc = DB_ERROR;
 		else if (w > 0)
 			rc = hook_insert(db, m[i].id, hook_event_name(event), key, b.p, &did);
@@ -340,10 +341,10 @@ webhooks_task(struct db *db, int64_t task_id, unsigned event, int64_t owner,
 	if (owner == 0 && assignee == 0 &&
 	    (rc = task_people(db, task_id, &users[0], &users[1])) != DB_OK)
 		return rc;
-	if ((rc = hook_match(db, users, list_id, event, m, &n)) != DB_OK || n == 0)
+	if ((rc = hook_match_any(db, users, list_id, event, m, &n)) != DB_OK || n == 0)
 		return rc;
 	snprintf(key, sizeof(key), "task:%lld", (long long)task_id);
-	return queue_as_owners(db, m, n, event, K_TASK, task_id, key);
+	return queue_as_owners(db, m, n, event, K_TASK, task_id, key, t);
 }
 
 enum dbrc
@@ -358,7 +359,7 @@ webhooks_list(struct db *db, int64_t list_id, unsigned event, int64_t owner)
 	if ((rc = hook_match(db, users, list_id, event, m, &n)) != DB_OK || n == 0)
 		return rc;
 	snprintf(key, sizeof(key), "list:%lld", (long long)list_id);
-	return queue_as_owners(db, m, n, event, K_LIST, list_id, key);
+	return queue_as_owners(db, m, n, event, K_LIST, list_id, key, NULL);
 }
 
 enum dbrc
@@ -376,10 +377,11 @@ webhooks_comment(struct db *db, int64_t comment_id, int64_t task_id, int64_t own
 		return rc;
 	if ((rc = task_list(db, task_id, &list_id)) != DB_OK)
 		return rc;
-	if ((rc = hook_match(db, users, list_id, HOOK_COMMENT_CREATED, m, &n)) != DB_OK ||
-	    n == 0)
+	if ((rc = hook_match_any(db, users, list_id, HOOK_COMMENT_CREATED, m, &n)) !=
+	    DB_OK || n == 0)
 		return rc;
 	/* with the task's own deliveries: a comment never overtakes its task */
 	snprintf(key, sizeof(key), "task:%lld", (long long)task_id);
-	return queue_as_owners(db, m, n, HOOK_COMMENT_CREATED, K_COMMENT, comment_id, key);
+	return queue_as_owners(db, m, n, HOOK_COMMENT_CREATED, K_COMMENT, comment_id, key,
+	    NULL);
 }

@@ -13,12 +13,12 @@
 	"SELECT w.id, w.owner_id, w.url, w.events, w.list_id, w.is_active," \
 	" w.failure_count, w.created_at, w.updated_at, d.id, d.event, d.created_at," \
 	" d.status, d.attempts, d.last_http_status, d.last_error, d.delivered_at" \
-	" FROM webhooks w LEFT JOIN webhook_deliveries d ON d.id =" \
-	" (SELECT max(id) FROM webhook_deliveries WHERE webhook_id = w.id)"
+	" FROM webhooks w LEFT JOIN webhook_delivery_log d ON d.id =" \
+	" (SELECT max(id) FROM webhook_delivery_log WHERE webhook_id = w.id)"
 
 #define DELIVERY_COLUMNS \
 	"SELECT d.id, d.event, d.created_at, d.status, d.attempts," \
-	" d.last_http_status, d.last_error, d.delivered_at FROM webhook_deliveries d"
+	" d.last_http_status, d.last_error, d.delivered_at FROM webhook_delivery_log d"
 
 /* Fills d from DELIVERY_COLUMNS' columns from col on; strings in the statement. */
 static void
@@ -347,7 +347,7 @@ webhooks_redeliver(struct db *db, int64_t owner, int64_t id, int64_t delivery,
     int64_t *new_delivery)
 {
 	static const char sql[] =
-	    "SELECT event, object_key, json_extract(body, '$.data') FROM webhook_deliveries"
+	    "SELECT event, object_key, data FROM webhook_delivery_log"
 	    " WHERE id = ?1 AND webhook_id = ?2";
 	sqlite3_stmt *st;
 	struct arena a = { 0 };
@@ -409,7 +409,7 @@ webhooks_delivery_get(struct db *db, int64_t owner, int64_t id, int64_t delivery
 enum dbrc
 webhooks_deliveries_count(struct db *db, int64_t owner, int64_t id, int64_t *n)
 {
-	static const char sql[] = "SELECT count(*) FROM webhook_deliveries WHERE webhook_id = ?";
+	static const char sql[] = "SELECT count(*) FROM webhook_delivery_log WHERE webhook_id = ?";
 	sqlite3_stmt *st;
 	enum dbrc rc;
 	int	 src;
