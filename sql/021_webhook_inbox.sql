@@ -47,3 +47,30 @@ CREATE VIEW webhook_delivery_log AS
     SELECT id, webhook_id, event, object_key, created_at, 'pending', 0,
            NULL, NULL, NULL, created_at, data
     FROM webhook_inbox WHERE moved = 0;
+
+-- What a change asks first -- which active webhooks of active users there
+-- are -- each process answers from memory while webhook_gen's number stays
+-- the one it read them at.  Every change to those answers (a webhook
+-- created, deleted -- a user's or a list's deletion cascades here --, its
+-- owner, events, scope or is_active set, a user's is_active set) draws a
+-- new random number: a value rolled back is never taken for a later one.
+-- No row: no webhook was ever made (a fresh database, or one whose 019
+-- tables were empty).
+CREATE TABLE webhook_gen (
+    id  INTEGER PRIMARY KEY CHECK (id = 1),
+    n   INTEGER NOT NULL
+);
+INSERT INTO webhook_gen (id, n) SELECT 1, random() WHERE EXISTS (SELECT 1 FROM webhooks);
+CREATE TRIGGER webhook_gen_insert AFTER INSERT ON webhooks BEGIN
+    INSERT OR REPLACE INTO webhook_gen (id, n) VALUES (1, random());
+END;
+CREATE TRIGGER webhook_gen_delete AFTER DELETE ON webhooks BEGIN
+    INSERT OR REPLACE INTO webhook_gen (id, n) VALUES (1, random());
+END;
+CREATE TRIGGER webhook_gen_update AFTER UPDATE OF owner_id, events, list_id, is_active
+    ON webhooks BEGIN
+    INSERT OR REPLACE INTO webhook_gen (id, n) VALUES (1, random());
+END;
+CREATE TRIGGER webhook_gen_user AFTER UPDATE OF is_active ON users BEGIN
+    INSERT OR REPLACE INTO webhook_gen (id, n) VALUES (1, random());
+END;

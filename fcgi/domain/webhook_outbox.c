@@ -102,12 +102,33 @@ out:
 	return tx_close(db, own, rc);
 }
 
+/* Whether the inbox holds a row not yet moved: a read, no write lock. */
+static enum dbrc
+inbox_waiting(struct db *db, int *waiting)
+{
+	static const char sql[] = "SELECT 1 FROM webhook_inbox WHERE moved = 0 LIMIT 1";
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc;
+
+	*waiting = 0;
+	if (st == NULL)
+		return DB_ERROR;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*waiting = 1;
+		rc = SQLITE_DONE;
+	}
+	return db_rc(db, db_done(st, rc), "inbox waiting");
+}
+
 enum dbrc
 hook_flush(struct db *db)
 {
-	int	 moved, i;
+	int	 moved, waiting, i;
 	enum dbrc rc;
 
+	/* the worker's every pass asks: no write transaction when there is nothing */
+	if ((rc = inbox_waiting(db, &waiting)) != DB_OK || !waiting)
+		return rc;
 	/* bounded: a backlog moves over the next passes */
 	for (i = 0; i < 20; i++)
 		if ((rc = hook_flush_batch(db, &moved)) != DB_OK || moved < FLUSH_BATCH)

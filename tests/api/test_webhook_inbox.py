@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import TOP_SRCDIR, Server, eq, run_tests  # noqa: E402
@@ -115,6 +116,11 @@ def test_old_pending_deliveries_are_delivered_after_migrating():
     old_database(tmp)
     os.rename(tmp, S.db)
     S.cli("migrate", check=True)
+    # the responder looks at the schema again at most once a second
+    deadline = time.time() + 15
+    while S.get("/api/health/").status != 200 and time.time() < deadline:
+        time.sleep(0.1)
+    eq(S.get("/api/health/").status, 200, "served after migrating")
     c = connect()
     eq(c.execute("SELECT id, status FROM webhook_delivery_log ORDER BY id").fetchall(),
        [(41, "delivered"), (42, "pending")], "the log after migrating")
@@ -176,6 +182,60 @@ def test_new_delivery_ids_grow_past_the_old_ones_and_the_moves():
     log = S.request("GET", "/api/webhooks/%d/deliveries/" % r.json["id"], token=tok).json
     eq([d["id"] for d in log["results"]], [54], "the next id, not one given before")
 
+
+def test_a_responder_sees_webhook_changes_made_by_another_process():
+    # one responder, which keeps the active webhooks in memory between
+    # requests; every change below is made by another connection.  Bob sees
+    # alice's list as a member; his webhook hears of its new tasks.
+    tok = S.login("alice")
+    S.create_user("bob")
+    bob = S.request("GET", "/api/users/?search=bob", token=tok).json["results"][0]["id"]
+    lst = S.request("POST", "/api/lists/", {"name": "Shared"}, token=tok).json
+    eq(S.request("POST", "/api/lists/%d/members/" % lst["id"],
+                 {"username": "bob", "role": "viewer"}, token=tok).status, 201, "member")
+    n = [0]
+
+    def queued(hook_id):
+        n[0] += 1
+        eq(S.request("POST", "/api/lists/%d/tasks/" % lst["id"], {"name": "t%d" % n[0]},
+                     token=tok).status, 201, "task")
+        c = connect()
+        got = c.execute("SELECT count(*) FROM webhook_delivery_log WHERE webhook_id = ?",
+                        (hook_id,)).fetchone()[0]
+        c.close()
+        return got
+
+    queued(0)                   # the responder has read the active webhooks
+    c = connect()
+    with c:
+        hook = c.execute("INSERT INTO webhooks (owner_id, url, events, secret, created_at,"
+                         " updated_at) VALUES (?, ?, 1, 'whsec_x', 0, 0)",
+                         (bob, RX.url("/bob"))).lastrowid
+    eq(queued(hook), 1, "a webhook inserted by another process")
+    with c:
+        c.execute("UPDATE webhooks SET events = 2 WHERE id = ?", (hook,))
+    eq(queued(hook), 1, "its events changed elsewhere: not subscribed")
+    with c:
+        c.execute("UPDATE webhooks SET events = 1, is_active = 0 WHERE id = ?", (hook,))
+    eq(queued(hook), 1, "made inactive elsewhere")
+    with c:
+        c.execute("UPDATE webhooks SET is_active = 1 WHERE id = ?", (hook,))
+    eq(queued(hook), 2, "active again")
+    with c:
+        c.execute("UPDATE users SET is_active = 0 WHERE id = ?", (bob,))
+    eq(queued(hook), 2, "its owner made inactive elsewhere")
+    with c:
+        c.execute("UPDATE users SET is_active = 1 WHERE id = ?", (bob,))
+    eq(queued(hook), 3, "its owner active again")
+    with c:
+        c.execute("DELETE FROM webhooks WHERE id = ?", (hook,))
+    eq(queued(hook), 3, "deleted elsewhere: none queued")
+    c.close()
+    worker_once()
+    c = connect()
+    eq(c.execute("SELECT count(*) FROM webhook_delivery_log WHERE webhook_id = ?",
+                 (hook,)).fetchone(), (0,), "the worker drops the deleted webhook's rows")
+    c.close()
 
 if __name__ == "__main__":
     run_tests(globals())
