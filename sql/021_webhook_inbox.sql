@@ -64,8 +64,13 @@ INSERT INTO webhook_gen (id, n) SELECT 1, random() WHERE EXISTS (SELECT 1 FROM w
 CREATE TRIGGER webhook_gen_insert AFTER INSERT ON webhooks BEGIN
     INSERT OR REPLACE INTO webhook_gen (id, n) VALUES (1, random());
 END;
+-- a webhook's rows not moved yet go with it (its delivery log), but the
+-- inbox's newest row stays, as the high-water mark
 CREATE TRIGGER webhook_gen_delete AFTER DELETE ON webhooks BEGIN
     INSERT OR REPLACE INTO webhook_gen (id, n) VALUES (1, random());
+    DELETE FROM webhook_inbox WHERE webhook_id = OLD.id
+        AND id < (SELECT max(id) FROM webhook_inbox);
+    UPDATE webhook_inbox SET moved = 1 WHERE webhook_id = OLD.id AND moved = 0;
 END;
 CREATE TRIGGER webhook_gen_update AFTER UPDATE OF owner_id, events, list_id, is_active
     ON webhooks BEGIN

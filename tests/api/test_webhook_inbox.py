@@ -229,12 +229,33 @@ def test_a_responder_sees_webhook_changes_made_by_another_process():
     eq(queued(hook), 3, "its owner active again")
     with c:
         c.execute("DELETE FROM webhooks WHERE id = ?", (hook,))
-    eq(queued(hook), 3, "deleted elsewhere: none queued")
+    eq(queued(hook), 0, "deleted elsewhere: its log goes with it, none queued")
     c.close()
-    worker_once()
+
+
+def test_more_active_webhooks_than_a_responder_keeps_in_memory():
+    tok = S.login("alice")
+    bob = S.request("GET", "/api/users/?search=bob", token=tok).json["results"][0]["id"]
+    lst = S.request("POST", "/api/lists/", {"name": "Crowded"}, token=tok).json
+    eq(S.request("POST", "/api/lists/%d/members/" % lst["id"],
+                 {"username": "bob", "role": "viewer"}, token=tok).status, 201, "member")
     c = connect()
-    eq(c.execute("SELECT count(*) FROM webhook_delivery_log WHERE webhook_id = ?",
-                 (hook,)).fetchone(), (0,), "the worker drops the deleted webhook's rows")
+    with c:
+        # 600 of bob's on task.updated only (past the API's 20), one on task.created
+        c.executemany("INSERT INTO webhooks (owner_id, url, events, secret, created_at,"
+                      " updated_at) VALUES (?, ?, 2, 'whsec_x', 0, 0)",
+                      [(bob, RX.url("/many"))] * 600)
+        hook = c.execute("INSERT INTO webhooks (owner_id, url, events, secret, created_at,"
+                         " updated_at) VALUES (?, ?, 1, 'whsec_x', 0, 0)",
+                         (bob, RX.url("/one"))).lastrowid
+    eq(S.request("POST", "/api/lists/%d/tasks/" % lst["id"], {"name": "seen"},
+                 token=tok).status, 201, "task")
+    eq(c.execute("SELECT webhook_id FROM webhook_delivery_log WHERE event = 'task.created'"
+                 " AND object_key LIKE 'task:%' AND id > (SELECT max(id) - 5"
+                 " FROM webhook_delivery_log)").fetchall(), [(hook,)],
+       "the one subscribed, found by asking the database")
+    with c:
+        c.execute("DELETE FROM webhooks WHERE owner_id = ?", (bob,))
     c.close()
 
 if __name__ == "__main__":
