@@ -11,7 +11,7 @@ enum dbrc
 activity_record(struct db *db, int64_t task_id, int64_t actor, const char *action,
     const char *changes, int64_t now)
 {
-	/* the id: the task's next in its own range (sql/021), found in the
+	/* the id: the task's next in its own range (sql/022), found in the
 	 * key the insert walks anyway */
 	static const char sql[] =
 	    "INSERT INTO task_activity (task_id, id, actor_id, action, changes, at)"
