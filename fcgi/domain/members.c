@@ -256,6 +256,39 @@ out:
 	return tx_close(db, own, rc);
 }
 
+/*
+ * What a removed member no longer gets of the list's tasks (but of those
+ * assigned to them): their events, and their notices not sent yet (ended
+ * as skipped, status 3).
+ */
+static enum dbrc
+forget_member(struct db *db, int64_t list_id, int64_t user_id)
+{
+	static const char events_sql[] =
+	    "DELETE FROM events WHERE user_id = ?1 AND task_id IN"
+	    " (SELECT id FROM tasks WHERE list_id = ?2 AND assigned_to IS NOT ?1)";
+	static const char outbox_sql[] =
+	    "UPDATE outbox SET status = 3, finished_at = ?3,"
+	    " last_error = 'no longer a member of the list'"
+	    " WHERE status = 0 AND user_id = ?1 AND task_id IN"
+	    " (SELECT id FROM tasks WHERE list_id = ?2 AND assigned_to IS NOT ?1)";
+	sqlite3_stmt *st;
+	enum dbrc rc;
+
+	if ((st = db_prep(db, events_sql)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_int64(st, 2, list_id);
+	if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "member events")) != DB_OK)
+		return rc;
+	if ((st = db_prep(db, outbox_sql)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_int64(st, 2, list_id);
+	sqlite3_bind_int64(st, 3, now_us());
+	return db_rc(db, db_done(st, sqlite3_step(st)), "member notices");
+}
+
 enum dbrc
 members_remove(struct db *db, const struct actor *who, int64_t list_id,
     int64_t user_id)
@@ -283,6 +316,8 @@ members_remove(struct db *db, const struct actor *who, int64_t list_id,
 	rc = db_rc(db, db_done(st, sqlite3_step(st)), "member delete");
 	if (rc == DB_OK && sqlite3_changes(db->h) != 1)
 		rc = DB_NOTFOUND;
+	if (rc == DB_OK)
+		rc = forget_member(db, list_id, user_id);
 out:
 	return tx_close(db, own, rc);
 }
