@@ -4,6 +4,8 @@
 #   domain/  includes nothing from http/, api/, admin/, telegram/, bin/, nor the
 #            HTTP side of core/ (the request, its transport, routes, pages, forms).
 #   http/, api/, admin/ (the HTTP side) are above both.
+# Sizes (issue #15): no file of fcgi/ over 800 lines, no function over 100
+# (a function: from its name at the start of a line to the first "}" there).
 # Only the #include "..." lines are read; a header is placed by the folder of
 # fcgi/ that holds it.  There are no exceptions: any violation fails.
 # usage: layering.sh [SRCDIR]   (default: $TOP_SRCDIR, else .)
@@ -49,5 +51,24 @@ for layer in core domain; do
 	done
 	[ $bad -eq 0 ] && tap ok "$layer/ includes nothing from a layer above it"
 done
+big=0
+for f in fcgi/*/*.c fcgi/*/*.h; do
+	lines=$(wc -l < "$f")
+	if [ "$lines" -gt 800 ]; then
+		tap "not ok" "$f has $lines lines (at most 800)"
+		big=1
+	fi
+	long=$(awk '/^[a-z_][a-z0-9_]*\(/ { name = $0; start = FNR; infn = 1 }
+	    infn && /^}/ { if (FNR - start + 1 > 100) printf "%s:%d %s (%d lines)\n",
+	    FILENAME, start, substr(name, 1, index(name, "(") - 1), FNR - start + 1;
+	    infn = 0 }' "$f")
+	if [ -n "$long" ]; then
+		echo "$long" | while IFS= read -r l; do echo "# $l"; done
+		tap "not ok" "$f has a function over 100 lines"
+		big=1
+	fi
+done
+[ $big -eq 0 ] && tap ok "no file of fcgi/ over 800 lines, no function over 100"
+[ $big -eq 0 ] || fail=1
 echo "1..$n"
 exit $fail

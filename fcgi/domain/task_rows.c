@@ -1,0 +1,205 @@
+/* task_rows: the reads a task write starts with (see task_rows.h). */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "get1.h"
+#include "members.h"
+#include "task_recur.h"
+#include "task_rows.h"
+#include "tasks.h"
+#include "timeutil.h"
+
+enum dbrc
+task_assignee_check(struct db *db, int64_t id, struct arena *a, const char **name)
+{
+	static const char sql[] = "SELECT username FROM users WHERE id = ? AND is_active = 1";
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW && a != NULL &&
+	    (*name = arena_strdup(a, db_col_text(st, 0))) == NULL)
+		rc = SQLITE_NOMEM;
+	rc = db_done(st, rc);
+	if (rc == SQLITE_ROW)
+		return DB_OK;
+	return rc == SQLITE_DONE ? DB_INVALID : db_rc(db, rc, "assignee check");
+}
+
+#define TASK_COLUMNS \
+	"SELECT t.id, t.list_id, l.owner_id, t.name, t.description, l.name," \
+	" t.assigned_to, u.username, t.complete_before, t.status, t.created_at," \
+	" t.updated_at, t.rec_every, t.rec_unit, t.rec_from, t.rec_until, t.rec_anchor," \
+	" l.member_count, " LIST_ROLE_SQL("l", "?2", "?3") ", t.reminders" \
+	" FROM tasks t JOIN lists l ON l.id = t.list_id" \
+	" LEFT JOIN users u ON u.id = t.assigned_to"
+
+/* Fills t from a TASK_COLUMNS row; strings point into the statement. */
+static void
+task_from_row(sqlite3_stmt *st, struct task *t)
+{
+	t->id = sqlite3_column_int64(st, 0);
+	t->list_id = sqlite3_column_int64(st, 1);
+	t->owner_id = sqlite3_column_int64(st, 2);
+	t->name = db_col_text(st, 3);
+	t->description = db_col_text(st, 4);
+	t->list_name = db_col_text(st, 5);
+	t->assigned_to = sqlite3_column_int64(st, 6);
+	t->assignee_name = sqlite3_column_type(st, 7) == SQLITE_NULL ? NULL :
+	    db_col_text(st, 7);
+	t->complete_before = sqlite3_column_type(st, 8) == SQLITE_NULL ? TIME_NULL :
+	    sqlite3_column_int64(st, 8);
+	t->status = task_status_of(db_col_text(st, 9));
+	t->created_at = sqlite3_column_int64(st, 10);
+	t->updated_at = sqlite3_column_int64(st, 11);
+	task_rec_read(st, 12, &t->rec);
+	t->rec_anchor = sqlite3_column_type(st, 16) == SQLITE_NULL ? TIME_NULL :
+	    sqlite3_column_int64(st, 16);
+	t->member_count = sqlite3_column_int64(st, 17);
+	t->reminders = (const char *)sqlite3_column_text(st, 19);
+}
+
+enum dbrc
+tasks_get_visible(struct db *db, const struct actor *who, int64_t id,
+    struct arena *a, struct task *t)
+{
+	static const char sql[] = TASK_COLUMNS " WHERE t.id = ?1";
+	sqlite3_stmt *st;
+	enum dbrc rc;
+
+	if ((rc = db_get1(db, sql, id, who, "task get", &st)) != DB_OK)
+		return rc;
+	task_from_row(st, t);
+	t->access = task_access_for((enum list_role)sqlite3_column_int(st, 18),
+	    t->assigned_to == who->id);
+	if (t->access == TA_NONE) {
+		db_done(st, SQLITE_ROW);
+		return DB_NOTFOUND;
+	}
+	t->name = arena_strdup(a, t->name);
+	t->description = arena_strdup(a, t->description);
+	t->list_name = arena_strdup(a, t->list_name);
+	if (t->assignee_name != NULL && (t->assignee_name = arena_strdup(a,
+	    t->assignee_name)) == NULL)
+		t->name = NULL;
+	if (t->reminders != NULL && (t->reminders = arena_strdup(a, t->reminders)) == NULL)
+		t->name = NULL;
+	db_done(st, SQLITE_ROW);
+	return t->name && t->description && t->list_name ? DB_OK : DB_ERROR;
+}
+
+#define HEAD_COLUMNS \
+	"SELECT l.owner_id, t.assigned_to, t.complete_before, t.updated_at," \
+	" t.status, t.name, t.rec_every, t.rec_unit, t.rec_from, t.rec_until," \
+	" t.rec_anchor, t.list_id, l.member_count, " LIST_ROLE_SQL("l", "?2", "?3")
+#define HEAD_WHERE \
+	" FROM tasks t JOIN lists l ON l.id = t.list_id WHERE t.id = ?1"
+
+enum dbrc
+task_head_read(struct db *db, const struct actor *who, int64_t id, struct task_head *h,
+    struct buf *desc)
+{
+	static const char sql[] = HEAD_COLUMNS HEAD_WHERE;
+	static const char sql_desc[] = HEAD_COLUMNS ", t.description" HEAD_WHERE;
+	sqlite3_stmt *st;
+	enum dbrc rc;
+
+	if ((rc = db_get1(db, desc != NULL ? sql_desc : sql, id, who, "task head",
+	    &st)) != DB_OK)
+		return rc;
+	h->list_id = sqlite3_column_int64(st, 11);
+	h->member_count = sqlite3_column_int64(st, 12);
+	if (desc != NULL) {
+		buf_add(desc, sqlite3_column_blob(st, 14),
+		    (size_t)sqlite3_column_bytes(st, 14));
+		buf_putc(desc, '\0');
+		if (desc->oom)
+			rc = DB_ERROR;
+	}
+	h->owner_id = sqlite3_column_int64(st, 0);
+	h->assigned_to = sqlite3_column_int64(st, 1);
+	h->complete_before = sqlite3_column_type(st, 2) == SQLITE_NULL ? TIME_NULL :
+	    sqlite3_column_int64(st, 2);
+	h->updated_at = sqlite3_column_int64(st, 3);
+	h->status = task_status_of(db_col_text(st, 4));
+	snprintf(h->name, sizeof(h->name), "%s", db_col_text(st, 5));
+	task_rec_read(st, 6, &h->rec);
+	h->anchor = sqlite3_column_type(st, 10) == SQLITE_NULL ? TIME_NULL :
+	    sqlite3_column_int64(st, 10);
+	h->access = task_access_for((enum list_role)sqlite3_column_int(st, 13),
+	    h->assigned_to == who->id);
+	db_done(st, SQLITE_ROW);
+	if (rc == DB_OK && h->access == TA_NONE)
+		rc = DB_NOTFOUND;
+	return rc;
+}
+
+/* task_head_read's answer from the whole row (strings in a). */
+enum dbrc
+task_head_row(struct db *db, const struct actor *who, int64_t id, struct arena *a,
+    struct task *t, struct task_head *h)
+{
+	enum dbrc rc;
+
+	if ((rc = tasks_get_visible(db, who, id, a, t)) != DB_OK)
+		return rc;
+	h->list_id = t->list_id;
+	h->member_count = t->member_count;
+	h->access = t->access;
+	h->owner_id = t->owner_id;
+	h->assigned_to = t->assigned_to;
+	h->complete_before = t->complete_before;
+	h->updated_at = t->updated_at;
+	h->status = t->status;
+	h->rec = t->rec;
+	h->anchor = t->rec_anchor;
+	snprintf(h->name, sizeof(h->name), "%s", t->name);
+	return DB_OK;
+}
+
+enum dbrc
+task_list_owner(struct db *db, const struct actor *who, int64_t list_id, int64_t *owner,
+    int64_t *members, struct arena *a, const char **name)
+{
+	static const char sql[] =
+	    "SELECT l.owner_id, l.name, l.member_count, " LIST_ROLE_SQL("l", "?2", "?3")
+	    " FROM lists l WHERE l.id = ?1";
+	sqlite3_stmt *st;
+	enum dbrc rc;
+	int	 role;
+
+	if ((rc = db_get1(db, sql, list_id, who, "task list", &st)) != DB_OK)
+		return rc;
+	if ((role = sqlite3_column_int(st, 3)) < ROLE_EDITOR) {
+		db_done(st, SQLITE_ROW);
+		return role == ROLE_NONE ? DB_NOTFOUND : DB_FORBIDDEN;
+	}
+	*owner = sqlite3_column_int64(st, 0);
+	*members = sqlite3_column_int64(st, 2);
+	if (a != NULL && (*name = arena_strdup(a, db_col_text(st, 1))) == NULL)
+		rc = db_rc(db, SQLITE_NOMEM, "task list");
+	db_done(st, SQLITE_ROW);
+	return rc;
+}
+
+
+enum dbrc
+task_set_status(struct db *db, int64_t id, int status, int64_t now)
+{
+	static const char sql[] =
+	    "UPDATE tasks SET status = ?1, updated_at = max(?2, updated_at + 1) WHERE id = ?3";
+	sqlite3_stmt *st = db_prep(db, sql);
+
+	if (st == NULL)
+		return DB_ERROR;
+	db_bind_text(st, 1, task_status_names[status]);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, id);
+	return db_rc(db, db_done(st, sqlite3_step(st)), "task status");
+}
+
