@@ -405,7 +405,8 @@ admq_list_get(struct db *db, struct arena *a, int64_t id, struct admq_list *l)
 
 #define TASK_COLS "SELECT t.id, t.list_id, t.assigned_to, t.complete_before," \
 	" t.created_at, t.updated_at, t.name, t.description, t.status, l.name," \
-	" o.username, a.username, t.rec_every, t.rec_unit, t.rec_from, t.rec_until" \
+	" o.username, a.username, t.rec_every, t.rec_unit, t.rec_from, t.rec_until," \
+	" t.reminders" \
 	" FROM tasks t JOIN lists l ON l.id = t.list_id" \
 	" JOIN users o ON o.id = l.owner_id LEFT JOIN users a ON a.id = t.assigned_to"
 #define TASKS_WHERE " WHERE (?1 IS NULL OR instr(t.name_key, ?1) > 0)" \
@@ -437,8 +438,11 @@ task_row(sqlite3_stmt *st, struct arena *a, void *p)
 	t->assignee = sqlite3_column_type(st, 11) == SQLITE_NULL ? NULL :
 	    arena_strdup(a, db_col_text(st, 11));
 	task_rec_read(st, 12, &t->rec);
+	t->reminders = sqlite3_column_type(st, 16) == SQLITE_NULL ? NULL :
+	    arena_strdup(a, db_col_text(st, 16));
 	return t->name && t->description && t->status && t->list_name &&
-	    t->owner && (t->assignee || t->assigned_to == 0) ? 0 : -1;
+	    t->owner && (t->assignee || t->assigned_to == 0) &&
+	    (t->reminders || sqlite3_column_type(st, 16) == SQLITE_NULL) ? 0 : -1;
 }
 
 /* Binds the task filter as parameters 1-4. */
