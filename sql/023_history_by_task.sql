@@ -1,4 +1,4 @@
--- 022: a task's history stored in task order, without a second index.
+-- 023: a task's history stored in task order, without a second index.
 --
 -- Every task write adds a history row (013).  As a table in id order with
 -- an index on (task_id, id), each row cost two b-tree inserts and two
