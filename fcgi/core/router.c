@@ -42,7 +42,9 @@ match(const char *pat, const char *path, int64_t *ids, size_t maxids, size_t *ni
 	for (;;) {
 		if (*pat == '\0' || *path == '\0')
 			break;
-		if (strncmp(pat, "{key}", 5) == 0) {
+		/* the first character alone rules out a {key} segment (cheap: every
+		 * character of every pattern tried passes here) */
+		if (pat[0] == '{' && strncmp(pat, "{key}", 5) == 0) {
 			for (se = path; key_char(*se) && se - path <= ROUTER_KEY_MAX; se++)
 				continue;
 			if (se == path || se - path > ROUTER_KEY_MAX)
