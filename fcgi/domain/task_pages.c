@@ -146,9 +146,11 @@ scope_size(struct db *db, const struct task_query *q, int64_t *n)
 }
 
 /*
- * Whether the scope of list or assignee alias t holds a task with a rule or
- * reminders, as SQL: one probe of a small index (sql/021's tasks_list_extras,
- * tasks_assignee_extras: only such tasks are in them).
+ * Whether a task whose column col (list_id or assigned_to) is the SQL id
+ * has a rule or reminders: one probe of a small index (sql/021's
+ * tasks_list_extras, tasks_assignee_extras hold only such tasks).  A page
+ * reads it with its count, and the rule and reminders of its rows only
+ * when it is true.
  */
 #define SCOPE_EXTRAS_SQL(col, id) \
 	"EXISTS (SELECT 1 FROM tasks x WHERE x." col " = " id \
@@ -540,7 +542,8 @@ page_rows(struct db *db, struct task_cache *cache, const struct task_query *q,
 
 	if ((ret = page_plan(db, cache, q, count, &p)) != DB_OK)
 		return ret;
-	p.extras = sr->extras;
+	/* the flag and the rows agree only within one snapshot */
+	p.extras = sr->extras || !db->in_read;
 	key = SQLK_PAGE | (unsigned)p.extras << 19 | (unsigned)p.direct << 18 | (unsigned)p.marked << 17 |
 	    (unsigned)q->order << 12 | (unsigned)q->scope << 8 | p.f;
 	lists.n = users.n = 0;

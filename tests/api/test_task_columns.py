@@ -12,6 +12,7 @@ import os
 import re
 import sqlite3
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import TOP_SRCDIR, Server, eq, run_tests  # noqa: E402
@@ -181,7 +182,12 @@ def test_the_migration_keeps_every_task_and_what_refers_to_it():
            "the triggers in their order (the newest fires first)")
         c.close()
 
-        # served: pages and each task's own answer agree on every task
+        # served once the responder has noticed the new schema (within a second)
+        deadline = time.time() + 10
+        while time.time() < deadline and srv.get("/api/health/").status != 200:
+            time.sleep(0.1)
+        eq(srv.get("/api/health/").status, 200, "served once migrated")
+        # pages and each task's own answer agree on every task
         for u in ("alice", "bob"):
             srv.cli("passwd", u, "--password-stdin", input=PW + "\n", check=True)
             TOK[u, srv] = srv.login(u, PW)
