@@ -178,6 +178,7 @@ CONF
 	    -e 's|listen \[::\]:80 default_server;||' \
 	    -e "s|@RUNSTATEDIR@/taskmgr/taskmgr.sock|$sock|" \
 	    -e "s|@PKGDATADIR@/static/|$top/static/|" \
+	    -e "s|/var/log/nginx/access.log|$state/nginx-access.log|" \
 	    "$top/conf/nginx-taskmgr.conf.in" >"$state/site.conf"
 	cat >"$state/nginx.conf" <<NGINX
 $user

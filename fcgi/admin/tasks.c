@@ -202,7 +202,7 @@ task_row(struct req *r, cJSON *arr, const struct admq_task *t, const struct choi
     const struct row_edit *e)
 {
 	cJSON	*o = cJSON_CreateObject();
-	char	 s[24];
+	char	 s[24], rem[REM_TEXT_BYTES * 2];
 	int	 st = status_index(t->status), use;
 	int64_t	 a;
 
@@ -216,6 +216,10 @@ task_row(struct req *r, cJSON *arr, const struct admq_task *t, const struct choi
 	cJSON_AddStringToObject(o, "status", t->status);
 	adm_add_time(r, o, "deadline", t->complete_before);
 	adm_rec_text(r, o, &t->rec);
+	/* its own offsets ("60, 1440", "none"), or its recipient's: "default" */
+	if (t->reminders != NULL)
+		rem_offsets_show(t->reminders, rem);
+	cJSON_AddStringToObject(o, "reminders", t->reminders != NULL ? rem : "default");
 	adm_add_time(r, o, "updated", t->updated_at);
 	/* the hidden fields carry what was shown, so only real edits are saved */
 	use = e != NULL && !e->stale;

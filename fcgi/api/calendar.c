@@ -112,12 +112,13 @@ write_rrule(struct feed *f, const struct cal_event *e)
 	ical_raw(f->b, "RRULE", tmp_end(f));
 }
 
-/* Writes one VEVENT. */
+/* Writes one VEVENT, with a VALARM per reminder offset (TRIGGER -PT<minutes>M, before DTSTART). */
 static void
 write_event(void *ctx, const struct cal_event *e)
 {
 	struct feed *f = ctx;
 	struct buf *b = f->b, *t = &f->tmp;
+	int	 i;
 
 	ical_raw(b, "BEGIN", "VEVENT");
 	buf_printf(t, "task-%lld@%s", (long long)e->id, f->host);
@@ -139,7 +140,14 @@ write_event(void *ctx, const struct cal_event *e)
 		ical_raw(b, "URL", tmp_end(f));
 	}
 	write_rrule(f, e);
-	/* reminders (issue #17) add a VALARM each here */
+	for (i = 0; i < e->nalarms; i++) {
+		ical_raw(b, "BEGIN", "VALARM");
+		ical_raw(b, "ACTION", "DISPLAY");
+		ical_text(b, "DESCRIPTION", e->name);
+		buf_printf(t, "-PT%dM", e->alarms[i]);
+		ical_raw(b, "TRIGGER", tmp_end(f));
+		ical_raw(b, "END", "VALARM");
+	}
 	ical_raw(b, "END", "VEVENT");
 }
 

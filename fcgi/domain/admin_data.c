@@ -150,6 +150,73 @@ count_q(struct db *db, const char *sql, const char *q, int64_t *count)
 	" is_active, telegram_id, date_joined, last_login" USERS_WHERE \
 	" ORDER BY " o " LIMIT ?2 OFFSET ?3"
 
+/* Reads one row of an admin page into the element at p (strings in a); -1: no memory. */
+typedef int (*row_reader)(sqlite3_stmt *, struct arena *, void *p);
+
+/*
+ * Steps st, its parameters bound, for up to limit rows into rows (limit
+ * elements of size bytes), each read by fn (strings in a); finishes st.
+ */
+static enum dbrc
+page_fetch(struct db *db, sqlite3_stmt *st, struct arena *a, int64_t limit, void *rows,
+    size_t size, row_reader fn, size_t *n, const char *what)
+{
+	char	*p = rows;
+	int	 rc = SQLITE_DONE;
+
+	*n = 0;
+	while ((int64_t)*n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (fn(st, a, p + *n * size) < 0) {
+			db_done(st, rc);
+			return DB_ERROR;
+		}
+		(*n)++;
+	}
+	if ((int64_t)*n < limit && rc != SQLITE_DONE) {
+		db_done(st, rc);
+		return db_rc(db, rc, what);
+	}
+	db_done(st, rc);
+	return DB_OK;
+}
+
+/* Reads the one row of sql (its parameter: id) into p with fn; DB_NOTFOUND: none. */
+static enum dbrc
+row_get(struct db *db, const char *sql, int64_t id, struct arena *a, row_reader fn,
+    void *p, const char *what)
+{
+	sqlite3_stmt *st;
+	enum dbrc rc;
+	int	 bad;
+
+	if ((rc = db_get1(db, sql, id, NULL, what, &st)) != DB_OK)
+		return rc;
+	bad = fn(st, a, p) < 0;
+	db_done(st, SQLITE_ROW);
+	return bad ? DB_ERROR : DB_OK;
+}
+
+/* Fills one user row from the USERS_SQL columns. */
+static int
+user_row(sqlite3_stmt *st, struct arena *a, void *p)
+{
+	struct user *u = p;
+
+	memset(u, 0, sizeof(*u));
+	u->id = sqlite3_column_int64(st, 0);
+	u->username = arena_strdup(a, db_col_text(st, 1));
+	u->email = arena_strdup(a, db_col_text(st, 2));
+	u->password = "";
+	u->is_staff = sqlite3_column_int(st, 3);
+	u->is_superuser = sqlite3_column_int(st, 4);
+	u->is_active = sqlite3_column_int(st, 5);
+	u->telegram_id = sqlite3_column_int64(st, 6);
+	u->date_joined = sqlite3_column_int64(st, 7);
+	u->last_login = sqlite3_column_type(st, 8) == SQLITE_NULL ?
+	    TIME_NULL : sqlite3_column_int64(st, 8);
+	return u->username && u->email ? 0 : -1;
+}
+
 enum dbrc
 admq_users(struct db *db, struct arena *a, const char *q,
     enum admq_user_order ordering,
@@ -165,9 +232,7 @@ admq_users(struct db *db, struct arena *a, const char *q,
 	const char *key = NULL;
 	char	 folded[USERNAME_KEY_BUF];
 	sqlite3_stmt *st;
-	struct user *u;
 	enum dbrc drc;
-	int	 rc;
 
 	*n = 0;
 	_Static_assert(sizeof(sqls) / sizeof(sqls[0]) == AU_LOGIN_DESC + 1,
@@ -188,32 +253,8 @@ admq_users(struct db *db, struct arena *a, const char *q,
 	db_bind_text(st, 1, key);
 	sqlite3_bind_int64(st, 2, limit);
 	sqlite3_bind_int64(st, 3, offset);
-	while ((int64_t)*n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		u = &(*rows)[*n];
-		memset(u, 0, sizeof(*u));
-		u->id = sqlite3_column_int64(st, 0);
-		u->username = arena_strdup(a, db_col_text(st, 1));
-		u->email = arena_strdup(a, db_col_text(st, 2));
-		u->password = "";
-		u->is_staff = sqlite3_column_int(st, 3);
-		u->is_superuser = sqlite3_column_int(st, 4);
-		u->is_active = sqlite3_column_int(st, 5);
-		u->telegram_id = sqlite3_column_int64(st, 6);
-		u->date_joined = sqlite3_column_int64(st, 7);
-		u->last_login = sqlite3_column_type(st, 8) == SQLITE_NULL ?
-		    TIME_NULL : sqlite3_column_int64(st, 8);
-		if (u->username == NULL || u->email == NULL) {
-			db_done(st, rc);
-			return DB_ERROR;
-		}
-		(*n)++;
-	}
-	if ((int64_t)*n < limit && rc != SQLITE_DONE) {
-		db_done(st, rc);
-		return db_rc(db, rc, "admin users");
-	}
-	db_done(st, rc);
-	return DB_OK;
+	return page_fetch(db, st, a, limit, *rows, sizeof(**rows), user_row, n,
+	    "admin users");
 }
 
 enum dbrc
@@ -302,8 +343,10 @@ admq_list_choices(struct db *db, struct arena *a, size_t limit,
 
 /* Fills one list row from the LIST_COLS columns. */
 static int
-list_row(sqlite3_stmt *st, struct arena *a, struct admq_list *l)
+list_row(sqlite3_stmt *st, struct arena *a, void *p)
 {
+	struct admq_list *l = p;
+
 	l->id = sqlite3_column_int64(st, 0);
 	l->owner_id = sqlite3_column_int64(st, 1);
 	l->name = arena_strdup(a, db_col_text(st, 2));
@@ -331,7 +374,6 @@ admq_lists(struct db *db, struct arena *a, const char *q,
 	const char *key = NULL;
 	sqlite3_stmt *st;
 	enum dbrc drc;
-	int	 rc = SQLITE_DONE;
 
 	*n = 0;
 	_Static_assert(sizeof(sqls) / sizeof(sqls[0]) == AL_UPDATED_DESC + 1,
@@ -349,39 +391,22 @@ admq_lists(struct db *db, struct arena *a, const char *q,
 	db_bind_text(st, 1, key);
 	sqlite3_bind_int64(st, 2, limit);
 	sqlite3_bind_int64(st, 3, offset);
-	while ((int64_t)*n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (list_row(st, a, &(*rows)[*n]) < 0) {
-			db_done(st, rc);
-			return DB_ERROR;
-		}
-		(*n)++;
-	}
-	if ((int64_t)*n < limit && rc != SQLITE_DONE) {
-		db_done(st, rc);
-		return db_rc(db, rc, "admin lists");
-	}
-	db_done(st, rc);
-	return DB_OK;
+	return page_fetch(db, st, a, limit, *rows, sizeof(**rows), list_row, n,
+	    "admin lists");
 }
 
 enum dbrc
 admq_list_get(struct db *db, struct arena *a, int64_t id, struct admq_list *l)
 {
 	static const char sql[] = LIST_COLS " WHERE l.id = ?";
-	sqlite3_stmt *st;
-	enum dbrc rc;
-	int	 bad;
 
-	if ((rc = db_get1(db, sql, id, NULL, "admin list", &st)) != DB_OK)
-		return rc;
-	bad = list_row(st, a, l) < 0;
-	db_done(st, SQLITE_ROW);
-	return bad ? DB_ERROR : DB_OK;
+	return row_get(db, sql, id, a, list_row, l, "admin list");
 }
 
 #define TASK_COLS "SELECT t.id, t.list_id, t.assigned_to, t.complete_before," \
 	" t.created_at, t.updated_at, t.name, t.description, t.status, l.name," \
-	" o.username, a.username, t.rec_every, t.rec_unit, t.rec_from, t.rec_until" \
+	" o.username, a.username, t.rec_every, t.rec_unit, t.rec_from, t.rec_until," \
+	" t.reminders" \
 	" FROM tasks t JOIN lists l ON l.id = t.list_id" \
 	" JOIN users o ON o.id = l.owner_id LEFT JOIN users a ON a.id = t.assigned_to"
 #define TASKS_WHERE " WHERE (?1 IS NULL OR instr(t.name_key, ?1) > 0)" \
@@ -394,8 +419,10 @@ admq_list_get(struct db *db, struct arena *a, int64_t id, struct admq_list *l)
 
 /* Fills one task row from the TASK_COLS columns. */
 static int
-task_row(sqlite3_stmt *st, struct arena *a, struct admq_task *t)
+task_row(sqlite3_stmt *st, struct arena *a, void *p)
 {
+	struct admq_task *t = p;
+
 	t->id = sqlite3_column_int64(st, 0);
 	t->list_id = sqlite3_column_int64(st, 1);
 	t->assigned_to = sqlite3_column_int64(st, 2);
@@ -411,8 +438,11 @@ task_row(sqlite3_stmt *st, struct arena *a, struct admq_task *t)
 	t->assignee = sqlite3_column_type(st, 11) == SQLITE_NULL ? NULL :
 	    arena_strdup(a, db_col_text(st, 11));
 	task_rec_read(st, 12, &t->rec);
+	t->reminders = sqlite3_column_type(st, 16) == SQLITE_NULL ? NULL :
+	    arena_strdup(a, db_col_text(st, 16));
 	return t->name && t->description && t->status && t->list_name &&
-	    t->owner && (t->assignee || t->assigned_to == 0) ? 0 : -1;
+	    t->owner && (t->assignee || t->assigned_to == 0) &&
+	    (t->reminders || sqlite3_column_type(st, 16) == SQLITE_NULL) ? 0 : -1;
 }
 
 /* Binds the task filter as parameters 1-4. */
@@ -446,7 +476,7 @@ admq_tasks(struct db *db, struct arena *a, const struct admq_task_filter *f,
 	static const char count_sql[] = "SELECT count(*) FROM tasks t" TASKS_WHERE;
 	const char *key = NULL;
 	sqlite3_stmt *st;
-	int	 rc = SQLITE_DONE;
+	int	 rc;
 
 	if (f->q != NULL && (key = search_key(a, f->q)) == NULL)
 		return DB_INVALID;
@@ -470,32 +500,14 @@ admq_tasks(struct db *db, struct arena *a, const struct admq_task_filter *f,
 	bind_filter(st, f, key);
 	sqlite3_bind_int64(st, 5, limit);
 	sqlite3_bind_int64(st, 6, offset);
-	while ((int64_t)*n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (task_row(st, a, &(*rows)[*n]) < 0) {
-			db_done(st, rc);
-			return DB_ERROR;
-		}
-		(*n)++;
-	}
-	if ((int64_t)*n < limit && rc != SQLITE_DONE) {
-		db_done(st, rc);
-		return db_rc(db, rc, "admin tasks");
-	}
-	db_done(st, rc);
-	return DB_OK;
+	return page_fetch(db, st, a, limit, *rows, sizeof(**rows), task_row, n,
+	    "admin tasks");
 }
 
 enum dbrc
 admq_task_get(struct db *db, struct arena *a, int64_t id, struct admq_task *t)
 {
 	static const char sql[] = TASK_COLS " WHERE t.id = ?";
-	sqlite3_stmt *st;
-	enum dbrc rc;
-	int	 bad;
 
-	if ((rc = db_get1(db, sql, id, NULL, "admin task", &st)) != DB_OK)
-		return rc;
-	bad = task_row(st, a, t) < 0;
-	db_done(st, SQLITE_ROW);
-	return bad ? DB_ERROR : DB_OK;
+	return row_get(db, sql, id, a, task_row, t, "admin task");
 }

@@ -108,6 +108,7 @@ struct admq_task {
 	const char	*name, *description, *status;
 	const char	*list_name, *owner, *assignee;	/* assignee NULL: none */
 	struct recurrence rec;				/* rec.every 0: none */
+	const char	*reminders;	/* its own offsets' text (reminders.h); NULL: the recipient's */
 };
 
 struct admq_task_filter {

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "calendar.h"
+#include "tasks.h"
 #include "timeutil.h"
 
 enum dbrc
@@ -71,8 +72,9 @@ cal_events(struct db *db, int64_t uid, void (*fn)(void *, const struct cal_event
 	static const char sql[] =
 	    "SELECT t.id, t.name, t.description, l.name, t.status, t.complete_before,"
 	    " t.created_at, t.updated_at, t.rec_every, t.rec_unit, t.rec_from, t.rec_until,"
-	    " t.rec_anchor"
+	    " t.rec_anchor, t.reminders, r.reminder_offsets"
 	    " FROM tasks t JOIN lists l ON l.id = t.list_id"
+	    " JOIN users r ON r.id = coalesce(t.assigned_to, l.owner_id)"
 	    " WHERE t.complete_before IS NOT NULL AND t.id IN ("
 	    "  SELECT id FROM tasks WHERE assigned_to = ?1 AND complete_before IS NOT NULL"
 	    "  UNION SELECT t2.id FROM lists l2 JOIN tasks t2 ON t2.list_id = l2.id"
@@ -106,6 +108,10 @@ cal_events(struct db *db, int64_t uid, void (*fn)(void *, const struct cal_event
 		    sqlite3_column_int64(st, 12);
 		if (e.rec.unit < 0 || e.rec.from < 0)
 			e.rec.every = 0;
+		/* the worker sends a Completed task no reminder: no alarm either */
+		e.nalarms = task_status_of(e.status) == TS_COMPLETED ? 0 :
+		    rem_offsets_effective((const char *)sqlite3_column_text(st, 13),
+		    (const char *)sqlite3_column_text(st, 14), e.alarms);
 		fn(ctx, &e);
 	}
 	db_done(st, rc);

@@ -10,6 +10,7 @@
 
 #include "db.h"
 #include "recurrence.h"
+#include "reminders.h"
 #include "tokens.h"
 
 #define CAL_MAX_EVENTS	5000	/* a feed lists at most this many tasks, latest deadlines first */
@@ -26,6 +27,9 @@ struct cal_event {
 	int64_t		 updated_at;
 	struct recurrence rec;		/* rec.every 0: not recurring */
 	int64_t		 rec_anchor;	/* the rule's anchor, naive local time (recurrence.h); TIME_NULL: none */
+	/* its reminders, minutes before the deadline (reminders.h); none when Completed */
+	int		 alarms[REM_MAX_OFFSETS];
+	int		 nalarms;
 };
 
 /* Makes (or replaces) uid's feed secret, written into tok. */
@@ -37,7 +41,8 @@ enum dbrc cal_feed_owner(struct db *, const char *tok, int64_t *uid, int *is_sta
 /*
  * Calls fn for each task with a deadline that uid sees (owns its list, is
  * a member of it, or is its assignee: members.h), at most CAL_MAX_EVENTS,
- * latest deadlines first.
+ * latest deadlines first, with the offsets its reminders have
+ * (rem_offsets_effective: the task's own, else its recipient's).
  */
 enum dbrc cal_events(struct db *, int64_t uid,
 	    void (*fn)(void *, const struct cal_event *), void *ctx);

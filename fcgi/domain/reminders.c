@@ -132,6 +132,21 @@ rem_plan(int64_t deadline, int status, int64_t now, const int *off, int n,
 	return k;
 }
 
+int
+rem_offsets_effective(const char *own, const char *dflt, int *off)
+{
+	int	 n;
+
+	/* the task's own list, else the recipient's, else the default */
+	if (own == NULL || (n = rem_offsets_parse(own, off)) < 0)
+		n = user_offsets_parse(dflt, off);
+	if (n < 0) {
+		off[0] = REM_DEFAULT_OFFSET;
+		n = 1;
+	}
+	return n;
+}
+
 void
 rem_format_time(const struct tz *zone, int64_t us, char out[REM_TIME_BYTES])
 {
@@ -173,13 +188,7 @@ want_read(struct db *db, int64_t task_id, struct want *w)
 		w->recipient = sqlite3_column_int64(st, 2);
 		own = (const char *)sqlite3_column_text(st, 3);
 		dflt = (const char *)sqlite3_column_text(st, 4);
-		/* the task's own list, else the recipient's, else the default */
-		if (own == NULL || (w->n = rem_offsets_parse(own, w->off)) < 0)
-			w->n = user_offsets_parse(dflt, w->off);
-		if (w->n < 0) {
-			w->off[0] = REM_DEFAULT_OFFSET;
-			w->n = 1;
-		}
+		w->n = rem_offsets_effective(own, dflt, w->off);
 	}
 	rc = db_done(st, rc);
 	if (rc == SQLITE_ROW)

@@ -61,6 +61,14 @@ enum rem_bad rem_offsets_typed(const char *s, char out[REM_TEXT_BYTES], int *dfl
 /* A canonical text as a person reads it ("60, 1440", "none"); "" for NULL. */
 void	 rem_offsets_show(const char *text, char out[REM_TEXT_BYTES * 2]);
 
+/*
+ * A task's offsets: its own list (own: tasks.reminders, NULL when it has
+ * none), else its recipient's defaults (dflt: users.reminder_offsets),
+ * else REM_DEFAULT_OFFSET; into off (REM_MAX_OFFSETS room).  Returns how
+ * many.  The one rule for the worker's reminders and the calendar's alarms.
+ */
+int	 rem_offsets_effective(const char *own, const char *dflt, int *off);
+
 /* One wanted reminder: its offset and when it is due. */
 struct rem_slot {
 	int		 offset_min;

@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 
 #include "arena.h"
+#include "calendar.h"
 #include "config.h"
 #include "pats.h"
 #include "principal.h"
@@ -307,9 +308,10 @@ tokens_revoke_user(struct db *db, int64_t uid)
 	if (st == NULL)
 		return DB_ERROR;
 	sqlite3_bind_int64(st, 1, uid);
-	if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "token revoke user")) != DB_OK)
+	if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "token revoke user")) != DB_OK ||
+	    (rc = pats_delete_user(db, uid)) != DB_OK)
 		return rc;
-	return pats_delete_user(db, uid);
+	return cal_feed_delete(db, uid);
 }
 
 enum dbrc

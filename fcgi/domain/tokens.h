@@ -60,8 +60,8 @@ enum dbrc tokens_rotate(struct db *, const struct config *, const char *tok,
  */
 enum dbrc tokens_revoke(struct db *, const char *tok, int64_t uid);
 /*
- * Revokes every token of a user, personal tokens included (deactivation,
- * password change).
+ * Revokes every token of a user, personal tokens included, and ends the
+ * user's calendar feed (deactivation, password change).
  */
 enum dbrc tokens_revoke_user(struct db *, int64_t uid);
 /* Deletes at most limit expired token rows; the number deleted in *n. */

@@ -141,6 +141,28 @@ def test_task_reminders_through_the_form():
        "the recipient's default scheduled")
 
 
+def reminders_cell(page, tid):
+    m = re.search(r'<tr id="task-%d".*?<td data-label="Deadline">.*?'
+                  r'<small class="reminders" title="Reminders">&#x1F514; ([^<]*)</small></td>'
+                  % tid, page, re.S)
+    assert m, "task %d shows its reminders under the deadline" % tid
+    return m.group(1)
+
+
+def test_task_list_shows_each_tasks_reminders():
+    lid = add_list("Reminder column")
+    own = add_task(lid, "Own offsets", complete_before="2030-01-02T03:04",
+                   reminders="1440, 60")
+    none = add_task(lid, "No reminders", complete_before="2030-01-02T03:04",
+                    reminders="none")
+    dflt = add_task(lid, "Default reminders", complete_before="2030-01-02T03:04")
+    r = A.get("/admin/tasks/?list=%d" % lid)
+    eq(r.status, 200, "task list")
+    t = text(r)
+    eq([reminders_cell(t, i) for i in (own, none, dflt)], ["1440, 60", "none", "default"],
+       "the task's own offsets as the form shows them, none, or its recipient's default")
+
+
 def test_task_edit_conflict_and_save_as_new():
     tid = IDS["t1"]
     r = A.get("/admin/tasks/%d/" % tid)

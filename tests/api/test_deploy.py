@@ -179,7 +179,7 @@ def check_layout(examples, paths):
     assert "templates_dir = %s/templates\n" % paths["pkgdatadir"] in example
     with open(os.path.join(examples, "nginx-taskmgr.conf")) as f:
         site = f.read()
-    eq(re.findall(r"fastcgi_pass unix:(\S+);", site), [sock], "nginx's socket")
+    eq(sorted(set(re.findall(r"fastcgi_pass unix:(\S+);", site))), [sock], "nginx's socket")
     static = paths["pkgdatadir"] + "/static/"
     aliases = re.findall(r"alias (\S+);", site)
     assert static in aliases, ("static", aliases)
@@ -282,6 +282,7 @@ def nginx_prefix(sock, default_site):
         site = f.read()
     site = re.sub(r"fastcgi_pass unix:\S+;", "fastcgi_pass unix:%s;" % sock, site)
     site = re.sub(r"alias \S+;", "alias %s/;" % os.path.join(TOP_SRCDIR, "static"), site)
+    site = site.replace("/var/log/nginx/", d + "/")
     with open(os.path.join(d, "sites-enabled", "taskmgr"), "w") as f:
         f.write(listen_on(site, port))
     if default_site:
