@@ -13,11 +13,22 @@
 -- that others refer to drops it) and checks them before it commits.  Rows
 -- keep their ids and every value; the sequence keeps its value (a deleted
 -- newest task's id stays used); the indexes and triggers, dropped with the
--- table, are created again exactly as 011-015 left them, in the same order
+-- table, are created again as 011-015 left them (tasks_counts_insert and
+-- tasks_counts_delete also keep extras_count, below), in the same order
 -- (SQLite fires a table's triggers newest first).  The search index
 -- (tasks_fts) reads tasks by id and name_key, both unchanged: it is not
 -- touched.  A migration that adds an index or a trigger on tasks must come
 -- after this one, or be repeated here.
+
+-- How many tasks of each list and of each assignee have a rule or reminders
+-- (most have none): a page reads the count with the list's row or the
+-- assignee's counter, which it reads anyway, and those columns of its rows
+-- only when it is not 0.  Kept like task_count and assigned_count: by the
+-- insert and delete triggers of those (a sum of one more expression), and
+-- by tasks_extras_change below for an UPDATE that names a task's list,
+-- assignee, rule or reminders.
+ALTER TABLE lists ADD COLUMN extras_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN extras_count INTEGER NOT NULL DEFAULT 0;
 
 CREATE TABLE tasks_new (
     id               INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -98,17 +109,23 @@ BEGIN
 END;
 CREATE TRIGGER tasks_counts_insert AFTER INSERT ON tasks
 BEGIN
-    UPDATE lists SET task_count = task_count + 1, version = version + 1
+    UPDATE lists SET task_count = task_count + 1, version = version + 1,
+        extras_count = extras_count + (NEW.rec_every IS NOT NULL OR NEW.reminders IS NOT NULL)
         WHERE id = NEW.list_id;
     UPDATE users SET assigned_count = assigned_count + 1,
-        assigned_version = assigned_version + 1 WHERE id = NEW.assigned_to;
+        assigned_version = assigned_version + 1,
+        extras_count = extras_count + (NEW.rec_every IS NOT NULL OR NEW.reminders IS NOT NULL)
+        WHERE id = NEW.assigned_to;
 END;
 CREATE TRIGGER tasks_counts_delete AFTER DELETE ON tasks
 BEGIN
-    UPDATE lists SET task_count = task_count - 1, version = version + 1
+    UPDATE lists SET task_count = task_count - 1, version = version + 1,
+        extras_count = extras_count - (OLD.rec_every IS NOT NULL OR OLD.reminders IS NOT NULL)
         WHERE id = OLD.list_id;
     UPDATE users SET assigned_count = assigned_count - 1,
-        assigned_version = assigned_version + 1 WHERE id = OLD.assigned_to;
+        assigned_version = assigned_version + 1,
+        extras_count = extras_count - (OLD.rec_every IS NOT NULL OR OLD.reminders IS NOT NULL)
+        WHERE id = OLD.assigned_to;
 END;
 CREATE TRIGGER tasks_counts_move AFTER UPDATE OF list_id ON tasks
 WHEN OLD.list_id IS NOT NEW.list_id
@@ -146,10 +163,26 @@ BEGIN
     DELETE FROM task_activity WHERE task_id = OLD.id;
 END;
 
--- The tasks with a rule or reminders, by list and by assignee: a page asks
--- once whether its scope holds any (most hold none), and reads those
--- columns of its rows only then.  Other tasks are not in these indexes.
-CREATE INDEX tasks_list_extras ON tasks (list_id)
-    WHERE rec_every IS NOT NULL OR reminders IS NOT NULL;
-CREATE INDEX tasks_assignee_extras ON tasks (assigned_to)
-    WHERE rec_every IS NOT NULL OR reminders IS NOT NULL;
+UPDATE lists SET extras_count = c.n
+    FROM (SELECT list_id, count(*) AS n FROM tasks
+          WHERE rec_every IS NOT NULL OR reminders IS NOT NULL GROUP BY list_id) AS c
+    WHERE lists.id = c.list_id;
+UPDATE users SET extras_count = c.n
+    FROM (SELECT assigned_to, count(*) AS n FROM tasks
+          WHERE assigned_to IS NOT NULL AND (rec_every IS NOT NULL OR reminders IS NOT NULL)
+          GROUP BY assigned_to) AS c
+    WHERE users.id = c.assigned_to;
+CREATE TRIGGER tasks_extras_change
+AFTER UPDATE OF list_id, assigned_to, rec_every, reminders ON tasks
+WHEN OLD.rec_every IS NOT NULL OR OLD.reminders IS NOT NULL
+    OR NEW.rec_every IS NOT NULL OR NEW.reminders IS NOT NULL
+BEGIN
+    UPDATE lists SET extras_count = extras_count - 1
+        WHERE id = OLD.list_id AND (OLD.rec_every IS NOT NULL OR OLD.reminders IS NOT NULL);
+    UPDATE users SET extras_count = extras_count - 1
+        WHERE id = OLD.assigned_to AND (OLD.rec_every IS NOT NULL OR OLD.reminders IS NOT NULL);
+    UPDATE lists SET extras_count = extras_count + 1
+        WHERE id = NEW.list_id AND (NEW.rec_every IS NOT NULL OR NEW.reminders IS NOT NULL);
+    UPDATE users SET extras_count = extras_count + 1
+        WHERE id = NEW.assigned_to AND (NEW.rec_every IS NOT NULL OR NEW.reminders IS NOT NULL);
+END;

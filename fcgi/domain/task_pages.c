@@ -145,22 +145,13 @@ scope_size(struct db *db, const struct task_query *q, int64_t *n)
 	return rc;
 }
 
-/*
- * Whether a task whose column col (list_id or assigned_to) is the SQL id
- * has a rule or reminders: one probe of a small index (sql/021's
- * tasks_list_extras, tasks_assignee_extras hold only such tasks).  A page
- * reads it with its count, and the rule and reminders of its rows only
- * when it is true.
- */
-#define SCOPE_EXTRAS_SQL(col, id) \
-	"EXISTS (SELECT 1 FROM tasks x WHERE x." col " = " id \
-	" AND (x.rec_every IS NOT NULL OR x.reminders IS NOT NULL))"
-
 /* The list row a TQ_LIST page's count read, for its rows: same snapshot. */
 struct scope_row {
 	const char	*name;	/* NULL: not read */
 	int64_t		 owner;
-	int		 extras;	/* 0: no task of the scope has a rule or reminders */
+	int		 extras;	/* 0: no task of the scope has a rule or reminders
+				 * (extras_count of the list or the assignee,
+				 * sql/021): its rows' columns are not read */
 	char		 buf[4 * NAME_MAX_CHARS + 1];
 };
 
@@ -174,7 +165,7 @@ page_list(struct db *db, const struct actor *who, const struct task_query *q,
 {
 	static const char sql[] =
 	    "SELECT l.task_count, l.name, l.owner_id, " LIST_ROLE_SQL("l", "?2", "?3")
-	    ", " SCOPE_EXTRAS_SQL("list_id", "l.id") " FROM lists l WHERE l.id = ?1";
+	    ", l.extras_count > 0 FROM lists l WHERE l.id = ?1";
 	sqlite3_stmt *st;
 	int	 src;
 
@@ -238,8 +229,7 @@ page_count(struct db *db, struct search_plan *plan, const struct actor *who,
     const struct task_query *q, int64_t *count, struct scope_row *sr)
 {
 	static const char user_sql[] =
-	    "SELECT u.assigned_count, " SCOPE_EXTRAS_SQL("assigned_to", "u.id")
-	    " FROM users u WHERE u.id = ?1";
+	    "SELECT assigned_count, extras_count > 0 FROM users WHERE id = ?1";
 	char	 sql[640] = "SELECT count(*)", match[SEARCH_MATCH_BYTES];
 	unsigned f = query_filters(q);
 	sqlite3_stmt *st;
@@ -544,8 +534,8 @@ page_rows(struct db *db, struct task_cache *cache, const struct task_query *q,
 		return ret;
 	/* the flag and the rows agree only within one snapshot */
 	p.extras = sr->extras || !db->in_read;
-	key = SQLK_PAGE | (unsigned)p.extras << 19 | (unsigned)p.direct << 18 | (unsigned)p.marked << 17 |
-	    (unsigned)q->order << 12 | (unsigned)q->scope << 8 | p.f;
+	key = SQLK_PAGE | (unsigned)p.extras << 19 | (unsigned)p.direct << 18 |
+	    (unsigned)p.marked << 17 | (unsigned)q->order << 12 | (unsigned)q->scope << 8 | p.f;
 	lists.n = users.n = 0;
 	lists.st = users.st = NULL;
 	if ((ids = sql_stmt(db, key, page_sql(db, q, &p, key, sql, sizeof(sql)),

@@ -25,7 +25,12 @@ MINE = [os.path.basename(f) for f in MIGRATIONS].index(
 # a page's columns, in the table's order: the rule and reminders right after name_key
 FRONT = ["id", "list_id", "name", "description", "assigned_to", "complete_before",
          "status", "created_at", "updated_at", "name_key", "rec_every", "reminders"]
-NEW_INDEXES = {"tasks_list_extras", "tasks_assignee_extras"}
+NEW_OBJECTS = {"tasks_extras_change"}
+# the insert and delete triggers of the counters keep extras_count too
+CHANGED = {"tasks_counts_insert", "tasks_counts_delete"}
+# how many tasks of each list and assignee have a rule or reminders
+EXTRAS = ("SELECT %s, count(*) FROM tasks WHERE %s IS NOT NULL"
+          " AND (rec_every IS NOT NULL OR reminders IS NOT NULL) GROUP BY 1 ORDER BY 1")
 TRIGGERS = ("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'tasks'"
             " ORDER BY rowid")
 
@@ -129,9 +134,18 @@ def populate(c, now):
     c.commit()
 
 
+def counters(c):
+    """extras_count of every list and user that is not 0, and the counts
+    they keep."""
+    return ([(t, c.execute("SELECT id, extras_count FROM %s WHERE extras_count <> 0"
+                           " ORDER BY id" % t).fetchall()) for t in ("lists", "users")],
+            [(t, c.execute(EXTRAS % (col, col)).fetchall())
+             for t, col in (("lists", "list_id"), ("users", "assigned_to"))])
+
+
 def snapshot(c):
-    """Every table's rows (by column name for tasks), and the SQL of every
-    index and trigger."""
+    """Every table's rows by column name (without the counters 021 adds),
+    and the SQL of every index and trigger."""
     norm = lambda s: re.sub(r"\s+", " ", s or "").strip()  # noqa: E731
     rows, objs = {}, {}
     for typ, name, sqltext in c.execute("SELECT type, name, sql FROM sqlite_master"
@@ -139,7 +153,9 @@ def snapshot(c):
         if typ == "table":
             cur = c.execute('SELECT * FROM "%s" ORDER BY 1' % name)
             cols = [d[0] for d in cur.description]
-            rows[name] = sorted((tuple(sorted(zip(cols, r))) for r in cur.fetchall()), key=repr)
+            rows[name] = sorted((tuple(sorted((k, v) for k, v in zip(cols, r)
+                                              if k != "extras_count"))
+                                 for r in cur.fetchall()), key=repr)
         elif sqltext is not None:
             objs[name] = (typ, norm(sqltext))
     return rows, objs
@@ -174,11 +190,17 @@ def test_the_migration_keeps_every_task_and_what_refers_to_it():
             eq(rows.get(name), before_rows.get(name), "the rows of %s" % name)
         eq(c.execute("SELECT seq FROM sqlite_sequence WHERE name = 'tasks'").fetchone(), (400,),
            "the sequence above the deleted newest task")
-        # every index and trigger as it was, in the same order, and the two new ones
-        eq({k: v for k, v in objs.items() if k not in NEW_INDEXES}, before_objs,
+        # every index and trigger as it was, and the counters of tasks with a
+        # rule or reminders, counted
+        eq({k: v for k, v in objs.items() if k not in NEW_OBJECTS | CHANGED},
+           {k: v for k, v in before_objs.items() if k not in CHANGED},
            "the indexes and triggers")
-        eq(sorted(k for k in objs if k in NEW_INDEXES), sorted(NEW_INDEXES), "the new indexes")
-        eq([r[0] for r in c.execute(TRIGGERS)], before_triggers,
+        eq(sorted(k for k in objs if k in NEW_OBJECTS | CHANGED), sorted(NEW_OBJECTS | CHANGED),
+           "the new and changed triggers")
+        have, want = counters(c)
+        eq(have, want, "extras_count of the lists and users")
+        assert want[0][1] and want[1][1], want
+        eq([r[0] for r in c.execute(TRIGGERS) if r[0] not in NEW_OBJECTS], before_triggers,
            "the triggers in their order (the newest fires first)")
         c.close()
 
@@ -223,7 +245,7 @@ def test_a_fresh_database_has_the_same_tasks_table():
     c = connect(S.db)
     eq([r[1] for r in c.execute("PRAGMA table_xinfo(tasks)")][:12], FRONT,
        "a page's columns first")
-    for name in NEW_INDEXES:
+    for name in NEW_OBJECTS:
         eq(c.execute("SELECT count(*) FROM sqlite_master WHERE name = ?", (name,)).fetchone(),
            (1,), name)
     c.close()
@@ -298,6 +320,52 @@ def test_deep_pages_read_the_rule_and_reminders_by_id():
         for t in page:
             eq(t, ok("GET", "/api/tasks/%d/" % t["id"]), "task %d" % t["id"])
         patch(page[4]["id"], reminders=None)
+
+
+
+def test_the_counters_follow_every_change_of_a_task():
+    # extras_count of lists and users: creates, changes of the rule, the
+    # reminders, the assignee and the list (admin), deletes of a task, of a
+    # list (its tasks go with it) and of a user (tasks lose their assignee)
+    uid = register(S, "carol")
+    home, work, gone = mklist("Count home"), mklist("Count work"), mklist("Count gone")
+
+    def mk(lid, name, **kw):
+        return ok("POST", "/api/lists/%d/tasks/" % lid,
+                  dict(kw, name=name, complete_before="2031-01-01T09:00:00Z"), status=201)["id"]
+
+    def check(what):
+        with connect(S.db) as c:
+            have, want = counters(c)
+        c.close()
+        eq(have, want, what)
+
+    a = mk(home, "a", reminders=[5], assigned_to=uid)
+    b = mk(home, "b", recurrence={"every": 1, "unit": "day"}, reminders=[1],
+           assigned_to=UID["bob"])
+    mk(home, "c", assigned_to=uid)
+    d = mk(work, "d", recurrence={"every": 1, "unit": "week"})
+    mk(gone, "e", reminders=[7], assigned_to=uid)
+    check("created")
+    patch(a, assigned_to=UID["bob"])
+    patch(b, reminders=None)
+    check("reassigned, reminders off (the rule stays)")
+    patch(b, recurrence=None)
+    patch(d, assigned_to=uid, reminders=[3])
+    check("rule off; assigned and reminders on at once")
+    with connect(S.db) as c:
+        c.execute("UPDATE tasks SET list_id = ? WHERE id = ?", (work, a))
+    c.close()
+    check("moved to another list")
+    eq(req("DELETE", "/api/tasks/%d/" % d).status, 204, "delete a task")
+    check("a task deleted")
+    eq(req("DELETE", "/api/lists/%d/" % gone).status, 204, "delete a list")
+    check("a list deleted with its tasks")
+    with connect(S.db) as c:
+        c.execute("PRAGMA foreign_keys = ON")
+        c.execute("DELETE FROM users WHERE id = ?", (uid,))
+    c.close()
+    check("a user deleted: the tasks lose their assignee")
 
 
 if __name__ == "__main__":
