@@ -151,7 +151,7 @@ struct scope_row {
 	int64_t		 owner;
 	int		 extras;	/* 0: no task of the scope has a rule or reminders
 				 * (extras_count of the list or the assignee,
-				 * sql/021): its rows' columns are not read */
+				 * sql/023): its rows' columns are not read */
 	char		 buf[4 * NAME_MAX_CHARS + 1];
 };
 

@@ -293,7 +293,7 @@ def later_objects():
 def dropped_later(fresh):
     """The names of what the migrations after 012 drop for good (015 drops
     events_created, the purge walks ids instead): not those a fresh
-    install still has (fresh: its objects; 021 drops tasks and renames its
+    install still has (fresh: its objects; 023 drops tasks and renames its
     rebuilt copy to it)."""
     names = set()
     for f in MIGRATIONS[12:]:

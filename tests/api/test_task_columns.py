@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The tasks table as pages read it (sql/021_task_columns.sql): a populated
+"""The tasks table as pages read it (sql/023_task_columns.sql): a populated
 database of the schema before it migrates with every task's values, its
 ids, sequence, indexes, triggers, search index and the rows that refer to
 tasks intact, the rule and reminders right after name_key; and pages, which
@@ -70,7 +70,7 @@ def connect(path):
 # ---- the migration ---------------------------------------------------------
 
 def schema_before(path):
-    """A database made by the migrations before 021, as `taskmgr migrate`
+    """A database made by the migrations before 023, as `taskmgr migrate`
     of that release left it."""
     c = connect(path)
 
@@ -144,7 +144,7 @@ def counters(c):
 
 
 def snapshot(c):
-    """Every table's rows by column name (without the counters 021 adds),
+    """Every table's rows by column name (without the counters 023 adds),
     and the SQL of every index and trigger."""
     norm = lambda s: re.sub(r"\s+", " ", s or "").strip()  # noqa: E731
     rows, objs = {}, {}

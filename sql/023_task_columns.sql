@@ -1,4 +1,4 @@
--- 021: the columns a task page reads, together at the front of a row.
+-- 023: the columns a task page reads, together at the front of a row.
 --
 -- SQLite finds a column of a row by reading the row's header up to that
 -- column, so a page pays for every column before the last one it reads.
