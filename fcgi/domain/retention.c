@@ -6,13 +6,17 @@
  * Events: the oldest ?2 rows by id, of which those older than ?1 (ids and
  * created_at grow together, so a batch stops at the first young row and
  * never walks the rest of the table; no index on created_at for every
- * insert to keep up, sql/015).  Outbox: the outbox_finished index
+ * insert to keep up, sql/015).  Not the high-water mark (user_id NULL, at
+ * most one, sql/025_events_ids.sql): deleted while it is the newest row,
+ * its trigger would put it back and the purge would never end; older, it
+ * goes when the next mark replaces it.  The `+` keeps the walk on the ids
+ * (not on events_user's NULLs).  Outbox: the outbox_finished index
  * (sql/006_retention.sql).
  */
 const char retention_events_sql[] =
     "DELETE FROM events WHERE id IN"
-    " (SELECT id FROM (SELECT id, created_at FROM events ORDER BY id LIMIT ?2)"
-    " WHERE created_at < ?1)";
+    " (SELECT id FROM (SELECT id, created_at FROM events WHERE +user_id IS NOT NULL"
+    " ORDER BY id LIMIT ?2) WHERE created_at < ?1)";
 const char retention_outbox_sql[] =
     "DELETE FROM outbox WHERE id IN"
     " (SELECT id FROM outbox WHERE status <> 0"
