@@ -20,6 +20,8 @@ S = None
 TOK = {}
 UID = {}
 OUTSIDE = ("sqlite_sequence",)     # what the migration may change
+# columns a later migration let be NULL: 025, events' high-water mark
+LOOSENED = {"events": {"user_id"}}
 MIGRATIONS = sorted(glob.glob(os.path.join(TOP_SRCDIR, "sql", "[0-9][0-9][0-9]_*.sql")))
 MINE = 11                          # sql/011_ids_never_reused.sql
 
@@ -104,17 +106,145 @@ def test_task_ids_not_reused_and_events_tell_them_apart():
     eq(req("GET", "/api/tasks/%d/" % d).status, 404, "the old id finds nothing")
 
 
+# ---- event ids: no AUTOINCREMENT, the newest id kept as a mark (025) ------
+#
+# Each way an event row goes -- a raw DELETE, the retention purge, a user's
+# deletion (the cascade), a member's removal -- is made to take the newest
+# row: the next event's id is still above every id handed out, and a client
+# whose cursor passed the old ones sees it.  The mark itself (user_id NULL)
+# is in no one's feed.
+
+def top_event():
+    return sql("SELECT max(id) FROM events")[0][0]
+
+
+def marks():
+    return sql("SELECT id FROM events WHERE user_id IS NULL")
+
+
+def whole_feed(user):
+    """Every event id of user's feed, page by page."""
+    seen, after = [], 0
+    while True:
+        r = req("GET", "/api/events/?after=%d&limit=50" % after, user=user)
+        eq(r.status, 200, "events: %r" % r)
+        if not r.json["results"]:
+            return seen
+        seen += [e["id"] for e in r.json["results"]]
+        after = r.json["next_after"]
+
+
+def no_mark_in_any_feed():
+    got = marks()
+    assert len(got) <= 1, "at most one mark: %r" % got
+    for u in TOK:
+        if u[1] is S and u[0] in UID:
+            ids = whole_feed(u[0])
+            assert not set(m[0] for m in got) & set(ids), (u[0], got, ids)
+
+
+def next_event_is_seen(lid, cursor, top, user="alice"):
+    """A new task of user's (in their list lid): its event is above top, and
+    in user's feed after cursor."""
+    r = req("POST", "/api/lists/%d/tasks/" % lid, {"name": "after %d" % top}, user=user)
+    eq(r.status, 201, "task: %r" % r)
+    r = req("GET", "/api/events/?after=%d" % cursor, user=user).json
+    ids = [e["id"] for e in r["results"]]
+    assert ids and ids[-1] > top, (cursor, top, r)
+    eq(r["next_after"], ids[-1], "next_after")
+    return ids
+
+
 def test_event_ids_not_reused():
+    # a raw DELETE of the newest row
     lid = mklist("Events")
     mktask(lid, "x")
-    top = sql("SELECT max(id) FROM events")[0][0]
+    top = top_event()
     sql("DELETE FROM events WHERE id = ?", top)
+    eq(marks(), [(top,)], "the deleted newest id stays, as the mark")
     after = req("GET", "/api/events/?after=0").json["next_after"]
     assert after < top, (after, top)
     mktask(lid, "y")
     r = req("GET", "/api/events/?after=%d" % after).json
     eq(len(r["results"]), 1, "one new event: %r" % (r,))
     assert r["results"][0]["id"] > top, (r, top)
+    no_mark_in_any_feed()
+    # every row deleted at once, the mark too: it comes back
+    top = top_event()
+    sql("DELETE FROM events")
+    eq(marks(), [(top,)], "DELETE FROM events leaves the newest id")
+    next_event_is_seen(lid, top - 1, top)
+    no_mark_in_any_feed()
+
+
+def test_event_ids_after_the_purge_takes_every_event():
+    lid = mklist("Purged")
+    mktask(lid, "old")
+    cursor = req("GET", "/api/events/?after=0").json["next_after"]
+    top = top_event()
+    sql("UPDATE events SET created_at = 1")
+    for _ in range(3):      # a purge of everything, again and again
+        p = S.cli("worker", "--once", env={"TASKMGR_EVENTS_RETENTION_DAYS": "1"})
+        eq(p.returncode, 0, "worker --once: %s" % p.stderr)
+        eq(sql("SELECT count(*) FROM events WHERE user_id IS NOT NULL")[0][0], 0,
+           "every event purged")
+        eq(marks(), [(top,)], "one mark: the newest id")
+    eq(req("GET", "/api/events/?after=0").json,
+       {"results": [], "next_after": 0}, "an empty feed: no mark in it")
+    new = next_event_is_seen(lid, cursor, top)
+    # the next purge takes the new events, leaves one mark, the newest
+    top = top_event()
+    eq(top, new[-1], "the newest event is alice's")
+    sql("UPDATE events SET created_at = 1")
+    eq(S.cli("worker", "--once", env={"TASKMGR_EVENTS_RETENTION_DAYS": "1"}).returncode, 0,
+       "worker --once")
+    eq(marks(), [(top,)], "still one mark, the newest id")
+    next_event_is_seen(lid, new[-1], top)
+    no_mark_in_any_feed()
+
+
+def test_event_ids_after_deleting_the_user_of_the_newest():
+    carol = register(S, "carol")
+    tok = S.login("carol", PW)
+    r = S.request("POST", "/api/lists/", body={"name": "Carol's"}, token=tok)
+    eq(r.status, 201, "carol's list: %r" % r)
+    r = S.request("POST", "/api/lists/%d/tasks/" % r.json["id"], body={"name": "c"}, token=tok)
+    eq(r.status, 201, "carol's task: %r" % r)
+    top = top_event()
+    eq(sql("SELECT user_id FROM events WHERE id = ?", top), [(carol,)], "the newest is carol's")
+    cursor = req("GET", "/api/events/?after=0").json["next_after"]
+    sql("DELETE FROM users WHERE id = ?", carol)
+    eq(sql("SELECT count(*) FROM events WHERE user_id = ?", carol)[0][0], 0,
+       "her events went with her")
+    eq(marks(), [(top,)], "her newest id stays, as the mark")
+    next_event_is_seen(mklist("After carol"), cursor, top)
+    no_mark_in_any_feed()
+
+
+def test_event_ids_after_a_member_removal_withdraws_the_newest():
+    lid = mklist("Shared")
+    r = req("POST", "/api/lists/%d/members/" % lid, {"username": "bob", "role": "viewer"})
+    eq(r.status, 201, "bob a member: %r" % r)
+    tid = mktask(lid, "shared")
+    cur = req("GET", "/api/tasks/%d/" % tid).json
+    r = req("PATCH", "/api/tasks/%d/" % tid, {"updated_at": cur["updated_at"],
+                                              "description": "told to bob"})
+    eq(r.status, 200, "patch: %r" % r)
+    top = top_event()
+    eq(sql("SELECT user_id, task_id FROM events WHERE id = ?", top), [(UID["bob"], tid)],
+       "the newest is bob's, about the list's task")
+    bob_cursor = req("GET", "/api/events/?after=0", user="bob").json["next_after"]
+    eq(bob_cursor, top, "bob has read it")
+    eq(req("DELETE", "/api/lists/%d/members/%d/" % (lid, UID["bob"])).status, 204,
+       "bob removed")
+    eq(sql("SELECT count(*) FROM events WHERE id = ? AND user_id IS NOT NULL", top)[0][0], 0,
+       "his event withdrawn")
+    eq(marks(), [(top,)], "its id stays, as the mark")
+    # bob's next event (a task of his own) comes after his cursor
+    r = S.request("POST", "/api/lists/", body={"name": "Bob's"}, token=TOK["bob", S])
+    eq(r.status, 201, "bob's list: %r" % r)
+    next_event_is_seen(r.json["id"], bob_cursor, top, user="bob")
+    no_mark_in_any_feed()
 
 
 def test_outbox_ids_not_reused():
@@ -130,7 +260,8 @@ def test_outbox_ids_not_reused():
 def test_tables_whose_ids_leave_the_database_autoincrement():
     # the rest (auth_tokens, sessions) are found by digest; their ids stay inside;
     # webhooks and their deliveries (X-Taskmgr-Delivery) leave it too
-    want = ["comments", "events", "lists", "outbox", "personal_tokens", "task_completions",
+    # events' are kept apart by their high-water mark instead (025, the tests above)
+    want = ["comments", "lists", "outbox", "personal_tokens", "task_completions",
             "tasks", "users", "webhook_deliveries", "webhooks"]
     got = [r[0] for r in sql("SELECT name FROM sqlite_master WHERE type = 'table'"
                              " AND sql LIKE '%AUTOINCREMENT%' ORDER BY name")]
@@ -351,6 +482,8 @@ def migrate_and_check(srv, version, seqs):
     for name in (n for n in want_objs if n not in gone and n not in later):
         if len(want_objs[name]) == 3:  # a table: without the indexes dropped since
             cols, fks, idx = want_objs[name]
+            cols = [c[:3] + (0,) + c[4:] if c[1] in LOOSENED.get(name, ()) else c
+                    for c in cols]
             want_objs[name] = (cols, fks, [i for i in idx if i[0] not in gone and
                                            i[0] not in later])
             # nor those later migrations added to it (017's users_digest)
@@ -359,10 +492,11 @@ def migrate_and_check(srv, version, seqs):
         eq(objs[name], want_objs[name], "%s as 001-010 made it" % name)
     seq = dict(c.execute("SELECT name, seq FROM sqlite_sequence"))
     eq({k: seq.get(k) for k in ("users", "lists", "tasks", "outbox", "events")},
-       dict(seqs, tasks=163, outbox=5,
-            events=c.execute("SELECT max(id) FROM events").fetchone()[0]),
+       dict(seqs, tasks=163, outbox=5, events=None),
        "each sequence at the highest id held or named (tasks: 163, gone with its list, "
-       "named by events)")
+       "named by events); events without one since 025")
+    eq(c.execute("SELECT count(*) FROM events WHERE user_id IS NULL").fetchone(), (0,),
+       "no high-water mark: the newest event is still there")
     c.close()
     # the responder notices the new schema within a second
     deadline = time.time() + 10

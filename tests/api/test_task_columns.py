@@ -86,6 +86,17 @@ def schema_before(path):
     return c
 
 
+def later():
+    """The names of what the migrations after this one create (their own
+    tests check those)."""
+    names = set()
+    for f in MIGRATIONS[MINE:]:
+        with open(f) as fh:
+            names.update(re.findall(r"^CREATE (?:UNIQUE )?(?:TABLE|INDEX|TRIGGER|VIEW) (\w+)",
+                                    fh.read(), re.M | re.I))
+    return names
+
+
 def populate(c, now):
     """Users, lists, 400 tasks with every mix of rule, reminders, anchor,
     deadline and assignee, rows that refer to tasks (comments, completions,
@@ -185,15 +196,19 @@ def test_the_migration_keeps_every_task_and_what_refers_to_it():
         cols = [r[1] for r in c.execute("PRAGMA table_xinfo(tasks)")]
         eq(cols[:12], FRONT, "a page's columns first")
         eq(sorted(cols), sorted(order), "the same columns")
-        # every row of every table, tasks' values by column (the sequence too)
+        # every row of every table, tasks' values by column (the sequence
+        # too, but events': a later migration, 025, rebuilds events without)
         for name in set(before_rows) | set(rows):
-            eq(rows.get(name), before_rows.get(name), "the rows of %s" % name)
+            got, want = rows.get(name), before_rows.get(name)
+            if name == "sqlite_sequence":
+                want = [r for r in want if ("name", "events") not in r]
+            eq(got, want, "the rows of %s" % name)
         eq(c.execute("SELECT seq FROM sqlite_sequence WHERE name = 'tasks'").fetchone(), (400,),
            "the sequence above the deleted newest task")
         # every index and trigger as it was, and the counters of tasks with a
         # rule or reminders, counted
-        eq({k: v for k, v in objs.items() if k not in NEW_OBJECTS | CHANGED},
-           {k: v for k, v in before_objs.items() if k not in CHANGED},
+        eq({k: v for k, v in objs.items() if k not in NEW_OBJECTS | CHANGED | later()},
+           {k: v for k, v in before_objs.items() if k not in CHANGED | later()},
            "the indexes and triggers")
         eq(sorted(k for k in objs if k in NEW_OBJECTS | CHANGED), sorted(NEW_OBJECTS | CHANGED),
            "the new and changed triggers")
