@@ -560,6 +560,88 @@ def migrate_and_check(srv, version, seqs):
     eq(mklist("Newest", srv=srv), lid + 1, "from now on a deleted id stays used")
 
 
+# ---- 025: events rebuilt without AUTOINCREMENT ------------------------------
+
+EVENTS_IDS = [os.path.basename(f) for f in MIGRATIONS].index(
+    next(os.path.basename(f) for f in MIGRATIONS if f.endswith("_events_ids.sql"))) + 1
+
+
+def schema_before_events_ids(path):
+    """A database made by the migrations before 025, as `taskmgr migrate`
+    of that release left it."""
+    c = sqlite3.connect(path)
+
+    def unused(_):
+        raise AssertionError("012 recomputes keys of no user here")
+    # taskmgr migrate gives 012 its username_key(); the database is empty then
+    c.create_function("username_key", 1, unused)
+    for n, f in enumerate(MIGRATIONS[:EVENTS_IDS - 1], 1):
+        with open(f) as fh:
+            c.executescript(fh.read())
+        c.execute("PRAGMA user_version = %d" % n)
+    c.commit()
+    return c
+
+
+def test_populated_events_migrate_without_autoincrement():
+    srv = Server(workers=1, migrate=False).start()
+    try:
+        now = 1_800_000_000_000_000
+        tmp = srv.db + ".old"
+        c = schema_before_events_ids(tmp)
+        c.execute("PRAGMA foreign_keys = ON")
+        for u in ("alice", "bob"):
+            c.execute("INSERT INTO users (username, username_key, password, date_joined)"
+                      " VALUES (?, ?, '', ?)", (u, u, now))
+        for i in range(300):
+            c.execute("INSERT INTO events (user_id, type, action, task_id, message, created_at)"
+                      " VALUES (?, ?, ?, ?, ?, ?)",
+                      (1 + i % 2, ("task_updated", "task_notify", "task_reminder")[i % 3],
+                       "updated", i or None, "m %d" % i if i % 3 == 1 else None, now + i))
+        # the purge took the oldest, a deletion the newest: the sequence is
+        # above the largest id left
+        c.execute("DELETE FROM events WHERE id <= 40 OR id > 290")
+        c.commit()
+        old_seq = c.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()[0]
+        eq(old_seq, 300, "the old sequence")
+        eq(c.execute("SELECT max(id) FROM events").fetchone()[0], 290, "below it, the rows")
+        before = c.execute("SELECT * FROM events ORDER BY id").fetchall()
+        c.close()
+        os.rename(tmp, srv.db)
+        out = srv.cli("migrate", check=True).stdout
+        assert "applying %s ... ok\n" % MIGRATIONS[EVENTS_IDS - 1].split("/")[-1][:-4] in out, out
+
+        c = connect(srv.db)
+        eq(c.execute("PRAGMA integrity_check").fetchall(), [("ok",)], "integrity_check")
+        eq(c.execute("PRAGMA foreign_key_check").fetchall(), [], "foreign_key_check")
+        eq(c.execute("SELECT * FROM events WHERE user_id IS NOT NULL ORDER BY id").fetchall(),
+           before, "every event as it was, with its id")
+        eq(c.execute("SELECT id, created_at FROM events WHERE user_id IS NULL").fetchall(),
+           [(300, now + 289)], "the old sequence's value kept as the mark")
+        eq(c.execute("SELECT count(*) FROM sqlite_sequence WHERE name = 'events'").fetchone(),
+           (0,), "no sequence of events")
+        eq(c.execute("SELECT sql LIKE '%AUTOINCREMENT%' FROM sqlite_master"
+                     " WHERE name = 'events'").fetchone(), (0,), "no AUTOINCREMENT")
+        eq(c.execute("PRAGMA index_list(events)").fetchall(), [(0, "events_user", 0, "c", 0)],
+           "its index")
+        c.close()
+        deadline = time.time() + 10
+        while time.time() < deadline and srv.get("/api/health/").status != 200:
+            time.sleep(0.1)
+        srv.cli("passwd", "alice", "--password-stdin", input=PW + "\n", check=True)
+        TOK["alice", srv] = srv.login("alice", PW)
+        r = req("GET", "/api/events/?after=280", srv=srv).json
+        eq([e["id"] for e in r["results"]], [281, 283, 285, 287, 289], "alice's feed")
+        # the next event: above the old sequence, after alice's cursor
+        lid = mklist("After 025", srv=srv)
+        mktask(lid, "new", srv=srv)
+        r = req("GET", "/api/events/?after=290", srv=srv).json
+        ids = [e["id"] for e in r["results"]]
+        assert ids and ids[0] > 300, ids
+    finally:
+        srv.stop()
+
+
 def test_rows_broken_by_hand_do_not_stop_the_migration():
     # a foreign key a migration breaks fails it; one broken before does not
     srv = Server(workers=1, migrate=False).start()
