@@ -16,7 +16,7 @@
  * ("taskmgr" in ASCII): a second host migrating at the same time waits
  * for the first to commit, then reads the version it left.
  */
-#define PG_MIGRATE_LOCK "8175781308520802"	/* 0x7461736b6d6772 */
+#define PG_MIGRATE_LOCK "32758245649901426"	/* 0x7461736b6d6772 */
 
 /* Runs sql (one or more statements); 0, or -1 with the server's message printed. */
 static int
