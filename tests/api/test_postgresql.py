@@ -230,6 +230,20 @@ def test_migrate_without_postgresql_support_says_so():
     assert "configure --with-postgresql" in p.stderr, p.stderr
 
 
+def test_every_sqlite_migration_has_its_postgresql_pair():
+    # the build checks the other way (gen-migrations.sh: a sql/pg number
+    # sql/ lacks); this one holds in builds without PostgreSQL too
+    top = os.environ.get("TOP_SRCDIR") or os.path.join(os.path.dirname(__file__), "..", "..")
+
+    def numbers(d):
+        return sorted(int(f[:3]) for f in os.listdir(os.path.join(top, d))
+                      if f.endswith(".sql") and f[:3].isdigit())
+    lite, pg = numbers("sql"), numbers(os.path.join("sql", "pg"))
+    assert pg, "no sql/pg migrations"
+    eq(pg, lite[lite.index(pg[0]):], "sql/pg/ numbers: sql/ from the baseline %03d on, each "
+       "with its PostgreSQL pair" % pg[0])
+
+
 # ---- on a throwaway cluster ---------------------------------------------
 
 def test_migrate_an_empty_database():
