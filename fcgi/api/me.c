@@ -7,6 +7,7 @@
 #include "api.h"
 #include "app.h"
 #include "json.h"
+#include "reminders.h"
 #include "request.h"
 #include "tz.h"
 #include "user_settings.h"
@@ -52,7 +53,8 @@ api_read_offsets(struct req *r, const char *key, int *out, int *nout)
 {
 	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(r->json, key), *e;
 	int64_t		 o[USER_MAX_OFFSETS];
-	char		 msg[96];
+	char		 msg[96], text[REM_TEXT_BYTES];
+	enum rem_bad	 bad;
 	int		 n = 0, i;
 	double		 d;
 
@@ -79,15 +81,13 @@ api_read_offsets(struct req *r, const char *key, int *out, int *nout)
 		}
 		o[n++] = (int64_t)d;
 	}
-	if (user_offsets_valid(o, n) < 0) {
-		for (i = 0; i < n; i++)
-			if (o[i] < 1 || o[i] > USER_OFFSET_MAX)
-				break;
-		if (i < n)
-			snprintf(msg, sizeof(msg), "Ensure each value is between 1 and %d.",
-			    USER_OFFSET_MAX);
-		else
+	/* the same check as the domain's (reminders.h) */
+	if ((bad = rem_offsets_check(o, n, text)) != REM_OK) {
+		if (bad == REM_DUPLICATE)
 			snprintf(msg, sizeof(msg), "Offsets must be distinct.");
+		else
+			snprintf(msg, sizeof(msg), "Ensure each value is between 1 and %d.",
+			    REM_MAX_MINUTES);
 		req_error(r, key, msg);
 		return JR_BAD;
 	}

@@ -137,12 +137,22 @@ read_events(struct req *r, unsigned flags, struct hook_input *in)
 	in->events = set;
 }
 
+/* DRF's refusal of list_id: a list that is not there for the caller. */
+static void
+bad_list(struct req *r, int64_t list)
+{
+	char	 msg[96];
+
+	snprintf(msg, sizeof(msg), "Invalid pk \"%lld\" - object does not exist.",
+	    (long long)list);
+	req_error(r, "list_id", msg);
+}
+
 /* Reads the writable fields of a webhook into in; required: url, events (POST). */
 static void
 read_hook(struct req *r, unsigned required, struct hook_input *in)
 {
 	const char *why;
-	char	 msg[96];
 	int64_t	 list;
 	int	 active;
 	enum jr	 jr;
@@ -158,11 +168,8 @@ read_hook(struct req *r, unsigned required, struct hook_input *in)
 	    jr == JR_NULL) {
 		in->set |= HF_LIST;
 		in->list_id = jr == JR_OK ? list : 0;
-		if (jr == JR_OK && list <= 0) {
-			snprintf(msg, sizeof(msg), "Invalid pk \"%lld\" - object does not exist.",
-			    (long long)list);
-			req_error(r, "list_id", msg);
-		}
+		if (jr == JR_OK && list <= 0)
+			bad_list(r, list);
 	}
 	if (jr_bool(r, r->json, "is_active", 0, &active) == JR_OK) {
 		in->set |= HF_ACTIVE;
@@ -178,9 +185,7 @@ hook_refused(struct req *r, const struct hook_input *in, enum hook_why why)
 
 	switch (why) {
 	case HOOK_BAD_LIST:
-		snprintf(msg, sizeof(msg), "Invalid pk \"%lld\" - object does not exist.",
-		    (long long)in->list_id);
-		req_error(r, "list_id", msg);
+		bad_list(r, in->list_id);
 		break;
 	case HOOK_TOO_MANY:
 		snprintf(msg, sizeof(msg), "A user can have at most %d webhooks.",

@@ -12,6 +12,15 @@
 #include "tokens.h"
 #include "users.h"
 
+/* A stored text as the terminal may show it (textwidth.h); "?" when out of memory. */
+static const char *
+shown(struct arena *a, const char *s)
+{
+	const char *e = text_escape(a, s);
+
+	return e != NULL ? e : "?";
+}
+
 /*
  * Sets a user's password after the password rules, and ends every login
  * and session of that user.  0 done, 1 failed, 2 bad usage.
@@ -64,7 +73,8 @@ cmd_passwd(struct app *app, int argc, char *argv[])
 		fprintf(stderr, "taskmgr passwd: %s\n", db_strerror(drc));
 		goto out;
 	}
-	printf("password of '%s' changed; its tokens and sessions were ended\n", u.username);
+	printf("password of '%s' changed; its tokens and sessions were ended\n",
+	    shown(&a, u.username));
 	rc = 0;
 out:
 	memset(pw, 0, sizeof(pw));
@@ -98,7 +108,7 @@ set_active(struct app *app, const char *username, int active)
 		goto out;
 	}
 	printf(active ? "activated '%s'\n" :
-	    "deactivated '%s'; its tokens and sessions were ended\n", u.username);
+	    "deactivated '%s'; its tokens and sessions were ended\n", shown(&a, u.username));
 	rc = 0;
 out:
 	arena_free(&a);
@@ -119,7 +129,10 @@ put_padded(const char *s, size_t width)
 /*
  * Prints every user, one line each, in username order; the username column
  * is as wide as the widest name on a terminal, so the columns after it line
- * up whatever the script (a CJK character takes two columns).
+ * up whatever the script (a CJK character takes two columns).  Names and
+ * emails are printed escaped (text_escape): a control character in one
+ * stored before the username rules shows as \x1b, it does not reach the
+ * terminal.
  */
 static int
 list_users(struct app *app)
@@ -137,9 +150,12 @@ list_users(struct app *app)
 		fprintf(stderr, "taskmgr users: %s\n", db_strerror(drc));
 		goto out;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		rows[i].username = shown(&a, rows[i].username);
+		rows[i].email = shown(&a, rows[i].email);
 		if ((w = text_width(rows[i].username)) > width)
 			width = w;
+	}
 	printf("%-6s ", "ID");
 	put_padded("USERNAME", width);
 	printf(" %-6s %-6s %-27s %s\n", "ACTIVE", "STAFF", "LAST LOGIN", "EMAIL");

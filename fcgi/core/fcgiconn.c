@@ -395,32 +395,52 @@ read_params(struct fcgi_conn *c)
 	}
 }
 
+enum accept_retry
+fcgi_accept_retry(int err)
+{
+	switch (err) {
+	case EINTR:
+	case ECONNABORTED:
+	case EPROTO:
+	case EPERM:
+		return ACCEPT_AGAIN;
+	case EMFILE:
+	case ENFILE:
+	case ENOBUFS:
+	case ENOMEM:
+		return ACCEPT_NAP;
+	default:
+		return ACCEPT_FAIL;
+	}
+}
+
 int
-fcgi_accept(struct fcgi_conn *c, volatile sig_atomic_t *stop)
+fcgi_accept_fd(int listen_fd, int flags, volatile sig_atomic_t *stop)
 {
 	struct timespec nap = { 0, 10 * 1000 * 1000 };
+	enum accept_retry what;
 	int	 fd;
 
 	for (;;) {
 		if (*stop)
-			return 0;
-		if ((fd = accept4(c->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) < 0) {
-			switch (errno) {
-			case EINTR:
-			case ECONNABORTED:
-			case EPROTO:
-			case EPERM:
-				continue;
-			case EMFILE:
-			case ENFILE:
-			case ENOBUFS:
-			case ENOMEM:
-				nanosleep(&nap, NULL);
-				continue;
-			default:
-				return -1;
-			}
-		}
+			return -1;
+		if ((fd = accept4(listen_fd, NULL, NULL, flags)) >= 0)
+			return fd;
+		if ((what = fcgi_accept_retry(errno)) == ACCEPT_FAIL)
+			return -1;
+		if (what == ACCEPT_NAP)
+			nanosleep(&nap, NULL);
+	}
+}
+
+int
+fcgi_accept(struct fcgi_conn *c, volatile sig_atomic_t *stop)
+{
+	int	 fd;
+
+	for (;;) {
+		if ((fd = fcgi_accept_fd(c->listen_fd, SOCK_NONBLOCK | SOCK_CLOEXEC, stop)) < 0)
+			return *stop ? 0 : -1;
 		c->fd = fd;
 		/* the request's deadline: every wait below stops there */
 		c->started = mono_us();

@@ -51,6 +51,26 @@ struct fcgi_conn {
 /* Sets c up to accept on listen_fd (deadline_ms may be changed after); -1 when out of memory. */
 int	 fcgi_init(struct fcgi_conn *c, int listen_fd);
 void	 fcgi_free(struct fcgi_conn *c);
+/* What accept() failing with an errno calls for (fcgi_accept_retry). */
+enum accept_retry {
+	ACCEPT_FAIL,	/* the listening socket failed: give up */
+	ACCEPT_AGAIN,	/* a signal, a connection lost before it was accepted: at once */
+	ACCEPT_NAP	/* out of descriptors or memory: after a short nap */
+};
+
+/*
+ * Which accept() errors are retried: EINTR, ECONNABORTED, EPROTO, EPERM
+ * at once; EMFILE, ENFILE, ENOBUFS, ENOMEM after a nap, so the process
+ * neither spins nor exits while it lasts; any other fails.
+ */
+enum accept_retry fcgi_accept_retry(int err);
+/*
+ * The next connection on listen_fd, accept4()ed with flags, errors retried
+ * as fcgi_accept_retry says (a nap is 10 ms); both transports take their
+ * connections here.  -1 when *stop was set or the listening socket failed
+ * (errno).
+ */
+int	 fcgi_accept_fd(int listen_fd, int flags, volatile sig_atomic_t *stop);
 /*
  * Waits for the next connection and reads its request up to the end of
  * its parameters (c->env, c->nenv).  Connections that end, break the

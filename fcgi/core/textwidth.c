@@ -1,7 +1,9 @@
 /* textwidth: terminal columns of UTF-8 text, from a fixed table. */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
+#include "arena.h"
 #include "textwidth.h"
 
 struct range {
@@ -130,4 +132,48 @@ text_width(const char *s)
 		p += n;
 	}
 	return w;
+}
+
+/* Writes prefix and c (a byte) in two hex digits at o; the next free byte. */
+static char *
+put_hex(char *o, const char *prefix, unsigned c)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	while (*prefix != '\0')
+		*o++ = *prefix++;
+	*o++ = hex[(c >> 4) & 0xF];
+	*o++ = hex[c & 0xF];
+	return o;
+}
+
+char *
+text_escape(struct arena *a, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t	 len = strlen(s), n;
+	uint32_t cp;
+	char	*out, *o;
+
+	/* a byte takes at most 4 (\x1b); a C1 character's 2 take 6 (\u009b) */
+	if (len > (SIZE_MAX - 1) / 4 || (out = arena_alloc(a, len * 4 + 1)) == NULL)
+		return NULL;
+	for (o = out; *p != '\0'; p += n) {
+		if ((n = utf8_decode(p, &cp)) == 0) {
+			o = put_hex(o, "\\x", *p);
+			n = 1;
+		} else if (cp < 0x20 || cp == 0x7F)
+			o = put_hex(o, "\\x", cp);
+		else if (cp >= 0x80 && cp <= 0x9F)
+			o = put_hex(o, "\\u00", cp);
+		else if (cp == '\\') {
+			*o++ = '\\';
+			*o++ = '\\';
+		} else {
+			memcpy(o, p, n);
+			o += n;
+		}
+	}
+	*o = '\0';
+	return out;
 }

@@ -12,9 +12,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct arena;
+
 /* The columns of one code point: 0, 1 or 2. */
 int	 cp_width(uint32_t cp);
 /* The columns of the NUL-terminated UTF-8 string s. */
 size_t	 text_width(const char *s);
+/*
+ * s as a terminal may show it, copied into a: control characters (C0, DEL
+ * and C1) and bytes that are not UTF-8 written as escapes ("\x1b",
+ * "\u009b", "\xff"), the backslash as "\\", every other character as is;
+ * so a stored name cannot move the cursor, recolour or retitle the
+ * terminal.  NULL when a is out of memory.
+ */
+char	*text_escape(struct arena *, const char *s);
 
 #endif

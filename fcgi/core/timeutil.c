@@ -17,9 +17,9 @@ mono_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's method). */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
+/* The calendar arithmetic, inline in this file's hot formatting and parsing. */
+static inline int64_t
+days_of(int64_t y, int m, int d)
 {
 	int64_t	 era, yoe, doy, doe;
 
@@ -31,20 +31,32 @@ days_from_civil(int64_t y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
-static void
-civil_from_days(int64_t z, int *y, int *m, int *d)
+static inline void
+civil_of(int64_t days, int64_t *y, int *m, int *d)
 {
 	int64_t	 era, doe, yoe, doy, mp;
 
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
+	days += 719468;
+	era = (days >= 0 ? days : days - 146096) / 146097;
+	doe = days - era * 146097;
 	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
 	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
 	mp = (5 * doy + 2) / 153;
 	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
 	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yoe + era * 400 + (*m <= 2));
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	return days_of(y, m, d);
+}
+
+void
+civil_from_days(int64_t days, int64_t *y, int *m, int *d)
+{
+	civil_of(days, y, m, d);
 }
 
 /* Writes v (0 <= v < 100) as two decimal digits. */
@@ -96,7 +108,8 @@ rfc3339_format(int64_t us, char out[RFC3339_LEN])
 	uint32_t rem, frac, h, mi, f1, f2;
 	const char *date;
 	char	*dd;
-	int	 y, m, d;
+	int64_t	 y;
+	int	 m, d;
 	unsigned k;
 
 	secs = floor_div(us, 1000000, &r);
@@ -108,7 +121,7 @@ rfc3339_format(int64_t us, char out[RFC3339_LEN])
 	if (k < 4)
 		date = dates[k].date;
 	else {
-		civil_from_days(days, &y, &m, &d);
+		civil_of(days, &y, &m, &d);
 		if (y < 1 || y > 9999) {
 			/* outside what rfc3339_parse accepts; clamp rather than print garbage */
 			memcpy(out, y < 1 ? "0001-01-01T00:00:00.000000Z" :
@@ -240,7 +253,7 @@ rfc3339_parse_in(const char *s, size_t n, const struct tz *zone, int64_t *out)
 	if (d > mdays[mo - 1] + (mo == 2 && is_leap(y)))
 		return -1;
 	if (have_off || zone == NULL) {
-		t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
+		t = days_of(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
 	} else {
 		struct tz_civil c;
 

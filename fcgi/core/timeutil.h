@@ -16,6 +16,13 @@
 int64_t	 now_us(void);
 /* A monotonic clock in microseconds, for durations. */
 int64_t	 mono_us(void);
+/*
+ * Proleptic Gregorian calendar arithmetic (Howard Hinnant's method), exact
+ * for any year an int64_t day count reaches without overflow: the days since
+ * 1970-01-01 of year y, month m (1..12), day d (1..31), and back.
+ */
+int64_t	 days_from_civil(int64_t y, int m, int d);
+void	 civil_from_days(int64_t days, int64_t *y, int *m, int *d);
 /* Writes us as "YYYY-MM-DDThh:mm:ss.uuuuuuZ" into out (RFC3339_LEN bytes). */
 void	 rfc3339_format(int64_t us, char out[RFC3339_LEN]);
 struct tz;

@@ -17,16 +17,15 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
-#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
 
+#include "fcgiconn.h"
 #include "log.h"
 #include "request.h"
 #include "timeutil.h"
@@ -172,43 +171,14 @@ split_env(struct transport *t)
 	return 0;
 }
 
-/* The next connection; -1 when *stop was set or the listening socket failed (errno). */
-static int
-accept_next(struct transport *t, volatile sig_atomic_t *stop)
-{
-	struct timespec nap = { 0, 10 * 1000 * 1000 };
-	int	 fd;
-
-	for (;;) {
-		if (*stop)
-			return -1;
-		if ((fd = accept4(t->listen_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
-			return fd;
-		switch (errno) {
-		case EINTR:
-		case ECONNABORTED:
-		case EPROTO:
-		case EPERM:
-			continue;
-		case EMFILE:
-		case ENFILE:
-		case ENOBUFS:
-		case ENOMEM:
-			nanosleep(&nap, NULL);
-			continue;
-		default:
-			return -1;
-		}
-	}
-}
-
 int
 transport_accept(struct transport *t, volatile sig_atomic_t *stop)
 {
 	int	 fd, rc;
 
 	for (;;) {
-		if ((fd = accept_next(t, stop)) < 0)
+		/* blocking: libfcgi reads and writes the connection itself */
+		if ((fd = fcgi_accept_fd(t->listen_fd, SOCK_CLOEXEC, stop)) < 0)
 			return *stop ? 0 : -1;
 		t->fr.ipcFd = fd;
 		/* FCGX_Accept_r first ends the previous request: this connection stays */

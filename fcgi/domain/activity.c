@@ -4,6 +4,7 @@
 
 #include "activity.h"
 #include "buf.h"
+#include "get1.h"
 #include "tasks.h"
 #include "timeutil.h"
 
@@ -187,18 +188,9 @@ activity_status(struct db *db, int64_t id, int64_t actor, const char *action,
 enum dbrc
 activity_count(struct db *db, int64_t task_id, int64_t *n)
 {
-	static const char sql[] = "SELECT count(*) FROM task_activity WHERE task_id = ?";
-	sqlite3_stmt *st = db_prep(db, sql);
-	int	 rc;
+	static const char sql[] = "SELECT count(*) FROM task_activity WHERE task_id = ?1";
 
-	*n = 0;
-	if (st == NULL)
-		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, task_id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
-	rc = db_done(st, rc);
-	return rc == SQLITE_ROW ? DB_OK : db_rc(db, rc, "activity count");
+	return db_count1(db, sql, task_id, "activity count", n);
 }
 
 enum dbrc
@@ -208,16 +200,13 @@ activity_page(struct db *db, int64_t task_id, int64_t limit, int64_t offset,
 	static const char sql[] =
 	    "SELECT a.id, a.at, a.actor_id, u.username, a.action, a.changes"
 	    " FROM task_activity a LEFT JOIN users u ON u.id = a.actor_id"
-	    " WHERE a.task_id = ? ORDER BY a.id DESC LIMIT ? OFFSET ?";
-	sqlite3_stmt *st = db_prep(db, sql);
+	    " WHERE a.task_id = ?1 ORDER BY a.id DESC LIMIT ?2 OFFSET ?3";
+	sqlite3_stmt *st;
 	struct activity v;
 	int	 rc;
 
-	if (st == NULL)
+	if ((st = db_page1(db, sql, task_id, limit, offset)) == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, task_id);
-	sqlite3_bind_int64(st, 2, limit);
-	sqlite3_bind_int64(st, 3, offset);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		v.id = sqlite3_column_int64(st, 0);
 		v.at = sqlite3_column_int64(st, 1);

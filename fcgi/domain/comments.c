@@ -257,18 +257,9 @@ out:
 enum dbrc
 comments_count(struct db *db, int64_t task_id, int64_t *n)
 {
-	static const char sql[] = "SELECT count(*) FROM comments WHERE task_id = ?";
-	sqlite3_stmt *st = db_prep(db, sql);
-	int	 rc;
+	static const char sql[] = "SELECT count(*) FROM comments WHERE task_id = ?1";
 
-	*n = 0;
-	if (st == NULL)
-		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, task_id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
-	rc = db_done(st, rc);
-	return rc == SQLITE_ROW ? DB_OK : db_rc(db, rc, "comment count");
+	return db_count1(db, sql, task_id, "comment count", n);
 }
 
 enum dbrc
@@ -276,16 +267,13 @@ comments_page(struct db *db, int64_t task_id, int64_t limit, int64_t offset,
     void (*fn)(void *, const struct comment *), void *ctx)
 {
 	static const char sql[] = COMMENT_COLUMNS
-	    " WHERE c.task_id = ? ORDER BY c.id LIMIT ? OFFSET ?";
-	sqlite3_stmt *st = db_prep(db, sql);
+	    " WHERE c.task_id = ?1 ORDER BY c.id LIMIT ?2 OFFSET ?3";
+	sqlite3_stmt *st;
 	struct comment c;
 	int	 rc;
 
-	if (st == NULL)
+	if ((st = db_page1(db, sql, task_id, limit, offset)) == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, task_id);
-	sqlite3_bind_int64(st, 2, limit);
-	sqlite3_bind_int64(st, 3, offset);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		comment_from_row(st, &c);
 		fn(ctx, &c);

@@ -1,6 +1,8 @@
 /*
  * get1: the one way domain/ reads "one visible row by id" (lists, tasks,
- * the admin pages' rows), inline so a hot read costs no extra call.
+ * the admin pages' rows), the count and the pages of the rows of one id (a
+ * task's comments, history, completions), inline so a hot read costs no
+ * extra call.
  */
 #ifndef TASKMGR_GET1_H
 #define TASKMGR_GET1_H
@@ -38,6 +40,44 @@ db_get1(struct db *db, const char *sql, int64_t id, const struct actor *who,
 	}
 	*stp = st;
 	return DB_OK;
+}
+
+/*
+ * Steps the literal sql, a count(*) that takes ?1 the id, into *n (0 on
+ * error).  DB_OK or the error, logged as what.
+ */
+static inline enum dbrc
+db_count1(struct db *db, const char *sql, int64_t id, const char *what, int64_t *n)
+{
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc;
+
+	*n = 0;
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	rc = db_done(st, rc);
+	return rc == SQLITE_ROW ? DB_OK : db_rc(db, rc, what);
+}
+
+/*
+ * Prepares the literal sql, a page of the rows of one id, binding ?1 the id,
+ * ?2 the limit and ?3 the offset; NULL on error.  The caller steps it and
+ * ends with db_done().
+ */
+static inline sqlite3_stmt *
+db_page1(struct db *db, const char *sql, int64_t id, int64_t limit, int64_t offset)
+{
+	sqlite3_stmt *st = db_prep(db, sql);
+
+	if (st != NULL) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, limit);
+		sqlite3_bind_int64(st, 3, offset);
+	}
+	return st;
 }
 
 #endif

@@ -256,6 +256,39 @@ out:
 	return tx_close(db, own, rc);
 }
 
+/*
+ * What a removed member no longer gets of the list's tasks (but of those
+ * assigned to them): their events, and their notices not sent yet (ended
+ * as skipped, status 3).
+ */
+static enum dbrc
+forget_member(struct db *db, int64_t list_id, int64_t user_id)
+{
+	static const char events_sql[] =
+	    "DELETE FROM events WHERE user_id = ?1 AND task_id IN"
+	    " (SELECT id FROM tasks WHERE list_id = ?2 AND assigned_to IS NOT ?1)";
+	static const char outbox_sql[] =
+	    "UPDATE outbox SET status = 3, finished_at = ?3,"
+	    " last_error = 'no longer a member of the list'"
+	    " WHERE status = 0 AND user_id = ?1 AND task_id IN"
+	    " (SELECT id FROM tasks WHERE list_id = ?2 AND assigned_to IS NOT ?1)";
+	sqlite3_stmt *st;
+	enum dbrc rc;
+
+	if ((st = db_prep(db, events_sql)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_int64(st, 2, list_id);
+	if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "member events")) != DB_OK)
+		return rc;
+	if ((st = db_prep(db, outbox_sql)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_int64(st, 2, list_id);
+	sqlite3_bind_int64(st, 3, now_us());
+	return db_rc(db, db_done(st, sqlite3_step(st)), "member notices");
+}
+
 enum dbrc
 members_remove(struct db *db, const struct actor *who, int64_t list_id,
     int64_t user_id)
@@ -283,12 +316,27 @@ members_remove(struct db *db, const struct actor *who, int64_t list_id,
 	rc = db_rc(db, db_done(st, sqlite3_step(st)), "member delete");
 	if (rc == DB_OK && sqlite3_changes(db->h) != 1)
 		rc = DB_NOTFOUND;
+	if (rc == DB_OK)
+		rc = forget_member(db, list_id, user_id);
 out:
 	return tx_close(db, own, rc);
 }
 
-/* The tasks of shared lists, as members_shared_tasks() reads them. */
-#define SHARED_WHERE " WHERE m.user_id = ?1 AND t.assigned_to IS NOT ?1"
+/*
+ * The newest ?2 tasks of each list shared with ?1 not assigned to ?1 (by
+ * tasks_list_created), newest first: the merge sorts at most ?2 a list, not
+ * every task of those lists.
+ */
+const char members_shared_sql[] =
+    "SELECT t.id, t.list_id, t.name, t.description, t.assigned_to,"
+    " t.complete_before, t.status, t.created_at, t.updated_at, m.role,"
+    " l.owner_id, l.name, l.member_count, u.username FROM list_members m"
+    " JOIN lists l ON l.id = m.list_id"
+    " JOIN tasks t ON t.id IN (SELECT x.id FROM tasks x"
+    " WHERE x.list_id = m.list_id AND x.assigned_to IS NOT ?1"
+    " ORDER BY x.created_at DESC, x.id DESC LIMIT ?2)"
+    " LEFT JOIN users u ON u.id = t.assigned_to"
+    " WHERE m.user_id = ?1 ORDER BY t.created_at DESC, t.id DESC LIMIT ?2";
 
 enum dbrc
 members_shared_tasks(struct db *db, int64_t uid, int64_t limit,
@@ -296,14 +344,8 @@ members_shared_tasks(struct db *db, int64_t uid, int64_t limit,
     void (*fn)(void *ctx, const struct task *), void *ctx, int64_t *count)
 {
 	static const char count_sql[] = "SELECT count(*) FROM list_members m"
-	    " JOIN tasks t ON t.list_id = m.list_id" SHARED_WHERE;
-	static const char sql[] =
-	    "SELECT t.id, t.list_id, t.name, t.description, t.assigned_to,"
-	    " t.complete_before, t.status, t.created_at, t.updated_at, m.role,"
-	    " l.owner_id, l.name, l.member_count, u.username FROM list_members m"
-	    " JOIN tasks t ON t.list_id = m.list_id JOIN lists l ON l.id = m.list_id"
-	    " LEFT JOIN users u ON u.id = t.assigned_to" SHARED_WHERE
-	    " ORDER BY t.created_at DESC, t.id DESC LIMIT ?2";
+	    " JOIN tasks t ON t.list_id = m.list_id"
+	    " WHERE m.user_id = ?1 AND t.assigned_to IS NOT ?1";
 	sqlite3_stmt *st;
 	struct task t;
 	enum dbrc rc;
@@ -317,7 +359,7 @@ members_shared_tasks(struct db *db, int64_t uid, int64_t limit,
 		count_fn(ctx, *count);
 	if (rc != DB_OK || *count == 0 || limit <= 0)
 		goto out;
-	if ((st = db_prep(db, sql)) == NULL) {
+	if ((st = db_prep(db, members_shared_sql)) == NULL) {
 		rc = DB_ERROR;
 		goto out;
 	}

@@ -128,9 +128,13 @@ enum dbrc members_remove(struct db *, const struct actor *, int64_t list_id,
  * assigned to uid, newest first: their number into *count and to count_fn
  * (may be NULL), then at most limit of them passed to row_fn, each with
  * access set (TA_READ for a viewer, TA_EDIT for an editor).  One snapshot.
- * For the bot's /tasks.
+ * For the bot's /tasks.  The page reads at most limit tasks of each list,
+ * newest first by the index tasks_list_created, and sorts only those: its
+ * cost does not grow with the lists' sizes.
  */
 struct task;
+/* The page's statement (exposed for the tests' query-plan checks). */
+extern const char members_shared_sql[];
 enum dbrc members_shared_tasks(struct db *, int64_t uid, int64_t limit,
 	    void (*count_fn)(void *ctx, int64_t count),
 	    void (*row_fn)(void *ctx, const struct task *), void *ctx, int64_t *count);

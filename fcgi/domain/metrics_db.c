@@ -11,9 +11,10 @@ static const char pending_sql[] =
 static const char failed_sql[] =
     "SELECT count(*) FROM outbox WHERE status <> 0 AND status = 2";
 
-/* webhook deliveries: each through a partial index of its rows */
+/* webhook deliveries: each through a partial index of its rows (pending:
+ * the inbox's rows not yet moved too, sql/021_webhook_inbox.sql) */
 static const char hooks_pending_sql[] =
-    "SELECT count(*), coalesce(min(created_at), 0) FROM webhook_deliveries"
+    "SELECT count(*), coalesce(min(created_at), 0) FROM webhook_delivery_log"
     " WHERE status = 'pending'";
 static const char hooks_failed_sql[] =
     "SELECT count(*) FROM webhook_deliveries WHERE status IN ('failed', 'refused')";

@@ -40,12 +40,14 @@ notices_task_event(struct db *db, int64_t task_id, const char *action,
 	return rc;
 }
 
-enum dbrc
-notices_outbox(struct db *db, int64_t user_id, const char *text, int64_t now)
+/* Inserts one pending outbox row about task_id (0: no task). */
+static enum dbrc
+outbox_insert(struct db *db, int64_t user_id, int64_t task_id, const char *text,
+    int64_t now)
 {
 	static const char sql[] =
-	    "INSERT INTO outbox (user_id, text, next_attempt_at, created_at)"
-	    " VALUES (?, ?, ?, ?)";
+	    "INSERT INTO outbox (user_id, text, next_attempt_at, created_at, task_id)"
+	    " VALUES (?, ?, ?, ?, ?)";
 	sqlite3_stmt *st;
 
 	if ((st = db_prep(db, sql)) == NULL)
@@ -54,7 +56,17 @@ notices_outbox(struct db *db, int64_t user_id, const char *text, int64_t now)
 	db_bind_text(st, 2, text);
 	sqlite3_bind_int64(st, 3, now);
 	sqlite3_bind_int64(st, 4, now);
+	if (task_id > 0)
+		sqlite3_bind_int64(st, 5, task_id);
+	else
+		sqlite3_bind_null(st, 5);
 	return db_rc(db, db_done(st, sqlite3_step(st)), "outbox insert");
+}
+
+enum dbrc
+notices_outbox(struct db *db, int64_t user_id, const char *text, int64_t now)
+{
+	return outbox_insert(db, user_id, 0, text, now);
 }
 
 enum dbrc
@@ -66,7 +78,7 @@ notices_notify(struct db *db, int64_t user_id, int64_t task_id,
 	if ((rc = event_insert(db, user_id, "task_notify", action, task_id, text,
 	    now)) != DB_OK)
 		return rc;
-	return notices_outbox(db, user_id, text, now);
+	return outbox_insert(db, user_id, task_id, text, now);
 }
 
 enum dbrc
@@ -78,7 +90,7 @@ notices_reminder(struct db *db, int64_t user_id, int64_t task_id, const char *te
 	if ((rc = event_insert(db, user_id, "task_reminder", "reminder", task_id, text,
 	    now)) != DB_OK)
 		return rc;
-	return notices_outbox(db, user_id, text, now);
+	return outbox_insert(db, user_id, task_id, text, now);
 }
 
 /* Writes the notice pre + name + post; DB_ERROR when out of memory. */

@@ -12,7 +12,8 @@
  *              reminder's text.
  *   outbox  -- one row per notice for `taskmgr worker` to deliver to the
  *              recipient's Telegram chat (status 0 = pending, next_attempt_at
- *              = now); the worker decides whether the user is linked.
+ *              = now), with the task it is about (task_id, NULL for none);
+ *              the worker decides whether the user is linked.
  *
  * The rule every writer obeys through these functions: a user is never sent
  * a notice about their own action (actor == recipient); the overdue sweep

@@ -2,10 +2,10 @@
 #include <string.h>
 
 #include "arena.h"
+#include "auth_row.h"
 #include "pats.h"
 #include "principal.h"
 #include "timeutil.h"
-#include "tz.h"
 
 #define PAT_TOUCH_US	(60 * INT64_C(1000000))	/* last_used_at is at most this stale */
 
@@ -162,8 +162,7 @@ pats_check(struct db *db, const char *tok, struct arena *a,
     struct principal *p, int *touch)
 {
 	static const char sql[] =
-	    "SELECT t.id, t.scopes, t.last_used_at, u.id, u.username, u.is_staff,"
-	    " u.is_superuser, u.time_zone"
+	    "SELECT t.id, t.scopes, t.last_used_at, " AUTH_USER_COLUMNS("u")
 	    " FROM personal_tokens t JOIN users u ON u.id = t.user_id"
 	    " WHERE t.digest = ?1 AND (t.expires_at IS NULL OR t.expires_at > ?2)"
 	    " AND u.is_active = 1";
@@ -187,17 +186,10 @@ pats_check(struct db *db, const char *tok, struct arena *a,
 	p->token_id = sqlite3_column_int64(st, 0);
 	p->scopes = (unsigned)sqlite3_column_int(st, 1);
 	used = col_time(st, 2);
-	p->id = sqlite3_column_int64(st, 3);
-	p->username = arena_strdup(a, db_col_text(st, 4));
-	p->is_staff = sqlite3_column_int(st, 5);
-	p->is_superuser = sqlite3_column_int(st, 6);
-	p->zone = tz_get((const char *)sqlite3_column_text(st, 7));
-	p->via = VIA_PAT;
+	rc = principal_fill(p, st, 3, VIA_PAT, a);
 	db_done(st, SQLITE_ROW);
-	if (p->username == NULL) {
-		p->id = 0;
+	if (rc != 0)
 		return DB_ERROR;
-	}
 	*touch = used == TIME_NULL || now - used >= PAT_TOUCH_US || now < used;
 	return DB_OK;
 }

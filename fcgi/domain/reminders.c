@@ -26,15 +26,17 @@ rem_offsets_check(const int64_t *v, int n, char out[REM_TEXT_BYTES])
 	out[0] = '\0';
 	if (n > REM_MAX_OFFSETS)
 		return REM_TOO_MANY;
+	/* a value out of range is named before a duplicate */
 	for (i = 0; i < n; i++) {
 		if (v[i] < 1)
 			return REM_TOO_SMALL;
 		if (v[i] > REM_MAX_MINUTES)
 			return REM_TOO_BIG;
+	}
+	for (i = 1; i < n; i++)
 		for (j = 0; j < i; j++)
 			if (v[j] == v[i])
 				return REM_DUPLICATE;
-	}
 	out[0] = '[';
 	for (i = 0; i < n; i++)
 		len += (size_t)snprintf(out + len, REM_TEXT_BYTES - len, "%s%lld",

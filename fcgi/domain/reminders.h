@@ -42,8 +42,11 @@ enum rem_bad {
 };
 
 /*
- * Checks n offsets (minutes) and writes their canonical text ("[60,1440]",
- * in the given order) into out.  REM_OK, or why not (out then "").
+ * The one check of a list of offsets, a task's reminders as a user's
+ * reminder_offsets: n offsets (minutes), at most REM_MAX_OFFSETS, distinct,
+ * in 1..REM_MAX_MINUTES.  Writes their canonical text ("[60,1440]", in the
+ * given order) into out.  REM_OK, or why not (out then ""): too many first,
+ * then a value out of range, then a duplicate.
  */
 enum rem_bad rem_offsets_check(const int64_t *v, int n, char out[REM_TEXT_BYTES]);
 /*

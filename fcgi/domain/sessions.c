@@ -2,11 +2,11 @@
 #include <string.h>
 
 #include "arena.h"
+#include "auth_row.h"
 #include "config.h"
 #include "principal.h"
 #include "sessions.h"
 #include "timeutil.h"
-#include "tz.h"
 
 enum dbrc
 sessions_create(struct db *db, const struct config *cfg, int64_t uid,
@@ -58,7 +58,7 @@ sessions_check(struct db *db, const char *sid, struct arena *a,
     struct principal *p)
 {
 	static const char sql[] =
-	    "SELECT s.id, s.csrf, u.id, u.username, u.is_staff, u.is_superuser, u.time_zone"
+	    "SELECT s.id, s.csrf, " AUTH_USER_COLUMNS("u")
 	    " FROM sessions s JOIN users u ON u.id = s.user_id"
 	    " WHERE s.digest = ? AND s.expires_at > ? AND u.is_active = 1";
 	sqlite3_stmt *st;
@@ -78,14 +78,9 @@ sessions_check(struct db *db, const char *sid, struct arena *a,
 	}
 	p->session_id = sqlite3_column_int64(st, 0);
 	p->csrf = arena_strdup(a, db_col_text(st, 1));
-	p->id = sqlite3_column_int64(st, 2);
-	p->username = arena_strdup(a, db_col_text(st, 3));
-	p->is_staff = sqlite3_column_int(st, 4);
-	p->is_superuser = sqlite3_column_int(st, 5);
-	p->zone = tz_get((const char *)sqlite3_column_text(st, 6));
-	p->via = VIA_COOKIE;
-	db_done(st, rc);
-	if (p->csrf == NULL || p->username == NULL) {
+	rc = principal_fill(p, st, 2, VIA_COOKIE, a);
+	db_done(st, SQLITE_ROW);
+	if (p->csrf == NULL || rc != 0) {
 		memset(p, 0, sizeof(*p));
 		return DB_ERROR;
 	}

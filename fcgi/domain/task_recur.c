@@ -6,6 +6,7 @@
 
 #include "activity.h"
 #include "arena.h"
+#include "get1.h"
 #include "notices.h"
 #include "task_recur.h"
 #include "tasks.h"
@@ -179,18 +180,14 @@ task_completions_page(struct db *db, int64_t task_id, int64_t limit, int64_t off
 	    " WHERE c.task_id = ?1 ORDER BY c.id DESC LIMIT ?2 OFFSET ?3";
 	sqlite3_stmt *st;
 	struct completion *c;
+	enum dbrc counted;
 	int	 rc;
 
-	*count = 0;
 	*n = 0;
 	*rows = NULL;
-	if ((st = db_prep(db, count_sql)) == NULL)
-		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, task_id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*count = sqlite3_column_int64(st, 0);
-	if (db_done(st, rc) != SQLITE_ROW)
-		return db_rc(db, rc, "completions count");
+	counted = db_count1(db, count_sql, task_id, "completions count", count);
+	if (counted != DB_OK)
+		return counted;
 	if (limit <= 0 || *count <= offset)
 		return DB_OK;
 	if (limit > *count - offset)
@@ -198,11 +195,8 @@ task_completions_page(struct db *db, int64_t task_id, int64_t limit, int64_t off
 	/* limit is at most max_page_size: checked before this allocation */
 	if ((*rows = arena_alloc(a, (size_t)limit * sizeof(**rows))) == NULL)
 		return DB_ERROR;
-	if ((st = db_prep(db, sql)) == NULL)
+	if ((st = db_page1(db, sql, task_id, limit, offset)) == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, task_id);
-	sqlite3_bind_int64(st, 2, limit);
-	sqlite3_bind_int64(st, 3, offset);
 	while ((int64_t)*n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		c = &(*rows)[(*n)++];
 		c->id = sqlite3_column_int64(st, 0);

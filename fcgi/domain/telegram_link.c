@@ -6,6 +6,7 @@
 #include <sys/random.h>
 
 #include "arena.h"
+#include "auth_row.h"
 #include "buf.h"
 #include "config.h"
 #include "principal.h"
@@ -13,7 +14,6 @@
 #include "timeutil.h"
 #include "tokens.h"
 #include "tx.h"
-#include "tz.h"
 
 int
 tg_parse_id(const char *s, int64_t *out)
@@ -172,8 +172,8 @@ tg_user_by_telegram(struct db *db, int64_t tgid, struct arena *a,
     struct principal *p)
 {
 	static const char sql[] =
-	    "SELECT id, username, is_staff, is_superuser, time_zone FROM users"
-	    " WHERE telegram_id = ? AND is_active = 1";
+	    "SELECT " AUTH_USER_COLUMNS("u") " FROM users u"
+	    " WHERE u.telegram_id = ? AND u.is_active = 1";
 	sqlite3_stmt *st = db_prep(db, sql);
 	int	 rc;
 
@@ -184,18 +184,9 @@ tg_user_by_telegram(struct db *db, int64_t tgid, struct arena *a,
 		db_done(st, rc);
 		return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "telegram user");
 	}
-	p->id = sqlite3_column_int64(st, 0);
-	p->username = arena_strdup(a, db_col_text(st, 1));
-	p->is_staff = sqlite3_column_int(st, 2);
-	p->is_superuser = sqlite3_column_int(st, 3);
-	p->zone = tz_get((const char *)sqlite3_column_text(st, 4));
-	p->via = VIA_BOT;
-	db_done(st, rc);
-	if (p->username == NULL) {
-		p->id = 0;
-		return DB_ERROR;
-	}
-	return DB_OK;
+	rc = principal_fill(p, st, 0, VIA_BOT, a);
+	db_done(st, SQLITE_ROW);
+	return rc == 0 ? DB_OK : DB_ERROR;
 }
 
 int

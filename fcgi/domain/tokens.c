@@ -5,13 +5,13 @@
 #include <openssl/evp.h>
 
 #include "arena.h"
+#include "auth_row.h"
 #include "calendar.h"
 #include "config.h"
 #include "pats.h"
 #include "principal.h"
 #include "timeutil.h"
 #include "tokens.h"
-#include "tz.h"
 
 int
 token_random(char out[TOKEN_LEN + 1])
@@ -132,7 +132,7 @@ tokens_check_access(struct db *db, const char *tok, struct arena *a,
     struct principal *p)
 {
 	static const char sql[] =
-	    "SELECT t.id, u.id, u.username, u.is_staff, u.is_superuser, u.time_zone"
+	    "SELECT t.id, " AUTH_USER_COLUMNS("u")
 	    " FROM auth_tokens t JOIN users u ON u.id = t.user_id"
 	    " WHERE t.digest = ? AND t.kind = 1 AND t.revoked = 0"
 	    " AND t.expires_at > ? AND u.is_active = 1";
@@ -150,18 +150,9 @@ tokens_check_access(struct db *db, const char *tok, struct arena *a,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		p->token_id = sqlite3_column_int64(st, 0);
-		p->id = sqlite3_column_int64(st, 1);
-		p->username = arena_strdup(a, db_col_text(st, 2));
-		p->is_staff = sqlite3_column_int(st, 3);
-		p->is_superuser = sqlite3_column_int(st, 4);
-		p->zone = tz_get((const char *)sqlite3_column_text(st, 5));
-		p->via = VIA_BEARER;
-		db_done(st, rc);
-		if (p->username == NULL) {
-			p->id = 0;
-			return DB_ERROR;
-		}
-		return DB_OK;
+		rc = principal_fill(p, st, 1, VIA_BEARER, a);
+		db_done(st, SQLITE_ROW);
+		return rc == 0 ? DB_OK : DB_ERROR;
 	}
 	db_done(st, rc);
 	return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "token check");

@@ -51,23 +51,6 @@ user_offsets_parse(const char *text, int out[USER_MAX_OFFSETS])
 }
 
 int
-user_offsets_valid(const int64_t *v, int n)
-{
-	int	 i, j;
-
-	if (n < 0 || n > USER_MAX_OFFSETS)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (v[i] < 1 || v[i] > USER_OFFSET_MAX)
-			return -1;
-		for (j = 0; j < i; j++)
-			if (v[j] == v[i])
-				return -1;
-	}
-	return 0;
-}
-
-int
 user_digest_parse(const char *s)
 {
 	int	 h, m;

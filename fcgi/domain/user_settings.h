@@ -54,11 +54,6 @@ enum dbrc user_time_update(struct db *, int64_t id, const struct user_time_patch
  * NULL text is the default [60].  The count, or -1 when malformed.
  */
 int	 user_offsets_parse(const char *text, int out[USER_MAX_OFFSETS]);
-/*
- * Checks a list of n offsets: 0..USER_MAX_OFFSETS distinct integers in
- * 1..USER_OFFSET_MAX.  0 or -1.
- */
-int	 user_offsets_valid(const int64_t *v, int n);
 /* "HH:MM" (00:00-23:59) as minutes after midnight; -1 if s is anything else. */
 int	 user_digest_parse(const char *s);
 /* Writes minutes m as "HH:MM" into out[6]. */

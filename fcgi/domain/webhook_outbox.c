@@ -4,6 +4,7 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "json.h"
 #include "notices.h"
 #include "tx.h"
 #include "webhook_outbox.h"
@@ -11,6 +12,129 @@
 /* The text of the notice a disabled webhook's owner gets (the URL between). */
 #define NOTICE_HOOK_OFF_PRE	"Вебхук "
 #define NOTICE_HOOK_OFF_POST	" отключён: доставки не удаются больше суток подряд"
+
+/* The most inbox rows one transaction of hook_flush moves. */
+#define FLUSH_BATCH	500
+
+/*
+ * Writes the body of a delivery: {"id":..,"event":..,"created_at":..,"data":..},
+ * the bytes 019 stored at queueing time.
+ */
+static void
+hook_body(struct buf *b, int64_t id, const char *event, int64_t created,
+    const char *data, size_t dlen)
+{
+	int	 first = 1;
+
+	buf_reset(b);
+	buf_putc(b, '{');
+	jw_int(b, "id", id, &first);
+	jw_str(b, "event", event, &first);
+	jw_time(b, "created_at", created, &first);
+	jw_key(b, "data", &first);
+	buf_add(b, data, dlen);
+	buf_putc(b, '}');
+}
+
+/*
+ * Moves up to FLUSH_BATCH inbox rows, oldest first, into webhook_deliveries
+ * (those of a webhook since deleted are dropped) in one transaction: the
+ * inbox's newest row stays, marked moved, as the high-water mark of the
+ * ids (sql/021_webhook_inbox.sql).  *moved: how many rows it took.
+ */
+static enum dbrc
+hook_flush_batch(struct db *db, int *moved)
+{
+	static const char sel[] =
+	    "SELECT id, webhook_id, event, object_key, data, created_at FROM webhook_inbox"
+	    " WHERE moved = 0 ORDER BY id LIMIT ?1";
+	static const char ins[] =
+	    "INSERT INTO webhook_deliveries (id, webhook_id, event, object_key, body,"
+	    " created_at, next_attempt_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?6"
+	    " WHERE EXISTS (SELECT 1 FROM webhooks WHERE id = ?2)";
+	static const char del[] =
+	    "DELETE FROM webhook_inbox WHERE id <= ?1 AND moved >= ?2"
+	    " AND id < (SELECT max(id) FROM webhook_inbox)";
+	static const char mark[] =
+	    "UPDATE webhook_inbox SET moved = 1 WHERE id <= ?1 AND moved = ?2";
+	sqlite3_stmt *st, *in;
+	struct buf b = { 0 };
+	int64_t	 id = 0;
+	int	 own, src = SQLITE_DONE, n;
+	enum dbrc rc;
+
+	*moved = 0;
+	if ((rc = tx_open(db, &own)) != DB_OK)
+		return rc;
+	if ((st = db_prep(db, sel)) == NULL) {
+		rc = DB_ERROR;
+		goto out;
+	}
+	sqlite3_bind_int(st, 1, FLUSH_BATCH);
+	while (rc == DB_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		hook_body(&b, id, db_col_text(st, 2), sqlite3_column_int64(st, 5),
+		    db_col_text(st, 4), (size_t)sqlite3_column_bytes(st, 4));
+		if (b.oom || (in = db_prep(db, ins)) == NULL) {
+			rc = DB_ERROR;
+			break;
+		}
+		sqlite3_bind_int64(in, 1, id);
+		sqlite3_bind_int64(in, 2, sqlite3_column_int64(st, 1));
+		db_bind_text(in, 3, db_col_text(st, 2));
+		db_bind_text(in, 4, db_col_text(st, 3));
+		sqlite3_bind_text(in, 5, b.p, (int)b.len, SQLITE_STATIC);
+		sqlite3_bind_int64(in, 6, sqlite3_column_int64(st, 5));
+		rc = db_rc(db, db_done(in, sqlite3_step(in)), "inbox move");
+		(*moved)++;
+	}
+	if (rc == DB_OK)
+		rc = db_rc(db, db_done(st, src), "inbox read");
+	else
+		db_done(st, SQLITE_OK);
+	if (rc == DB_OK && *moved > 0 &&
+	    (rc = db_change2(db, del, id, 0, "inbox delete", &n)) == DB_OK)
+		rc = db_change2(db, mark, id, 0, "inbox mark", &n);
+out:
+	buf_free(&b);
+	if (rc != DB_OK)
+		*moved = 0;
+	return tx_close(db, own, rc);
+}
+
+/* Whether the inbox holds a row not yet moved: a read, no write lock. */
+static enum dbrc
+inbox_waiting(struct db *db, int *waiting)
+{
+	static const char sql[] = "SELECT 1 FROM webhook_inbox WHERE moved = 0 LIMIT 1";
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc;
+
+	*waiting = 0;
+	if (st == NULL)
+		return DB_ERROR;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*waiting = 1;
+		rc = SQLITE_DONE;
+	}
+	return db_rc(db, db_done(st, rc), "inbox waiting");
+}
+
+enum dbrc
+hook_flush(struct db *db)
+{
+	int	 moved, waiting, i;
+	enum dbrc rc;
+
+	/* the worker's every pass asks: no write transaction when there is nothing */
+	if ((rc = inbox_waiting(db, &waiting)) != DB_OK || !waiting)
+		return rc;
+	/* bounded: a backlog moves over the next passes */
+	for (i = 0; i < 20; i++)
+		if ((rc = hook_flush_batch(db, &moved)) != DB_OK || moved < FLUSH_BATCH)
+			return rc;
+	return DB_OK;
+}
 
 enum dbrc
 hook_due(struct db *db, int64_t now, int max, struct arena *a,
@@ -26,12 +150,15 @@ hook_due(struct db *db, int64_t now, int max, struct arena *a,
 	    "  WHERE e.webhook_id = d.webhook_id AND e.object_key = d.object_key"
 	    "  AND e.status = 'pending' AND e.id < d.id)"
 	    " ORDER BY d.next_attempt_at, d.id LIMIT ?2";
-	sqlite3_stmt *st = db_prep(db, sql);
+	sqlite3_stmt *st;
 	struct hook_job *j;
 	int	 rc;
+	enum dbrc drc;
 
 	*n = 0;
-	if (st == NULL)
+	if ((drc = hook_flush(db)) != DB_OK)
+		return drc;
+	if ((st = db_prep(db, sql)) == NULL)
 		return DB_ERROR;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int(st, 2, max);

@@ -32,7 +32,16 @@ struct hook_job {
 	const char	*body;
 };
 
-/* Fills jobs with at most max due deliveries (oldest due first); *n of them. */
+/*
+ * Moves the deliveries changes queued in webhook_inbox into
+ * webhook_deliveries, oldest first, their bodies built as they were queued
+ * (sql/021_webhook_inbox.sql); a large backlog over several calls.
+ */
+enum dbrc hook_flush(struct db *);
+/*
+ * Fills jobs with at most max due deliveries (oldest due first); *n of them.
+ * Calls hook_flush first.
+ */
 enum dbrc hook_due(struct db *, int64_t now, int max, struct arena *,
 	    struct hook_job *jobs, int *n);
 /* A 2xx: delivered at now; the webhook's failures in a row start again from 0. */

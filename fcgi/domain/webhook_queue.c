@@ -62,25 +62,102 @@ struct match {
 };
 
 /*
+ * The active webhooks of active users, as this process last read them
+ * (every change writes ask about): valid while webhook_gen's number is gen
+ * (sql/021_webhook_inbox.sql), on the connection h.  More than CACHE_MAX of
+ * them: over, and hook_match_any asks the database each time.
+ */
+#define CACHE_MAX	512
+
+struct cached {
+	int64_t		 id;
+	int64_t		 owner_id;
+	int64_t		 list_id;	/* 0: every list */
+	unsigned	 events;
+};
+
+static struct {
+	sqlite3		*h;		/* NULL: nothing read yet */
+	int64_t		 gen;
+	int		 n;
+	int		 over;
+	struct cached	 w[CACHE_MAX];
+} cache;
+
+/* webhook_gen's number: 0 when no webhook was ever made. */
+static enum dbrc
+hook_gen(struct db *db, int64_t *gen)
+{
+	static const char sql[] = "SELECT n FROM webhook_gen WHERE id = 1";
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc;
+
+	*gen = 0;
+	if (st == NULL)
+		return DB_ERROR;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*gen = sqlite3_column_int64(st, 0);
+		rc = SQLITE_DONE;
+	}
+	return db_rc(db, db_done(st, rc), "webhook gen");
+}
+
+/* Reads the active webhooks of active users into the cache, stamped gen. */
+static enum dbrc
+cache_load(struct db *db, int64_t gen)
+{
+	static const char sql[] =
+	    "SELECT w.id, w.owner_id, coalesce(w.list_id, 0), w.events FROM webhooks w"
+	    " CROSS JOIN users u ON u.id = w.owner_id"
+	    " WHERE w.is_active = 1 AND u.is_active = 1 LIMIT ?1";
+	sqlite3_stmt *st = db_prep(db, sql);
+	struct cached *c;
+	int	 rc;
+
+	cache.h = NULL;
+	cache.n = 0;
+	cache.over = 0;
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int(st, 1, CACHE_MAX + 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cache.n == CACHE_MAX) {
+			cache.over = 1;
+			break;
+		}
+		c = &cache.w[cache.n++];
+		c->id = sqlite3_column_int64(st, 0);
+		c->owner_id = sqlite3_column_int64(st, 1);
+		c->list_id = sqlite3_column_int64(st, 2);
+		c->events = (unsigned)sqlite3_column_int64(st, 3);
+	}
+	if (rc == SQLITE_ROW)
+		rc = SQLITE_DONE;
+	if (db_done(st, rc) != SQLITE_DONE)
+		return db_rc(db, rc, "webhook cache");
+	cache.h = db->h;
+	cache.gen = gen;
+	return DB_OK;
+}
+
+/*
  * Whether any webhook is active at all: the question every write asks, one
- * step of a cached statement that finds the partial index webhooks_active
- * empty (no temporary table, no other cursor).
+ * step of a cached statement on webhook_gen's one row, the rest from the
+ * cache (read again when the number moved).
  */
 static enum dbrc
 hook_any(struct db *db, int *any)
 {
-	static const char sql[] = "SELECT 1 FROM webhooks WHERE is_active = 1 LIMIT 1";
-	sqlite3_stmt *st = db_prep(db, sql);
-	int	 rc;
+	int64_t	 gen;
+	enum dbrc rc;
 
 	*any = 0;
-	if (st == NULL)
-		return DB_ERROR;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*any = 1;
-		rc = SQLITE_DONE;
-	}
-	return db_rc(db, db_done(st, rc), "webhook any");
+	if ((rc = hook_gen(db, &gen)) != DB_OK)
+		return rc;
+	if ((cache.h != db->h || cache.gen != gen) && (rc = cache_load(db, gen)) != DB_OK)
+		return rc;
+	*any = cache.n > 0 || cache.over;
+	return DB_OK;
 }
 
 /*
@@ -88,10 +165,11 @@ hook_any(struct db *db, int *any)
  * every list or to list_id, whose owner may see the object: users[] (0:
  * none) or a member of list_id.  Who really sees it, and how, is the read
  * as that owner (below).  Each user is a probe of webhooks_active (UNION
- * ALL: no temporary table for an IN list).
+ * ALL: no temporary table for an IN list).  What match_cached asks when more
+ * webhooks are active than the cache holds.
  */
 static enum dbrc
-hook_match(struct db *db, const int64_t users[2], int64_t list_id, unsigned event,
+hook_match_any(struct db *db, const int64_t users[2], int64_t list_id, unsigned event,
     struct match *m, int *n)
 {
 	static const char sql[] =
@@ -108,12 +186,9 @@ hook_match(struct db *db, const int64_t users[2], int64_t list_id, unsigned even
 	    " AND w.is_active = 1 AND u.is_active = 1";
 	sqlite3_stmt *st;
 	int64_t	 scope;
-	int	 rc, any;
-	enum dbrc drc;
+	int	 rc;
 
 	*n = 0;
-	if ((drc = hook_any(db, &any)) != DB_OK || !any)
-		return drc;
 	if ((st = db_prep(db, sql)) == NULL)
 		return DB_ERROR;
 	sqlite3_bind_int64(st, 1, users[0] > 0 ? users[0] : -1);
@@ -134,18 +209,80 @@ hook_match(struct db *db, const int64_t users[2], int64_t list_id, unsigned even
 	return db_rc(db, db_done(st, rc), "webhook match");
 }
 
+/* Adds the cached webhooks of owner that event and list_id reach to m. */
+static void
+match_owner(int64_t owner, int64_t list_id, unsigned event, struct match *m, int *n)
+{
+	int	 i;
+
+	for (i = 0; i < cache.n && *n < MATCH_MAX; i++)
+		if (cache.w[i].owner_id == owner && (cache.w[i].events & event) != 0 &&
+		    (cache.w[i].list_id == 0 || cache.w[i].list_id == list_id)) {
+			m[*n].id = cache.w[i].id;
+			m[*n].owner_id = owner;
+			m[*n].list_id = cache.w[i].list_id;
+			(*n)++;
+		}
+}
+
+/*
+ * hook_match_any from the cache, which hook_any has just made current: the
+ * members of list_id are read only when some webhook's owner is neither
+ * users[0] nor users[1].
+ */
+static enum dbrc
+match_cached(struct db *db, const int64_t users[2], int64_t list_id, unsigned event,
+    struct match *m, int *n)
+{
+	static const char sql[] = "SELECT user_id FROM list_members WHERE list_id = ?1";
+	sqlite3_stmt *st;
+	int64_t	 u;
+	int	 i, others = 0, rc;
+
+	*n = 0;
+	if (cache.over)
+		return hook_match_any(db, users, list_id, event, m, n);
+	for (i = 0; i < cache.n && !others; i++)
+		if (cache.w[i].owner_id != users[0] && cache.w[i].owner_id != users[1])
+			others = 1;
+	if (users[0] > 0)
+		match_owner(users[0], list_id, event, m, n);
+	if (users[1] > 0 && users[1] != users[0])
+		match_owner(users[1], list_id, event, m, n);
+	if (!others || list_id <= 0)
+		return DB_OK;
+	if ((st = db_prep(db, sql)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, list_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if ((u = sqlite3_column_int64(st, 0)) != users[0] && u != users[1])
+			match_owner(u, list_id, event, m, n);
+	return db_rc(db, db_done(st, rc), "webhook members");
+}
+
+/* match_cached after the probe: nothing to match when no webhook is active. */
+static enum dbrc
+hook_match(struct db *db, const int64_t users[2], int64_t list_id, unsigned event,
+    struct match *m, int *n)
+{
+	int	 any;
+	enum dbrc rc;
+
+	*n = 0;
+	if ((rc = hook_any(db, &any)) != DB_OK || !any)
+		return rc;
+	return match_cached(db, users, list_id, event, m, n);
+}
+
 enum dbrc
 hook_insert(struct db *db, int64_t webhook_id, const char *event,
     const char *object_key, const char *data, int64_t *id)
 {
+	/* one row, no index: the worker builds the body (webhook_outbox.c) */
 	static const char ins[] =
-	    "INSERT INTO webhook_deliveries (webhook_id, event, object_key, body,"
-	    " created_at, next_attempt_at) VALUES (?1, ?2, ?3, '', ?4, ?4)";
-	static const char upd[] = "UPDATE webhook_deliveries SET body = ?1 WHERE id = ?2";
-	struct buf b = { 0 };
+	    "INSERT INTO webhook_inbox (webhook_id, event, object_key, data, created_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5)";
 	sqlite3_stmt *st;
-	int64_t	 now = now_us();
-	int	 first = 1;
 	enum dbrc rc;
 
 	if ((st = db_prep(db, ins)) == NULL)
@@ -153,26 +290,10 @@ hook_insert(struct db *db, int64_t webhook_id, const char *event,
 	sqlite3_bind_int64(st, 1, webhook_id);
 	db_bind_text(st, 2, event);
 	db_bind_text(st, 3, object_key);
-	sqlite3_bind_int64(st, 4, now);
-	if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "delivery insert")) != DB_OK)
-		return rc;
-	*id = sqlite3_last_insert_rowid(db->h);
-	/* the body names its own id: written once the row has it */
-	buf_putc(&b, '{');
-	jw_int(&b, "id", *id, &first);
-	jw_str(&b, "event", event, &first);
-	jw_time(&b, "created_at", now, &first);
-	jw_key(&b, "data", &first);
-	buf_puts(&b, data);
-	buf_putc(&b, '}');
-	if (b.oom || (st = db_prep(db, upd)) == NULL) {
-		buf_free(&b);
-		return DB_ERROR;
-	}
-	sqlite3_bind_text(st, 1, b.p, (int)b.len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, *id);
-	rc = db_rc(db, db_done(st, sqlite3_step(st)), "delivery body");
-	buf_free(&b);
+	db_bind_text(st, 4, data);
+	sqlite3_bind_int64(st, 5, now_us());
+	if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "delivery insert")) == DB_OK)
+		*id = sqlite3_last_insert_rowid(db->h);
 	return rc;
 }
 
@@ -269,19 +390,28 @@ write_as(struct db *db, enum kind kind, int64_t id, int64_t owner, struct buf *b
 
 /*
  * Queues event for each match whose owner sees the object, with the object
- * as that owner sees it (their role in it included).
+ * as that owner sees it (their role in it included).  t, when not NULL, is
+ * the task as the change left it: every match's owner sees it (the list's
+ * owner, its assignee, a member of its list: hook_match) and a task's JSON
+ * is the same for every reader, so it is written once, not read again.
  */
 static enum dbrc
 queue_as_owners(struct db *db, const struct match *m, int n, unsigned event,
-    enum kind kind, int64_t id, const char *key)
+    enum kind kind, int64_t id, const char *key, const struct task *t)
 {
 	struct buf b = { 0 };
 	int64_t	 did;
 	enum dbrc rc = DB_OK;
-	int	 i, w;
+	int	 i, w = 1;
 
+	if (t != NULL && task_writer != NULL) {
+		task_writer(&b, t);
+		if (b.oom || b.len == 0)
+			rc = DB_ERROR;
+	}
 	for (i = 0; i < n && rc == DB_OK; i++) {
-		if ((w = write_as(db, kind, id, m[i].owner_id, &b)) < 0)
+		if ((t == NULL || task_writer == NULL) &&
+		    (w = write_as(db, kind, id, m[i].owner_id, &b)) < 0)
 			rc = DB_ERROR;
 		else if (w > 0)
 			rc = hook_insert(db, m[i].id, hook_event_name(event), key, b.p, &did);
@@ -340,10 +470,10 @@ webhooks_task(struct db *db, int64_t task_id, unsigned event, int64_t owner,
 	if (owner == 0 && assignee == 0 &&
 	    (rc = task_people(db, task_id, &users[0], &users[1])) != DB_OK)
 		return rc;
-	if ((rc = hook_match(db, users, list_id, event, m, &n)) != DB_OK || n == 0)
+	if ((rc = match_cached(db, users, list_id, event, m, &n)) != DB_OK || n == 0)
 		return rc;
 	snprintf(key, sizeof(key), "task:%lld", (long long)task_id);
-	return queue_as_owners(db, m, n, event, K_TASK, task_id, key);
+	return queue_as_owners(db, m, n, event, K_TASK, task_id, key, t);
 }
 
 enum dbrc
@@ -358,7 +488,7 @@ webhooks_list(struct db *db, int64_t list_id, unsigned event, int64_t owner)
 	if ((rc = hook_match(db, users, list_id, event, m, &n)) != DB_OK || n == 0)
 		return rc;
 	snprintf(key, sizeof(key), "list:%lld", (long long)list_id);
-	return queue_as_owners(db, m, n, event, K_LIST, list_id, key);
+	return queue_as_owners(db, m, n, event, K_LIST, list_id, key, NULL);
 }
 
 enum dbrc
@@ -376,10 +506,11 @@ webhooks_comment(struct db *db, int64_t comment_id, int64_t task_id, int64_t own
 		return rc;
 	if ((rc = task_list(db, task_id, &list_id)) != DB_OK)
 		return rc;
-	if ((rc = hook_match(db, users, list_id, HOOK_COMMENT_CREATED, m, &n)) != DB_OK ||
-	    n == 0)
+	if ((rc = match_cached(db, users, list_id, HOOK_COMMENT_CREATED, m, &n)) !=
+	    DB_OK || n == 0)
 		return rc;
 	/* with the task's own deliveries: a comment never overtakes its task */
 	snprintf(key, sizeof(key), "task:%lld", (long long)task_id);
-	return queue_as_owners(db, m, n, HOOK_COMMENT_CREATED, K_COMMENT, comment_id, key);
+	return queue_as_owners(db, m, n, HOOK_COMMENT_CREATED, K_COMMENT, comment_id, key,
+	    NULL);
 }

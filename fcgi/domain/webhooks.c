@@ -9,16 +9,40 @@
 #include "tx.h"
 #include "webhooks.h"
 
+/*
+ * A webhook and its newest delivery: an inbox row not moved yet (i) when
+ * there is one -- its id is above every moved one's -- else the newest of
+ * webhook_deliveries (d), found along webhook_deliveries_log (a join on the
+ * view webhook_delivery_log would materialize it whole).
+ */
 #define HOOK_COLUMNS \
 	"SELECT w.id, w.owner_id, w.url, w.events, w.list_id, w.is_active," \
-	" w.failure_count, w.created_at, w.updated_at, d.id, d.event, d.created_at," \
-	" d.status, d.attempts, d.last_http_status, d.last_error, d.delivered_at" \
+	" w.failure_count, w.created_at, w.updated_at, coalesce(i.id, d.id)," \
+	" coalesce(i.event, d.event), coalesce(i.created_at, d.created_at)," \
+	" CASE WHEN i.id IS NULL THEN d.status ELSE 'pending' END," \
+	" CASE WHEN i.id IS NULL THEN d.attempts ELSE 0 END," \
+	" CASE WHEN i.id IS NULL THEN d.last_http_status END," \
+	" CASE WHEN i.id IS NULL THEN d.last_error END," \
+	" CASE WHEN i.id IS NULL THEN d.delivered_at END" \
 	" FROM webhooks w LEFT JOIN webhook_deliveries d ON d.id =" \
-	" (SELECT max(id) FROM webhook_deliveries WHERE webhook_id = w.id)"
+	" (SELECT max(id) FROM webhook_deliveries WHERE webhook_id = w.id)" \
+	" LEFT JOIN webhook_inbox i ON i.id =" \
+	" (SELECT max(id) FROM webhook_inbox WHERE webhook_id = w.id AND moved = 0)"
 
+/* A delivery by its id, from webhook_delivery_log (both arms by rowid). */
 #define DELIVERY_COLUMNS \
 	"SELECT d.id, d.event, d.created_at, d.status, d.attempts," \
-	" d.last_http_status, d.last_error, d.delivered_at FROM webhook_deliveries d"
+	" d.last_http_status, d.last_error, d.delivered_at FROM webhook_delivery_log d"
+
+/*
+ * A page of a webhook's log (?1), newest first: the two tables merged in
+ * id order, webhook_deliveries along its index, so LIMIT stops early.
+ */
+#define DELIVERY_PAGE \
+	"SELECT id, event, created_at, status, attempts, last_http_status, last_error," \
+	" delivered_at FROM webhook_deliveries WHERE webhook_id = ?1 UNION ALL" \
+	" SELECT id, event, created_at, 'pending', 0, NULL, NULL, NULL FROM webhook_inbox" \
+	" WHERE webhook_id = ?1 AND moved = 0 ORDER BY 1 DESC LIMIT ?2 OFFSET ?3"
 
 /* Fills d from DELIVERY_COLUMNS' columns from col on; strings in the statement. */
 static void
@@ -347,7 +371,7 @@ webhooks_redeliver(struct db *db, int64_t owner, int64_t id, int64_t delivery,
     int64_t *new_delivery)
 {
 	static const char sql[] =
-	    "SELECT event, object_key, json_extract(body, '$.data') FROM webhook_deliveries"
+	    "SELECT event, object_key, data FROM webhook_delivery_log"
 	    " WHERE id = ?1 AND webhook_id = ?2";
 	sqlite3_stmt *st;
 	struct arena a = { 0 };
@@ -409,7 +433,8 @@ webhooks_delivery_get(struct db *db, int64_t owner, int64_t id, int64_t delivery
 enum dbrc
 webhooks_deliveries_count(struct db *db, int64_t owner, int64_t id, int64_t *n)
 {
-	static const char sql[] = "SELECT count(*) FROM webhook_deliveries WHERE webhook_id = ?";
+	static const char sql[] = "SELECT (SELECT count(*) FROM webhook_deliveries WHERE webhook_id = ?1) +"
+	    " (SELECT count(*) FROM webhook_inbox WHERE webhook_id = ?1 AND moved = 0)";
 	sqlite3_stmt *st;
 	enum dbrc rc;
 	int	 src;
@@ -430,8 +455,7 @@ enum dbrc
 webhooks_deliveries_page(struct db *db, int64_t id, int64_t limit, int64_t offset,
     hook_delivery_fn fn, void *ctx)
 {
-	static const char sql[] = DELIVERY_COLUMNS
-	    " WHERE d.webhook_id = ?1 ORDER BY d.id DESC LIMIT ?2 OFFSET ?3";
+	static const char sql[] = DELIVERY_PAGE;
 	sqlite3_stmt *st = db_prep(db, sql);
 	struct hook_delivery d;
 	int	 rc;

@@ -6,15 +6,20 @@
  * what its owner sees, at the moment of the event: a change queues a
  * delivery for each active webhook subscribed to the event whose owner sees
  * the object after the change (before it, for a deletion) and whose list,
- * when it has one, is the object's; the object is read as that owner.  Deliveries are written in the
- * caller's transaction, so a change and its deliveries commit together;
- * with no active webhook the cost of a change is one probe of an empty
- * index (webhooks_active).
+ * when it has one, is the object's; the object is read as that owner (a
+ * task's JSON is the same for every reader: the row the change holds is
+ * written once).  Deliveries are written in the caller's transaction, one
+ * webhook_inbox row each, so a change and its deliveries commit together;
+ * the worker moves them into webhook_deliveries (webhook_outbox.h).  Which
+ * webhooks are active each process keeps in memory while webhook_gen's
+ * number stays (sql/021_webhook_inbox.sql): with no active webhook the cost
+ * of a change is one step of a cached statement on that one row.
  *
  * The body of a delivery is fixed when it is queued:
  *   {"id": <delivery id>, "event": "...", "created_at": time, "data": <object>}
  * where data is the object as the API shows it, written by the function the
- * program registered with webhooks_writers (the API's own writers).
+ * program registered with webhooks_writers (the API's own writers) and
+ * stored with the id, event and time; the worker writes the body from them.
  */
 #ifndef TASKMGR_WEBHOOKS_H
 #define TASKMGR_WEBHOOKS_H
@@ -157,7 +162,7 @@ enum dbrc webhooks_deliveries_page(struct db *, int64_t id, int64_t limit,
  * see it too.  webhooks_queue writes one delivery of event (a HOOK_* bit)
  * with data (the object's JSON, the same for every reader) and object_key
  * ("comment:7") to every matching webhook.  webhooks_wanted says whether
- * any would match (one index probe when no webhook is active at all), so a
+ * any would match (one cached statement when no webhook is active), so a
  * caller writes data only when it is needed.
  */
 struct hook_scope {
@@ -185,7 +190,7 @@ enum dbrc webhooks_comment(struct db *, int64_t comment_id, int64_t task_id,
 	    int64_t owner, int64_t assignee);
 /* A list changed (event: a HOOK_LIST_* bit); owner sees it. */
 enum dbrc webhooks_list(struct db *, int64_t list_id, unsigned event, int64_t owner);
-/* Writes one pending delivery of event (a name) with data; *id its id. */
+/* Queues one delivery of event (a name) with data (an inbox row); *id its id. */
 enum dbrc hook_insert(struct db *, int64_t webhook_id, const char *event,
 	    const char *object_key, const char *data, int64_t *id);
 

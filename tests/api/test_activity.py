@@ -8,67 +8,31 @@ recorded for a refused or empty change, and that the history goes with its
 task."""
 import datetime
 import os
-import sqlite3
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Server, eq, run_tests  # noqa: E402
+from harness import eq, run_tests  # noqa: E402
 from admin_client import Admin  # noqa: E402
-from fake_telegram import FakeTelegram, TOKEN  # noqa: E402
+import fixtures_notes as F  # noqa: E402
+from fixtures_notes import UID, req, sql  # noqa: E402
 
 S = None
 TG = None
-TOK = {}
-UID = {}
 KEYS = ["id", "at", "actor_id", "actor_username", "action", "changes"]
 SECRET = "test-bot-secret-0123456789abcdef0123456789"
 
 
 def setup_module():
     global S, TG
-    TG = FakeTelegram().start()
-    S = Server(workers=2, config={
-        "telegram_bot_token": TOKEN,
-        "telegram_api_base": TG.base,
-        "telegram_timeout": "2",
-        "telegram_poll_timeout": "1",
-    }).start()
-    S.create_user("root")
-    TOK["root"] = S.login("root")
-    UID["root"] = S.get("/api/auth/me/", token=TOK["root"]).json["id"]
-    for u in ("alice", "bob", "carol"):
-        S.create_user(u, staff=False)
-        TOK[u] = S.login(u)
-        UID[u] = S.get("/api/auth/me/", token=TOK[u]).json["id"]
+    S, TG = F.start(staff=("root",))
 
 
 def teardown_module():
-    S.stop()
-    TG.stop()
-
-
-def req(method, path, body=None, user="alice"):
-    return S.request(method, path, body=body, token=TOK[user] if user else None)
-
-
-def sql(q, args=()):
-    db = sqlite3.connect(S.db, timeout=10)
-    try:
-        rows = db.execute(q, args).fetchall()
-        db.commit()
-        return rows
-    finally:
-        db.close()
-
-
-LISTS = [0]
+    F.stop()
 
 
 def mklist(user="alice"):
-    LISTS[0] += 1
-    r = req("POST", "/api/lists/", {"name": "a%d" % LISTS[0]}, user)
-    eq(r.status, 201, "list")
-    return r.json["id"]
+    return F.new_list("a", user)
 
 
 def mktask(user="alice", **fields):

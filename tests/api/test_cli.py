@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """The taskmgr command line: option order, help, usage errors, TASKMGR_*
-environment variables, the users table with non-ASCII names, backup into a
-missing folder."""
+environment variables, the users table with non-ASCII names and with control
+characters (escaped), backup into a missing folder."""
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import unicodedata
@@ -168,6 +169,35 @@ def test_users_table_aligns_non_ascii_names():
     eq(len(cols), 1, "the ACTIVE column starts at one display column:\n" + p.stdout)
     got = {ln.split()[1] for ln in lines[1:]}
     assert set(names) <= got, got
+
+
+def test_users_prints_control_characters_escaped():
+    # a name stored before the username rules (or written by hand): escape
+    # sequences in it must not reach the terminal
+    S.create_user("legacyname")
+    raw = "old\x1b[2J\x1b]0;title\x07name\x9b1m\\"
+    with sqlite3.connect(S.db, timeout=10) as db:
+        db.execute("UPDATE users SET username = ?, email = ? WHERE username = 'legacyname'",
+                   (raw, "mail\x1b[5m@example.org"))
+    db.close()
+    shown = "old\\x1b[2J\\x1b]0;title\\x07name\\u009b1m\\\\"
+    p = S.cli("users")
+    eq(p.returncode, 0, p.stderr)
+    for c in ("\x1b", "\x07", "\x9b"):
+        assert c not in p.stdout, "%r reached the terminal:\n%r" % (c, p.stdout)
+    line = [ln for ln in p.stdout.splitlines() if shown in ln]
+    eq(len(line), 1, "the name escaped:\n" + p.stdout)
+    assert line[0].endswith(" mail\\x1b[5m@example.org"), line[0]
+    # the columns still line up: the escaped name is what is measured
+    cols = {display_width(re.match(r"(\S+ +\S+ +)(?:yes|no|ACTIVE) ", ln).group(1))
+            for ln in p.stdout.splitlines()}
+    eq(len(cols), 1, "one ACTIVE column:\n" + p.stdout)
+    # the messages naming the user escape it too (found by its key, unchanged)
+    for args, want in ((("--deactivate", "legacyname"), "deactivated '%s';" % shown),
+                       (("--activate", "legacyname"), "activated '%s'\n" % shown)):
+        p = S.cli("users", *args)
+        eq(p.returncode, 0, p.stderr)
+        assert "\x1b" not in p.stdout and p.stdout.startswith(want), p.stdout
 
 
 def test_backup_into_a_missing_folder():

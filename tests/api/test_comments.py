@@ -6,17 +6,15 @@ the notices (outbox rows, delivered through the fake Telegram by the
 worker: the assignee and the list's owner, never the author, the text cut
 at 500 characters), the events feed, and what goes with a deleted task."""
 import os
-import sqlite3
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Server, eq, run_tests  # noqa: E402
-from fake_telegram import FakeTelegram, TOKEN  # noqa: E402
+from harness import eq, run_tests  # noqa: E402
+import fixtures_notes as F  # noqa: E402
+from fixtures_notes import UID, req, sql  # noqa: E402
 
 S = None
 TG = None
-TOK = {}
-UID = {}
 KEYS = ["id", "task_id", "author_id", "author_username", "text", "created_at",
         "updated_at"]
 NOT_FOUND = {"detail": "Not found."}
@@ -25,52 +23,20 @@ FORBIDDEN = {"detail": "You do not have permission to perform this action."}
 
 def setup_module():
     global S, TG
-    TG = FakeTelegram().start()
-    S = Server(workers=2, config={
-        "telegram_bot_token": TOKEN,
-        "telegram_api_base": TG.base,
-        "telegram_timeout": "2",
-        "telegram_retry_base_ms": "100",
-        "telegram_retry_max": "1",
-        "telegram_chat_interval_ms": "1",
-    }).start()
-    for u in ("alice", "bob", "carol"):
-        S.create_user(u, staff=False)
-        TOK[u] = S.login(u)
-        UID[u] = S.get("/api/auth/me/", token=TOK[u]).json["id"]
+    S, TG = F.start()
 
 
 def teardown_module():
-    S.stop()
-    TG.stop()
-
-
-def req(method, path, body=None, user="alice"):
-    return S.request(method, path, body=body, token=TOK[user] if user else None)
-
-
-def sql(q, args=()):
-    db = sqlite3.connect(S.db, timeout=10)
-    try:
-        rows = db.execute(q, args).fetchall()
-        db.commit()
-        return rows
-    finally:
-        db.close()
-
-
-LISTS = [0]
+    F.stop()
 
 
 def task(assignee="bob", owner="alice"):
     """A new task in a new list of owner, assigned to assignee (None: nobody)."""
-    LISTS[0] += 1
-    r = req("POST", "/api/lists/", {"name": "c%d" % LISTS[0]}, owner)
-    eq(r.status, 201, "list")
+    lid = F.new_list("c", owner)
     body = {"name": "Отчёт <b>"}
     if assignee:
         body["assigned_to"] = UID[assignee]
-    r = req("POST", "/api/lists/%d/tasks/" % r.json["id"], body, owner)
+    r = req("POST", "/api/lists/%d/tasks/" % lid, body, owner)
     eq(r.status, 201, "task")
     return r.json["id"]
 

@@ -297,7 +297,8 @@ def webhook_stop(srv, rx, worker, drain=60):
     db = sqlite3.connect(srv.db, timeout=30)
     deadline = time.time() + drain
     while time.time() < deadline:
-        pending = db.execute("SELECT count(*) FROM webhook_deliveries"
+        # webhook_delivery_log: the inbox's rows the worker has not moved yet too
+        pending = db.execute("SELECT count(*) FROM webhook_delivery_log"
                              " WHERE status = 'pending'").fetchone()[0]
         if pending == 0:
             break
@@ -308,7 +309,7 @@ def webhook_stop(srv, rx, worker, drain=60):
         "SELECT count(*), min(delivered_at), max(delivered_at) FROM webhook_deliveries"
         " WHERE status = 'delivered'").fetchone()
     queued, pending = db.execute(
-        "SELECT count(*), sum(status = 'pending') FROM webhook_deliveries").fetchone()
+        "SELECT count(*), sum(status = 'pending') FROM webhook_delivery_log").fetchone()
     # the seconds in which the worker delivered something: the cases that
     # write nothing (reads, logins, ceilings) leave it idle, not slow
     busy = db.execute("SELECT count(DISTINCT delivered_at / 1000000) FROM webhook_deliveries"

@@ -5,7 +5,7 @@ docs/PERFORMANCE.md).  Not part of make check or make bench.
 
     writecount.py --src TREE --build BUILDDIR [--tasks 50000] [--n 2000]
                   [--synchronous normal] [--wal | --strace] [--cache-sim]
-                  [--sql SQL] [--out DIR]
+                  [--sql SQL] [--webhook] [--out DIR]
 
 Seeds a database the way bench.py does (the tree's own bench.seed, so an
 older tree gets its own schema), starts one taskmgr.fcgi of BUILDDIR on a
@@ -23,7 +23,10 @@ connection keeps it from rewinding, and the WAL frames each commit appended
 are printed.  --strace: no valgrind; strace -c counts each phase's system
 calls.  --cache-sim: callgrind simulates the caches too.  --sql: SQL run on
 the seeded database before the responder starts (experiments on a scratch
-copy, e.g. a schema change).
+copy, e.g. a schema change).  --webhook: the benchmark user gets a webhook on
+every event of the benchmark list (as BENCH_WEBHOOK's), its URL served by
+nobody: no worker runs, so each write's deliveries just queue (a tree
+without webhooks is measured as it is).
 
 The counters are zeroed and dumped by callgrind_control, which valgrind
 acts on when the responder next runs: one GET /api/health/ wakes it, and
@@ -203,6 +206,9 @@ def main():
                     help="callgrind simulates the caches too (misses per request)")
     ap.add_argument("--sql", default=None,
                     help="SQL run on the seeded database first (experiments)")
+    ap.add_argument("--webhook", action="store_true",
+                    help="the benchmark user has a webhook on every event of the "
+                         "benchmark list (deliveries queue: no worker runs)")
     ap.add_argument("--out", default=None, help="folder kept for the callgrind files")
     ap.add_argument("--reads", action="store_true",
                     help="also count the read cases (a) and (b), and (b) read by an "
@@ -218,6 +224,16 @@ def main():
     db = sqlite3.connect(srv.db)
     if a.sql:
         db.executescript(a.sql)
+    if a.webhook and db.execute("SELECT 1 FROM sqlite_master WHERE name = 'webhooks'"
+                                ).fetchone():
+        # the row POST /api/webhooks/ writes (every event: HOOK_ALL)
+        db.execute("INSERT INTO webhooks (owner_id, url, events, list_id, secret,"
+                   " created_at, updated_at) SELECT owner_id, 'http://127.0.0.1:9/hook',"
+                   " 511, id, 'whsec_writecount', 0, 0 FROM lists WHERE id = ?",
+                   (info["list_id"],))
+        db.commit()
+    elif a.webhook:
+        print("--webhook: this tree has no webhooks; measured without")
     pool = [r[0] for r in db.execute(
         "SELECT id FROM tasks WHERE list_id = ? ORDER BY id LIMIT ?",
         (info["list_id"], a.n))]

@@ -239,6 +239,29 @@ main(void)
 
 	stop = 1;
 	is_int(fcgi_accept(&c, &stop), 0, "a stop request ends the wait");
+	is_int(fcgi_accept_fd(lfd, SOCK_CLOEXEC, &stop), -1, "... and fcgi_accept_fd's");
+
+	/* which accept() errors are retried (both transports) */
+	{
+		static const int again[] = { EINTR, ECONNABORTED, EPROTO, EPERM };
+		static const int nap[] = { EMFILE, ENFILE, ENOBUFS, ENOMEM };
+		static const int fail[] = { EBADF, EINVAL, ENOTSOCK, EOPNOTSUPP, EFAULT };
+		size_t	 k;
+
+		for (k = 0; k < sizeof(again) / sizeof(again[0]); k++)
+			is_int(fcgi_accept_retry(again[k]), ACCEPT_AGAIN, "%s: again at once",
+			    strerror(again[k]));
+		for (k = 0; k < sizeof(nap) / sizeof(nap[0]); k++)
+			is_int(fcgi_accept_retry(nap[k]), ACCEPT_NAP, "%s: again after a nap",
+			    strerror(nap[k]));
+		for (k = 0; k < sizeof(fail) / sizeof(fail[0]); k++)
+			is_int(fcgi_accept_retry(fail[k]), ACCEPT_FAIL, "%s: fails",
+			    strerror(fail[k]));
+		stop = 0;
+		errno = 0;
+		is_int(fcgi_accept_fd(-1, SOCK_CLOEXEC, &stop), -1, "a bad socket fails");
+		is_int(errno, EBADF, "... with its errno");
+	}
 	fcgi_free(&c);
 	close(lfd);
 	unlink(path);

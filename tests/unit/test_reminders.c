@@ -62,6 +62,14 @@ offsets_rules(void)
 	is_int(rem_offsets_check(v, 1, text), REM_TOO_BIG, "a year and a minute refused");
 	v[0] = 5;
 	is_int(rem_offsets_check(v, 3, text), REM_DUPLICATE, "twice the same refused");
+	is_str(text, "", "... and no text");
+	v[1] = 5;
+	v[2] = 0;
+	is_int(rem_offsets_check(v, 3, text), REM_TOO_SMALL,
+	    "a value out of range is named before a duplicate (5, 5, 0)");
+	v[1] = 7;
+	v[2] = 5;
+	is_int(rem_offsets_check(v, 3, text), REM_DUPLICATE, "a duplicate after another value");
 	is_int(rem_offsets_parse(NULL, off), -1, "NULL is no list");
 	is_int(rem_offsets_parse("[60,]", off), -1, "a trailing comma is no list");
 	is_int(rem_offsets_parse("[1,2,3,4,5,6]", off), -1, "six is no list");

@@ -1,4 +1,5 @@
 /* Unit tests: terminal columns of UTF-8 text (the CLI's tables). */
+#include "arena.h"
 #include "tap.h"
 #include "textwidth.h"
 
@@ -26,5 +27,27 @@ main(void)
 	is_int(cp_width(0x0400), 1, "Cyrillic Ѐ");
 	is_int(cp_width(0x0301), 0, "combining acute");
 	is_int(cp_width(0x10FFFF), 1, "last code point");
+
+	/* text_escape: what the CLI prints of a stored name */
+	{
+		struct arena a = { 0 };
+
+		is_str(text_escape(&a, ""), "", "escape: empty");
+		is_str(text_escape(&a, "alice Иван 王小明 a@b.c"), "alice Иван 王小明 a@b.c",
+		    "escape: printable text as is");
+		is_str(text_escape(&a, "ev\x1b[31mil\x1b]0;pwned\x07"),
+		    "ev\\x1b[31mil\\x1b]0;pwned\\x07", "escape: ESC and BEL");
+		is_str(text_escape(&a, "a\tb\nc\rd\x7f"), "a\\x09b\\x0ac\\x0dd\\x7f",
+		    "escape: tab, newline, return, DEL");
+		is_str(text_escape(&a, "x\xC2\x9B" "2J"), "x\\u009b2J", "escape: C1 CSI (U+009B)");
+		is_str(text_escape(&a, "\xFF\xC0\xAF\xD0"), "\\xff\\xc0\\xaf\\xd0",
+		    "escape: bytes that are not UTF-8");
+		is_str(text_escape(&a, "a\\x1b"), "a\\\\x1b", "escape: a backslash is doubled");
+		is_str(text_escape(&a, "\xC2\xA0\xE2\x80\x8B"), "\xC2\xA0\xE2\x80\x8B",
+		    "escape: no-break and zero-width space are not control characters");
+		is_int(text_width(text_escape(&a, "\x1b\x1b\x1b\x1b")), 16,
+		    "escape: 4 columns each, as printed");
+		arena_free(&a);
+	}
 	return tap_done();
 }

@@ -11,8 +11,6 @@ main(void)
 {
 	int	 o[USER_MAX_OFFSETS];
 	char	 hm[6];
-	int64_t	 ok5[] = { 1, 60, 1440, 10080, 525600 }, dup[] = { 5, 7, 5 },
-		 low[] = { 0 }, high[] = { 525601 }, six[] = { 1, 2, 3, 4, 5, 6 };
 
 	is_int(user_offsets_parse(NULL, o), 1, "NULL is the default");
 	is_int(o[0], 60, "[60]");
@@ -29,13 +27,7 @@ main(void)
 	is_int(user_offsets_parse("", o), -1, "empty text");
 	is_int(user_offsets_parse("[-1]", o), -1, "negative");
 
-	is_int(user_offsets_valid(ok5, 5), 0, "five distinct in range");
-	is_int(user_offsets_valid(ok5, 0), 0, "none");
-	is_int(user_offsets_valid(six, 6), -1, "six");
-	is_int(user_offsets_valid(dup, 3), -1, "a duplicate");
-	is_int(user_offsets_valid(low, 1), -1, "0");
-	is_int(user_offsets_valid(high, 1), -1, "525601");
-
+	/* the check of a list of offsets is rem_offsets_check: tests/unit/test_reminders.c */
 	is_int(user_digest_parse("00:00"), 0, "midnight");
 	is_int(user_digest_parse("23:59"), 23 * 60 + 59, "23:59");
 	is_int(user_digest_parse("08:30"), 510, "08:30");

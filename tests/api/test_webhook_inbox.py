@@ -1,0 +1,262 @@
+"""Webhook deliveries queued through webhook_inbox (sql/*_webhook_inbox.sql): a
+change writes one inbox row, the worker moves it into webhook_deliveries and
+builds its body.  A database of the schema before it, with pending
+deliveries, is migrated and they are delivered byte for byte; delivery ids
+keep growing past what the old AUTOINCREMENT gave out, past the worker's
+moves and past a deleted webhook; a delivery not yet moved is in the log,
+the webhook's last delivery and the metrics.  Real nginx, spawn-fcgi,
+`taskmgr migrate` and `taskmgr worker --once`, a receiver on loopback."""
+import glob
+import http.server
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import TOP_SRCDIR, Server, eq, run_tests  # noqa: E402
+
+MIGRATIONS = sorted(glob.glob(os.path.join(TOP_SRCDIR, "sql", "[0-9][0-9][0-9]_*.sql")))
+INBOX = [i for i, f in enumerate(MIGRATIONS) if f.endswith("_webhook_inbox.sql")][0]
+# a body as the schema before the inbox stored it, written at queueing time
+OLD_BODY = ('{"id":42,"event":"list.created","created_at":"2027-01-15T10:00:00.000000Z",'
+            '"data":{"id":7,"name":"Покупки \\"к ужину\\"","owner_id":1}}')
+
+
+class Receiver:
+    """A loopback HTTP server keeping every body it gets; answers 204."""
+
+    def __init__(self):
+        self.got = []
+        rx = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                rx.got.append((self.path, body))
+                self.send_response(204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.srv.daemon_threads = True
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.srv.server_address[1], path)
+
+    def bodies(self, path):
+        return [b for p, b in self.got if p == path]
+
+    def stop(self):
+        self.srv.shutdown()
+        self.srv.server_close()
+
+
+def setup_module():
+    global S, RX
+    RX = Receiver()
+    S = Server(workers=1, migrate=False, config={
+        "webhook_allow_http": "yes", "webhook_allow_hosts": "127.0.0.1",
+        "webhook_timeout": "2"}).start()
+
+
+def teardown_module():
+    S.stop()
+    RX.stop()
+
+
+def worker_once():
+    p = subprocess.run([S.taskmgr, "worker", "--once"], env=S.env, capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode in (0, 3), p.stderr
+
+
+def connect():
+    c = sqlite3.connect(S.db, timeout=10)
+    c.execute("PRAGMA foreign_keys = ON")
+    return c
+
+
+def old_database(path):
+    """The schema just before the inbox, with a webhook, one delivered and one
+    pending delivery, and deliveries up to id 50 given out (purged since)."""
+    c = sqlite3.connect(path)
+    # what `taskmgr migrate` registers for 012 (the tables are empty then)
+    c.create_function("username_key", 1, lambda s: s.lower())
+    for n, f in enumerate(MIGRATIONS[:INBOX], 1):
+        with open(f) as fh:
+            c.executescript(fh.read())
+        c.execute("PRAGMA user_version = %d" % n)
+    c.execute("PRAGMA foreign_keys = ON")
+    c.execute("INSERT INTO users (id, username, username_key, password, date_joined)"
+              " VALUES (1, 'old', 'old', '', 0)")
+    c.execute("INSERT INTO webhooks (id, owner_id, url, events, secret, created_at,"
+              " updated_at) VALUES (1, 1, ?, 32, 'whsec_old', 0, 0)", (RX.url("/old"),))
+    c.execute("INSERT INTO webhook_deliveries (id, webhook_id, event, object_key, body,"
+              " created_at, status, attempts, next_attempt_at, delivered_at, finished_at)"
+              " VALUES (41, 1, 'list.created', 'list:6', '{}', 1, 'delivered', 1, 1, 2, 2)")
+    c.execute("INSERT INTO webhook_deliveries (id, webhook_id, event, object_key, body,"
+              " created_at, attempts, next_attempt_at)"
+              " VALUES (42, 1, 'list.created', 'list:7', ?, 3, 2, 0)", (OLD_BODY,))
+    c.execute("UPDATE sqlite_sequence SET seq = 50 WHERE name = 'webhook_deliveries'")
+    c.commit()
+    c.close()
+
+
+def test_old_pending_deliveries_are_delivered_after_migrating():
+    tmp = S.db + ".old"
+    old_database(tmp)
+    os.rename(tmp, S.db)
+    S.cli("migrate", check=True)
+    # the responder looks at the schema again at most once a second
+    deadline = time.time() + 15
+    while S.get("/api/health/").status != 200 and time.time() < deadline:
+        time.sleep(0.1)
+    eq(S.get("/api/health/").status, 200, "served after migrating")
+    c = connect()
+    eq(c.execute("SELECT id, status FROM webhook_delivery_log ORDER BY id").fetchall(),
+       [(41, "delivered"), (42, "pending")], "the log after migrating")
+    c.close()
+    worker_once()
+    eq(RX.bodies("/old"), [OLD_BODY.encode()], "the pending one, its body byte for byte")
+    c = connect()
+    eq(c.execute("SELECT status, attempts FROM webhook_deliveries WHERE id = 42").fetchone(),
+       ("delivered", 3), "delivered at its third attempt")
+    c.close()
+
+
+def test_new_delivery_ids_grow_past_the_old_ones_and_the_moves():
+    S.create_user("alice")
+    tok = S.login("alice")
+    r = S.request("POST", "/api/webhooks/", {"url": RX.url("/a"), "events": ["list.created"]},
+                  token=tok)
+    eq(r.status, 201, "webhook")
+    hook = r.json
+    lst = S.request("POST", "/api/lists/", {"name": "Новый"}, token=tok)
+    eq(lst.status, 201, "list")
+    c = connect()
+    # queued in the change's transaction: one inbox row, not yet moved
+    eq(c.execute("SELECT id, event, object_key FROM webhook_inbox WHERE moved = 0"
+                 ).fetchall(), [(51, "list.created", "list:%d" % lst.json["id"])],
+       "the inbox row, its id past the 50 given out")
+    c.close()
+    # before the worker: in the log, the last delivery and the metrics
+    log = S.request("GET", "/api/webhooks/%d/deliveries/" % hook["id"], token=tok).json
+    eq([(d["id"], d["status"], d["attempts"]) for d in log["results"]],
+       [(51, "pending", 0)], "in the log before the worker runs")
+    got = S.request("GET", "/api/webhooks/%d/" % hook["id"], token=tok).json
+    eq(got["last_delivery"]["id"], 51, "the webhook's last delivery")
+    m = S.get("/metrics").body.decode()
+    eq(re.search(r"^taskmgr_webhook_deliveries_pending (\S+)$", m, re.M).group(1), "1",
+       "pending in the metrics")
+    worker_once()
+    body = json.loads(RX.bodies("/a")[0])
+    eq((body["id"], body["event"], body["data"]), (51, "list.created", lst.json),
+       "the body built by the worker: its id, event, the list as the API showed it")
+    c = connect()
+    eq(c.execute("SELECT id, moved FROM webhook_inbox").fetchall(), [(51, 1)],
+       "the inbox keeps only its high-water mark")
+    c.close()
+    # a ping and a redelivery take their ids from the inbox too
+    r = S.request("POST", "/api/webhooks/%d/ping/" % hook["id"], token=tok)
+    eq((r.status, r.json.get("delivery_id", r.json.get("id"))), (202, 52), "the ping's id")
+    # queued for a webhook deleted before the worker ran: dropped, its id not reused
+    S.request("POST", "/api/lists/", {"name": "Gone with it"}, token=tok)
+    eq(S.request("DELETE", "/api/webhooks/%d/" % hook["id"], token=tok).status, 204, "delete")
+    worker_once()
+    c = connect()
+    eq(c.execute("SELECT count(*) FROM webhook_delivery_log WHERE id >= 52").fetchone(),
+       (0,), "nothing left of the deleted webhook")
+    c.close()
+    r = S.request("POST", "/api/webhooks/", {"url": RX.url("/b"), "events": ["list.created"]},
+                  token=tok)
+    S.request("POST", "/api/lists/", {"name": "After"}, token=tok)
+    log = S.request("GET", "/api/webhooks/%d/deliveries/" % r.json["id"], token=tok).json
+    eq([d["id"] for d in log["results"]], [54], "the next id, not one given before")
+
+
+def test_a_responder_sees_webhook_changes_made_by_another_process():
+    # one responder, which keeps the active webhooks in memory between
+    # requests; every change below is made by another connection.  Bob sees
+    # alice's list as a member; his webhook hears of its new tasks.
+    tok = S.login("alice")
+    S.create_user("bob")
+    bob = S.request("GET", "/api/users/?search=bob", token=tok).json["results"][0]["id"]
+    lst = S.request("POST", "/api/lists/", {"name": "Shared"}, token=tok).json
+    eq(S.request("POST", "/api/lists/%d/members/" % lst["id"],
+                 {"username": "bob", "role": "viewer"}, token=tok).status, 201, "member")
+    n = [0]
+
+    def queued(hook_id):
+        n[0] += 1
+        eq(S.request("POST", "/api/lists/%d/tasks/" % lst["id"], {"name": "t%d" % n[0]},
+                     token=tok).status, 201, "task")
+        c = connect()
+        got = c.execute("SELECT count(*) FROM webhook_delivery_log WHERE webhook_id = ?",
+                        (hook_id,)).fetchone()[0]
+        c.close()
+        return got
+
+    queued(0)                   # the responder has read the active webhooks
+    c = connect()
+    with c:
+        hook = c.execute("INSERT INTO webhooks (owner_id, url, events, secret, created_at,"
+                         " updated_at) VALUES (?, ?, 1, 'whsec_x', 0, 0)",
+                         (bob, RX.url("/bob"))).lastrowid
+    eq(queued(hook), 1, "a webhook inserted by another process")
+    with c:
+        c.execute("UPDATE webhooks SET events = 2 WHERE id = ?", (hook,))
+    eq(queued(hook), 1, "its events changed elsewhere: not subscribed")
+    with c:
+        c.execute("UPDATE webhooks SET events = 1, is_active = 0 WHERE id = ?", (hook,))
+    eq(queued(hook), 1, "made inactive elsewhere")
+    with c:
+        c.execute("UPDATE webhooks SET is_active = 1 WHERE id = ?", (hook,))
+    eq(queued(hook), 2, "active again")
+    with c:
+        c.execute("UPDATE users SET is_active = 0 WHERE id = ?", (bob,))
+    eq(queued(hook), 2, "its owner made inactive elsewhere")
+    with c:
+        c.execute("UPDATE users SET is_active = 1 WHERE id = ?", (bob,))
+    eq(queued(hook), 3, "its owner active again")
+    with c:
+        c.execute("DELETE FROM webhooks WHERE id = ?", (hook,))
+    eq(queued(hook), 0, "deleted elsewhere: its log goes with it, none queued")
+    c.close()
+
+
+def test_more_active_webhooks_than_a_responder_keeps_in_memory():
+    tok = S.login("alice")
+    bob = S.request("GET", "/api/users/?search=bob", token=tok).json["results"][0]["id"]
+    lst = S.request("POST", "/api/lists/", {"name": "Crowded"}, token=tok).json
+    eq(S.request("POST", "/api/lists/%d/members/" % lst["id"],
+                 {"username": "bob", "role": "viewer"}, token=tok).status, 201, "member")
+    c = connect()
+    with c:
+        # 600 of bob's on task.updated only (past the API's 20), one on task.created
+        c.executemany("INSERT INTO webhooks (owner_id, url, events, secret, created_at,"
+                      " updated_at) VALUES (?, ?, 2, 'whsec_x', 0, 0)",
+                      [(bob, RX.url("/many"))] * 600)
+        hook = c.execute("INSERT INTO webhooks (owner_id, url, events, secret, created_at,"
+                         " updated_at) VALUES (?, ?, 1, 'whsec_x', 0, 0)",
+                         (bob, RX.url("/one"))).lastrowid
+    eq(S.request("POST", "/api/lists/%d/tasks/" % lst["id"], {"name": "seen"},
+                 token=tok).status, 201, "task")
+    eq(c.execute("SELECT webhook_id FROM webhook_delivery_log WHERE event = 'task.created'"
+                 " AND object_key LIKE 'task:%' AND id > (SELECT max(id) - 5"
+                 " FROM webhook_delivery_log)").fetchall(), [(hook,)],
+       "the one subscribed, found by asking the database")
+    with c:
+        c.execute("DELETE FROM webhooks WHERE owner_id = ?", (bob,))
+    c.close()
+
+if __name__ == "__main__":
+    run_tests(globals())
