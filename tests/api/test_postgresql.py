@@ -37,7 +37,7 @@ SQLITE_ONLY_TRIGGERS = {"tasks_fts_insert", "tasks_fts_delete", "tasks_fts_renam
 PG_ONLY_TABLES = {"schema_version"}
 PG_ONLY_INDEXES = {"tasks_name_key_trgm"}
 # one-row tables whose id is not a generated id
-NOT_IDENTITY = {"task_search"}
+NOT_IDENTITY = {"task_search", "webhook_gen"}
 
 PG = None      # the Cluster, when there is one
 WORK = None    # a scratch folder for configuration and SQLite files
@@ -292,10 +292,19 @@ def test_tables_columns_indexes_and_triggers_match_sqlite():
     lite_tables = {r[0] for r in lite.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert SQLITE_ONLY_TABLES <= lite_tables, lite_tables
     pg_tables = {r[0] for r in PG.query("first", "SELECT table_name FROM information_schema.tables "
-                                                 "WHERE table_schema = 'public'")}
+                                                 "WHERE table_schema = 'public' "
+                                                 "AND table_type = 'BASE TABLE'")}
     eq(pg_tables - PG_ONLY_TABLES, lite_tables - SQLITE_ONLY_TABLES, "tables")
     for t in sorted(lite_tables - SQLITE_ONLY_TABLES):
         eq(pg_columns("first", t), sqlite_columns(lite, t), "columns of " + t)
+    # views: the same names and columns
+    lite_views = {r[0] for r in lite.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
+    pg_views = {r[0] for r in PG.query("first", "SELECT table_name FROM information_schema.views "
+                                                "WHERE table_schema = 'public'")}
+    eq(pg_views, lite_views, "views")
+    for v in sorted(lite_views):
+        eq([c[0] for c in pg_columns("first", v)],
+           [r[1] for r in lite.execute("PRAGMA table_info(%s)" % v)], "columns of view " + v)
     # indexes: the same names; a partial one stays partial
     lite_idx = {name: sql for name, sql in lite.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
@@ -412,6 +421,32 @@ def test_cascades_counters_and_ids_never_reused():
     sql1(db, "DELETE FROM users WHERE id = %s RETURNING id" % carol)
     dave = sql1(db, USER % ("dave", "dave"))
     assert int(dave) > int(carol), (dave, carol)
+
+
+def test_webhook_triggers_and_the_delivery_log():
+    db = "first"
+    migrated(db)
+    eve = sql1(db, USER % ("eve", "eve"))
+    eq(PG.query(db, "SELECT count(*) FROM webhook_gen"), [("0",)], "no webhook yet")
+    hook = sql1(db, "INSERT INTO webhooks (owner_id, url, events, secret, created_at, updated_at) "
+                    "VALUES (%s, 'https://h.example/', 1, 's', 1, 1) RETURNING id" % eve)
+    n1 = sql1(db, "SELECT n FROM webhook_gen WHERE id = 1")
+    assert n1 is not None, "webhook_gen_insert"
+    sql1(db, "INSERT INTO webhook_inbox (webhook_id, event, object_key, data, created_at) "
+             "VALUES (%s, 'task.created', 'task:1', '{\"id\": 1}', 5) RETURNING id" % hook)
+    sql1(db, "INSERT INTO webhook_deliveries (webhook_id, event, object_key, body, created_at, "
+             "next_attempt_at) VALUES (%s, 'task.updated', 'task:1', "
+             "'{\"event\":\"task.updated\",\"data\":{\"id\":1}}', 6, 6) RETURNING id" % hook)
+    eq(sorted(PG.query(db, "SELECT event, status, data FROM webhook_delivery_log")),
+       [("task.created", "pending", '{"id": 1}'), ("task.updated", "pending", '{"id":1}')],
+       "the log: the inbox's row and the delivery's data")
+    sql1(db, "UPDATE users SET is_active = 0 WHERE id = %s RETURNING id" % eve)
+    n2 = sql1(db, "SELECT n FROM webhook_gen WHERE id = 1")
+    assert n2 != n1, "webhook_gen_user"
+    sql1(db, "DELETE FROM users WHERE id = %s RETURNING id" % eve)
+    assert sql1(db, "SELECT n FROM webhook_gen WHERE id = 1") != n2, "webhook_gen_delete"
+    eq(PG.query(db, "SELECT moved FROM webhook_inbox"), [("1",)], "the newest inbox row stays, moved")
+    eq(PG.query(db, "SELECT count(*) FROM webhook_deliveries"), [("0",)], "deliveries cascade")
 
 
 def test_two_migrates_at_once():
