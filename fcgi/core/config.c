@@ -494,7 +494,7 @@ config_is_pg_uri(const char *s)
 void
 config_print_database(const char *db, FILE *f)
 {
-	const char *p, *auth, *end, *at = NULL, *colon;
+	const char *p, *q, *auth, *end, *at = NULL, *colon;
 
 	if (!config_is_pg_uri(db)) {
 		fputs(db, f);
@@ -514,22 +514,15 @@ config_print_database(const char *db, FILE *f)
 	} else
 		p = db;
 	/* a password=... parameter: its value, up to the next '&' */
-	while (*p != '\0') {
-		const char *q = strstr(p, "password=");
-
-		if (q == NULL || q < end || (q[-1] != '?' && q[-1] != '&')) {
-			if (q == NULL) {
-				fputs(p, f);
-				return;
-			}
-			fwrite(p, 1, (size_t)(q + 9 - p), f);
-			p = q + 9;
-			continue;
-		}
+	while ((q = strstr(p, "password=")) != NULL) {
 		fwrite(p, 1, (size_t)(q + 9 - p), f);
-		fputs("********", f);
-		p = q + 9 + strcspn(q + 9, "&");
+		p = q + 9;
+		if (q > end && (q[-1] == '?' || q[-1] == '&')) {
+			fputs("********", f);
+			p += strcspn(p, "&");
+		}
 	}
+	fputs(p, f);
 }
 
 void
