@@ -42,6 +42,14 @@ match(const char *pat, const char *path, int64_t *ids, size_t maxids, size_t *ni
 	for (;;) {
 		if (*pat == '\0' || *path == '\0')
 			break;
+		/* a literal character: the common case, first */
+		if (*pat != '{') {
+			if (*pat != *path)
+				return 0;
+			pat++;
+			path++;
+			continue;
+		}
 		if (strncmp(pat, "{key}", 5) == 0) {
 			for (se = path; key_char(*se) && se - path <= ROUTER_KEY_MAX; se++)
 				continue;
@@ -51,24 +59,16 @@ match(const char *pat, const char *path, int64_t *ids, size_t maxids, size_t *ni
 			path = se;
 			continue;
 		}
-		if (pat[0] == '{') {
-			pe = strchr(pat, '}');
-			if (pe == NULL)
-				return 0;
-			se = strchr(path, '/');
-			if (se == NULL)
-				se = path + strlen(path);
-			if (n >= maxids || parse_id(path, (size_t)(se - path), &ids[n]) < 0)
-				return 0;
-			n++;
-			pat = pe + 1;
-			path = se;
-			continue;
-		}
-		if (*pat != *path)
+		if ((pe = strchr(pat, '}')) == NULL)
 			return 0;
-		pat++;
-		path++;
+		se = strchr(path, '/');
+		if (se == NULL)
+			se = path + strlen(path);
+		if (n >= maxids || parse_id(path, (size_t)(se - path), &ids[n]) < 0)
+			return 0;
+		n++;
+		pat = pe + 1;
+		path = se;
 	}
 	if (*pat != '\0' || *path != '\0')
 		return 0;

@@ -12,10 +12,14 @@ enum dbrc
 activity_record(struct db *db, int64_t task_id, int64_t actor, const char *action,
     const char *changes, int64_t now)
 {
+	/* the id: the task's next in its own range (sql/023), found in the
+	 * key the insert walks anyway */
 	static const char sql[] =
-	    "INSERT INTO task_activity (task_id, actor_id, action, changes, at)"
-	    " VALUES (?, ?, ?, ?, ?)";
+	    "INSERT INTO task_activity (task_id, id, actor_id, action, changes, at)"
+	    " VALUES (?1, (SELECT coalesce(max(id), ?1 << 22) + 1 FROM task_activity"
+	    " WHERE task_id = ?1), ?2, ?3, ?4, ?5)";
 	sqlite3_stmt *st = db_prep(db, sql);
+	enum dbrc rc;
 
 	if (st == NULL)
 		return DB_ERROR;
@@ -27,7 +31,12 @@ activity_record(struct db *db, int64_t task_id, int64_t actor, const char *actio
 	db_bind_text(st, 3, action);
 	db_bind_text(st, 4, changes != NULL ? changes : "{}");
 	sqlite3_bind_int64(st, 5, now);
-	return db_rc(db, db_done(st, sqlite3_step(st)), "activity insert");
+	/* a refused row (a task past its range's last id) is not the
+	 * caller's mistake: the change cannot be recorded */
+	if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "activity insert")) ==
+	    DB_INVALID || rc == DB_CONFLICT)
+		rc = DB_ERROR;
+	return rc;
 }
 
 void

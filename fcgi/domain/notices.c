@@ -31,13 +31,28 @@ enum dbrc
 notices_task_event(struct db *db, int64_t task_id, const char *action,
     int64_t owner_id, int64_t assignee_id, int64_t now)
 {
-	enum dbrc rc = DB_OK;
+	/* both rows in one statement (one AUTOINCREMENT read and write) */
+	static const char sql[] =
+	    "INSERT INTO events (user_id, type, action, task_id, created_at)"
+	    " VALUES (?1, 'task_updated', ?3, ?4, ?5), (?2, 'task_updated', ?3, ?4, ?5)";
+	sqlite3_stmt *st;
 
-	if (owner_id > 0)
-		rc = event_insert(db, owner_id, "task_updated", action, task_id, NULL, now);
-	if (rc == DB_OK && assignee_id > 0 && assignee_id != owner_id)
-		rc = event_insert(db, assignee_id, "task_updated", action, task_id, NULL, now);
-	return rc;
+	/* one of them, or none */
+	if (owner_id <= 0 || assignee_id <= 0 || assignee_id == owner_id) {
+		if (owner_id <= 0)
+			owner_id = assignee_id;
+		return owner_id > 0 ? event_insert(db, owner_id, "task_updated", action,
+		    task_id, NULL, now) : DB_OK;
+	}
+	if ((st = db_prep(db, sql)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, owner_id);
+	sqlite3_bind_int64(st, 2, assignee_id);
+	db_bind_text(st, 3, action);
+	if (task_id > 0)
+		sqlite3_bind_int64(st, 4, task_id);
+	sqlite3_bind_int64(st, 5, now);
+	return db_rc(db, db_done(st, sqlite3_step(st)), "event insert");
 }
 
 /* Inserts one pending outbox row about task_id (0: no task). */

@@ -1,6 +1,5 @@
 /* task_rows: the reads a task write starts with (see task_rows.h). */
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "arena.h"
@@ -93,6 +92,18 @@ tasks_get_visible(struct db *db, const struct actor *who, int64_t id,
 	return t->name && t->description && t->list_name ? DB_OK : DB_ERROR;
 }
 
+/* Copies the name s into h (a name fits: the rules bound its length). */
+static void
+head_name(struct task_head *h, const char *s)
+{
+	size_t	 n = strlen(s);
+
+	if (n >= sizeof(h->name))
+		n = sizeof(h->name) - 1;
+	memcpy(h->name, s, n);
+	h->name[n] = '\0';
+}
+
 #define HEAD_COLUMNS \
 	"SELECT l.owner_id, t.assigned_to, t.complete_before, t.updated_at," \
 	" t.status, t.name, t.rec_every, t.rec_unit, t.rec_from, t.rec_until," \
@@ -127,7 +138,7 @@ task_head_read(struct db *db, const struct actor *who, int64_t id, struct task_h
 	    sqlite3_column_int64(st, 2);
 	h->updated_at = sqlite3_column_int64(st, 3);
 	h->status = task_status_of(db_col_text(st, 4));
-	snprintf(h->name, sizeof(h->name), "%s", db_col_text(st, 5));
+	head_name(h, db_col_text(st, 5));
 	task_rec_read(st, 6, &h->rec);
 	h->anchor = sqlite3_column_type(st, 10) == SQLITE_NULL ? TIME_NULL :
 	    sqlite3_column_int64(st, 10);
@@ -158,7 +169,7 @@ task_head_row(struct db *db, const struct actor *who, int64_t id, struct arena *
 	h->status = t->status;
 	h->rec = t->rec;
 	h->anchor = t->rec_anchor;
-	snprintf(h->name, sizeof(h->name), "%s", t->name);
+	head_name(h, t->name);
 	return DB_OK;
 }
 
