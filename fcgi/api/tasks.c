@@ -45,45 +45,132 @@ reminders_len(const char *s)
 }
 
 /*
+ * The JSON of the list (from ,"list_id" to the list's name) and of the
+ * assignee (from ,"assignee_name" to the value of "assigned_to") that a
+ * page's last row wrote: a page's tasks share their list and a few
+ * assignees, so most rows copy that text rather than write a number and
+ * escape a name again.  Within a page (one snapshot) the name of an id
+ * cannot change, so the id is the key; the name's address is compared too.
+ */
+#define SEG_BYTES	240	/* longer texts are written each time */
+
+struct seg {
+	int64_t		 id;
+	const char	*name;	/* NULL: empty */
+	size_t		 len;
+	char		 text[SEG_BYTES];
+};
+
+struct seg_cache {
+	struct seg	 list, user;
+};
+
+static void
+seg_init(struct seg_cache *c)
+{
+	c->list.name = c->user.name = NULL;
+}
+
+/* 1 when s holds the text of (id, name). */
+static int
+seg_has(const struct seg *s, int64_t id, const char *name)
+{
+	return s->name == name && s->id == id && name != NULL;
+}
+
+/* Keeps in s the text [from, to) of (id, name), when it fits. */
+static void
+seg_keep(struct seg *s, int64_t id, const char *name, const char *from, const char *to)
+{
+	size_t	 n = (size_t)(to - from);
+
+	if (n > SEG_BYTES) {
+		s->name = NULL;
+		return;
+	}
+	s->id = id;
+	s->name = name;
+	s->len = n;
+	memcpy(s->text, from, n);
+}
+
+/*
  * Writes one task object.  Pages write thousands of these a second, so the
  * room for the whole object is made once (its fixed text, the numbers and
- * times, each string escaped at worst) and the fields are written after.
+ * times, each string escaped at worst) and the fields are written after;
+ * with sc (a page's), the list's and assignee's text is copied when an
+ * earlier row wrote it.  comma: a ',' first (the rows of a page).
  */
 static void
-write_task(struct buf *b, const struct task *t)
+write_task(struct buf *b, const struct task *t, struct seg_cache *sc, int comma)
 {
 	size_t	 nn = strlen(t->name), nd = strlen(t->description);
-	size_t	 nl = strlen(t->list_name);
-	size_t	 na = t->assignee_name != NULL ? strlen(t->assignee_name) : 0;
+	size_t	 nl = 0, na = 0;
 	size_t	 nr = reminders_len(t->reminders);
 	unsigned st = t->status >= TS_PENDING && t->status <= TS_OVERDUE ?
 	    (unsigned)t->status : TS_PENDING;
-	char	*o, *created;
+	int	 hl = sc != NULL && seg_has(&sc->list, t->list_id, t->list_name);
+	int	 ha = sc != NULL && t->assigned_to > 0 &&
+	    seg_has(&sc->user, t->assigned_to, t->assignee_name);
+	size_t	 room;
+	char	*o, *created, *from;
 	size_t	 n;
 
-	/* 220: the keys and punctuation; 3 numbers, 3 times, 4 strings, the
-	 * reminders, the status, the recurrence */
-	if (buf_reserve(b, 220 + nr + 3 * JW_RAW_INT_MAX + 3 * JW_RAW_TIME_MAX +
-	    6 * (nn + nd + nl + na) + 4 * 2 + status_json[st].len + API_REC_MAX) < 0)
+	/* 221: a comma, the keys and punctuation; 3 numbers, 3 times, 4 strings, the
+	 * reminders, the status, the recurrence (the list's and assignee's
+	 * number and name: their text when a row before wrote it) */
+	room = 221 + nr + JW_RAW_INT_MAX + 3 * JW_RAW_TIME_MAX + 6 * (nn + nd) +
+	    4 * 2 + status_json[st].len + API_REC_MAX;
+	if (hl)
+		room += sc->list.len;
+	else {
+		nl = strlen(t->list_name);
+		room += JW_RAW_INT_MAX + 6 * nl;
+	}
+	if (ha)
+		room += sc->user.len;
+	else {
+		na = t->assignee_name != NULL ? strlen(t->assignee_name) : 0;
+		room += JW_RAW_INT_MAX + 6 * na;
+	}
+	if (buf_reserve(b, room) < 0)
 		return;
 	o = b->p + b->len;
+	if (comma)
+		*o++ = ',';
 	o = JW_RAW_LIT(o, "{\"id\":");
 	o = jw_raw_int(o, t->id);
 	o = JW_RAW_LIT(o, ",\"name\":");
 	o = jw_raw_str(o, t->name, nn);
 	o = JW_RAW_LIT(o, ",\"description\":");
 	o = jw_raw_str(o, t->description, nd);
-	o = JW_RAW_LIT(o, ",\"list_id\":");
-	o = jw_raw_int(o, t->list_id);
-	o = JW_RAW_LIT(o, ",\"list_name\":");
-	o = jw_raw_str(o, t->list_name, nl);
-	o = JW_RAW_LIT(o, ",\"assignee_name\":");
-	o = jw_raw_str(o, t->assignee_name, na);
-	o = JW_RAW_LIT(o, ",\"assigned_to\":");
-	if (t->assigned_to > 0)
-		o = jw_raw_int(o, t->assigned_to);
-	else
-		o = JW_RAW_LIT(o, "null");
+	if (hl) {
+		memcpy(o, sc->list.text, sc->list.len);
+		o += sc->list.len;
+	} else {
+		from = o;
+		o = JW_RAW_LIT(o, ",\"list_id\":");
+		o = jw_raw_int(o, t->list_id);
+		o = JW_RAW_LIT(o, ",\"list_name\":");
+		o = jw_raw_str(o, t->list_name, nl);
+		if (sc != NULL)
+			seg_keep(&sc->list, t->list_id, t->list_name, from, o);
+	}
+	if (ha) {
+		memcpy(o, sc->user.text, sc->user.len);
+		o += sc->user.len;
+	} else {
+		from = o;
+		o = JW_RAW_LIT(o, ",\"assignee_name\":");
+		o = jw_raw_str(o, t->assignee_name, na);
+		o = JW_RAW_LIT(o, ",\"assigned_to\":");
+		if (t->assigned_to > 0)
+			o = jw_raw_int(o, t->assigned_to);
+		else
+			o = JW_RAW_LIT(o, "null");
+		if (sc != NULL && t->assigned_to > 0)
+			seg_keep(&sc->user, t->assigned_to, t->assignee_name, from, o);
+	}
 	o = JW_RAW_LIT(o, ",\"complete_before\":");
 	o = jw_raw_time(o, t->complete_before);
 	o = JW_RAW_LIT(o, ",\"reminders\":");
@@ -114,12 +201,13 @@ write_task(struct buf *b, const struct task *t)
 void
 api_write_task(struct buf *b, const struct task *t)
 {
-	write_task(b, t);
+	write_task(b, t, NULL, 0);
 }
 
 struct rows {
 	struct buf	*b;
 	int		 n;
+	struct seg_cache seg;	/* the page's */
 };
 
 /* A page row callback: appends the task, comma-separated. */
@@ -128,9 +216,7 @@ task_row(void *ctx, const struct task *t)
 {
 	struct rows *c = ctx;
 
-	if (c->n++ > 0)
-		buf_putc(c->b, ',');
-	write_task(c->b, t);
+	write_task(c->b, t, &c->seg, c->n++ > 0);
 }
 
 /* Reads assigned_to when present: null, a user id (number or digit string). */
@@ -317,11 +403,17 @@ answer_head(void *ctx, int64_t count)
 static int
 task_page(struct req *r, struct task_query *q)
 {
-	struct answer a = { { &r->body_out, 0 }, r, { 0, 0 } };
+	struct answer a;
 	struct actor who;
 	int64_t	 count;
 	enum dbrc rc;
 	int	 st;
+
+	a.rows.b = &r->body_out;
+	a.rows.n = 0;
+	seg_init(&a.rows.seg);
+	a.r = r;
+	a.pg.limit = a.pg.offset = 0;
 
 	if ((st = page_read(r, &a.pg)) != 0 || (st = read_filters(r, q)) != 0)
 		return st;
@@ -364,7 +456,7 @@ api_list_tasks(struct req *r)
 	if (rc == DB_OK) {
 		/* written once the write lock is given back */
 		if ((st = api_commit_answer(r, 201, 201)) == 201)
-			write_task(&r->body_out, &t);
+			write_task(&r->body_out, &t, NULL, 0);
 		return st;
 	}
 	db_rollback(&r->app->db);
@@ -421,7 +513,7 @@ task_update(struct req *r, int64_t id)
 	if (rc == DB_OK) {
 		/* written once the write lock is given back */
 		if ((st = api_commit_answer(r, 200, 200)) == 200)
-			write_task(&r->body_out, &t);
+			write_task(&r->body_out, &t, NULL, 0);
 		return st;
 	}
 	db_rollback(&r->app->db);
@@ -453,7 +545,7 @@ api_task(struct req *r)
 		if ((rc = tasks_get_visible(&r->app->db, &who, r->ids[0], &r->arena,
 		    &t)) != DB_OK)
 			return api_dbfail(r, rc);
-		write_task(&r->body_out, &t);
+		write_task(&r->body_out, &t, NULL, 0);
 		return 200;
 	}
 }

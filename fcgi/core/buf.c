@@ -111,29 +111,49 @@ static const char dec2[] =
     "50515253545556575859606162636465666768697071727374"
     "75767778798081828384858687888990919293949596979899";
 
-/* The digits are written from the end, two at a time. */
+/*
+ * The digits are written from the end, two at a time, with 32-bit
+ * arithmetic below 2^32 (ids, counts); their number is found by
+ * comparisons rather than divisions.
+ */
 char *
 int64_dec(char *o, int64_t v)
 {
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, t;
+	static const uint64_t pow10[] = {
+		1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
+		10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
+		100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+		100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+		100000000000000000ULL, 1000000000000000000ULL,
+		10000000000000000000ULL
+	};
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	uint32_t w, t;
 	size_t	 n = 1;
 	char	*p;
 
 	if (v < 0)
 		*o++ = '-';
-	for (t = u; t >= 10; t /= 10)
+	while (n < 20 && u >= pow10[n])
 		n++;
 	p = o + n;
-	while (u >= 100) {
-		t = u % 100;
+	while (u > UINT32_MAX) {
+		t = (uint32_t)(u % 100);
 		u /= 100;
 		p -= 2;
 		memcpy(p, dec2 + 2 * t, 2);
 	}
-	if (u >= 10)
-		memcpy(p - 2, dec2 + 2 * u, 2);
+	w = (uint32_t)u;
+	while (w >= 100) {
+		t = w % 100;
+		w /= 100;
+		p -= 2;
+		memcpy(p, dec2 + 2 * t, 2);
+	}
+	if (w >= 10)
+		memcpy(p - 2, dec2 + 2 * w, 2);
 	else
-		p[-1] = (char)('0' + u);
+		p[-1] = (char)('0' + w);
 	return o + n;
 }
 

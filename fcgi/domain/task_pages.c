@@ -149,6 +149,9 @@ scope_size(struct db *db, const struct task_query *q, int64_t *n)
 struct scope_row {
 	const char	*name;	/* NULL: not read */
 	int64_t		 owner;
+	int		 extras;	/* 0: no task of the scope has a rule or reminders
+				 * (extras_count of the list or the assignee,
+				 * sql/024): its rows' columns are not read */
 	char		 buf[4 * NAME_MAX_CHARS + 1];
 };
 
@@ -162,7 +165,7 @@ page_list(struct db *db, const struct actor *who, const struct task_query *q,
 {
 	static const char sql[] =
 	    "SELECT l.task_count, l.name, l.owner_id, " LIST_ROLE_SQL("l", "?2", "?3")
-	    " FROM lists l WHERE l.id = ?1";
+	    ", l.extras_count > 0 FROM lists l WHERE l.id = ?1";
 	sqlite3_stmt *st;
 	int	 src;
 
@@ -179,6 +182,7 @@ page_list(struct db *db, const struct actor *who, const struct task_query *q,
 		size_t	 len = (size_t)sqlite3_column_bytes(st, 1);
 
 		*count = sqlite3_column_int64(st, 0);
+		sr->extras = sqlite3_column_int(st, 4);
 		if (name != NULL && len < sizeof(sr->buf)) {
 			memcpy(sr->buf, name, len + 1);
 			sr->name = sr->buf;
@@ -192,6 +196,30 @@ page_list(struct db *db, const struct actor *who, const struct task_query *q,
 }
 
 /*
+ * An unfiltered TQ_ASSIGNEE page's count, from the counter (sql: the
+ * count, then whether a task has a rule or reminders, into sr).
+ */
+static enum dbrc
+assignee_count(struct db *db, const char *sql, int64_t id, int64_t *count,
+    struct scope_row *sr)
+{
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*count = sqlite3_column_int64(st, 0);
+		sr->extras = sqlite3_column_int(st, 1);
+	}
+	db_done(st, rc);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return DB_OK;
+	return db_rc(db, rc, "task count");
+}
+
+/*
  * How many tasks match q.  For TQ_LIST the list must be visible to the
  * actor (else DB_NOTFOUND), and its row is kept in sr.  Without filters the
  * count comes from the maintained counters, without a scan.
@@ -201,7 +229,7 @@ page_count(struct db *db, struct search_plan *plan, const struct actor *who,
     const struct task_query *q, int64_t *count, struct scope_row *sr)
 {
 	static const char user_sql[] =
-	    "SELECT assigned_count FROM users WHERE id = ?1";
+	    "SELECT assigned_count, extras_count > 0 FROM users WHERE id = ?1";
 	char	 sql[640] = "SELECT count(*)", match[SEARCH_MATCH_BYTES];
 	unsigned f = query_filters(q);
 	sqlite3_stmt *st;
@@ -214,10 +242,8 @@ page_count(struct db *db, struct search_plan *plan, const struct actor *who,
 		if ((rc = page_list(db, who, q, count, sr)) != DB_OK)
 			return rc;
 		size = *count;
-	} else if (q->scope == TQ_ASSIGNEE && f == 0) {
-		rc = task_counter(db, user_sql, q->scope_id, count);
-		return rc == DB_NOTFOUND ? DB_OK : rc;
-	}
+	} else if (q->scope == TQ_ASSIGNEE && f == 0)
+		return assignee_count(db, user_sql, q->scope_id, count, sr);
 	if (f == 0 && q->scope != TQ_ALL)
 		return DB_OK;
 	/* the same plan as the page's rows (page_rows) */
@@ -346,16 +372,21 @@ due_walk(struct db *db, const struct task_query *q, unsigned f, int64_t n)
 
 /* Past this many rows to skip, a page reads its ids from the index first. */
 #define PAGE_DIRECT_SKIP	256
-/* A page's task columns, without the names of the list and the assignee. */
-#define PAGE_COLUMNS "SELECT t.id, t.list_id, t.name, t.description, t.assigned_to," \
-	" t.complete_before, t.status, t.created_at, t.updated_at, " \
-	TASK_EXTRAS_SQL("t")
+/*
+ * A page's task columns, without the names of the list and the assignee;
+ * the rule and reminders last, left out when no task of the scope has any
+ * (PAGE_PLAIN).
+ */
+#define PAGE_PLAIN "SELECT t.id, t.list_id, t.name, t.description, t.assigned_to," \
+	" t.complete_before, t.status, t.created_at, t.updated_at"
+#define PAGE_COLUMNS PAGE_PLAIN ", " TASK_EXTRAS_SQL("t")
 
 /* How a page's rows are read (page_plan). */
 struct plan {
 	unsigned	 f;		/* F_* */
 	int		 marked;	/* seek past mark m, then skip offset */
 	int		 direct;	/* one statement reads the rows, else ids then rows */
+	int		 extras;	/* the rows' rule and reminders are read */
 	int64_t		 offset;
 	struct mark	 m;
 	char		 match[SEARCH_MATCH_BYTES];	/* the FTS5 query of F_FTS */
@@ -380,8 +411,8 @@ page_sql(struct db *db, const struct task_query *q, const struct plan *p,
 		return text;
 	/* tasks_page() refused any other order */
 	assert(q->order >= TO_CREATED_DESC && q->order <= TO_UPDATED_DESC);
-	snprintf(sql, len, "%s%s", p->direct ? PAGE_COLUMNS : "SELECT t.id",
-	    from_sql(p->f));
+	snprintf(sql, len, "%s%s", !p->direct ? "SELECT t.id" : p->extras ?
+	    PAGE_COLUMNS : PAGE_PLAIN, from_sql(p->f));
 	where_sql(sql, len, q->scope, p->f);
 	snprintf(sql + strlen(sql), len - strlen(sql), "%s%s LIMIT ?8 OFFSET ?9",
 	    p->marked ? page_mark_after_sql(q->order == TO_CREATED_DESC) : "",
@@ -427,7 +458,7 @@ page_plan(struct db *db, struct task_cache *cache, const struct task_query *q,
  * unless direct) and its names, and passes it to fn.  The SQLite code.
  */
 static int
-page_walk(struct db *db, sqlite3_stmt *ids, sqlite3_stmt *row, int direct,
+page_walk(struct db *db, sqlite3_stmt *ids, sqlite3_stmt *row, const struct plan *p,
     struct names *lists, struct names *users, task_row_fn fn, void *ctx)
 {
 	static const char list_sql[] = "SELECT name, owner_id FROM lists WHERE id = ?1";
@@ -438,7 +469,7 @@ page_walk(struct db *db, sqlite3_stmt *ids, sqlite3_stmt *row, int direct,
 
 	while ((rc = sqlite3_step(ids)) == SQLITE_ROW) {
 		src = ids;
-		if (!direct) {
+		if (!p->direct) {
 			sqlite3_bind_int64(row, 1, sqlite3_column_int64(ids, 0));
 			if ((rrc = sqlite3_step(row)) != SQLITE_ROW) {
 				/* the id was just listed from the same snapshot */
@@ -457,8 +488,8 @@ page_walk(struct db *db, sqlite3_stmt *ids, sqlite3_stmt *row, int direct,
 		t.status = task_status_of(db_col_text(src, 6));
 		t.created_at = sqlite3_column_int64(src, 7);
 		t.updated_at = sqlite3_column_int64(src, 8);
-		task_extras_unpack((const char *)sqlite3_column_text(src, 9), &t.rec,
-		    &t.reminders);
+		task_extras_unpack(p->extras ? (const char *)sqlite3_column_text(src, 9) :
+		    NULL, &t.rec, &t.reminders);
 		t.rec_anchor = TIME_NULL;
 		t.assignee_name = NULL;
 		t.access = 0;
@@ -469,7 +500,7 @@ page_walk(struct db *db, sqlite3_stmt *ids, sqlite3_stmt *row, int direct,
 		    NULL, &rc)) == NULL))
 			break;
 		fn(ctx, &t);
-		if (!direct)
+		if (!p->direct)
 			sqlite3_reset(row);
 	}
 	return rc;
@@ -490,6 +521,7 @@ page_rows(struct db *db, struct task_cache *cache, const struct task_query *q,
     int64_t count, const struct scope_row *sr, task_row_fn fn, void *ctx)
 {
 	static const char row_sql[] = PAGE_COLUMNS " FROM tasks t WHERE t.id = ?1";
+	static const char plain_sql[] = PAGE_PLAIN " FROM tasks t WHERE t.id = ?1";
 	char	 sql[1536];
 	struct names lists, users;
 	sqlite3_stmt *ids, *row = NULL;
@@ -500,14 +532,16 @@ page_rows(struct db *db, struct task_cache *cache, const struct task_query *q,
 
 	if ((ret = page_plan(db, cache, q, count, &p)) != DB_OK)
 		return ret;
-	key = SQLK_PAGE | (unsigned)p.direct << 18 | (unsigned)p.marked << 17 |
-	    (unsigned)q->order << 12 | (unsigned)q->scope << 8 | p.f;
+	/* the flag and the rows agree only within one snapshot */
+	p.extras = sr->extras || !db->in_read;
+	key = SQLK_PAGE | (unsigned)p.extras << 19 | (unsigned)p.direct << 18 |
+	    (unsigned)p.marked << 17 | (unsigned)q->order << 12 | (unsigned)q->scope << 8 | p.f;
 	lists.n = users.n = 0;
 	lists.st = users.st = NULL;
 	if ((ids = sql_stmt(db, key, page_sql(db, q, &p, key, sql, sizeof(sql)),
 	    &once)) == NULL)
 		return DB_ERROR;
-	if (!p.direct && (row = db_prep(db, row_sql)) == NULL) {
+	if (!p.direct && (row = db_prep(db, p.extras ? row_sql : plain_sql)) == NULL) {
 		rc = SQLITE_ERROR;
 		goto out;
 	}
@@ -528,7 +562,7 @@ page_rows(struct db *db, struct task_cache *cache, const struct task_query *q,
 		sqlite3_bind_int64(ids, 11, p.m.key);
 		sqlite3_bind_int64(ids, 12, p.m.id);
 	}
-	rc = page_walk(db, ids, row, p.direct, &lists, &users, fn, ctx);
+	rc = page_walk(db, ids, row, &p, &lists, &users, fn, ctx);
 out:
 	if (row != NULL)
 		sqlite3_reset(row);
@@ -552,6 +586,7 @@ tasks_page(struct db *db, struct task_cache *cache, const struct actor *who,
 		return DB_INVALID;
 	sr.name = q->scope == TQ_ASSIGNEE ? q->scope_name : NULL;
 	sr.owner = 0;
+	sr.extras = 1;
 	/* the count, the marks' version and the rows in one snapshot: the
 	 * caller's, or one opened here */
 	own_read = !db->in_read && db_read_begin(db) == DB_OK && db->in_read;
