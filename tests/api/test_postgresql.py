@@ -399,9 +399,14 @@ def test_cascades_counters_and_ids_never_reused():
     # the counters the SQLite triggers keep
     eq(PG.query(db, "SELECT task_count, member_count FROM lists WHERE id = %s" % lst), [("2", "1")])
     eq(sql1(db, "SELECT assigned_count FROM users WHERE id = %s" % bob), "1")
+    # 024's extras_count: tasks with a rule or reminders
+    sql1(db, "UPDATE tasks SET reminders = '[60]' WHERE name = 'two' RETURNING id")
+    eq(PG.query(db, "SELECT extras_count FROM lists WHERE id = %s" % lst), [("1",)], "extras")
+    eq(sql1(db, "SELECT extras_count FROM users WHERE id = %s" % bob), "1", "assignee's extras")
     v0 = sql1(db, "SELECT version FROM lists WHERE id = %s" % lst)
     sql1(db, "UPDATE tasks SET assigned_to = NULL WHERE name = 'two' RETURNING id")
     eq(sql1(db, "SELECT assigned_count FROM users WHERE id = %s" % bob), "0", "unassigned")
+    eq(sql1(db, "SELECT extras_count FROM users WHERE id = %s" % bob), "0", "extras unassigned")
     sql1(db, "DELETE FROM tasks WHERE id = %s RETURNING id" % t1)
     eq(sql1(db, "SELECT task_count FROM lists WHERE id = %s" % lst), "1", "after a delete")
     eq(int(sql1(db, "SELECT version FROM lists WHERE id = %s" % lst)), int(v0) + 1, "version")

@@ -1,6 +1,6 @@
--- pg/023: the baseline.  No PostgreSQL database predates the PostgreSQL
--- backend, so this one file stands for SQLite's migrations 001-023: it
--- creates the schema a SQLite database has after them (sql/001-023), table
+-- pg/024: the baseline.  No PostgreSQL database predates the PostgreSQL
+-- backend, so this one file stands for SQLite's migrations 001-024: it
+-- creates the schema a SQLite database has after them (sql/001-024), table
 -- for table, column for column.  Every later migration comes in a pair,
 -- sql/NNN_name.sql and sql/pg/NNN_name.sql, with the same number.
 --
@@ -66,7 +66,8 @@ CREATE TABLE users (
     -- SQLite's GLOB '[0-2][0-9]:[0-5][0-9]' (anchored, as GLOB is)
     daily_digest_at  TEXT
         CHECK (daily_digest_at IS NULL OR daily_digest_at ~ '^[0-2][0-9]:[0-5][0-9]$'),
-    digest_last_day  TEXT
+    digest_last_day  TEXT,
+    extras_count     INTEGER NOT NULL DEFAULT 0  -- 024: assigned tasks with a rule or reminders
 );
 CREATE UNIQUE INDEX users_username_key ON users (username_key);
 CREATE UNIQUE INDEX users_telegram_id ON users (telegram_id) WHERE telegram_id IS NOT NULL;
@@ -145,7 +146,8 @@ CREATE TABLE lists (
     name_key     TEXT    NOT NULL DEFAULT '',
     task_count   INTEGER NOT NULL DEFAULT 0,
     version      BIGINT  NOT NULL DEFAULT 0,
-    member_count INTEGER NOT NULL DEFAULT 0
+    member_count INTEGER NOT NULL DEFAULT 0,
+    extras_count INTEGER NOT NULL DEFAULT 0  -- 024: tasks with a rule or reminders
 );
 CREATE UNIQUE INDEX lists_owner_name ON lists (owner_id, name);
 CREATE INDEX lists_owner_created ON lists (owner_id, created_at, id);
@@ -163,15 +165,17 @@ CREATE TABLE tasks (
     created_at       BIGINT  NOT NULL,
     updated_at       BIGINT  NOT NULL,
     name_key         TEXT    NOT NULL DEFAULT '',
+    -- 024's order (what a page reads first); it matters to SQLite only, and
+    -- is kept for the same column lists
     rec_every        INTEGER
         CHECK (rec_every IS NULL OR rec_every BETWEEN 1 AND 1000),
+    reminders        TEXT,
     rec_unit         TEXT
         CHECK (rec_unit IS NULL OR rec_unit IN ('day', 'week', 'month', 'year')),
     rec_from         TEXT
         CHECK (rec_from IS NULL OR rec_from IN ('deadline', 'completion')),
     rec_until        BIGINT,
-    rec_anchor       BIGINT,
-    reminders        TEXT
+    rec_anchor       BIGINT
 );
 CREATE UNIQUE INDEX tasks_list_name ON tasks (list_id, name);
 CREATE INDEX tasks_list_created ON tasks (list_id, created_at, id);
@@ -418,14 +422,18 @@ END $$;
 CREATE TRIGGER users_version_start BEFORE INSERT ON users
     FOR EACH ROW EXECUTE FUNCTION users_version_start();
 
--- 003, 008: lists.task_count and users.assigned_count, and the page-mark
--- versions that change with them and with created_at (the pages' order).
+-- 003, 008, 024: lists.task_count and users.assigned_count, the page-mark
+-- versions that change with them and with created_at (the pages' order),
+-- and the extras_count of tasks with a rule or reminders.
 CREATE FUNCTION tasks_counts_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE lists SET task_count = task_count + 1, version = version + 1
+    UPDATE lists SET task_count = task_count + 1, version = version + 1,
+        extras_count = extras_count + (NEW.rec_every IS NOT NULL OR NEW.reminders IS NOT NULL)::int
         WHERE id = NEW.list_id;
     UPDATE users SET assigned_count = assigned_count + 1,
-        assigned_version = assigned_version + 1 WHERE id = NEW.assigned_to;
+        assigned_version = assigned_version + 1,
+        extras_count = extras_count + (NEW.rec_every IS NOT NULL OR NEW.reminders IS NOT NULL)::int
+        WHERE id = NEW.assigned_to;
     RETURN NULL;
 END $$;
 CREATE TRIGGER tasks_counts_insert AFTER INSERT ON tasks
@@ -433,10 +441,13 @@ CREATE TRIGGER tasks_counts_insert AFTER INSERT ON tasks
 
 CREATE FUNCTION tasks_counts_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE lists SET task_count = task_count - 1, version = version + 1
+    UPDATE lists SET task_count = task_count - 1, version = version + 1,
+        extras_count = extras_count - (OLD.rec_every IS NOT NULL OR OLD.reminders IS NOT NULL)::int
         WHERE id = OLD.list_id;
     UPDATE users SET assigned_count = assigned_count - 1,
-        assigned_version = assigned_version + 1 WHERE id = OLD.assigned_to;
+        assigned_version = assigned_version + 1,
+        extras_count = extras_count - (OLD.rec_every IS NOT NULL OR OLD.reminders IS NOT NULL)::int
+        WHERE id = OLD.assigned_to;
     RETURN NULL;
 END $$;
 CREATE TRIGGER tasks_counts_delete AFTER DELETE ON tasks
@@ -476,6 +487,26 @@ END $$;
 CREATE TRIGGER tasks_created_changed AFTER UPDATE OF created_at ON tasks
     FOR EACH ROW WHEN (OLD.created_at IS DISTINCT FROM NEW.created_at)
     EXECUTE FUNCTION tasks_created_changed();
+
+-- 024: extras_count follows a task that moves, changes hands, or gains or
+-- loses its rule or reminders
+CREATE FUNCTION tasks_extras_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE lists SET extras_count = extras_count - 1
+        WHERE id = OLD.list_id AND (OLD.rec_every IS NOT NULL OR OLD.reminders IS NOT NULL);
+    UPDATE users SET extras_count = extras_count - 1
+        WHERE id = OLD.assigned_to AND (OLD.rec_every IS NOT NULL OR OLD.reminders IS NOT NULL);
+    UPDATE lists SET extras_count = extras_count + 1
+        WHERE id = NEW.list_id AND (NEW.rec_every IS NOT NULL OR NEW.reminders IS NOT NULL);
+    UPDATE users SET extras_count = extras_count + 1
+        WHERE id = NEW.assigned_to AND (NEW.rec_every IS NOT NULL OR NEW.reminders IS NOT NULL);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER tasks_extras_change
+    AFTER UPDATE OF list_id, assigned_to, rec_every, reminders ON tasks
+    FOR EACH ROW WHEN (OLD.rec_every IS NOT NULL OR OLD.reminders IS NOT NULL
+        OR NEW.rec_every IS NOT NULL OR NEW.reminders IS NOT NULL)
+    EXECUTE FUNCTION tasks_extras_change();
 
 -- 017: lists.member_count
 CREATE FUNCTION list_members_count_insert() RETURNS trigger LANGUAGE plpgsql AS $$
