@@ -17,7 +17,8 @@ set -eu
 PACKAGES="autoconf automake libtool pkgconf make gcc clang libclang-rt-14-dev libfcgi-dev libsqlite3-dev \
 sqlite3 libcjson-dev libcurl4-openssl-dev libargon2-dev libssl-dev libpwquality-dev libicu-dev \
 cracklib-runtime nginx-light spawn-fcgi multiwatch python3 curl wrk \
-chromium chromium-driver python3-selenium prometheus tzdata python3-icalendar nodejs"
+chromium chromium-driver python3-selenium prometheus tzdata python3-icalendar nodejs \
+libpq-dev postgresql-15"
 
 top=$(cd "$(dirname "$0")" && pwd)
 cmd=${1:-}

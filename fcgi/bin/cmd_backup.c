@@ -216,6 +216,17 @@ cmd_backup(struct app *app, int argc, char *argv[])
 	}
 	if (file == NULL || *file == '\0')
 		goto usage;
+	if (app->cfg.db_pg) {
+		/* not a file to copy: a cluster, backed up by its own tools */
+		puts("taskmgr backup: the database is PostgreSQL, which is backed up with its "
+		    "own tools; nothing was written.\n"
+		    "  logical dump:  pg_dump --format=custom --file=FILE DBNAME "
+		    "(restore with pg_restore)\n"
+		    "  point-in-time recovery:  pg_basebackup for a base copy, plus WAL "
+		    "archiving (archive_mode, archive_command)\n"
+		    "See README 'PostgreSQL and several hosts'.");
+		return 0;
+	}
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", file) >= sizeof(tmp)) {
 		fprintf(stderr, "taskmgr backup: %s: name too long\n", file);
 		return 1;

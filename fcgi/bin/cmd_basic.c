@@ -7,6 +7,7 @@
 #include "app.h"
 #include "commands.h"
 #include "passwords.h"
+#include "pgdb.h"
 #include "username.h"
 #include "users.h"
 
@@ -15,6 +16,15 @@ cmd_migrate(struct app *app, int argc, char *argv[])
 {
 	if (argc != 1)
 		return usage_error("migrate", "unexpected argument '%s'", argv[1]);
+	if (app->cfg.db_pg) {
+#ifdef HAVE_POSTGRESQL
+		return pg_migrate(app->cfg.database, stdout) == 0 ? 0 : 1;
+#else
+		fputs("taskmgr migrate: database is a PostgreSQL URI, but this build "
+		    "has no PostgreSQL support: configure --with-postgresql\n", stderr);
+		return 1;
+#endif
+	}
 	/* migration 012 recomputes username keys through this SQL function */
 	if (username_sql_register(&app->db) < 0) {
 		fputs("taskmgr migrate: cannot define username_key()\n", stderr);

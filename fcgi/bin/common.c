@@ -28,6 +28,13 @@ app_open(struct app *app, const char *path, int flags, char *err, size_t errlen)
 		return -1;
 	}
 	log_set_level(app->cfg.log_level_n);
+	/* only migrate and backup know PostgreSQL so far: never open the URI as a file */
+	if (app->cfg.db_pg && !(flags & (APP_NO_DB | APP_PG_OK))) {
+		snprintf(err, errlen, "the PostgreSQL backend supports only 'migrate' and "
+		    "'backup' so far; see README 'PostgreSQL and several hosts'");
+		config_free(&app->cfg);
+		return APP_PG_UNSUPPORTED;
+	}
 	/* long-running programs log to log_file; commands keep talking to the terminal */
 	if ((flags & (APP_SERVE | APP_DAEMON)) && *app->cfg.log_file != '\0' &&
 	    log_open_file(app->cfg.log_file) < 0) {
@@ -53,7 +60,7 @@ app_open(struct app *app, const char *path, int flags, char *err, size_t errlen)
 	/* the admin templates are compiled once per process, not per request */
 	if ((flags & APP_SERVE) && admin_load_templates(app, err, errlen) < 0)
 		log_error("admin templates not loaded (the admin pages answer 500): %s", err);
-	if (flags & APP_NO_DB)
+	if ((flags & APP_NO_DB) || app->cfg.db_pg)
 		return 0;
 	if (db_open(&app->db, app->cfg.database,
 	    ((flags & APP_DB_CREATE) ? DB_OPEN_CREATE : 0) |

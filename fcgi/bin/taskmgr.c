@@ -13,13 +13,16 @@
 static int cmd_version(struct app *, int, char *[]);
 
 const struct command commands[] = {
-	{ "migrate", cmd_migrate, APP_DB_CREATE, 0,
+	{ "migrate", cmd_migrate, APP_DB_CREATE | APP_PG_OK, 0,
 	    NULL, NULL,
 	    "migrate -- create the database or bring its schema up to date",
 	    "usage: taskmgr [--config FILE] migrate\n\n"
 	    "Applies the schema migrations the database does not have yet, each in\n"
 	    "its own transaction, and prints one line per migration.  Creates the\n"
-	    "database file when it does not exist.  Running it again is a no-op.\n" },
+	    "database file when it does not exist.  Running it again is a no-op.\n"
+	    "With database = postgresql://... (a build configured --with-postgresql)\n"
+	    "it applies PostgreSQL's migrations in one transaction, under an advisory\n"
+	    "lock: hosts migrating at once wait for each other.\n" },
 	{ "createsuperuser", cmd_createsuperuser, 0, 1,
 	    "--username= --email= --password-stdin", NULL,
 	    "createsuperuser --username U [--email E] [--password-stdin] -- create a staff user",
@@ -100,7 +103,7 @@ const struct command commands[] = {
 	    "usage: taskmgr [--config FILE] check-config\n\n"
 	    "Reads the configuration file and TASKMGR_* environment variables, stops\n"
 	    "with file:line: message on an error, and prints the effective settings.\n" },
-	{ "backup", cmd_backup, 0, 0,
+	{ "backup", cmd_backup, APP_PG_OK, 0,
 	    "--force --quiet -q", "FILE",
 	    "backup [--force] FILE -- copy the database to FILE while the service runs",
 	    "usage: taskmgr [--config FILE] backup [--force] [--quiet] FILE\n\n"
@@ -111,6 +114,8 @@ const struct command commands[] = {
 	    "FILE.tmp, checked with PRAGMA integrity_check, synced, and renamed to\n"
 	    "FILE, so FILE is never a partial copy.  An existing FILE is refused\n"
 	    "unless --force is given.  See the README for the restore procedure.\n"
+	    "With database = postgresql://... it writes nothing and tells how\n"
+	    "PostgreSQL is backed up (pg_dump, pg_basebackup and WAL archiving).\n"
 	    "Exit status: 0 written, 1 failed (FILE is untouched), 2 bad usage.\n" },
 	{ "sweep", cmd_sweep, 0, 1,
 	    NULL, NULL,
@@ -326,9 +331,9 @@ main(int argc, char *argv[])
 	argv += i;
 	if ((rc = check_args(c, &argc, argv, &cfgpath)) != 0)
 		return rc == 1 ? 0 : rc;
-	if (app_open(&app, cfgpath, c->app_flags, err, sizeof(err)) < 0) {
+	if ((rc = app_open(&app, cfgpath, c->app_flags, err, sizeof(err))) < 0) {
 		fprintf(stderr, "taskmgr: %s\n", err);
-		return 1;
+		return rc == APP_PG_UNSUPPORTED ? EXIT_USAGE : 1;
 	}
 	if (c->needs_schema && !app.schema_ok) {
 		fprintf(stderr, "taskmgr: the database is not migrated: run 'taskmgr migrate' first\n");

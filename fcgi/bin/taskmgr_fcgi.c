@@ -78,9 +78,9 @@ main(int argc, char *argv[])
 	/* SQLite's cursors and values come from free lists (sqlmem.h) */
 	if (sqlmem_install() != 0)
 		fprintf(stderr, "taskmgr.fcgi: SQLite's allocator could not be set\n");
-	if (app_open(&app, cfgpath, APP_SERVE, err, sizeof(err)) < 0) {
+	if ((rc = app_open(&app, cfgpath, APP_SERVE, err, sizeof(err))) < 0) {
 		fprintf(stderr, "taskmgr.fcgi: %s\n", err);
-		return 1;
+		return rc == APP_PG_UNSUPPORTED ? 2 : 1;
 	}
 	/* this responder's counters, beside the database: GET /metrics sums them all */
 	if ((size_t)snprintf(path, sizeof(path), "%s-metrics", app.cfg.database) >= sizeof(path))

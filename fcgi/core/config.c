@@ -29,7 +29,7 @@ struct key {
 	size_t		 off;
 	const char	*def;
 	int64_t		 min, max;	/* K_INT bounds; K_STR: min length unless empty */
-	int		 secret;	/* masked by config_print */
+	int		 secret;	/* masked by config_print; 2: a URI's password only */
 };
 
 /*
@@ -44,7 +44,7 @@ struct key {
 #define R(f) K_RATE, offsetof(struct config, f)
 
 static const struct key keys[] = {
-	{ "database", S(database), LOCALSTATEDIR "/lib/taskmgr/taskmgr.db", 0, 0, 0 },
+	{ "database", S(database), LOCALSTATEDIR "/lib/taskmgr/taskmgr.db", 0, 0, 2 },
 	{ "synchronous", S(synchronous), "full", 0, 0, 0 },
 	{ "time_zone", S(time_zone), "UTC", 0, 0, 0 },
 	{ "page_size", I(page_size), "20", 1, 10000, 0 },
@@ -208,6 +208,8 @@ config_validate(struct config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "database: must not be empty");
 		return -1;
 	}
+	/* a URI is libpq's to parse, when a command connects; not a file */
+	cfg->db_pg = config_is_pg_uri(cfg->database);
 	if (strcmp(cfg->synchronous, "full") != 0 && strcmp(cfg->synchronous, "normal") != 0) {
 		snprintf(err, errlen, "synchronous: expected full or normal, not \"%s\"",
 		    cfg->synchronous);
@@ -483,6 +485,46 @@ rate_print(const struct rate *r, FILE *f)
 	fprintf(f, "%lld/%s", (long long)r->n, u);
 }
 
+int
+config_is_pg_uri(const char *s)
+{
+	return strncmp(s, "postgresql://", 13) == 0 || strncmp(s, "postgres://", 11) == 0;
+}
+
+void
+config_print_database(const char *db, FILE *f)
+{
+	const char *p, *q, *auth, *end, *at = NULL, *colon;
+
+	if (!config_is_pg_uri(db)) {
+		fputs(db, f);
+		return;
+	}
+	/* postgresql://[user[:password]@][host][/dbname][?k=v&...] */
+	auth = strstr(db, "://") + 3;
+	end = auth + strcspn(auth, "/?");
+	for (p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;
+	colon = at != NULL ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+	if (colon != NULL) {
+		fwrite(db, 1, (size_t)(colon + 1 - db), f);
+		fputs("********", f);
+		p = at;
+	} else
+		p = db;
+	/* a password=... parameter: its value, up to the next '&' */
+	while ((q = strstr(p, "password=")) != NULL) {
+		fwrite(p, 1, (size_t)(q + 9 - p), f);
+		p = q + 9;
+		if (q > end && (q[-1] == '?' || q[-1] == '&')) {
+			fputs("********", f);
+			p += strcspn(p, "&");
+		}
+	}
+	fputs(p, f);
+}
+
 void
 config_print(const struct config *cfg, FILE *f)
 {
@@ -494,7 +536,10 @@ config_print(const struct config *cfg, FILE *f)
 		switch (keys[i].type) {
 		case K_STR:
 			s = *(char *const *)(base + keys[i].off);
-			fputs(keys[i].secret && *s != '\0' ? "********" : s, f);
+			if (keys[i].secret == 2)
+				config_print_database(s, f);
+			else
+				fputs(keys[i].secret && *s != '\0' ? "********" : s, f);
 			break;
 		case K_INT:
 			fprintf(f, "%lld", (long long)*(const int64_t *)(base + keys[i].off));

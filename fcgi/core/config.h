@@ -63,6 +63,7 @@ struct config {
 	int	 log_level_n;	/* derived: 0 error, 1 warn, 2 info, 3 debug */
 	int	 sync_normal;	/* derived: 1 when synchronous = normal */
 	int	 hook_http;	/* derived: 1 when webhook_allow_http = yes */
+	int	 db_pg;		/* derived: 1 when database is a PostgreSQL URI */
 };
 
 /*
@@ -82,7 +83,18 @@ int	 config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 int	 config_load_text(struct config *cfg, const char *name, const char *text,
 	    size_t len, char *err, size_t errlen);
 void	 config_free(struct config *);
-/* Prints the effective configuration as key = value lines, secrets masked. */
+/*
+ * 1 when s is a PostgreSQL connection URI (postgresql:// or postgres://, a
+ * libpq URI; README "PostgreSQL and several hosts"), 0 for a SQLite path.
+ */
+int	 config_is_pg_uri(const char *s);
+/*
+ * Writes a database setting to f; in a URI the password (user:PASSWORD@
+ * and a password= parameter) is masked.
+ */
+void	 config_print_database(const char *database, FILE *f);
+/* Prints the effective configuration as key = value lines, secrets masked
+ * (the database URI's password too). */
 void	 config_print(const struct config *, FILE *);
 /* Parses "N/second|minute|hour|day" or "off"; 0 ok, -1 bad. */
 int	 config_parse_rate(const char *, struct rate *);

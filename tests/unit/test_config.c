@@ -87,6 +87,42 @@ main(void)
 	free(out);
 	config_free(&c);
 
+	/* a PostgreSQL URI: recognised, not a file; its password masked */
+	is_int(load_text("database = postgresql://u:pw@db/t?password=pw&sslmode=require\n",
+	    &c, err, sizeof(err)), 0, "a postgresql:// database loads");
+	is_int(c.db_pg, 1, "postgresql:// is a PostgreSQL URI");
+	mem = open_memstream(&out, &outlen);
+	config_print(&c, mem);
+	fclose(mem);
+	ok(strstr(out, "database = postgresql://u:********@db/t?password=********"
+	    "&sslmode=require\n") != NULL, "the URI's passwords masked");
+	ok(strstr(out, "pw") == NULL, "no password printed");
+	free(out);
+	config_free(&c);
+	ok(config_is_pg_uri("postgres://db/t") && !config_is_pg_uri("/var/lib/t.db") &&
+	    !config_is_pg_uri("postgresql:t") && !config_is_pg_uri("./postgresql://x"),
+	    "URI or path");
+	{
+		static const char *cases[][2] = {
+			{ "postgresql:///t?host=/run/pg", "postgresql:///t?host=/run/pg" },
+			{ "postgresql://bob@h/t", "postgresql://bob@h/t" },
+			{ "postgresql://bob:x%40y@h:5/t", "postgresql://bob:********@h:5/t" },
+			{ "postgres://h/t?apassword=1&password=", "postgres://h/t?apassword=1&password=********" },
+			{ "postgresql://h/t?password=a&password=b&x=password=",
+			  "postgresql://h/t?password=********&password=********&x=password=" },
+			{ "/var/lib/taskmgr/password=x.db", "/var/lib/taskmgr/password=x.db" },
+		};
+		size_t	 i;
+
+		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			mem = open_memstream(&out, &outlen);
+			config_print_database(cases[i][0], mem);
+			fclose(mem);
+			is_str(out, cases[i][1], "printed as %s", cases[i][1]);
+			free(out);
+		}
+	}
+
 	setenv("TASKMGR_PAGE_SIZE", "9", 1);
 	is_int(load_text("page_size = 5\n", &c, err, sizeof(err)), 0, "env override loads");
 	is_int(c.page_size, 9, "environment wins over the file");
