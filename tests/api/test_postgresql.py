@@ -33,7 +33,10 @@ MIGRATE_LOCK = 0x7461736b6d6772
 # which PostgreSQL has as identity sequences and a pg_trgm GIN index
 SQLITE_ONLY_TABLES = {"sqlite_sequence", "tasks_fts", "tasks_fts_data",
                       "tasks_fts_idx", "tasks_fts_config"}
-SQLITE_ONLY_TRIGGERS = {"tasks_fts_insert", "tasks_fts_delete", "tasks_fts_rename"}
+SQLITE_ONLY_TRIGGERS = {"tasks_fts_insert", "tasks_fts_delete", "tasks_fts_rename",
+                        # events' high-water mark (025): an identity sequence
+                        # never hands an id out twice
+                        "events_high_water"}
 PG_ONLY_TABLES = {"schema_version"}
 PG_ONLY_INDEXES = {"tasks_name_key_trgm"}
 # one-row tables whose id is not a generated id
