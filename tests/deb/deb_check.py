@@ -251,7 +251,7 @@ def test_build():
     # configure.ac's version plus the Debian revision
     eq(f("Version"), VERSION + "-1", "Version")
     depends = f("Depends")
-    for lib in ("libsqlite3-0", "libcjson1", "libargon2-1", "libcurl4", "libc6"):
+    for lib in ("libsqlite3-0", "libcjson1", "libargon2-1", "libcurl4", "libpq5", "libc6"):
         assert re.search(r"\b%s\b" % lib, depends), "shlibs: no %s in %s" % (lib, depends)
     for p in ("adduser", "spawn-fcgi", "multiwatch"):
         assert re.search(r"(^|, )%s\b" % p, depends), "no %s in %s" % (p, depends)
