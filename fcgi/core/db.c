@@ -12,6 +12,12 @@
 
 #include "db.h"
 #include "log.h"
+#ifdef HAVE_POSTGRESQL
+#include "pgstmt.h"
+#else
+#define PG_BEGIN_WRITE	NULL
+#define PG_BEGIN_READ	NULL
+#endif
 #include "timeutil.h"
 #include "walvfs.h"
 
@@ -253,6 +259,10 @@ db_close(struct db *db)
 {
 	size_t	 i;
 
+#ifdef HAVE_POSTGRESQL
+	if (db_on_pg)
+		pg_close();
+#endif
 	for (i = 0; i < DB_CACHE_SIZE; i++)
 		sqlite3_finalize(db->cache[i].st);
 	sql_texts_free(&db->texts);
@@ -264,12 +274,16 @@ db_close(struct db *db)
 	db->wlock_fd = -1;
 }
 
-sqlite3_stmt *
+struct dbstmt *
 db_prep(struct db *db, const char *sql)
 {
 	size_t	 i, h = ((uintptr_t)sql >> 3) * 2654435761u;
 	sqlite3_stmt *st;
 
+#ifdef HAVE_POSTGRESQL
+	if (__builtin_expect(db_on_pg, 0))
+		return pgst_prep(sql, 0);
+#endif
 	for (i = 0; i < DB_CACHE_SIZE; i++) {
 		size_t slot = (h + i) & (DB_CACHE_SIZE - 1);
 
@@ -277,7 +291,7 @@ db_prep(struct db *db, const char *sql)
 			st = db->cache[slot].st;
 			sqlite3_reset(st);
 			sqlite3_clear_bindings(st);
-			return st;
+			return (struct dbstmt *)st;
 		}
 		if (db->cache[slot].sql == NULL) {
 			if (sqlite3_prepare_v3(db->h, sql, -1,
@@ -287,19 +301,11 @@ db_prep(struct db *db, const char *sql)
 			}
 			db->cache[slot].sql = sql;
 			db->cache[slot].st = st;
-			return st;
+			return (struct dbstmt *)st;
 		}
 	}
 	log_error("sql statement cache full");
 	return NULL;
-}
-
-int
-db_done(sqlite3_stmt *st, int rc)
-{
-	if (st != NULL)
-		sqlite3_reset(st);
-	return rc;
 }
 
 const char *
@@ -328,14 +334,14 @@ db_rc(struct db *db, int rc, const char *what)
 	case SQLITE_CONSTRAINT:
 		if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
 			return DB_CONFLICT;
-		log_error("%s: %s", what, sqlite3_errmsg(db->h));
+		log_error("%s: %s", what, db_errmsg(db));
 		return DB_INVALID;
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
-		log_warn("%s: %s", what, sqlite3_errmsg(db->h));
+		log_warn("%s: %s", what, db_errmsg(db));
 		return DB_BUSY;
 	default:
-		log_error("%s: %s", what, sqlite3_errmsg(db->h));
+		log_error("%s: %s", what, db_errmsg(db));
 		return DB_ERROR;
 	}
 }
@@ -344,19 +350,33 @@ enum dbrc
 db_change2(struct db *db, const char *sql, int64_t a, int64_t b, const char *what,
     int *n)
 {
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	int	 rc;
 
 	*n = 0;
 	if ((st = db_prep(db, sql)) == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, a);
-	sqlite3_bind_int64(st, 2, b);
-	rc = db_done(st, sqlite3_step(st));
-	if (rc != SQLITE_DONE)
+	db_bind_i64(st, 1, a);
+	db_bind_i64(st, 2, b);
+	rc = db_done(st, db_step(st));
+	if (rc != DB_DONE)
 		return db_rc(db, rc, what);
-	*n = sqlite3_changes(db->h);
+	*n = db_changes(db);
 	return DB_OK;
+}
+
+enum dbrc
+db_insert_id(struct db *db, struct dbstmt *st, const char *what, int64_t *id)
+{
+	int	 rc;
+
+#ifdef HAVE_POSTGRESQL
+	if (__builtin_expect(db_on_pg, 0))
+		return db_rc(db, db_done(st, pgst_insert_id(st, id)), what);
+#endif
+	if ((rc = db_done(st, db_step(st))) == DB_DONE)
+		*id = sqlite3_last_insert_rowid(db->h);
+	return db_rc(db, rc, what);
 }
 
 enum dbrc
@@ -365,6 +385,10 @@ db_exec(struct db *db, const char *sql)
 	char	*msg = NULL;
 	int	 rc;
 
+#ifdef HAVE_POSTGRESQL
+	if (db_on_pg)
+		return db_rc(db, pgst_exec(sql), "exec");
+#endif
 	rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
 	sqlite3_free(msg);
 	return db_rc(db, rc, "exec");
@@ -373,29 +397,72 @@ db_exec(struct db *db, const char *sql)
 int64_t
 db_data_version(struct db *db)
 {
-	sqlite3_stmt *st = db_prep(db, "PRAGMA data_version");
+	struct dbstmt *st;
 	int64_t	 v = -1;
 	int	 rc;
 
-	if (st == NULL)
+#ifdef HAVE_POSTGRESQL
+	if (db_on_pg)
+		return 0;	/* no such number: the waiting loops wait for their timers */
+#endif
+	if ((st = db_prep(db, "PRAGMA data_version")) == NULL)
 		return -1;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
+	if ((rc = db_step(st)) == DB_ROW)
+		v = db_col_i64(st, 0);
 	db_done(st, rc);
 	return v;
+}
+
+/* 1 when a connection is open and no transaction is. */
+static int
+db_autocommit(struct db *db)
+{
+#ifdef HAVE_POSTGRESQL
+	if (db_on_pg)
+		return pgst_autocommit();
+#endif
+	return db->h != NULL && sqlite3_get_autocommit(db->h);
+}
+
+/*
+ * Runs a transaction's BEGIN, COMMIT or ROLLBACK: the literal sql on
+ * SQLite (a cached statement), pg's text on PostgreSQL (pgstmt.h says why
+ * they differ).
+ */
+static int
+db_tx(struct db *db, const char *sql, const char *pg)
+{
+	struct dbstmt *st;
+
+#ifdef HAVE_POSTGRESQL
+	if (db_on_pg)
+		return pgst_exec(pg);
+#else
+	(void)pg;
+#endif
+	if ((st = db_prep(db, sql)) == NULL)
+		return DB_RC_ERROR;
+	return db_done(st, db_step(st));
+}
+
+static int
+db_tx_rollback(struct db *db)
+{
+#ifdef HAVE_POSTGRESQL
+	if (db_on_pg)
+		return pgst_exec("ROLLBACK");
+#endif
+	return sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 }
 
 enum dbrc
 db_read_begin(struct db *db)
 {
-	sqlite3_stmt *st;
 	enum dbrc rc;
 
-	if (db->h == NULL || db->in_tx || db->in_read || !sqlite3_get_autocommit(db->h))
+	if (db->in_tx || db->in_read || !db_autocommit(db))
 		return DB_OK;
-	if ((st = db_prep(db, "BEGIN")) == NULL)
-		return DB_ERROR;
-	rc = db_rc(db, db_done(st, sqlite3_step(st)), "begin read");
+	rc = db_rc(db, db_tx(db, "BEGIN", PG_BEGIN_READ), "begin read");
 	if (rc == DB_OK)
 		db->in_read = 1;
 	return rc;
@@ -404,47 +471,41 @@ db_read_begin(struct db *db)
 void
 db_read_end(struct db *db)
 {
-	sqlite3_stmt *st;
-
 	if (!db->in_read)
 		return;
 	db->in_read = 0;
-	if (sqlite3_get_autocommit(db->h))
+	if (db_autocommit(db))
 		return;
-	if ((st = db_prep(db, "COMMIT")) == NULL ||
-	    db_rc(db, db_done(st, sqlite3_step(st)), "commit read") != DB_OK)
+	if (db_rc(db, db_tx(db, "COMMIT", "COMMIT"), "commit read") != DB_OK)
 		db_rollback(db);
 }
 
 enum dbrc
 db_begin(struct db *db)
 {
-	sqlite3_stmt *st;
 	enum dbrc rc;
 
 	if (db->in_read)
 		db_read_end(db);
-	st = db_prep(db, "BEGIN IMMEDIATE");
-	if (st == NULL)
-		return DB_ERROR;
 	wlock_take(db);
-	rc = db_rc(db, db_done(st, sqlite3_step(st)), "begin");
+	rc = db_rc(db, db_tx(db, "BEGIN IMMEDIATE", PG_BEGIN_WRITE), "begin");
 	if (rc == DB_OK)
 		db->in_tx = 1;
-	else
+	else {
+		/* PostgreSQL's BEGIN went through and its lock did not */
+		if (!db_autocommit(db))
+			(void)db_tx_rollback(db);
 		wlock_drop(db);
+	}
 	return rc;
 }
 
 enum dbrc
 db_commit(struct db *db)
 {
-	sqlite3_stmt *st = db_prep(db, "COMMIT");
 	enum dbrc rc;
 
-	if (st == NULL)
-		return DB_ERROR;
-	rc = db_rc(db, db_done(st, sqlite3_step(st)), "commit");
+	rc = db_rc(db, db_tx(db, "COMMIT", "COMMIT"), "commit");
 	if (rc != DB_OK)
 		db_rollback(db);
 	db->in_tx = 0;
@@ -455,27 +516,11 @@ db_commit(struct db *db)
 void
 db_rollback(struct db *db)
 {
-	if (sqlite3_get_autocommit(db->h) == 0)
-		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	if (!db_autocommit(db))
+		(void)db_tx_rollback(db);
 	db->in_tx = 0;
 	db->in_read = 0;
 	wlock_drop(db);
-}
-
-int
-db_bind_text(sqlite3_stmt *st, int idx, const char *s)
-{
-	if (s == NULL)
-		return sqlite3_bind_null(st, idx);
-	return sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC);
-}
-
-const char *
-db_col_text(sqlite3_stmt *st, int col)
-{
-	const unsigned char *s = sqlite3_column_text(st, col);
-
-	return s ? (const char *)s : "";
 }
 
 int

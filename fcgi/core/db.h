@@ -15,6 +15,7 @@
 
 #include <sqlite3.h>
 
+#include "dbstmt.h"
 #include "sqltext.h"
 
 #define DB_CACHE_SIZE 256	/* a power of two, larger than the number of distinct statements */
@@ -64,10 +65,31 @@ enum dbrc {
  */
 int	 db_open(struct db *, const char *path, int flags, char *err, size_t errlen);
 void	 db_close(struct db *);
-/* A cached, reset statement for the literal sql; NULL on error (logged). */
-sqlite3_stmt *db_prep(struct db *, const char *sql);
-/* Resets st so its locks are released; returns rc unchanged for chaining. */
-int	 db_done(sqlite3_stmt *st, int rc);
+/*
+ * A cached, reset statement for the literal sql, its bindings all NULL;
+ * NULL on error (logged).  dbstmt.h binds, steps and reads it.
+ */
+struct dbstmt *db_prep(struct db *, const char *sql);
+/* Rows the last INSERT, UPDATE or DELETE changed. */
+static inline int
+db_changes(struct db *db)
+{
+#ifdef HAVE_POSTGRESQL
+	if (__builtin_expect(db_on_pg, 0))
+		return pgst_changes();
+#endif
+	return sqlite3_changes(db->h);
+}
+/* The message of the last failure. */
+static inline const char *
+db_errmsg(struct db *db)
+{
+#ifdef HAVE_POSTGRESQL
+	if (__builtin_expect(db_on_pg, 0))
+		return pgst_errmsg();
+#endif
+	return sqlite3_errmsg(db->h);
+}
 /*
  * Runs the cached statement for the literal sql with ?1 = a and ?2 = b
  * (a batched DELETE ... LIMIT ?2, say); *n rows changed, 0 on error.
@@ -75,6 +97,13 @@ int	 db_done(sqlite3_stmt *st, int rc);
  */
 enum dbrc db_change2(struct db *, const char *sql, int64_t a, int64_t b,
 	    const char *what, int *n);
+/*
+ * Steps st, an INSERT of one row, and ends it; *id gets the new row's id
+ * (SQLite's last_insert_rowid; on PostgreSQL the statement is prepared
+ * with " RETURNING id" appended, so its text must allow that).  DB_OK, or
+ * the error logged as what (a duplicate key: DB_CONFLICT), *id unchanged.
+ */
+enum dbrc db_insert_id(struct db *, struct dbstmt *st, const char *what, int64_t *id);
 /* Runs sql that returns no rows; DB_OK or an error code. */
 enum dbrc db_exec(struct db *, const char *sql);
 /*
@@ -110,14 +139,9 @@ enum dbrc db_commit(struct db *);
  */
 void	 db_idle(struct db *);
 void	 db_rollback(struct db *);
-/* Maps an SQLite result code to a dbrc (logging unexpected ones). */
+/* Maps a result code (dbstmt.h) to a dbrc (logging unexpected ones). */
 enum dbrc db_rc(struct db *, int sqlite_rc, const char *what);
 const char *db_strerror(enum dbrc);
-
-/* Binds NULL when s is NULL, else the text (transient copy not needed: static for the step). */
-int	 db_bind_text(sqlite3_stmt *, int idx, const char *s);
-/* A column as text, "" for NULL. */
-const char *db_col_text(sqlite3_stmt *, int col);
 
 /* Schema version stored in PRAGMA user_version; -1 on error. */
 int	 db_schema_version(struct db *);

@@ -4,6 +4,9 @@
 
 #include "db.h"
 #include "log.h"
+#ifdef HAVE_POSTGRESQL
+#include "pgstmt.h"
+#endif
 #include "sqltext.h"
 
 const char *
@@ -43,29 +46,38 @@ sql_texts_free(struct sql_texts *t)
 	}
 }
 
-sqlite3_stmt *
+struct dbstmt *
 sql_stmt(struct db *db, unsigned key, const char *sql, int *once)
 {
 	const char *s = sql_intern(&db->texts, key, sql);
-	sqlite3_stmt *st = NULL;
+	struct dbstmt *st = NULL;
+	sqlite3_stmt *sq = NULL;
 
 	if (s != NULL && (st = db_prep(db, s)) != NULL) {
 		*once = 0;
 		return st;
 	}
 	*once = 1;
-	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK) {
+#ifdef HAVE_POSTGRESQL
+	if (db_on_pg)
+		return pgst_prep(sql, 1);
+#endif
+	if (sqlite3_prepare_v2(db->h, sql, -1, &sq, NULL) != SQLITE_OK) {
 		log_error("sql prepare: %s", sqlite3_errmsg(db->h));
 		return NULL;
 	}
-	return st;
+	return (struct dbstmt *)sq;
 }
 
 void
-sql_stmt_end(sqlite3_stmt *st, int once)
+sql_stmt_end(struct dbstmt *st, int once)
 {
-	if (once)
-		sqlite3_finalize(st);
+	if (!once)
+		db_reset(st);
+#ifdef HAVE_POSTGRESQL
+	else if (db_on_pg)
+		pgst_finalize(st);
+#endif
 	else
-		sqlite3_reset(st);
+		sqlite3_finalize((sqlite3_stmt *)st);
 }

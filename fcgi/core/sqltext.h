@@ -11,11 +11,10 @@
 #ifndef TASKMGR_SQLTEXT_H
 #define TASKMGR_SQLTEXT_H
 
-#include <sqlite3.h>
-
 #define SQL_INTERNED 96
 
 struct db;
+struct dbstmt;
 
 struct sql_texts {
 	struct {
@@ -41,8 +40,8 @@ void		 sql_texts_free(struct sql_texts *);
  * A statement for sql under key: from the statement cache (*once = 0) or
  * prepared for one use (*once = 1); NULL on an error (logged).
  */
-sqlite3_stmt	*sql_stmt(struct db *, unsigned key, const char *sql, int *once);
+struct dbstmt	*sql_stmt(struct db *, unsigned key, const char *sql, int *once);
 /* Ends a statement of sql_stmt: reset for reuse, or finalized when made for one use. */
-void		 sql_stmt_end(sqlite3_stmt *, int once);
+void		 sql_stmt_end(struct dbstmt *, int once);
 
 #endif

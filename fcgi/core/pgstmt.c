@@ -1,0 +1,658 @@
+/*
+ * pgstmt: the statements of dbstmt.h on PostgreSQL (configure
+ * --with-postgresql).  See pgstmt.h.
+ */
+#include <endian.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "db.h"
+#include "log.h"
+#include "pgstmt.h"
+
+#define PG_CACHE_SIZE	512	/* a power of two, as db.c's DB_CACHE_SIZE */
+#define PG_MAX_PARAMS	999	/* as SQLite's default limit */
+
+/* the types of pg_type the bindings name */
+#define OID_BOOL	16
+#define OID_BYTEA	17
+#define OID_INT8	20
+#define OID_FLOAT8	701
+#define OID_TEXT	25
+
+int	 db_on_pg;
+
+enum pkind { P_NULL, P_I64, P_DOUBLE, P_TEXT, P_BLOB };
+
+struct param {
+	enum pkind	 kind;
+	int64_t		 i;
+	double		 d;
+	char		*p;		/* P_TEXT, P_BLOB: a copy, NUL-terminated */
+	int		 n;
+	char		 wire[32];	/* what is sent: 8 bytes big-endian, or the text of a number */
+};
+
+struct pgstmt {
+	char		*text;		/* the SQL, with $N */
+	char		 name[16];	/* the prepared statement's, "" until prepared */
+	int		 nparams;
+	Oid		*types;		/* from the first binding of each, at preparation */
+	struct param	*par;
+	PGresult	*res;		/* the rows of the step in progress */
+	int		 row, nrows;
+	int		 returning;	/* " RETURNING id" appended (pgst_insert_id) */
+	char		*blob;		/* the decoded bytea of the last db_col_blob */
+	size_t		 bloblen;
+};
+
+static PGconn	*conn;
+static struct {
+	const char	*sql;
+	struct pgstmt	*st;
+} cache[PG_CACHE_SIZE];
+static unsigned	 nnamed;	/* statements prepared so far: their names */
+static int	 changes;
+static char	 errmsg[512] = "not an error";
+
+static void
+set_errmsg(const char *m)
+{
+	size_t	 n;
+
+	snprintf(errmsg, sizeof(errmsg), "%s", m && *m ? m : "unknown error");
+	n = strlen(errmsg);
+	while (n > 0 && errmsg[n - 1] == '\n')
+		errmsg[--n] = '\0';
+}
+
+int
+pgst_translate(const char *sql, char *out, size_t outlen, int *nparams)
+{
+	const char *s = sql;
+	size_t	 o = 0;
+	int	 max = 0, len;
+	long	 n;
+	char	*end;
+
+#define PUT(c) do { if (o + 1 >= outlen) return -1; out[o++] = (c); } while (0)
+	while (*s) {
+		if (*s == '\'' || *s == '"') {
+			char	 q = *s;
+
+			PUT(*s++);
+			while (*s && *s != q)
+				PUT(*s++);
+			if (*s)
+				PUT(*s++);	/* '' inside a literal: two literals in a row */
+		} else if (s[0] == '-' && s[1] == '-') {
+			while (*s && *s != '\n')
+				PUT(*s++);
+		} else if (s[0] == '/' && s[1] == '*') {
+			PUT(*s++);
+			PUT(*s++);
+			while (*s && !(s[0] == '*' && s[1] == '/'))
+				PUT(*s++);
+			if (*s) {
+				PUT(*s++);
+				PUT(*s++);
+			}
+		} else if (*s == '?') {
+			s++;
+			if (*s >= '0' && *s <= '9') {
+				n = strtol(s, &end, 10);
+				s = end;
+			} else
+				n = max + 1;	/* SQLite: one more than the largest so far */
+			if (n < 1 || n > PG_MAX_PARAMS)
+				return -1;
+			if (n > max)
+				max = (int)n;
+			len = snprintf(out + o, outlen - o, "$%ld", n);
+			if (len < 0 || (size_t)len >= outlen - o)
+				return -1;
+			o += (size_t)len;
+		} else
+			PUT(*s++);
+	}
+#undef PUT
+	out[o] = '\0';
+	*nparams = max;
+	return 0;
+}
+
+/* A new statement for sql, translated; NULL on error (logged). */
+static struct pgstmt *
+stmt_new(const char *sql)
+{
+	struct pgstmt *st;
+	size_t	 len = strlen(sql), q = 0, i;
+	char	*text;
+	int	 n;
+
+	for (i = 0; i < len; i++)
+		q += sql[i] == '?';
+	if ((text = malloc(len + 1 + 4 * q)) == NULL ||
+	    pgst_translate(sql, text, len + 1 + 4 * q, &n) < 0 ||
+	    (st = calloc(1, sizeof(*st))) == NULL) {
+		log_error("sql prepare: cannot translate: %s", sql);
+		free(text);
+		return NULL;
+	}
+	st->text = text;
+	st->nparams = n;
+	if (n > 0 && ((st->types = calloc((size_t)n, sizeof(Oid))) == NULL ||
+	    (st->par = calloc((size_t)n, sizeof(struct param))) == NULL)) {
+		free(st->types);
+		free(st);
+		free(text);
+		return NULL;
+	}
+	return st;
+}
+
+static void
+clear_params(struct pgstmt *st)
+{
+	int	 i;
+
+	for (i = 0; i < st->nparams; i++) {
+		free(st->par[i].p);
+		memset(&st->par[i], 0, sizeof(st->par[i]));
+	}
+}
+
+void
+pgst_reset(struct dbstmt *d)
+{
+	struct pgstmt *st = (struct pgstmt *)d;
+
+	PQclear(st->res);
+	st->res = NULL;
+	st->row = st->nrows = 0;
+}
+
+static void
+stmt_free(struct pgstmt *st)
+{
+	if (st == NULL)
+		return;
+	pgst_reset((struct dbstmt *)st);
+	clear_params(st);
+	if (st->name[0] != '\0' && conn != NULL) {
+		char	 dealloc[40];
+
+		snprintf(dealloc, sizeof(dealloc), "DEALLOCATE %s", st->name);
+		PQclear(PQexec(conn, dealloc));
+	}
+	free(st->blob);
+	free(st->par);
+	free(st->types);
+	free(st->text);
+	free(st);
+}
+
+struct dbstmt *
+pgst_prep(const char *sql, int once)
+{
+	size_t	 i, h = ((uintptr_t)sql >> 3) * 2654435761u;
+	struct pgstmt *st;
+
+	if (once)
+		return (struct dbstmt *)stmt_new(sql);
+	for (i = 0; i < PG_CACHE_SIZE; i++) {
+		size_t slot = (h + i) & (PG_CACHE_SIZE - 1);
+
+		if (cache[slot].sql == sql) {
+			st = cache[slot].st;
+			pgst_reset((struct dbstmt *)st);
+			clear_params(st);
+			return (struct dbstmt *)st;
+		}
+		if (cache[slot].sql == NULL) {
+			if ((st = stmt_new(sql)) == NULL)
+				return NULL;
+			cache[slot].sql = sql;
+			cache[slot].st = st;
+			return (struct dbstmt *)st;
+		}
+	}
+	log_error("sql statement cache full");
+	return NULL;
+}
+
+void
+pgst_finalize(struct dbstmt *d)
+{
+	stmt_free((struct pgstmt *)d);
+}
+
+/* The parameter i (from 1) of d, its old value dropped; NULL when out of range. */
+static struct param *
+param(struct dbstmt *d, int i)
+{
+	struct pgstmt *st = (struct pgstmt *)d;
+	struct param *p;
+
+	if (i < 1 || i > st->nparams)
+		return NULL;
+	p = &st->par[i - 1];
+	free(p->p);
+	memset(p, 0, sizeof(*p));
+	return p;
+}
+
+int
+pgst_bind_i64(struct dbstmt *d, int i, int64_t v)
+{
+	struct param *p = param(d, i);
+
+	if (p == NULL)
+		return SQLITE_RANGE;
+	p->kind = P_I64;
+	p->i = v;
+	return DB_RC_OK;
+}
+
+int
+pgst_bind_double(struct dbstmt *d, int i, double v)
+{
+	struct param *p = param(d, i);
+
+	if (p == NULL)
+		return SQLITE_RANGE;
+	p->kind = P_DOUBLE;
+	p->d = v;
+	return DB_RC_OK;
+}
+
+/* Binds a copy of n bytes at s (n < 0: up to the NUL) as kind. */
+static int
+bind_bytes(struct dbstmt *d, int i, const void *s, int n, enum pkind kind)
+{
+	struct param *p = param(d, i);
+
+	if (p == NULL)
+		return SQLITE_RANGE;
+	if (s == NULL)
+		return DB_RC_OK;	/* SQLite binds NULL too */
+	if (n < 0)
+		n = (int)strlen(s);
+	if ((p->p = malloc((size_t)n + 1)) == NULL)
+		return DB_RC_NOMEM;
+	memcpy(p->p, s, (size_t)n);
+	p->p[n] = '\0';
+	p->n = n;
+	p->kind = kind;
+	return DB_RC_OK;
+}
+
+int
+pgst_bind_text(struct dbstmt *d, int i, const char *s, int n)
+{
+	return bind_bytes(d, i, s, n, P_TEXT);
+}
+
+int
+pgst_bind_blob(struct dbstmt *d, int i, const void *p, int n)
+{
+	return bind_bytes(d, i, p, n, P_BLOB);
+}
+
+int
+pgst_bind_null(struct dbstmt *d, int i)
+{
+	return param(d, i) == NULL ? SQLITE_RANGE : DB_RC_OK;
+}
+
+int
+pgst_bind_count(struct dbstmt *d)
+{
+	return ((struct pgstmt *)d)->nparams;
+}
+
+static Oid
+kind_oid(enum pkind k)
+{
+	switch (k) {
+	case P_I64:	return OID_INT8;
+	case P_DOUBLE:	return OID_FLOAT8;
+	case P_TEXT:	return OID_TEXT;
+	case P_BLOB:	return OID_BYTEA;
+	default:	return 0;
+	}
+}
+
+/* The code of a failed result, its message kept. */
+static int
+fail(const PGresult *r)
+{
+	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+
+	set_errmsg(r ? PQresultErrorMessage(r) : PQerrorMessage(conn));
+	if (state == NULL)
+		return DB_RC_ERROR;
+	if (strcmp(state, "23505") == 0)
+		return DB_RC_UNIQUE;
+	if (strcmp(state, "23503") == 0)
+		return SQLITE_CONSTRAINT_FOREIGNKEY;
+	if (strcmp(state, "23514") == 0)
+		return SQLITE_CONSTRAINT_CHECK;
+	if (strcmp(state, "23502") == 0)
+		return SQLITE_CONSTRAINT_NOTNULL;
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+	    strcmp(state, "55P03") == 0)
+		return DB_RC_BUSY;
+	return DB_RC_ERROR;
+}
+
+/* Prepares st under a new name with the types of its first bindings; a code. */
+static int
+prepare(struct pgstmt *st)
+{
+	PGresult *r;
+	int	 i, rc = DB_RC_OK;
+
+	for (i = 0; i < st->nparams; i++)
+		st->types[i] = kind_oid(st->par[i].kind);
+	snprintf(st->name, sizeof(st->name), "s%u", ++nnamed);
+	r = PQprepare(conn, st->name, st->text, st->nparams, st->types);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		rc = fail(r);
+		log_error("sql prepare: %s: %s", errmsg, st->text);
+		st->name[0] = '\0';
+	}
+	PQclear(r);
+	return rc;
+}
+
+/* Fills vals, lens and fmts with the bindings as the prepared types want them. */
+static void
+wire(struct pgstmt *st, const char **vals, int *lens, int *fmts)
+{
+	int	 i;
+
+	for (i = 0; i < st->nparams; i++) {
+		struct param *p = &st->par[i];
+		Oid	 t = st->types[i];
+		uint64_t be;
+
+		vals[i] = NULL;
+		lens[i] = 0;
+		fmts[i] = 0;
+		switch (p->kind) {
+		case P_NULL:
+			break;
+		case P_I64:
+		case P_DOUBLE:
+			if ((t == OID_INT8 && p->kind == P_I64) ||
+			    (t == OID_FLOAT8 && p->kind == P_DOUBLE)) {
+				if (p->kind == P_I64)
+					be = (uint64_t)p->i;
+				else
+					memcpy(&be, &p->d, 8);
+				be = htobe64(be);
+				memcpy(p->wire, &be, 8);
+				lens[i] = 8;
+				fmts[i] = 1;
+			} else if (p->kind == P_I64)
+				snprintf(p->wire, sizeof(p->wire), "%lld", (long long)p->i);
+			else
+				snprintf(p->wire, sizeof(p->wire), "%.17g", p->d);
+			vals[i] = p->wire;
+			break;
+		case P_TEXT:
+		case P_BLOB:
+			vals[i] = p->p;
+			lens[i] = p->n;
+			/* bytes for a bytea; text as text, whatever the type */
+			fmts[i] = t == OID_BYTEA || (t == 0 && p->kind == P_BLOB);
+			break;
+		}
+	}
+}
+
+/* Runs st (prepared now if it was not); a code, the rows in st->res. */
+static int
+run(struct pgstmt *st)
+{
+	const char *vals[PG_MAX_PARAMS];
+	int	 lens[PG_MAX_PARAMS], fmts[PG_MAX_PARAMS], rc;
+	PGresult *r;
+	const char *cmd;
+
+	if (conn == NULL) {
+		set_errmsg("no PostgreSQL connection");
+		return DB_RC_ERROR;
+	}
+	if (st->name[0] == '\0' && (rc = prepare(st)) != DB_RC_OK)
+		return rc;
+	wire(st, vals, lens, fmts);
+	r = PQexecPrepared(conn, st->name, st->nparams, vals, lens, fmts, 0);
+	switch (PQresultStatus(r)) {
+	case PGRES_TUPLES_OK:
+	case PGRES_COMMAND_OK:
+		break;
+	default:
+		rc = fail(r);
+		PQclear(r);
+		return rc;
+	}
+	cmd = PQcmdStatus(r);
+	if (strncmp(cmd, "INSERT", 6) == 0 || strncmp(cmd, "UPDATE", 6) == 0 ||
+	    strncmp(cmd, "DELETE", 6) == 0 || strncmp(cmd, "MERGE", 5) == 0)
+		changes = atoi(PQcmdTuples(r));
+	st->res = r;
+	st->nrows = PQresultStatus(r) == PGRES_TUPLES_OK ? PQntuples(r) : 0;
+	st->row = 0;
+	return DB_RC_OK;
+}
+
+int
+pgst_insert_id(struct dbstmt *d, int64_t *id)
+{
+	static const char ret[] = " RETURNING id";
+	struct pgstmt *st = (struct pgstmt *)d;
+	size_t	 n;
+	char	*t;
+	int	 rc;
+
+	if (!st->returning) {
+		n = strlen(st->text);
+		if ((t = realloc(st->text, n + sizeof(ret))) == NULL)
+			return DB_RC_NOMEM;
+		memcpy(t + n, ret, sizeof(ret));
+		st->text = t;
+		st->returning = 1;
+		if (st->name[0] != '\0') {
+			/* prepared without it: prepared again */
+			char	 dealloc[40];
+
+			snprintf(dealloc, sizeof(dealloc), "DEALLOCATE %s", st->name);
+			PQclear(PQexec(conn, dealloc));
+			st->name[0] = '\0';
+		}
+	}
+	if ((rc = pgst_step(d)) == DB_ROW) {
+		*id = pgst_col_i64(d, 0);
+		return DB_DONE;
+	}
+	if (rc == DB_DONE) {
+		set_errmsg("an INSERT for db_insert_id() returned no row");
+		return DB_RC_ERROR;
+	}
+	return rc;
+}
+
+int
+pgst_step(struct dbstmt *d)
+{
+	struct pgstmt *st = (struct pgstmt *)d;
+	int	 rc;
+
+	if (st->res == NULL) {
+		if ((rc = run(st)) != DB_RC_OK)
+			return rc;
+	} else if (st->row < st->nrows)
+		st->row++;
+	return st->row < st->nrows ? DB_ROW : DB_DONE;
+}
+
+/* The text of column c of the current row, NULL for NULL or no row. */
+static const char *
+value(struct pgstmt *st, int c)
+{
+	if (st->res == NULL || st->row >= st->nrows || c < 0 || c >= PQnfields(st->res) ||
+	    PQgetisnull(st->res, st->row, c))
+		return NULL;
+	return PQgetvalue(st->res, st->row, c);
+}
+
+int64_t
+pgst_col_i64(struct dbstmt *d, int c)
+{
+	struct pgstmt *st = (struct pgstmt *)d;
+	const char *v = value(st, c);
+
+	if (v == NULL)
+		return 0;
+	if (PQftype(st->res, c) == OID_BOOL)
+		return *v == 't';
+	return strtoll(v, NULL, 10);
+}
+
+double
+pgst_col_double(struct dbstmt *d, int c)
+{
+	struct pgstmt *st = (struct pgstmt *)d;
+	const char *v = value(st, c);
+
+	if (v == NULL)
+		return 0;
+	if (PQftype(st->res, c) == OID_BOOL)
+		return *v == 't';
+	return strtod(v, NULL);
+}
+
+/* The text of column c, a bytea decoded (kept in st->blob until the next). */
+const char *
+pgst_col_str(struct dbstmt *d, int c)
+{
+	struct pgstmt *st = (struct pgstmt *)d;
+	const char *v = value(st, c);
+	unsigned char *b;
+	size_t	 n;
+
+	if (v == NULL || PQftype(st->res, c) != OID_BYTEA)
+		return v;
+	if ((b = PQunescapeBytea((const unsigned char *)v, &n)) == NULL)
+		return NULL;
+	free(st->blob);
+	if ((st->blob = malloc(n + 1)) == NULL) {
+		PQfreemem(b);
+		return NULL;
+	}
+	memcpy(st->blob, b, n);
+	st->blob[n] = '\0';
+	st->bloblen = n;
+	PQfreemem(b);
+	return st->blob;
+}
+
+int
+pgst_col_bytes(struct dbstmt *d, int c)
+{
+	struct pgstmt *st = (struct pgstmt *)d;
+	const char *v = value(st, c);
+
+	if (v == NULL)
+		return 0;
+	if (PQftype(st->res, c) == OID_BYTEA)
+		return pgst_col_str(d, c) ? (int)st->bloblen : 0;
+	return PQgetlength(st->res, st->row, c);
+}
+
+int
+pgst_col_isnull(struct dbstmt *d, int c)
+{
+	return value((struct pgstmt *)d, c) == NULL;
+}
+
+int
+pgst_changes(void)
+{
+	return changes;
+}
+
+const char *
+pgst_errmsg(void)
+{
+	return errmsg;
+}
+
+int
+pgst_exec(const char *sql)
+{
+	PGresult *r;
+	int	 rc = DB_RC_OK;
+
+	if (conn == NULL) {
+		set_errmsg("no PostgreSQL connection");
+		return DB_RC_ERROR;
+	}
+	r = PQexec(conn, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+		rc = fail(r);
+	PQclear(r);
+	return rc;
+}
+
+int
+pgst_autocommit(void)
+{
+	return conn != NULL && PQtransactionStatus(conn) == PQTRANS_IDLE;
+}
+
+int
+pg_open(struct db *db, const char *uri, char *err, size_t errlen)
+{
+	memset(db, 0, sizeof(*db));
+	db->wlock_fd = -1;
+	pg_close();
+	conn = PQconnectdb(uri);
+	if (PQstatus(conn) != CONNECTION_OK) {
+		/* libpq's message names the host, never the password */
+		snprintf(err, errlen, "cannot connect to PostgreSQL: %s", PQerrorMessage(conn));
+		PQfinish(conn);
+		conn = NULL;
+		return -1;
+	}
+	if (pgst_exec("SET client_min_messages = warning") != DB_RC_OK) {
+		snprintf(err, errlen, "PostgreSQL: %s", errmsg);
+		pg_close();
+		return -1;
+	}
+	db_on_pg = 1;
+	return 0;
+}
+
+void
+pg_close(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < PG_CACHE_SIZE; i++) {
+		stmt_free(cache[i].st);
+		cache[i].sql = NULL;
+		cache[i].st = NULL;
+	}
+	if (conn != NULL)
+		PQfinish(conn);
+	conn = NULL;
+	db_on_pg = 0;
+	nnamed = 0;
+}
