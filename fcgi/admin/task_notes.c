@@ -46,19 +46,19 @@ static void
 change_value(struct db *db, struct buf *b, const cJSON *v)
 {
 	static const char sql[] = "SELECT username FROM users WHERE id = ?";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 
 	if (cJSON_IsString(v))
 		buf_puts(b, v->valuestring);
 	else if (!cJSON_IsNumber(v))
 		buf_puts(b, "(none)");
 	else if ((st = db_prep(db, sql)) != NULL) {
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)v->valuedouble);
-		if (sqlite3_step(st) == SQLITE_ROW)
+		db_bind_i64(st, 1, (int64_t)v->valuedouble);
+		if (db_step(st) == DB_ROW)
 			buf_puts(b, db_col_text(st, 0));
 		else
 			buf_printf(b, "user #%.0f", v->valuedouble);
-		db_done(st, SQLITE_OK);
+		db_done(st, DB_RC_OK);
 	}
 }
 

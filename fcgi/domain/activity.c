@@ -18,22 +18,22 @@ activity_record(struct db *db, int64_t task_id, int64_t actor, const char *actio
 	    "INSERT INTO task_activity (task_id, id, actor_id, action, changes, at)"
 	    " VALUES (?1, (SELECT coalesce(max(id), ?1 << 22) + 1 FROM task_activity"
 	    " WHERE task_id = ?1), ?2, ?3, ?4, ?5)";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	enum dbrc rc;
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, task_id);
+	db_bind_i64(st, 1, task_id);
 	if (actor > 0)
-		sqlite3_bind_int64(st, 2, actor);
+		db_bind_i64(st, 2, actor);
 	else
-		sqlite3_bind_null(st, 2);
+		db_bind_null(st, 2);
 	db_bind_text(st, 3, action);
 	db_bind_text(st, 4, changes != NULL ? changes : "{}");
-	sqlite3_bind_int64(st, 5, now);
+	db_bind_i64(st, 5, now);
 	/* a refused row (a task past its range's last id) is not the
 	 * caller's mistake: the change cannot be recorded */
-	if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "activity insert")) ==
+	if ((rc = db_rc(db, db_done(st, db_step(st)), "activity insert")) ==
 	    DB_INVALID || rc == DB_CONFLICT)
 		rc = DB_ERROR;
 	return rc;
@@ -210,17 +210,17 @@ activity_page(struct db *db, int64_t task_id, int64_t limit, int64_t offset,
 	    "SELECT a.id, a.at, a.actor_id, u.username, a.action, a.changes"
 	    " FROM task_activity a LEFT JOIN users u ON u.id = a.actor_id"
 	    " WHERE a.task_id = ?1 ORDER BY a.id DESC LIMIT ?2 OFFSET ?3";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	struct activity v;
 	int	 rc;
 
 	if ((st = db_page1(db, sql, task_id, limit, offset)) == NULL)
 		return DB_ERROR;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v.id = sqlite3_column_int64(st, 0);
-		v.at = sqlite3_column_int64(st, 1);
-		v.actor_id = sqlite3_column_int64(st, 2);
-		v.actor_username = sqlite3_column_type(st, 3) == SQLITE_NULL ? NULL :
+	while ((rc = db_step(st)) == DB_ROW) {
+		v.id = db_col_i64(st, 0);
+		v.at = db_col_i64(st, 1);
+		v.actor_id = db_col_i64(st, 2);
+		v.actor_username = db_col_isnull(st, 3) ? NULL :
 		    db_col_text(st, 3);
 		v.action = db_col_text(st, 4);
 		v.changes = db_col_text(st, 5);

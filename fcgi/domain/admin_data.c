@@ -13,18 +13,18 @@
 static enum dbrc
 count_one(struct db *db, const char *sql, int64_t now, int64_t *out)
 {
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	int	 rc;
 
 	if (st == NULL)
 		return DB_ERROR;
-	if (sqlite3_bind_parameter_count(st) > 0)
-		sqlite3_bind_int64(st, 1, now);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(st, 0);
+	if (db_bind_count(st) > 0)
+		db_bind_i64(st, 1, now);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*out = db_col_i64(st, 0);
 	db_done(st, rc);
-	return rc == SQLITE_ROW ? DB_OK : db_rc(db, rc, "admin count");
+	return rc == DB_ROW ? DB_OK : db_rc(db, rc, "admin count");
 }
 
 enum dbrc
@@ -37,27 +37,27 @@ admq_counts(struct db *db, int64_t now, struct admq_counts *c)
 	static const char due_sql[] = "SELECT count(*) FROM tasks WHERE"
 	    " complete_before IS NOT NULL AND complete_before < ?"
 	    " AND status <> 'Completed'";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	enum dbrc drc;
 	int	 rc;
 
 	memset(c, 0, sizeof(*c));
 	if ((st = db_prep(db, users_sql)) == NULL)
 		return DB_ERROR;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		c->users = sqlite3_column_int64(st, 0);
-		c->staff = sqlite3_column_int64(st, 1);
-		c->active = sqlite3_column_int64(st, 2);
-		c->linked = sqlite3_column_int64(st, 3);
+	if ((rc = db_step(st)) == DB_ROW) {
+		c->users = db_col_i64(st, 0);
+		c->staff = db_col_i64(st, 1);
+		c->active = db_col_i64(st, 2);
+		c->linked = db_col_i64(st, 3);
 	}
 	db_done(st, rc);
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return db_rc(db, rc, "admin count users");
 	if ((st = db_prep(db, status_sql)) == NULL)
 		return DB_ERROR;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		const char *s = db_col_text(st, 0);
-		int64_t	 k = sqlite3_column_int64(st, 1);
+		int64_t	 k = db_col_i64(st, 1);
 
 		c->tasks += k;
 		if (strcmp(s, "Pending") == 0)
@@ -70,7 +70,7 @@ admq_counts(struct db *db, int64_t now, struct admq_counts *c)
 			c->overdue = k;
 	}
 	db_done(st, rc);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return db_rc(db, rc, "admin count tasks");
 	if ((drc = count_one(db, lists_sql, 0, &c->lists)) != DB_OK)
 		return drc;
@@ -91,7 +91,7 @@ admq_recent(struct db *db, struct arena *a, size_t limit,
 	    " SELECT CASE kind WHEN 'task' THEN 1 WHEN 'list' THEN 0 ELSE 2 END, 1,"
 	    " object_id, name, place, deleted_at FROM deletions"
 	    " ORDER BY 6 DESC, 3 DESC LIMIT ?";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	struct admq_change *rows;
 	int	 rc;
 
@@ -102,23 +102,23 @@ admq_recent(struct db *db, struct arena *a, size_t limit,
 		db_done(st, 0);
 		return DB_ERROR;
 	}
-	sqlite3_bind_int64(st, 1, (int64_t)limit);
-	while (*n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_i64(st, 1, (int64_t)limit);
+	while (*n < limit && (rc = db_step(st)) == DB_ROW) {
 		struct admq_change *c = &rows[*n];
 
-		c->kind = (enum admq_kind)sqlite3_column_int(st, 0);
-		c->deleted = sqlite3_column_int(st, 1);
-		c->id = sqlite3_column_int64(st, 2);
+		c->kind = (enum admq_kind)db_col_int(st, 0);
+		c->deleted = db_col_int(st, 1);
+		c->id = db_col_i64(st, 2);
 		c->name = arena_strdup(a, db_col_text(st, 3));
 		c->where = arena_strdup(a, db_col_text(st, 4));
-		c->updated_at = sqlite3_column_int64(st, 5);
+		c->updated_at = db_col_i64(st, 5);
 		if (c->name == NULL || c->where == NULL) {
 			db_done(st, rc);
 			return DB_ERROR;
 		}
 		(*n)++;
 	}
-	if (*n < limit && rc != SQLITE_DONE) {
+	if (*n < limit && rc != DB_DONE) {
 		db_done(st, rc);
 		return db_rc(db, rc, "admin recent");
 	}
@@ -131,17 +131,17 @@ admq_recent(struct db *db, struct arena *a, size_t limit,
 static enum dbrc
 count_q(struct db *db, const char *sql, const char *q, int64_t *count)
 {
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	int	 rc;
 
 	if (st == NULL)
 		return DB_ERROR;
 	db_bind_text(st, 1, q);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*count = sqlite3_column_int64(st, 0);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*count = db_col_i64(st, 0);
 	db_done(st, rc);
-	return rc == SQLITE_ROW ? DB_OK : db_rc(db, rc, "admin count");
+	return rc == DB_ROW ? DB_OK : db_rc(db, rc, "admin count");
 }
 
 #define USERS_WHERE " FROM users WHERE (?1 IS NULL OR instr(username_key, ?1) > 0" \
@@ -151,28 +151,28 @@ count_q(struct db *db, const char *sql, const char *q, int64_t *count)
 	" ORDER BY " o " LIMIT ?2 OFFSET ?3"
 
 /* Reads one row of an admin page into the element at p (strings in a); -1: no memory. */
-typedef int (*row_reader)(sqlite3_stmt *, struct arena *, void *p);
+typedef int (*row_reader)(struct dbstmt *, struct arena *, void *p);
 
 /*
  * Steps st, its parameters bound, for up to limit rows into rows (limit
  * elements of size bytes), each read by fn (strings in a); finishes st.
  */
 static enum dbrc
-page_fetch(struct db *db, sqlite3_stmt *st, struct arena *a, int64_t limit, void *rows,
+page_fetch(struct db *db, struct dbstmt *st, struct arena *a, int64_t limit, void *rows,
     size_t size, row_reader fn, size_t *n, const char *what)
 {
 	char	*p = rows;
-	int	 rc = SQLITE_DONE;
+	int	 rc = DB_DONE;
 
 	*n = 0;
-	while ((int64_t)*n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((int64_t)*n < limit && (rc = db_step(st)) == DB_ROW) {
 		if (fn(st, a, p + *n * size) < 0) {
 			db_done(st, rc);
 			return DB_ERROR;
 		}
 		(*n)++;
 	}
-	if ((int64_t)*n < limit && rc != SQLITE_DONE) {
+	if ((int64_t)*n < limit && rc != DB_DONE) {
 		db_done(st, rc);
 		return db_rc(db, rc, what);
 	}
@@ -185,35 +185,35 @@ static enum dbrc
 row_get(struct db *db, const char *sql, int64_t id, struct arena *a, row_reader fn,
     void *p, const char *what)
 {
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	enum dbrc rc;
 	int	 bad;
 
 	if ((rc = db_get1(db, sql, id, NULL, what, &st)) != DB_OK)
 		return rc;
 	bad = fn(st, a, p) < 0;
-	db_done(st, SQLITE_ROW);
+	db_done(st, DB_ROW);
 	return bad ? DB_ERROR : DB_OK;
 }
 
 /* Fills one user row from the USERS_SQL columns. */
 static int
-user_row(sqlite3_stmt *st, struct arena *a, void *p)
+user_row(struct dbstmt *st, struct arena *a, void *p)
 {
 	struct user *u = p;
 
 	memset(u, 0, sizeof(*u));
-	u->id = sqlite3_column_int64(st, 0);
+	u->id = db_col_i64(st, 0);
 	u->username = arena_strdup(a, db_col_text(st, 1));
 	u->email = arena_strdup(a, db_col_text(st, 2));
 	u->password = "";
-	u->is_staff = sqlite3_column_int(st, 3);
-	u->is_superuser = sqlite3_column_int(st, 4);
-	u->is_active = sqlite3_column_int(st, 5);
-	u->telegram_id = sqlite3_column_int64(st, 6);
-	u->date_joined = sqlite3_column_int64(st, 7);
-	u->last_login = sqlite3_column_type(st, 8) == SQLITE_NULL ?
-	    TIME_NULL : sqlite3_column_int64(st, 8);
+	u->is_staff = db_col_int(st, 3);
+	u->is_superuser = db_col_int(st, 4);
+	u->is_active = db_col_int(st, 5);
+	u->telegram_id = db_col_i64(st, 6);
+	u->date_joined = db_col_i64(st, 7);
+	u->last_login = db_col_isnull(st, 8) ?
+	    TIME_NULL : db_col_i64(st, 8);
 	return u->username && u->email ? 0 : -1;
 }
 
@@ -231,7 +231,7 @@ admq_users(struct db *db, struct arena *a, const char *q,
 	static const char count_sql[] = "SELECT count(*)" USERS_WHERE;
 	const char *key = NULL;
 	char	 folded[USERNAME_KEY_BUF];
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	enum dbrc drc;
 
 	*n = 0;
@@ -251,8 +251,8 @@ admq_users(struct db *db, struct arena *a, const char *q,
 	if ((st = db_prep(db, sqls[ordering])) == NULL)
 		return DB_ERROR;
 	db_bind_text(st, 1, key);
-	sqlite3_bind_int64(st, 2, limit);
-	sqlite3_bind_int64(st, 3, offset);
+	db_bind_i64(st, 2, limit);
+	db_bind_i64(st, 3, offset);
 	return page_fetch(db, st, a, limit, *rows, sizeof(**rows), user_row, n,
 	    "admin users");
 }
@@ -263,19 +263,19 @@ admq_user_update(struct db *db, int64_t id, const char *email, int is_staff,
 {
 	static const char sql[] =
 	    "UPDATE users SET email = ?, is_staff = ?, is_active = ? WHERE id = ?";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	int	 rc;
 
 	if (st == NULL)
 		return DB_ERROR;
 	db_bind_text(st, 1, email);
-	sqlite3_bind_int(st, 2, is_staff != 0);
-	sqlite3_bind_int(st, 3, is_active != 0);
-	sqlite3_bind_int64(st, 4, id);
-	rc = db_done(st, sqlite3_step(st));
-	if (rc != SQLITE_DONE)
+	db_bind_int(st, 2, is_staff != 0);
+	db_bind_int(st, 3, is_active != 0);
+	db_bind_i64(st, 4, id);
+	rc = db_done(st, db_step(st));
+	if (rc != DB_DONE)
 		return db_rc(db, rc, "admin user update");
-	return sqlite3_changes(db->h) ? DB_OK : DB_NOTFOUND;
+	return db_changes(db) ? DB_OK : DB_NOTFOUND;
 }
 
 /* Reads (id, label) rows of a statement with one limit parameter. */
@@ -283,7 +283,7 @@ static enum dbrc
 choices(struct db *db, const char *sql, struct arena *a, size_t limit,
     struct admq_choice **out, size_t *n)
 {
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	struct admq_choice *rows;
 	int	 rc;
 
@@ -294,16 +294,16 @@ choices(struct db *db, const char *sql, struct arena *a, size_t limit,
 		db_done(st, 0);
 		return DB_ERROR;
 	}
-	sqlite3_bind_int64(st, 1, (int64_t)limit);
-	while (*n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		rows[*n].id = sqlite3_column_int64(st, 0);
+	db_bind_i64(st, 1, (int64_t)limit);
+	while (*n < limit && (rc = db_step(st)) == DB_ROW) {
+		rows[*n].id = db_col_i64(st, 0);
 		if ((rows[*n].label = arena_strdup(a, db_col_text(st, 1))) == NULL) {
 			db_done(st, rc);
 			return DB_ERROR;
 		}
 		(*n)++;
 	}
-	if (*n < limit && rc != SQLITE_DONE) {
+	if (*n < limit && rc != DB_DONE) {
 		db_done(st, rc);
 		return db_rc(db, rc, "admin choices");
 	}
@@ -343,17 +343,17 @@ admq_list_choices(struct db *db, struct arena *a, size_t limit,
 
 /* Fills one list row from the LIST_COLS columns. */
 static int
-list_row(sqlite3_stmt *st, struct arena *a, void *p)
+list_row(struct dbstmt *st, struct arena *a, void *p)
 {
 	struct admq_list *l = p;
 
-	l->id = sqlite3_column_int64(st, 0);
-	l->owner_id = sqlite3_column_int64(st, 1);
+	l->id = db_col_i64(st, 0);
+	l->owner_id = db_col_i64(st, 1);
 	l->name = arena_strdup(a, db_col_text(st, 2));
 	l->owner = arena_strdup(a, db_col_text(st, 3));
-	l->created_at = sqlite3_column_int64(st, 4);
-	l->updated_at = sqlite3_column_int64(st, 5);
-	l->ntasks = sqlite3_column_int64(st, 6);
+	l->created_at = db_col_i64(st, 4);
+	l->updated_at = db_col_i64(st, 5);
+	l->ntasks = db_col_i64(st, 6);
 	l->first = arena_strdup(a, db_col_text(st, 7));
 	return l->name && l->owner && l->first ? 0 : -1;
 }
@@ -372,7 +372,7 @@ admq_lists(struct db *db, struct arena *a, const char *q,
 	};
 	static const char count_sql[] = "SELECT count(*) FROM lists l" LISTS_WHERE;
 	const char *key = NULL;
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	enum dbrc drc;
 
 	*n = 0;
@@ -389,8 +389,8 @@ admq_lists(struct db *db, struct arena *a, const char *q,
 	if ((st = db_prep(db, sqls[ordering])) == NULL)
 		return DB_ERROR;
 	db_bind_text(st, 1, key);
-	sqlite3_bind_int64(st, 2, limit);
-	sqlite3_bind_int64(st, 3, offset);
+	db_bind_i64(st, 2, limit);
+	db_bind_i64(st, 3, offset);
 	return page_fetch(db, st, a, limit, *rows, sizeof(**rows), list_row, n,
 	    "admin lists");
 }
@@ -419,40 +419,40 @@ admq_list_get(struct db *db, struct arena *a, int64_t id, struct admq_list *l)
 
 /* Fills one task row from the TASK_COLS columns. */
 static int
-task_row(sqlite3_stmt *st, struct arena *a, void *p)
+task_row(struct dbstmt *st, struct arena *a, void *p)
 {
 	struct admq_task *t = p;
 
-	t->id = sqlite3_column_int64(st, 0);
-	t->list_id = sqlite3_column_int64(st, 1);
-	t->assigned_to = sqlite3_column_int64(st, 2);
-	t->complete_before = sqlite3_column_type(st, 3) == SQLITE_NULL ?
-	    TIME_NULL : sqlite3_column_int64(st, 3);
-	t->created_at = sqlite3_column_int64(st, 4);
-	t->updated_at = sqlite3_column_int64(st, 5);
+	t->id = db_col_i64(st, 0);
+	t->list_id = db_col_i64(st, 1);
+	t->assigned_to = db_col_i64(st, 2);
+	t->complete_before = db_col_isnull(st, 3) ?
+	    TIME_NULL : db_col_i64(st, 3);
+	t->created_at = db_col_i64(st, 4);
+	t->updated_at = db_col_i64(st, 5);
 	t->name = arena_strdup(a, db_col_text(st, 6));
 	t->description = arena_strdup(a, db_col_text(st, 7));
 	t->status = arena_strdup(a, db_col_text(st, 8));
 	t->list_name = arena_strdup(a, db_col_text(st, 9));
 	t->owner = arena_strdup(a, db_col_text(st, 10));
-	t->assignee = sqlite3_column_type(st, 11) == SQLITE_NULL ? NULL :
+	t->assignee = db_col_isnull(st, 11) ? NULL :
 	    arena_strdup(a, db_col_text(st, 11));
 	task_rec_read(st, 12, &t->rec);
-	t->reminders = sqlite3_column_type(st, 16) == SQLITE_NULL ? NULL :
+	t->reminders = db_col_isnull(st, 16) ? NULL :
 	    arena_strdup(a, db_col_text(st, 16));
 	return t->name && t->description && t->status && t->list_name &&
 	    t->owner && (t->assignee || t->assigned_to == 0) &&
-	    (t->reminders || sqlite3_column_type(st, 16) == SQLITE_NULL) ? 0 : -1;
+	    (t->reminders || db_col_isnull(st, 16)) ? 0 : -1;
 }
 
 /* Binds the task filter as parameters 1-4. */
 static void
-bind_filter(sqlite3_stmt *st, const struct admq_task_filter *f, const char *q)
+bind_filter(struct dbstmt *st, const struct admq_task_filter *f, const char *q)
 {
 	db_bind_text(st, 1, q);
 	db_bind_text(st, 2, f->status);
-	sqlite3_bind_int64(st, 3, f->list_id);
-	sqlite3_bind_int64(st, 4, f->assignee);
+	db_bind_i64(st, 3, f->list_id);
+	db_bind_i64(st, 4, f->assignee);
 }
 
 enum dbrc
@@ -475,7 +475,7 @@ admq_tasks(struct db *db, struct arena *a, const struct admq_task_filter *f,
 	};
 	static const char count_sql[] = "SELECT count(*) FROM tasks t" TASKS_WHERE;
 	const char *key = NULL;
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	int	 rc;
 
 	if (f->q != NULL && (key = search_key(a, f->q)) == NULL)
@@ -488,18 +488,18 @@ admq_tasks(struct db *db, struct arena *a, const struct admq_task_filter *f,
 	if ((st = db_prep(db, count_sql)) == NULL)
 		return DB_ERROR;
 	bind_filter(st, f, key);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*count = sqlite3_column_int64(st, 0);
+	if ((rc = db_step(st)) == DB_ROW)
+		*count = db_col_i64(st, 0);
 	db_done(st, rc);
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return db_rc(db, rc, "admin count tasks");
 	if ((*rows = arena_alloc(a, (size_t)(limit > 0 ? limit : 1) * sizeof(**rows))) == NULL)
 		return DB_ERROR;
 	if ((st = db_prep(db, sqls[ordering])) == NULL)
 		return DB_ERROR;
 	bind_filter(st, f, key);
-	sqlite3_bind_int64(st, 5, limit);
-	sqlite3_bind_int64(st, 6, offset);
+	db_bind_i64(st, 5, limit);
+	db_bind_i64(st, 6, offset);
 	return page_fetch(db, st, a, limit, *rows, sizeof(**rows), task_row, n,
 	    "admin tasks");
 }

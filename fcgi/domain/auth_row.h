@@ -7,8 +7,6 @@
 #ifndef TASKMGR_AUTH_ROW_H
 #define TASKMGR_AUTH_ROW_H
 
-#include <sqlite3.h>
-
 #include "arena.h"
 #include "db.h"
 #include "principal.h"
@@ -24,14 +22,14 @@
  * (then p->id is 0: nobody).
  */
 static inline int
-principal_fill(struct principal *p, sqlite3_stmt *st, int col, enum auth_via via,
+principal_fill(struct principal *p, struct dbstmt *st, int col, enum auth_via via,
     struct arena *a)
 {
-	p->id = sqlite3_column_int64(st, col);
+	p->id = db_col_i64(st, col);
 	p->username = arena_strdup(a, db_col_text(st, col + 1));
-	p->is_staff = sqlite3_column_int(st, col + 2);
-	p->is_superuser = sqlite3_column_int(st, col + 3);
-	p->zone = tz_get((const char *)sqlite3_column_text(st, col + 4));
+	p->is_staff = db_col_int(st, col + 2);
+	p->is_superuser = db_col_int(st, col + 3);
+	p->zone = tz_get(db_col_str(st, col + 4));
 	p->via = via;
 	if (p->username == NULL) {
 		p->id = 0;

@@ -21,23 +21,23 @@ task_access(struct db *db, const struct actor *who, int64_t task_id,
 	static const char sql[] =
 	    "SELECT l.owner_id, t.assigned_to, t.name, " LIST_ROLE_SQL("l", "?2", "?3")
 	    " FROM tasks t JOIN lists l ON l.id = t.list_id WHERE t.id = ?1";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	enum dbrc rc;
 
 	if ((rc = db_get1(db, sql, task_id, who, "task access", &st)) != DB_OK)
 		return rc;
 	/* whoever sees the task (members.h) */
-	if (task_access_for((enum list_role)sqlite3_column_int(st, 3),
-	    sqlite3_column_int64(st, 1) == who->id) == TA_NONE) {
-		db_done(st, SQLITE_ROW);
+	if (task_access_for((enum list_role)db_col_int(st, 3),
+	    db_col_i64(st, 1) == who->id) == TA_NONE) {
+		db_done(st, DB_ROW);
 		return DB_NOTFOUND;
 	}
 	if (t != NULL) {
-		t->owner_id = sqlite3_column_int64(st, 0);
-		t->assigned_to = sqlite3_column_int64(st, 1);
+		t->owner_id = db_col_i64(st, 0);
+		t->assigned_to = db_col_i64(st, 1);
 		snprintf(t->name, sizeof(t->name), "%s", db_col_text(st, 2));
 	}
-	db_done(st, SQLITE_ROW);
+	db_done(st, DB_ROW);
 	return DB_OK;
 }
 
@@ -60,14 +60,14 @@ static const char *
 username_of(struct db *db, int64_t id, struct arena *a)
 {
 	static const char sql[] = "SELECT username FROM users WHERE id = ?";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	const char *name = NULL;
 	int	 rc;
 
 	if (st == NULL)
 		return NULL;
-	sqlite3_bind_int64(st, 1, id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	db_bind_i64(st, 1, id);
+	if ((rc = db_step(st)) == DB_ROW)
 		name = arena_strdup(a, db_col_text(st, 0));
 	db_done(st, rc);
 	return name;
@@ -82,7 +82,7 @@ comments_create(struct db *db, const struct actor *who, int64_t task_id,
 	    " VALUES (?, ?, ?, ?, ?)";
 	struct arena a = { 0 };
 	struct task_ref t;
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	const char *s, *username;
 	char	*copy;
 	size_t	 n;
@@ -108,12 +108,12 @@ comments_create(struct db *db, const struct actor *who, int64_t task_id,
 		rc = DB_ERROR;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, task_id);
-	sqlite3_bind_int64(st, 2, who->id);
-	sqlite3_bind_text(st, 3, copy, (int)n, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, now);
-	sqlite3_bind_int64(st, 5, now);
-	if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "comment insert")) != DB_OK)
+	db_bind_i64(st, 1, task_id);
+	db_bind_i64(st, 2, who->id);
+	db_bind_textn(st, 3, copy, (int)n, DB_STATIC);
+	db_bind_i64(st, 4, now);
+	db_bind_i64(st, 5, now);
+	if ((rc = db_rc(db, db_done(st, db_step(st)), "comment insert")) != DB_OK)
 		goto out;
 	*id = sqlite3_last_insert_rowid(db->h);
 	rc = activity_record(db, task_id, who->id, "commented", NULL, now);
@@ -133,15 +133,15 @@ out:
 
 /* Fills c from a COMMENT_COLUMNS row; strings point into the statement. */
 static void
-comment_from_row(sqlite3_stmt *st, struct comment *c)
+comment_from_row(struct dbstmt *st, struct comment *c)
 {
-	c->id = sqlite3_column_int64(st, 0);
-	c->task_id = sqlite3_column_int64(st, 1);
-	c->author_id = sqlite3_column_int64(st, 2);
+	c->id = db_col_i64(st, 0);
+	c->task_id = db_col_i64(st, 1);
+	c->author_id = db_col_i64(st, 2);
 	c->author_username = db_col_text(st, 3);
 	c->text = db_col_text(st, 4);
-	c->created_at = sqlite3_column_int64(st, 5);
-	c->updated_at = sqlite3_column_int64(st, 6);
+	c->created_at = db_col_i64(st, 5);
+	c->updated_at = db_col_i64(st, 6);
 }
 
 /* The comment id (any, visibility aside) into c, strings in a (a NULL: none). */
@@ -149,7 +149,7 @@ static enum dbrc
 comment_read(struct db *db, int64_t id, struct arena *a, struct comment *c)
 {
 	static const char sql[] = COMMENT_COLUMNS " WHERE c.id = ?1";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	enum dbrc rc;
 
 	if ((rc = db_get1(db, sql, id, NULL, "comment get", &st)) != DB_OK)
@@ -162,7 +162,7 @@ comment_read(struct db *db, int64_t id, struct arena *a, struct comment *c)
 			rc = DB_ERROR;
 	} else
 		c->author_username = c->text = NULL;
-	db_done(st, SQLITE_ROW);
+	db_done(st, DB_ROW);
 	return rc;
 }
 
@@ -185,7 +185,7 @@ comments_update_locked(struct db *db, const struct actor *who, int64_t id,
 	    "UPDATE comments SET text = ?1, updated_at = max(?2, updated_at + 1)"
 	    " WHERE id = ?3 AND updated_at = ?4";
 	struct comment c;
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	const char *s;
 	size_t	 n;
 	int	 own = 0;
@@ -214,12 +214,12 @@ comments_update_locked(struct db *db, const struct actor *who, int64_t id,
 		rc = DB_ERROR;
 		goto out;
 	}
-	sqlite3_bind_text(st, 1, s, (int)n, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now_us());
-	sqlite3_bind_int64(st, 3, id);
-	sqlite3_bind_int64(st, 4, expect);
-	rc = db_rc(db, db_done(st, sqlite3_step(st)), "comment update");
-	if (rc == DB_OK && sqlite3_changes(db->h) != 1)
+	db_bind_textn(st, 1, s, (int)n, DB_STATIC);
+	db_bind_i64(st, 2, now_us());
+	db_bind_i64(st, 3, id);
+	db_bind_i64(st, 4, expect);
+	rc = db_rc(db, db_done(st, db_step(st)), "comment update");
+	if (rc == DB_OK && db_changes(db) != 1)
 		rc = DB_CONFLICT;
 out:
 	return tx_close(db, own, rc);
@@ -231,7 +231,7 @@ comments_delete(struct db *db, const struct actor *who, int64_t id)
 	static const char sql[] = "DELETE FROM comments WHERE id = ?";
 	struct comment c;
 	struct task_ref t;
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	int	 own = 0;
 	enum dbrc rc;
 
@@ -248,8 +248,8 @@ comments_delete(struct db *db, const struct actor *who, int64_t id)
 		rc = DB_ERROR;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, id);
-	rc = db_rc(db, db_done(st, sqlite3_step(st)), "comment delete");
+	db_bind_i64(st, 1, id);
+	rc = db_rc(db, db_done(st, db_step(st)), "comment delete");
 out:
 	return tx_close(db, own, rc);
 }
@@ -268,13 +268,13 @@ comments_page(struct db *db, int64_t task_id, int64_t limit, int64_t offset,
 {
 	static const char sql[] = COMMENT_COLUMNS
 	    " WHERE c.task_id = ?1 ORDER BY c.id LIMIT ?2 OFFSET ?3";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	struct comment c;
 	int	 rc;
 
 	if ((st = db_page1(db, sql, task_id, limit, offset)) == NULL)
 		return DB_ERROR;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		comment_from_row(st, &c);
 		fn(ctx, &c);
 	}

@@ -18,22 +18,22 @@ delivery_due(struct db *db, int64_t now, int max, struct arena *a,
 	    " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.status = 0"
 	    " AND p.next_attempt_at > ?1 AND p.user_id = o.user_id AND p.id < o.id)"
 	    " ORDER BY o.id LIMIT ?2";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	int	 rc;
 
 	*n = 0;
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int(st, 2, max);
-	while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_i64(st, 1, now);
+	db_bind_int(st, 2, max);
+	while (*n < max && (rc = db_step(st)) == DB_ROW) {
 		struct outbox_row *o = &rows[*n];
 
-		o->id = sqlite3_column_int64(st, 0);
-		o->user_id = sqlite3_column_int64(st, 1);
-		o->chat = sqlite3_column_int64(st, 2);
-		o->attempts = sqlite3_column_int64(st, 3);
-		o->parts_sent = sqlite3_column_int64(st, 5);
+		o->id = db_col_i64(st, 0);
+		o->user_id = db_col_i64(st, 1);
+		o->chat = db_col_i64(st, 2);
+		o->attempts = db_col_i64(st, 3);
+		o->parts_sent = db_col_i64(st, 5);
 		if ((o->text = arena_strdup(a, db_col_text(st, 4))) == NULL) {
 			db_done(st, rc);
 			return DB_ERROR;
@@ -41,9 +41,9 @@ delivery_due(struct db *db, int64_t now, int max, struct arena *a,
 		(*n)++;
 	}
 	if (*n == max)
-		rc = SQLITE_DONE;
+		rc = DB_DONE;
 	db_done(st, rc);
-	return rc == SQLITE_DONE ? DB_OK : db_rc(db, rc, "outbox due");
+	return rc == DB_DONE ? DB_OK : db_rc(db, rc, "outbox due");
 }
 
 enum dbrc
@@ -52,13 +52,13 @@ delivery_sent(struct db *db, int64_t id, int64_t now)
 	static const char sql[] =
 	    "UPDATE outbox SET status = 1, sent_at = ?1, finished_at = ?1,"
 	    " attempts = attempts + 1, last_error = NULL WHERE id = ?2 AND status = 0";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, id);
-	return db_rc(db, db_done(st, sqlite3_step(st)), "outbox sent");
+	db_bind_i64(st, 1, now);
+	db_bind_i64(st, 2, id);
+	return db_rc(db, db_done(st, db_step(st)), "outbox sent");
 }
 
 enum dbrc
@@ -66,13 +66,13 @@ delivery_parts(struct db *db, int64_t id, int64_t parts)
 {
 	static const char sql[] =
 	    "UPDATE outbox SET parts_sent = ? WHERE id = ? AND status = 0";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, parts);
-	sqlite3_bind_int64(st, 2, id);
-	return db_rc(db, db_done(st, sqlite3_step(st)), "outbox parts");
+	db_bind_i64(st, 1, parts);
+	db_bind_i64(st, 2, id);
+	return db_rc(db, db_done(st, db_step(st)), "outbox parts");
 }
 
 enum dbrc
@@ -81,14 +81,14 @@ delivery_retry(struct db *db, int64_t id, int64_t next_at, const char *err)
 	static const char sql[] =
 	    "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?,"
 	    " last_error = ? WHERE id = ? AND status = 0";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, next_at);
+	db_bind_i64(st, 1, next_at);
 	db_bind_text(st, 2, err);
-	sqlite3_bind_int64(st, 3, id);
-	return db_rc(db, db_done(st, sqlite3_step(st)), "outbox retry");
+	db_bind_i64(st, 3, id);
+	return db_rc(db, db_done(st, db_step(st)), "outbox retry");
 }
 
 enum dbrc
@@ -97,14 +97,14 @@ delivery_failed(struct db *db, int64_t id, const char *err, int64_t now)
 	static const char sql[] =
 	    "UPDATE outbox SET status = 2, attempts = attempts + 1, last_error = ?,"
 	    " finished_at = ? WHERE id = ? AND status = 0";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 
 	if (st == NULL)
 		return DB_ERROR;
 	db_bind_text(st, 1, err);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, id);
-	return db_rc(db, db_done(st, sqlite3_step(st)), "outbox failed");
+	db_bind_i64(st, 2, now);
+	db_bind_i64(st, 3, id);
+	return db_rc(db, db_done(st, db_step(st)), "outbox failed");
 }
 
 enum dbrc
@@ -113,13 +113,13 @@ delivery_skipped(struct db *db, int64_t id, int64_t now)
 	static const char sql[] =
 	    "UPDATE outbox SET status = 3, finished_at = ?,"
 	    " last_error = 'Telegram account not linked' WHERE id = ? AND status = 0";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, id);
-	return db_rc(db, db_done(st, sqlite3_step(st)), "outbox skipped");
+	db_bind_i64(st, 1, now);
+	db_bind_i64(st, 2, id);
+	return db_rc(db, db_done(st, db_step(st)), "outbox skipped");
 }
 
 enum dbrc
@@ -127,13 +127,13 @@ delivery_next_at(struct db *db, int64_t *at)
 {
 	/* the first entry of the partial index outbox_due */
 	static const char sql[] = "SELECT min(next_attempt_at) FROM outbox WHERE status = 0";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	int	 rc;
 
 	*at = TIME_NULL;
 	if (st == NULL)
 		return DB_ERROR;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		*at = sqlite3_column_int64(st, 0);
-	return db_rc(db, db_done(st, rc == SQLITE_ROW ? SQLITE_DONE : rc), "next notice");
+	if ((rc = db_step(st)) == DB_ROW && !db_col_isnull(st, 0))
+		*at = db_col_i64(st, 0);
+	return db_rc(db, db_done(st, rc == DB_ROW ? DB_DONE : rc), "next notice");
 }

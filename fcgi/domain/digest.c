@@ -81,22 +81,22 @@ users_read(struct db *db, int64_t after, struct digest_user *u, int *n)
 	    "SELECT id, time_zone, daily_digest_at, digest_last_day FROM users"
 	    " WHERE daily_digest_at IS NOT NULL AND id > ? AND is_active = 1"
 	    " ORDER BY id LIMIT ?";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	const char *last, *zone;
 	int	 rc;
 
 	*n = 0;
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, after);
-	sqlite3_bind_int(st, 2, USER_BATCH);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		u[*n].id = sqlite3_column_int64(st, 0);
-		zone = (const char *)sqlite3_column_text(st, 1);
+	db_bind_i64(st, 1, after);
+	db_bind_int(st, 2, USER_BATCH);
+	while ((rc = db_step(st)) == DB_ROW) {
+		u[*n].id = db_col_i64(st, 0);
+		zone = db_col_str(st, 1);
 		u[*n].zone = zone != NULL ? tz_get(zone) : NULL;
 		u[*n].digest_min = user_digest_parse(
-		    (const char *)sqlite3_column_text(st, 2));
-		last = (const char *)sqlite3_column_text(st, 3);
+		    db_col_str(st, 2));
+		last = db_col_str(st, 3);
 		snprintf(u[*n].last, sizeof(u[*n].last), "%s", last != NULL ? last : "");
 		(*n)++;
 	}
@@ -115,7 +115,7 @@ digest_text(struct db *db, int64_t user_id, const struct tz *z, int64_t now,
 	    " JOIN lists l ON l.id = t.list_id WHERE l.owner_id = ?1"
 	    " AND t.assigned_to IS NULL AND t.status <> 'Completed'"
 	    " AND t.complete_before < ?2 ORDER BY 2 LIMIT ?3";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	char	 when[REM_TIME_BYTES];
 	int64_t	 due;
 	int	 rc;
@@ -123,24 +123,24 @@ digest_text(struct db *db, int64_t user_id, const struct tz *z, int64_t now,
 	*lines = 0;
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, user_id);
-	sqlite3_bind_int64(st, 2, now + DAY_US);
-	sqlite3_bind_int(st, 3, DIGEST_MAX_LINES + 1);
+	db_bind_i64(st, 1, user_id);
+	db_bind_i64(st, 2, now + DAY_US);
+	db_bind_int(st, 3, DIGEST_MAX_LINES + 1);
 	buf_printf(b, "Сводка на %s: просроченные задачи и задачи со сроком в ближайшие "
 	    "24 часа", today);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		if (*lines == DIGEST_MAX_LINES) {
 			buf_puts(b, "\n…и другие");
 			break;
 		}
-		due = sqlite3_column_int64(st, 1);
+		due = db_col_i64(st, 1);
 		rem_format_time(z, due, when);
 		buf_puts(b, "\n• '");
 		buf_puts(b, db_col_text(st, 0));
 		buf_printf(b, "' — %s%s", when, due <= now ? " (просрочена)" : "");
 		(*lines)++;
 	}
-	return db_rc(db, db_done(st, rc == SQLITE_ROW ? SQLITE_DONE : rc), "digest tasks");
+	return db_rc(db, db_done(st, rc == DB_ROW ? DB_DONE : rc), "digest tasks");
 }
 
 /* One user's digest and its day, in one transaction. */
@@ -150,7 +150,7 @@ digest_send(struct db *db, const struct digest_user *u, const struct tz *z,
 {
 	static const char sql[] = "UPDATE users SET digest_last_day = ? WHERE id = ?";
 	struct buf b = { 0 };
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	int	 lines = 0, own = 0;
 	enum dbrc rc;
 
@@ -168,8 +168,8 @@ digest_send(struct db *db, const struct digest_user *u, const struct tz *z,
 			rc = DB_ERROR;
 		else {
 			db_bind_text(st, 1, today);
-			sqlite3_bind_int64(st, 2, u->id);
-			rc = db_rc(db, db_done(st, sqlite3_step(st)), "digest day");
+			db_bind_i64(st, 2, u->id);
+			rc = db_rc(db, db_done(st, db_step(st)), "digest day");
 		}
 	}
 	buf_free(&b);

@@ -10,29 +10,29 @@ event_feed(struct db *db, int64_t uid, int64_t after, int64_t limit,
 	static const char sql[] =
 	    "SELECT id, type, action, message, task_id, created_at FROM events"
 	    " WHERE user_id = ? AND id > ? ORDER BY id LIMIT ?";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	struct event e;
 	int	 rc;
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, uid);
-	sqlite3_bind_int64(st, 2, after);
-	sqlite3_bind_int64(st, 3, limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_i64(st, 1, uid);
+	db_bind_i64(st, 2, after);
+	db_bind_i64(st, 3, limit);
+	while ((rc = db_step(st)) == DB_ROW) {
 		memset(&e, 0, sizeof(e));
-		e.id = sqlite3_column_int64(st, 0);
+		e.id = db_col_i64(st, 0);
 		e.type = db_col_text(st, 1);
 		e.action = db_col_text(st, 2);
-		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+		if (!db_col_isnull(st, 3))
 			e.message = db_col_text(st, 3);
-		e.task_id = sqlite3_column_int64(st, 4);
-		e.created_at = sqlite3_column_int64(st, 5);
+		e.task_id = db_col_i64(st, 4);
+		e.created_at = db_col_i64(st, 5);
 		if (fn(arg, &e) != 0) {
-			rc = SQLITE_DONE;
+			rc = DB_DONE;
 			break;
 		}
 	}
 	db_done(st, rc);
-	return rc == SQLITE_DONE ? DB_OK : db_rc(db, rc, "events");
+	return rc == DB_DONE ? DB_OK : db_rc(db, rc, "events");
 }

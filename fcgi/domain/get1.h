@@ -16,27 +16,27 @@
  * Steps the literal sql, which takes ?1 the id and, when who is not NULL,
  * ?2 the actor's sees_all and ?3 its id (sql holds the visibility test).
  * DB_OK: *stp is on the row; the caller reads its columns, then calls
- * db_done(*stp, SQLITE_ROW).  Otherwise the statement is already reset:
+ * db_done(*stp, DB_ROW).  Otherwise the statement is already reset:
  * DB_NOTFOUND (no such row, or not visible) or the error, logged as what.
  */
 static inline enum dbrc
 db_get1(struct db *db, const char *sql, int64_t id, const struct actor *who,
-    const char *what, sqlite3_stmt **stp)
+    const char *what, struct dbstmt **stp)
 {
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	int	 rc;
 
 	*stp = NULL;
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_i64(st, 1, id);
 	if (who != NULL) {
-		sqlite3_bind_int(st, 2, who->sees_all != 0);
-		sqlite3_bind_int64(st, 3, who->id);
+		db_bind_int(st, 2, who->sees_all != 0);
+		db_bind_i64(st, 3, who->id);
 	}
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+	if ((rc = db_step(st)) != DB_ROW) {
 		db_done(st, rc);
-		return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, what);
+		return rc == DB_DONE ? DB_NOTFOUND : db_rc(db, rc, what);
 	}
 	*stp = st;
 	return DB_OK;
@@ -49,17 +49,17 @@ db_get1(struct db *db, const char *sql, int64_t id, const struct actor *who,
 static inline enum dbrc
 db_count1(struct db *db, const char *sql, int64_t id, const char *what, int64_t *n)
 {
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	int	 rc;
 
 	*n = 0;
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
+	db_bind_i64(st, 1, id);
+	if ((rc = db_step(st)) == DB_ROW)
+		*n = db_col_i64(st, 0);
 	rc = db_done(st, rc);
-	return rc == SQLITE_ROW ? DB_OK : db_rc(db, rc, what);
+	return rc == DB_ROW ? DB_OK : db_rc(db, rc, what);
 }
 
 /*
@@ -67,15 +67,15 @@ db_count1(struct db *db, const char *sql, int64_t id, const char *what, int64_t 
  * ?2 the limit and ?3 the offset; NULL on error.  The caller steps it and
  * ends with db_done().
  */
-static inline sqlite3_stmt *
+static inline struct dbstmt *
 db_page1(struct db *db, const char *sql, int64_t id, int64_t limit, int64_t offset)
 {
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 
 	if (st != NULL) {
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_int64(st, 2, limit);
-		sqlite3_bind_int64(st, 3, offset);
+		db_bind_i64(st, 1, id);
+		db_bind_i64(st, 2, limit);
+		db_bind_i64(st, 3, offset);
 	}
 	return st;
 }

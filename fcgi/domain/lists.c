@@ -75,7 +75,7 @@ lists_create(struct db *db, int64_t owner_id, const char *name, int64_t *id,
 	static const char sql[] =
 	    "INSERT INTO lists (owner_id, name, name_key, created_at, updated_at)"
 	    " VALUES (?, ?, ?, ?, ?)";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	char	 key[NAME_MAX_CHARS * 12], nm[NAME_BYTES];
 	int64_t	 now = now_us();
 	enum dbrc rc;
@@ -92,12 +92,12 @@ lists_create(struct db *db, int64_t owner_id, const char *name, int64_t *id,
 		rc = DB_ERROR;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, owner_id);
+	db_bind_i64(st, 1, owner_id);
 	db_bind_text(st, 2, nm);
 	db_bind_text(st, 3, key);
-	sqlite3_bind_int64(st, 4, now);
-	sqlite3_bind_int64(st, 5, now);
-	rc = db_rc(db, db_done(st, sqlite3_step(st)), "list insert");
+	db_bind_i64(st, 4, now);
+	db_bind_i64(st, 5, now);
+	rc = db_rc(db, db_done(st, db_step(st)), "list insert");
 	if (rc == DB_CONFLICT) {
 		*why = RULE_NAME_TAKEN;
 		rc = DB_INVALID;
@@ -115,17 +115,17 @@ out:
  * created_at, updated_at, member_count and the reader's role.
  */
 static void
-list_from_row(sqlite3_stmt *st, struct list *l)
+list_from_row(struct dbstmt *st, struct list *l)
 {
-	l->id = sqlite3_column_int64(st, 0);
-	l->owner_id = sqlite3_column_int64(st, 1);
+	l->id = db_col_i64(st, 0);
+	l->owner_id = db_col_i64(st, 1);
 	l->name = db_col_text(st, 2);
 	l->owner_username = db_col_text(st, 3);
-	l->task_count = sqlite3_column_int64(st, 4);
-	l->created_at = sqlite3_column_int64(st, 5);
-	l->updated_at = sqlite3_column_int64(st, 6);
-	l->member_count = sqlite3_column_int64(st, 7);
-	l->role = sqlite3_column_int(st, 8);
+	l->task_count = db_col_i64(st, 4);
+	l->created_at = db_col_i64(st, 5);
+	l->updated_at = db_col_i64(st, 6);
+	l->member_count = db_col_i64(st, 7);
+	l->role = db_col_int(st, 8);
 }
 
 /* The columns of list_from_row, with role the SQL of the reader's role. */
@@ -140,19 +140,19 @@ lists_get_visible(struct db *db, const struct actor *who, int64_t id,
 {
 	static const char sql[] = LIST_COLUMNS(LIST_ROLE_SQL("l", "?2", "?3"))
 	    " WHERE l.id = ?1";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	enum dbrc rc;
 
 	if ((rc = db_get1(db, sql, id, who, "list get", &st)) != DB_OK)
 		return rc;
 	list_from_row(st, l);
 	if (l->role == ROLE_NONE) {
-		db_done(st, SQLITE_ROW);
+		db_done(st, DB_ROW);
 		return DB_NOTFOUND;
 	}
 	l->name = arena_strdup(a, l->name);
 	l->owner_username = arena_strdup(a, l->owner_username);
-	db_done(st, SQLITE_ROW);
+	db_done(st, DB_ROW);
 	return l->name && l->owner_username ? DB_OK : DB_ERROR;
 }
 
@@ -167,16 +167,16 @@ list_head(struct db *db, const struct actor *who, int64_t id, int64_t *owner,
 	static const char sql[] =
 	    "SELECT l.owner_id, l.updated_at, " LIST_ROLE_SQL("l", "?2", "?3")
 	    " FROM lists l WHERE l.id = ?1";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	enum dbrc rc;
 	int	 role;
 
 	if ((rc = db_get1(db, sql, id, who, "list head", &st)) != DB_OK)
 		return rc;
-	*owner = sqlite3_column_int64(st, 0);
-	*updated_at = sqlite3_column_int64(st, 1);
-	role = sqlite3_column_int(st, 2);
-	db_done(st, SQLITE_ROW);
+	*owner = db_col_i64(st, 0);
+	*updated_at = db_col_i64(st, 1);
+	role = db_col_int(st, 2);
+	db_done(st, DB_ROW);
 	if (role == ROLE_OWNER)
 		return DB_OK;
 	return role == ROLE_NONE ? DB_NOTFOUND : DB_FORBIDDEN;
@@ -189,7 +189,7 @@ lists_update_locked(struct db *db, const struct actor *who, int64_t id,
 	static const char sql[] =
 	    "UPDATE lists SET name = coalesce(?1, name), name_key = coalesce(?2, name_key),"
 	    " updated_at = max(?3, updated_at + 1) WHERE id = ?4 AND updated_at = ?5";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	char	 key[NAME_MAX_CHARS * 12], nm[NAME_BYTES];
 	int64_t	 owner, cur;
 	enum dbrc rc;
@@ -214,14 +214,14 @@ lists_update_locked(struct db *db, const struct actor *who, int64_t id,
 	}
 	db_bind_text(st, 1, name ? nm : NULL);
 	db_bind_text(st, 2, name ? key : NULL);
-	sqlite3_bind_int64(st, 3, now_us());
-	sqlite3_bind_int64(st, 4, id);
-	sqlite3_bind_int64(st, 5, expect);
-	rc = db_rc(db, db_done(st, sqlite3_step(st)), "list update");
+	db_bind_i64(st, 3, now_us());
+	db_bind_i64(st, 4, id);
+	db_bind_i64(st, 5, expect);
+	rc = db_rc(db, db_done(st, db_step(st)), "list update");
 	if (rc == DB_CONFLICT) {
 		*why = RULE_NAME_TAKEN;
 		rc = DB_INVALID;
-	} else if (rc == DB_OK && sqlite3_changes(db->h) != 1)
+	} else if (rc == DB_OK && db_changes(db) != 1)
 		rc = DB_CONFLICT;
 	if (rc == DB_OK)
 		rc = webhooks_list(db, id, HOOK_LIST_UPDATED, owner);
@@ -246,7 +246,7 @@ lists_delete(struct db *db, const struct actor *who, int64_t id)
 	    " AND t.assigned_to IS NOT m.user_id";
 	static const char del[] = "DELETE FROM lists WHERE id = ?";
 	const char *const evs[] = { ev_owner, ev_assignee, ev_members };
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	int64_t	 owner, cur, now = now_us();
 	enum dbrc rc;
 	int	 own;
@@ -261,10 +261,10 @@ lists_delete(struct db *db, const struct actor *who, int64_t id)
 			rc = DB_ERROR;
 			goto out;
 		}
-		sqlite3_bind_int64(st, 1, owner);
-		sqlite3_bind_int64(st, 2, now);
-		sqlite3_bind_int64(st, 3, id);
-		rc = db_rc(db, db_done(st, sqlite3_step(st)), "list delete events");
+		db_bind_i64(st, 1, owner);
+		db_bind_i64(st, 2, now);
+		db_bind_i64(st, 3, id);
+		rc = db_rc(db, db_done(st, db_step(st)), "list delete events");
 	}
 	/* the list as it was (a webhook scoped to it goes with it) */
 	if (rc == DB_OK)
@@ -275,20 +275,20 @@ lists_delete(struct db *db, const struct actor *who, int64_t id)
 		rc = DB_ERROR;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, id);
-	rc = db_rc(db, db_done(st, sqlite3_step(st)), "list delete");
+	db_bind_i64(st, 1, id);
+	rc = db_rc(db, db_done(st, db_step(st)), "list delete");
 out:
 	return tx_close(db, own, rc);
 }
 
 /* Steps a page statement, passing each row to fn. */
 static enum dbrc
-list_rows(struct db *db, sqlite3_stmt *st, list_row_fn fn, void *ctx)
+list_rows(struct db *db, struct dbstmt *st, list_row_fn fn, void *ctx)
 {
 	struct list l;
 	int	 rc;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		list_from_row(st, &l);
 		fn(ctx, &l);
 	}
@@ -324,9 +324,9 @@ lists_scope(struct db *db, int64_t uid, int role, enum lscope *scope)
 
 /* Binds a page's uid, search key and role (?1, ?2, ?5). */
 static void
-bind_scope(sqlite3_stmt *st, int64_t uid, const char *key, int role)
+bind_scope(struct dbstmt *st, int64_t uid, const char *key, int role)
 {
-	sqlite3_bind_int64(st, 1, uid);
+	db_bind_i64(st, 1, uid);
 	db_bind_text(st, 2, key);
 	if (role == ROLE_VIEWER || role == ROLE_EDITOR)
 		db_bind_text(st, 5, list_role_names[role]);
@@ -345,7 +345,7 @@ lists_count(struct db *db, int64_t uid, int role, const char *key, int64_t *coun
 		" ON l.id = m.list_id WHERE m.user_id = ?1 AND " LIST_SEARCH ")",
 	};
 	enum lscope scope;
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	enum dbrc drc;
 	int	 rc;
 
@@ -355,10 +355,10 @@ lists_count(struct db *db, int64_t uid, int role, const char *key, int64_t *coun
 	if ((st = db_prep(db, sqls[scope])) == NULL)
 		return DB_ERROR;
 	bind_scope(st, uid, key, role);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*count = sqlite3_column_int64(st, 0);
+	if ((rc = db_step(st)) == DB_ROW)
+		*count = db_col_i64(st, 0);
 	db_done(st, rc);
-	return rc == SQLITE_ROW ? DB_OK : db_rc(db, rc, "list count");
+	return rc == DB_ROW ? DB_OK : db_rc(db, rc, "list count");
 }
 
 #define LIST_ORDER " ORDER BY l.created_at DESC, l.id DESC LIMIT ?3 OFFSET ?4"
@@ -380,7 +380,7 @@ lists_page(struct db *db, int64_t uid, int role, const char *key, int64_t limit,
 		LIST_SEARCH LIST_ORDER,
 	};
 	enum lscope scope;
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	enum dbrc rc;
 
 	if (limit <= 0)
@@ -390,7 +390,7 @@ lists_page(struct db *db, int64_t uid, int role, const char *key, int64_t limit,
 	if ((st = db_prep(db, sqls[scope])) == NULL)
 		return DB_ERROR;
 	bind_scope(st, uid, key, role);
-	sqlite3_bind_int64(st, 3, limit);
-	sqlite3_bind_int64(st, 4, offset);
+	db_bind_i64(st, 3, limit);
+	db_bind_i64(st, 4, offset);
 	return list_rows(db, st, fn, ctx);
 }

@@ -19,14 +19,14 @@ list_role_of(struct db *db, const struct actor *who, int64_t list_id,
 {
 	static const char sql[] =
 	    "SELECT " LIST_ROLE_SQL("l", "?2", "?3") " FROM lists l WHERE l.id = ?1";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	enum dbrc rc;
 
 	*role = ROLE_NONE;
 	if ((rc = db_get1(db, sql, list_id, who, "list role", &st)) != DB_OK)
 		return rc == DB_NOTFOUND ? DB_OK : rc;
-	*role = (enum list_role)sqlite3_column_int(st, 0);
-	db_done(st, SQLITE_ROW);
+	*role = (enum list_role)db_col_int(st, 0);
+	db_done(st, DB_ROW);
 	return DB_OK;
 }
 
@@ -37,15 +37,15 @@ task_access_of(struct db *db, const struct actor *who, int64_t task_id,
 	static const char sql[] =
 	    "SELECT " LIST_ROLE_SQL("l", "?2", "?3") ", t.assigned_to = ?3"
 	    " FROM tasks t JOIN lists l ON l.id = t.list_id WHERE t.id = ?1";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	enum dbrc rc;
 
 	*acc = TA_NONE;
 	if ((rc = db_get1(db, sql, task_id, who, "task access", &st)) != DB_OK)
 		return rc == DB_NOTFOUND ? DB_OK : rc;
-	*acc = task_access_for((enum list_role)sqlite3_column_int(st, 0),
-	    sqlite3_column_int(st, 1));
-	db_done(st, SQLITE_ROW);
+	*acc = task_access_for((enum list_role)db_col_int(st, 0),
+	    db_col_int(st, 1));
+	db_done(st, DB_ROW);
 	return DB_OK;
 }
 
@@ -57,17 +57,17 @@ members_task_event(struct db *db, int64_t task_id, int64_t list_id,
 	    "INSERT INTO events (user_id, type, action, task_id, created_at)"
 	    " SELECT user_id, 'task_updated', ?1, ?2, ?3 FROM list_members"
 	    " WHERE list_id = ?4 AND user_id NOT IN (?5, ?6)";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 
 	if (st == NULL)
 		return DB_ERROR;
 	db_bind_text(st, 1, action);
-	sqlite3_bind_int64(st, 2, task_id);
-	sqlite3_bind_int64(st, 3, now);
-	sqlite3_bind_int64(st, 4, list_id);
-	sqlite3_bind_int64(st, 5, skip1);
-	sqlite3_bind_int64(st, 6, skip2);
-	return db_rc(db, db_done(st, sqlite3_step(st)), "member events");
+	db_bind_i64(st, 2, task_id);
+	db_bind_i64(st, 3, now);
+	db_bind_i64(st, 4, list_id);
+	db_bind_i64(st, 5, skip1);
+	db_bind_i64(st, 6, skip2);
+	return db_rc(db, db_done(st, db_step(st)), "member events");
 }
 
 /* DB_OK when the actor owns the list, DB_FORBIDDEN when a member, else DB_NOTFOUND. */
@@ -76,15 +76,15 @@ owner_only(struct db *db, const struct actor *who, int64_t list_id, int64_t *own
 {
 	static const char sql[] =
 	    "SELECT " LIST_ROLE_SQL("l", "?2", "?3") ", l.owner_id FROM lists l WHERE l.id = ?1";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	enum list_role role;
 	enum dbrc rc;
 
 	if ((rc = db_get1(db, sql, list_id, who, "list owner", &st)) != DB_OK)
 		return rc;
-	role = (enum list_role)sqlite3_column_int(st, 0);
-	*owner = sqlite3_column_int64(st, 1);
-	db_done(st, SQLITE_ROW);
+	role = (enum list_role)db_col_int(st, 0);
+	*owner = db_col_i64(st, 1);
+	db_done(st, DB_ROW);
 	if (role == ROLE_OWNER)
 		return DB_OK;
 	return role == ROLE_NONE ? DB_NOTFOUND : DB_FORBIDDEN;
@@ -96,12 +96,12 @@ owner_only(struct db *db, const struct actor *who, int64_t list_id, int64_t *own
 
 /* Fills m from a MEMBER_COLUMNS row; strings point into the statement. */
 static void
-member_from_row(sqlite3_stmt *st, struct member *m)
+member_from_row(struct dbstmt *st, struct member *m)
 {
-	m->user_id = sqlite3_column_int64(st, 0);
+	m->user_id = db_col_i64(st, 0);
 	m->username = db_col_text(st, 1);
 	m->role = strcmp(db_col_text(st, 2), "editor") == 0 ? ROLE_EDITOR : ROLE_VIEWER;
-	m->added_at = sqlite3_column_int64(st, 3);
+	m->added_at = db_col_i64(st, 3);
 }
 
 enum dbrc
@@ -112,7 +112,7 @@ members_list(struct db *db, const struct actor *who, int64_t list_id,
 	    " WHERE m.list_id = ?1 ORDER BY m.added_at, m.user_id";
 	enum list_role role;
 	struct member m;
-	sqlite3_stmt *st = NULL;
+	struct dbstmt *st = NULL;
 	enum dbrc rc;
 	int	 src, own_read;
 
@@ -123,8 +123,8 @@ members_list(struct db *db, const struct actor *who, int64_t list_id,
 	if (rc == DB_OK && (st = db_prep(db, sql)) == NULL)
 		rc = DB_ERROR;
 	if (rc == DB_OK) {
-		sqlite3_bind_int64(st, 1, list_id);
-		while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		db_bind_i64(st, 1, list_id);
+		while ((src = db_step(st)) == DB_ROW) {
 			member_from_row(st, &m);
 			fn(ctx, &m);
 		}
@@ -141,22 +141,22 @@ member_get(struct db *db, int64_t list_id, int64_t user_id, struct arena *a,
     struct member *out)
 {
 	static const char sql[] = MEMBER_COLUMNS " WHERE m.list_id = ?1 AND m.user_id = ?2";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	int	 rc;
 
 	if ((st = db_prep(db, sql)) == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, list_id);
-	sqlite3_bind_int64(st, 2, user_id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_i64(st, 1, list_id);
+	db_bind_i64(st, 2, user_id);
+	if ((rc = db_step(st)) == DB_ROW) {
 		member_from_row(st, out);
 		if ((out->username = arena_strdup(a, out->username)) == NULL)
-			rc = SQLITE_NOMEM;
+			rc = DB_RC_NOMEM;
 	}
 	rc = db_done(st, rc);
-	if (rc == SQLITE_ROW)
+	if (rc == DB_ROW)
 		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "member get");
+	return rc == DB_DONE ? DB_NOTFOUND : db_rc(db, rc, "member get");
 }
 
 /* The id of the active user user_id, or of username when not NULL; 0 when none. */
@@ -186,7 +186,7 @@ members_add(struct db *db, const struct actor *who, int64_t list_id,
 {
 	static const char sql[] =
 	    "INSERT INTO list_members (list_id, user_id, role, added_at) VALUES (?, ?, ?, ?)";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	int64_t	 owner, uid;
 	enum dbrc rc;
 	int	 own;
@@ -208,11 +208,11 @@ members_add(struct db *db, const struct actor *who, int64_t list_id,
 		rc = DB_ERROR;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, list_id);
-	sqlite3_bind_int64(st, 2, uid);
+	db_bind_i64(st, 1, list_id);
+	db_bind_i64(st, 2, uid);
 	db_bind_text(st, 3, list_role_names[role]);
-	sqlite3_bind_int64(st, 4, now_us());
-	rc = db_rc(db, db_done(st, sqlite3_step(st)), "member insert");
+	db_bind_i64(st, 4, now_us());
+	rc = db_rc(db, db_done(st, db_step(st)), "member insert");
 	if (rc == DB_CONFLICT) {
 		*why = MR_ALREADY;
 		rc = DB_INVALID;
@@ -229,7 +229,7 @@ members_set_role(struct db *db, const struct actor *who, int64_t list_id,
 {
 	static const char sql[] =
 	    "UPDATE list_members SET role = ?3 WHERE list_id = ?1 AND user_id = ?2";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	int64_t	 owner;
 	enum dbrc rc;
 	int	 own;
@@ -244,11 +244,11 @@ members_set_role(struct db *db, const struct actor *who, int64_t list_id,
 		rc = DB_ERROR;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, list_id);
-	sqlite3_bind_int64(st, 2, user_id);
+	db_bind_i64(st, 1, list_id);
+	db_bind_i64(st, 2, user_id);
 	db_bind_text(st, 3, list_role_names[role]);
-	rc = db_rc(db, db_done(st, sqlite3_step(st)), "member role");
-	if (rc == DB_OK && sqlite3_changes(db->h) != 1)
+	rc = db_rc(db, db_done(st, db_step(st)), "member role");
+	if (rc == DB_OK && db_changes(db) != 1)
 		rc = DB_NOTFOUND;
 	if (rc == DB_OK)
 		rc = member_get(db, list_id, user_id, a, out);
@@ -272,21 +272,21 @@ forget_member(struct db *db, int64_t list_id, int64_t user_id)
 	    " last_error = 'no longer a member of the list'"
 	    " WHERE status = 0 AND user_id = ?1 AND task_id IN"
 	    " (SELECT id FROM tasks WHERE list_id = ?2 AND assigned_to IS NOT ?1)";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	enum dbrc rc;
 
 	if ((st = db_prep(db, events_sql)) == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, user_id);
-	sqlite3_bind_int64(st, 2, list_id);
-	if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "member events")) != DB_OK)
+	db_bind_i64(st, 1, user_id);
+	db_bind_i64(st, 2, list_id);
+	if ((rc = db_rc(db, db_done(st, db_step(st)), "member events")) != DB_OK)
 		return rc;
 	if ((st = db_prep(db, outbox_sql)) == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, user_id);
-	sqlite3_bind_int64(st, 2, list_id);
-	sqlite3_bind_int64(st, 3, now_us());
-	return db_rc(db, db_done(st, sqlite3_step(st)), "member notices");
+	db_bind_i64(st, 1, user_id);
+	db_bind_i64(st, 2, list_id);
+	db_bind_i64(st, 3, now_us());
+	return db_rc(db, db_done(st, db_step(st)), "member notices");
 }
 
 enum dbrc
@@ -294,7 +294,7 @@ members_remove(struct db *db, const struct actor *who, int64_t list_id,
     int64_t user_id)
 {
 	static const char sql[] = "DELETE FROM list_members WHERE list_id = ?1 AND user_id = ?2";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	int64_t	 owner;
 	enum dbrc rc;
 	int	 own;
@@ -311,10 +311,10 @@ members_remove(struct db *db, const struct actor *who, int64_t list_id,
 		rc = DB_ERROR;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, list_id);
-	sqlite3_bind_int64(st, 2, user_id);
-	rc = db_rc(db, db_done(st, sqlite3_step(st)), "member delete");
-	if (rc == DB_OK && sqlite3_changes(db->h) != 1)
+	db_bind_i64(st, 1, list_id);
+	db_bind_i64(st, 2, user_id);
+	rc = db_rc(db, db_done(st, db_step(st)), "member delete");
+	if (rc == DB_OK && db_changes(db) != 1)
 		rc = DB_NOTFOUND;
 	if (rc == DB_OK)
 		rc = forget_member(db, list_id, user_id);
@@ -346,7 +346,7 @@ members_shared_tasks(struct db *db, int64_t uid, int64_t limit,
 	static const char count_sql[] = "SELECT count(*) FROM list_members m"
 	    " JOIN tasks t ON t.list_id = m.list_id"
 	    " WHERE m.user_id = ?1 AND t.assigned_to IS NOT ?1";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	struct task t;
 	enum dbrc rc;
 	int	 src, own_read;
@@ -363,26 +363,26 @@ members_shared_tasks(struct db *db, int64_t uid, int64_t limit,
 		rc = DB_ERROR;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, uid);
-	sqlite3_bind_int64(st, 2, limit);
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_i64(st, 1, uid);
+	db_bind_i64(st, 2, limit);
+	while ((src = db_step(st)) == DB_ROW) {
 		memset(&t, 0, sizeof(t));
-		t.id = sqlite3_column_int64(st, 0);
-		t.list_id = sqlite3_column_int64(st, 1);
+		t.id = db_col_i64(st, 0);
+		t.list_id = db_col_i64(st, 1);
 		t.name = db_col_text(st, 2);
 		t.description = db_col_text(st, 3);
-		t.assigned_to = sqlite3_column_int64(st, 4);
-		t.complete_before = sqlite3_column_type(st, 5) == SQLITE_NULL ? TIME_NULL :
-		    sqlite3_column_int64(st, 5);
+		t.assigned_to = db_col_i64(st, 4);
+		t.complete_before = db_col_isnull(st, 5) ? TIME_NULL :
+		    db_col_i64(st, 5);
 		t.status = task_status_of(db_col_text(st, 6));
-		t.created_at = sqlite3_column_int64(st, 7);
-		t.updated_at = sqlite3_column_int64(st, 8);
+		t.created_at = db_col_i64(st, 7);
+		t.updated_at = db_col_i64(st, 8);
 		t.access = task_access_for(strcmp(db_col_text(st, 9), "editor") == 0 ?
 		    ROLE_EDITOR : ROLE_VIEWER, 0);
-		t.owner_id = sqlite3_column_int64(st, 10);
+		t.owner_id = db_col_i64(st, 10);
 		t.list_name = db_col_text(st, 11);
-		t.member_count = sqlite3_column_int64(st, 12);
-		t.assignee_name = sqlite3_column_type(st, 13) == SQLITE_NULL ? NULL :
+		t.member_count = db_col_i64(st, 12);
+		t.assignee_name = db_col_isnull(st, 13) ? NULL :
 		    db_col_text(st, 13);
 		fn(ctx, &t);
 	}

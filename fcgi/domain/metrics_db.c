@@ -23,16 +23,16 @@ static const char hooks_failed_sql[] =
 static enum dbrc
 one_row(struct db *db, const char *sql, int n, int64_t *out)
 {
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	int	 rc, i;
 
 	if (st == NULL)
 		return DB_ERROR;
-	rc = sqlite3_step(st);
+	rc = db_step(st);
 	for (i = 0; i < n; i++)
-		out[i] = rc == SQLITE_ROW ? sqlite3_column_int64(st, i) : 0;
+		out[i] = rc == DB_ROW ? db_col_i64(st, i) : 0;
 	db_done(st, rc);
-	return rc == SQLITE_ROW ? DB_OK : db_rc(db, rc, "metrics");
+	return rc == DB_ROW ? DB_OK : db_rc(db, rc, "metrics");
 }
 
 enum dbrc

@@ -13,18 +13,18 @@ event_insert(struct db *db, int64_t user_id, const char *type, const char *actio
 	static const char sql[] =
 	    "INSERT INTO events (user_id, type, action, task_id, message, created_at)"
 	    " VALUES (?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_i64(st, 1, user_id);
 	db_bind_text(st, 2, type);
 	db_bind_text(st, 3, action);
 	if (task_id > 0)
-		sqlite3_bind_int64(st, 4, task_id);
+		db_bind_i64(st, 4, task_id);
 	db_bind_text(st, 5, message);
-	sqlite3_bind_int64(st, 6, now);
-	return db_rc(db, db_done(st, sqlite3_step(st)), "event insert");
+	db_bind_i64(st, 6, now);
+	return db_rc(db, db_done(st, db_step(st)), "event insert");
 }
 
 enum dbrc
@@ -35,7 +35,7 @@ notices_task_event(struct db *db, int64_t task_id, const char *action,
 	static const char sql[] =
 	    "INSERT INTO events (user_id, type, action, task_id, created_at)"
 	    " VALUES (?1, 'task_updated', ?3, ?4, ?5), (?2, 'task_updated', ?3, ?4, ?5)";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 
 	/* one of them, or none */
 	if (owner_id <= 0 || assignee_id <= 0 || assignee_id == owner_id) {
@@ -46,13 +46,13 @@ notices_task_event(struct db *db, int64_t task_id, const char *action,
 	}
 	if ((st = db_prep(db, sql)) == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, owner_id);
-	sqlite3_bind_int64(st, 2, assignee_id);
+	db_bind_i64(st, 1, owner_id);
+	db_bind_i64(st, 2, assignee_id);
 	db_bind_text(st, 3, action);
 	if (task_id > 0)
-		sqlite3_bind_int64(st, 4, task_id);
-	sqlite3_bind_int64(st, 5, now);
-	return db_rc(db, db_done(st, sqlite3_step(st)), "event insert");
+		db_bind_i64(st, 4, task_id);
+	db_bind_i64(st, 5, now);
+	return db_rc(db, db_done(st, db_step(st)), "event insert");
 }
 
 /* Inserts one pending outbox row about task_id (0: no task). */
@@ -63,19 +63,19 @@ outbox_insert(struct db *db, int64_t user_id, int64_t task_id, const char *text,
 	static const char sql[] =
 	    "INSERT INTO outbox (user_id, text, next_attempt_at, created_at, task_id)"
 	    " VALUES (?, ?, ?, ?, ?)";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 
 	if ((st = db_prep(db, sql)) == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_i64(st, 1, user_id);
 	db_bind_text(st, 2, text);
-	sqlite3_bind_int64(st, 3, now);
-	sqlite3_bind_int64(st, 4, now);
+	db_bind_i64(st, 3, now);
+	db_bind_i64(st, 4, now);
 	if (task_id > 0)
-		sqlite3_bind_int64(st, 5, task_id);
+		db_bind_i64(st, 5, task_id);
 	else
-		sqlite3_bind_null(st, 5);
-	return db_rc(db, db_done(st, sqlite3_step(st)), "outbox insert");
+		db_bind_null(st, 5);
+	return db_rc(db, db_done(st, db_step(st)), "outbox insert");
 }
 
 enum dbrc

@@ -66,7 +66,7 @@ static void
 marks_extend(struct db *db, struct markset *s, int list, int desc, int want)
 {
 	char	 sql[512];
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	int64_t	 seen = 0;
 	int	 once, rc;
 
@@ -90,16 +90,16 @@ marks_extend(struct db *db, struct markset *s, int list, int desc, int want)
 	if ((st = sql_stmt(db, SQLK_MARKS | (unsigned)(s->n > 0) << 2 |
 	    (unsigned)list << 1 | (unsigned)desc, sql, &once)) == NULL)
 		return;
-	sqlite3_bind_int64(st, 1, s->scope_id);
-	sqlite3_bind_int64(st, 8, (int64_t)(want - s->n) * MARK_EVERY);
+	db_bind_i64(st, 1, s->scope_id);
+	db_bind_i64(st, 8, (int64_t)(want - s->n) * MARK_EVERY);
 	if (s->n > 0) {
-		sqlite3_bind_int64(st, 11, s->m[s->n - 1].key);
-		sqlite3_bind_int64(st, 12, s->m[s->n - 1].id);
+		db_bind_i64(st, 11, s->m[s->n - 1].key);
+		db_bind_i64(st, 12, s->m[s->n - 1].id);
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = db_step(st)) == DB_ROW)
 		if (++seen % MARK_EVERY == 0) {
-			s->m[s->n].key = sqlite3_column_int64(st, 0);
-			s->m[s->n].id = sqlite3_column_int64(st, 1);
+			s->m[s->n].key = db_col_i64(st, 0);
+			s->m[s->n].id = db_col_i64(st, 1);
 			s->n++;
 		}
 	sql_stmt_end(st, once);

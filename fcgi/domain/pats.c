@@ -11,20 +11,20 @@
 
 /* A nullable time column. */
 static int64_t
-col_time(sqlite3_stmt *st, int col)
+col_time(struct dbstmt *st, int col)
 {
-	return sqlite3_column_type(st, col) == SQLITE_NULL ? TIME_NULL :
-	    sqlite3_column_int64(st, col);
+	return db_col_isnull(st, col) ? TIME_NULL :
+	    db_col_i64(st, col);
 }
 
 /* Binds a time, NULL for TIME_NULL. */
 static void
-bind_time(sqlite3_stmt *st, int idx, int64_t t)
+bind_time(struct dbstmt *st, int idx, int64_t t)
 {
 	if (t == TIME_NULL)
-		sqlite3_bind_null(st, idx);
+		db_bind_null(st, idx);
 	else
-		sqlite3_bind_int64(st, idx, t);
+		db_bind_i64(st, idx, t);
 }
 
 enum dbrc
@@ -32,16 +32,16 @@ pats_count(struct db *db, int64_t uid, int64_t *n)
 {
 	static const char sql[] =
 	    "SELECT count(*) FROM personal_tokens WHERE user_id = ?";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	int	 rc;
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, uid);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
+	db_bind_i64(st, 1, uid);
+	if ((rc = db_step(st)) == DB_ROW)
+		*n = db_col_i64(st, 0);
 	db_done(st, rc);
-	return rc == SQLITE_ROW ? DB_OK : db_rc(db, rc, "pat count");
+	return rc == DB_ROW ? DB_OK : db_rc(db, rc, "pat count");
 }
 
 /* Inserts the row of token tok for uid; its id in *id. */
@@ -52,22 +52,22 @@ pat_insert(struct db *db, int64_t uid, const char *tok, const char *name,
 	static const char sql[] =
 	    "INSERT INTO personal_tokens (user_id, digest, name, prefix, scopes,"
 	    " expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	unsigned char d[32];
 	int	 rc;
 
 	if (st == NULL)
 		return DB_ERROR;
 	token_digest(tok, d);
-	sqlite3_bind_int64(st, 1, uid);
-	sqlite3_bind_blob(st, 2, d, 32, SQLITE_TRANSIENT);
+	db_bind_i64(st, 1, uid);
+	db_bind_blob(st, 2, d, 32, DB_TRANSIENT);
 	db_bind_text(st, 3, name);
-	sqlite3_bind_text(st, 4, tok, PAT_SHOWN, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 5, (int)scopes);
+	db_bind_textn(st, 4, tok, PAT_SHOWN, DB_TRANSIENT);
+	db_bind_int(st, 5, (int)scopes);
 	bind_time(st, 6, expires_at);
-	sqlite3_bind_int64(st, 7, now);
-	rc = db_done(st, sqlite3_step(st));
-	if (rc != SQLITE_DONE)
+	db_bind_i64(st, 7, now);
+	rc = db_done(st, db_step(st));
+	if (rc != DB_DONE)
 		return db_rc(db, rc, "pat insert");
 	*id = sqlite3_last_insert_rowid(db->h);
 	return DB_OK;
@@ -109,27 +109,27 @@ pats_page(struct db *db, int64_t uid, int64_t limit, int64_t offset,
 	static const char sql[] =
 	    "SELECT id, name, prefix, scopes, expires_at, created_at, last_used_at"
 	    " FROM personal_tokens WHERE user_id = ? ORDER BY id DESC LIMIT ? OFFSET ?";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	struct pat p;
 	int	 rc;
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, uid);
-	sqlite3_bind_int64(st, 2, limit);
-	sqlite3_bind_int64(st, 3, offset);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		p.id = sqlite3_column_int64(st, 0);
+	db_bind_i64(st, 1, uid);
+	db_bind_i64(st, 2, limit);
+	db_bind_i64(st, 3, offset);
+	while ((rc = db_step(st)) == DB_ROW) {
+		p.id = db_col_i64(st, 0);
 		p.name = db_col_text(st, 1);
 		p.prefix = db_col_text(st, 2);
-		p.scopes = (unsigned)sqlite3_column_int(st, 3);
+		p.scopes = (unsigned)db_col_int(st, 3);
 		p.expires_at = col_time(st, 4);
-		p.created_at = sqlite3_column_int64(st, 5);
+		p.created_at = db_col_i64(st, 5);
 		p.last_used_at = col_time(st, 6);
 		fn(ctx, &p);
 	}
 	db_done(st, rc);
-	return rc == SQLITE_DONE ? DB_OK : db_rc(db, rc, "pat page");
+	return rc == DB_DONE ? DB_OK : db_rc(db, rc, "pat page");
 }
 
 enum dbrc
@@ -149,12 +149,12 @@ enum dbrc
 pats_delete_user(struct db *db, int64_t uid)
 {
 	static const char sql[] = "DELETE FROM personal_tokens WHERE user_id = ?";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, uid);
-	return db_rc(db, db_done(st, sqlite3_step(st)), "pat delete user");
+	db_bind_i64(st, 1, uid);
+	return db_rc(db, db_done(st, db_step(st)), "pat delete user");
 }
 
 enum dbrc
@@ -166,7 +166,7 @@ pats_check(struct db *db, const char *tok, struct arena *a,
 	    " FROM personal_tokens t JOIN users u ON u.id = t.user_id"
 	    " WHERE t.digest = ?1 AND (t.expires_at IS NULL OR t.expires_at > ?2)"
 	    " AND u.is_active = 1";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	unsigned char d[32];
 	int64_t	 now = now_us(), used;
 	int	 rc;
@@ -177,17 +177,17 @@ pats_check(struct db *db, const char *tok, struct arena *a,
 	if ((st = db_prep(db, sql)) == NULL)
 		return DB_ERROR;
 	token_digest(tok, d);
-	sqlite3_bind_blob(st, 1, d, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+	db_bind_blob(st, 1, d, 32, DB_STATIC);
+	db_bind_i64(st, 2, now);
+	if ((rc = db_step(st)) != DB_ROW) {
 		db_done(st, rc);
-		return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "pat check");
+		return rc == DB_DONE ? DB_NOTFOUND : db_rc(db, rc, "pat check");
 	}
-	p->token_id = sqlite3_column_int64(st, 0);
-	p->scopes = (unsigned)sqlite3_column_int(st, 1);
+	p->token_id = db_col_i64(st, 0);
+	p->scopes = (unsigned)db_col_int(st, 1);
 	used = col_time(st, 2);
 	rc = principal_fill(p, st, 3, VIA_PAT, a);
-	db_done(st, SQLITE_ROW);
+	db_done(st, DB_ROW);
 	if (rc != 0)
 		return DB_ERROR;
 	*touch = used == TIME_NULL || now - used >= PAT_TOUCH_US || now < used;

@@ -176,26 +176,26 @@ want_read(struct db *db, int64_t task_id, struct want *w)
 	    "SELECT t.complete_before, t.status, u.id, t.reminders, u.reminder_offsets"
 	    " FROM tasks t JOIN lists l ON l.id = t.list_id"
 	    " JOIN users u ON u.id = coalesce(t.assigned_to, l.owner_id) WHERE t.id = ?";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	const char *own, *dflt;
 	int	 rc;
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, task_id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		w->deadline = sqlite3_column_type(st, 0) == SQLITE_NULL ? TIME_NULL :
-		    sqlite3_column_int64(st, 0);
+	db_bind_i64(st, 1, task_id);
+	if ((rc = db_step(st)) == DB_ROW) {
+		w->deadline = db_col_isnull(st, 0) ? TIME_NULL :
+		    db_col_i64(st, 0);
 		w->status = task_status_of(db_col_text(st, 1));
-		w->recipient = sqlite3_column_int64(st, 2);
-		own = (const char *)sqlite3_column_text(st, 3);
-		dflt = (const char *)sqlite3_column_text(st, 4);
+		w->recipient = db_col_i64(st, 2);
+		own = db_col_str(st, 3);
+		dflt = db_col_str(st, 4);
 		w->n = rem_offsets_effective(own, dflt, w->off);
 	}
 	rc = db_done(st, rc);
-	if (rc == SQLITE_ROW)
+	if (rc == DB_ROW)
 		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "reminder task");
+	return rc == DB_DONE ? DB_NOTFOUND : db_rc(db, rc, "reminder task");
 }
 
 /* Deletes the task's waiting rows that are not in slots (for recipient and deadline). */
@@ -207,7 +207,7 @@ unwanted_delete(struct db *db, int64_t task_id, const struct want *w,
 	    "SELECT id, recipient_id, deadline, offset_min FROM reminders"
 	    " WHERE task_id = ? AND state = 0";
 	static const char del[] = "DELETE FROM reminders WHERE id = ?";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	int64_t	 gone[REM_MAX_OFFSETS * 4];
 	int	 ngone = 0, i, keep, rc, more = 0;
 	enum dbrc drc = DB_OK;
@@ -215,30 +215,30 @@ unwanted_delete(struct db *db, int64_t task_id, const struct want *w,
 	do {
 		if ((st = db_prep(db, sel)) == NULL)
 			return DB_ERROR;
-		sqlite3_bind_int64(st, 1, task_id);
+		db_bind_i64(st, 1, task_id);
 		ngone = 0;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		while ((rc = db_step(st)) == DB_ROW) {
 			keep = 0;
 			for (i = 0; i < n && !keep; i++)
-				keep = sqlite3_column_int64(st, 1) == w->recipient &&
-				    sqlite3_column_int64(st, 2) == w->deadline &&
-				    sqlite3_column_int(st, 3) == slots[i].offset_min;
+				keep = db_col_i64(st, 1) == w->recipient &&
+				    db_col_i64(st, 2) == w->deadline &&
+				    db_col_int(st, 3) == slots[i].offset_min;
 			if (keep)
 				continue;
 			if (ngone == (int)(sizeof(gone) / sizeof(gone[0])))
 				break;
-			gone[ngone++] = sqlite3_column_int64(st, 0);
+			gone[ngone++] = db_col_i64(st, 0);
 		}
 		/* a full gone[] leaves rows for another round */
-		more = rc == SQLITE_ROW;
-		rc = db_done(st, rc == SQLITE_ROW ? SQLITE_DONE : rc);
+		more = rc == DB_ROW;
+		rc = db_done(st, rc == DB_ROW ? DB_DONE : rc);
 		if ((drc = db_rc(db, rc, "reminder rows")) != DB_OK)
 			return drc;
 		for (i = 0; i < ngone && drc == DB_OK; i++) {
 			if ((st = db_prep(db, del)) == NULL)
 				return DB_ERROR;
-			sqlite3_bind_int64(st, 1, gone[i]);
-			drc = db_rc(db, db_done(st, sqlite3_step(st)), "reminder delete");
+			db_bind_i64(st, 1, gone[i]);
+			drc = db_rc(db, db_done(st, db_step(st)), "reminder delete");
 		}
 	} while (more && drc == DB_OK);
 	return drc;
@@ -252,19 +252,19 @@ wanted_insert(struct db *db, int64_t task_id, const struct want *w,
 	static const char sql[] =
 	    "INSERT INTO reminders (task_id, recipient_id, deadline, offset_min, due_at)"
 	    " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	enum dbrc rc = DB_OK;
 	int	 i;
 
 	for (i = 0; i < n && rc == DB_OK; i++) {
 		if ((st = db_prep(db, sql)) == NULL)
 			return DB_ERROR;
-		sqlite3_bind_int64(st, 1, task_id);
-		sqlite3_bind_int64(st, 2, w->recipient);
-		sqlite3_bind_int64(st, 3, w->deadline);
-		sqlite3_bind_int(st, 4, slots[i].offset_min);
-		sqlite3_bind_int64(st, 5, slots[i].due_at);
-		rc = db_rc(db, db_done(st, sqlite3_step(st)), "reminder insert");
+		db_bind_i64(st, 1, task_id);
+		db_bind_i64(st, 2, w->recipient);
+		db_bind_i64(st, 3, w->deadline);
+		db_bind_int(st, 4, slots[i].offset_min);
+		db_bind_i64(st, 5, slots[i].due_at);
+		rc = db_rc(db, db_done(st, db_step(st)), "reminder insert");
 	}
 	return rc;
 }
@@ -303,7 +303,7 @@ reminders_sync_recipient(struct db *db, int64_t user_id)
 	    " WHERE (t.assigned_to = ?1 OR (t.assigned_to IS NULL AND l.owner_id = ?1))"
 	    " AND t.reminders IS NULL AND t.complete_before > ?2"
 	    " AND t.status <> 'Completed' AND t.id > ?3 ORDER BY t.id LIMIT 256";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	int64_t	 ids[256], after = 0;
 	int	 n, i, rc, own = 0;
 	enum dbrc drc;
@@ -315,13 +315,13 @@ reminders_sync_recipient(struct db *db, int64_t user_id)
 			drc = DB_ERROR;
 			break;
 		}
-		sqlite3_bind_int64(st, 1, user_id);
-		sqlite3_bind_int64(st, 2, now_us());
-		sqlite3_bind_int64(st, 3, after);
+		db_bind_i64(st, 1, user_id);
+		db_bind_i64(st, 2, now_us());
+		db_bind_i64(st, 3, after);
 		n = 0;
-		while (n < 256 && (rc = sqlite3_step(st)) == SQLITE_ROW)
-			ids[n++] = sqlite3_column_int64(st, 0);
-		rc = db_done(st, n == 256 ? SQLITE_DONE : rc);
+		while (n < 256 && (rc = db_step(st)) == DB_ROW)
+			ids[n++] = db_col_i64(st, 0);
+		rc = db_done(st, n == 256 ? DB_DONE : rc);
 		if ((drc = db_rc(db, rc, "recipient tasks")) != DB_OK)
 			break;
 		for (i = 0; i < n && drc == DB_OK; i++)
@@ -358,21 +358,21 @@ due_read(struct db *db, int64_t now, struct due_rem *d, int *n)
 	    " FROM reminders r CROSS JOIN tasks t CROSS JOIN users u"
 	    " WHERE t.id = r.task_id AND u.id = r.recipient_id"
 	    " AND r.state = 0 AND r.due_at <= ? ORDER BY r.due_at LIMIT ?";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	const char *z;
 	int	 rc;
 
 	*n = 0;
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int(st, 2, SEND_BATCH);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		d[*n].id = sqlite3_column_int64(st, 0);
-		d[*n].task_id = sqlite3_column_int64(st, 1);
-		d[*n].recipient = sqlite3_column_int64(st, 2);
-		d[*n].deadline = sqlite3_column_int64(st, 3);
-		z = (const char *)sqlite3_column_text(st, 4);
+	db_bind_i64(st, 1, now);
+	db_bind_int(st, 2, SEND_BATCH);
+	while ((rc = db_step(st)) == DB_ROW) {
+		d[*n].id = db_col_i64(st, 0);
+		d[*n].task_id = db_col_i64(st, 1);
+		d[*n].recipient = db_col_i64(st, 2);
+		d[*n].deadline = db_col_i64(st, 3);
+		z = db_col_str(st, 4);
 		snprintf(d[*n].zone, sizeof(d[*n].zone), "%s", z != NULL ? z : "");
 		snprintf(d[*n].name, sizeof(d[*n].name), "%s", db_col_text(st, 5));
 		(*n)++;
@@ -386,14 +386,14 @@ mark(struct db *db, int64_t id, int state, int64_t now)
 {
 	static const char sql[] =
 	    "UPDATE reminders SET state = ?1, sent_at = ?2 WHERE id = ?3 AND state = 0";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int(st, 1, state);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, id);
-	return db_rc(db, db_done(st, sqlite3_step(st)), "reminder mark");
+	db_bind_int(st, 1, state);
+	db_bind_i64(st, 2, now);
+	db_bind_i64(st, 3, id);
+	return db_rc(db, db_done(st, db_step(st)), "reminder mark");
 }
 
 /* Queues one reminder's notice and event. */
@@ -466,16 +466,16 @@ reminders_send_due(struct db *db, int64_t now, const struct tz *zone,
 static enum dbrc
 one_int(struct db *db, const char *sql, int64_t *v, const char *what)
 {
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	int	 rc;
 
 	*v = TIME_NULL;
 	if (st == NULL)
 		return DB_ERROR;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
-	    sqlite3_column_type(st, 0) != SQLITE_NULL)
-		*v = sqlite3_column_int64(st, 0);
-	return db_rc(db, db_done(st, rc == SQLITE_ROW ? SQLITE_DONE : rc), what);
+	if ((rc = db_step(st)) == DB_ROW &&
+	    !db_col_isnull(st, 0))
+		*v = db_col_i64(st, 0);
+	return db_rc(db, db_done(st, rc == DB_ROW ? DB_DONE : rc), what);
 }
 
 enum dbrc

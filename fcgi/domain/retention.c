@@ -41,7 +41,7 @@ static enum dbrc
 batch_delete(struct db *db, const char *sql, const char *what, int64_t before,
     int64_t batch, int64_t *n)
 {
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	enum dbrc rc;
 	int	 own;
 
@@ -52,11 +52,11 @@ batch_delete(struct db *db, const char *sql, const char *what, int64_t before,
 		rc = DB_ERROR;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, before);
-	sqlite3_bind_int64(st, 2, batch);
-	rc = db_rc(db, db_done(st, sqlite3_step(st)), what);
+	db_bind_i64(st, 1, before);
+	db_bind_i64(st, 2, batch);
+	rc = db_rc(db, db_done(st, db_step(st)), what);
 	if (rc == DB_OK)
-		*n = sqlite3_changes(db->h);
+		*n = db_changes(db);
 out:
 	rc = tx_close(db, own, rc);
 	if (rc != DB_OK)

@@ -15,7 +15,7 @@ sessions_create(struct db *db, const struct config *cfg, int64_t uid,
 	static const char sql[] =
 	    "INSERT INTO sessions (digest, user_id, csrf, expires_at, created_at)"
 	    " VALUES (?, ?, ?, ?, ?)";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	unsigned char d[32];
 	int64_t	 now = now_us();
 	int	 rc;
@@ -26,20 +26,20 @@ sessions_create(struct db *db, const struct config *cfg, int64_t uid,
 	if ((st = db_prep(db, sql)) == NULL)
 		return DB_ERROR;
 	token_digest(s->id, d);
-	sqlite3_bind_blob(st, 1, d, 32, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, uid);
+	db_bind_blob(st, 1, d, 32, DB_TRANSIENT);
+	db_bind_i64(st, 2, uid);
 	db_bind_text(st, 3, s->csrf);
-	sqlite3_bind_int64(st, 4, s->expires);
-	sqlite3_bind_int64(st, 5, now);
-	rc = db_done(st, sqlite3_step(st));
-	return rc == SQLITE_DONE ? DB_OK : db_rc(db, rc, "session insert");
+	db_bind_i64(st, 4, s->expires);
+	db_bind_i64(st, 5, now);
+	rc = db_done(st, db_step(st));
+	return rc == DB_DONE ? DB_OK : db_rc(db, rc, "session insert");
 }
 
 enum dbrc
 sessions_delete(struct db *db, const char *sid)
 {
 	static const char sql[] = "DELETE FROM sessions WHERE digest = ?";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	unsigned char d[32];
 	int	 rc;
 
@@ -48,9 +48,9 @@ sessions_delete(struct db *db, const char *sid)
 	if ((st = db_prep(db, sql)) == NULL)
 		return DB_ERROR;
 	token_digest(sid, d);
-	sqlite3_bind_blob(st, 1, d, 32, SQLITE_TRANSIENT);
-	rc = db_done(st, sqlite3_step(st));
-	return rc == SQLITE_DONE ? DB_OK : db_rc(db, rc, "session delete");
+	db_bind_blob(st, 1, d, 32, DB_TRANSIENT);
+	rc = db_done(st, db_step(st));
+	return rc == DB_DONE ? DB_OK : db_rc(db, rc, "session delete");
 }
 
 enum dbrc
@@ -61,7 +61,7 @@ sessions_check(struct db *db, const char *sid, struct arena *a,
 	    "SELECT s.id, s.csrf, " AUTH_USER_COLUMNS("u")
 	    " FROM sessions s JOIN users u ON u.id = s.user_id"
 	    " WHERE s.digest = ? AND s.expires_at > ? AND u.is_active = 1";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	unsigned char d[32];
 	int	 rc;
 
@@ -70,16 +70,16 @@ sessions_check(struct db *db, const char *sid, struct arena *a,
 	if ((st = db_prep(db, sql)) == NULL)
 		return DB_ERROR;
 	token_digest(sid, d);
-	sqlite3_bind_blob(st, 1, d, 32, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, now_us());
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+	db_bind_blob(st, 1, d, 32, DB_TRANSIENT);
+	db_bind_i64(st, 2, now_us());
+	if ((rc = db_step(st)) != DB_ROW) {
 		db_done(st, rc);
-		return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "session check");
+		return rc == DB_DONE ? DB_NOTFOUND : db_rc(db, rc, "session check");
 	}
-	p->session_id = sqlite3_column_int64(st, 0);
+	p->session_id = db_col_i64(st, 0);
 	p->csrf = arena_strdup(a, db_col_text(st, 1));
 	rc = principal_fill(p, st, 2, VIA_COOKIE, a);
-	db_done(st, SQLITE_ROW);
+	db_done(st, DB_ROW);
 	if (p->csrf == NULL || rc != 0) {
 		memset(p, 0, sizeof(*p));
 		return DB_ERROR;
@@ -91,12 +91,12 @@ enum dbrc
 sessions_delete_user(struct db *db, int64_t uid)
 {
 	static const char sql[] = "DELETE FROM sessions WHERE user_id = ?";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 
 	if ((st = db_prep(db, sql)) == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, uid);
-	return db_rc(db, db_done(st, sqlite3_step(st)), "session delete user");
+	db_bind_i64(st, 1, uid);
+	return db_rc(db, db_done(st, db_step(st)), "session delete user");
 }
 
 enum dbrc

@@ -87,19 +87,19 @@ from_sql(unsigned f)
 
 /* Binds q's scope and filters; match: the FTS5 query of F_FTS, else NULL. */
 static void
-bind_query(sqlite3_stmt *st, const struct task_query *q, const char *match)
+bind_query(struct dbstmt *st, const struct task_query *q, const char *match)
 {
-	sqlite3_bind_int64(st, 1, q->scope == TQ_ALL ? 0 : q->scope_id);
+	db_bind_i64(st, 1, q->scope == TQ_ALL ? 0 : q->scope_id);
 	if (q->status >= 0)
 		db_bind_text(st, 2, task_status_names[q->status]);
 	if (q->assigned_to > 0)
-		sqlite3_bind_int64(st, 3, q->assigned_to);
+		db_bind_i64(st, 3, q->assigned_to);
 	if (q->list_id > 0)
-		sqlite3_bind_int64(st, 4, q->list_id);
+		db_bind_i64(st, 4, q->list_id);
 	if (q->due_before != TIME_NULL)
-		sqlite3_bind_int64(st, 5, q->due_before);
+		db_bind_i64(st, 5, q->due_before);
 	if (q->due_after != TIME_NULL)
-		sqlite3_bind_int64(st, 6, q->due_after);
+		db_bind_i64(st, 6, q->due_after);
 	if (q->search != NULL)
 		db_bind_text(st, 7, q->search);
 	if (match != NULL)
@@ -109,18 +109,18 @@ bind_query(sqlite3_stmt *st, const struct task_query *q, const char *match)
 enum dbrc
 task_counter(struct db *db, const char *sql, int64_t a, int64_t *out)
 {
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	int	 rc;
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, a);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*out = sqlite3_column_int64(st, 0);
+	db_bind_i64(st, 1, a);
+	if ((rc = db_step(st)) == DB_ROW)
+		*out = db_col_i64(st, 0);
 	db_done(st, rc);
-	if (rc == SQLITE_ROW)
+	if (rc == DB_ROW)
 		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "task counter");
+	return rc == DB_DONE ? DB_NOTFOUND : db_rc(db, rc, "task counter");
 }
 
 /*
@@ -166,32 +166,32 @@ page_list(struct db *db, const struct actor *who, const struct task_query *q,
 	static const char sql[] =
 	    "SELECT l.task_count, l.name, l.owner_id, " LIST_ROLE_SQL("l", "?2", "?3")
 	    ", l.extras_count > 0 FROM lists l WHERE l.id = ?1";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	int	 src;
 
 	if ((st = db_prep(db, sql)) == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, q->scope_id);
-	sqlite3_bind_int(st, 2, who->sees_all != 0);
-	sqlite3_bind_int64(st, 3, who->id);
+	db_bind_i64(st, 1, q->scope_id);
+	db_bind_int(st, 2, who->sees_all != 0);
+	db_bind_i64(st, 3, who->id);
 	/* a list the actor does not see is no row */
-	if ((src = sqlite3_step(st)) == SQLITE_ROW && sqlite3_column_int(st, 3) == ROLE_NONE)
-		src = SQLITE_DONE;
-	if (src == SQLITE_ROW) {
-		const unsigned char *name = sqlite3_column_text(st, 1);
-		size_t	 len = (size_t)sqlite3_column_bytes(st, 1);
+	if ((src = db_step(st)) == DB_ROW && db_col_int(st, 3) == ROLE_NONE)
+		src = DB_DONE;
+	if (src == DB_ROW) {
+		const char *name = db_col_str(st, 1);
+		size_t	 len = (size_t)db_col_bytes(st, 1);
 
-		*count = sqlite3_column_int64(st, 0);
-		sr->extras = sqlite3_column_int(st, 4);
+		*count = db_col_i64(st, 0);
+		sr->extras = db_col_int(st, 4);
 		if (name != NULL && len < sizeof(sr->buf)) {
 			memcpy(sr->buf, name, len + 1);
 			sr->name = sr->buf;
-			sr->owner = sqlite3_column_int64(st, 2);
+			sr->owner = db_col_i64(st, 2);
 		}
 	}
 	db_done(st, src);
-	if (src != SQLITE_ROW)
-		return src == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, src, "task count");
+	if (src != DB_ROW)
+		return src == DB_DONE ? DB_NOTFOUND : db_rc(db, src, "task count");
 	return DB_OK;
 }
 
@@ -203,18 +203,18 @@ static enum dbrc
 assignee_count(struct db *db, const char *sql, int64_t id, int64_t *count,
     struct scope_row *sr)
 {
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	int	 rc;
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*count = sqlite3_column_int64(st, 0);
-		sr->extras = sqlite3_column_int(st, 1);
+	db_bind_i64(st, 1, id);
+	if ((rc = db_step(st)) == DB_ROW) {
+		*count = db_col_i64(st, 0);
+		sr->extras = db_col_int(st, 1);
 	}
 	db_done(st, rc);
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+	if (rc == DB_ROW || rc == DB_DONE)
 		return DB_OK;
 	return db_rc(db, rc, "task count");
 }
@@ -232,7 +232,7 @@ page_count(struct db *db, struct search_plan *plan, const struct actor *who,
 	    "SELECT assigned_count, extras_count > 0 FROM users WHERE id = ?1";
 	char	 sql[640] = "SELECT count(*)", match[SEARCH_MATCH_BYTES];
 	unsigned f = query_filters(q);
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	enum dbrc rc = DB_OK;
 	int64_t	 size = 0;
 	int	 once, src, fts;
@@ -260,8 +260,8 @@ page_count(struct db *db, struct search_plan *plan, const struct actor *who,
 	if ((st = sql_stmt(db, SQLK_COUNT | (unsigned)q->scope << 8 | f, sql, &once)) == NULL)
 		return DB_ERROR;
 	bind_query(st, q, (f & F_FTS) ? match : NULL);
-	if ((src = sqlite3_step(st)) == SQLITE_ROW)
-		*count = sqlite3_column_int64(st, 0);
+	if ((src = db_step(st)) == DB_ROW)
+		*count = db_col_i64(st, 0);
 	else
 		rc = db_rc(db, src, "task count");
 	sql_stmt_end(st, once);
@@ -276,7 +276,7 @@ page_count(struct db *db, struct search_plan *plan, const struct actor *who,
 
 struct names {
 	int		 n;
-	sqlite3_stmt	*st;	/* the lookup, fetched from the cache once a page */
+	struct dbstmt	*st;	/* the lookup, fetched from the cache once a page */
 	struct {
 		int64_t	 id;
 		int64_t	 owner;	/* lists: the owner */
@@ -303,7 +303,7 @@ static const char *
 names_get(struct db *db, struct names *c, const char *sql, int64_t id,
     int64_t *owner, int *rc)
 {
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	const char *name;
 	int	 i, slot;
 
@@ -315,12 +315,12 @@ names_get(struct db *db, struct names *c, const char *sql, int64_t id,
 		}
 	/* reset after each lookup (db_done), and ?1 is bound again */
 	if ((st = c->st) == NULL && (st = c->st = db_prep(db, sql)) == NULL) {
-		*rc = SQLITE_ERROR;
+		*rc = DB_RC_ERROR;
 		return NULL;
 	}
-	sqlite3_bind_int64(st, 1, id);
-	if ((*rc = sqlite3_step(st)) != SQLITE_ROW) {
-		*rc = *rc == SQLITE_DONE ? SQLITE_CORRUPT : *rc;
+	db_bind_i64(st, 1, id);
+	if ((*rc = db_step(st)) != DB_ROW) {
+		*rc = *rc == DB_DONE ? DB_RC_CORRUPT : *rc;
 		db_done(st, *rc);
 		return NULL;
 	}
@@ -332,13 +332,13 @@ names_get(struct db *db, struct names *c, const char *sql, int64_t id,
 		free(c->e[slot].name);
 	}
 	c->e[slot].id = id;
-	c->e[slot].owner = owner != NULL ? sqlite3_column_int64(st, 1) : 0;
+	c->e[slot].owner = owner != NULL ? db_col_i64(st, 1) : 0;
 	name = db_col_text(st, 0);
 	c->e[slot].name = strdup(name);
 	db_done(st, *rc);
 	if (c->e[slot].name == NULL) {
 		c->n = slot;
-		*rc = SQLITE_NOMEM;
+		*rc = DB_RC_NOMEM;
 		return NULL;
 	}
 	if (owner != NULL)
@@ -458,37 +458,37 @@ page_plan(struct db *db, struct task_cache *cache, const struct task_query *q,
  * unless direct) and its names, and passes it to fn.  The SQLite code.
  */
 static int
-page_walk(struct db *db, sqlite3_stmt *ids, sqlite3_stmt *row, const struct plan *p,
+page_walk(struct db *db, struct dbstmt *ids, struct dbstmt *row, const struct plan *p,
     struct names *lists, struct names *users, task_row_fn fn, void *ctx)
 {
 	static const char list_sql[] = "SELECT name, owner_id FROM lists WHERE id = ?1";
 	static const char user_sql[] = "SELECT username FROM users WHERE id = ?1";
-	sqlite3_stmt *src;
+	struct dbstmt *src;
 	struct task t;
 	int	 rc, rrc;
 
-	while ((rc = sqlite3_step(ids)) == SQLITE_ROW) {
+	while ((rc = db_step(ids)) == DB_ROW) {
 		src = ids;
 		if (!p->direct) {
-			sqlite3_bind_int64(row, 1, sqlite3_column_int64(ids, 0));
-			if ((rrc = sqlite3_step(row)) != SQLITE_ROW) {
+			db_bind_i64(row, 1, db_col_i64(ids, 0));
+			if ((rrc = db_step(row)) != DB_ROW) {
 				/* the id was just listed from the same snapshot */
-				rc = rrc == SQLITE_DONE ? SQLITE_CORRUPT : rrc;
+				rc = rrc == DB_DONE ? DB_RC_CORRUPT : rrc;
 				break;
 			}
 			src = row;
 		}
-		t.id = sqlite3_column_int64(src, 0);
-		t.list_id = sqlite3_column_int64(src, 1);
+		t.id = db_col_i64(src, 0);
+		t.list_id = db_col_i64(src, 1);
 		t.name = db_col_text(src, 2);
 		t.description = db_col_text(src, 3);
-		t.assigned_to = sqlite3_column_int64(src, 4);
-		t.complete_before = sqlite3_column_type(src, 5) == SQLITE_NULL ?
-		    TIME_NULL : sqlite3_column_int64(src, 5);
+		t.assigned_to = db_col_i64(src, 4);
+		t.complete_before = db_col_isnull(src, 5) ?
+		    TIME_NULL : db_col_i64(src, 5);
 		t.status = task_status_of(db_col_text(src, 6));
-		t.created_at = sqlite3_column_int64(src, 7);
-		t.updated_at = sqlite3_column_int64(src, 8);
-		task_extras_unpack(p->extras ? (const char *)sqlite3_column_text(src, 9) :
+		t.created_at = db_col_i64(src, 7);
+		t.updated_at = db_col_i64(src, 8);
+		task_extras_unpack(p->extras ? db_col_str(src, 9) :
 		    NULL, &t.rec, &t.reminders);
 		t.rec_anchor = TIME_NULL;
 		t.assignee_name = NULL;
@@ -501,7 +501,7 @@ page_walk(struct db *db, sqlite3_stmt *ids, sqlite3_stmt *row, const struct plan
 			break;
 		fn(ctx, &t);
 		if (!p->direct)
-			sqlite3_reset(row);
+			db_reset(row);
 	}
 	return rc;
 }
@@ -524,7 +524,7 @@ page_rows(struct db *db, struct task_cache *cache, const struct task_query *q,
 	static const char plain_sql[] = PAGE_PLAIN " FROM tasks t WHERE t.id = ?1";
 	char	 sql[1536];
 	struct names lists, users;
-	sqlite3_stmt *ids, *row = NULL;
+	struct dbstmt *ids, *row = NULL;
 	struct plan p;
 	enum dbrc ret;
 	unsigned key;
@@ -542,7 +542,7 @@ page_rows(struct db *db, struct task_cache *cache, const struct task_query *q,
 	    &once)) == NULL)
 		return DB_ERROR;
 	if (!p.direct && (row = db_prep(db, p.extras ? row_sql : plain_sql)) == NULL) {
-		rc = SQLITE_ERROR;
+		rc = DB_RC_ERROR;
 		goto out;
 	}
 	/* the scope's name when it was read in this snapshot */
@@ -556,16 +556,16 @@ page_rows(struct db *db, struct task_cache *cache, const struct task_query *q,
 		}
 	}
 	bind_query(ids, q, (p.f & F_FTS) ? p.match : NULL);
-	sqlite3_bind_int64(ids, 8, q->limit);
-	sqlite3_bind_int64(ids, 9, p.offset);
+	db_bind_i64(ids, 8, q->limit);
+	db_bind_i64(ids, 9, p.offset);
 	if (p.marked) {
-		sqlite3_bind_int64(ids, 11, p.m.key);
-		sqlite3_bind_int64(ids, 12, p.m.id);
+		db_bind_i64(ids, 11, p.m.key);
+		db_bind_i64(ids, 12, p.m.id);
 	}
 	rc = page_walk(db, ids, row, &p, &lists, &users, fn, ctx);
 out:
 	if (row != NULL)
-		sqlite3_reset(row);
+		db_reset(row);
 	names_free(&lists);
 	names_free(&users);
 	sql_stmt_end(ids, once);

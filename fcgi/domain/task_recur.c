@@ -15,7 +15,7 @@
 #include "user_settings.h"
 
 void
-task_rec_read(sqlite3_stmt *st, int col, struct recurrence *r)
+task_rec_read(struct dbstmt *st, int col, struct recurrence *r)
 {
 	int	 u, f;
 
@@ -23,15 +23,15 @@ task_rec_read(sqlite3_stmt *st, int col, struct recurrence *r)
 	r->unit = RU_DAY;
 	r->from = RF_DEADLINE;
 	r->until = TIME_NULL;
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+	if (db_col_isnull(st, col))
 		return;
 	u = rec_unit_of(db_col_text(st, col + 1));
 	f = rec_from_of(db_col_text(st, col + 2));
-	r->every = sqlite3_column_int(st, col);
+	r->every = db_col_int(st, col);
 	r->unit = u < 0 ? RU_DAY : u;
 	r->from = f < 0 ? RF_DEADLINE : f;
-	if (sqlite3_column_type(st, col + 3) != SQLITE_NULL)
-		r->until = sqlite3_column_int64(st, col + 3);
+	if (!db_col_isnull(st, col + 3))
+		r->until = db_col_i64(st, col + 3);
 }
 
 void
@@ -68,22 +68,22 @@ task_extras_unpack(const char *s, struct recurrence *r, const char **reminders)
 }
 
 void
-task_rec_bind(sqlite3_stmt *st, int i, const struct recurrence *r)
+task_rec_bind(struct dbstmt *st, int i, const struct recurrence *r)
 {
 	if (r->every < 1) {
-		sqlite3_bind_null(st, i);
-		sqlite3_bind_null(st, i + 1);
-		sqlite3_bind_null(st, i + 2);
-		sqlite3_bind_null(st, i + 3);
+		db_bind_null(st, i);
+		db_bind_null(st, i + 1);
+		db_bind_null(st, i + 2);
+		db_bind_null(st, i + 3);
 		return;
 	}
-	sqlite3_bind_int(st, i, r->every);
+	db_bind_int(st, i, r->every);
 	db_bind_text(st, i + 1, rec_unit_names[r->unit]);
 	db_bind_text(st, i + 2, rec_from_names[r->from]);
 	if (r->until != TIME_NULL)
-		sqlite3_bind_int64(st, i + 3, r->until);
+		db_bind_i64(st, i + 3, r->until);
 	else
-		sqlite3_bind_null(st, i + 3);
+		db_bind_null(st, i + 3);
 }
 
 const struct tz *
@@ -104,15 +104,15 @@ task_move(struct db *db, int64_t id, int64_t deadline, int status, int64_t stamp
 {
 	static const char sql[] =
 	    "UPDATE tasks SET complete_before = ?1, status = ?2, updated_at = ?3 WHERE id = ?4";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, deadline);
+	db_bind_i64(st, 1, deadline);
 	db_bind_text(st, 2, task_status_names[status]);
-	sqlite3_bind_int64(st, 3, stamp);
-	sqlite3_bind_int64(st, 4, id);
-	return db_rc(db, db_done(st, sqlite3_step(st)), "task move");
+	db_bind_i64(st, 3, stamp);
+	db_bind_i64(st, 4, id);
+	return db_rc(db, db_done(st, db_step(st)), "task move");
 }
 
 enum dbrc
@@ -124,19 +124,19 @@ task_completion(struct db *db, int64_t id, int64_t by, int64_t owner_id,
 	    "INSERT INTO task_completions (task_id, completed_at, complete_before,"
 	    " completed_by) VALUES (?1, ?2, ?3, ?4)";
 	const struct tz *z;
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	enum dbrc rc;
 
 	*next = TIME_NULL;
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now);
+	db_bind_i64(st, 1, id);
+	db_bind_i64(st, 2, now);
 	if (deadline != TIME_NULL)
-		sqlite3_bind_int64(st, 3, deadline);
+		db_bind_i64(st, 3, deadline);
 	if (by > 0)
-		sqlite3_bind_int64(st, 4, by);
-	if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "completion insert")) != DB_OK)
+		db_bind_i64(st, 4, by);
+	if ((rc = db_rc(db, db_done(st, db_step(st)), "completion insert")) != DB_OK)
 		return rc;
 	if (rec->every < 1 || deadline == TIME_NULL)
 		return DB_OK;
@@ -178,7 +178,7 @@ task_completions_page(struct db *db, int64_t task_id, int64_t limit, int64_t off
 	    "SELECT c.id, c.completed_at, c.complete_before, c.completed_by, u.username"
 	    " FROM task_completions c LEFT JOIN users u ON u.id = c.completed_by"
 	    " WHERE c.task_id = ?1 ORDER BY c.id DESC LIMIT ?2 OFFSET ?3";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	struct completion *c;
 	enum dbrc counted;
 	int	 rc;
@@ -197,22 +197,22 @@ task_completions_page(struct db *db, int64_t task_id, int64_t limit, int64_t off
 		return DB_ERROR;
 	if ((st = db_page1(db, sql, task_id, limit, offset)) == NULL)
 		return DB_ERROR;
-	while ((int64_t)*n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((int64_t)*n < limit && (rc = db_step(st)) == DB_ROW) {
 		c = &(*rows)[(*n)++];
-		c->id = sqlite3_column_int64(st, 0);
-		c->completed_at = sqlite3_column_int64(st, 1);
-		c->complete_before = sqlite3_column_type(st, 2) == SQLITE_NULL ? TIME_NULL :
-		    sqlite3_column_int64(st, 2);
-		c->completed_by = sqlite3_column_int64(st, 3);
+		c->id = db_col_i64(st, 0);
+		c->completed_at = db_col_i64(st, 1);
+		c->complete_before = db_col_isnull(st, 2) ? TIME_NULL :
+		    db_col_i64(st, 2);
+		c->completed_by = db_col_i64(st, 3);
 		c->completed_by_username = NULL;
-		if (sqlite3_column_type(st, 4) != SQLITE_NULL &&
+		if (!db_col_isnull(st, 4) &&
 		    (c->completed_by_username = arena_strdup(a, db_col_text(st, 4))) == NULL) {
-			rc = SQLITE_NOMEM;
+			rc = DB_RC_NOMEM;
 			break;
 		}
 	}
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-		rc = SQLITE_DONE;
+	if (rc == DB_ROW || rc == DB_DONE)
+		rc = DB_DONE;
 	db_done(st, rc);
 	return db_rc(db, rc, "completions page");
 }

@@ -31,9 +31,9 @@ struct tz;
 /* Fills r and *reminders (NULL: none; points into s) from TASK_EXTRAS_SQL's s. */
 void	 task_extras_unpack(const char *s, struct recurrence *r, const char **reminders);
 /* A task's rule columns (rec_every, rec_unit, rec_from, rec_until) from column col of st. */
-void	 task_rec_read(sqlite3_stmt *st, int col, struct recurrence *r);
+void	 task_rec_read(struct dbstmt *st, int col, struct recurrence *r);
 /* Binds a rule to ?i .. ?i+3 (all NULL when not recurring). */
-void	 task_rec_bind(sqlite3_stmt *st, int i, const struct recurrence *r);
+void	 task_rec_bind(struct dbstmt *st, int i, const struct recurrence *r);
 
 /*
  * The zone a task's deadlines step in: its recipient's (the assignee, else

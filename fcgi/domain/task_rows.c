@@ -15,19 +15,19 @@ enum dbrc
 task_assignee_check(struct db *db, int64_t id, struct arena *a, const char **name)
 {
 	static const char sql[] = "SELECT username FROM users WHERE id = ? AND is_active = 1";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	int	 rc;
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW && a != NULL &&
+	db_bind_i64(st, 1, id);
+	if ((rc = db_step(st)) == DB_ROW && a != NULL &&
 	    (*name = arena_strdup(a, db_col_text(st, 0))) == NULL)
-		rc = SQLITE_NOMEM;
+		rc = DB_RC_NOMEM;
 	rc = db_done(st, rc);
-	if (rc == SQLITE_ROW)
+	if (rc == DB_ROW)
 		return DB_OK;
-	return rc == SQLITE_DONE ? DB_INVALID : db_rc(db, rc, "assignee check");
+	return rc == DB_DONE ? DB_INVALID : db_rc(db, rc, "assignee check");
 }
 
 #define TASK_COLUMNS \
@@ -40,27 +40,27 @@ task_assignee_check(struct db *db, int64_t id, struct arena *a, const char **nam
 
 /* Fills t from a TASK_COLUMNS row; strings point into the statement. */
 static void
-task_from_row(sqlite3_stmt *st, struct task *t)
+task_from_row(struct dbstmt *st, struct task *t)
 {
-	t->id = sqlite3_column_int64(st, 0);
-	t->list_id = sqlite3_column_int64(st, 1);
-	t->owner_id = sqlite3_column_int64(st, 2);
+	t->id = db_col_i64(st, 0);
+	t->list_id = db_col_i64(st, 1);
+	t->owner_id = db_col_i64(st, 2);
 	t->name = db_col_text(st, 3);
 	t->description = db_col_text(st, 4);
 	t->list_name = db_col_text(st, 5);
-	t->assigned_to = sqlite3_column_int64(st, 6);
-	t->assignee_name = sqlite3_column_type(st, 7) == SQLITE_NULL ? NULL :
+	t->assigned_to = db_col_i64(st, 6);
+	t->assignee_name = db_col_isnull(st, 7) ? NULL :
 	    db_col_text(st, 7);
-	t->complete_before = sqlite3_column_type(st, 8) == SQLITE_NULL ? TIME_NULL :
-	    sqlite3_column_int64(st, 8);
+	t->complete_before = db_col_isnull(st, 8) ? TIME_NULL :
+	    db_col_i64(st, 8);
 	t->status = task_status_of(db_col_text(st, 9));
-	t->created_at = sqlite3_column_int64(st, 10);
-	t->updated_at = sqlite3_column_int64(st, 11);
+	t->created_at = db_col_i64(st, 10);
+	t->updated_at = db_col_i64(st, 11);
 	task_rec_read(st, 12, &t->rec);
-	t->rec_anchor = sqlite3_column_type(st, 16) == SQLITE_NULL ? TIME_NULL :
-	    sqlite3_column_int64(st, 16);
-	t->member_count = sqlite3_column_int64(st, 17);
-	t->reminders = (const char *)sqlite3_column_text(st, 19);
+	t->rec_anchor = db_col_isnull(st, 16) ? TIME_NULL :
+	    db_col_i64(st, 16);
+	t->member_count = db_col_i64(st, 17);
+	t->reminders = db_col_str(st, 19);
 }
 
 enum dbrc
@@ -68,16 +68,16 @@ tasks_get_visible(struct db *db, const struct actor *who, int64_t id,
     struct arena *a, struct task *t)
 {
 	static const char sql[] = TASK_COLUMNS " WHERE t.id = ?1";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	enum dbrc rc;
 
 	if ((rc = db_get1(db, sql, id, who, "task get", &st)) != DB_OK)
 		return rc;
 	task_from_row(st, t);
-	t->access = task_access_for((enum list_role)sqlite3_column_int(st, 18),
+	t->access = task_access_for((enum list_role)db_col_int(st, 18),
 	    t->assigned_to == who->id);
 	if (t->access == TA_NONE) {
-		db_done(st, SQLITE_ROW);
+		db_done(st, DB_ROW);
 		return DB_NOTFOUND;
 	}
 	t->name = arena_strdup(a, t->name);
@@ -88,7 +88,7 @@ tasks_get_visible(struct db *db, const struct actor *who, int64_t id,
 		t->name = NULL;
 	if (t->reminders != NULL && (t->reminders = arena_strdup(a, t->reminders)) == NULL)
 		t->name = NULL;
-	db_done(st, SQLITE_ROW);
+	db_done(st, DB_ROW);
 	return t->name && t->description && t->list_name ? DB_OK : DB_ERROR;
 }
 
@@ -117,34 +117,34 @@ task_head_read(struct db *db, const struct actor *who, int64_t id, struct task_h
 {
 	static const char sql[] = HEAD_COLUMNS HEAD_WHERE;
 	static const char sql_desc[] = HEAD_COLUMNS ", t.description" HEAD_WHERE;
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	enum dbrc rc;
 
 	if ((rc = db_get1(db, desc != NULL ? sql_desc : sql, id, who, "task head",
 	    &st)) != DB_OK)
 		return rc;
-	h->list_id = sqlite3_column_int64(st, 11);
-	h->member_count = sqlite3_column_int64(st, 12);
+	h->list_id = db_col_i64(st, 11);
+	h->member_count = db_col_i64(st, 12);
 	if (desc != NULL) {
-		buf_add(desc, sqlite3_column_blob(st, 14),
-		    (size_t)sqlite3_column_bytes(st, 14));
+		buf_add(desc, db_col_blob(st, 14),
+		    (size_t)db_col_bytes(st, 14));
 		buf_putc(desc, '\0');
 		if (desc->oom)
 			rc = DB_ERROR;
 	}
-	h->owner_id = sqlite3_column_int64(st, 0);
-	h->assigned_to = sqlite3_column_int64(st, 1);
-	h->complete_before = sqlite3_column_type(st, 2) == SQLITE_NULL ? TIME_NULL :
-	    sqlite3_column_int64(st, 2);
-	h->updated_at = sqlite3_column_int64(st, 3);
+	h->owner_id = db_col_i64(st, 0);
+	h->assigned_to = db_col_i64(st, 1);
+	h->complete_before = db_col_isnull(st, 2) ? TIME_NULL :
+	    db_col_i64(st, 2);
+	h->updated_at = db_col_i64(st, 3);
 	h->status = task_status_of(db_col_text(st, 4));
 	head_name(h, db_col_text(st, 5));
 	task_rec_read(st, 6, &h->rec);
-	h->anchor = sqlite3_column_type(st, 10) == SQLITE_NULL ? TIME_NULL :
-	    sqlite3_column_int64(st, 10);
-	h->access = task_access_for((enum list_role)sqlite3_column_int(st, 13),
+	h->anchor = db_col_isnull(st, 10) ? TIME_NULL :
+	    db_col_i64(st, 10);
+	h->access = task_access_for((enum list_role)db_col_int(st, 13),
 	    h->assigned_to == who->id);
-	db_done(st, SQLITE_ROW);
+	db_done(st, DB_ROW);
 	if (rc == DB_OK && h->access == TA_NONE)
 		rc = DB_NOTFOUND;
 	return rc;
@@ -180,21 +180,21 @@ task_list_owner(struct db *db, const struct actor *who, int64_t list_id, int64_t
 	static const char sql[] =
 	    "SELECT l.owner_id, l.name, l.member_count, " LIST_ROLE_SQL("l", "?2", "?3")
 	    " FROM lists l WHERE l.id = ?1";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	enum dbrc rc;
 	int	 role;
 
 	if ((rc = db_get1(db, sql, list_id, who, "task list", &st)) != DB_OK)
 		return rc;
-	if ((role = sqlite3_column_int(st, 3)) < ROLE_EDITOR) {
-		db_done(st, SQLITE_ROW);
+	if ((role = db_col_int(st, 3)) < ROLE_EDITOR) {
+		db_done(st, DB_ROW);
 		return role == ROLE_NONE ? DB_NOTFOUND : DB_FORBIDDEN;
 	}
-	*owner = sqlite3_column_int64(st, 0);
-	*members = sqlite3_column_int64(st, 2);
+	*owner = db_col_i64(st, 0);
+	*members = db_col_i64(st, 2);
 	if (a != NULL && (*name = arena_strdup(a, db_col_text(st, 1))) == NULL)
-		rc = db_rc(db, SQLITE_NOMEM, "task list");
-	db_done(st, SQLITE_ROW);
+		rc = db_rc(db, DB_RC_NOMEM, "task list");
+	db_done(st, DB_ROW);
 	return rc;
 }
 
@@ -204,13 +204,13 @@ task_set_status(struct db *db, int64_t id, int status, int64_t now)
 {
 	static const char sql[] =
 	    "UPDATE tasks SET status = ?1, updated_at = max(?2, updated_at + 1) WHERE id = ?3";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 
 	if (st == NULL)
 		return DB_ERROR;
 	db_bind_text(st, 1, task_status_names[status]);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, id);
-	return db_rc(db, db_done(st, sqlite3_step(st)), "task status");
+	db_bind_i64(st, 2, now);
+	db_bind_i64(st, 3, id);
+	return db_rc(db, db_done(st, db_step(st)), "task status");
 }
 

@@ -79,21 +79,21 @@ search_match(const char *s, char *out)
 static enum dbrc
 one_int(struct db *db, const char *sql, const char *text, int64_t b, int64_t *v)
 {
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	int	 rc;
 
 	if (st == NULL)
 		return DB_ERROR;
 	if (text != NULL) {
 		db_bind_text(st, 1, text);
-		sqlite3_bind_int64(st, 2, b);
+		db_bind_i64(st, 2, b);
 	}
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*v = sqlite3_column_int64(st, 0);
+	if ((rc = db_step(st)) == DB_ROW)
+		*v = db_col_i64(st, 0);
 	db_done(st, rc);
-	if (rc == SQLITE_ROW)
+	if (rc == DB_ROW)
 		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "task search");
+	return rc == DB_DONE ? DB_NOTFOUND : db_rc(db, rc, "task search");
 }
 
 enum dbrc
@@ -146,7 +146,7 @@ task_search_catch_up(struct db *db, int limit, int *n)
 	    "INSERT INTO tasks_fts (rowid, name_key) SELECT id, name_key FROM tasks"
 	    " WHERE id > (SELECT indexed_to FROM task_search) AND id <= ?1";
 	static const char mark_sql[] = "UPDATE task_search SET indexed_to = ?1";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	int64_t	 behind = 0, upto = 0;
 	enum dbrc rc;
 	int	 own, src;
@@ -161,11 +161,11 @@ task_search_catch_up(struct db *db, int limit, int *n)
 		rc = DB_ERROR;
 		goto out;
 	}
-	sqlite3_bind_int(st, 1, limit);
-	if ((src = sqlite3_step(st)) == SQLITE_ROW)
-		upto = sqlite3_column_int64(st, 0);
+	db_bind_int(st, 1, limit);
+	if ((src = db_step(st)) == DB_ROW)
+		upto = db_col_i64(st, 0);
 	db_done(st, src);
-	if (src != SQLITE_ROW) {
+	if (src != DB_ROW) {
 		rc = db_rc(db, src, "search catch-up");
 		goto out;
 	}
@@ -175,11 +175,11 @@ task_search_catch_up(struct db *db, int limit, int *n)
 		rc = DB_ERROR;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, upto);
-	src = sqlite3_step(st);
-	*n = src == SQLITE_DONE ? sqlite3_changes(db->h) : 0;
+	db_bind_i64(st, 1, upto);
+	src = db_step(st);
+	*n = src == DB_DONE ? db_changes(db) : 0;
 	db_done(st, src);
-	if (src != SQLITE_DONE) {
+	if (src != DB_DONE) {
 		rc = db_rc(db, src, "search catch-up");
 		goto out;
 	}
@@ -187,10 +187,10 @@ task_search_catch_up(struct db *db, int limit, int *n)
 		rc = DB_ERROR;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, upto);
-	src = sqlite3_step(st);
+	db_bind_i64(st, 1, upto);
+	src = db_step(st);
 	db_done(st, src);
-	if (src != SQLITE_DONE)
+	if (src != DB_DONE)
 		rc = db_rc(db, src, "search catch-up");
 out:
 	rc = tx_close(db, own, rc);

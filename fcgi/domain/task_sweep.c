@@ -35,10 +35,10 @@ sweep_batch(struct db *db, int64_t now, struct due *d, size_t *n)
 	    " JOIN lists l ON l.id = t.list_id WHERE t.complete_before < ?1"
 	    " AND t.complete_before IS NOT NULL AND t.status IN ('Pending', 'In Progress')"
 	    " ORDER BY t.complete_before LIMIT ?2";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	int64_t	 t = now_us();
 	size_t	 i, k = 0;
-	int	 rc = SQLITE_DONE, own = 0;
+	int	 rc = DB_DONE, own = 0;
 	enum dbrc drc;
 
 	*n = 0;
@@ -48,23 +48,23 @@ sweep_batch(struct db *db, int64_t now, struct due *d, size_t *n)
 		drc = DB_ERROR;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int(st, 2, SWEEP_BATCH);
-	while (k < SWEEP_BATCH && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		d[k].id = sqlite3_column_int64(st, 0);
-		d[k].owner_id = sqlite3_column_int64(st, 1);
-		d[k].assigned_to = sqlite3_column_int64(st, 2);
+	db_bind_i64(st, 1, now);
+	db_bind_int(st, 2, SWEEP_BATCH);
+	while (k < SWEEP_BATCH && (rc = db_step(st)) == DB_ROW) {
+		d[k].id = db_col_i64(st, 0);
+		d[k].owner_id = db_col_i64(st, 1);
+		d[k].assigned_to = db_col_i64(st, 2);
 		snprintf(d[k].name, sizeof(d[k].name), "%s", db_col_text(st, 3));
 		d[k].status = task_status_of(db_col_text(st, 4));
-		d[k].list_id = sqlite3_column_int64(st, 5);
-		d[k].member_count = sqlite3_column_int64(st, 6);
+		d[k].list_id = db_col_i64(st, 5);
+		d[k].member_count = db_col_i64(st, 6);
 		k++;
 	}
 	if (k < SWEEP_BATCH && (drc = db_rc(db, rc, "sweep select")) != DB_OK) {
 		db_done(st, rc);
 		goto out;
 	}
-	db_done(st, SQLITE_OK);
+	db_done(st, DB_RC_OK);
 	for (i = 0; i < k && drc == DB_OK; i++) {
 		drc = task_set_status(db, d[i].id, TS_OVERDUE, t);
 		if (drc == DB_OK)

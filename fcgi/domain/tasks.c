@@ -54,22 +54,22 @@ task_settle(int status, int64_t assigned_to)
 
 /* Binds an id that 0 means NULL. */
 static void
-bind_id(sqlite3_stmt *st, int i, int64_t v)
+bind_id(struct dbstmt *st, int i, int64_t v)
 {
 	if (v > 0)
-		sqlite3_bind_int64(st, i, v);
+		db_bind_i64(st, i, v);
 	else
-		sqlite3_bind_null(st, i);
+		db_bind_null(st, i);
 }
 
 /* Binds a time that TIME_NULL means NULL. */
 static void
-bind_time(sqlite3_stmt *st, int i, int64_t v)
+bind_time(struct dbstmt *st, int i, int64_t v)
 {
 	if (v != TIME_NULL)
-		sqlite3_bind_int64(st, i, v);
+		db_bind_i64(st, i, v);
 	else
-		sqlite3_bind_null(st, i);
+		db_bind_null(st, i);
 }
 
 /* The INSERT of a new task r (its description: dlen bytes); sets r->id. */
@@ -82,25 +82,25 @@ create_insert(struct db *db, struct task *r, const char *key, size_t dlen,
 	    " complete_before, status, created_at, updated_at, rec_every, rec_unit,"
 	    " rec_from, rec_until, rec_anchor, reminders)"
 	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	enum dbrc rc;
 
 	if ((st = db_prep(db, sql)) == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, r->list_id);
+	db_bind_i64(st, 1, r->list_id);
 	db_bind_text(st, 2, r->name);
 	db_bind_text(st, 3, key);
-	sqlite3_bind_text(st, 4, r->description, (int)dlen, SQLITE_STATIC);
+	db_bind_textn(st, 4, r->description, (int)dlen, DB_STATIC);
 	bind_id(st, 5, r->assigned_to);
 	bind_time(st, 6, r->complete_before);
 	db_bind_text(st, 7, task_status_names[r->status]);
-	sqlite3_bind_int64(st, 8, r->created_at);
-	sqlite3_bind_int64(st, 9, r->updated_at);
+	db_bind_i64(st, 8, r->created_at);
+	db_bind_i64(st, 9, r->updated_at);
 	task_rec_bind(st, 10, &r->rec);
 	bind_time(st, 14, r->rec.every > 0 ? rec_anchor(task_zone(db, r->owner_id,
 	    r->assigned_to), r->complete_before) : TIME_NULL);
 	db_bind_text(st, 15, reminders);
-	if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "task insert")) == DB_OK)
+	if ((rc = db_rc(db, db_done(st, db_step(st)), "task insert")) == DB_OK)
 		r->id = sqlite3_last_insert_rowid(db->h);
 	return rc;
 }
@@ -233,7 +233,7 @@ update_write(struct db *db, int64_t id, int64_t expect, int64_t stamp,
 	    " rec_anchor = ?14"), ", reminders = ?15",
 	};
 	char	 sql[448];
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	unsigned i;
 	int	 once, src;
 	enum dbrc rc;
@@ -248,28 +248,28 @@ update_write(struct db *db, int64_t id, int64_t expect, int64_t stamp,
 	db_bind_text(st, 1, (w->set & TF_NAME) ? w->name : NULL);
 	db_bind_text(st, 2, (w->set & TF_NAME) ? key : NULL);
 	if (w->set & TF_DESCRIPTION)
-		sqlite3_bind_text(st, 3, w->description, (int)dlen, SQLITE_STATIC);
+		db_bind_textn(st, 3, w->description, (int)dlen, DB_STATIC);
 	else
-		sqlite3_bind_null(st, 3);
+		db_bind_null(st, 3);
 	bind_id(st, 4, w->assigned_to);
 	bind_time(st, 5, w->complete_before);
 	db_bind_text(st, 6, task_status_names[w->status]);
-	sqlite3_bind_int64(st, 7, stamp);
-	sqlite3_bind_int64(st, 8, id);
-	sqlite3_bind_int64(st, 9, expect);
+	db_bind_i64(st, 7, stamp);
+	db_bind_i64(st, 8, id);
+	db_bind_i64(st, 9, expect);
 	if (mask & 32) {
 		task_rec_bind(st, 10, &w->rec);
 		bind_time(st, 14, anchor);
 	}
 	if (mask & 64)
 		db_bind_text(st, 15, (w->set & TF_REMINDERS) ? w->reminders : NULL);
-	src = sqlite3_step(st);
+	src = db_step(st);
 	sql_stmt_end(st, once);
 	rc = db_rc(db, src, "task update");
 	if (rc == DB_CONFLICT) {
 		*why = RULE_NAME_TAKEN;
 		rc = DB_INVALID;
-	} else if (rc == DB_OK && sqlite3_changes(db->h) != 1)
+	} else if (rc == DB_OK && db_changes(db) != 1)
 		rc = DB_CONFLICT;
 	return rc;
 }
@@ -487,7 +487,7 @@ enum dbrc
 tasks_delete(struct db *db, const struct actor *who, int64_t id)
 {
 	static const char sql[] = "DELETE FROM tasks WHERE id = ?";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	struct task_head h;
 	int	 own = 0;
 	enum dbrc rc;
@@ -508,8 +508,8 @@ tasks_delete(struct db *db, const struct actor *who, int64_t id)
 		rc = DB_ERROR;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, id);
-	rc = db_rc(db, db_done(st, sqlite3_step(st)), "task delete");
+	db_bind_i64(st, 1, id);
+	rc = db_rc(db, db_done(st, db_step(st)), "task delete");
 	if (rc == DB_OK)
 		rc = notices_task_event(db, id, "deleted", h.owner_id, h.assigned_to,
 		    now_us());

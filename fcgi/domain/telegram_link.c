@@ -55,7 +55,7 @@ tg_link_create(struct db *db, int64_t uid, int64_t ttl, char code[TG_CODE_LEN + 
 	    " created_at = excluded.created_at";
 	static const char hex[] = "0123456789abcdef";
 	unsigned char raw[TG_CODE_LEN / 2], d[32];
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	int64_t	 now = now_us();
 	size_t	 i;
 
@@ -69,11 +69,11 @@ tg_link_create(struct db *db, int64_t uid, int64_t ttl, char code[TG_CODE_LEN + 
 	if ((st = db_prep(db, sql)) == NULL)
 		return DB_ERROR;
 	token_digest(code, d);
-	sqlite3_bind_int64(st, 1, uid);
-	sqlite3_bind_blob(st, 2, d, 32, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, now + ttl * 1000000);
-	sqlite3_bind_int64(st, 4, now);
-	return db_rc(db, db_done(st, sqlite3_step(st)), "telegram link code");
+	db_bind_i64(st, 1, uid);
+	db_bind_blob(st, 2, d, 32, DB_TRANSIENT);
+	db_bind_i64(st, 3, now + ttl * 1000000);
+	db_bind_i64(st, 4, now);
+	return db_rc(db, db_done(st, db_step(st)), "telegram link code");
 }
 
 enum dbrc
@@ -89,7 +89,7 @@ tg_link_confirm(struct db *db, const struct config *cfg, const char *code,
 	    "DELETE FROM telegram_links WHERE user_id = ? AND digest = ?";
 	static const char link_sql[] =
 	    "UPDATE users SET telegram_id = ? WHERE id = ?";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	unsigned char d[32];
 	enum dbrc rc;
 	int	 src, own;
@@ -108,36 +108,36 @@ tg_link_confirm(struct db *db, const struct config *cfg, const char *code,
 		rc = DB_ERROR;
 		goto out;
 	}
-	sqlite3_bind_blob(st, 1, d, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now_us());
-	src = sqlite3_step(st);
-	if (src == SQLITE_ROW)
-		*uid = sqlite3_column_int64(st, 0);
+	db_bind_blob(st, 1, d, 32, DB_STATIC);
+	db_bind_i64(st, 2, now_us());
+	src = db_step(st);
+	if (src == DB_ROW)
+		*uid = db_col_i64(st, 0);
 	db_done(st, src);
-	if (src != SQLITE_ROW) {
-		rc = src == SQLITE_DONE ? DB_INVALID : db_rc(db, src, "telegram link find");
+	if (src != DB_ROW) {
+		rc = src == DB_DONE ? DB_INVALID : db_rc(db, src, "telegram link find");
 		goto out;
 	}
 	if ((st = db_prep(db, other_sql)) == NULL) {
 		rc = DB_ERROR;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, tgid);
-	sqlite3_bind_int64(st, 2, *uid);
-	src = db_done(st, sqlite3_step(st));
-	if (src != SQLITE_DONE) {
-		rc = src == SQLITE_ROW ? DB_CONFLICT : db_rc(db, src, "telegram link check");
+	db_bind_i64(st, 1, tgid);
+	db_bind_i64(st, 2, *uid);
+	src = db_done(st, db_step(st));
+	if (src != DB_DONE) {
+		rc = src == DB_ROW ? DB_CONFLICT : db_rc(db, src, "telegram link check");
 		goto out;
 	}
 	if ((st = db_prep(db, take_sql)) == NULL) {
 		rc = DB_ERROR;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, *uid);
-	sqlite3_bind_blob(st, 2, d, 32, SQLITE_STATIC);
-	if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "telegram link take")) != DB_OK)
+	db_bind_i64(st, 1, *uid);
+	db_bind_blob(st, 2, d, 32, DB_STATIC);
+	if ((rc = db_rc(db, db_done(st, db_step(st)), "telegram link take")) != DB_OK)
 		goto out;
-	if (sqlite3_changes(db->h) != 1) {
+	if (db_changes(db) != 1) {
 		rc = DB_INVALID;
 		goto out;
 	}
@@ -145,9 +145,9 @@ tg_link_confirm(struct db *db, const struct config *cfg, const char *code,
 		rc = DB_ERROR;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, tgid);
-	sqlite3_bind_int64(st, 2, *uid);
-	if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "telegram link")) != DB_OK)
+	db_bind_i64(st, 1, tgid);
+	db_bind_i64(st, 2, *uid);
+	if ((rc = db_rc(db, db_done(st, db_step(st)), "telegram link")) != DB_OK)
 		goto out;
 	if (tp != NULL)
 		rc = tokens_issue(db, cfg, *uid, 0, tp);
@@ -159,12 +159,12 @@ enum dbrc
 tg_unlink(struct db *db, int64_t uid)
 {
 	static const char sql[] = "UPDATE users SET telegram_id = NULL WHERE id = ?";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, uid);
-	return db_rc(db, db_done(st, sqlite3_step(st)), "telegram unlink");
+	db_bind_i64(st, 1, uid);
+	return db_rc(db, db_done(st, db_step(st)), "telegram unlink");
 }
 
 enum dbrc
@@ -174,18 +174,18 @@ tg_user_by_telegram(struct db *db, int64_t tgid, struct arena *a,
 	static const char sql[] =
 	    "SELECT " AUTH_USER_COLUMNS("u") " FROM users u"
 	    " WHERE u.telegram_id = ? AND u.is_active = 1";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	int	 rc;
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, tgid);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+	db_bind_i64(st, 1, tgid);
+	if ((rc = db_step(st)) != DB_ROW) {
 		db_done(st, rc);
-		return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "telegram user");
+		return rc == DB_DONE ? DB_NOTFOUND : db_rc(db, rc, "telegram user");
 	}
 	rc = principal_fill(p, st, 0, VIA_BOT, a);
-	db_done(st, SQLITE_ROW);
+	db_done(st, DB_ROW);
 	return rc == 0 ? DB_OK : DB_ERROR;
 }
 
@@ -216,16 +216,16 @@ enum dbrc
 tg_state_get(struct db *db, const char *name, int64_t def, int64_t *out)
 {
 	static const char sql[] = "SELECT value FROM telegram_state WHERE name = ?";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	int	 rc;
 
 	if (st == NULL)
 		return DB_ERROR;
 	db_bind_text(st, 1, name);
-	rc = sqlite3_step(st);
-	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : def;
+	rc = db_step(st);
+	*out = rc == DB_ROW ? db_col_i64(st, 0) : def;
 	db_done(st, rc);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? DB_OK : db_rc(db, rc, "telegram state");
+	return rc == DB_ROW || rc == DB_DONE ? DB_OK : db_rc(db, rc, "telegram state");
 }
 
 enum dbrc
@@ -234,11 +234,11 @@ tg_state_set(struct db *db, const char *name, int64_t value)
 	static const char sql[] =
 	    "INSERT INTO telegram_state (name, value) VALUES (?, ?)"
 	    " ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 
 	if (st == NULL)
 		return DB_ERROR;
 	db_bind_text(st, 1, name);
-	sqlite3_bind_int64(st, 2, value);
-	return db_rc(db, db_done(st, sqlite3_step(st)), "telegram state set");
+	db_bind_i64(st, 2, value);
+	return db_rc(db, db_done(st, db_step(st)), "telegram state set");
 }

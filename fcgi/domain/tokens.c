@@ -75,23 +75,23 @@ token_insert(struct db *db, const char *tok, int kind, int64_t uid,
 	static const char sql[] =
 	    "INSERT INTO auth_tokens (digest, kind, user_id, family, refresh_id,"
 	    " expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	unsigned char d[32];
 	int	 rc;
 
 	if (st == NULL)
 		return DB_ERROR;
 	token_digest(tok, d);
-	sqlite3_bind_blob(st, 1, d, 32, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 2, kind);
-	sqlite3_bind_int64(st, 3, uid);
-	sqlite3_bind_int64(st, 4, family);
+	db_bind_blob(st, 1, d, 32, DB_TRANSIENT);
+	db_bind_int(st, 2, kind);
+	db_bind_i64(st, 3, uid);
+	db_bind_i64(st, 4, family);
 	if (refresh_id)
-		sqlite3_bind_int64(st, 5, refresh_id);
-	sqlite3_bind_int64(st, 6, expires);
-	sqlite3_bind_int64(st, 7, now);
-	rc = db_done(st, sqlite3_step(st));
-	if (rc != SQLITE_DONE)
+		db_bind_i64(st, 5, refresh_id);
+	db_bind_i64(st, 6, expires);
+	db_bind_i64(st, 7, now);
+	rc = db_done(st, db_step(st));
+	if (rc != DB_DONE)
 		return db_rc(db, rc, "token insert");
 	*id = sqlite3_last_insert_rowid(db->h);
 	return DB_OK;
@@ -104,7 +104,7 @@ tokens_issue(struct db *db, const struct config *cfg, int64_t uid,
 	static const char fam_sql[] =
 	    "UPDATE auth_tokens SET family = id WHERE id = ?";
 	int64_t	 now = now_us(), aid;
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	enum dbrc rc;
 
 	if (token_random(tp->refresh) < 0 || token_random(tp->access) < 0)
@@ -118,8 +118,8 @@ tokens_issue(struct db *db, const struct config *cfg, int64_t uid,
 	if (family == 0) {
 		if ((st = db_prep(db, fam_sql)) == NULL)
 			return DB_ERROR;
-		sqlite3_bind_int64(st, 1, tp->refresh_id);
-		if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "token family")) != DB_OK)
+		db_bind_i64(st, 1, tp->refresh_id);
+		if ((rc = db_rc(db, db_done(st, db_step(st)), "token family")) != DB_OK)
 			return rc;
 		family = tp->refresh_id;
 	}
@@ -136,7 +136,7 @@ tokens_check_access(struct db *db, const char *tok, struct arena *a,
 	    " FROM auth_tokens t JOIN users u ON u.id = t.user_id"
 	    " WHERE t.digest = ? AND t.kind = 1 AND t.revoked = 0"
 	    " AND t.expires_at > ? AND u.is_active = 1";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	unsigned char d[32];
 	int	 rc;
 
@@ -145,17 +145,17 @@ tokens_check_access(struct db *db, const char *tok, struct arena *a,
 	if (strlen(tok) != TOKEN_LEN)
 		return DB_NOTFOUND;
 	token_digest(tok, d);
-	sqlite3_bind_blob(st, 1, d, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now_us());
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		p->token_id = sqlite3_column_int64(st, 0);
+	db_bind_blob(st, 1, d, 32, DB_STATIC);
+	db_bind_i64(st, 2, now_us());
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		p->token_id = db_col_i64(st, 0);
 		rc = principal_fill(p, st, 1, VIA_BEARER, a);
-		db_done(st, SQLITE_ROW);
+		db_done(st, DB_ROW);
 		return rc == 0 ? DB_OK : DB_ERROR;
 	}
 	db_done(st, rc);
-	return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "token check");
+	return rc == DB_DONE ? DB_NOTFOUND : db_rc(db, rc, "token check");
 }
 
 /* Revokes every live token of a login (reuse detection). */
@@ -164,12 +164,12 @@ revoke_family(struct db *db, int64_t family)
 {
 	static const char sql[] =
 	    "UPDATE auth_tokens SET revoked = 2 WHERE family = ? AND revoked = 0";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, family);
-	return db_rc(db, db_done(st, sqlite3_step(st)), "token family revoke");
+	db_bind_i64(st, 1, family);
+	return db_rc(db, db_done(st, db_step(st)), "token family revoke");
 }
 
 /*
@@ -186,7 +186,7 @@ find_refresh(struct db *db, const char *tok, int64_t uid, int64_t *id,
 	    "SELECT t.id, t.family, t.user_id, t.revoked, t.expires_at > ?, u.is_active"
 	    " FROM auth_tokens t JOIN users u ON u.id = t.user_id"
 	    " WHERE t.digest = ? AND t.kind = 2";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	unsigned char d[32];
 	int	 rc, revoked, live, active;
 	enum dbrc drc;
@@ -196,18 +196,18 @@ find_refresh(struct db *db, const char *tok, int64_t uid, int64_t *id,
 	if ((st = db_prep(db, sql)) == NULL)
 		return DB_ERROR;
 	token_digest(tok, d);
-	sqlite3_bind_int64(st, 1, now_us());
-	sqlite3_bind_blob(st, 2, d, 32, SQLITE_TRANSIENT);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+	db_bind_i64(st, 1, now_us());
+	db_bind_blob(st, 2, d, 32, DB_TRANSIENT);
+	if ((rc = db_step(st)) != DB_ROW) {
 		db_done(st, rc);
-		return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "refresh find");
+		return rc == DB_DONE ? DB_NOTFOUND : db_rc(db, rc, "refresh find");
 	}
-	*id = sqlite3_column_int64(st, 0);
-	*family = sqlite3_column_int64(st, 1);
-	*user = sqlite3_column_int64(st, 2);
-	revoked = sqlite3_column_int(st, 3);
-	live = sqlite3_column_int(st, 4);
-	active = sqlite3_column_int(st, 5);
+	*id = db_col_i64(st, 0);
+	*family = db_col_i64(st, 1);
+	*user = db_col_i64(st, 2);
+	revoked = db_col_int(st, 3);
+	live = db_col_int(st, 4);
+	active = db_col_int(st, 5);
 	db_done(st, rc);
 	if (!live || !active || (uid != 0 && *user != uid))
 		return DB_NOTFOUND;
@@ -226,20 +226,20 @@ mark(struct db *db, int64_t id, int how, int access)
 	static const char one[] = "UPDATE auth_tokens SET revoked = ? WHERE id = ?";
 	static const char acc[] =
 	    "UPDATE auth_tokens SET revoked = ? WHERE refresh_id = ? AND revoked = 0";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	enum dbrc rc;
 
 	if ((st = db_prep(db, one)) == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int(st, 1, how);
-	sqlite3_bind_int64(st, 2, id);
-	if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "token mark")) != DB_OK || !access)
+	db_bind_int(st, 1, how);
+	db_bind_i64(st, 2, id);
+	if ((rc = db_rc(db, db_done(st, db_step(st)), "token mark")) != DB_OK || !access)
 		return rc;
 	if ((st = db_prep(db, acc)) == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int(st, 1, how);
-	sqlite3_bind_int64(st, 2, id);
-	return db_rc(db, db_done(st, sqlite3_step(st)), "token mark access");
+	db_bind_int(st, 1, how);
+	db_bind_i64(st, 2, id);
+	return db_rc(db, db_done(st, db_step(st)), "token mark access");
 }
 
 /* Commits when rc is DB_OK or DB_INVALID (a family revoked), else rolls back. */
@@ -293,13 +293,13 @@ tokens_revoke_user(struct db *db, int64_t uid)
 {
 	static const char sql[] =
 	    "UPDATE auth_tokens SET revoked = 2 WHERE user_id = ? AND revoked = 0";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	enum dbrc rc;
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, uid);
-	if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "token revoke user")) != DB_OK ||
+	db_bind_i64(st, 1, uid);
+	if ((rc = db_rc(db, db_done(st, db_step(st)), "token revoke user")) != DB_OK ||
 	    (rc = pats_delete_user(db, uid)) != DB_OK)
 		return rc;
 	return cal_feed_delete(db, uid);

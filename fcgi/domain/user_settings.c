@@ -2,8 +2,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "db.h"
 #include "reminders.h"
 #include "tx.h"
@@ -78,25 +76,25 @@ user_time_get(struct db *db, int64_t id, const struct tz *dflt, struct user_time
 {
 	static const char sql[] =
 	    "SELECT time_zone, reminder_offsets, daily_digest_at FROM users WHERE id = ?";
-	sqlite3_stmt	*st = db_prep(db, sql);
+	struct dbstmt	*st = db_prep(db, sql);
 	const struct tz	*z;
 	int		 rc;
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, id);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+	db_bind_i64(st, 1, id);
+	if ((rc = db_step(st)) != DB_ROW) {
 		db_done(st, rc);
-		return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "user time settings");
+		return rc == DB_DONE ? DB_NOTFOUND : db_rc(db, rc, "user time settings");
 	}
-	z = tz_get((const char *)sqlite3_column_text(st, 0));
+	z = tz_get(db_col_str(st, 0));
 	out->zone = z != NULL ? z : dflt;
 	out->own_zone = z != NULL;
-	out->noffsets = user_offsets_parse((const char *)sqlite3_column_text(st, 1),
+	out->noffsets = user_offsets_parse(db_col_str(st, 1),
 	    out->offsets);
 	if (out->noffsets < 0)		/* cannot happen through the API: the default */
 		out->noffsets = user_offsets_parse(NULL, out->offsets);
-	out->digest_at = user_digest_parse((const char *)sqlite3_column_text(st, 2));
+	out->digest_at = user_digest_parse(db_col_str(st, 2));
 	db_done(st, rc);
 	return DB_OK;
 }
@@ -111,7 +109,7 @@ user_time_update(struct db *db, int64_t id, const struct user_time_patch *p)
 	    " reminder_offsets = CASE WHEN ?5 THEN ?6 ELSE reminder_offsets END,"
 	    " daily_digest_at = CASE WHEN ?7 THEN ?8 ELSE daily_digest_at END"
 	    " WHERE id = ?9";
-	sqlite3_stmt	*st = db_prep(db, sql);
+	struct dbstmt	*st = db_prep(db, sql);
 	char		 offs[USER_MAX_OFFSETS * 8 + 3], hm[6];
 	size_t		 len;
 	int		 i, rc, own = 0;
@@ -126,29 +124,29 @@ user_time_update(struct db *db, int64_t id, const struct user_time_patch *p)
 		    i ? "," : "", p->offsets[i]);
 	offs[len++] = ']';
 	offs[len] = '\0';
-	sqlite3_bind_int(st, 1, (p->set & UT_EMAIL) != 0);
+	db_bind_int(st, 1, (p->set & UT_EMAIL) != 0);
 	if (p->set & UT_EMAIL)
 		db_bind_text(st, 2, p->email ? p->email : "");
-	sqlite3_bind_int(st, 3, (p->set & UT_ZONE) != 0);
+	db_bind_int(st, 3, (p->set & UT_ZONE) != 0);
 	if ((p->set & UT_ZONE) && p->zone != NULL)
 		db_bind_text(st, 4, tz_name(p->zone));
-	sqlite3_bind_int(st, 5, (p->set & UT_OFFSETS) != 0);
+	db_bind_int(st, 5, (p->set & UT_OFFSETS) != 0);
 	if (p->set & UT_OFFSETS)
 		db_bind_text(st, 6, offs);
-	sqlite3_bind_int(st, 7, (p->set & UT_DIGEST) != 0);
+	db_bind_int(st, 7, (p->set & UT_DIGEST) != 0);
 	if ((p->set & UT_DIGEST) && p->digest_at >= 0) {
 		user_digest_format(p->digest_at, hm);
 		db_bind_text(st, 8, hm);
 	}
-	sqlite3_bind_int64(st, 9, id);
+	db_bind_i64(st, 9, id);
 	if ((drc = tx_open(db, &own)) != DB_OK) {
-		db_done(st, SQLITE_DONE);
+		db_done(st, DB_DONE);
 		return drc;
 	}
-	rc = db_done(st, sqlite3_step(st));
-	if (rc != SQLITE_DONE)
+	rc = db_done(st, db_step(st));
+	if (rc != DB_DONE)
 		drc = db_rc(db, rc, "user time settings update");
-	else if (sqlite3_changes(db->h) == 0)
+	else if (db_changes(db) == 0)
 		drc = DB_NOTFOUND;
 	/* new default offsets: the tasks that follow them are rescheduled */
 	else if (p->set & UT_OFFSETS)

@@ -67,7 +67,7 @@ users_create(struct db *db, const char *username, const char *email,
 	static const char sql[] =
 	    "INSERT INTO users (username, username_key, email, password,"
 	    " is_staff, is_superuser, date_joined) VALUES (?, ?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	char	 key[USERNAME_KEY_BUF];
 	int	 rc;
 
@@ -79,11 +79,11 @@ users_create(struct db *db, const char *username, const char *email,
 	db_bind_text(st, 2, key);
 	db_bind_text(st, 3, email ? email : "");
 	db_bind_text(st, 4, phc);
-	sqlite3_bind_int(st, 5, is_staff != 0);
-	sqlite3_bind_int(st, 6, is_superuser != 0);
-	sqlite3_bind_int64(st, 7, now_us());
-	rc = db_done(st, sqlite3_step(st));
-	if (rc != SQLITE_DONE)
+	db_bind_int(st, 5, is_staff != 0);
+	db_bind_int(st, 6, is_superuser != 0);
+	db_bind_i64(st, 7, now_us());
+	rc = db_done(st, db_step(st));
+	if (rc != DB_DONE)
 		return db_rc(db, rc, "user insert");
 	*id = sqlite3_last_insert_rowid(db->h);
 	return DB_OK;
@@ -91,19 +91,19 @@ users_create(struct db *db, const char *username, const char *email,
 
 /* Fills u from a row of the user columns (in USER_COLS order). */
 static enum dbrc
-user_row(sqlite3_stmt *st, struct arena *a, struct user *u)
+user_row(struct dbstmt *st, struct arena *a, struct user *u)
 {
-	u->id = sqlite3_column_int64(st, 0);
+	u->id = db_col_i64(st, 0);
 	u->username = arena_strdup(a, db_col_text(st, 1));
 	u->email = arena_strdup(a, db_col_text(st, 2));
 	u->password = arena_strdup(a, db_col_text(st, 3));
-	u->is_staff = sqlite3_column_int(st, 4);
-	u->is_superuser = sqlite3_column_int(st, 5);
-	u->is_active = sqlite3_column_int(st, 6);
-	u->telegram_id = sqlite3_column_int64(st, 7);
-	u->date_joined = sqlite3_column_int64(st, 8);
-	u->last_login = sqlite3_column_type(st, 9) == SQLITE_NULL ? TIME_NULL :
-	    sqlite3_column_int64(st, 9);
+	u->is_staff = db_col_int(st, 4);
+	u->is_superuser = db_col_int(st, 5);
+	u->is_active = db_col_int(st, 6);
+	u->telegram_id = db_col_i64(st, 7);
+	u->date_joined = db_col_i64(st, 8);
+	u->last_login = db_col_isnull(st, 9) ? TIME_NULL :
+	    db_col_i64(st, 9);
 	if (u->username == NULL || u->email == NULL || u->password == NULL)
 		return DB_ERROR;
 	return DB_OK;
@@ -114,14 +114,14 @@ user_row(sqlite3_stmt *st, struct arena *a, struct user *u)
 
 /* Steps st once and reads the user row; DB_NOTFOUND when there is none. */
 static enum dbrc
-user_step(struct db *db, sqlite3_stmt *st, struct arena *a, struct user *u)
+user_step(struct db *db, struct dbstmt *st, struct arena *a, struct user *u)
 {
 	enum dbrc drc;
 	int	 rc;
 
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+	if ((rc = db_step(st)) != DB_ROW) {
 		db_done(st, rc);
-		return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "user find");
+		return rc == DB_DONE ? DB_NOTFOUND : db_rc(db, rc, "user find");
 	}
 	drc = user_row(st, a, u);
 	db_done(st, rc);
@@ -133,7 +133,7 @@ users_find_by_name(struct db *db, const char *username, struct arena *a,
     struct user *u)
 {
 	static const char sql[] = USER_COLS " WHERE username_key = ?";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	char	 key[USERNAME_KEY_BUF];
 
 	if (st == NULL)
@@ -150,11 +150,11 @@ enum dbrc
 users_get(struct db *db, int64_t id, struct arena *a, struct user *u)
 {
 	static const char sql[] = USER_COLS " WHERE id = ?";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_i64(st, 1, id);
 	return user_step(db, st, a, u);
 }
 
@@ -162,30 +162,30 @@ enum dbrc
 users_set_password(struct db *db, int64_t id, const char *phc)
 {
 	static const char sql[] = "UPDATE users SET password = ? WHERE id = ?";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	int	 rc;
 
 	if (st == NULL)
 		return DB_ERROR;
 	db_bind_text(st, 1, phc);
-	sqlite3_bind_int64(st, 2, id);
-	rc = db_done(st, sqlite3_step(st));
-	if (rc != SQLITE_DONE)
+	db_bind_i64(st, 2, id);
+	rc = db_done(st, db_step(st));
+	if (rc != DB_DONE)
 		return db_rc(db, rc, "user password");
-	return sqlite3_changes(db->h) ? DB_OK : DB_NOTFOUND;
+	return db_changes(db) ? DB_OK : DB_NOTFOUND;
 }
 
 enum dbrc
 users_touch_login(struct db *db, int64_t id)
 {
 	static const char sql[] = "UPDATE users SET last_login = ? WHERE id = ?";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, now_us());
-	sqlite3_bind_int64(st, 2, id);
-	return db_rc(db, db_done(st, sqlite3_step(st)), "user login time");
+	db_bind_i64(st, 1, now_us());
+	db_bind_i64(st, 2, id);
+	return db_rc(db, db_done(st, db_step(st)), "user login time");
 }
 
 int
@@ -304,7 +304,7 @@ users_search(struct db *db, const char *q, int active_only, int64_t limit,
 	    "SELECT id, username, is_active, is_staff, email, last_login FROM users"
 	    " WHERE (is_active = 1 OR ?2 = 0) AND username_key LIKE ?1 ESCAPE '\\'"
 	    " ORDER BY username_key, id LIMIT ?3 OFFSET ?4";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	struct user_brief *out;
 	const char *pat;
 	size_t	 k = 0;
@@ -319,12 +319,12 @@ users_search(struct db *db, const char *q, int active_only, int64_t limit,
 	if ((st = db_prep(db, csql)) == NULL)
 		return DB_ERROR;
 	db_bind_text(st, 1, pat);
-	sqlite3_bind_int(st, 2, active_only);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+	db_bind_int(st, 2, active_only);
+	if ((rc = db_step(st)) != DB_ROW) {
 		db_done(st, rc);
 		return db_rc(db, rc, "user count");
 	}
-	*count = sqlite3_column_int64(st, 0);
+	*count = db_col_i64(st, 0);
 	db_done(st, rc);
 	if (limit <= 0 || offset >= *count)
 		return DB_OK;
@@ -335,17 +335,17 @@ users_search(struct db *db, const char *q, int active_only, int64_t limit,
 	if ((st = db_prep(db, lsql)) == NULL)
 		return DB_ERROR;
 	db_bind_text(st, 1, pat);
-	sqlite3_bind_int(st, 2, active_only);
-	sqlite3_bind_int64(st, 3, limit);
-	sqlite3_bind_int64(st, 4, offset);
-	while (k < (size_t)limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		out[k].id = sqlite3_column_int64(st, 0);
+	db_bind_int(st, 2, active_only);
+	db_bind_i64(st, 3, limit);
+	db_bind_i64(st, 4, offset);
+	while (k < (size_t)limit && (rc = db_step(st)) == DB_ROW) {
+		out[k].id = db_col_i64(st, 0);
 		out[k].username = arena_strdup(a, db_col_text(st, 1));
-		out[k].is_active = sqlite3_column_int(st, 2);
-		out[k].is_staff = sqlite3_column_int(st, 3);
+		out[k].is_active = db_col_int(st, 2);
+		out[k].is_staff = db_col_int(st, 3);
 		out[k].email = arena_strdup(a, db_col_text(st, 4));
-		out[k].last_login = sqlite3_column_type(st, 5) == SQLITE_NULL ?
-		    TIME_NULL : sqlite3_column_int64(st, 5);
+		out[k].last_login = db_col_isnull(st, 5) ?
+		    TIME_NULL : db_col_i64(st, 5);
 		if (out[k].username == NULL || out[k].email == NULL) {
 			db_done(st, 0);
 			return DB_ERROR;
@@ -353,7 +353,7 @@ users_search(struct db *db, const char *q, int active_only, int64_t limit,
 		k++;
 	}
 	db_done(st, rc);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != DB_ROW && rc != DB_DONE)
 		return db_rc(db, rc, "user search");
 	*rows = out;
 	*n = k;
@@ -364,15 +364,15 @@ enum dbrc
 users_set_active(struct db *db, int64_t id, int active)
 {
 	static const char sql[] = "UPDATE users SET is_active = ? WHERE id = ?";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	int	 rc;
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int(st, 1, active != 0);
-	sqlite3_bind_int64(st, 2, id);
-	rc = db_done(st, sqlite3_step(st));
-	if (rc != SQLITE_DONE)
+	db_bind_int(st, 1, active != 0);
+	db_bind_i64(st, 2, id);
+	rc = db_done(st, db_step(st));
+	if (rc != DB_DONE)
 		return db_rc(db, rc, "user active");
-	return sqlite3_changes(db->h) ? DB_OK : DB_NOTFOUND;
+	return db_changes(db) ? DB_OK : DB_NOTFOUND;
 }

@@ -57,10 +57,10 @@ hook_flush_batch(struct db *db, int *moved)
 	    " AND id < (SELECT max(id) FROM webhook_inbox)";
 	static const char mark[] =
 	    "UPDATE webhook_inbox SET moved = 1 WHERE id <= ?1 AND moved = ?2";
-	sqlite3_stmt *st, *in;
+	struct dbstmt *st, *in;
 	struct buf b = { 0 };
 	int64_t	 id = 0;
-	int	 own, src = SQLITE_DONE, n;
+	int	 own, src = DB_DONE, n;
 	enum dbrc rc;
 
 	*moved = 0;
@@ -70,28 +70,28 @@ hook_flush_batch(struct db *db, int *moved)
 		rc = DB_ERROR;
 		goto out;
 	}
-	sqlite3_bind_int(st, 1, FLUSH_BATCH);
-	while (rc == DB_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
-		id = sqlite3_column_int64(st, 0);
-		hook_body(&b, id, db_col_text(st, 2), sqlite3_column_int64(st, 5),
-		    db_col_text(st, 4), (size_t)sqlite3_column_bytes(st, 4));
+	db_bind_int(st, 1, FLUSH_BATCH);
+	while (rc == DB_OK && (src = db_step(st)) == DB_ROW) {
+		id = db_col_i64(st, 0);
+		hook_body(&b, id, db_col_text(st, 2), db_col_i64(st, 5),
+		    db_col_text(st, 4), (size_t)db_col_bytes(st, 4));
 		if (b.oom || (in = db_prep(db, ins)) == NULL) {
 			rc = DB_ERROR;
 			break;
 		}
-		sqlite3_bind_int64(in, 1, id);
-		sqlite3_bind_int64(in, 2, sqlite3_column_int64(st, 1));
+		db_bind_i64(in, 1, id);
+		db_bind_i64(in, 2, db_col_i64(st, 1));
 		db_bind_text(in, 3, db_col_text(st, 2));
 		db_bind_text(in, 4, db_col_text(st, 3));
-		sqlite3_bind_text(in, 5, b.p, (int)b.len, SQLITE_STATIC);
-		sqlite3_bind_int64(in, 6, sqlite3_column_int64(st, 5));
-		rc = db_rc(db, db_done(in, sqlite3_step(in)), "inbox move");
+		db_bind_textn(in, 5, b.p, (int)b.len, DB_STATIC);
+		db_bind_i64(in, 6, db_col_i64(st, 5));
+		rc = db_rc(db, db_done(in, db_step(in)), "inbox move");
 		(*moved)++;
 	}
 	if (rc == DB_OK)
 		rc = db_rc(db, db_done(st, src), "inbox read");
 	else
-		db_done(st, SQLITE_OK);
+		db_done(st, DB_RC_OK);
 	if (rc == DB_OK && *moved > 0 &&
 	    (rc = db_change2(db, del, id, 0, "inbox delete", &n)) == DB_OK)
 		rc = db_change2(db, mark, id, 0, "inbox mark", &n);
@@ -107,15 +107,15 @@ static enum dbrc
 inbox_waiting(struct db *db, int *waiting)
 {
 	static const char sql[] = "SELECT 1 FROM webhook_inbox WHERE moved = 0 LIMIT 1";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	int	 rc;
 
 	*waiting = 0;
 	if (st == NULL)
 		return DB_ERROR;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	if ((rc = db_step(st)) == DB_ROW) {
 		*waiting = 1;
-		rc = SQLITE_DONE;
+		rc = DB_DONE;
 	}
 	return db_rc(db, db_done(st, rc), "inbox waiting");
 }
@@ -150,7 +150,7 @@ hook_due(struct db *db, int64_t now, int max, struct arena *a,
 	    "  WHERE e.webhook_id = d.webhook_id AND e.object_key = d.object_key"
 	    "  AND e.status = 'pending' AND e.id < d.id)"
 	    " ORDER BY d.next_attempt_at, d.id LIMIT ?2";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	struct hook_job *j;
 	int	 rc;
 	enum dbrc drc;
@@ -160,28 +160,28 @@ hook_due(struct db *db, int64_t now, int max, struct arena *a,
 		return drc;
 	if ((st = db_prep(db, sql)) == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int(st, 2, max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+	db_bind_i64(st, 1, now);
+	db_bind_int(st, 2, max);
+	while ((rc = db_step(st)) == DB_ROW && *n < max) {
 		j = &jobs[*n];
-		j->id = sqlite3_column_int64(st, 0);
-		j->webhook_id = sqlite3_column_int64(st, 1);
-		j->owner_id = sqlite3_column_int64(st, 2);
-		j->attempts = sqlite3_column_int64(st, 3);
+		j->id = db_col_i64(st, 0);
+		j->webhook_id = db_col_i64(st, 1);
+		j->owner_id = db_col_i64(st, 2);
+		j->attempts = db_col_i64(st, 3);
 		j->url = arena_strdup(a, db_col_text(st, 4));
 		j->secret = arena_strdup(a, db_col_text(st, 5));
 		j->event = arena_strdup(a, db_col_text(st, 6));
 		j->body = arena_strdup(a, db_col_text(st, 7));
 		if (!j->url || !j->secret || !j->event || !j->body) {
-			rc = SQLITE_NOMEM;
+			rc = DB_RC_NOMEM;
 			break;
 		}
 		(*n)++;
 	}
-	if (rc == SQLITE_ROW)
-		rc = SQLITE_DONE;
+	if (rc == DB_ROW)
+		rc = DB_DONE;
 	rc = db_done(st, rc);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		*n = 0;
 	return db_rc(db, rc, "webhook due");
 }
@@ -196,7 +196,7 @@ hook_delivered(struct db *db, const struct hook_job *j, long http, int64_t now)
 	static const char ok[] =
 	    "UPDATE webhooks SET failure_count = 0, first_failure_at = NULL"
 	    " WHERE id = ?1 AND failure_count <> 0";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	int	 own;
 	enum dbrc rc;
 
@@ -206,17 +206,17 @@ hook_delivered(struct db *db, const struct hook_job *j, long http, int64_t now)
 		rc = DB_ERROR;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, http);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, j->id);
-	if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "delivered")) != DB_OK)
+	db_bind_i64(st, 1, http);
+	db_bind_i64(st, 2, now);
+	db_bind_i64(st, 3, j->id);
+	if ((rc = db_rc(db, db_done(st, db_step(st)), "delivered")) != DB_OK)
 		goto out;
 	if ((st = db_prep(db, ok)) == NULL) {
 		rc = DB_ERROR;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, j->webhook_id);
-	rc = db_rc(db, db_done(st, sqlite3_step(st)), "webhook ok");
+	db_bind_i64(st, 1, j->webhook_id);
+	rc = db_rc(db, db_done(st, db_step(st)), "webhook ok");
 out:
 	return tx_close(db, own, rc);
 }
@@ -233,7 +233,7 @@ hook_count_failure(struct db *db, const struct hook_job *j, int64_t now,
 	static const char off[] =
 	    "UPDATE webhooks SET is_active = 0, updated_at = max(?1, updated_at + 1)"
 	    " WHERE id = ?2";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	struct buf text = { 0 };
 	int64_t	 failures = 0, since = now;
 	int	 active = 0, src, n;
@@ -241,16 +241,16 @@ hook_count_failure(struct db *db, const struct hook_job *j, int64_t now,
 
 	if ((st = db_prep(db, count)) == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, j->webhook_id);
-	if ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		failures = sqlite3_column_int64(st, 0);
-		since = sqlite3_column_int64(st, 1);
-		active = sqlite3_column_int(st, 2);
+	db_bind_i64(st, 1, now);
+	db_bind_i64(st, 2, j->webhook_id);
+	if ((src = db_step(st)) == DB_ROW) {
+		failures = db_col_i64(st, 0);
+		since = db_col_i64(st, 1);
+		active = db_col_int(st, 2);
 		buf_puts(&text, NOTICE_HOOK_OFF_PRE);
 		buf_puts(&text, db_col_text(st, 3));
 		buf_puts(&text, NOTICE_HOOK_OFF_POST);
-		src = sqlite3_step(st);
+		src = db_step(st);
 	}
 	if ((rc = db_rc(db, db_done(st, src), "webhook failure")) != DB_OK ||
 	    !active || failures < disable_after || now - since < HOOK_DISABLE_SPAN)
@@ -279,7 +279,7 @@ hook_failed(struct db *db, const struct hook_job *j, int refused, long http,
 	    " status = CASE WHEN ?4 THEN 'refused' WHEN attempts + 1 >= ?5 THEN 'failed'"
 	    " ELSE 'pending' END, finished_at = CASE WHEN ?4 OR attempts + 1 >= ?5"
 	    " THEN ?7 END WHERE id = ?6 AND status = 'pending'";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	int	 own;
 	enum dbrc rc;
 
@@ -291,16 +291,16 @@ hook_failed(struct db *db, const struct hook_job *j, int refused, long http,
 		goto out;
 	}
 	if (http > 0)
-		sqlite3_bind_int64(st, 1, http);
+		db_bind_i64(st, 1, http);
 	else
-		sqlite3_bind_null(st, 1);
+		db_bind_null(st, 1);
 	db_bind_text(st, 2, err);
-	sqlite3_bind_int64(st, 3, next_at);
-	sqlite3_bind_int(st, 4, refused != 0);
-	sqlite3_bind_int(st, 5, HOOK_MAX_ATTEMPTS);
-	sqlite3_bind_int64(st, 6, j->id);
-	sqlite3_bind_int64(st, 7, now);
-	if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "delivery failed")) == DB_OK)
+	db_bind_i64(st, 3, next_at);
+	db_bind_int(st, 4, refused != 0);
+	db_bind_int(st, 5, HOOK_MAX_ATTEMPTS);
+	db_bind_i64(st, 6, j->id);
+	db_bind_i64(st, 7, now);
+	if ((rc = db_rc(db, db_done(st, db_step(st)), "delivery failed")) == DB_OK)
 		rc = hook_count_failure(db, j, now, disable_after, disabled);
 out:
 	return tx_close(db, own, rc);

@@ -89,15 +89,15 @@ static enum dbrc
 hook_gen(struct db *db, int64_t *gen)
 {
 	static const char sql[] = "SELECT n FROM webhook_gen WHERE id = 1";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	int	 rc;
 
 	*gen = 0;
 	if (st == NULL)
 		return DB_ERROR;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*gen = sqlite3_column_int64(st, 0);
-		rc = SQLITE_DONE;
+	if ((rc = db_step(st)) == DB_ROW) {
+		*gen = db_col_i64(st, 0);
+		rc = DB_DONE;
 	}
 	return db_rc(db, db_done(st, rc), "webhook gen");
 }
@@ -110,7 +110,7 @@ cache_load(struct db *db, int64_t gen)
 	    "SELECT w.id, w.owner_id, coalesce(w.list_id, 0), w.events FROM webhooks w"
 	    " CROSS JOIN users u ON u.id = w.owner_id"
 	    " WHERE w.is_active = 1 AND u.is_active = 1 LIMIT ?1";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	struct cached *c;
 	int	 rc;
 
@@ -119,21 +119,21 @@ cache_load(struct db *db, int64_t gen)
 	cache.over = 0;
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int(st, 1, CACHE_MAX + 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int(st, 1, CACHE_MAX + 1);
+	while ((rc = db_step(st)) == DB_ROW) {
 		if (cache.n == CACHE_MAX) {
 			cache.over = 1;
 			break;
 		}
 		c = &cache.w[cache.n++];
-		c->id = sqlite3_column_int64(st, 0);
-		c->owner_id = sqlite3_column_int64(st, 1);
-		c->list_id = sqlite3_column_int64(st, 2);
-		c->events = (unsigned)sqlite3_column_int64(st, 3);
+		c->id = db_col_i64(st, 0);
+		c->owner_id = db_col_i64(st, 1);
+		c->list_id = db_col_i64(st, 2);
+		c->events = (unsigned)db_col_i64(st, 3);
 	}
-	if (rc == SQLITE_ROW)
-		rc = SQLITE_DONE;
-	if (db_done(st, rc) != SQLITE_DONE)
+	if (rc == DB_ROW)
+		rc = DB_DONE;
+	if (db_done(st, rc) != DB_DONE)
 		return db_rc(db, rc, "webhook cache");
 	cache.h = db->h;
 	cache.gen = gen;
@@ -184,28 +184,28 @@ hook_match_any(struct db *db, const int64_t users[2], int64_t list_id, unsigned 
 	    " CROSS JOIN users u ON u.id = w.owner_id"
 	    " WHERE m.list_id = ?3 AND m.user_id <> ?1 AND m.user_id <> ?2"
 	    " AND w.is_active = 1 AND u.is_active = 1";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	int64_t	 scope;
 	int	 rc;
 
 	*n = 0;
 	if ((st = db_prep(db, sql)) == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, users[0] > 0 ? users[0] : -1);
-	sqlite3_bind_int64(st, 2, users[1] > 0 ? users[1] : -1);
-	sqlite3_bind_int64(st, 3, list_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < MATCH_MAX) {
-		scope = sqlite3_column_int64(st, 2);
-		if (((unsigned)sqlite3_column_int64(st, 3) & event) == 0 ||
+	db_bind_i64(st, 1, users[0] > 0 ? users[0] : -1);
+	db_bind_i64(st, 2, users[1] > 0 ? users[1] : -1);
+	db_bind_i64(st, 3, list_id);
+	while ((rc = db_step(st)) == DB_ROW && *n < MATCH_MAX) {
+		scope = db_col_i64(st, 2);
+		if (((unsigned)db_col_i64(st, 3) & event) == 0 ||
 		    (scope != 0 && scope != list_id))
 			continue;
-		m[*n].id = sqlite3_column_int64(st, 0);
-		m[*n].owner_id = sqlite3_column_int64(st, 1);
+		m[*n].id = db_col_i64(st, 0);
+		m[*n].owner_id = db_col_i64(st, 1);
 		m[*n].list_id = scope;
 		(*n)++;
 	}
-	if (rc == SQLITE_ROW)
-		rc = SQLITE_DONE;
+	if (rc == DB_ROW)
+		rc = DB_DONE;
 	return db_rc(db, db_done(st, rc), "webhook match");
 }
 
@@ -235,7 +235,7 @@ match_cached(struct db *db, const int64_t users[2], int64_t list_id, unsigned ev
     struct match *m, int *n)
 {
 	static const char sql[] = "SELECT user_id FROM list_members WHERE list_id = ?1";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	int64_t	 u;
 	int	 i, others = 0, rc;
 
@@ -253,9 +253,9 @@ match_cached(struct db *db, const int64_t users[2], int64_t list_id, unsigned ev
 		return DB_OK;
 	if ((st = db_prep(db, sql)) == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, list_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if ((u = sqlite3_column_int64(st, 0)) != users[0] && u != users[1])
+	db_bind_i64(st, 1, list_id);
+	while ((rc = db_step(st)) == DB_ROW)
+		if ((u = db_col_i64(st, 0)) != users[0] && u != users[1])
 			match_owner(u, list_id, event, m, n);
 	return db_rc(db, db_done(st, rc), "webhook members");
 }
@@ -282,17 +282,17 @@ hook_insert(struct db *db, int64_t webhook_id, const char *event,
 	static const char ins[] =
 	    "INSERT INTO webhook_inbox (webhook_id, event, object_key, data, created_at)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5)";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	enum dbrc rc;
 
 	if ((st = db_prep(db, ins)) == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, webhook_id);
+	db_bind_i64(st, 1, webhook_id);
 	db_bind_text(st, 2, event);
 	db_bind_text(st, 3, object_key);
 	db_bind_text(st, 4, data);
-	sqlite3_bind_int64(st, 5, now_us());
-	if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "delivery insert")) == DB_OK)
+	db_bind_i64(st, 5, now_us());
+	if ((rc = db_rc(db, db_done(st, db_step(st)), "delivery insert")) == DB_OK)
 		*id = sqlite3_last_insert_rowid(db->h);
 	return rc;
 }
@@ -313,18 +313,18 @@ static enum dbrc
 task_list(struct db *db, int64_t task_id, int64_t *list_id)
 {
 	static const char sql[] = "SELECT list_id FROM tasks WHERE id = ?";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	int	 rc;
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, task_id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*list_id = sqlite3_column_int64(st, 0);
+	db_bind_i64(st, 1, task_id);
+	if ((rc = db_step(st)) == DB_ROW)
+		*list_id = db_col_i64(st, 0);
 	rc = db_done(st, rc);
-	if (rc == SQLITE_ROW)
+	if (rc == DB_ROW)
 		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "webhook task list");
+	return rc == DB_DONE ? DB_NOTFOUND : db_rc(db, rc, "webhook task list");
 }
 
 /* The owner of task_id's list and its assignee (0: none). */
@@ -333,20 +333,20 @@ task_people(struct db *db, int64_t task_id, int64_t *owner, int64_t *assignee)
 {
 	static const char sql[] = "SELECT l.owner_id, coalesce(t.assigned_to, 0)"
 	    " FROM tasks t JOIN lists l ON l.id = t.list_id WHERE t.id = ?";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	int	 rc;
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, task_id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*owner = sqlite3_column_int64(st, 0);
-		*assignee = sqlite3_column_int64(st, 1);
+	db_bind_i64(st, 1, task_id);
+	if ((rc = db_step(st)) == DB_ROW) {
+		*owner = db_col_i64(st, 0);
+		*assignee = db_col_i64(st, 1);
 	}
 	rc = db_done(st, rc);
-	if (rc == SQLITE_ROW)
+	if (rc == DB_ROW)
 		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "webhook task people");
+	return rc == DB_DONE ? DB_NOTFOUND : db_rc(db, rc, "webhook task people");
 }
 
 /* What an object is, for reading and writing it as a webhook's owner sees it. */

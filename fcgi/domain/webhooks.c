@@ -46,36 +46,36 @@
 
 /* Fills d from DELIVERY_COLUMNS' columns from col on; strings in the statement. */
 static void
-delivery_from_row(sqlite3_stmt *st, int col, int64_t webhook_id,
+delivery_from_row(struct dbstmt *st, int col, int64_t webhook_id,
     struct hook_delivery *d)
 {
-	d->id = sqlite3_column_int64(st, col);
+	d->id = db_col_i64(st, col);
 	d->webhook_id = webhook_id;
 	d->event = db_col_text(st, col + 1);
-	d->created_at = sqlite3_column_int64(st, col + 2);
+	d->created_at = db_col_i64(st, col + 2);
 	d->status = db_col_text(st, col + 3);
-	d->attempts = sqlite3_column_int64(st, col + 4);
-	d->last_http_status = sqlite3_column_int64(st, col + 5);
-	d->last_error = sqlite3_column_type(st, col + 6) == SQLITE_NULL ? NULL :
+	d->attempts = db_col_i64(st, col + 4);
+	d->last_http_status = db_col_i64(st, col + 5);
+	d->last_error = db_col_isnull(st, col + 6) ? NULL :
 	    db_col_text(st, col + 6);
-	d->delivered_at = sqlite3_column_type(st, col + 7) == SQLITE_NULL ? TIME_NULL :
-	    sqlite3_column_int64(st, col + 7);
+	d->delivered_at = db_col_isnull(st, col + 7) ? TIME_NULL :
+	    db_col_i64(st, col + 7);
 }
 
 /* Fills w from a HOOK_COLUMNS row; strings in the statement. */
 static void
-hook_from_row(sqlite3_stmt *st, struct webhook *w)
+hook_from_row(struct dbstmt *st, struct webhook *w)
 {
-	w->id = sqlite3_column_int64(st, 0);
-	w->owner_id = sqlite3_column_int64(st, 1);
+	w->id = db_col_i64(st, 0);
+	w->owner_id = db_col_i64(st, 1);
 	w->url = db_col_text(st, 2);
-	w->events = (unsigned)sqlite3_column_int64(st, 3);
-	w->list_id = sqlite3_column_int64(st, 4);
-	w->is_active = sqlite3_column_int(st, 5);
-	w->failure_count = sqlite3_column_int64(st, 6);
-	w->created_at = sqlite3_column_int64(st, 7);
-	w->updated_at = sqlite3_column_int64(st, 8);
-	w->has_last = sqlite3_column_type(st, 9) != SQLITE_NULL;
+	w->events = (unsigned)db_col_i64(st, 3);
+	w->list_id = db_col_i64(st, 4);
+	w->is_active = db_col_int(st, 5);
+	w->failure_count = db_col_i64(st, 6);
+	w->created_at = db_col_i64(st, 7);
+	w->updated_at = db_col_i64(st, 8);
+	w->has_last = !db_col_isnull(st, 9);
 	if (w->has_last)
 		delivery_from_row(st, 9, w->id, &w->last);
 }
@@ -97,17 +97,17 @@ list_seen(struct db *db, int64_t owner, int64_t list_id)
 {
 	static const char sql[] = "SELECT 1 FROM lists WHERE id = ?1 AND (owner_id = ?2"
 	    " OR EXISTS (SELECT 1 FROM list_members WHERE list_id = ?1 AND user_id = ?2))";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	int	 rc;
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, list_id);
-	sqlite3_bind_int64(st, 2, owner);
-	rc = db_done(st, sqlite3_step(st));
-	if (rc == SQLITE_ROW)
+	db_bind_i64(st, 1, list_id);
+	db_bind_i64(st, 2, owner);
+	rc = db_done(st, db_step(st));
+	if (rc == DB_ROW)
 		return DB_OK;
-	return rc == SQLITE_DONE ? DB_INVALID : db_rc(db, rc, "webhook list");
+	return rc == DB_DONE ? DB_INVALID : db_rc(db, rc, "webhook list");
 }
 
 /* Checks the parts of in that are set. */
@@ -131,7 +131,7 @@ webhooks_create(struct db *db, int64_t owner, const struct hook_input *in,
 	    "INSERT INTO webhooks (owner_id, url, events, list_id, secret, is_active,"
 	    " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
 	char	 tok[TOKEN_LEN + 1];
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	int64_t	 n = 0;
 	int	 own;
 	enum dbrc rc;
@@ -156,10 +156,10 @@ webhooks_create(struct db *db, int64_t owner, const struct hook_input *in,
 		rc = DB_ERROR;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, owner);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	db_done(st, SQLITE_OK);
+	db_bind_i64(st, 1, owner);
+	if (db_step(st) == DB_ROW)
+		n = db_col_i64(st, 0);
+	db_done(st, DB_RC_OK);
 	if (n >= HOOK_MAX_PER_USER) {
 		*why = HOOK_TOO_MANY;
 		rc = DB_INVALID;
@@ -169,17 +169,17 @@ webhooks_create(struct db *db, int64_t owner, const struct hook_input *in,
 		rc = DB_ERROR;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, owner);
+	db_bind_i64(st, 1, owner);
 	db_bind_text(st, 2, in->url);
-	sqlite3_bind_int64(st, 3, in->events);
+	db_bind_i64(st, 3, in->events);
 	if ((in->set & HF_LIST) && in->list_id > 0)
-		sqlite3_bind_int64(st, 4, in->list_id);
+		db_bind_i64(st, 4, in->list_id);
 	else
-		sqlite3_bind_null(st, 4);
+		db_bind_null(st, 4);
 	db_bind_text(st, 5, secret);
-	sqlite3_bind_int(st, 6, (in->set & HF_ACTIVE) ? in->is_active != 0 : 1);
-	sqlite3_bind_int64(st, 7, now_us());
-	if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "webhook insert")) == DB_OK)
+	db_bind_int(st, 6, (in->set & HF_ACTIVE) ? in->is_active != 0 : 1);
+	db_bind_i64(st, 7, now_us());
+	if ((rc = db_rc(db, db_done(st, db_step(st)), "webhook insert")) == DB_OK)
 		*id = sqlite3_last_insert_rowid(db->h);
 out:
 	return tx_close(db, own, rc);
@@ -190,22 +190,22 @@ webhooks_get(struct db *db, int64_t owner, int64_t id, struct arena *a,
     struct webhook *w)
 {
 	static const char sql[] = HOOK_COLUMNS " WHERE w.id = ?1 AND w.owner_id = ?2";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	int	 rc, bad = 0;
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, owner);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+	db_bind_i64(st, 1, id);
+	db_bind_i64(st, 2, owner);
+	if ((rc = db_step(st)) != DB_ROW) {
 		db_done(st, rc);
-		return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "webhook get");
+		return rc == DB_DONE ? DB_NOTFOUND : db_rc(db, rc, "webhook get");
 	}
 	hook_from_row(st, w);
 	if ((w->url = arena_strdup(a, w->url)) == NULL ||
 	    (w->has_last && delivery_keep(a, &w->last) < 0))
 		bad = 1;
-	db_done(st, SQLITE_ROW);
+	db_done(st, DB_ROW);
 	return bad ? DB_ERROR : DB_OK;
 }
 
@@ -213,16 +213,16 @@ enum dbrc
 webhooks_count(struct db *db, int64_t owner, int64_t *n)
 {
 	static const char sql[] = "SELECT count(*) FROM webhooks WHERE owner_id = ?";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	int	 rc;
 
 	*n = 0;
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, owner);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
-	return db_rc(db, db_done(st, rc == SQLITE_ROW ? SQLITE_DONE : rc), "webhook count");
+	db_bind_i64(st, 1, owner);
+	if ((rc = db_step(st)) == DB_ROW)
+		*n = db_col_i64(st, 0);
+	return db_rc(db, db_done(st, rc == DB_ROW ? DB_DONE : rc), "webhook count");
 }
 
 enum dbrc
@@ -231,16 +231,16 @@ webhooks_page(struct db *db, int64_t owner, int64_t limit, int64_t offset,
 {
 	static const char sql[] = HOOK_COLUMNS
 	    " WHERE w.owner_id = ?1 ORDER BY w.id DESC LIMIT ?2 OFFSET ?3";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	struct webhook w;
 	int	 rc;
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, owner);
-	sqlite3_bind_int64(st, 2, limit);
-	sqlite3_bind_int64(st, 3, offset);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_i64(st, 1, owner);
+	db_bind_i64(st, 2, limit);
+	db_bind_i64(st, 3, offset);
+	while ((rc = db_step(st)) == DB_ROW) {
 		hook_from_row(st, &w);
 		fn(ctx, &w);
 	}
@@ -260,7 +260,7 @@ webhooks_update_locked(struct db *db, int64_t owner, int64_t id, int64_t expect,
 	    " first_failure_at = CASE WHEN ?5 = 1 AND is_active = 0 THEN NULL"
 	    " ELSE first_failure_at END, is_active = coalesce(?5, is_active),"
 	    " updated_at = max(?6, updated_at + 1) WHERE id = ?7 AND updated_at = ?8";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	int64_t	 cur;
 	int	 own, src;
 	enum dbrc rc;
@@ -273,15 +273,15 @@ webhooks_update_locked(struct db *db, int64_t owner, int64_t id, int64_t expect,
 		rc = DB_ERROR;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, owner);
-	if ((src = sqlite3_step(st)) != SQLITE_ROW) {
+	db_bind_i64(st, 1, id);
+	db_bind_i64(st, 2, owner);
+	if ((src = db_step(st)) != DB_ROW) {
 		db_done(st, src);
-		rc = src == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, src, "webhook head");
+		rc = src == DB_DONE ? DB_NOTFOUND : db_rc(db, src, "webhook head");
 		goto out;
 	}
-	cur = sqlite3_column_int64(st, 0);
-	db_done(st, SQLITE_ROW);
+	cur = db_col_i64(st, 0);
+	db_done(st, DB_ROW);
 	if (cur != expect) {
 		rc = DB_CONFLICT;
 		goto out;
@@ -298,23 +298,23 @@ webhooks_update_locked(struct db *db, int64_t owner, int64_t id, int64_t expect,
 	}
 	db_bind_text(st, 1, (in->set & HF_URL) ? in->url : NULL);
 	if (in->set & HF_EVENTS)
-		sqlite3_bind_int64(st, 2, in->events);
+		db_bind_i64(st, 2, in->events);
 	else
-		sqlite3_bind_null(st, 2);
-	sqlite3_bind_int(st, 3, (in->set & HF_LIST) != 0);
+		db_bind_null(st, 2);
+	db_bind_int(st, 3, (in->set & HF_LIST) != 0);
 	if ((in->set & HF_LIST) && in->list_id > 0)
-		sqlite3_bind_int64(st, 4, in->list_id);
+		db_bind_i64(st, 4, in->list_id);
 	else
-		sqlite3_bind_null(st, 4);
+		db_bind_null(st, 4);
 	if (in->set & HF_ACTIVE)
-		sqlite3_bind_int(st, 5, in->is_active != 0);
+		db_bind_int(st, 5, in->is_active != 0);
 	else
-		sqlite3_bind_null(st, 5);
-	sqlite3_bind_int64(st, 6, now_us());
-	sqlite3_bind_int64(st, 7, id);
-	sqlite3_bind_int64(st, 8, expect);
-	rc = db_rc(db, db_done(st, sqlite3_step(st)), "webhook update");
-	if (rc == DB_OK && sqlite3_changes(db->h) != 1)
+		db_bind_null(st, 5);
+	db_bind_i64(st, 6, now_us());
+	db_bind_i64(st, 7, id);
+	db_bind_i64(st, 8, expect);
+	rc = db_rc(db, db_done(st, db_step(st)), "webhook update");
+	if (rc == DB_OK && db_changes(db) != 1)
 		rc = DB_CONFLICT;
 out:
 	return tx_close(db, own, rc);
@@ -337,17 +337,17 @@ static enum dbrc
 hook_owned(struct db *db, int64_t owner, int64_t id)
 {
 	static const char sql[] = "SELECT 1 FROM webhooks WHERE id = ?1 AND owner_id = ?2";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	int	 rc;
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, owner);
-	rc = db_done(st, sqlite3_step(st));
-	if (rc == SQLITE_ROW)
+	db_bind_i64(st, 1, id);
+	db_bind_i64(st, 2, owner);
+	rc = db_done(st, db_step(st));
+	if (rc == DB_ROW)
 		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "webhook owned");
+	return rc == DB_DONE ? DB_NOTFOUND : db_rc(db, rc, "webhook owned");
 }
 
 enum dbrc
@@ -373,7 +373,7 @@ webhooks_redeliver(struct db *db, int64_t owner, int64_t id, int64_t delivery,
 	static const char sql[] =
 	    "SELECT event, object_key, data FROM webhook_delivery_log"
 	    " WHERE id = ?1 AND webhook_id = ?2";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	struct arena a = { 0 };
 	const char *event = NULL, *key = NULL, *data = NULL;
 	int	 own, src;
@@ -387,16 +387,16 @@ webhooks_redeliver(struct db *db, int64_t owner, int64_t id, int64_t delivery,
 		rc = DB_ERROR;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, delivery);
-	sqlite3_bind_int64(st, 2, id);
-	if ((src = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_i64(st, 1, delivery);
+	db_bind_i64(st, 2, id);
+	if ((src = db_step(st)) == DB_ROW) {
 		event = arena_strdup(&a, db_col_text(st, 0));
 		key = arena_strdup(&a, db_col_text(st, 1));
 		data = arena_strdup(&a, db_col_text(st, 2));
 	}
 	db_done(st, src);
-	if (src != SQLITE_ROW)
-		rc = src == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, src, "redeliver");
+	if (src != DB_ROW)
+		rc = src == DB_DONE ? DB_NOTFOUND : db_rc(db, src, "redeliver");
 	else if (event == NULL || key == NULL || data == NULL)
 		rc = DB_ERROR;
 	else
@@ -412,21 +412,21 @@ webhooks_delivery_get(struct db *db, int64_t owner, int64_t id, int64_t delivery
 {
 	static const char sql[] = DELIVERY_COLUMNS " JOIN webhooks w ON w.id = d.webhook_id"
 	    " WHERE d.id = ?1 AND d.webhook_id = ?2 AND w.owner_id = ?3";
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	int	 rc, bad;
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, delivery);
-	sqlite3_bind_int64(st, 2, id);
-	sqlite3_bind_int64(st, 3, owner);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+	db_bind_i64(st, 1, delivery);
+	db_bind_i64(st, 2, id);
+	db_bind_i64(st, 3, owner);
+	if ((rc = db_step(st)) != DB_ROW) {
 		db_done(st, rc);
-		return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "delivery get");
+		return rc == DB_DONE ? DB_NOTFOUND : db_rc(db, rc, "delivery get");
 	}
 	delivery_from_row(st, 0, id, d);
 	bad = delivery_keep(a, d) < 0;
-	db_done(st, SQLITE_ROW);
+	db_done(st, DB_ROW);
 	return bad ? DB_ERROR : DB_OK;
 }
 
@@ -435,7 +435,7 @@ webhooks_deliveries_count(struct db *db, int64_t owner, int64_t id, int64_t *n)
 {
 	static const char sql[] = "SELECT (SELECT count(*) FROM webhook_deliveries WHERE webhook_id = ?1) +"
 	    " (SELECT count(*) FROM webhook_inbox WHERE webhook_id = ?1 AND moved = 0)";
-	sqlite3_stmt *st;
+	struct dbstmt *st;
 	enum dbrc rc;
 	int	 src;
 
@@ -444,10 +444,10 @@ webhooks_deliveries_count(struct db *db, int64_t owner, int64_t id, int64_t *n)
 		return rc;
 	if ((st = db_prep(db, sql)) == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, id);
-	if ((src = sqlite3_step(st)) == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
-	return db_rc(db, db_done(st, src == SQLITE_ROW ? SQLITE_DONE : src),
+	db_bind_i64(st, 1, id);
+	if ((src = db_step(st)) == DB_ROW)
+		*n = db_col_i64(st, 0);
+	return db_rc(db, db_done(st, src == DB_ROW ? DB_DONE : src),
 	    "delivery count");
 }
 
@@ -456,16 +456,16 @@ webhooks_deliveries_page(struct db *db, int64_t id, int64_t limit, int64_t offse
     hook_delivery_fn fn, void *ctx)
 {
 	static const char sql[] = DELIVERY_PAGE;
-	sqlite3_stmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep(db, sql);
 	struct hook_delivery d;
 	int	 rc;
 
 	if (st == NULL)
 		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, limit);
-	sqlite3_bind_int64(st, 3, offset);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_i64(st, 1, id);
+	db_bind_i64(st, 2, limit);
+	db_bind_i64(st, 3, offset);
+	while ((rc = db_step(st)) == DB_ROW) {
 		delivery_from_row(st, 0, id, &d);
 		fn(ctx, &d);
 	}
