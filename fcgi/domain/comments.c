@@ -113,9 +113,8 @@ comments_create(struct db *db, const struct actor *who, int64_t task_id,
 	db_bind_textn(st, 3, copy, (int)n, DB_STATIC);
 	db_bind_i64(st, 4, now);
 	db_bind_i64(st, 5, now);
-	if ((rc = db_rc(db, db_done(st, db_step(st)), "comment insert")) != DB_OK)
+	if ((rc = db_insert_id(db, st, "comment insert", id)) != DB_OK)
 		goto out;
-	*id = sqlite3_last_insert_rowid(db->h);
 	rc = activity_record(db, task_id, who->id, "commented", NULL, now);
 	if (rc == DB_OK)
 		rc = notices_comment(db, who->id, username, task_id, t.name, t.owner_id,

@@ -97,15 +97,13 @@ lists_create(struct db *db, int64_t owner_id, const char *name, int64_t *id,
 	db_bind_text(st, 3, key);
 	db_bind_i64(st, 4, now);
 	db_bind_i64(st, 5, now);
-	rc = db_rc(db, db_done(st, db_step(st)), "list insert");
+	rc = db_insert_id(db, st, "list insert", id);
 	if (rc == DB_CONFLICT) {
 		*why = RULE_NAME_TAKEN;
 		rc = DB_INVALID;
 	}
-	if (rc == DB_OK) {
-		*id = sqlite3_last_insert_rowid(db->h);
+	if (rc == DB_OK)
 		rc = webhooks_list(db, *id, HOOK_LIST_CREATED, owner_id);
-	}
 out:
 	return tx_close(db, own, rc);
 }

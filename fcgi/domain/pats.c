@@ -54,7 +54,6 @@ pat_insert(struct db *db, int64_t uid, const char *tok, const char *name,
 	    " expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
 	struct dbstmt *st = db_prep(db, sql);
 	unsigned char d[32];
-	int	 rc;
 
 	if (st == NULL)
 		return DB_ERROR;
@@ -66,11 +65,7 @@ pat_insert(struct db *db, int64_t uid, const char *tok, const char *name,
 	db_bind_int(st, 5, (int)scopes);
 	bind_time(st, 6, expires_at);
 	db_bind_i64(st, 7, now);
-	rc = db_done(st, db_step(st));
-	if (rc != DB_DONE)
-		return db_rc(db, rc, "pat insert");
-	*id = sqlite3_last_insert_rowid(db->h);
-	return DB_OK;
+	return db_insert_id(db, st, "pat insert", id);
 }
 
 enum dbrc

@@ -83,7 +83,6 @@ create_insert(struct db *db, struct task *r, const char *key, size_t dlen,
 	    " rec_from, rec_until, rec_anchor, reminders)"
 	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	struct dbstmt *st;
-	enum dbrc rc;
 
 	if ((st = db_prep(db, sql)) == NULL)
 		return DB_ERROR;
@@ -100,9 +99,7 @@ create_insert(struct db *db, struct task *r, const char *key, size_t dlen,
 	bind_time(st, 14, r->rec.every > 0 ? rec_anchor(task_zone(db, r->owner_id,
 	    r->assigned_to), r->complete_before) : TIME_NULL);
 	db_bind_text(st, 15, reminders);
-	if ((rc = db_rc(db, db_done(st, db_step(st)), "task insert")) == DB_OK)
-		r->id = sqlite3_last_insert_rowid(db->h);
-	return rc;
+	return db_insert_id(db, st, "task insert", &r->id);
 }
 
 /*

@@ -18,7 +18,9 @@ throttle_open(struct db *db)
 	const char *file;
 	char	 path[4096], err[512];
 
-	if (db->h == NULL || (file = sqlite3_db_filename(db->h, "main")) == NULL ||
+	/* SQLite's own (dbstmt.h): the table sits beside the database file */
+	if (!db_is_sqlite() || db->h == NULL ||
+	    (file = sqlite3_db_filename(db->h, "main")) == NULL ||
 	    *file == '\0')
 		return NULL;
 	if ((size_t)snprintf(path, sizeof(path), "%s-limits", file) >= sizeof(path)) {

@@ -77,7 +77,6 @@ token_insert(struct db *db, const char *tok, int kind, int64_t uid,
 	    " expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
 	struct dbstmt *st = db_prep(db, sql);
 	unsigned char d[32];
-	int	 rc;
 
 	if (st == NULL)
 		return DB_ERROR;
@@ -90,11 +89,7 @@ token_insert(struct db *db, const char *tok, int kind, int64_t uid,
 		db_bind_i64(st, 5, refresh_id);
 	db_bind_i64(st, 6, expires);
 	db_bind_i64(st, 7, now);
-	rc = db_done(st, db_step(st));
-	if (rc != DB_DONE)
-		return db_rc(db, rc, "token insert");
-	*id = sqlite3_last_insert_rowid(db->h);
-	return DB_OK;
+	return db_insert_id(db, st, "token insert", id);
 }
 
 enum dbrc

@@ -202,7 +202,11 @@ username_key(const char *name, char *out, size_t outlen)
 	return to_utf8(v, o, out, outlen);
 }
 
-/* SQL username_key(text): the key of a stored name, NULL when it has none. */
+/*
+ * SQLite's own from here on (dbstmt.h): SQL username_key(text), the key of
+ * a stored name, NULL when it has none, for SQLite's migration 012.
+ * PostgreSQL's migrations start after it and need no such function.
+ */
 static void
 sql_username_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -221,6 +225,8 @@ sql_username_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 int
 username_sql_register(struct db *db)
 {
+	if (!db_is_sqlite())
+		return 0;
 	return sqlite3_create_function(db->h, "username_key", 1,
 	    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_username_key, NULL,
 	    NULL) == SQLITE_OK ? 0 : -1;

@@ -69,7 +69,6 @@ users_create(struct db *db, const char *username, const char *email,
 	    " is_staff, is_superuser, date_joined) VALUES (?, ?, ?, ?, ?, ?, ?)";
 	struct dbstmt *st = db_prep(db, sql);
 	char	 key[USERNAME_KEY_BUF];
-	int	 rc;
 
 	if (st == NULL)
 		return DB_ERROR;
@@ -82,11 +81,7 @@ users_create(struct db *db, const char *username, const char *email,
 	db_bind_int(st, 5, is_staff != 0);
 	db_bind_int(st, 6, is_superuser != 0);
 	db_bind_i64(st, 7, now_us());
-	rc = db_done(st, db_step(st));
-	if (rc != DB_DONE)
-		return db_rc(db, rc, "user insert");
-	*id = sqlite3_last_insert_rowid(db->h);
-	return DB_OK;
+	return db_insert_id(db, st, "user insert", id);
 }
 
 /* Fills u from a row of the user columns (in USER_COLS order). */

@@ -283,7 +283,6 @@ hook_insert(struct db *db, int64_t webhook_id, const char *event,
 	    "INSERT INTO webhook_inbox (webhook_id, event, object_key, data, created_at)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5)";
 	struct dbstmt *st;
-	enum dbrc rc;
 
 	if ((st = db_prep(db, ins)) == NULL)
 		return DB_ERROR;
@@ -292,9 +291,7 @@ hook_insert(struct db *db, int64_t webhook_id, const char *event,
 	db_bind_text(st, 3, object_key);
 	db_bind_text(st, 4, data);
 	db_bind_i64(st, 5, now_us());
-	if ((rc = db_rc(db, db_done(st, db_step(st)), "delivery insert")) == DB_OK)
-		*id = sqlite3_last_insert_rowid(db->h);
-	return rc;
+	return db_insert_id(db, st, "delivery insert", id);
 }
 
 /* Writes {"id": id}: the data when the program registered no writer. */

@@ -179,8 +179,7 @@ webhooks_create(struct db *db, int64_t owner, const struct hook_input *in,
 	db_bind_text(st, 5, secret);
 	db_bind_int(st, 6, (in->set & HF_ACTIVE) ? in->is_active != 0 : 1);
 	db_bind_i64(st, 7, now_us());
-	if ((rc = db_rc(db, db_done(st, db_step(st)), "webhook insert")) == DB_OK)
-		*id = sqlite3_last_insert_rowid(db->h);
+	rc = db_insert_id(db, st, "webhook insert", id);
 out:
 	return tx_close(db, own, rc);
 }
