@@ -8,7 +8,7 @@ int
 api_health(struct req *r)
 {
 	struct app *app = r->app;
-	int	 v = app->db.h ? db_schema_version(&app->db) : -1;
+	int	 v = db_is_open(&app->db) ? db_schema_version(&app->db) : -1;
 	int	 first = 1, ok = v >= 0 && app->schema_ok;
 	struct buf *b = &r->body_out;
 

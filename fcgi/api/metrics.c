@@ -43,7 +43,7 @@ write_db(struct req *r, int64_t now)
 	enum dbrc rc = DB_ERROR;
 	int64_t	 age;
 
-	if (app->db.h != NULL && app->schema_ok)
+	if (db_is_open(&app->db) && app->schema_ok)
 		rc = metrics_db_read(&app->db, &m);
 	gauge(b, "taskmgr_database_up", "1 when the database is open, migrated and "
 	    "readable, else 0 (and its figures below are missing).", rc == DB_OK);
@@ -52,7 +52,7 @@ write_db(struct req *r, int64_t now)
 	gauge(b, "taskmgr_wal_size_bytes", "Size of the database's write-ahead log.",
 	    file_size(app->cfg.database, "-wal"));
 	if (rc != DB_OK) {
-		if (app->db.h != NULL && app->schema_ok)
+		if (db_is_open(&app->db) && app->schema_ok)
 			log_warn("metrics: the database figures could not be read: %s",
 			    db_strerror(rc));
 		return;

@@ -9,6 +9,9 @@
 #include "bot.h"
 #include "common.h"
 #include "log.h"
+#ifdef HAVE_POSTGRESQL
+#include "pgstmt.h"
+#endif
 #include "ratelimit.h"
 #include "ratemap.h"
 #include "task_pages.h"
@@ -16,6 +19,29 @@
 #include "throttle.h"
 #include "timeutil.h"
 #include "webhooks.h"
+
+/*
+ * The programs that run on a PostgreSQL database (given a postgresql://
+ * URI) besides those with APP_PG_OK: the responder, in a build with
+ * PostgreSQL (README "PostgreSQL and several hosts").
+ */
+#ifdef HAVE_POSTGRESQL
+#define APP_PG_SERVES	APP_SERVE
+#else
+#define APP_PG_SERVES	0
+#endif
+
+/* Opens the configured database: SQLite's file, or PostgreSQL's URI. */
+static int
+app_db_open(struct app *app, int dbflags, char *err, size_t errlen)
+{
+#ifdef HAVE_POSTGRESQL
+	if (app->cfg.db_pg)
+		return pg_open(&app->db, app->cfg.database, err, errlen);
+#endif
+	return db_open(&app->db, app->cfg.database, dbflags |
+	    (app->cfg.sync_normal ? DB_OPEN_SYNC_NORMAL : 0), err, errlen);
+}
 
 int
 app_open(struct app *app, const char *path, int flags, char *err, size_t errlen)
@@ -28,8 +54,9 @@ app_open(struct app *app, const char *path, int flags, char *err, size_t errlen)
 		return -1;
 	}
 	log_set_level(app->cfg.log_level_n);
-	/* only migrate and backup know PostgreSQL so far: never open the URI as a file */
-	if (app->cfg.db_pg && !(flags & (APP_NO_DB | APP_PG_OK))) {
+	/* only migrate, backup and the responder know PostgreSQL so far: never
+	 * open the URI as a file */
+	if (app->cfg.db_pg && !(flags & (APP_NO_DB | APP_PG_OK | APP_PG_SERVES))) {
 		snprintf(err, errlen, "the PostgreSQL backend supports only 'migrate' and "
 		    "'backup' so far; see README 'PostgreSQL and several hosts'");
 		config_free(&app->cfg);
@@ -60,12 +87,10 @@ app_open(struct app *app, const char *path, int flags, char *err, size_t errlen)
 	/* the admin templates are compiled once per process, not per request */
 	if ((flags & APP_SERVE) && admin_load_templates(app, err, errlen) < 0)
 		log_error("admin templates not loaded (the admin pages answer 500): %s", err);
-	if ((flags & APP_NO_DB) || app->cfg.db_pg)
+	if ((flags & APP_NO_DB) || (app->cfg.db_pg && !(flags & APP_PG_SERVES)))
 		return 0;
-	if (db_open(&app->db, app->cfg.database,
-	    ((flags & APP_DB_CREATE) ? DB_OPEN_CREATE : 0) |
-	    ((flags & APP_SERVE) ? DB_OPEN_DEFER : 0) |
-	    (app->cfg.sync_normal ? DB_OPEN_SYNC_NORMAL : 0), err, errlen) < 0) {
+	if (app_db_open(app, ((flags & APP_DB_CREATE) ? DB_OPEN_CREATE : 0) |
+	    ((flags & APP_SERVE) ? DB_OPEN_DEFER : 0), err, errlen) < 0) {
 		if (!(flags & APP_SERVE))
 			return -1;
 		/* a responder stays up and answers 503 until the database exists */
@@ -92,9 +117,7 @@ app_recheck(struct app *app)
 	if (now - app->last_check < 1000000)
 		return;
 	app->last_check = now;
-	if (app->db.h == NULL &&
-	    db_open(&app->db, app->cfg.database, DB_OPEN_DEFER |
-	    (app->cfg.sync_normal ? DB_OPEN_SYNC_NORMAL : 0), err, sizeof(err)) < 0)
+	if (!db_is_open(&app->db) && app_db_open(app, DB_OPEN_DEFER, err, sizeof(err)) < 0)
 		return;
 	app->db.zone = app->cfg.tz;
 	if (app->limits == NULL)
@@ -102,8 +125,7 @@ app_recheck(struct app *app)
 	if (db_schema_version(&app->db) == db_schema_expected()) {
 		/* statements prepared against the old schema must not be reused */
 		db_close(&app->db);
-		if (db_open(&app->db, app->cfg.database, DB_OPEN_DEFER |
-		    (app->cfg.sync_normal ? DB_OPEN_SYNC_NORMAL : 0), err, sizeof(err)) < 0)
+		if (app_db_open(app, DB_OPEN_DEFER, err, sizeof(err)) < 0)
 			return;
 		app->db.zone = app->cfg.tz;
 		app->schema_ok = 1;

@@ -529,6 +529,10 @@ db_schema_version(struct db *db)
 	sqlite3_stmt *st = NULL;
 	int	 v = -1;
 
+#ifdef HAVE_POSTGRESQL
+	if (db_on_pg)
+		return pgst_schema_version();
+#endif
 	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW)

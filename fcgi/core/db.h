@@ -80,6 +80,12 @@ db_changes(struct db *db)
 #endif
 	return sqlite3_changes(db->h);
 }
+/* 1 when db is connected (to SQLite, or to PostgreSQL by pg_open). */
+static inline int
+db_is_open(const struct db *db)
+{
+	return db->h != NULL || !db_is_sqlite();
+}
 /* The message of the last failure. */
 static inline const char *
 db_errmsg(struct db *db)

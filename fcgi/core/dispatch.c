@@ -166,7 +166,7 @@ dispatch_fail(struct req *r, int status)
 	int	 page = app->page_error != NULL && r->route != NULL &&
 	    (r->route->flags & R_HTML);
 
-	if (app->db.h != NULL)
+	if (db_is_open(&app->db))
 		db_rollback(&app->db);
 	buf_reset(&r->headers);
 	if (status == 503)

@@ -42,6 +42,7 @@ struct pgstmt {
 	char		 name[16];	/* the prepared statement's, "" until prepared */
 	int		 nparams;
 	Oid		*types;		/* from the first binding of each, at preparation */
+	unsigned char	*unused;	/* 1: ?N is not in the text (a text built at run time) */
 	struct param	*par;
 	PGresult	*res;		/* the rows of the step in progress */
 	int		 row, nrows;
@@ -70,8 +71,9 @@ set_errmsg(const char *m)
 		errmsg[--n] = '\0';
 }
 
-int
-pgst_translate(const char *sql, char *out, size_t outlen, int *nparams)
+/* pgst_translate, marking in used (PG_MAX_PARAMS + 1 bytes; NULL: not) each N seen. */
+static int
+translate(const char *sql, char *out, size_t outlen, int *nparams, unsigned char *used)
 {
 	const char *s = sql;
 	size_t	 o = 0;
@@ -112,6 +114,8 @@ pgst_translate(const char *sql, char *out, size_t outlen, int *nparams)
 				return -1;
 			if (n > max)
 				max = (int)n;
+			if (used != NULL)
+				used[n] = 1;
 			len = snprintf(out + o, outlen - o, "$%ld", n);
 			if (len < 0 || (size_t)len >= outlen - o)
 				return -1;
@@ -125,19 +129,26 @@ pgst_translate(const char *sql, char *out, size_t outlen, int *nparams)
 	return 0;
 }
 
+int
+pgst_translate(const char *sql, char *out, size_t outlen, int *nparams)
+{
+	return translate(sql, out, outlen, nparams, NULL);
+}
+
 /* A new statement for sql, translated; NULL on error (logged). */
 static struct pgstmt *
 stmt_new(const char *sql)
 {
+	unsigned char used[PG_MAX_PARAMS + 1] = { 0 };
 	struct pgstmt *st;
 	size_t	 len = strlen(sql), q = 0, i;
 	char	*text;
-	int	 n;
+	int	 n, k;
 
 	for (i = 0; i < len; i++)
 		q += sql[i] == '?';
 	if ((text = malloc(len + 1 + 4 * q)) == NULL ||
-	    pgst_translate(sql, text, len + 1 + 4 * q, &n) < 0 ||
+	    translate(sql, text, len + 1 + 4 * q, &n, used) < 0 ||
 	    (st = calloc(1, sizeof(*st))) == NULL) {
 		log_error("sql prepare: cannot translate: %s", sql);
 		free(text);
@@ -146,12 +157,16 @@ stmt_new(const char *sql)
 	st->text = text;
 	st->nparams = n;
 	if (n > 0 && ((st->types = calloc((size_t)n, sizeof(Oid))) == NULL ||
+	    (st->unused = calloc((size_t)n, 1)) == NULL ||
 	    (st->par = calloc((size_t)n, sizeof(struct param))) == NULL)) {
+		free(st->unused);
 		free(st->types);
 		free(st);
 		free(text);
 		return NULL;
 	}
+	for (k = 0; k < n; k++)
+		st->unused[k] = !used[k + 1];
 	return st;
 }
 
@@ -191,6 +206,7 @@ stmt_free(struct pgstmt *st)
 	}
 	free(st->blob);
 	free(st->par);
+	free(st->unused);
 	free(st->types);
 	free(st->text);
 	free(st);
@@ -357,8 +373,10 @@ prepare(struct pgstmt *st)
 	PGresult *r;
 	int	 i, rc = DB_RC_OK;
 
+	/* a ?N the text skips (SQLite allows it) must have a type all the same */
 	for (i = 0; i < st->nparams; i++)
-		st->types[i] = kind_oid(st->par[i].kind);
+		st->types[i] = st->unused[i] && st->par[i].kind == P_NULL ? OID_INT8 :
+		    kind_oid(st->par[i].kind);
 	snprintf(st->name, sizeof(st->name), "s%u", ++nnamed);
 	r = PQprepare(conn, st->name, st->text, st->nparams, st->types);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
@@ -609,6 +627,23 @@ pgst_exec(const char *sql)
 		rc = fail(r);
 	PQclear(r);
 	return rc;
+}
+
+int
+pgst_schema_version(void)
+{
+	PGresult *r;
+	int	 v = -1;
+
+	if (conn == NULL)
+		return -1;
+	r = PQexec(conn, "SELECT version FROM schema_version");
+	if (PQresultStatus(r) == PGRES_TUPLES_OK)
+		v = PQntuples(r) == 0 ? 0 : atoi(PQgetvalue(r, 0, 0));
+	else
+		(void)fail(r);
+	PQclear(r);
+	return v;
 }
 
 int

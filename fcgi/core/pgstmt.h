@@ -8,7 +8,8 @@
  * once per process, the statement kept in a cache by the address of its
  * SQL text, as db_prep() keeps SQLite's.  The type of each parameter is
  * taken from its first binding (int8 for an integer, float8, text, bytea;
- * a NULL leaves it to the server), so the server never guesses; a later
+ * a NULL leaves it to the server, or is int8 for a ?N the text skips, as a
+ * text built at run time may), so the server never guesses; a later
  * binding of another kind is sent as text for the server to convert.
  * Integers, floats and blobs go in binary, text as text.
  *
@@ -67,6 +68,8 @@ void	 pgst_finalize(struct dbstmt *);
 int	 pgst_insert_id(struct dbstmt *, int64_t *id);
 /* Runs sql (one or more statements, no parameters); a dbstmt.h code. */
 int	 pgst_exec(const char *sql);
+/* The version in the table schema_version (pgdb.c), 0 without a row; -1 on error. */
+int	 pgst_schema_version(void);
 /* 1 when no transaction is open. */
 int	 pgst_autocommit(void);
 

@@ -169,6 +169,12 @@ test_types(void)
 	ok(db_step(st) == DB_ROW && db_col_i64(st, 0) == 42, "text bound where int8 was: converted");
 	is_str(db_col_str(st, 1), "5", "an integer bound where text was");
 	db_done(st, DB_ROW);
+	st = db_prep(&db, "SELECT ?1, ?4");
+	db_bind_i64(st, 1, 1);
+	db_bind_text(st, 3, "skipped");
+	ok(db_step(st) == DB_ROW && db_col_i64(st, 0) == 1 && db_col_isnull(st, 1),
+	    "?2 and ?3 skipped by the text, ?3 bound all the same, ?4 NULL");
+	db_done(st, DB_ROW);
 }
 
 /* Rows of t. */
