@@ -343,13 +343,17 @@ kind_oid(enum pkind k)
 	}
 }
 
-/* The code of a failed result, its message kept. */
+/*
+ * The code of a failed result, its message kept: the primary message only,
+ * never its DETAIL (a duplicate key's detail shows the key's value).
+ */
 static int
 fail(const PGresult *r)
 {
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	const char *m = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 
-	set_errmsg(r ? PQresultErrorMessage(r) : PQerrorMessage(conn));
+	set_errmsg(m ? m : r ? PQresultErrorMessage(r) : PQerrorMessage(conn));
 	if (state == NULL)
 		return DB_RC_ERROR;
 	if (strcmp(state, "23505") == 0)
@@ -434,6 +438,35 @@ wire(struct pgstmt *st, const char **vals, int *lens, int *fmts)
 	}
 }
 
+/*
+ * 0 when the connection is up; a lost one (the server restarted, a
+ * connection ended by an administrator) is made again first, and every
+ * statement is prepared again on its next step.  -1 with the reason kept.
+ */
+static int
+connected(void)
+{
+	size_t	 i;
+
+	if (conn == NULL) {
+		set_errmsg("no PostgreSQL connection");
+		return -1;
+	}
+	if (PQstatus(conn) == CONNECTION_OK)
+		return 0;
+	PQreset(conn);
+	if (PQstatus(conn) != CONNECTION_OK) {
+		set_errmsg(PQerrorMessage(conn));
+		return -1;
+	}
+	log_warn("PostgreSQL: connected again after the connection was lost");
+	for (i = 0; i < PG_CACHE_SIZE; i++)
+		if (cache[i].st != NULL)
+			cache[i].st->name[0] = '\0';
+	PQclear(PQexec(conn, "SET client_min_messages = warning"));
+	return 0;
+}
+
 /* Runs st (prepared now if it was not); a code, the rows in st->res. */
 static int
 run(struct pgstmt *st)
@@ -443,10 +476,8 @@ run(struct pgstmt *st)
 	PGresult *r;
 	const char *cmd;
 
-	if (conn == NULL) {
-		set_errmsg("no PostgreSQL connection");
+	if (connected() < 0)
 		return DB_RC_ERROR;
-	}
 	if (st->name[0] == '\0' && (rc = prepare(st)) != DB_RC_OK)
 		return rc;
 	wire(st, vals, lens, fmts);
@@ -618,10 +649,8 @@ pgst_exec(const char *sql)
 	PGresult *r;
 	int	 rc = DB_RC_OK;
 
-	if (conn == NULL) {
-		set_errmsg("no PostgreSQL connection");
+	if (connected() < 0)
 		return DB_RC_ERROR;
-	}
 	r = PQexec(conn, sql);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
 		rc = fail(r);

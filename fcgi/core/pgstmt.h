@@ -52,7 +52,8 @@ struct db;
 /*
  * Connects db to the libpq connection URI uri and makes every db_* call of
  * this process go to it; 0, or -1 with the reason (never the password) in
- * err.
+ * err.  A connection found lost is made again before the next statement
+ * (the one that found it failed).
  */
 int	 pg_open(struct db *, const char *uri, char *err, size_t errlen);
 /* Closes the connection and forgets every statement. */

@@ -202,6 +202,7 @@ test_rows_and_errors(void)
 	is_int(db_rc(&db, rc, "test"), DB_CONFLICT, "db_rc: conflict");
 	ok(strstr(db_errmsg(&db), "duplicate key") != NULL, "the message is kept: %s",
 	    db_errmsg(&db));
+	ok(strstr(db_errmsg(&db), "one") == NULL, "but not its DETAIL, the key's value");
 	rc = run("INSERT INTO t (u, n) VALUES ('neg', -1)");
 	ok(rc != DB_RC_UNIQUE && (rc & 0xff) == DB_RC_CONSTRAINT, "a CHECK: a constraint");
 	is_int(db_rc(&db, rc, "test"), DB_INVALID, "db_rc: invalid");
@@ -312,6 +313,33 @@ test_cache(void)
 		db_done(b, rc);
 	}
 	is_int(prepared("SELECT $1 * 2"), 1, "prepared once on the server");
+
+	/* a connection ended from outside: the next statement connects again */
+	{
+		PGconn *killer = PQconnectdb(getenv("TMTEST_PG_URI"));
+		char	 q[96];
+		PGresult *r;
+
+		a = db_prep(&db, "SELECT pg_backend_pid()");
+		ok(db_step(a) == DB_ROW, "this connection's pid");
+		snprintf(q, sizeof(q), "SELECT pg_terminate_backend(%lld)",
+		    (long long)db_col_i64(a, 0));
+		db_done(a, DB_ROW);
+		r = PQexec(killer, q);
+		ok(PQresultStatus(r) == PGRES_TUPLES_OK, "ended by another connection");
+		PQclear(r);
+		PQfinish(killer);
+		rc = DB_RC_ERROR;
+		for (i = 0; i < 2 && rc != DB_ROW; i++) {	/* the first may find it lost */
+			b = db_prep(&db, sql);
+			db_bind_i64(b, 1, 21);
+			rc = db_step(b);
+			if (rc == DB_ROW)
+				ok(db_col_i64(b, 0) == 42, "answered after connecting again");
+			db_done(b, rc);
+		}
+		is_int(rc, DB_ROW, "the cached statement runs again, prepared anew");
+	}
 	b = sql_stmt(&db, 0x7f000001, "SELECT 'built at run time', ?1", &once);
 	ok(b != NULL && !once, "sql_stmt: an interned text is cached");
 	db_bind_i64(b, 1, 3);
