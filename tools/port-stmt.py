@@ -4,8 +4,8 @@ fcgi/core/dbstmt.h (issue #20 step 2), in place.
 
     tools/port-stmt.py [--check] [TREE]
 
-Rewrites every fcgi/{domain,api,admin,telegram,bin}/*.[ch] of TREE (default:
-the tree this script is in) but the files that are SQLite's own (EXCLUDED).
+Rewrites every fcgi/*/*.[ch] of TREE (default: the tree this script is in)
+but the files that are SQLite's own (EXCLUDED).
 Idempotent: a second run changes nothing, and it can be run again on a tree
 where others edited the same files.  What it cannot port (SQLite's own API:
 SQL functions written in C, sqlite3_db_filename, sqlite3_last_insert_rowid)
@@ -17,8 +17,13 @@ import os
 import re
 import sys
 
-DIRS = ["fcgi/domain", "fcgi/api", "fcgi/admin", "fcgi/telegram", "fcgi/bin"]
-EXCLUDED = {"fcgi/bin/cmd_backup.c"}	# the backup API: SQLite's only
+DIRS = ["fcgi/domain", "fcgi/api", "fcgi/admin", "fcgi/telegram", "fcgi/bin",
+        "fcgi/http", "fcgi/core"]
+# SQLite's own files: the backup API, the layer itself and what lies under it
+# (the connection, its VFS and allocator, run-time SQL texts), PostgreSQL's side
+EXCLUDED = {"fcgi/bin/cmd_backup.c"} | {"fcgi/core/" + f for f in (
+    "db.c", "db.h", "dbstmt.h", "walvfs.c", "walvfs.h", "sqlmem.c", "sqlmem.h",
+    "sqltext.c", "sqltext.h", "pgstmt.c", "pgstmt.h", "pgdb.c", "pgdb.h")}
 # SQLite's own calls that stay, fenced by hand (db_is_sqlite())
 KNOWN_LEFT = {
     "sqlite3_create_function", "sqlite3_context", "sqlite3_value",
