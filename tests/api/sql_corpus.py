@@ -178,7 +178,8 @@ def recorded_texts(folder, top=TOP):
 
 def load_corpus(path):
     with open(path) as f:
-        return {t: {int(k): set(v) for k, v in b.items()} for t, b in json.load(f).items()}
+        return {t: {int(k): set(v) for k, v in b.items()} for t, b in json.load(f).items()
+                if not FTS5_OWN.search(t) and not MIGRATION_BUMP.match(t.strip())}
 
 
 def save_corpus(path, corpus):
