@@ -226,7 +226,8 @@ admq_users(struct db *db, struct arena *a, const char *q,
 		USERS_SQL("username_key, id"), USERS_SQL("username_key DESC, id DESC"),
 		USERS_SQL("email, id"), USERS_SQL("email DESC, id DESC"),
 		USERS_SQL("date_joined, id"), USERS_SQL("date_joined DESC, id DESC"),
-		USERS_SQL("last_login, id"), USERS_SQL("last_login DESC, id DESC"),
+		USERS_SQL("last_login NULLS FIRST, id"),
+		USERS_SQL("last_login DESC NULLS LAST, id DESC"),
 	};
 	static const char count_sql[] = "SELECT count(*)" USERS_WHERE;
 	const char *key = NULL;

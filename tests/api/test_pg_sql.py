@@ -321,5 +321,52 @@ def test_every_text_prepares_on_postgresql():
     eq(ported, [], "SQLITE_ONLY entries whose texts all prepare now (remove them)")
 
 
+def nullable_columns():
+    """The column names that may be NULL in every table of the PostgreSQL
+    schema that has one (a name NOT NULL somewhere is not judged)."""
+    rows = PG.query("sqltexts", "SELECT column_name, bool_and(is_nullable = 'YES') "
+                                "FROM information_schema.columns c JOIN information_schema.tables t "
+                                "USING (table_schema, table_name) WHERE table_schema = 'public' "
+                                "AND table_type = 'BASE TABLE' GROUP BY column_name")
+    return {name for name, always in rows if always == "t"}
+
+
+def unordered_nulls(sql, nullable):
+    """The ORDER BY terms of sql on a column that may be NULL with neither
+    NULLS FIRST/LAST nor an earlier "column IS NULL" term, in a text that
+    does not say "column IS NOT NULL": SQLite puts NULLs first ascending,
+    PostgreSQL last."""
+    bad = []
+    for m in re.finditer(r"ORDER BY (.*?)(?=\)| LIMIT| OFFSET| UNION|$)", sql):
+        seen = []
+        for term in m.group(1).split(","):
+            words = term.split()
+            col = words[0].split(".")[-1]
+            if "IS" in words and "NULL" in words:
+                seen.append(col)
+            elif (col in nullable and "NULLS" not in words and col not in seen and
+                  not re.search(r"\b%s IS NOT NULL" % col, sql)):
+                bad.append(term.strip())
+    return bad
+
+
+def test_nulls_sort_as_on_sqlite():
+    pgt.need_cluster()
+    nullable = nullable_columns()
+    assert {"complete_before", "last_login"} <= nullable, nullable
+    eq(unordered_nulls("SELECT 1 ORDER BY t.complete_before, t.id LIMIT 1", nullable),
+       ["t.complete_before"])
+    eq(unordered_nulls("SELECT 1 ORDER BY t.complete_before IS NULL, t.complete_before DESC",
+                       nullable), [])
+    texts = set(RECORDED) | set(sql_corpus.static_texts())
+    extra = os.environ.get("TMTEST_SQL_CORPUS")
+    if extra:
+        texts |= set(sql_corpus.load_corpus(extra))
+    assert any("ORDER BY t.complete_before" in t for t in texts), "no page by deadline"
+    bad = {t: unordered_nulls(t, nullable) for t in texts if not exempt(t)}
+    bad = {t: b for t, b in bad.items() if b}
+    eq(bad, {}, "texts that order by a column that may be NULL without saying where NULLs go")
+
+
 if __name__ == "__main__":
     run_tests(globals(), time_limit=600)
