@@ -18,6 +18,7 @@ entry that no longer matches any text fails too, so the list stays short.
 """
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import time
@@ -41,9 +42,6 @@ SQLITE_ONLY = [
     (r"\btasks_fts\b", "the FTS5 trigram index (MATCH, its catch-up into tasks_fts); "
      "PostgreSQL searches tasks.name_key's pg_trgm GIN index: "
      "t.name_key LIKE '%' || $7 || '%' (the needle's % and _ escaped)"),
-    # still to port: SQLite 3.40 has no function that both have
-    (r"group_concat\(", "admin_data.c's lists page: SQLite 3.40 has no string_agg() (3.44 "
-     "has); PostgreSQL: string_agg(name, ', ')"),
     # still to port: in files of branch hwh (fcgi/domain/task_rows.c, webhook_outbox.c,
     # webhook_queue.c), each with the one text that serves both
     (r"^UPDATE tasks SET status = \?1, updated_at = max\(\?2, updated_at \+ 1\)",
@@ -319,6 +317,20 @@ def test_every_text_prepares_on_postgresql():
     failing = {exempt(t) for t in errors}
     ported = sorted(p for p in used if p is not None and p not in failing)
     eq(ported, [], "SQLITE_ONLY entries whose texts all prepare now (remove them)")
+
+
+def test_sqlite_functions_given_to_postgresql():
+    """pg/026's instr() and group_concat() answer as SQLite's do."""
+    pgt.need_cluster()
+    lite = sqlite3.connect(":memory:")
+    for sql in ("SELECT instr('kettle', 'tt'), instr('kettle', 'x'), instr('k', '')",
+                "SELECT coalesce(group_concat(x, ', '), '-') FROM (SELECT 'a' AS x UNION ALL "
+                "SELECT NULL UNION ALL SELECT 'b' UNION ALL SELECT 'c') AS v",
+                "SELECT coalesce(group_concat(x, ', '), '-') FROM (SELECT 'a' AS x) AS v "
+                "WHERE x = 'z'"):
+        want = [tuple(str(c) for c in r) for r in lite.execute(sql)]
+        eq(PG.query("sqltexts", sql), want, sql)
+    lite.close()
 
 
 def nullable_columns():
