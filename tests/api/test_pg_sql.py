@@ -21,7 +21,6 @@ import re
 import sqlite3
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import TOP_BUILDDIR, Server, Skip, eq, run_tests  # noqa: E402
@@ -250,7 +249,8 @@ def prepare_all(texts):
     PREPARE with its parameters' recorded types, nor with a guess for each
     parameter no run recorded a type for."""
     todo = {t: param_types(t, b) for t, b in texts.items()}
-    guessed = {t: {} for t in texts}
+    guessed = {t: {} for t in texts}   # parameter index: its guess in GUESSES
+    last = {}                          # the parameter guessed last
     errors = {}
     for _ in range(12):
         if not todo:
@@ -263,11 +263,11 @@ def prepare_all(texts):
                 continue
             m = re.match(r"could not determine data type of parameter \$(\d+)", e)
             if m and todo[t][int(m.group(1)) - 1] == "unknown":
-                k = int(m.group(1)) - 1
+                k = last[t] = int(m.group(1)) - 1
                 guessed[t][k] = 0
-            elif guessed[t] and not m:
+            elif t in last and not m:
                 # the last guess did not fit: the next type for it
-                k = max(guessed[t])
+                k = last[t]
                 guessed[t][k] += 1
                 if guessed[t][k] >= len(GUESSES):
                     continue
