@@ -536,6 +536,27 @@ def test_the_responder_serves_health_registration_login_and_tasks():
            (200, 1, [(int(tid), "Write the port")]), r.body)
         r = s.get("/api/tasks/", token="not-a-token")
         eq(r.status, 401, r.body)
+        # through the API: a list, a task in it, a PATCH with optimistic locking
+        r = s.post("/api/lists/", {"name": "Work"}, token=tok)
+        eq(r.status, 201, r.body)
+        wid = r.json["id"]
+        r = s.post("/api/auth/register/", {"username": "PGalice", "password": "correct-horse-battery",
+                                            "confirm_password": "correct-horse-battery"})
+        eq(r.status, 400, "a username taken, whatever its case: %s" % r.body)
+        r = s.post("/api/lists/%d/tasks/" % wid, {"name": "Port the layer",
+                                                  "assigned_to": int(uid)}, token=tok)
+        eq(r.status, 201, r.body)
+        task = r.json
+        eq(PG.query("served", "SELECT name FROM tasks WHERE id = %d" % task["id"]),
+           [("Port the layer",)], "PostgreSQL's row")
+        r = s.request("PATCH", "/api/tasks/%d/" % task["id"],
+                      {"name": "Ported", "updated_at": task["updated_at"]}, token=tok)
+        eq((r.status, r.json.get("name")), (200, "Ported"), r.body)
+        r = s.request("PATCH", "/api/tasks/%d/" % task["id"],
+                      {"name": "Stale", "updated_at": task["updated_at"]}, token=tok)
+        eq(r.status, 409, r.body)
+        r = s.get("/api/tasks/", token=tok)
+        eq(sorted(t["name"] for t in r.json["results"]), ["Ported", "Write the port"], r.body)
         assert s.sanitizer_report() is None, s.sanitizer_report()
 
 
