@@ -510,8 +510,8 @@ def test_two_migrates_at_once():
 def test_the_responder_serves_health_registration_login_and_tasks():
     """taskmgr.fcgi on PostgreSQL through nginx: the statement layer end to
     end (writes with new ids and transactions: a registration, a login's
-    tokens; reads: the task list).  Most SQL texts of domain/ are not yet
-    PostgreSQL's (booleans are integers there): only these routes so far."""
+    tokens, a list, a task and its PATCH with optimistic locking; reads: the
+    task list).  The rest of the API is not yet tested on PostgreSQL."""
     uri = migrated("served")
     with Server(config={"database": uri}, migrate=False) as s:
         r = s.get("/api/health/")
