@@ -64,8 +64,9 @@ struct match {
 /*
  * The active webhooks of active users, as this process last read them
  * (every change writes ask about): valid while webhook_gen's number is gen
- * (sql/021_webhook_inbox.sql), on the connection h.  More than CACHE_MAX of
- * them: over, and hook_match_any asks the database each time.
+ * (sql/021_webhook_inbox.sql), on the connection h, and for a list whose
+ * hook_gen is at most seq (sql/026_list_hook_gen.sql).  More than CACHE_MAX
+ * of them: over, and hook_match_any asks the database each time.
  */
 #define CACHE_MAX	512
 
@@ -79,32 +80,45 @@ struct cached {
 static struct {
 	sqlite3		*h;		/* NULL: nothing read yet */
 	int64_t		 gen;
+	int64_t		 seq;
 	int		 n;
 	int		 over;
 	struct cached	 w[CACHE_MAX];
 } cache;
 
-/* webhook_gen's number: 0 when no webhook was ever made. */
+/* webhook_gen's number and seq: 0 when no webhook was ever made. */
 static enum dbrc
-hook_gen(struct db *db, int64_t *gen)
+hook_gen(struct db *db, int64_t *gen, int64_t *seq)
 {
-	static const char sql[] = "SELECT n FROM webhook_gen WHERE id = 1";
+	static const char sql[] = "SELECT n, seq FROM webhook_gen WHERE id = 1";
 	sqlite3_stmt *st = db_prep(db, sql);
 	int	 rc;
 
-	*gen = 0;
+	*gen = *seq = 0;
 	if (st == NULL)
 		return DB_ERROR;
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*gen = sqlite3_column_int64(st, 0);
+		*seq = sqlite3_column_int64(st, 1);
 		rc = SQLITE_DONE;
 	}
 	return db_rc(db, db_done(st, rc), "webhook gen");
 }
 
-/* Reads the active webhooks of active users into the cache, stamped gen. */
+/*
+ * A rollback forgets the cache: it may have been read inside the rolled
+ * back transaction, at a seq another change may then give out again.
+ */
+static void
+cache_drop(void *unused)
+{
+	(void)unused;
+	cache.h = NULL;
+}
+
+/* Reads the active webhooks of active users into the cache, stamped gen and seq. */
 static enum dbrc
-cache_load(struct db *db, int64_t gen)
+cache_load(struct db *db, int64_t gen, int64_t seq)
 {
 	static const char sql[] =
 	    "SELECT w.id, w.owner_id, coalesce(w.list_id, 0), w.events FROM webhooks w"
@@ -135,26 +149,36 @@ cache_load(struct db *db, int64_t gen)
 		rc = SQLITE_DONE;
 	if (db_done(st, rc) != SQLITE_DONE)
 		return db_rc(db, rc, "webhook cache");
+	if (cache.h != db->h)
+		sqlite3_rollback_hook(db->h, cache_drop, NULL);
 	cache.h = db->h;
 	cache.gen = gen;
+	cache.seq = seq;
 	return DB_OK;
 }
 
 /*
- * Whether any webhook is active at all: the question every write asks, one
- * step of a cached statement on webhook_gen's one row, the rest from the
- * cache (read again when the number moved).
+ * Whether any webhook is active at all: the question every write asks.
+ * list_gen, the hook_gen of the list written to (HOOK_GEN_UNKNOWN: not
+ * read), answers it from the cache while it is at most the cache's seq;
+ * otherwise one step of a cached statement on webhook_gen's one row, the
+ * rest from the cache (read again when the number moved).
  */
 static enum dbrc
-hook_any(struct db *db, int *any)
+hook_any(struct db *db, int64_t list_gen, int *any)
 {
-	int64_t	 gen;
+	int64_t	 gen, seq;
 	enum dbrc rc;
 
+	if (cache.h == db->h && list_gen != HOOK_GEN_UNKNOWN && list_gen <= cache.seq) {
+		*any = cache.n > 0 || cache.over;
+		return DB_OK;
+	}
 	*any = 0;
-	if ((rc = hook_gen(db, &gen)) != DB_OK)
+	if ((rc = hook_gen(db, &gen, &seq)) != DB_OK)
 		return rc;
-	if ((cache.h != db->h || cache.gen != gen) && (rc = cache_load(db, gen)) != DB_OK)
+	if ((cache.h != db->h || cache.gen != gen || cache.seq != seq) &&
+	    (rc = cache_load(db, gen, seq)) != DB_OK)
 		return rc;
 	*any = cache.n > 0 || cache.over;
 	return DB_OK;
@@ -269,7 +293,7 @@ hook_match(struct db *db, const int64_t users[2], int64_t list_id, unsigned even
 	enum dbrc rc;
 
 	*n = 0;
-	if ((rc = hook_any(db, &any)) != DB_OK || !any)
+	if ((rc = hook_any(db, HOOK_GEN_UNKNOWN, &any)) != DB_OK || !any)
 		return rc;
 	return match_cached(db, users, list_id, event, m, n);
 }
@@ -452,7 +476,7 @@ webhooks_queue(struct db *db, const struct hook_scope *s, unsigned event,
 
 enum dbrc
 webhooks_task(struct db *db, int64_t task_id, unsigned event, int64_t owner,
-    int64_t assignee, const struct task *t)
+    int64_t assignee, int64_t list_gen, const struct task *t)
 {
 	struct match m[MATCH_MAX];
 	int64_t	 users[2] = { owner, assignee };
@@ -461,8 +485,8 @@ webhooks_task(struct db *db, int64_t task_id, unsigned event, int64_t owner,
 	int	 n, any;
 	enum dbrc rc;
 
-	/* the common case first: no webhook at all, one probe */
-	if ((rc = hook_any(db, &any)) != DB_OK || !any)
+	/* the common case first: no webhook at all, nothing read */
+	if ((rc = hook_any(db, list_gen, &any)) != DB_OK || !any)
 		return rc;
 	if (list_id == 0 && (rc = task_list(db, task_id, &list_id)) != DB_OK)
 		return rc;
@@ -502,7 +526,7 @@ webhooks_comment(struct db *db, int64_t comment_id, int64_t task_id, int64_t own
 	int	 n, any;
 	enum dbrc rc;
 
-	if ((rc = hook_any(db, &any)) != DB_OK || !any)
+	if ((rc = hook_any(db, HOOK_GEN_UNKNOWN, &any)) != DB_OK || !any)
 		return rc;
 	if ((rc = task_list(db, task_id, &list_id)) != DB_OK)
 		return rc;
@@ -513,4 +537,40 @@ webhooks_comment(struct db *db, int64_t comment_id, int64_t task_id, int64_t own
 	snprintf(key, sizeof(key), "task:%lld", (long long)task_id);
 	return queue_as_owners(db, m, n, HOOK_COMMENT_CREATED, K_COMMENT, comment_id, key,
 	    NULL);
+}
+
+enum dbrc
+webhooks_forget(struct db *db, int64_t list_id, int64_t user_id, int64_t now)
+{
+	/* the objects user_id no longer sees: the list, its tasks not theirs */
+#define GONE_KEYS \
+	" AND webhook_id IN (SELECT id FROM webhooks WHERE owner_id = ?1)" \
+	" AND object_key IN (SELECT 'task:' || id FROM tasks" \
+	" WHERE list_id = ?2 AND assigned_to IS NOT ?1 UNION ALL SELECT 'list:' || ?2)"
+	static const char failed[] =
+	    "UPDATE webhook_deliveries SET status = 'failed', finished_at = ?3,"
+	    " last_error = 'no longer a member of the list'"
+	    " WHERE status = 'pending'" GONE_KEYS;
+	/* the inbox's newest row stays, as the high-water mark (021) */
+	static const char drop[] =
+	    "DELETE FROM webhook_inbox WHERE moved = 0" GONE_KEYS
+	    " AND id < (SELECT max(id) FROM webhook_inbox)";
+	static const char mark[] =
+	    "UPDATE webhook_inbox SET moved = 1 WHERE moved = 0" GONE_KEYS;
+#undef GONE_KEYS
+	const char *const sql[3] = { failed, drop, mark };
+	sqlite3_stmt *st;
+	enum dbrc rc = DB_OK;
+	int	 i;
+
+	for (i = 0; i < 3 && rc == DB_OK; i++) {
+		if ((st = db_prep(db, sql[i])) == NULL)
+			return DB_ERROR;
+		sqlite3_bind_int64(st, 1, user_id);
+		sqlite3_bind_int64(st, 2, list_id);
+		if (i == 0)
+			sqlite3_bind_int64(st, 3, now);
+		rc = db_rc(db, db_done(st, sqlite3_step(st)), "webhook withdraw");
+	}
+	return rc;
 }
