@@ -258,5 +258,119 @@ def test_more_active_webhooks_than_a_responder_keeps_in_memory():
         c.execute("DELETE FROM webhooks WHERE owner_id = ?", (bob,))
     c.close()
 
+def test_a_lists_hook_gen_follows_the_webhook_changes_that_reach_it():
+    # sql/*_list_hook_gen.sql: a task write trusts its memory of the active
+    # webhooks while its list's hook_gen is at most the seq it read them at
+    tok = S.login("alice")
+    S.create_user("gen")
+    gen = S.request("GET", "/api/users/?search=gen", token=tok).json["results"][0]["id"]
+    a = S.request("POST", "/api/lists/", {"name": "Gen A"}, token=tok).json["id"]
+    b = S.request("POST", "/api/lists/", {"name": "Gen B"}, token=tok).json["id"]
+    c = connect()
+
+    def seq():
+        return c.execute("SELECT seq FROM webhook_gen WHERE id = 1").fetchone()[0]
+
+    def gens():
+        return [c.execute("SELECT hook_gen FROM lists WHERE id = ?", (i,)).fetchone()[0]
+                for i in (a, b)]
+
+    def hook(list_id):
+        with c:
+            return c.execute("INSERT INTO webhooks (owner_id, url, events, list_id, secret,"
+                             " created_at, updated_at) VALUES (?, ?, 1, ?, 'whsec_g', 0, 0)",
+                             (gen, RX.url("/gen"), list_id)).lastrowid
+
+    before = gens()
+    scoped = hook(a)
+    s1 = seq()
+    eq(gens(), [s1, before[1]], "a webhook of list A: A only")
+    every = hook(None)
+    s2 = seq()
+    assert s2 > s1
+    eq(gens(), [s2, s2], "a webhook of every list: every list")
+    with c:
+        c.execute("UPDATE webhooks SET list_id = ? WHERE id = ?", (b, scoped))
+    s3 = seq()
+    eq(gens(), [s3, s3], "moved from A to B: both")
+    with c:
+        c.execute("UPDATE webhooks SET failure_count = 3 WHERE id = ?", (scoped,))
+    eq((seq(), gens()), (s3, [s3, s3]), "a column matching does not read: nothing")
+    with c:
+        c.execute("UPDATE webhooks SET is_active = 0 WHERE id = ?", (every,))
+    s4 = seq()
+    eq(gens(), [s4, s4], "a webhook of every list made inactive")
+    later = S.request("POST", "/api/lists/", {"name": "Gen C"}, token=tok).json["id"]
+    eq(c.execute("SELECT hook_gen FROM lists WHERE id = ?", (later,)).fetchone()[0], s4,
+       "a new list starts at the seq of its creation (the webhooks made before reach it)")
+    with c:
+        c.execute("UPDATE users SET is_active = 0 WHERE id = ?", (gen,))
+    s5 = seq()
+    eq(gens(), [s5, s5], "their owner made inactive: every list (a webhook of every list)")
+    with c:
+        c.execute("UPDATE lists SET hook_gen = 0 WHERE id = ?", (b,))
+        c.execute("DELETE FROM webhooks WHERE id = ?", (every,))
+    s6 = seq()
+    eq(gens(), [s6, s6], "deleted: every list")
+    with c:
+        c.execute("DELETE FROM webhooks WHERE id = ?", (scoped,))
+        c.execute("UPDATE users SET is_active = 1 WHERE id = ?", (gen,))
+    c.close()
+
+
+def test_two_responders_honour_a_webhook_made_through_either():
+    # each responder process keeps the active webhooks in memory; a webhook
+    # made (then changed, then deleted) through the API -- whichever process
+    # serves it -- is honoured by every later write, whichever serves that
+    two = Server(workers=2, config={"webhook_allow_http": "yes",
+                                    "webhook_allow_hosts": "127.0.0.1"}).start()
+    try:
+        two.create_user("ann")
+        tok = two.login("ann")
+        lst = two.request("POST", "/api/lists/", {"name": "Two"}, token=tok).json
+        other = two.request("POST", "/api/lists/", {"name": "Other"}, token=tok).json
+        n = [0]
+
+        def creates(k, on=lst):
+            for _ in range(k):
+                n[0] += 1
+                eq(two.request("POST", "/api/lists/%d/tasks/" % on["id"],
+                               {"name": "t%d" % n[0]}, token=tok).status, 201, "task")
+
+        def logged(hook_id):
+            c = sqlite3.connect(two.db, timeout=10)
+            got = c.execute("SELECT count(*) FROM webhook_delivery_log WHERE webhook_id = ?",
+                            (hook_id,)).fetchone()[0]
+            c.close()
+            return got
+
+        creates(8)                  # both processes have read: no webhook
+        creates(8, other)
+        r = two.request("POST", "/api/webhooks/", {"url": RX.url("/two"),
+                        "events": ["task.created"], "list_id": lst["id"]}, token=tok)
+        eq(r.status, 201, "webhook: %s" % r.body)
+        hook = r.json
+        creates(8, other)
+        eq(logged(hook["id"]), 0, "another list's tasks: nothing")
+        creates(8)
+        eq(logged(hook["id"]), 8, "every write after it, whichever process served it")
+        r = two.request("PATCH", "/api/webhooks/%d/" % hook["id"],
+                        {"events": ["task.updated"], "updated_at": hook["updated_at"]},
+                        token=tok)
+        eq(r.status, 200, "webhook events: %s" % r.body)
+        creates(8)
+        eq(logged(hook["id"]), 8, "no task.created once unsubscribed")
+        r = two.request("POST", "/api/webhooks/", {"url": RX.url("/two"),
+                        "events": ["task.created"]}, token=tok)
+        eq(r.status, 201, "webhook of every list: %s" % r.body)
+        creates(8, other)
+        eq(logged(r.json["id"]), 8, "a webhook of every list: the other list's writes too")
+        third = two.request("POST", "/api/lists/", {"name": "Third"}, token=tok).json
+        creates(8, third)
+        eq(logged(r.json["id"]), 16, "and a list made after it")
+    finally:
+        two.stop()
+
+
 if __name__ == "__main__":
     run_tests(globals())
