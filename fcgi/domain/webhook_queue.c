@@ -1,6 +1,5 @@
 /* webhook_queue: the deliveries a change queues, in the change's transaction. */
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "arena.h"
@@ -332,6 +331,19 @@ id_only(struct buf *b, int64_t id)
 	buf_putc(b, '}');
 }
 
+/* Writes "<kind>:<id>" into key (KEY_MAX bytes): a delivery's object_key. */
+#define KEY_MAX	(8 + INT64_DEC_MAX)
+
+static void
+object_key(char *key, const char *kind, int64_t id)
+{
+	size_t	 n = strlen(kind);
+
+	memcpy(key, kind, n);
+	key[n++] = ':';
+	*int64_dec(key + n, id) = '\0';
+}
+
 /* The list of task_id; DB_NOTFOUND when it has gone. */
 static enum dbrc
 task_list(struct db *db, int64_t task_id, int64_t *list_id)
@@ -481,7 +493,7 @@ webhooks_task(struct db *db, int64_t task_id, unsigned event, int64_t owner,
 	struct match m[MATCH_MAX];
 	int64_t	 users[2] = { owner, assignee };
 	int64_t	 list_id = t != NULL ? t->list_id : 0;
-	char	 key[32];
+	char	 key[KEY_MAX];
 	int	 n, any;
 	enum dbrc rc;
 
@@ -496,7 +508,7 @@ webhooks_task(struct db *db, int64_t task_id, unsigned event, int64_t owner,
 		return rc;
 	if ((rc = match_cached(db, users, list_id, event, m, &n)) != DB_OK || n == 0)
 		return rc;
-	snprintf(key, sizeof(key), "task:%lld", (long long)task_id);
+	object_key(key, "task", task_id);
 	return queue_as_owners(db, m, n, event, K_TASK, task_id, key, t);
 }
 
@@ -505,13 +517,13 @@ webhooks_list(struct db *db, int64_t list_id, unsigned event, int64_t owner)
 {
 	struct match m[MATCH_MAX];
 	const int64_t users[2] = { owner, 0 };
-	char	 key[32];
+	char	 key[KEY_MAX];
 	int	 n;
 	enum dbrc rc;
 
 	if ((rc = hook_match(db, users, list_id, event, m, &n)) != DB_OK || n == 0)
 		return rc;
-	snprintf(key, sizeof(key), "list:%lld", (long long)list_id);
+	object_key(key, "list", list_id);
 	return queue_as_owners(db, m, n, event, K_LIST, list_id, key, NULL);
 }
 
@@ -522,7 +534,7 @@ webhooks_comment(struct db *db, int64_t comment_id, int64_t task_id, int64_t own
 	struct match m[MATCH_MAX];
 	const int64_t users[2] = { owner, assignee };
 	int64_t	 list_id = 0;
-	char	 key[32];
+	char	 key[KEY_MAX];
 	int	 n, any;
 	enum dbrc rc;
 
@@ -534,7 +546,7 @@ webhooks_comment(struct db *db, int64_t comment_id, int64_t task_id, int64_t own
 	    DB_OK || n == 0)
 		return rc;
 	/* with the task's own deliveries: a comment never overtakes its task */
-	snprintf(key, sizeof(key), "task:%lld", (long long)task_id);
+	object_key(key, "task", task_id);
 	return queue_as_owners(db, m, n, HOOK_COMMENT_CREATED, K_COMMENT, comment_id, key,
 	    NULL);
 }
