@@ -105,14 +105,26 @@ hook_gen(struct db *db, int64_t *gen, int64_t *seq)
 }
 
 /*
+ * The JSON of the task the last webhooks_task wrote for its deliveries
+ * (id 0: none), for the answer of the same change (webhooks_task_json).
+ */
+static struct {
+	int64_t		 id;
+	int64_t		 updated_at;
+	struct buf	 b;
+} task_json;
+
+/*
  * A rollback forgets the cache: it may have been read inside the rolled
- * back transaction, at a seq another change may then give out again.
+ * back transaction, at a seq another change may then give out again.  The
+ * task's JSON goes too: a change rolled back answers nothing.
  */
 static void
 cache_drop(void *unused)
 {
 	(void)unused;
 	cache.h = NULL;
+	task_json.id = 0;
 }
 
 /* Reads the active webhooks of active users into the cache, stamped gen and seq. */
@@ -435,25 +447,47 @@ static enum dbrc
 queue_as_owners(struct db *db, const struct match *m, int n, unsigned event,
     enum kind kind, int64_t id, const char *key, const struct task *t)
 {
-	struct buf b = { 0 };
+	struct buf b = { 0 }, *data = &b;
 	int64_t	 did;
 	enum dbrc rc = DB_OK;
 	int	 i, w = 1;
 
+	/* the task as the change left it: kept for the change's own answer */
 	if (t != NULL && task_writer != NULL) {
-		task_writer(&b, t);
-		if (b.oom || b.len == 0)
+		data = &task_json.b;
+		buf_reset(data);
+		task_writer(data, t);
+		if (data->oom || data->len == 0)
 			rc = DB_ERROR;
+		else {
+			task_json.id = t->id;
+			task_json.updated_at = t->updated_at;
+		}
 	}
 	for (i = 0; i < n && rc == DB_OK; i++) {
 		if ((t == NULL || task_writer == NULL) &&
 		    (w = write_as(db, kind, id, m[i].owner_id, &b)) < 0)
 			rc = DB_ERROR;
 		else if (w > 0)
-			rc = hook_insert(db, m[i].id, hook_event_name(event), key, b.p, &did);
+			rc = hook_insert(db, m[i].id, hook_event_name(event), key, data->p,
+			    &did);
 	}
 	buf_free(&b);
 	return rc;
+}
+
+int
+webhooks_task_json(const struct task *t, const char **p, size_t *len)
+{
+	int	 same = task_json.id != 0 && task_json.id == t->id &&
+		    task_json.updated_at == t->updated_at;
+
+	task_json.id = 0;
+	if (!same)
+		return 0;
+	*p = task_json.b.p;
+	*len = task_json.b.len;
+	return 1;
 }
 
 enum dbrc
@@ -497,6 +531,7 @@ webhooks_task(struct db *db, int64_t task_id, unsigned event, int64_t owner,
 	int	 n, any;
 	enum dbrc rc;
 
+	task_json.id = 0;
 	/* the common case first: no webhook at all, nothing read */
 	if ((rc = hook_any(db, list_gen, &any)) != DB_OK || !any)
 		return rc;

@@ -187,6 +187,13 @@ enum dbrc webhooks_wanted(struct db *, const struct hook_scope *, unsigned event
 enum dbrc webhooks_task(struct db *, int64_t task_id, unsigned event,
 	    int64_t owner, int64_t assignee, int64_t list_gen, const struct task *t);
 /*
+ * The JSON of t that the change just made wrote for its deliveries
+ * (webhooks_task with t, after its last change), at *p for *len bytes,
+ * valid until the next change: 1, or 0 when none was written (then the
+ * caller writes it).  Asked once: a second call answers 0.
+ */
+int	webhooks_task_json(const struct task *t, const char **p, size_t *len);
+/*
  * A comment was created on task_id, seen by owner and assignee (0: nobody):
  * comment.created, kept in order with the task's own deliveries.
  */

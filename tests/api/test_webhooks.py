@@ -326,6 +326,25 @@ def test_each_event_arrives_once_in_order_signed():
     drop(h)
 
 
+def test_a_writes_answer_is_the_data_its_webhook_got():
+    # the change writes the task's JSON once, for its deliveries and its answer
+    h = new_hook("alice", "/answer", events=["task.created", "task.updated"])
+    lst = new_list("Answered")
+    made = req("POST", "/api/lists/%d/tasks/" % lst["id"], {"name": "Told"})
+    eq(made.status, 201, "create")
+    changed = req("PATCH", "/api/tasks/%d/" % made.json["id"],
+                  {"description": "twice", "updated_at": made.json["updated_at"]})
+    eq(changed.status, 200, "patch")
+    eq(changed.json, req("GET", "/api/tasks/%d/" % made.json["id"]).json,
+       "the answer is the task as it is")
+    worker_once()
+    got = [g["body"] for g in RX.requests("/answer")]
+    raw = [b[b.index(b'"data":') + 7:-1] if isinstance(b, bytes) else
+           b[b.index('"data":') + 7:-1].encode() for b in got]
+    eq(raw, [made.body, changed.body], "each delivery's data: the answer's very bytes")
+    drop(h)
+
+
 def test_a_webhook_scoped_to_a_list_hears_only_of_that_list():
     a, b = new_list("Scope A"), new_list("Scope B")
     h = new_hook("alice", "/scoped", events=["task.created", "list.updated"],

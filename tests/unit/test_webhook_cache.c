@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "arena.h"
+#include "buf.h"
 #include "db.h"
 #include "lists.h"
 #include "tap.h"
@@ -15,6 +17,7 @@
 #include "timeutil.h"
 #include "username.h"
 #include "users.h"
+#include "webhooks.h"
 
 static struct db db, other;
 
@@ -41,9 +44,10 @@ queued(void)
 	return n;
 }
 
-/* Creates a task named name in list lid as who; the dbrc. */
+/* Creates a task named name in list lid as who (into out, when not NULL); the dbrc. */
 static int
-task(const struct actor *who, int64_t lid, const char *name)
+task_out(const struct actor *who, int64_t lid, const char *name, struct arena *a,
+    struct task *out)
 {
 	struct task_input in;
 	enum rule why;
@@ -53,7 +57,34 @@ task(const struct actor *who, int64_t lid, const char *name)
 	in.set = TF_NAME;
 	in.name = name;
 	in.complete_before = TIME_NULL;
-	return tasks_create(&db, who, lid, &in, &id, &why, NULL, NULL);
+	return tasks_create(&db, who, lid, &in, &id, &why, a, out);
+}
+
+static int
+task(const struct actor *who, int64_t lid, const char *name)
+{
+	return task_out(who, lid, name, NULL, NULL);
+}
+
+/* The program's task writer: the task's name, enough to tell them apart. */
+static void
+name_writer(struct buf *b, const struct task *t)
+{
+	buf_json_str(b, t->name, strlen(t->name));
+}
+
+/* What webhooks_task_json answers for t: its text, or "-" for none. */
+static const char *
+answer(const struct task *t)
+{
+	static char s[64];
+	const char *p;
+	size_t	 n;
+
+	if (!webhooks_task_json(t, &p, &n))
+		return "-";
+	snprintf(s, sizeof(s), "%.*s", (int)(n < 60 ? n : 60), p);
+	return s;
 }
 
 int
@@ -61,6 +92,8 @@ main(void)
 {
 	char	 path[] = "/tmp/taskmgr-unit-XXXXXX", err[256], sql[256];
 	struct actor own = { 0, 0 };
+	struct arena a = { 0 };
+	struct task t;
 	enum rule why;
 	int64_t	 lid = 0;
 	FILE	*devnull = fopen("/dev/null", "w");
@@ -107,6 +140,24 @@ main(void)
 	is_int(task(&own, lid, "fourth"), DB_OK, "a write");
 	is_int(queued(), 1, "... queued");
 
+	/*
+	 * The answer of a write: the JSON its deliveries got, once; none when
+	 * it queued none, or when it rolled back.
+	 */
+	webhooks_writers(name_writer, NULL, NULL);
+	is_int(task_out(&own, lid, "fifth", &a, &t), DB_OK, "a write with its answer");
+	is_str(answer(&t), "\"fifth\"", "... answered with its deliveries' JSON");
+	is_str(answer(&t), "-", "... once");
+	ok(exec(&other, "UPDATE webhooks SET events = 2") == 0, "unsubscribed elsewhere");
+	is_int(task_out(&own, lid, "sixth", &a, &t), DB_OK, "a write queueing nothing");
+	is_str(answer(&t), "-", "... no JSON: the caller writes its own");
+	ok(exec(&other, "UPDATE webhooks SET events = 3") == 0, "subscribed again");
+	is_int(db_begin(&db), DB_OK, "begin");
+	is_int(task_out(&own, lid, "seventh", &a, &t), DB_OK, "a write in a transaction");
+	db_rollback(&db);
+	is_str(answer(&t), "-", "... rolled back: nothing to answer with");
+
+	arena_free(&a);
 	db_close(&other);
 	db_close(&db);
 	unlink(path);
