@@ -97,6 +97,16 @@ def later():
     return names
 
 
+def later_columns():
+    """(table, column) of each column the migrations after this one add."""
+    cols = set()
+    for f in MIGRATIONS[MINE:]:
+        with open(f) as fh:
+            cols.update(re.findall(r"^ALTER TABLE (\w+) ADD COLUMN (\w+)", fh.read(),
+                                   re.M | re.I))
+    return cols
+
+
 def populate(c, now):
     """Users, lists, 400 tasks with every mix of rule, reminders, anchor,
     deadline and assignee, rows that refer to tasks (comments, completions,
@@ -155,17 +165,18 @@ def counters(c):
 
 
 def snapshot(c):
-    """Every table's rows by column name (without the counters 024 adds),
-    and the SQL of every index and trigger."""
+    """Every table's rows by column name (without the counters 024 adds and
+    the columns later migrations add), and the SQL of every index and trigger."""
     norm = lambda s: re.sub(r"\s+", " ", s or "").strip()  # noqa: E731
-    rows, objs = {}, {}
+    rows, objs, skip = {}, {}, later_columns()
     for typ, name, sqltext in c.execute("SELECT type, name, sql FROM sqlite_master"
                                         " ORDER BY name").fetchall():
         if typ == "table":
             cur = c.execute('SELECT * FROM "%s" ORDER BY 1' % name)
             cols = [d[0] for d in cur.description]
             rows[name] = sorted((tuple(sorted((k, v) for k, v in zip(cols, r)
-                                              if k != "extras_count"))
+                                              if k != "extras_count" and
+                                              (name, k) not in skip))
                                  for r in cur.fetchall()), key=repr)
         elif sqltext is not None:
             objs[name] = (typ, norm(sqltext))
