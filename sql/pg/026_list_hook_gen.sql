@@ -13,11 +13,16 @@ CREATE OR REPLACE FUNCTION webhook_gen_bump() RETURNS VOID LANGUAGE sql AS $$
 $$;
 
 -- lists whose webhooks a change of one webhook (scoped to list, or to every
--- list when NULL) concerns
-CREATE FUNCTION webhook_gen_lists(list BIGINT) RETURNS VOID LANGUAGE sql AS $$
-    UPDATE lists SET hook_gen = (SELECT seq FROM webhook_gen WHERE id = 1)
-    WHERE list IS NULL OR id = list
-$$;
+-- list when NULL) concerns: one list by its key, or all
+CREATE FUNCTION webhook_gen_lists(list BIGINT) RETURNS VOID LANGUAGE plpgsql AS $$
+BEGIN
+    IF list IS NULL THEN
+        UPDATE lists SET hook_gen = (SELECT seq FROM webhook_gen WHERE id = 1);
+    ELSE
+        UPDATE lists SET hook_gen = (SELECT seq FROM webhook_gen WHERE id = 1)
+        WHERE id = list;
+    END IF;
+END $$;
 
 CREATE OR REPLACE FUNCTION webhook_gen_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -50,10 +55,21 @@ CREATE OR REPLACE FUNCTION webhook_gen_user() RETURNS trigger LANGUAGE plpgsql A
 BEGIN
     PERFORM webhook_gen_bump();
     UPDATE lists SET hook_gen = (SELECT seq FROM webhook_gen WHERE id = 1)
-    WHERE EXISTS (SELECT 1 FROM webhooks WHERE owner_id = NEW.id AND list_id IS NULL)
-        OR id IN (SELECT list_id FROM webhooks WHERE owner_id = NEW.id);
+    WHERE id IN (SELECT list_id FROM webhooks WHERE owner_id = NEW.id);
     RETURN NULL;
 END $$;
+
+-- SQLite's WHEN (a subquery, which PostgreSQL's WHEN refuses) in the body
+CREATE FUNCTION webhook_gen_user_every() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM webhooks WHERE owner_id = NEW.id AND list_id IS NULL) THEN
+        PERFORM webhook_gen_bump();
+        PERFORM webhook_gen_lists(NULL);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER webhook_gen_user_every AFTER UPDATE OF is_active ON users
+    FOR EACH ROW EXECUTE FUNCTION webhook_gen_user_every();
 
 -- a new list starts at the seq of its creation
 CREATE FUNCTION lists_hook_gen_start() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -306,7 +306,9 @@ def test_a_lists_hook_gen_follows_the_webhook_changes_that_reach_it():
     with c:
         c.execute("UPDATE users SET is_active = 0 WHERE id = ?", (gen,))
     s5 = seq()
-    eq(gens(), [s5, s5], "their owner made inactive: every list (a webhook of every list)")
+    # two triggers, each with its own count: every list past what was read before
+    assert all(s4 < g <= s5 for g in gens()), ("their owner made inactive: every list",
+                                                s4, s5, gens())
     with c:
         c.execute("UPDATE lists SET hook_gen = 0 WHERE id = ?", (b,))
         c.execute("DELETE FROM webhooks WHERE id = ?", (every,))
