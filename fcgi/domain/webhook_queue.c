@@ -64,7 +64,7 @@ struct match {
  * The active webhooks of active users, as this process last read them
  * (every change writes ask about): valid while webhook_gen's number is gen
  * (sql/021_webhook_inbox.sql), on the connection h, and for a list whose
- * hook_gen is at most seq (sql/026_list_hook_gen.sql).  More than CACHE_MAX
+ * hook_gen is at most seq (sql/027_list_hook_gen.sql).  More than CACHE_MAX
  * of them: over, and hook_match_any asks the database each time.
  */
 #define CACHE_MAX	512
@@ -593,7 +593,7 @@ webhooks_forget(struct db *db, int64_t list_id, int64_t user_id, int64_t now)
 #define GONE_KEYS \
 	" AND webhook_id IN (SELECT id FROM webhooks WHERE owner_id = ?1)" \
 	" AND object_key IN (SELECT 'task:' || id FROM tasks" \
-	" WHERE list_id = ?2 AND assigned_to IS NOT ?1 UNION ALL SELECT 'list:' || ?2)"
+	" WHERE list_id = ?2 AND assigned_to IS DISTINCT FROM ?1 UNION ALL SELECT 'list:' || ?2)"
 	static const char failed[] =
 	    "UPDATE webhook_deliveries SET status = 'failed', finished_at = ?3,"
 	    " last_error = 'no longer a member of the list'"

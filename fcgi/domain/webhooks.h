@@ -13,7 +13,7 @@
  * the worker moves them into webhook_deliveries (webhook_outbox.h).  Which
  * webhooks are active each process keeps in memory while webhook_gen's
  * number stays (sql/021_webhook_inbox.sql), and a task write whose list's
- * hook_gen shows no change since (sql/026_list_hook_gen.sql) reads nothing
+ * hook_gen shows no change since (sql/027_list_hook_gen.sql) reads nothing
  * more: with no active webhook it costs no statement at all.
  *
  * The body of a delivery is fixed when it is queued:
@@ -180,7 +180,7 @@ enum dbrc webhooks_wanted(struct db *, const struct hook_scope *, unsigned event
  * A task changed (event: a HOOK_TASK_* bit): owner and assignee see it
  * (both 0: read from the task), and the members of its list; t, when not
  * NULL, gives its list.  list_gen is its list's hook_gen as the change read
- * it (sql/026_list_hook_gen.sql), or HOOK_GEN_UNKNOWN.  Each
+ * it (sql/027_list_hook_gen.sql), or HOOK_GEN_UNKNOWN.  Each
  * matching webhook gets the task read as its owner: one who no longer
  * sees it gets nothing, and each gets their own role in it.
  */

@@ -440,7 +440,7 @@ def test_webhook_triggers_and_the_delivery_log():
                     "VALUES (%s, 'https://h.example/', 1, 's', 1, 1) RETURNING id" % eve)
     n1 = sql1(db, "SELECT n FROM webhook_gen WHERE id = 1")
     assert n1 is not None, "webhook_gen_insert"
-    # 026: a webhook of every list reaches every list; a later list starts there
+    # 027: a webhook of every list reaches every list; a later list starts there
     mine = sql1(db, "INSERT INTO lists (owner_id, name, created_at, updated_at) "
                     "VALUES (%s, 'hooked', 1, 1) RETURNING id" % eve)
     eq(PG.query(db, "SELECT l.hook_gen, g.seq FROM lists l, webhook_gen g WHERE l.id = %s"

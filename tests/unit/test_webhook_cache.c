@@ -1,6 +1,6 @@
 /*
  * Unit tests: what a process remembers of the active webhooks
- * (domain/webhook_queue.c, sql/026_list_hook_gen.sql) on a temporary,
+ * (domain/webhook_queue.c, sql/027_list_hook_gen.sql) on a temporary,
  * migrated database, with a second connection as another process.
  */
 #include <stdio.h>

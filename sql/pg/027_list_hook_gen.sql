@@ -1,4 +1,4 @@
--- pg/026: the pair of sql/026_list_hook_gen.sql.
+-- pg/027: the pair of sql/027_list_hook_gen.sql.
 --
 -- webhook_gen.seq counts the changes to the active webhooks, and
 -- lists.hook_gen is the seq of the last one that concerned the list (see

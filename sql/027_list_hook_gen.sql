@@ -1,4 +1,4 @@
--- 026: which lists a change to the webhooks concerns (the cost of a write,
+-- 027: which lists a change to the webhooks concerns (the cost of a write,
 -- issue 19).
 --
 -- Every task write asked "did the active webhooks change?" by reading
