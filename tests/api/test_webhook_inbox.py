@@ -183,16 +183,34 @@ def test_new_delivery_ids_grow_past_the_old_ones_and_the_moves():
     eq([d["id"] for d in log["results"]], [54], "the next id, not one given before")
 
 
+def shared_list(name):
+    """A new list of alice's with bob (made on first use) a viewer of it:
+    alice's token, bob's id and the list."""
+    tok = S.login("alice")
+    found = S.request("GET", "/api/users/?search=bob", token=tok).json["results"]
+    if not found:
+        S.create_user("bob")
+        found = S.request("GET", "/api/users/?search=bob", token=tok).json["results"]
+    lst = S.request("POST", "/api/lists/", {"name": name}, token=tok).json
+    eq(S.request("POST", "/api/lists/%d/members/" % lst["id"],
+                 {"username": "bob", "role": "viewer"}, token=tok).status, 201, "member")
+    return tok, found[0]["id"], lst
+
+
+def insert_hooks(c, owner, path, events, n=1):
+    """n webhooks of owner on events (the bits) to the receiver's path,
+    inserted by connection c, not the responder: the last one's id."""
+    c.executemany("INSERT INTO webhooks (owner_id, url, events, secret, created_at,"
+                  " updated_at) VALUES (?, ?, ?, 'whsec_x', 0, 0)",
+                  [(owner, RX.url(path), events)] * n)
+    return c.execute("SELECT max(id) FROM webhooks").fetchone()[0]
+
+
 def test_a_responder_sees_webhook_changes_made_by_another_process():
     # one responder, which keeps the active webhooks in memory between
     # requests; every change below is made by another connection.  Bob sees
     # alice's list as a member; his webhook hears of its new tasks.
-    tok = S.login("alice")
-    S.create_user("bob")
-    bob = S.request("GET", "/api/users/?search=bob", token=tok).json["results"][0]["id"]
-    lst = S.request("POST", "/api/lists/", {"name": "Shared"}, token=tok).json
-    eq(S.request("POST", "/api/lists/%d/members/" % lst["id"],
-                 {"username": "bob", "role": "viewer"}, token=tok).status, 201, "member")
+    tok, bob, lst = shared_list("Shared")
     n = [0]
 
     def queued(hook_id):
@@ -208,46 +226,32 @@ def test_a_responder_sees_webhook_changes_made_by_another_process():
     queued(0)                   # the responder has read the active webhooks
     c = connect()
     with c:
-        hook = c.execute("INSERT INTO webhooks (owner_id, url, events, secret, created_at,"
-                         " updated_at) VALUES (?, ?, 1, 'whsec_x', 0, 0)",
-                         (bob, RX.url("/bob"))).lastrowid
+        hook = insert_hooks(c, bob, "/bob", 1)
     eq(queued(hook), 1, "a webhook inserted by another process")
-    with c:
-        c.execute("UPDATE webhooks SET events = 2 WHERE id = ?", (hook,))
-    eq(queued(hook), 1, "its events changed elsewhere: not subscribed")
-    with c:
-        c.execute("UPDATE webhooks SET events = 1, is_active = 0 WHERE id = ?", (hook,))
-    eq(queued(hook), 1, "made inactive elsewhere")
-    with c:
-        c.execute("UPDATE webhooks SET is_active = 1 WHERE id = ?", (hook,))
-    eq(queued(hook), 2, "active again")
-    with c:
-        c.execute("UPDATE users SET is_active = 0 WHERE id = ?", (bob,))
-    eq(queued(hook), 2, "its owner made inactive elsewhere")
-    with c:
-        c.execute("UPDATE users SET is_active = 1 WHERE id = ?", (bob,))
-    eq(queued(hook), 3, "its owner active again")
-    with c:
-        c.execute("DELETE FROM webhooks WHERE id = ?", (hook,))
-    eq(queued(hook), 0, "deleted elsewhere: its log goes with it, none queued")
+    for sql, arg, want, what in [
+            ("UPDATE webhooks SET events = 2 WHERE id = ?", hook, 1,
+             "its events changed elsewhere: not subscribed"),
+            ("UPDATE webhooks SET events = 1, is_active = 0 WHERE id = ?", hook, 1,
+             "made inactive elsewhere"),
+            ("UPDATE webhooks SET is_active = 1 WHERE id = ?", hook, 2, "active again"),
+            ("UPDATE users SET is_active = 0 WHERE id = ?", bob, 2,
+             "its owner made inactive elsewhere"),
+            ("UPDATE users SET is_active = 1 WHERE id = ?", bob, 3, "its owner active again"),
+            ("DELETE FROM webhooks WHERE id = ?", hook, 0,
+             "deleted elsewhere: its log goes with it, none queued")]:
+        with c:
+            c.execute(sql, (arg,))
+        eq(queued(hook), want, what)
     c.close()
 
 
 def test_more_active_webhooks_than_a_responder_keeps_in_memory():
-    tok = S.login("alice")
-    bob = S.request("GET", "/api/users/?search=bob", token=tok).json["results"][0]["id"]
-    lst = S.request("POST", "/api/lists/", {"name": "Crowded"}, token=tok).json
-    eq(S.request("POST", "/api/lists/%d/members/" % lst["id"],
-                 {"username": "bob", "role": "viewer"}, token=tok).status, 201, "member")
+    tok, bob, lst = shared_list("Crowded")
     c = connect()
     with c:
         # 600 of bob's on task.updated only (past the API's 20), one on task.created
-        c.executemany("INSERT INTO webhooks (owner_id, url, events, secret, created_at,"
-                      " updated_at) VALUES (?, ?, 2, 'whsec_x', 0, 0)",
-                      [(bob, RX.url("/many"))] * 600)
-        hook = c.execute("INSERT INTO webhooks (owner_id, url, events, secret, created_at,"
-                         " updated_at) VALUES (?, ?, 1, 'whsec_x', 0, 0)",
-                         (bob, RX.url("/one"))).lastrowid
+        insert_hooks(c, bob, "/many", 2, 600)
+        hook = insert_hooks(c, bob, "/one", 1)
     eq(S.request("POST", "/api/lists/%d/tasks/" % lst["id"], {"name": "seen"},
                  token=tok).status, 201, "task")
     eq(c.execute("SELECT webhook_id FROM webhook_delivery_log WHERE event = 'task.created'"
@@ -257,6 +261,7 @@ def test_more_active_webhooks_than_a_responder_keeps_in_memory():
     with c:
         c.execute("DELETE FROM webhooks WHERE owner_id = ?", (bob,))
     c.close()
+
 
 if __name__ == "__main__":
     run_tests(globals())
