@@ -11,6 +11,7 @@ import http.server
 import json
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -32,6 +33,8 @@ class Receiver:
 
     def __init__(self):
         self.got = []
+        self.tap = None         # called at each request, its results in taps
+        self.taps = []
         rx = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -41,6 +44,8 @@ class Receiver:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 rx.got.append((self.path, body))
+                if rx.tap is not None:
+                    rx.taps.append(rx.tap())
                 self.send_response(204)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -261,6 +266,56 @@ def test_more_active_webhooks_than_a_responder_keeps_in_memory():
     with c:
         c.execute("DELETE FROM webhooks WHERE owner_id = ?", (bob,))
     c.close()
+
+
+def sleeps(path):
+    """How many sleeping system calls the strace log at path names so far."""
+    try:
+        with open(path, errors="replace") as f:
+            return len(re.findall(r"\b(?:clock_)?nanosleep\(", f.read()))
+    except FileNotFoundError:
+        return 0
+
+
+def test_the_worker_sends_what_is_due_without_napping_between_passes():
+    # 80 deliveries due at once, more than two passes of 32: the worker, run
+    # under strace, makes no sleeping call from the first to the last one
+    tok = S.login("alice")
+    r = S.request("POST", "/api/webhooks/", {"url": RX.url("/pace"),
+                                             "events": ["list.created"]}, token=tok)
+    eq(r.status, 201, "webhook")
+    for i in range(80):
+        eq(S.request("POST", "/api/lists/", {"name": "pace %d" % i}, token=tok).status,
+           201, "list")
+    log = S.db + ".strace"
+    pidfile = S.db + ".worker-pid"
+    # LeakSanitizer cannot work in a traced process
+    env = dict(S.env, ASAN_OPTIONS="detect_leaks=0")
+    RX.tap = lambda: sleeps(log)
+    del RX.taps[:]
+    tracer = subprocess.Popen(
+        ["strace", "-f", "-qq", "-e", "trace=nanosleep,clock_nanosleep", "-o", log,
+         "sh", "-c", 'echo $$ >"$0"; exec "$1" worker', pidfile, S.taskmgr],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline and len(RX.bodies("/pace")) < 80:
+            time.sleep(0.05)
+        eq(len(RX.bodies("/pace")), 80, "all delivered")
+    finally:
+        RX.tap = None
+        if os.path.exists(pidfile):
+            with open(pidfile) as f:
+                worker = int(f.read())
+            os.kill(worker, signal.SIGTERM)
+        try:
+            tracer.wait(20)
+        except subprocess.TimeoutExpired:
+            tracer.kill()
+            tracer.wait(5)
+    taps = RX.taps[-80:]
+    eq(taps[-1] - taps[0], 0, "sleeping calls between the first and the last delivery")
+    eq(tracer.returncode, 0, "the worker stopped on SIGTERM")
 
 
 if __name__ == "__main__":
