@@ -505,6 +505,19 @@ main(void)
 			"say \"hi\" now", "it's quoted", "ärger im büro", "ÄRGER",
 			"Купить МОЛОКО", "молоко и хлеб", "a\"\"b", "aaaaaa", "aaa aaa",
 		};
+		/* after the catch-up: found through the index (fts 1) or scanned */
+		static const struct {
+			const char	*text;
+			int		 fts;
+		} texts[] = {
+			{ "item 12", 1 }, { "ITEM 1", 1 }, { "of work", 1 }, { "0% o", 1 },
+			{ "e_c", 1 }, { "\"hi\"", 1 }, { "\"\"", 0 }, { "\"\"b", 1 },
+			{ "ärger", 1 }, { "молоко", 1 }, { "item 123 of work", 1 },
+			{ "item 123 of works", 1 },
+			/* in 320 tasks, more than the list's 313: scanned */
+			{ "tem", 0 }, { "zzz", 1 },
+			{ "%", 0 }, { "_", 0 }, { "i", 0 }, { "12", 0 }, { "Ä", 0 },
+		};
 		int64_t	 l3, l4, ren, gone, ren_at;
 		int	 cn;
 		char	 plan[1024] = "";
@@ -537,28 +550,10 @@ main(void)
 		is_int(q1(TAIL_SQL, -1), 0, "no tail left");
 		is_int(task_search_catch_up(&db, 100000, &cn), DB_OK, "again");
 		is_int(cn, 0, "nothing to add");
-		search_agrees(&carol, l3, "item 12", 1);
-		search_agrees(&carol, l3, "ITEM 1", 1);
-		search_agrees(&carol, l3, "of work", 1);
-		search_agrees(&carol, l3, "0% o", 1);
-		search_agrees(&carol, l3, "e_c", 1);
-		search_agrees(&carol, l3, "\"hi\"", 1);
-		search_agrees(&carol, l3, "\"\"", 0);
-		search_agrees(&carol, l3, "\"\"b", 1);
-		search_agrees(&carol, l3, "ärger", 1);
+		for (size_t k = 0; k < sizeof(texts) / sizeof(texts[0]); k++)
+			search_agrees(&carol, l3, texts[k].text, texts[k].fts);
 		is_int(search_agrees(&carol, l3, "ÄRGER", 1), 2, "ÄRGER finds both");
-		search_agrees(&carol, l3, "молоко", 1);
-		search_agrees(&carol, l3, "item 123 of work", 1);
-		search_agrees(&carol, l3, "item 123 of works", 1);
-		/* in 320 tasks, more than the list's 313: scanned */
-		search_agrees(&carol, l3, "tem", 0);
-		search_agrees(&carol, l3, "zzz", 1);
 		is_int(search_agrees(&carol, l3, "aaaaa", 1), 1, "a trigram repeated");
-		search_agrees(&carol, l3, "%", 0);
-		search_agrees(&carol, l3, "_", 0);
-		search_agrees(&carol, l3, "i", 0);
-		search_agrees(&carol, l3, "12", 0);
-		search_agrees(&carol, l3, "Ä", 0);
 		/* found in more tasks than the small list holds: its scan is cheaper */
 		is_int(search_agrees(&carol, l4, "item", 0), 20, "a common text scans the small list");
 		search_agrees(&carol, l4, "item 7 s", 1);
