@@ -6,7 +6,6 @@ keep growing past what the old AUTOINCREMENT gave out, past the worker's
 moves and past a deleted webhook; a delivery not yet moved is in the log,
 the webhook's last delivery and the metrics.  Real nginx, spawn-fcgi,
 `taskmgr migrate` and `taskmgr worker --once`, a receiver on loopback."""
-import glob
 import http.server
 import json
 import os
@@ -19,10 +18,9 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import TOP_SRCDIR, Server, eq, run_tests  # noqa: E402
+from harness import Server, eq, migration_number, run_tests, schema_before  # noqa: E402
 
-MIGRATIONS = sorted(glob.glob(os.path.join(TOP_SRCDIR, "sql", "[0-9][0-9][0-9]_*.sql")))
-INBOX = [i for i, f in enumerate(MIGRATIONS) if f.endswith("_webhook_inbox.sql")][0]
+INBOX = migration_number("_webhook_inbox.sql")
 # a body as the schema before the inbox stored it, written at queueing time
 OLD_BODY = ('{"id":42,"event":"list.created","created_at":"2027-01-15T10:00:00.000000Z",'
             '"data":{"id":7,"name":"Покупки \\"к ужину\\"","owner_id":1}}')
@@ -93,13 +91,7 @@ def connect():
 def old_database(path):
     """The schema just before the inbox, with a webhook, one delivered and one
     pending delivery, and deliveries up to id 50 given out (purged since)."""
-    c = sqlite3.connect(path)
-    # what `taskmgr migrate` registers for 012 (the tables are empty then)
-    c.create_function("username_key", 1, lambda s: s.lower())
-    for n, f in enumerate(MIGRATIONS[:INBOX], 1):
-        with open(f) as fh:
-            c.executescript(fh.read())
-        c.execute("PRAGMA user_version = %d" % n)
+    c = schema_before(path, INBOX)
     c.execute("PRAGMA foreign_keys = ON")
     c.execute("INSERT INTO users (id, username, username_key, password, date_joined)"
               " VALUES (1, 'old', 'old', '', 0)")
