@@ -9,6 +9,7 @@
 #include "lists.h"
 #include "notices.h"
 #include "tap.h"
+#include "unit_db.h"
 #include "task_pages.h"
 #include "task_search.h"
 #include "tasks.h"
@@ -24,17 +25,7 @@ static struct task_cache *cache;
 static int64_t
 q1(const char *sql, int64_t arg)
 {
-	sqlite3_stmt *st;
-	int64_t	 v = -1;
-
-	if (sqlite3_prepare_v2(db.h, sql, -1, &st, NULL) != SQLITE_OK)
-		return -2;
-	if (arg >= 0)
-		sqlite3_bind_int64(st, 1, arg);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	return unit_q1(db.h, sql, arg);
 }
 
 static int64_t
@@ -201,7 +192,7 @@ search_agrees(const struct actor *who, int64_t lid, const char *text, int fts)
 int
 main(void)
 {
-	char	 path[] = "/tmp/taskmgr-unit-XXXXXX", err[256];
+	char	 path[] = "/tmp/taskmgr-unit-XXXXXX";
 	struct actor alice, bob, carol, sys = { 0, 1 };
 	struct task_input in;
 	struct task t, t2;
@@ -209,16 +200,11 @@ main(void)
 	enum rule why;
 	int64_t	 al, bo, ca, l1, l2, id, id2, id3, n, ids[64];
 	struct task_done done;
-	FILE	*devnull = fopen("/dev/null", "w");
-	int	 fd, i;
+	int	 i;
 	char	 name[32];
 
-	if ((fd = mkstemp(path)) < 0)
+	if (unit_db_open(&db, path) < 0)
 		return 1;
-	close(fd);
-	ok(db_open(&db, path, DB_OPEN_CREATE, err, sizeof(err)) == 0, "open %s", err);
-	username_sql_register(&db);
-	ok(db_migrate(&db, devnull) == 0, "migrate");
 	ok((cache = task_cache_new()) != NULL, "page cache");
 	sqlite3_trace_v2(db.h, SQLITE_TRACE_STMT, trace_stmt, NULL);
 	al = user("alice");
@@ -630,12 +616,6 @@ main(void)
 	}
 
 	arena_free(&a);
-	db_close(&db);
-	unlink(path);
-	snprintf(err, sizeof(err), "%s-wal", path);
-	unlink(err);
-	snprintf(err, sizeof(err), "%s-shm", path);
-	unlink(err);
-	fclose(devnull);
+	unit_db_remove(&db, path);
 	return tap_done();
 }
