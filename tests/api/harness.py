@@ -301,6 +301,21 @@ http {
         with open(self.log, errors="replace") as f:
             return f.read()
 
+    def connect(self):
+        """A connection of its own to the database, waiting up to 10 s for a lock."""
+        c = sqlite3.connect(self.db, timeout=10)
+        c.execute("PRAGMA busy_timeout = 10000")
+        return c
+
+    def sql(self, query, *args):
+        """The rows of query (args bound) on the database, committed."""
+        c = self.connect()
+        try:
+            with c:
+                return c.execute(query, args).fetchall()
+        finally:
+            c.close()
+
     def db_bytes(self):
         data = b""
         for suffix in ("", "-wal"):
