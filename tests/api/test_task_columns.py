@@ -7,7 +7,6 @@ read a task's rule and reminders only when their list or assignee has a
 task with any, show them exactly as a task's own answer does, as tasks gain
 and lose them -- through real nginx + spawn-fcgi and the real `taskmgr
 migrate`."""
-import glob
 import os
 import re
 import sqlite3
@@ -15,13 +14,12 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import TOP_SRCDIR, Server, eq, run_tests  # noqa: E402
+from harness import (MIGRATIONS, Server, eq, migration_number, run_tests,  # noqa: E402
+                     schema_before)
 from admin_client import PW, register  # noqa: E402
 
-MIGRATIONS = sorted(glob.glob(os.path.join(TOP_SRCDIR, "sql", "[0-9][0-9][0-9]_*.sql")))
 # the migration under test, wherever the numbering puts it
-MINE = [os.path.basename(f) for f in MIGRATIONS].index(
-    next(os.path.basename(f) for f in MIGRATIONS if f.endswith("_task_columns.sql"))) + 1
+MINE = migration_number("_task_columns.sql")
 # a page's columns, in the table's order: the rule and reminders right after name_key
 FRONT = ["id", "list_id", "name", "description", "assigned_to", "complete_before",
          "status", "created_at", "updated_at", "name_key", "rec_every", "reminders"]
@@ -68,23 +66,6 @@ def connect(path):
 
 
 # ---- the migration ---------------------------------------------------------
-
-def schema_before(path):
-    """A database made by the migrations before 024, as `taskmgr migrate`
-    of that release left it."""
-    c = connect(path)
-
-    def unused(_):
-        raise AssertionError("012 recomputes keys of no user here")
-    # taskmgr migrate gives 012 its username_key(); the database is empty then
-    c.create_function("username_key", 1, unused)
-    for n, f in enumerate(MIGRATIONS[:MINE - 1], 1):
-        with open(f) as fh:
-            c.executescript(fh.read())
-        c.execute("PRAGMA user_version = %d" % n)
-    c.commit()
-    return c
-
 
 def later():
     """The names of what the migrations after this one create (their own
@@ -188,7 +169,7 @@ def test_the_migration_keeps_every_task_and_what_refers_to_it():
     try:
         now = 1_800_000_000_000_000
         tmp = srv.db + ".old"
-        c = schema_before(tmp)
+        c = schema_before(tmp, MINE)
         populate(c, now)
         before_rows, before_objs = snapshot(c)
         order = [r[1] for r in c.execute("PRAGMA table_xinfo(tasks)")]
