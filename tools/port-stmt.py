@@ -51,6 +51,7 @@ SIMPLE = [
     (r"\bsqlite3_column_bytes\(", "db_col_bytes("),
     (r"\bsqlite3_changes\((\w+)->h\)", r"db_changes(\1)"),
     (r"\bsqlite3_errmsg\((\w+)->h\)", r"db_errmsg(\1)"),
+    (r"\bsqlite3_rollback_hook\((\w+)->h,", r"db_rollback_hook(\1,"),
     (r"\(sqlite3_int64\)", "(int64_t)"),
     (r"\bSQLITE_ROW\b", "DB_ROW"),
     (r"\bSQLITE_DONE\b", "DB_DONE"),

@@ -80,6 +80,22 @@ db_changes(struct db *db)
 #endif
 	return sqlite3_changes(db->h);
 }
+/*
+ * fn(arg) runs whenever a transaction of db rolls back (SQLite's rollback
+ * hook; on PostgreSQL, a ROLLBACK or a COMMIT that rolled back), in place of
+ * the function set before.
+ */
+static inline void
+db_rollback_hook(struct db *db, void (*fn)(void *), void *arg)
+{
+#ifdef HAVE_POSTGRESQL
+	if (__builtin_expect(db_on_pg, 0)) {
+		pgst_rollback_hook(fn, arg);
+		return;
+	}
+#endif
+	sqlite3_rollback_hook(db->h, fn, arg);
+}
 /* 1 when db is connected (to SQLite, or to PostgreSQL by pg_open). */
 static inline int
 db_is_open(const struct db *db)

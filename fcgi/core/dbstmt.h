@@ -67,6 +67,7 @@ int	 pgst_col_isnull(struct dbstmt *, int);
 void	 pgst_reset(struct dbstmt *);
 int	 pgst_changes(void);
 const char *pgst_errmsg(void);
+void	 pgst_rollback_hook(void (*)(void *), void *);
 #else
 #define DB_PG(call)	do { } while (0)
 #endif

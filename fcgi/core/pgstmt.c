@@ -58,6 +58,8 @@ static struct {
 } cache[PG_CACHE_SIZE];
 static unsigned	 nnamed;	/* statements prepared so far: their names */
 static int	 changes;
+static void	(*on_rollback)(void *);	/* db_rollback_hook's */
+static void	*on_rollback_arg;
 static char	 errmsg[512] = "not an error";
 
 static void
@@ -643,18 +645,37 @@ pgst_errmsg(void)
 	return errmsg;
 }
 
+void
+pgst_rollback_hook(void (*fn)(void *), void *arg)
+{
+	on_rollback = fn;
+	on_rollback_arg = arg;
+}
+
+/*
+ * Runs sql.  A ROLLBACK runs db_rollback_hook's function; so does a COMMIT
+ * of a transaction a failure had ended, which PostgreSQL answers with
+ * "ROLLBACK" and no error: an error here, as SQLite's failed COMMIT is.
+ */
 int
 pgst_exec(const char *sql)
 {
 	PGresult *r;
-	int	 rc = DB_RC_OK;
+	int	 rc = DB_RC_OK, rolled;
 
 	if (connected() < 0)
 		return DB_RC_ERROR;
 	r = PQexec(conn, sql);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
 		rc = fail(r);
+	rolled = rc == DB_RC_OK && strcmp(PQcmdStatus(r), "ROLLBACK") == 0;
 	PQclear(r);
+	if (rolled && strcmp(sql, "ROLLBACK") != 0) {
+		set_errmsg("the transaction had failed and was rolled back");
+		rc = DB_RC_ERROR;
+	}
+	if (rolled && on_rollback != NULL)
+		on_rollback(on_rollback_arg);
 	return rc;
 }
 
@@ -719,4 +740,5 @@ pg_close(void)
 	conn = NULL;
 	db_on_pg = 0;
 	nnamed = 0;
+	on_rollback = NULL;
 }

@@ -177,6 +177,14 @@ test_types(void)
 	db_done(st, DB_ROW);
 }
 
+static int rollbacks;
+
+static void
+on_rollback(void *arg)
+{
+	++*(int *)arg;
+}
+
 /* Rows of t. */
 static int64_t
 count(void)
@@ -272,11 +280,19 @@ test_transactions(PGconn *other)
 	is_int(db_exec(&db, "SET lock_timeout = 0"), DB_OK, "lock_timeout off");
 
 	/* an error inside a transaction: rollback makes the connection usable */
+	db_rollback_hook(&db, on_rollback, &rollbacks);
 	is_int(db_begin(&db), DB_OK, "begin");
 	is_int(db_rc(&db, run("INSERT INTO t (u, n) VALUES ('one', 1)"), "test"), DB_CONFLICT,
 	    "a conflict inside");
 	db_rollback(&db);
+	is_int(rollbacks, 1, "db_rollback_hook's function ran");
 	is_int(count(), 4, "after the rollback the connection works");
+	/* a COMMIT of a transaction a failure ended fails, as on SQLite */
+	is_int(db_begin(&db), DB_OK, "begin");
+	ok(run("SELECT nosuchcolumn FROM t") == DB_RC_ERROR, "a failure inside");
+	ok(db_commit(&db) != DB_OK, "its COMMIT is an error, not a success");
+	is_int(rollbacks, 2, "and ran the rollback hook");
+	ok(pgst_autocommit(), "no transaction is left open");
 }
 
 /* The server's prepared statements whose text is sql. */
