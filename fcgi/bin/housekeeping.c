@@ -17,7 +17,9 @@ app_housekeep(struct app *app)
 	int64_t	 now = mono_us();
 	int	 a = 0, b = 0;
 
-	task_search_housekeep(db);
+	/* the FTS5 index is SQLite's own; PostgreSQL's pg_trgm index keeps itself */
+	if (db_is_sqlite())
+		task_search_housekeep(db);
 	if (app->last_purge != 0 && now - app->last_purge < PURGE_EVERY)
 		return;
 	app->last_purge = now;

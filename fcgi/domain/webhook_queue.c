@@ -133,8 +133,8 @@ cache_load(struct db *db, int64_t gen, int64_t seq)
 {
 	static const char sql[] =
 	    "SELECT w.id, w.owner_id, coalesce(w.list_id, 0), w.events FROM webhooks w"
-	    " CROSS JOIN users u ON u.id = w.owner_id"
-	    " WHERE w.is_active = 1 AND u.is_active = 1 LIMIT ?1";
+	    " CROSS JOIN users u WHERE u.id = w.owner_id"
+	    " AND w.is_active = 1 AND u.is_active = 1 LIMIT ?1";
 	struct dbstmt *st = db_prep(db, sql);
 	struct cached *c;
 	int	 rc;
