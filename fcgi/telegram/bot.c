@@ -9,6 +9,7 @@
 #include "app.h"
 #include "bot.h"
 #include "buf.h"
+#include "leader.h"
 #include "log.h"
 #include "request.h"
 #include "telegram_link.h"
@@ -352,7 +353,7 @@ nap(int64_t ms, volatile sig_atomic_t *stop)
 }
 
 int
-bot_run(struct app *app, int once, volatile sig_atomic_t *stop)
+bot_run(struct app *app, int once, volatile sig_atomic_t *stop, struct leader *lead)
 {
 	struct bot b;
 	int64_t	 delay = 0;
@@ -368,7 +369,7 @@ bot_run(struct app *app, int once, volatile sig_atomic_t *stop)
 	}
 	b.stop = stop;
 	log_info("bot: polling for updates");
-	while (!*stop) {
+	while (!*stop && (lead == NULL || leader_held(lead))) {
 		n = bot_poll(&b);
 		if (once) {
 			status = n < 0;
