@@ -1,4 +1,6 @@
 /* standby: the worker's and the bot's election on the configured database. */
+#include <stdio.h>
+
 #include <sqlite3.h>
 
 #include "app.h"
@@ -31,7 +33,8 @@ standby_lead(struct leader *l, struct app *app, const char *what, int once,
 	if (once && !*stop) {
 		if (l->failing)
 			return -1;	/* the lock could not be tried: logged */
-		log_warn("%s: another %s runs on this database; nothing done", what, what);
+		/* where --once prints its round's summary (the log may be a file) */
+		printf("%s: another %s runs on this database; nothing done\n", what, what);
 	}
 	return 0;
 }

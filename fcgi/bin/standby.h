@@ -19,7 +19,8 @@ struct app;
 /*
  * Takes the lead for what on app's database, waiting as a standby for as
  * long as it takes (once: STANDBY_ONCE_WAIT_MS at most, then "<what>:
- * another <what> runs on this database; nothing done" is logged).  l is
+ * another <what> runs on this database; nothing done" is printed on
+ * standard output).  l is
  * initialised on the first call (zero it before) and freed by the caller
  * with leader_free().  1 leads, 0 did not (*stop set, or once and another
  * leads), -1 the lock cannot be used (logged).

@@ -27,8 +27,8 @@
 
 /*
  * The advisory lock of what on PostgreSQL: "tm-" and what's first five
- * letters in ASCII, big-endian ("tm-worke" 8389754676633104997, "tm-bot"
- * 128026259845236); never the migrations' lock (pgdb.c).
+ * letters in ASCII, big-endian ("tm-worke" 8389411671855229797, "tm-bot"
+ * 128012261683060); never the migrations' lock (pgdb.c).
  */
 static int64_t
 lock_key(const char *what)
@@ -143,16 +143,23 @@ file_held(struct leader *l)
 }
 
 #ifdef HAVE_POSTGRESQL
-/* libpq's message without its trailing newline. */
+/* libpq's message on one line: its newlines and tabs as single spaces, none at the end. */
 static const char *
 pg_message(PGconn *c, char *out, size_t outlen)
 {
-	size_t	 n;
+	const char *p = c != NULL ? PQerrorMessage(c) : "out of memory";
+	size_t	 n = 0;
 
-	snprintf(out, outlen, "%s", c != NULL ? PQerrorMessage(c) : "out of memory");
-	n = strlen(out);
-	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' '))
-		out[--n] = '\0';
+	for (; *p != '\0' && n + 1 < outlen; p++) {
+		if (*p == '\n' || *p == '\t' || *p == ' ') {
+			if (n > 0 && out[n - 1] != ' ')
+				out[n++] = ' ';
+		} else
+			out[n++] = *p;
+	}
+	while (n > 0 && out[n - 1] == ' ')
+		n--;
+	out[n] = '\0';
 	return out;
 }
 
