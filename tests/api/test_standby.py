@@ -233,6 +233,17 @@ def test_lock_files_beside_the_database():
         eq(st.st_mode & 0o777, 0o600, path + " mode")
 
 
+def test_help_tells_of_the_standby_and_exit_status_4():
+    for what in ("worker", "bot"):
+        p = subprocess.run([TASKMGR, "help", what], capture_output=True, text=True, timeout=30)
+        eq(p.returncode, 0, "help " + what)
+        text = " ".join(p.stdout.split())
+        assert "waits as a standby" in text or "wait as a standby" in text, text
+        assert "exits 4" in text, text
+    p = subprocess.run([TASKMGR, "help"], capture_output=True, text=True, timeout=30)
+    assert "4 when another one runs on the database" in " ".join(p.stdout.split()), p.stdout
+
+
 # -- PostgreSQL: the advisory lock -----------------------------------------------
 
 def probe(name, uri):
