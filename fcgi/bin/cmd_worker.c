@@ -306,6 +306,8 @@ cmd_worker(struct app *app, int argc, char *argv[])
 		deliver_close(&d);
 		return k < 0 ? 1 : once && !stopping ? EXIT_STANDBY : 0;
 	}
+	/* a pass stops at once when the lead is lost (a standby may have taken it) */
+	d.lead = hs.lead = &lead;
 	while (!stopping) {
 		/* the lead lost (PostgreSQL's connection failed): no work until it is back */
 		if (!leader_held(&lead) && (once ||

@@ -20,6 +20,7 @@
 #include "arena.h"
 
 struct app;
+struct leader;
 
 #define HOOK_READ_MAX	4096	/* bytes of an answer's body kept (then ignored) */
 
@@ -36,6 +37,7 @@ struct hook_sender {
 	void		*curl;		/* CURL *, reused across deliveries */
 	struct arena	 arena;
 	struct hook_counts counts;
+	struct leader	*lead;		/* the worker's election: a pass stops when it is lost; NULL: none */
 };
 
 /* Prepares a sender; -1 when the HTTP client cannot start. */
