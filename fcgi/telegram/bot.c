@@ -325,6 +325,9 @@ bot_poll(struct bot *b)
 		goto out;
 	}
 	cJSON_ArrayForEach(u, res.result) {
+		/* the lead lost during the long poll: the new leader reads these again */
+		if (b->lead != NULL && !leader_held(b->lead))
+			break;
 		if (bot_update(b, u) < 0) {
 			/* the offset stays before it: read again in the next round */
 			n = -1;
@@ -368,6 +371,7 @@ bot_run(struct app *app, int once, volatile sig_atomic_t *stop, struct leader *l
 		return 1;
 	}
 	b.stop = stop;
+	b.lead = lead;
 	log_info("bot: polling for updates");
 	while (!*stop && (lead == NULL || leader_held(lead))) {
 		n = bot_poll(&b);

@@ -27,6 +27,7 @@ struct bot {
 	struct tg_client tg;
 	struct arena	 arena;		/* per update */
 	volatile sig_atomic_t *stop;	/* bot_run's: ends a long poll early */
+	struct leader	*lead;		/* bot_run's: updates are handled while it holds */
 	struct cJSON	*outq;		/* [[method, params], ...] to send after commit */
 };
 

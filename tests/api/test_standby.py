@@ -9,6 +9,7 @@ tests/support/leader_probe on a throwaway cluster (test_postgresql.py's).
 
 Every process started is stopped by its PID; every wait is bounded.
 """
+import fcntl
 import os
 import signal
 import sqlite3
@@ -108,6 +109,8 @@ def fresh():
     """A test's start: both fake servers reset, whatever an earlier test left running stopped."""
     TG.reset()
     TG2.reset()
+    # update ids go on from the highest either server handed out (the offset is stored)
+    TG.next_update = TG2.next_update = max(TG.next_update, TG2.next_update)
     for p, _ in PROCS:
         if p.poll() is None:
             _terminate(p.pid, p)
@@ -233,13 +236,42 @@ def test_two_bots_one_polls_and_the_standby_takes_over_after_kill_9():
 
     kill9(a)
     wait_log(blog, TOOK_OVER, b)
-    TG2.next_update = TG.next_update    # update ids go on where the first server's stopped
+    TG2.next_update = TG.next_update    # update ids go on from the first server's
     TG2.message(9102, "/help")
     wait_for(lambda: len(TG2.sent(9102)) == 1, "the new leader's answer")
     n = len(TG.calls_of("getUpdates"))
     eq(TG.calls_of("sendMessage")[-1]["chat_id"], 9101, "nothing more through the old one")
     stop(b)
     eq(len(TG.calls_of("getUpdates")), n, "the dead leader's server not polled since")
+
+
+def test_a_bot_that_lost_the_lead_during_a_long_poll_leaves_its_updates():
+    fresh()
+    env = dict(S.env, TASKMGR_LOG_FILE=os.path.join(S.dir, "bot-lost.log"),
+               TASKMGR_TELEGRAM_POLL_TIMEOUT="20")
+    log = env["TASKMGR_LOG_FILE"]
+    a = subprocess.Popen([TASKMGR, "bot"], env=env, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    PROCS.append((a, log))
+    wait_log(log, LEADS, a)
+    wait_for(lambda: len(TG.calls_of("getUpdates")) > 0, "a long poll under way")
+    # the lock file replaced, and the new one held (as another bot would)
+    path = S.db + "-bot.lock"
+    os.unlink(path)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        TG.message(9201, "/help")       # the long poll returns it at once
+        wait_log(log, "was removed or replaced", a)
+        wait_log(log, WAITS, a)
+        eq(TG.sent(9201), [], "not handled by a bot that no longer leads")
+    finally:
+        os.close(fd)
+    # the lock free again: it leads again and handles the update, once
+    wait_log(log, TOOK_OVER, a)
+    wait_for(lambda: len(TG.sent(9201)) == 1, "the answer")
+    stop(a)
+    eq(len(TG.sent(9201)), 1, "answered once")
 
 
 def test_bot_once_beside_a_running_bot_does_nothing_and_exits_4():
