@@ -14,9 +14,8 @@
 #include "arena.h"
 #include "tgapi.h"
 
-struct leader;
-
 struct app;
+struct leader;
 
 #define PACER_CHATS 1024
 
@@ -53,8 +52,8 @@ void	 deliver_close(struct deliverer *);
  * One pass over the due notices, adding each outcome to d->counts.  Returns
  * the number of notices that are due but had to wait for pacing (the caller
  * comes back soon), or -1 when the database failed.  Returns early when
- * *stop gets set or the lead is lost (d->lead), and after a 429, a 5xx or a network error (the pass that
- * saw it counts one more in counts.retried).
+ * *stop gets set or the lead is lost (d->lead), and after a 429, a 5xx or
+ * a network error (the pass that saw it counts one more in counts.retried).
  */
 int	 deliver_pass(struct deliverer *, volatile sig_atomic_t *stop);
 struct config;

@@ -46,7 +46,8 @@ void	 hook_sender_close(struct hook_sender *);
 /*
  * One pass over the due deliveries, adding each outcome to s->counts.
  * Returns how many were attempted (the caller comes back soon when > 0),
- * or -1 when the database failed.  Returns early when *stop gets set.
+ * or -1 when the database failed.  Returns early when *stop gets set
+ * or the lead is lost (s->lead).
  */
 int	 hook_pass(struct hook_sender *, volatile sig_atomic_t *stop);
 /*

@@ -10,11 +10,13 @@ tests/support/leader_probe on a throwaway cluster (test_postgresql.py's).
 Every process started is stopped by its PID; every wait is bounded.
 """
 import fcntl
+import http.server
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -42,6 +44,8 @@ def setup_module():
         "telegram_retry_base_ms": "100",
         "telegram_chat_interval_ms": "0",
         "worker_poll_ms": "50",
+        "webhook_allow_http": "yes",
+        "webhook_allow_hosts": "127.0.0.1",
     }).start()
     S.create_user("alice")
     with db() as c:
@@ -141,7 +145,7 @@ def stop(p):
     eq(p.wait(15), 0, "clean exit")
 
 
-LEADS = "leads on this database"
+LEADS = ": leads on this database"
 WAITS = "leads on this database; waiting as a standby"
 TOOK_OVER = "took over as the leader"
 
@@ -196,6 +200,70 @@ def test_a_leader_whose_lock_file_is_removed_stops_mid_pass():
     assert len(got) - len(set(got)) <= 1, "duplicates: %d" % (len(got) - len(set(got)))
     for p in (a, b):
         stop(p)
+
+
+class SlowReceiver:
+    """A loopback webhook receiver that takes 0.15 s to answer each delivery."""
+
+    def __init__(self):
+        self.bodies = []
+        rx = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                time.sleep(0.15)
+                rx.bodies.append(body)
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.srv.daemon_threads = True
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+        self.url = "http://127.0.0.1:%d/hook" % self.srv.server_address[1]
+
+    def stop(self):
+        self.srv.shutdown()
+        self.srv.server_close()
+
+
+def test_a_worker_that_lost_the_lead_stops_its_webhook_pass():
+    fresh()
+    rx = SlowReceiver()
+    try:
+        tok = S.login("alice")
+        r = S.request("POST", "/api/webhooks/", {"url": rx.url, "events": ["task.created"]},
+                      token=tok)
+        eq(r.status, 201, "webhook: %r" % r)
+        lst = S.request("POST", "/api/lists/", {"name": "hooks"}, token=tok).json
+        for i in range(12):
+            eq(S.request("POST", "/api/lists/%d/tasks/" % lst["id"], {"name": "h%d" % i},
+                         token=tok).status, 201, "task")
+        a, alog = start("worker-f", "worker")
+        wait_for(lambda: len(rx.bodies) >= 2, "the first deliveries")
+        # the lock file replaced and the new one held, as another worker would
+        path = S.db + "-worker.lock"
+        os.unlink(path)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            wait_log(alog, "was removed or replaced", a)
+            wait_log(alog, WAITS, a)
+            # waiting now: its pass ended before the rest of the 12
+            assert len(rx.bodies) < 12, "the pass went on: %d sent" % len(rx.bodies)
+        finally:
+            os.close(fd)
+        wait_log(alog, TOOK_OVER, a)
+        wait_for(lambda: len(rx.bodies) >= 12, "the rest, once it leads again")
+        stop(a)
+        eq(len(rx.bodies), 12, "each delivered once")
+        eq(len(set(rx.bodies)), 12, "twelve different deliveries")
+    finally:
+        rx.stop()
 
 
 def test_worker_once_beside_a_running_worker_does_nothing_and_exits_4():
