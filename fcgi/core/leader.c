@@ -25,6 +25,7 @@
 /* how often a PostgreSQL leader makes sure its connection still works */
 #define PG_CHECK_US 1000000
 
+#ifdef HAVE_POSTGRESQL
 /*
  * The advisory lock of what on PostgreSQL: "tm-" and what's first five
  * letters in ASCII, big-endian ("tm-worke" 8389411671855229797, "tm-bot"
@@ -42,6 +43,7 @@ lock_key(const char *what)
 		k = k << 8 | (unsigned char)*p;
 	return (int64_t)(k & INT64_MAX);
 }
+#endif
 
 int
 leader_init(struct leader *l, const char *what, const char *database, char *err,
