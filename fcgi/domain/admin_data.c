@@ -226,7 +226,8 @@ admq_users(struct db *db, struct arena *a, const char *q,
 		USERS_SQL("username_key, id"), USERS_SQL("username_key DESC, id DESC"),
 		USERS_SQL("email, id"), USERS_SQL("email DESC, id DESC"),
 		USERS_SQL("date_joined, id"), USERS_SQL("date_joined DESC, id DESC"),
-		USERS_SQL("last_login, id"), USERS_SQL("last_login DESC, id DESC"),
+		USERS_SQL("last_login NULLS FIRST, id"),
+		USERS_SQL("last_login DESC NULLS LAST, id DESC"),
 	};
 	static const char count_sql[] = "SELECT count(*)" USERS_WHERE;
 	const char *key = NULL;
@@ -336,7 +337,7 @@ admq_list_choices(struct db *db, struct arena *a, size_t limit,
 #define LIST_COLS "SELECT l.id, l.owner_id, l.name, u.username, l.created_at," \
 	" l.updated_at, l.task_count," \
 	" (SELECT group_concat(name, ', ') FROM (SELECT t.name FROM tasks t" \
-	" WHERE t.list_id = l.id ORDER BY t.created_at, t.id LIMIT 3))" \
+	" WHERE t.list_id = l.id ORDER BY t.created_at, t.id LIMIT 3) AS f)" \
 	" FROM lists l JOIN users u ON u.id = l.owner_id"
 #define LISTS_WHERE " WHERE (?1 IS NULL OR instr(l.name_key, ?1) > 0)"
 #define LISTS_SQL(o) LIST_COLS LISTS_WHERE " ORDER BY " o " LIMIT ?2 OFFSET ?3"

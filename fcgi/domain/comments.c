@@ -182,7 +182,8 @@ comments_update_locked(struct db *db, const struct actor *who, int64_t id,
     int64_t expect, const char *text, enum rule *why)
 {
 	static const char sql[] =
-	    "UPDATE comments SET text = ?1, updated_at = max(?2, updated_at + 1)"
+	    "UPDATE comments SET text = ?1, updated_at = CASE WHEN ?2 > updated_at + 1"
+	    " THEN ?2 ELSE updated_at + 1 END"
 	    " WHERE id = ?3 AND updated_at = ?4";
 	struct comment c;
 	sqlite3_stmt *st;

@@ -188,7 +188,8 @@ lists_update_locked(struct db *db, const struct actor *who, int64_t id,
 {
 	static const char sql[] =
 	    "UPDATE lists SET name = coalesce(?1, name), name_key = coalesce(?2, name_key),"
-	    " updated_at = max(?3, updated_at + 1) WHERE id = ?4 AND updated_at = ?5";
+	    " updated_at = CASE WHEN ?3 > updated_at + 1 THEN ?3 ELSE updated_at + 1 END"
+	    " WHERE id = ?4 AND updated_at = ?5";
 	sqlite3_stmt *st;
 	char	 key[NAME_MAX_CHARS * 12], nm[NAME_BYTES];
 	int64_t	 owner, cur;
@@ -243,7 +244,7 @@ lists_delete(struct db *db, const struct actor *who, int64_t id)
 	    "INSERT INTO events (user_id, type, action, task_id, created_at)"
 	    " SELECT m.user_id, 'task_updated', 'deleted', t.id, ?2 FROM list_members m"
 	    " JOIN tasks t ON t.list_id = m.list_id WHERE m.list_id = ?3"
-	    " AND t.assigned_to IS NOT m.user_id";
+	    " AND t.assigned_to IS DISTINCT FROM m.user_id";
 	static const char del[] = "DELETE FROM lists WHERE id = ?";
 	const char *const evs[] = { ev_owner, ev_assignee, ev_members };
 	sqlite3_stmt *st;

@@ -266,12 +266,12 @@ forget_member(struct db *db, int64_t list_id, int64_t user_id)
 {
 	static const char events_sql[] =
 	    "DELETE FROM events WHERE user_id = ?1 AND task_id IN"
-	    " (SELECT id FROM tasks WHERE list_id = ?2 AND assigned_to IS NOT ?1)";
+	    " (SELECT id FROM tasks WHERE list_id = ?2 AND assigned_to IS DISTINCT FROM ?1)";
 	static const char outbox_sql[] =
 	    "UPDATE outbox SET status = 3, finished_at = ?3,"
 	    " last_error = 'no longer a member of the list'"
 	    " WHERE status = 0 AND user_id = ?1 AND task_id IN"
-	    " (SELECT id FROM tasks WHERE list_id = ?2 AND assigned_to IS NOT ?1)";
+	    " (SELECT id FROM tasks WHERE list_id = ?2 AND assigned_to IS DISTINCT FROM ?1)";
 	sqlite3_stmt *st;
 	enum dbrc rc;
 
@@ -333,7 +333,7 @@ const char members_shared_sql[] =
     " l.owner_id, l.name, l.member_count, u.username FROM list_members m"
     " JOIN lists l ON l.id = m.list_id"
     " JOIN tasks t ON t.id IN (SELECT x.id FROM tasks x"
-    " WHERE x.list_id = m.list_id AND x.assigned_to IS NOT ?1"
+    " WHERE x.list_id = m.list_id AND x.assigned_to IS DISTINCT FROM ?1"
     " ORDER BY x.created_at DESC, x.id DESC LIMIT ?2)"
     " LEFT JOIN users u ON u.id = t.assigned_to"
     " WHERE m.user_id = ?1 ORDER BY t.created_at DESC, t.id DESC LIMIT ?2";
@@ -345,7 +345,7 @@ members_shared_tasks(struct db *db, int64_t uid, int64_t limit,
 {
 	static const char count_sql[] = "SELECT count(*) FROM list_members m"
 	    " JOIN tasks t ON t.list_id = m.list_id"
-	    " WHERE m.user_id = ?1 AND t.assigned_to IS NOT ?1";
+	    " WHERE m.user_id = ?1 AND t.assigned_to IS DISTINCT FROM ?1";
 	sqlite3_stmt *st;
 	struct task t;
 	enum dbrc rc;

@@ -53,7 +53,7 @@ enum task_access {
  * comparison; anyone else one probe of list_members' primary key.
  */
 #define LIST_ROLE_SQL(l, all, uid) \
-	"(CASE WHEN " all " OR " l ".owner_id = " uid " THEN 3 ELSE coalesce(" \
+	"(CASE WHEN " all " <> 0 OR " l ".owner_id = " uid " THEN 3 ELSE coalesce(" \
 	"(SELECT CASE m.role WHEN 'editor' THEN 2 ELSE 1 END FROM list_members m" \
 	" WHERE m.list_id = " l ".id AND m.user_id = " uid "), 0) END)"
 

@@ -16,7 +16,7 @@
 const char retention_events_sql[] =
     "DELETE FROM events WHERE id IN"
     " (SELECT id FROM (SELECT id, created_at FROM events WHERE +user_id IS NOT NULL"
-    " ORDER BY id LIMIT ?2) WHERE created_at < ?1)";
+    " ORDER BY id LIMIT ?2) AS e WHERE created_at < ?1)";
 const char retention_outbox_sql[] =
     "DELETE FROM outbox WHERE id IN"
     " (SELECT id FROM outbox WHERE status <> 0"

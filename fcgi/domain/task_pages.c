@@ -400,8 +400,9 @@ page_sql(struct db *db, const struct task_query *q, const struct plan *p,
 	static const char *const orders[] = {
 		" ORDER BY t.created_at DESC, t.id DESC",
 		" ORDER BY t.created_at, t.id",
-		" ORDER BY t.complete_before, t.id",
-		" ORDER BY t.complete_before DESC, t.id DESC",
+		/* SQLite's NULLs order, said for PostgreSQL (the same plans) */
+		" ORDER BY t.complete_before NULLS FIRST, t.id",
+		" ORDER BY t.complete_before DESC NULLS LAST, t.id DESC",
 		" ORDER BY t.updated_at, t.id",
 		" ORDER BY t.updated_at DESC, t.id DESC",
 	};

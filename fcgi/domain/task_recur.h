@@ -27,7 +27,8 @@ struct tz;
 #define TASK_EXTRAS_SQL(t) \
 	"CASE WHEN " t ".rec_every IS NULL THEN " t ".reminders ELSE " \
 	t ".rec_every || ' ' || " t ".rec_unit || ' ' || " t ".rec_from || ' ' || " \
-	"ifnull(" t ".rec_until, '-') || ' ' || ifnull(" t ".reminders, '') END"
+	"coalesce(CAST(" t ".rec_until AS TEXT), '-') || ' ' || coalesce(" t ".reminders, '')" \
+	" END"
 /* Fills r and *reminders (NULL: none; points into s) from TASK_EXTRAS_SQL's s. */
 void	 task_extras_unpack(const char *s, struct recurrence *r, const char **reminders);
 /* A task's rule columns (rec_every, rec_unit, rec_from, rec_until) from column col of st. */

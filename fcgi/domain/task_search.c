@@ -102,8 +102,8 @@ task_search_plan(struct db *db, struct search_plan *last, const char *key,
 {
 	/* the tail: how many tasks at most are newer than the index */
 	static const char tail_sql[] =
-	    "SELECT max(0, coalesce((SELECT max(id) FROM tasks), 0) - indexed_to)"
-	    " FROM task_search";
+	    "SELECT CASE WHEN coalesce((SELECT max(id) FROM tasks), 0) > indexed_to"
+	    " THEN (SELECT max(id) FROM tasks) - indexed_to ELSE 0 END FROM task_search";
 	/* the hits, counted no further than they would be worth */
 	static const char hits_sql[] =
 	    "SELECT count(*) FROM (SELECT 1 FROM tasks_fts WHERE tasks_fts MATCH ?1 LIMIT ?2)";
@@ -141,7 +141,7 @@ task_search_catch_up(struct db *db, int limit, int *n)
 	    "SELECT (SELECT max(id) FROM tasks) > indexed_to FROM task_search";
 	static const char upto_sql[] =
 	    "SELECT max(id) FROM (SELECT id FROM tasks"
-	    " WHERE id > (SELECT indexed_to FROM task_search) ORDER BY id LIMIT ?1)";
+	    " WHERE id > (SELECT indexed_to FROM task_search) ORDER BY id LIMIT ?1) AS n";
 	static const char add_sql[] =
 	    "INSERT INTO tasks_fts (rowid, name_key) SELECT id, name_key FROM tasks"
 	    " WHERE id > (SELECT indexed_to FROM task_search) AND id <= ?1";

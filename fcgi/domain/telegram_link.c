@@ -233,7 +233,9 @@ tg_state_set(struct db *db, const char *name, int64_t value)
 {
 	static const char sql[] =
 	    "INSERT INTO telegram_state (name, value) VALUES (?, ?)"
-	    " ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)";
+	    " ON CONFLICT (name) DO UPDATE SET value = CASE"
+	    " WHEN excluded.value > telegram_state.value THEN excluded.value"
+	    " ELSE telegram_state.value END";
 	sqlite3_stmt *st = db_prep(db, sql);
 
 	if (st == NULL)

@@ -106,10 +106,10 @@ user_time_update(struct db *db, int64_t id, const struct user_time_patch *p)
 {
 	static const char sql[] =
 	    "UPDATE users SET"
-	    " email = CASE WHEN ?1 THEN ?2 ELSE email END,"
-	    " time_zone = CASE WHEN ?3 THEN ?4 ELSE time_zone END,"
-	    " reminder_offsets = CASE WHEN ?5 THEN ?6 ELSE reminder_offsets END,"
-	    " daily_digest_at = CASE WHEN ?7 THEN ?8 ELSE daily_digest_at END"
+	    " email = CASE WHEN ?1 <> 0 THEN ?2 ELSE email END,"
+	    " time_zone = CASE WHEN ?3 <> 0 THEN ?4 ELSE time_zone END,"
+	    " reminder_offsets = CASE WHEN ?5 <> 0 THEN ?6 ELSE reminder_offsets END,"
+	    " daily_digest_at = CASE WHEN ?7 <> 0 THEN ?8 ELSE daily_digest_at END"
 	    " WHERE id = ?9";
 	sqlite3_stmt	*st = db_prep(db, sql);
 	char		 offs[USER_MAX_OFFSETS * 8 + 3], hm[6];

@@ -255,11 +255,12 @@ webhooks_update_locked(struct db *db, int64_t owner, int64_t id, int64_t expect,
 	    "SELECT updated_at FROM webhooks WHERE id = ?1 AND owner_id = ?2";
 	static const char sql[] =
 	    "UPDATE webhooks SET url = coalesce(?1, url), events = coalesce(?2, events),"
-	    " list_id = CASE WHEN ?3 THEN ?4 ELSE list_id END,"
+	    " list_id = CASE WHEN ?3 <> 0 THEN ?4 ELSE list_id END,"
 	    " failure_count = CASE WHEN ?5 = 1 AND is_active = 0 THEN 0 ELSE failure_count END,"
 	    " first_failure_at = CASE WHEN ?5 = 1 AND is_active = 0 THEN NULL"
 	    " ELSE first_failure_at END, is_active = coalesce(?5, is_active),"
-	    " updated_at = max(?6, updated_at + 1) WHERE id = ?7 AND updated_at = ?8";
+	    " updated_at = CASE WHEN ?6 > updated_at + 1 THEN ?6 ELSE updated_at + 1 END"
+	    " WHERE id = ?7 AND updated_at = ?8";
 	sqlite3_stmt *st;
 	int64_t	 cur;
 	int	 own, src;
