@@ -18,7 +18,7 @@ PACKAGES="autoconf automake libtool pkgconf make gcc clang libclang-rt-14-dev li
 sqlite3 libcjson-dev libcurl4-openssl-dev libargon2-dev libssl-dev libpwquality-dev libicu-dev \
 cracklib-runtime nginx-light spawn-fcgi multiwatch python3 curl wrk \
 chromium chromium-driver python3-selenium prometheus tzdata python3-icalendar nodejs \
-libpq-dev postgresql-15"
+libpq-dev postgresql-15 strace"
 
 top=$(cd "$(dirname "$0")" && pwd)
 cmd=${1:-}

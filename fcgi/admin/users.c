@@ -13,6 +13,7 @@
 #include "timeutil.h"
 #include "tz.h"
 #include "tokens.h"
+#include "tx.h"
 #include "user_settings.h"
 #include "username.h"
 #include "users.h"
@@ -256,16 +257,11 @@ user_save(struct db *db, const struct user *u, const char *email, int staff, int
 
 	if ((rc = db_begin(db)) != DB_OK)
 		return rc;
-	if ((rc = admq_user_update(db, u->id, email, staff, active)) != DB_OK ||
-	    (p->set != 0 && (rc = user_time_update(db, u->id, p)) != DB_OK))
-		goto fail;
-	if (u->is_active && !active && (rc = log_out_everywhere(db, u->id)) != DB_OK)
-		goto fail;
-	if ((rc = db_commit(db)) == DB_OK)
-		return DB_OK;
-fail:
-	db_rollback(db);
-	return rc;
+	if ((rc = admq_user_update(db, u->id, email, staff, active)) == DB_OK && p->set != 0)
+		rc = user_time_update(db, u->id, p);
+	if (rc == DB_OK && u->is_active && !active)
+		rc = log_out_everywhere(db, u->id);
+	return tx_close(db, 1, rc);
 }
 
 /* GET, POST users/{id}/ */
@@ -346,18 +342,11 @@ password_save(struct req *r, int64_t uid, const char *phc)
 
 	if ((rc = db_begin(db)) != DB_OK)
 		return rc;
-	if ((rc = users_set_password(db, uid, phc)) != DB_OK)
-		goto fail;
 	/* one's own session stays: the staff member is still at the keyboard */
-	if (uid != r->user.id && (rc = log_out_everywhere(db, uid)) != DB_OK)
-		goto fail;
-	if (uid == r->user.id && (rc = tokens_revoke_user(db, uid)) != DB_OK)
-		goto fail;
-	if ((rc = db_commit(db)) == DB_OK)
-		return DB_OK;
-fail:
-	db_rollback(db);
-	return rc;
+	if ((rc = users_set_password(db, uid, phc)) == DB_OK)
+		rc = uid != r->user.id ? log_out_everywhere(db, uid) :
+		    tokens_revoke_user(db, uid);
+	return tx_close(db, 1, rc);
 }
 
 /* GET, POST users/{id}/password/ */

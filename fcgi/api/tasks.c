@@ -17,6 +17,7 @@
 #include "task_pages.h"
 #include "tasks.h"
 #include "timeutil.h"
+#include "webhooks.h"
 
 /* The status and is_completed members of each status, indexed by enum task_status. */
 #define STATUS_JSON(name, done) \
@@ -202,6 +203,19 @@ void
 api_write_task(struct buf *b, const struct task *t)
 {
 	write_task(b, t, NULL, 0);
+}
+
+/* A create's or update's answer: the JSON its webhooks got, when it wrote one. */
+static void
+answer_task(struct req *r, const struct task *t)
+{
+	const char *p;
+	size_t	 n;
+
+	if (webhooks_task_json(t, &p, &n))
+		buf_add(&r->body_out, p, n);
+	else
+		write_task(&r->body_out, t, NULL, 0);
 }
 
 struct rows {
@@ -456,7 +470,7 @@ api_list_tasks(struct req *r)
 	if (rc == DB_OK) {
 		/* written once the write lock is given back */
 		if ((st = api_commit_answer(r, 201, 201)) == 201)
-			write_task(&r->body_out, &t, NULL, 0);
+			answer_task(r, &t);
 		return st;
 	}
 	db_rollback(&r->app->db);
@@ -513,7 +527,7 @@ task_update(struct req *r, int64_t id)
 	if (rc == DB_OK) {
 		/* written once the write lock is given back */
 		if ((st = api_commit_answer(r, 200, 200)) == 200)
-			write_task(&r->body_out, &t, NULL, 0);
+			answer_task(r, &t);
 		return st;
 	}
 	db_rollback(&r->app->db);

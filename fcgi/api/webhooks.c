@@ -239,9 +239,12 @@ delivery_row(void *ctx, const struct hook_delivery *d)
 	write_delivery(c->b, d);
 }
 
-/* GET /api/webhooks/: the caller's webhooks, newest first. */
+/*
+ * One page of GET /api/webhooks/ (the caller's webhooks, newest first) or,
+ * deliveries set, of GET /api/webhooks/{id}/deliveries/ (that webhook's log).
+ */
 static int
-hooks_index(struct req *r)
+hooks_page(struct req *r, int deliveries)
 {
 	struct db *db = &r->app->db;
 	struct rows c = { &r->body_out, 0 };
@@ -252,12 +255,18 @@ hooks_index(struct req *r)
 
 	if ((st = page_read(r, &pg)) != 0)
 		return st;
-	if ((rc = webhooks_count(db, r->user.id, &count)) != DB_OK)
+	rc = deliveries ? webhooks_deliveries_count(db, r->user.id, r->ids[0], &count) :
+	    webhooks_count(db, r->user.id, &count);
+	if (rc != DB_OK)
 		return api_dbfail(r, rc);
 	page_begin(r, &pg, count);
-	if (pg.offset < count && (rc = webhooks_page(db, r->user.id, pg.limit, pg.offset,
-	    hook_row, &c)) != DB_OK)
-		return api_dbfail(r, rc);
+	if (pg.offset < count) {
+		rc = deliveries ? webhooks_deliveries_page(db, r->ids[0], pg.limit, pg.offset,
+		    delivery_row, &c) : webhooks_page(db, r->user.id, pg.limit, pg.offset,
+		    hook_row, &c);
+		if (rc != DB_OK)
+			return api_dbfail(r, rc);
+	}
 	page_end(r);
 	return 200;
 }
@@ -286,7 +295,7 @@ hooks_create(struct req *r)
 int
 api_webhooks(struct req *r)
 {
-	return r->method == M_POST ? hooks_create(r) : hooks_index(r);
+	return r->method == M_POST ? hooks_create(r) : hooks_page(r, 0);
 }
 
 /* PATCH /api/webhooks/{id}/ {url?, events?, list_id?, is_active?, updated_at} */
@@ -374,21 +383,5 @@ api_webhook_redeliver(struct req *r)
 int
 api_webhook_deliveries(struct req *r)
 {
-	struct db *db = &r->app->db;
-	struct rows c = { &r->body_out, 0 };
-	struct page pg;
-	int64_t	 count;
-	enum dbrc rc;
-	int	 st;
-
-	if ((st = page_read(r, &pg)) != 0)
-		return st;
-	if ((rc = webhooks_deliveries_count(db, r->user.id, r->ids[0], &count)) != DB_OK)
-		return api_dbfail(r, rc);
-	page_begin(r, &pg, count);
-	if (pg.offset < count && (rc = webhooks_deliveries_page(db, r->ids[0], pg.limit,
-	    pg.offset, delivery_row, &c)) != DB_OK)
-		return api_dbfail(r, rc);
-	page_end(r);
-	return 200;
+	return hooks_page(r, 1);
 }

@@ -356,7 +356,14 @@ cmd_worker(struct app *app, int argc, char *argv[])
 			}
 			break;
 		}
-		/* a webhook retry comes due within worker_poll_ms, a new delivery wakes it */
+		/*
+		 * webhooks taken: the next pass at once (the notices have their
+		 * turn in it) until none is due; a nap when a receiver pushed
+		 * back or notices wait for their pacing.  A webhook retry comes
+		 * due within worker_poll_ms, a new delivery wakes it.
+		 */
+		if (hw > 0 && !hs.pushed_back)
+			continue;
 		if (w > 0 || hw > 0)
 			nap_ms(20);
 		else

@@ -77,79 +77,6 @@ admq_counts(struct db *db, int64_t now, struct admq_counts *c)
 	return count_one(db, due_sql, now, &c->past_due);
 }
 
-enum dbrc
-admq_recent(struct db *db, struct arena *a, size_t limit,
-    struct admq_change **out, size_t *n)
-{
-	static const char sql[] =
-	    "SELECT 1, 0, t.id, t.name, l.name, t.updated_at FROM tasks t"
-	    " JOIN lists l ON l.id = t.list_id"
-	    " UNION ALL"
-	    " SELECT 0, 0, l.id, l.name, u.username, l.updated_at FROM lists l"
-	    " JOIN users u ON u.id = l.owner_id"
-	    " UNION ALL"
-	    " SELECT CASE kind WHEN 'task' THEN 1 WHEN 'list' THEN 0 ELSE 2 END, 1,"
-	    " object_id, name, place, deleted_at FROM deletions"
-	    " ORDER BY 6 DESC, 3 DESC LIMIT ?";
-	sqlite3_stmt *st = db_prep(db, sql);
-	struct admq_change *rows;
-	int	 rc;
-
-	*n = 0;
-	if (st == NULL)
-		return DB_ERROR;
-	if ((rows = arena_alloc(a, (limit ? limit : 1) * sizeof(*rows))) == NULL) {
-		db_done(st, 0);
-		return DB_ERROR;
-	}
-	sqlite3_bind_int64(st, 1, (int64_t)limit);
-	while (*n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct admq_change *c = &rows[*n];
-
-		c->kind = (enum admq_kind)sqlite3_column_int(st, 0);
-		c->deleted = sqlite3_column_int(st, 1);
-		c->id = sqlite3_column_int64(st, 2);
-		c->name = arena_strdup(a, db_col_text(st, 3));
-		c->where = arena_strdup(a, db_col_text(st, 4));
-		c->updated_at = sqlite3_column_int64(st, 5);
-		if (c->name == NULL || c->where == NULL) {
-			db_done(st, rc);
-			return DB_ERROR;
-		}
-		(*n)++;
-	}
-	if (*n < limit && rc != SQLITE_DONE) {
-		db_done(st, rc);
-		return db_rc(db, rc, "admin recent");
-	}
-	db_done(st, rc);
-	*out = rows;
-	return DB_OK;
-}
-
-/* Runs a count statement with the text parameter 1 (NULL: no filter). */
-static enum dbrc
-count_q(struct db *db, const char *sql, const char *q, int64_t *count)
-{
-	sqlite3_stmt *st = db_prep(db, sql);
-	int	 rc;
-
-	if (st == NULL)
-		return DB_ERROR;
-	db_bind_text(st, 1, q);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*count = sqlite3_column_int64(st, 0);
-	db_done(st, rc);
-	return rc == SQLITE_ROW ? DB_OK : db_rc(db, rc, "admin count");
-}
-
-#define USERS_WHERE " FROM users WHERE (?1 IS NULL OR instr(username_key, ?1) > 0" \
-	" OR instr(lower(email), ?1) > 0)"
-#define USERS_SQL(o) "SELECT id, username, email, is_staff, is_superuser," \
-	" is_active, telegram_id, date_joined, last_login" USERS_WHERE \
-	" ORDER BY " o " LIMIT ?2 OFFSET ?3"
-
 /* Reads one row of an admin page into the element at p (strings in a); -1: no memory. */
 typedef int (*row_reader)(sqlite3_stmt *, struct arena *, void *p);
 
@@ -179,6 +106,117 @@ page_fetch(struct db *db, sqlite3_stmt *st, struct arena *a, int64_t limit, void
 	db_done(st, rc);
 	return DB_OK;
 }
+
+/*
+ * Reads up to limit rows of sql (its one parameter: limit), size bytes
+ * each, with fn into *out (strings and rows in a).
+ */
+static enum dbrc
+limit_fetch(struct db *db, const char *sql, struct arena *a, size_t limit, size_t size,
+    row_reader fn, void **out, size_t *n, const char *what)
+{
+	sqlite3_stmt *st;
+	void	*rows;
+	enum dbrc rc;
+
+	*n = 0;
+	if ((st = db_prep(db, sql)) == NULL)
+		return DB_ERROR;
+	if ((rows = arena_alloc(a, (limit ? limit : 1) * size)) == NULL) {
+		db_done(st, 0);
+		return DB_ERROR;
+	}
+	sqlite3_bind_int64(st, 1, (int64_t)limit);
+	if ((rc = page_fetch(db, st, a, (int64_t)limit, rows, size, fn, n, what)) == DB_OK)
+		*out = rows;
+	return rc;
+}
+
+/* Fills one change of admq_recent. */
+static int
+change_row(sqlite3_stmt *st, struct arena *a, void *p)
+{
+	struct admq_change *c = p;
+
+	c->kind = (enum admq_kind)sqlite3_column_int(st, 0);
+	c->deleted = sqlite3_column_int(st, 1);
+	c->id = sqlite3_column_int64(st, 2);
+	c->name = arena_strdup(a, db_col_text(st, 3));
+	c->where = arena_strdup(a, db_col_text(st, 4));
+	c->updated_at = sqlite3_column_int64(st, 5);
+	return c->name && c->where ? 0 : -1;
+}
+
+enum dbrc
+admq_recent(struct db *db, struct arena *a, size_t limit,
+    struct admq_change **out, size_t *n)
+{
+	static const char sql[] =
+	    "SELECT 1, 0, t.id, t.name, l.name, t.updated_at FROM tasks t"
+	    " JOIN lists l ON l.id = t.list_id"
+	    " UNION ALL"
+	    " SELECT 0, 0, l.id, l.name, u.username, l.updated_at FROM lists l"
+	    " JOIN users u ON u.id = l.owner_id"
+	    " UNION ALL"
+	    " SELECT CASE kind WHEN 'task' THEN 1 WHEN 'list' THEN 0 ELSE 2 END, 1,"
+	    " object_id, name, place, deleted_at FROM deletions"
+	    " ORDER BY 6 DESC, 3 DESC LIMIT ?";
+	void	*rows = NULL;
+	enum dbrc rc;
+
+	rc = limit_fetch(db, sql, a, limit, sizeof(**out), change_row, &rows, n,
+	    "admin recent");
+	*out = rows;
+	return rc;
+}
+
+/* Runs a count statement with the text parameter 1 (NULL: no filter). */
+static enum dbrc
+count_q(struct db *db, const char *sql, const char *q, int64_t *count)
+{
+	sqlite3_stmt *st = db_prep(db, sql);
+	int	 rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	db_bind_text(st, 1, q);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*count = sqlite3_column_int64(st, 0);
+	db_done(st, rc);
+	return rc == SQLITE_ROW ? DB_OK : db_rc(db, rc, "admin count");
+}
+
+/*
+ * An admin page: counts the rows of count_sql (its parameter 1: key, NULL
+ * for no filter) into *count, then reads up to limit rows of sql (?1 key,
+ * ?2 limit, ?3 offset), size bytes each, with fn into *out (all in a).
+ */
+static enum dbrc
+keyed_page(struct db *db, struct arena *a, const char *count_sql, const char *sql,
+    const char *key, int64_t limit, int64_t offset, size_t size, row_reader fn,
+    void **out, size_t *n, int64_t *count, const char *what)
+{
+	sqlite3_stmt *st;
+	enum dbrc drc;
+
+	if ((drc = count_q(db, count_sql, key, count)) != DB_OK)
+		return drc;
+	if ((*out = arena_alloc(a, (size_t)(limit > 0 ? limit : 1) * size)) == NULL)
+		return DB_ERROR;
+	if ((st = db_prep(db, sql)) == NULL)
+		return DB_ERROR;
+	db_bind_text(st, 1, key);
+	sqlite3_bind_int64(st, 2, limit);
+	sqlite3_bind_int64(st, 3, offset);
+	return page_fetch(db, st, a, limit, *out, size, fn, n, what);
+}
+
+#define USERS_WHERE " FROM users WHERE (?1 IS NULL OR instr(username_key, ?1) > 0" \
+	" OR instr(lower(email), ?1) > 0)"
+#define USERS_SQL(o) "SELECT id, username, email, is_staff, is_superuser," \
+	" is_active, telegram_id, date_joined, last_login" USERS_WHERE \
+	" ORDER BY " o " LIMIT ?2 OFFSET ?3"
 
 /* Reads the one row of sql (its parameter: id) into p with fn; DB_NOTFOUND: none. */
 static enum dbrc
@@ -232,7 +270,7 @@ admq_users(struct db *db, struct arena *a, const char *q,
 	static const char count_sql[] = "SELECT count(*)" USERS_WHERE;
 	const char *key = NULL;
 	char	 folded[USERNAME_KEY_BUF];
-	sqlite3_stmt *st;
+	void	*p = NULL;
 	enum dbrc drc;
 
 	*n = 0;
@@ -245,17 +283,10 @@ admq_users(struct db *db, struct arena *a, const char *q,
 			return DB_INVALID;
 		key = folded;
 	}
-	if ((drc = count_q(db, count_sql, key, count)) != DB_OK)
-		return drc;
-	if ((*rows = arena_alloc(a, (size_t)(limit > 0 ? limit : 1) * sizeof(**rows))) == NULL)
-		return DB_ERROR;
-	if ((st = db_prep(db, sqls[ordering])) == NULL)
-		return DB_ERROR;
-	db_bind_text(st, 1, key);
-	sqlite3_bind_int64(st, 2, limit);
-	sqlite3_bind_int64(st, 3, offset);
-	return page_fetch(db, st, a, limit, *rows, sizeof(**rows), user_row, n,
-	    "admin users");
+	drc = keyed_page(db, a, count_sql, sqls[ordering], key, limit, offset,
+	    sizeof(**rows), user_row, &p, n, count, "admin users");
+	*rows = p;
+	return drc;
 }
 
 enum dbrc
@@ -279,38 +310,29 @@ admq_user_update(struct db *db, int64_t id, const char *email, int is_staff,
 	return sqlite3_changes(db->h) ? DB_OK : DB_NOTFOUND;
 }
 
+/* Fills one (id, label) choice. */
+static int
+choice_row(sqlite3_stmt *st, struct arena *a, void *p)
+{
+	struct admq_choice *c = p;
+
+	c->id = sqlite3_column_int64(st, 0);
+	c->label = arena_strdup(a, db_col_text(st, 1));
+	return c->label ? 0 : -1;
+}
+
 /* Reads (id, label) rows of a statement with one limit parameter. */
 static enum dbrc
 choices(struct db *db, const char *sql, struct arena *a, size_t limit,
     struct admq_choice **out, size_t *n)
 {
-	sqlite3_stmt *st = db_prep(db, sql);
-	struct admq_choice *rows;
-	int	 rc;
+	void	*rows = NULL;
+	enum dbrc rc;
 
-	*n = 0;
-	if (st == NULL)
-		return DB_ERROR;
-	if ((rows = arena_alloc(a, (limit ? limit : 1) * sizeof(*rows))) == NULL) {
-		db_done(st, 0);
-		return DB_ERROR;
-	}
-	sqlite3_bind_int64(st, 1, (int64_t)limit);
-	while (*n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		rows[*n].id = sqlite3_column_int64(st, 0);
-		if ((rows[*n].label = arena_strdup(a, db_col_text(st, 1))) == NULL) {
-			db_done(st, rc);
-			return DB_ERROR;
-		}
-		(*n)++;
-	}
-	if (*n < limit && rc != SQLITE_DONE) {
-		db_done(st, rc);
-		return db_rc(db, rc, "admin choices");
-	}
-	db_done(st, rc);
+	rc = limit_fetch(db, sql, a, limit, sizeof(**out), choice_row, &rows, n,
+	    "admin choices");
 	*out = rows;
-	return DB_OK;
+	return rc;
 }
 
 enum dbrc
@@ -373,7 +395,7 @@ admq_lists(struct db *db, struct arena *a, const char *q,
 	};
 	static const char count_sql[] = "SELECT count(*) FROM lists l" LISTS_WHERE;
 	const char *key = NULL;
-	sqlite3_stmt *st;
+	void	*p = NULL;
 	enum dbrc drc;
 
 	*n = 0;
@@ -383,17 +405,10 @@ admq_lists(struct db *db, struct arena *a, const char *q,
 		ordering = AL_DEFAULT;
 	if (q != NULL && (key = search_key(a, q)) == NULL)
 		return DB_INVALID;
-	if ((drc = count_q(db, count_sql, key, count)) != DB_OK)
-		return drc;
-	if ((*rows = arena_alloc(a, (size_t)(limit > 0 ? limit : 1) * sizeof(**rows))) == NULL)
-		return DB_ERROR;
-	if ((st = db_prep(db, sqls[ordering])) == NULL)
-		return DB_ERROR;
-	db_bind_text(st, 1, key);
-	sqlite3_bind_int64(st, 2, limit);
-	sqlite3_bind_int64(st, 3, offset);
-	return page_fetch(db, st, a, limit, *rows, sizeof(**rows), list_row, n,
-	    "admin lists");
+	drc = keyed_page(db, a, count_sql, sqls[ordering], key, limit, offset,
+	    sizeof(**rows), list_row, &p, n, count, "admin lists");
+	*rows = p;
+	return drc;
 }
 
 enum dbrc

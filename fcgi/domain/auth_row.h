@@ -1,8 +1,8 @@
 /*
  * auth_row: the user a credential belongs to, as the credential checks
  * (tokens_check_access, pats_check, sessions_check, tg_user_by_telegram)
- * select it and fill their principal from it.  Inline: a token lookup costs
- * no extra call.
+ * select it and fill their principal from it, and the lookup by digest the
+ * first three share.  Inline: a token lookup costs no extra call.
  */
 #ifndef TASKMGR_AUTH_ROW_H
 #define TASKMGR_AUTH_ROW_H
@@ -12,6 +12,7 @@
 #include "arena.h"
 #include "db.h"
 #include "principal.h"
+#include "tokens.h"
 #include "tz.h"
 
 /* The selected columns of the users row aliased u, in principal_fill's order. */
@@ -38,6 +39,50 @@ principal_fill(struct principal *p, sqlite3_stmt *st, int col, enum auth_via via
 		return -1;
 	}
 	return 0;
+}
+
+/* A credential lookup on its row: the statement and the digest bound to it. */
+struct auth_lookup {
+	sqlite3_stmt	*st;
+	unsigned char	 digest[32];
+};
+
+/*
+ * Steps sql, which selects a credential by ?1, the SHA-256 digest of tok,
+ * among those still live at ?2, now.  DB_OK with l->st on the row (read it,
+ * then auth_fill), DB_NOTFOUND when there is none, else DB_ERROR (logged
+ * as what).
+ */
+static inline enum dbrc
+auth_lookup(struct db *db, const char *sql, const char *tok, int64_t now,
+    const char *what, struct auth_lookup *l)
+{
+	int	 rc;
+
+	if ((l->st = db_prep(db, sql)) == NULL)
+		return DB_ERROR;
+	token_digest(tok, l->digest);
+	sqlite3_bind_blob(l->st, 1, l->digest, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(l->st, 2, now);
+	if ((rc = sqlite3_step(l->st)) != SQLITE_ROW) {
+		db_done(l->st, rc);
+		return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, what);
+	}
+	return DB_OK;
+}
+
+/*
+ * Ends a lookup: principal_fill from column col of its row, then the
+ * statement reset.  DB_OK, or DB_ERROR when the copy failed.
+ */
+static inline enum dbrc
+auth_fill(struct auth_lookup *l, struct principal *p, int col, enum auth_via via,
+    struct arena *a)
+{
+	int	 rc = principal_fill(p, l->st, col, via, a);
+
+	db_done(l->st, SQLITE_ROW);
+	return rc == 0 ? DB_OK : DB_ERROR;
 }
 
 #endif

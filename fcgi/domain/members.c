@@ -10,6 +10,7 @@
 #include "timeutil.h"
 #include "tx.h"
 #include "users.h"
+#include "webhooks.h"
 
 const char *const list_role_names[] = { "", "viewer", "editor", "owner", NULL };
 
@@ -258,8 +259,8 @@ out:
 
 /*
  * What a removed member no longer gets of the list's tasks (but of those
- * assigned to them): their events, and their notices not sent yet (ended
- * as skipped, status 3).
+ * assigned to them): their events, their notices not sent yet (ended
+ * as skipped, status 3) and their webhooks' deliveries not sent yet.
  */
 static enum dbrc
 forget_member(struct db *db, int64_t list_id, int64_t user_id)
@@ -286,7 +287,9 @@ forget_member(struct db *db, int64_t list_id, int64_t user_id)
 	sqlite3_bind_int64(st, 1, user_id);
 	sqlite3_bind_int64(st, 2, list_id);
 	sqlite3_bind_int64(st, 3, now_us());
-	return db_rc(db, db_done(st, sqlite3_step(st)), "member notices");
+	if ((rc = db_rc(db, db_done(st, sqlite3_step(st)), "member notices")) != DB_OK)
+		return rc;
+	return webhooks_forget(db, list_id, user_id, now_us());
 }
 
 enum dbrc

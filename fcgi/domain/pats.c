@@ -166,30 +166,20 @@ pats_check(struct db *db, const char *tok, struct arena *a,
 	    " FROM personal_tokens t JOIN users u ON u.id = t.user_id"
 	    " WHERE t.digest = ?1 AND (t.expires_at IS NULL OR t.expires_at > ?2)"
 	    " AND u.is_active = 1";
-	sqlite3_stmt *st;
-	unsigned char d[32];
+	struct auth_lookup l;
 	int64_t	 now = now_us(), used;
-	int	 rc;
+	enum dbrc rc;
 
 	*touch = 0;
 	if (strlen(tok) != PAT_LEN || strncmp(tok, PAT_PREFIX, PAT_PREFIX_LEN) != 0)
 		return DB_NOTFOUND;
-	if ((st = db_prep(db, sql)) == NULL)
-		return DB_ERROR;
-	token_digest(tok, d);
-	sqlite3_bind_blob(st, 1, d, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		db_done(st, rc);
-		return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "pat check");
-	}
-	p->token_id = sqlite3_column_int64(st, 0);
-	p->scopes = (unsigned)sqlite3_column_int(st, 1);
-	used = col_time(st, 2);
-	rc = principal_fill(p, st, 3, VIA_PAT, a);
-	db_done(st, SQLITE_ROW);
-	if (rc != 0)
-		return DB_ERROR;
+	if ((rc = auth_lookup(db, sql, tok, now, "pat check", &l)) != DB_OK)
+		return rc;
+	p->token_id = sqlite3_column_int64(l.st, 0);
+	p->scopes = (unsigned)sqlite3_column_int(l.st, 1);
+	used = col_time(l.st, 2);
+	if ((rc = auth_fill(&l, p, 3, VIA_PAT, a)) != DB_OK)
+		return rc;
 	*touch = used == TIME_NULL || now - used >= PAT_TOUCH_US || now < used;
 	return DB_OK;
 }

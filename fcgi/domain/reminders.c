@@ -418,7 +418,8 @@ remind(struct db *db, const struct due_rem *d, const struct tz *dflt, int64_t no
 		rc = activity_record(db, d->task_id, 0, "reminded", NULL, now);
 	/* task.reminder to the webhooks of those who see the task */
 	if (rc == DB_OK)
-		rc = webhooks_task(db, d->task_id, HOOK_TASK_REMINDER, 0, 0, NULL);
+		rc = webhooks_task(db, d->task_id, HOOK_TASK_REMINDER, 0, 0,
+		    HOOK_GEN_UNKNOWN, NULL);
 	return rc;
 }
 

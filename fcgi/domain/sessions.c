@@ -61,26 +61,17 @@ sessions_check(struct db *db, const char *sid, struct arena *a,
 	    "SELECT s.id, s.csrf, " AUTH_USER_COLUMNS("u")
 	    " FROM sessions s JOIN users u ON u.id = s.user_id"
 	    " WHERE s.digest = ? AND s.expires_at > ? AND u.is_active = 1";
-	sqlite3_stmt *st;
-	unsigned char d[32];
-	int	 rc;
+	struct auth_lookup l;
+	enum dbrc rc;
 
 	if (sid == NULL || strlen(sid) != TOKEN_LEN)
 		return DB_NOTFOUND;
-	if ((st = db_prep(db, sql)) == NULL)
-		return DB_ERROR;
-	token_digest(sid, d);
-	sqlite3_bind_blob(st, 1, d, 32, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, now_us());
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		db_done(st, rc);
-		return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "session check");
-	}
-	p->session_id = sqlite3_column_int64(st, 0);
-	p->csrf = arena_strdup(a, db_col_text(st, 1));
-	rc = principal_fill(p, st, 2, VIA_COOKIE, a);
-	db_done(st, SQLITE_ROW);
-	if (p->csrf == NULL || rc != 0) {
+	if ((rc = auth_lookup(db, sql, sid, now_us(), "session check", &l)) != DB_OK)
+		return rc;
+	p->session_id = sqlite3_column_int64(l.st, 0);
+	p->csrf = arena_strdup(a, db_col_text(l.st, 1));
+	rc = auth_fill(&l, p, 2, VIA_COOKIE, a);
+	if (p->csrf == NULL || rc != DB_OK) {
 		memset(p, 0, sizeof(*p));
 		return DB_ERROR;
 	}

@@ -34,7 +34,7 @@ task_assignee_check(struct db *db, int64_t id, struct arena *a, const char **nam
 	"SELECT t.id, t.list_id, l.owner_id, t.name, t.description, l.name," \
 	" t.assigned_to, u.username, t.complete_before, t.status, t.created_at," \
 	" t.updated_at, t.rec_every, t.rec_unit, t.rec_from, t.rec_until, t.rec_anchor," \
-	" l.member_count, " LIST_ROLE_SQL("l", "?2", "?3") ", t.reminders" \
+	" l.member_count, " LIST_ROLE_SQL("l", "?2", "?3") ", t.reminders, l.hook_gen" \
 	" FROM tasks t JOIN lists l ON l.id = t.list_id" \
 	" LEFT JOIN users u ON u.id = t.assigned_to"
 
@@ -61,6 +61,7 @@ task_from_row(sqlite3_stmt *st, struct task *t)
 	    sqlite3_column_int64(st, 16);
 	t->member_count = sqlite3_column_int64(st, 17);
 	t->reminders = (const char *)sqlite3_column_text(st, 19);
+	t->hook_gen = sqlite3_column_int64(st, 20);
 }
 
 enum dbrc
@@ -107,7 +108,8 @@ head_name(struct task_head *h, const char *s)
 #define HEAD_COLUMNS \
 	"SELECT l.owner_id, t.assigned_to, t.complete_before, t.updated_at," \
 	" t.status, t.name, t.rec_every, t.rec_unit, t.rec_from, t.rec_until," \
-	" t.rec_anchor, t.list_id, l.member_count, " LIST_ROLE_SQL("l", "?2", "?3")
+	" t.rec_anchor, t.list_id, l.member_count, " LIST_ROLE_SQL("l", "?2", "?3") \
+	", l.hook_gen"
 #define HEAD_WHERE \
 	" FROM tasks t JOIN lists l ON l.id = t.list_id WHERE t.id = ?1"
 
@@ -125,9 +127,10 @@ task_head_read(struct db *db, const struct actor *who, int64_t id, struct task_h
 		return rc;
 	h->list_id = sqlite3_column_int64(st, 11);
 	h->member_count = sqlite3_column_int64(st, 12);
+	h->hook_gen = sqlite3_column_int64(st, 14);
 	if (desc != NULL) {
-		buf_add(desc, sqlite3_column_blob(st, 14),
-		    (size_t)sqlite3_column_bytes(st, 14));
+		buf_add(desc, sqlite3_column_blob(st, 15),
+		    (size_t)sqlite3_column_bytes(st, 15));
 		buf_putc(desc, '\0');
 		if (desc->oom)
 			rc = DB_ERROR;
@@ -161,6 +164,7 @@ task_head_row(struct db *db, const struct actor *who, int64_t id, struct arena *
 		return rc;
 	h->list_id = t->list_id;
 	h->member_count = t->member_count;
+	h->hook_gen = t->hook_gen;
 	h->access = t->access;
 	h->owner_id = t->owner_id;
 	h->assigned_to = t->assigned_to;
@@ -175,11 +179,11 @@ task_head_row(struct db *db, const struct actor *who, int64_t id, struct arena *
 
 enum dbrc
 task_list_owner(struct db *db, const struct actor *who, int64_t list_id, int64_t *owner,
-    int64_t *members, struct arena *a, const char **name)
+    int64_t *members, int64_t *hook_gen, struct arena *a, const char **name)
 {
 	static const char sql[] =
 	    "SELECT l.owner_id, l.name, l.member_count, " LIST_ROLE_SQL("l", "?2", "?3")
-	    " FROM lists l WHERE l.id = ?1";
+	    ", l.hook_gen FROM lists l WHERE l.id = ?1";
 	sqlite3_stmt *st;
 	enum dbrc rc;
 	int	 role;
@@ -192,6 +196,7 @@ task_list_owner(struct db *db, const struct actor *who, int64_t list_id, int64_t
 	}
 	*owner = sqlite3_column_int64(st, 0);
 	*members = sqlite3_column_int64(st, 2);
+	*hook_gen = sqlite3_column_int64(st, 4);
 	if (a != NULL && (*name = arena_strdup(a, db_col_text(st, 1))) == NULL)
 		rc = db_rc(db, SQLITE_NOMEM, "task list");
 	db_done(st, SQLITE_ROW);

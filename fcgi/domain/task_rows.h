@@ -16,6 +16,7 @@
 struct task_head {
 	int64_t		 list_id;
 	int64_t		 member_count;
+	int64_t		 hook_gen;	/* the list's (webhooks.h) */
 	int		 access;	/* enum task_access */
 	int64_t		 owner_id;
 	int64_t		 assigned_to;
@@ -42,7 +43,8 @@ enum dbrc task_head_row(struct db *, const struct actor *, int64_t id,
  * with a its name (in a); DB_FORBIDDEN for a viewer, DB_NOTFOUND otherwise.
  */
 enum dbrc task_list_owner(struct db *, const struct actor *, int64_t list_id,
-	    int64_t *owner, int64_t *members, struct arena *, const char **name);
+	    int64_t *owner, int64_t *members, int64_t *hook_gen, struct arena *,
+	    const char **name);
 /* DB_OK when id is an active user (its name in a), DB_INVALID when not. */
 enum dbrc task_assignee_check(struct db *, int64_t id, struct arena *, const char **name);
 /* Sets a task's status and moves updated_at on; the task must exist. */

@@ -82,7 +82,7 @@ sweep_batch(struct db *db, int64_t now, struct due *d, size_t *n)
 			drc = reminders_sync(db, d[i].id);
 		if (drc == DB_OK)
 			drc = webhooks_task(db, d[i].id, HOOK_TASK_UPDATED, d[i].owner_id,
-			    d[i].assigned_to, NULL);
+			    d[i].assigned_to, HOOK_GEN_UNKNOWN, NULL);
 	}
 	if (drc == DB_OK)
 		*n = k;

@@ -187,8 +187,8 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 	r.reminders = (in->set & TF_REMINDERS) ? in->reminders : NULL;
 	if ((rc = tx_open(db, &own)) != DB_OK)
 		return rc;
-	if ((rc = task_list_owner(db, who, list_id, &r.owner_id, &r.member_count, a,
-	    &r.list_name)) != DB_OK)
+	if ((rc = task_list_owner(db, who, list_id, &r.owner_id, &r.member_count,
+	    &r.hook_gen, a, &r.list_name)) != DB_OK)
 		goto out;
 	if (r.assigned_to > 0 && (rc = task_assignee_check(db, r.assigned_to, a,
 	    &r.assignee_name)) != DB_OK) {
@@ -205,7 +205,8 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 	if (rc == DB_OK && out != NULL)
 		rc = create_answer(out, &r, dlen, a);
 	if (rc == DB_OK)
-		rc = webhooks_task(db, r.id, HOOK_TASK_CREATED, r.owner_id, r.assigned_to, out);
+		rc = webhooks_task(db, r.id, HOOK_TASK_CREATED, r.owner_id, r.assigned_to,
+		    r.hook_gen, out);
 	*id = r.id;
 out:
 	return tx_close(db, own, rc);
@@ -477,7 +478,7 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 	/* the webhooks of those who see the task now: not a previous assignee's */
 	if (rc == DB_OK)
 		rc = webhooks_task(db, id, *p.action == 'c' ? HOOK_TASK_COMPLETED :
-		    HOOK_TASK_UPDATED, p.h.owner_id, p.w.assigned_to, out);
+		    HOOK_TASK_UPDATED, p.h.owner_id, p.w.assigned_to, p.h.hook_gen, out);
 out:
 	buf_free(&odesc);
 	return tx_close(db, own, rc);
@@ -502,7 +503,7 @@ tasks_delete(struct db *db, const struct actor *who, int64_t id)
 	}
 	/* the task as it was, to those who saw it */
 	if ((rc = webhooks_task(db, id, HOOK_TASK_DELETED, h.owner_id, h.assigned_to,
-	    NULL)) != DB_OK)
+	    h.hook_gen, NULL)) != DB_OK)
 		goto out;
 	if ((st = db_prep(db, sql)) == NULL) {
 		rc = DB_ERROR;
@@ -568,7 +569,7 @@ tasks_complete(struct db *db, const struct actor *who, int64_t id, enum rule *wh
 	/* the task as completing left it (a recurring one: at its next deadline) */
 	if (rc == DB_OK)
 		rc = webhooks_task(db, id, HOOK_TASK_COMPLETED, h.owner_id, h.assigned_to,
-		    NULL);
+		    h.hook_gen, NULL);
 out:
 	return tx_close(db, own, rc);
 }

@@ -74,6 +74,7 @@ struct task {
 	/* read by tasks_get_visible only (pages leave them 0) */
 	int		 access;	/* the reader's enum task_access (members.h) */
 	int64_t		 member_count;	/* the list's members */
+	int64_t		 hook_gen;	/* the list's (webhooks.h) */
 	const char	*reminders;	/* canonical offsets ("[60]", "[]"); NULL: the recipient's */
 };
 

@@ -136,26 +136,15 @@ tokens_check_access(struct db *db, const char *tok, struct arena *a,
 	    " FROM auth_tokens t JOIN users u ON u.id = t.user_id"
 	    " WHERE t.digest = ? AND t.kind = 1 AND t.revoked = 0"
 	    " AND t.expires_at > ? AND u.is_active = 1";
-	sqlite3_stmt *st = db_prep(db, sql);
-	unsigned char d[32];
-	int	 rc;
+	struct auth_lookup l;
+	enum dbrc rc;
 
-	if (st == NULL)
-		return DB_ERROR;
 	if (strlen(tok) != TOKEN_LEN)
 		return DB_NOTFOUND;
-	token_digest(tok, d);
-	sqlite3_bind_blob(st, 1, d, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now_us());
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		p->token_id = sqlite3_column_int64(st, 0);
-		rc = principal_fill(p, st, 1, VIA_BEARER, a);
-		db_done(st, SQLITE_ROW);
-		return rc == 0 ? DB_OK : DB_ERROR;
-	}
-	db_done(st, rc);
-	return rc == SQLITE_DONE ? DB_NOTFOUND : db_rc(db, rc, "token check");
+	if ((rc = auth_lookup(db, sql, tok, now_us(), "token check", &l)) != DB_OK)
+		return rc;
+	p->token_id = sqlite3_column_int64(l.st, 0);
+	return auth_fill(&l, p, 1, VIA_BEARER, a);
 }
 
 /* Revokes every live token of a login (reuse detection). */

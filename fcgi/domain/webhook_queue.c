@@ -1,6 +1,5 @@
 /* webhook_queue: the deliveries a change queues, in the change's transaction. */
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "arena.h"
@@ -64,8 +63,9 @@ struct match {
 /*
  * The active webhooks of active users, as this process last read them
  * (every change writes ask about): valid while webhook_gen's number is gen
- * (sql/021_webhook_inbox.sql), on the connection h.  More than CACHE_MAX of
- * them: over, and hook_match_any asks the database each time.
+ * (sql/021_webhook_inbox.sql), on the connection h, and for a list whose
+ * hook_gen is at most seq (sql/027_list_hook_gen.sql).  More than CACHE_MAX
+ * of them: over, and hook_match_any asks the database each time.
  */
 #define CACHE_MAX	512
 
@@ -79,32 +79,57 @@ struct cached {
 static struct {
 	sqlite3		*h;		/* NULL: nothing read yet */
 	int64_t		 gen;
+	int64_t		 seq;
 	int		 n;
 	int		 over;
 	struct cached	 w[CACHE_MAX];
 } cache;
 
-/* webhook_gen's number: 0 when no webhook was ever made. */
+/* webhook_gen's number and seq: 0 when no webhook was ever made. */
 static enum dbrc
-hook_gen(struct db *db, int64_t *gen)
+hook_gen(struct db *db, int64_t *gen, int64_t *seq)
 {
-	static const char sql[] = "SELECT n FROM webhook_gen WHERE id = 1";
+	static const char sql[] = "SELECT n, seq FROM webhook_gen WHERE id = 1";
 	sqlite3_stmt *st = db_prep(db, sql);
 	int	 rc;
 
-	*gen = 0;
+	*gen = *seq = 0;
 	if (st == NULL)
 		return DB_ERROR;
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*gen = sqlite3_column_int64(st, 0);
+		*seq = sqlite3_column_int64(st, 1);
 		rc = SQLITE_DONE;
 	}
 	return db_rc(db, db_done(st, rc), "webhook gen");
 }
 
-/* Reads the active webhooks of active users into the cache, stamped gen. */
+/*
+ * The JSON of the task the last webhooks_task wrote for its deliveries
+ * (id 0: none), for the answer of the same change (webhooks_task_json).
+ */
+static struct {
+	int64_t		 id;
+	int64_t		 updated_at;
+	struct buf	 b;
+} task_json;
+
+/*
+ * A rollback forgets the cache: it may have been read inside the rolled
+ * back transaction, at a seq another change may then give out again.  The
+ * task's JSON goes too: a change rolled back answers nothing.
+ */
+static void
+cache_drop(void *unused)
+{
+	(void)unused;
+	cache.h = NULL;
+	task_json.id = 0;
+}
+
+/* Reads the active webhooks of active users into the cache, stamped gen and seq. */
 static enum dbrc
-cache_load(struct db *db, int64_t gen)
+cache_load(struct db *db, int64_t gen, int64_t seq)
 {
 	static const char sql[] =
 	    "SELECT w.id, w.owner_id, coalesce(w.list_id, 0), w.events FROM webhooks w"
@@ -135,26 +160,36 @@ cache_load(struct db *db, int64_t gen)
 		rc = SQLITE_DONE;
 	if (db_done(st, rc) != SQLITE_DONE)
 		return db_rc(db, rc, "webhook cache");
+	if (cache.h != db->h)
+		sqlite3_rollback_hook(db->h, cache_drop, NULL);
 	cache.h = db->h;
 	cache.gen = gen;
+	cache.seq = seq;
 	return DB_OK;
 }
 
 /*
- * Whether any webhook is active at all: the question every write asks, one
- * step of a cached statement on webhook_gen's one row, the rest from the
- * cache (read again when the number moved).
+ * Whether any webhook is active at all: the question every write asks.
+ * list_gen, the hook_gen of the list written to (HOOK_GEN_UNKNOWN: not
+ * read), answers it from the cache while it is at most the cache's seq;
+ * otherwise one step of a cached statement on webhook_gen's one row, the
+ * rest from the cache (read again when the number moved).
  */
 static enum dbrc
-hook_any(struct db *db, int *any)
+hook_any(struct db *db, int64_t list_gen, int *any)
 {
-	int64_t	 gen;
+	int64_t	 gen, seq;
 	enum dbrc rc;
 
+	if (cache.h == db->h && list_gen != HOOK_GEN_UNKNOWN && list_gen <= cache.seq) {
+		*any = cache.n > 0 || cache.over;
+		return DB_OK;
+	}
 	*any = 0;
-	if ((rc = hook_gen(db, &gen)) != DB_OK)
+	if ((rc = hook_gen(db, &gen, &seq)) != DB_OK)
 		return rc;
-	if ((cache.h != db->h || cache.gen != gen) && (rc = cache_load(db, gen)) != DB_OK)
+	if ((cache.h != db->h || cache.gen != gen || cache.seq != seq) &&
+	    (rc = cache_load(db, gen, seq)) != DB_OK)
 		return rc;
 	*any = cache.n > 0 || cache.over;
 	return DB_OK;
@@ -269,7 +304,7 @@ hook_match(struct db *db, const int64_t users[2], int64_t list_id, unsigned even
 	enum dbrc rc;
 
 	*n = 0;
-	if ((rc = hook_any(db, &any)) != DB_OK || !any)
+	if ((rc = hook_any(db, HOOK_GEN_UNKNOWN, &any)) != DB_OK || !any)
 		return rc;
 	return match_cached(db, users, list_id, event, m, n);
 }
@@ -306,6 +341,19 @@ id_only(struct buf *b, int64_t id)
 	buf_putc(b, '{');
 	jw_int(b, "id", id, &first);
 	buf_putc(b, '}');
+}
+
+/* Writes "<kind>:<id>" into key (KEY_MAX bytes): a delivery's object_key. */
+#define KEY_MAX	(8 + INT64_DEC_MAX)
+
+static void
+object_key(char *key, const char *kind, int64_t id)
+{
+	size_t	 n = strlen(kind);
+
+	memcpy(key, kind, n);
+	key[n++] = ':';
+	*int64_dec(key + n, id) = '\0';
 }
 
 /* The list of task_id; DB_NOTFOUND when it has gone. */
@@ -399,25 +447,47 @@ static enum dbrc
 queue_as_owners(struct db *db, const struct match *m, int n, unsigned event,
     enum kind kind, int64_t id, const char *key, const struct task *t)
 {
-	struct buf b = { 0 };
+	struct buf b = { 0 }, *data = &b;
 	int64_t	 did;
 	enum dbrc rc = DB_OK;
 	int	 i, w = 1;
 
+	/* the task as the change left it: kept for the change's own answer */
 	if (t != NULL && task_writer != NULL) {
-		task_writer(&b, t);
-		if (b.oom || b.len == 0)
+		data = &task_json.b;
+		buf_reset(data);
+		task_writer(data, t);
+		if (data->oom || data->len == 0)
 			rc = DB_ERROR;
+		else {
+			task_json.id = t->id;
+			task_json.updated_at = t->updated_at;
+		}
 	}
 	for (i = 0; i < n && rc == DB_OK; i++) {
 		if ((t == NULL || task_writer == NULL) &&
 		    (w = write_as(db, kind, id, m[i].owner_id, &b)) < 0)
 			rc = DB_ERROR;
 		else if (w > 0)
-			rc = hook_insert(db, m[i].id, hook_event_name(event), key, b.p, &did);
+			rc = hook_insert(db, m[i].id, hook_event_name(event), key, data->p,
+			    &did);
 	}
 	buf_free(&b);
 	return rc;
+}
+
+int
+webhooks_task_json(const struct task *t, const char **p, size_t *len)
+{
+	int	 same = task_json.id != 0 && task_json.id == t->id &&
+		    task_json.updated_at == t->updated_at;
+
+	task_json.id = 0;
+	if (!same)
+		return 0;
+	*p = task_json.b.p;
+	*len = task_json.b.len;
+	return 1;
 }
 
 enum dbrc
@@ -452,17 +522,18 @@ webhooks_queue(struct db *db, const struct hook_scope *s, unsigned event,
 
 enum dbrc
 webhooks_task(struct db *db, int64_t task_id, unsigned event, int64_t owner,
-    int64_t assignee, const struct task *t)
+    int64_t assignee, int64_t list_gen, const struct task *t)
 {
 	struct match m[MATCH_MAX];
 	int64_t	 users[2] = { owner, assignee };
 	int64_t	 list_id = t != NULL ? t->list_id : 0;
-	char	 key[32];
+	char	 key[KEY_MAX];
 	int	 n, any;
 	enum dbrc rc;
 
-	/* the common case first: no webhook at all, one probe */
-	if ((rc = hook_any(db, &any)) != DB_OK || !any)
+	task_json.id = 0;
+	/* the common case first: no webhook at all, nothing read */
+	if ((rc = hook_any(db, list_gen, &any)) != DB_OK || !any)
 		return rc;
 	if (list_id == 0 && (rc = task_list(db, task_id, &list_id)) != DB_OK)
 		return rc;
@@ -472,7 +543,7 @@ webhooks_task(struct db *db, int64_t task_id, unsigned event, int64_t owner,
 		return rc;
 	if ((rc = match_cached(db, users, list_id, event, m, &n)) != DB_OK || n == 0)
 		return rc;
-	snprintf(key, sizeof(key), "task:%lld", (long long)task_id);
+	object_key(key, "task", task_id);
 	return queue_as_owners(db, m, n, event, K_TASK, task_id, key, t);
 }
 
@@ -481,13 +552,13 @@ webhooks_list(struct db *db, int64_t list_id, unsigned event, int64_t owner)
 {
 	struct match m[MATCH_MAX];
 	const int64_t users[2] = { owner, 0 };
-	char	 key[32];
+	char	 key[KEY_MAX];
 	int	 n;
 	enum dbrc rc;
 
 	if ((rc = hook_match(db, users, list_id, event, m, &n)) != DB_OK || n == 0)
 		return rc;
-	snprintf(key, sizeof(key), "list:%lld", (long long)list_id);
+	object_key(key, "list", list_id);
 	return queue_as_owners(db, m, n, event, K_LIST, list_id, key, NULL);
 }
 
@@ -498,11 +569,11 @@ webhooks_comment(struct db *db, int64_t comment_id, int64_t task_id, int64_t own
 	struct match m[MATCH_MAX];
 	const int64_t users[2] = { owner, assignee };
 	int64_t	 list_id = 0;
-	char	 key[32];
+	char	 key[KEY_MAX];
 	int	 n, any;
 	enum dbrc rc;
 
-	if ((rc = hook_any(db, &any)) != DB_OK || !any)
+	if ((rc = hook_any(db, HOOK_GEN_UNKNOWN, &any)) != DB_OK || !any)
 		return rc;
 	if ((rc = task_list(db, task_id, &list_id)) != DB_OK)
 		return rc;
@@ -510,7 +581,43 @@ webhooks_comment(struct db *db, int64_t comment_id, int64_t task_id, int64_t own
 	    DB_OK || n == 0)
 		return rc;
 	/* with the task's own deliveries: a comment never overtakes its task */
-	snprintf(key, sizeof(key), "task:%lld", (long long)task_id);
+	object_key(key, "task", task_id);
 	return queue_as_owners(db, m, n, HOOK_COMMENT_CREATED, K_COMMENT, comment_id, key,
 	    NULL);
+}
+
+enum dbrc
+webhooks_forget(struct db *db, int64_t list_id, int64_t user_id, int64_t now)
+{
+	/* the objects user_id no longer sees: the list, its tasks not theirs */
+#define GONE_KEYS \
+	" AND webhook_id IN (SELECT id FROM webhooks WHERE owner_id = ?1)" \
+	" AND object_key IN (SELECT 'task:' || id FROM tasks" \
+	" WHERE list_id = ?2 AND assigned_to IS DISTINCT FROM ?1 UNION ALL SELECT 'list:' || ?2)"
+	static const char failed[] =
+	    "UPDATE webhook_deliveries SET status = 'failed', finished_at = ?3,"
+	    " last_error = 'no longer a member of the list'"
+	    " WHERE status = 'pending'" GONE_KEYS;
+	/* the inbox's newest row stays, as the high-water mark (021) */
+	static const char drop[] =
+	    "DELETE FROM webhook_inbox WHERE moved = 0" GONE_KEYS
+	    " AND id < (SELECT max(id) FROM webhook_inbox)";
+	static const char mark[] =
+	    "UPDATE webhook_inbox SET moved = 1 WHERE moved = 0" GONE_KEYS;
+#undef GONE_KEYS
+	const char *const sql[3] = { failed, drop, mark };
+	sqlite3_stmt *st;
+	enum dbrc rc = DB_OK;
+	int	 i;
+
+	for (i = 0; i < 3 && rc == DB_OK; i++) {
+		if ((st = db_prep(db, sql[i])) == NULL)
+			return DB_ERROR;
+		sqlite3_bind_int64(st, 1, user_id);
+		sqlite3_bind_int64(st, 2, list_id);
+		if (i == 0)
+			sqlite3_bind_int64(st, 3, now);
+		rc = db_rc(db, db_done(st, sqlite3_step(st)), "webhook withdraw");
+	}
+	return rc;
 }

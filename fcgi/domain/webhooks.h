@@ -12,8 +12,9 @@
  * webhook_inbox row each, so a change and its deliveries commit together;
  * the worker moves them into webhook_deliveries (webhook_outbox.h).  Which
  * webhooks are active each process keeps in memory while webhook_gen's
- * number stays (sql/021_webhook_inbox.sql): with no active webhook the cost
- * of a change is one step of a cached statement on that one row.
+ * number stays (sql/021_webhook_inbox.sql), and a task write whose list's
+ * hook_gen shows no change since (sql/027_list_hook_gen.sql) reads nothing
+ * more: with no active webhook it costs no statement at all.
  *
  * The body of a delivery is fixed when it is queued:
  *   {"id": <delivery id>, "event": "...", "created_at": time, "data": <object>}
@@ -173,15 +174,25 @@ enum dbrc webhooks_queue(struct db *, const struct hook_scope *, unsigned event,
 	    const char *object_key, const char *data);
 enum dbrc webhooks_wanted(struct db *, const struct hook_scope *, unsigned event,
 	    int *wanted);
+/* A list_gen not read: webhooks_task reads webhook_gen instead. */
+#define HOOK_GEN_UNKNOWN	(-1)
 /*
  * A task changed (event: a HOOK_TASK_* bit): owner and assignee see it
  * (both 0: read from the task), and the members of its list; t, when not
- * NULL, gives its list.  Each
+ * NULL, gives its list.  list_gen is its list's hook_gen as the change read
+ * it (sql/027_list_hook_gen.sql), or HOOK_GEN_UNKNOWN.  Each
  * matching webhook gets the task read as its owner: one who no longer
  * sees it gets nothing, and each gets their own role in it.
  */
 enum dbrc webhooks_task(struct db *, int64_t task_id, unsigned event,
-	    int64_t owner, int64_t assignee, const struct task *t);
+	    int64_t owner, int64_t assignee, int64_t list_gen, const struct task *t);
+/*
+ * The JSON of t that the change just made wrote for its deliveries
+ * (webhooks_task with t, after its last change), at *p for *len bytes,
+ * valid until the next change: 1, or 0 when none was written (then the
+ * caller writes it).  Asked once: a second call answers 0.
+ */
+int	webhooks_task_json(const struct task *t, const char **p, size_t *len);
 /*
  * A comment was created on task_id, seen by owner and assignee (0: nobody):
  * comment.created, kept in order with the task's own deliveries.
@@ -190,6 +201,13 @@ enum dbrc webhooks_comment(struct db *, int64_t comment_id, int64_t task_id,
 	    int64_t owner, int64_t assignee);
 /* A list changed (event: a HOOK_LIST_* bit); owner sees it. */
 enum dbrc webhooks_list(struct db *, int64_t list_id, unsigned event, int64_t owner);
+/*
+ * user_id was removed from list_id: the deliveries to their webhooks about
+ * what they no longer see (the list, its tasks not assigned to them, their
+ * comments) not sent yet are withdrawn -- those of the log end as failed,
+ * those still in the inbox are dropped -- in the caller's transaction.
+ */
+enum dbrc webhooks_forget(struct db *, int64_t list_id, int64_t user_id, int64_t now);
 /* Queues one delivery of event (a name) with data (an inbox row); *id its id. */
 enum dbrc hook_insert(struct db *, int64_t webhook_id, const char *event,
 	    const char *object_key, const char *data, int64_t *id);

@@ -318,12 +318,15 @@ hook_pass(struct hook_sender *s, volatile sig_atomic_t *stop)
 	int	 n, i, m, tries;
 
 	arena_reset(&s->arena);
+	s->pushed_back = 0;
 	if (hook_due(&s->app->db, now_us(), BATCH, &s->arena, jobs, &n) != DB_OK)
 		return -1;
 	/* no transaction is open while the receivers answer */
 	for (m = 0; m < n && !*stop && (s->lead == NULL || leader_held(s->lead)); m++) {
 		out[m].err[0] = '\0';
 		out[m].r = post(s, &jobs[m], &out[m].http, out[m].err, sizeof(out[m].err));
+		if (out[m].r == 0)
+			s->pushed_back = 1;
 	}
 	/* the receivers have them: a lost mark would mean second copies, so insist */
 	for (tries = 0; m > 0 && tries < 5; tries++)

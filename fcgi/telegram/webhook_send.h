@@ -37,6 +37,7 @@ struct hook_sender {
 	void		*curl;		/* CURL *, reused across deliveries */
 	struct arena	 arena;
 	struct hook_counts counts;
+	int		 pushed_back;	/* the last pass: a receiver did not take one */
 	struct leader	*lead;		/* the worker's election: a pass stops when it is lost; NULL: none */
 };
 
@@ -44,10 +45,11 @@ struct hook_sender {
 int	 hook_sender_open(struct hook_sender *, struct app *);
 void	 hook_sender_close(struct hook_sender *);
 /*
- * One pass over the due deliveries, adding each outcome to s->counts.
- * Returns how many were attempted (the caller comes back soon when > 0),
- * or -1 when the database failed.  Returns early when *stop gets set
- * or the lead is lost (s->lead).
+ * One pass over the due deliveries, adding each outcome to s->counts and
+ * setting s->pushed_back when a receiver failed one (it waits its backoff).
+ * Returns how many were attempted (more may be due when > 0), or -1 when
+ * the database failed.  Returns early when *stop gets set or the lead is
+ * lost (s->lead).
  */
 int	 hook_pass(struct hook_sender *, volatile sig_atomic_t *stop);
 /*

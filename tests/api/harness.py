@@ -8,12 +8,14 @@ functions of a module and prints TAP for automake's driver.
 
 Standard library only.
 """
+import glob
 import http.client
 import json
 import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -29,6 +31,8 @@ MULTIWATCH = shutil.which("multiwatch") or "/usr/bin/multiwatch"
 TASKMGR = os.path.join(TOP_BUILDDIR, "taskmgr")
 RESPONDER = os.path.join(TOP_BUILDDIR, "taskmgr.fcgi")
 # the test-only programs whose clock a test moves (Server(fake_clock=True))
+# sql/'s migrations in order: MIGRATIONS[n - 1] is number n
+MIGRATIONS = sorted(glob.glob(os.path.join(TOP_SRCDIR, "sql", "[0-9][0-9][0-9]_*.sql")))
 FAKECLOCK_DIR = os.path.join(TOP_BUILDDIR, "tests", "fakeclock")
 
 # Cheap argon2 settings keep the suite fast; the cost itself is tested apart.
@@ -297,6 +301,21 @@ http {
         with open(self.log, errors="replace") as f:
             return f.read()
 
+    def connect(self):
+        """A connection of its own to the database, waiting up to 10 s for a lock."""
+        c = sqlite3.connect(self.db, timeout=10)
+        c.execute("PRAGMA busy_timeout = 10000")
+        return c
+
+    def sql(self, query, *args):
+        """The rows of query (args bound) on the database, committed."""
+        c = self.connect()
+        try:
+            with c:
+                return c.execute(query, args).fetchall()
+        finally:
+            c.close()
+
     def db_bytes(self):
         data = b""
         for suffix in ("", "-wal"):
@@ -360,6 +379,29 @@ http {
 
     def __exit__(self, *a):
         self.stop()
+
+
+def migration_number(suffix):
+    """The number of the migration whose file name ends with suffix
+    ("_task_columns.sql"), wherever the numbering puts it."""
+    return [n for n, f in enumerate(MIGRATIONS, 1) if f.endswith(suffix)][0]
+
+
+def schema_before(path, number, username_key=None):
+    """A database at path made by the migrations before number, as `taskmgr
+    migrate` of that release left it (user_version too); the connection,
+    committed.  012 gets username_key as its key function (`taskmgr migrate`
+    registers one): by default one that fails, for a database with no user."""
+    def unused(_):
+        raise AssertionError("012 recomputes keys of no user here")
+    c = sqlite3.connect(path, timeout=10)
+    c.create_function("username_key", 1, username_key or unused)
+    for n, f in enumerate(MIGRATIONS[:number - 1], 1):
+        with open(f) as fh:
+            c.executescript(fh.read())
+        c.execute("PRAGMA user_version = %d" % n)
+    c.commit()
+    return c
 
 
 def _alive(pid):

@@ -7,17 +7,15 @@ order within its task), the rows are then numbered in their task's range
 served newest first as before, and it still goes with its task and outlives
 its actor.  An id outside its task's range is refused, and with it the
 write that needed it."""
-import glob
 import os
 import sqlite3
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Server, TOP_SRCDIR, eq, run_tests  # noqa: E402
+from harness import Server, eq, migration_number, run_tests, schema_before  # noqa: E402
 
-MIGRATIONS = sorted(glob.glob(os.path.join(TOP_SRCDIR, "sql", "[0-9][0-9][0-9]_*.sql")))
-MINE = [os.path.basename(f)[3:] for f in MIGRATIONS].index("_history_by_task.sql") + 1
+MINE = migration_number("_history_by_task.sql")
 NOW = 1_800_000_000_000_000
 
 # (old id, task, actor, action, changes, at): interleaved between tasks, and
@@ -35,14 +33,9 @@ OLD = [
 
 def old_database(path):
     """A database at the schema before the layout, with tasks and history."""
-    c = sqlite3.connect(path)
     # 012's key function, as `taskmgr migrate` defines it (the same for
     # these ASCII names)
-    c.create_function("username_key", 1, lambda s: s.lower())
-    for n, f in enumerate(MIGRATIONS[:MINE - 1], 1):
-        with open(f) as fh:
-            c.executescript(fh.read())
-        c.execute("PRAGMA user_version = %d" % n)
+    c = schema_before(path, MINE, lambda s: s.lower())
     for i, u in enumerate(("alice", "bob"), 1):
         c.execute("INSERT INTO users (username, username_key, password, date_joined)"
                   " VALUES (?, ?, '', ?)", (u, u, NOW + i))

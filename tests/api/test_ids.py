@@ -5,7 +5,6 @@ id; and a populated database of schema 9 or 10 migrates with its rows,
 counters, search index, page marks' versions and foreign keys intact, its
 sequences starting above every id it holds or names -- through real nginx +
 spawn-fcgi and the real `taskmgr migrate`."""
-import glob
 import os
 import re
 import sqlite3
@@ -13,7 +12,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import TOP_SRCDIR, Server, eq, run_tests  # noqa: E402
+from harness import (MIGRATIONS, Server, eq, migration_number, run_tests,  # noqa: E402
+                     schema_before)
 from admin_client import PW, register  # noqa: E402
 
 S = None
@@ -22,7 +22,6 @@ UID = {}
 OUTSIDE = ("sqlite_sequence",)     # what the migration may change
 # columns a later migration let be NULL: 025, events' high-water mark
 LOOSENED = {"events": {"user_id"}}
-MIGRATIONS = sorted(glob.glob(os.path.join(TOP_SRCDIR, "sql", "[0-9][0-9][0-9]_*.sql")))
 MINE = 11                          # sql/011_ids_never_reused.sql
 
 
@@ -303,15 +302,8 @@ def test_no_check_evaluates_an_in_list_of_more_than_two():
 def schema_at(path, version):
     """A database made by the first version migrations, as `taskmgr migrate`
     of a release at that schema left it."""
-    c = sqlite3.connect(path)
     eq(os.path.basename(MIGRATIONS[MINE - 1]), "011_ids_never_reused.sql", "numbering")
-    for n, f in enumerate(MIGRATIONS[:version], 1):
-        eq(int(os.path.basename(f)[:3]), n, "migration %s" % f)
-        with open(f) as fh:
-            c.executescript(fh.read())
-        c.execute("PRAGMA user_version = %d" % n)
-    c.commit()
-    return c
+    return schema_before(path, version + 1)
 
 
 def populate(c, now):
@@ -562,25 +554,13 @@ def migrate_and_check(srv, version, seqs):
 
 # ---- 025: events rebuilt without AUTOINCREMENT ------------------------------
 
-EVENTS_IDS = [os.path.basename(f) for f in MIGRATIONS].index(
-    next(os.path.basename(f) for f in MIGRATIONS if f.endswith("_events_ids.sql"))) + 1
+EVENTS_IDS = migration_number("_events_ids.sql")
 
 
 def schema_before_events_ids(path):
     """A database made by the migrations before 025, as `taskmgr migrate`
     of that release left it."""
-    c = sqlite3.connect(path)
-
-    def unused(_):
-        raise AssertionError("012 recomputes keys of no user here")
-    # taskmgr migrate gives 012 its username_key(); the database is empty then
-    c.create_function("username_key", 1, unused)
-    for n, f in enumerate(MIGRATIONS[:EVENTS_IDS - 1], 1):
-        with open(f) as fh:
-            c.executescript(fh.read())
-        c.execute("PRAGMA user_version = %d" % n)
-    c.commit()
-    return c
+    return schema_before(path, EVENTS_IDS)
 
 
 def test_populated_events_migrate_without_autoincrement():

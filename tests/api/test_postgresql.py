@@ -440,6 +440,17 @@ def test_webhook_triggers_and_the_delivery_log():
                     "VALUES (%s, 'https://h.example/', 1, 's', 1, 1) RETURNING id" % eve)
     n1 = sql1(db, "SELECT n FROM webhook_gen WHERE id = 1")
     assert n1 is not None, "webhook_gen_insert"
+    # 027: a webhook of every list reaches every list; a later list starts there
+    mine = sql1(db, "INSERT INTO lists (owner_id, name, created_at, updated_at) "
+                    "VALUES (%s, 'hooked', 1, 1) RETURNING id" % eve)
+    eq(PG.query(db, "SELECT l.hook_gen, g.seq FROM lists l, webhook_gen g WHERE l.id = %s"
+                % mine), [("1", "1")], "lists_hook_gen_start")
+    sql1(db, "INSERT INTO webhooks (owner_id, url, events, list_id, secret, created_at, "
+             "updated_at) VALUES (%s, 'https://h.example/', 1, %s, 's', 1, 1) RETURNING id"
+             % (eve, mine))
+    eq(PG.query(db, "SELECT hook_gen FROM lists WHERE id = %s" % mine), [("2",)],
+       "a webhook of the list: webhook_gen_lists")
+    n1 = sql1(db, "SELECT n FROM webhook_gen WHERE id = 1")
     sql1(db, "INSERT INTO webhook_inbox (webhook_id, event, object_key, data, created_at) "
              "VALUES (%s, 'task.created', 'task:1', '{\"id\": 1}', 5) RETURNING id" % hook)
     sql1(db, "INSERT INTO webhook_deliveries (webhook_id, event, object_key, body, created_at, "

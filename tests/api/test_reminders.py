@@ -4,7 +4,6 @@ field, the rows every task write schedules, and the real worker sending
 them through the fake Bot API while a fake clock (tests/fakeclock/) moves."""
 import datetime
 import os
-import sqlite3
 import subprocess
 import sys
 import time
@@ -53,14 +52,11 @@ def teardown_module():
 
 
 def db():
-    c = sqlite3.connect(S.db, timeout=10)
-    c.execute("PRAGMA busy_timeout=10000")
-    return c
+    return S.connect()
 
 
 def q(sql, *args):
-    with db() as c:
-        return c.execute(sql, args).fetchall()
+    return S.sql(sql, *args)
 
 
 def uid(name):

@@ -3,7 +3,6 @@
 notices (never pending ones), the events feed's cursor stays right when old
 rows are gone, 0 keeps everything, and the keys are validated."""
 import os
-import sqlite3
 import sys
 import time
 
@@ -46,14 +45,11 @@ def req(method, path, body=None, user="alice"):
 
 
 def db():
-    c = sqlite3.connect(S.db, timeout=10)
-    c.execute("PRAGMA busy_timeout=10000")
-    return c
+    return S.connect()
 
 
 def q(sql, *args):
-    with db() as c:
-        return c.execute(sql, args).fetchall()
+    return S.sql(sql, *args)
 
 
 def uid(name):

@@ -53,14 +53,11 @@ def req(method, path, body=None, user="alice", headers=None):
 
 
 def db():
-    c = sqlite3.connect(S.db, timeout=10)
-    c.execute("PRAGMA busy_timeout=10000")
-    return c
+    return S.connect()
 
 
 def uid(name):
-    with db() as c:
-        return c.execute("SELECT id FROM users WHERE username = ?", (name,)).fetchone()[0]
+    return S.sql("SELECT id FROM users WHERE username = ?", name)[0][0]
 
 
 def telegram_id(name):

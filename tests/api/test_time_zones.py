@@ -4,7 +4,6 @@ date-times without an offset read in the caller's zone, the bot's texts and
 the admin pages in the reader's zone."""
 import os
 import re
-import sqlite3
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -57,14 +56,11 @@ def patch_me(body, user="alice", status=200):
 
 
 def db():
-    c = sqlite3.connect(S.db, timeout=10)
-    c.execute("PRAGMA busy_timeout=10000")
-    return c
+    return S.connect()
 
 
 def uid(name):
-    with db() as c:
-        return c.execute("SELECT id FROM users WHERE username = ?", (name,)).fetchone()[0]
+    return S.sql("SELECT id FROM users WHERE username = ?", name)[0][0]
 
 
 def stored(name):

@@ -326,6 +326,25 @@ def test_each_event_arrives_once_in_order_signed():
     drop(h)
 
 
+def test_a_writes_answer_is_the_data_its_webhook_got():
+    # the change writes the task's JSON once, for its deliveries and its answer
+    h = new_hook("alice", "/answer", events=["task.created", "task.updated"])
+    lst = new_list("Answered")
+    made = req("POST", "/api/lists/%d/tasks/" % lst["id"], {"name": "Told"})
+    eq(made.status, 201, "create")
+    changed = req("PATCH", "/api/tasks/%d/" % made.json["id"],
+                  {"description": "twice", "updated_at": made.json["updated_at"]})
+    eq(changed.status, 200, "patch")
+    eq(changed.json, req("GET", "/api/tasks/%d/" % made.json["id"]).json,
+       "the answer is the task as it is")
+    worker_once()
+    got = [g["body"] for g in RX.requests("/answer")]
+    raw = [b[b.index(b'"data":') + 7:-1] if isinstance(b, bytes) else
+           b[b.index('"data":') + 7:-1].encode() for b in got]
+    eq(raw, [made.body, changed.body], "each delivery's data: the answer's very bytes")
+    drop(h)
+
+
 def test_a_webhook_scoped_to_a_list_hears_only_of_that_list():
     a, b = new_list("Scope A"), new_list("Scope B")
     h = new_hook("alice", "/scoped", events=["task.created", "list.updated"],
@@ -575,6 +594,57 @@ def test_a_members_webhook_sees_the_shared_list_as_the_member():
     patch_task(t, description="after carol left")
     worker_once()
     eq(len(RX.requests("/member")), 2, "nothing once she no longer sees it")
+    drop(h, user="carol")
+
+
+def test_a_removed_members_pending_deliveries_are_withdrawn_with_the_removal():
+    import sqlite3
+    lst = new_list("Shared, then not")
+    r = req("POST", "/api/lists/%d/members/" % lst["id"], {"username": "carol",
+                                                            "role": "editor"})
+    eq(r.status, 201, "carol an editor: %s" % r.body)
+    h = new_hook("carol", "/withdrawn", events=["task.created", "task.updated",
+                                                 "list.updated", "comment.created"])
+    carol = user_id("carol")
+    t = new_task(lst, "Not carol's")
+    mine = new_task(lst, "Carol's", assigned_to=carol)
+    eq(req("POST", "/api/tasks/%d/comments/" % t["id"], {"text": "a word"}).status, 201,
+       "comment")
+    lst = req("GET", "/api/lists/%d/" % lst["id"]).json
+    eq(req("PATCH", "/api/lists/%d/" % lst["id"], {"name": "Shared, renamed",
+                                                    "updated_at": lst["updated_at"]}).status,
+       200, "rename")
+    # the first moved into webhook_deliveries as the worker's pass moves it,
+    # the rest still in the inbox; none sent yet
+    c = sqlite3.connect(S.db, timeout=10)
+    with c:
+        first = c.execute("SELECT min(id) FROM webhook_inbox WHERE webhook_id = ?"
+                          " AND moved = 0", (h["id"],)).fetchone()[0]
+        c.execute("INSERT INTO webhook_deliveries (id, webhook_id, event, object_key, body,"
+                  " created_at, next_attempt_at) SELECT id, webhook_id, event, object_key,"
+                  " '{\"data\":' || data || '}', created_at, created_at FROM webhook_inbox"
+                  " WHERE id = ?", (first,))
+        c.execute("DELETE FROM webhook_inbox WHERE id = ?", (first,))
+    pending = lambda: c.execute(
+        "SELECT event, object_key, status FROM webhook_delivery_log WHERE webhook_id = ?"
+        " ORDER BY id", (h["id"],)).fetchall()
+    eq([(e, k) for e, k, _ in pending()],
+       [("task.created", "task:%d" % t["id"]), ("task.created", "task:%d" % mine["id"]),
+        ("comment.created", "task:%d" % t["id"]), ("list.updated", "list:%d" % lst["id"])],
+       "queued while carol was a member")
+    eq(req("DELETE", "/api/lists/%d/members/%d/" % (lst["id"], carol)).status, 204,
+       "carol removed")
+    eq([(e, k, st) for e, k, st in pending()],
+       [("task.created", "task:%d" % t["id"], "failed"),
+        ("task.created", "task:%d" % mine["id"], "pending")],
+       "only what carol still sees (her own task) is left to send; the one in the"
+       " log ended as failed, those in the inbox dropped")
+    eq(c.execute("SELECT last_error FROM webhook_deliveries WHERE id = ?",
+                 (first,)).fetchone(), ("no longer a member of the list",), "why")
+    c.close()
+    worker_once()
+    eq([(b["event"], b["data"]["id"]) for b in RX.bodies("/withdrawn")],
+       [("task.created", mine["id"])], "the receiver gets only that")
     drop(h, user="carol")
 
 

@@ -255,7 +255,8 @@ def test_change_status_inline_and_filter():
 def test_screenshot_of_the_task_list():
     go("/admin/tasks/?o=deadline")
     eq(h1(), "Tasks", "task list")
-    D.set_window_size(1200, 780)
+    # the whole list with its reminders lines, the save button and the total
+    D.set_window_size(1200, 900)
     os.makedirs(os.path.dirname(SHOT), exist_ok=True)
     assert D.save_screenshot(SHOT), "screenshot"
     assert os.path.getsize(SHOT) > 1000

@@ -9,6 +9,7 @@
 #include "lists.h"
 #include "members.h"
 #include "tap.h"
+#include "unit_db.h"
 #include "tasks.h"
 #include "timeutil.h"
 #include "username.h"
@@ -48,17 +49,7 @@ access_of(const struct actor *who, int64_t id)
 static int64_t
 q1_member_count(int64_t id)
 {
-	sqlite3_stmt *st;
-	int64_t	 v = -1;
-
-	if (sqlite3_prepare_v2(db.h, "SELECT member_count FROM lists WHERE id = ?", -1, &st,
-	    NULL) != SQLITE_OK)
-		return -2;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	return unit_q1(db.h, "SELECT member_count FROM lists WHERE id = ?", id);
 }
 
 static void
@@ -250,22 +241,17 @@ shared_tasks_page(const struct actor *own, const struct actor *ed)
 int
 main(void)
 {
-	char	 path[] = "/tmp/taskmgr-unit-XXXXXX", err[256];
+	char	 path[] = "/tmp/taskmgr-unit-XXXXXX";
 	struct actor own, ed, vi, as, st, staff = { 0, 1 };
 	struct task_input in;
 	struct member m;
 	enum member_rule why;
 	enum rule rwhy;
 	int64_t	 lid, tid, id;
-	FILE	*devnull = fopen("/dev/null", "w");
-	int	 fd, n;
+	int	 n;
 
-	if ((fd = mkstemp(path)) < 0)
+	if (unit_db_open(&db, path) < 0)
 		return 1;
-	close(fd);
-	ok(db_open(&db, path, DB_OPEN_CREATE, err, sizeof(err)) == 0, "open %s", err);
-	username_sql_register(&db);
-	ok(db_migrate(&db, devnull) == 0, "migrate");
 	own = (struct actor){ user("owner"), 0 };
 	ed = (struct actor){ user("editor"), 0 };
 	vi = (struct actor){ user("viewer"), 0 };
@@ -355,12 +341,6 @@ main(void)
 	is_int((int)q1_member_count(lid), 0, "member_count back to 0");
 
 	arena_free(&a);
-	db_close(&db);
-	unlink(path);
-	snprintf(err, sizeof(err), "%s-wal", path);
-	unlink(err);
-	snprintf(err, sizeof(err), "%s-shm", path);
-	unlink(err);
-	fclose(devnull);
+	unit_db_remove(&db, path);
 	return tap_done();
 }

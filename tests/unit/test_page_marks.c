@@ -11,6 +11,7 @@
 #include "db.h"
 #include "lists.h"
 #include "tap.h"
+#include "unit_db.h"
 #include "task_pages.h"
 #include "tasks.h"
 #include "timeutil.h"
@@ -152,19 +153,14 @@ int
 main(void)
 {
 	char	 path[] = "/tmp/taskmgr-marks-XXXXXX", err[256], name[32];
-	FILE	*devnull = fopen("/dev/null", "w");
 	struct actor owner;
 	struct task_input in;
 	enum rule why;
 	int64_t	 uid, bob, lid, id, first = 0, last = 0;
-	int	 fd, i;
+	int	 i;
 
-	if ((fd = mkstemp(path)) < 0)
+	if (unit_db_open(&db, path) < 0)
 		return 1;
-	close(fd);
-	ok(db_open(&db, path, DB_OPEN_CREATE, err, sizeof(err)) == 0, "open %s", err);
-	username_sql_register(&db);
-	ok(db_migrate(&db, devnull) == 0, "migrate");
 	ok(db_open(&other, path, 0, err, sizeof(err)) == 0, "another connection %s", err);
 	username_sql_register(&other);
 	ok((cache = task_cache_new()) != NULL, "page cache");
@@ -246,12 +242,6 @@ main(void)
 
 	task_cache_free(cache);
 	db_close(&other);
-	db_close(&db);
-	unlink(path);
-	snprintf(err, sizeof(err), "%s-wal", path);
-	unlink(err);
-	snprintf(err, sizeof(err), "%s-shm", path);
-	unlink(err);
-	fclose(devnull);
+	unit_db_remove(&db, path);
 	return tap_done();
 }

@@ -14,6 +14,7 @@
 #include "lists.h"
 #include "reminders.h"
 #include "tap.h"
+#include "unit_db.h"
 #include "tasks.h"
 #include "timeutil.h"
 #include "tz.h"
@@ -29,16 +30,7 @@ static struct db db;
 static int64_t
 q1(const char *sql, int64_t arg)
 {
-	sqlite3_stmt *st;
-	int64_t	 v = -1;
-
-	if (sqlite3_prepare_v2(db.h, sql, -1, &st, NULL) != SQLITE_OK)
-		return -2;
-	sqlite3_bind_int64(st, 1, arg);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	return unit_q1(db.h, sql, arg);
 }
 
 static void
@@ -105,21 +97,15 @@ waiting(int64_t task)
 static void
 sync_rules(void)
 {
-	char	 path[] = "/tmp/taskmgr-unit-XXXXXX", err[256];
-	FILE	*devnull = fopen("/dev/null", "w");
+	char	 path[] = "/tmp/taskmgr-unit-XXXXXX";
 	struct actor alice, bob;
 	struct task_input in;
 	struct arena a = { 0 };
 	enum rule why;
 	int64_t	 al, bo, l1, id, stamp, d1, d2;
-	int	 fd;
 
-	if ((fd = mkstemp(path)) < 0)
+	if (unit_db_open(&db, path) < 0)
 		return;
-	close(fd);
-	ok(db_open(&db, path, DB_OPEN_CREATE, err, sizeof(err)) == 0, "open %s", err);
-	username_sql_register(&db);
-	ok(db_migrate(&db, devnull) == 0, "migrate");
 	users_create(&db, "alice", "", "", 0, 0, &al);
 	users_create(&db, "bob", "", "", 0, 0, &bo);
 	alice = (struct actor){ al, 0 };
@@ -223,13 +209,7 @@ sync_rules(void)
 	is_int(tasks_create(&db, &alice, l1, &in, &id, &why, NULL, NULL), DB_INVALID,
 	    "a bad list refused");
 
-	db_close(&db);
-	unlink(path);
-	snprintf(err, sizeof(err), "%s-wal", path);
-	unlink(err);
-	snprintf(err, sizeof(err), "%s-shm", path);
-	unlink(err);
-	fclose(devnull);
+	unit_db_remove(&db, path);
 	arena_free(&a);
 }
 

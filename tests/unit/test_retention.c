@@ -15,6 +15,7 @@
 #include "notices.h"
 #include "retention.h"
 #include "tap.h"
+#include "unit_db.h"
 #include "timeutil.h"
 #include "username.h"
 #include "users.h"
@@ -27,17 +28,7 @@ static struct db db;
 static int64_t
 q1(const char *sql, int64_t arg)
 {
-	sqlite3_stmt *st;
-	int64_t	 v = -1;
-
-	if (sqlite3_prepare_v2(db.h, sql, -1, &st, NULL) != SQLITE_OK)
-		return -2;
-	if (arg >= 0)
-		sqlite3_bind_int64(st, 1, arg);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	return unit_q1(db.h, sql, arg);
 }
 
 /* Runs sql with up to three integers bound; 0 on success. */
@@ -288,8 +279,7 @@ main(void)
 	is_int(n, 11, "... takes every finished one");
 	is_int(q1("SELECT count(*) FROM outbox", -1), 5, "... and leaves the 5 pending");
 
-	db_close(&db);
-	unlink(path);
+	unit_db_remove(&db, path);
 	fclose(devnull);
 	return tap_done();
 }

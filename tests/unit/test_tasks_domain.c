@@ -9,6 +9,7 @@
 #include "lists.h"
 #include "notices.h"
 #include "tap.h"
+#include "unit_db.h"
 #include "task_pages.h"
 #include "task_search.h"
 #include "tasks.h"
@@ -24,17 +25,7 @@ static struct task_cache *cache;
 static int64_t
 q1(const char *sql, int64_t arg)
 {
-	sqlite3_stmt *st;
-	int64_t	 v = -1;
-
-	if (sqlite3_prepare_v2(db.h, sql, -1, &st, NULL) != SQLITE_OK)
-		return -2;
-	if (arg >= 0)
-		sqlite3_bind_int64(st, 1, arg);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	return unit_q1(db.h, sql, arg);
 }
 
 static int64_t
@@ -201,7 +192,7 @@ search_agrees(const struct actor *who, int64_t lid, const char *text, int fts)
 int
 main(void)
 {
-	char	 path[] = "/tmp/taskmgr-unit-XXXXXX", err[256];
+	char	 path[] = "/tmp/taskmgr-unit-XXXXXX";
 	struct actor alice, bob, carol, sys = { 0, 1 };
 	struct task_input in;
 	struct task t, t2;
@@ -209,16 +200,11 @@ main(void)
 	enum rule why;
 	int64_t	 al, bo, ca, l1, l2, id, id2, id3, n, ids[64];
 	struct task_done done;
-	FILE	*devnull = fopen("/dev/null", "w");
-	int	 fd, i;
+	int	 i;
 	char	 name[32];
 
-	if ((fd = mkstemp(path)) < 0)
+	if (unit_db_open(&db, path) < 0)
 		return 1;
-	close(fd);
-	ok(db_open(&db, path, DB_OPEN_CREATE, err, sizeof(err)) == 0, "open %s", err);
-	username_sql_register(&db);
-	ok(db_migrate(&db, devnull) == 0, "migrate");
 	ok((cache = task_cache_new()) != NULL, "page cache");
 	sqlite3_trace_v2(db.h, SQLITE_TRACE_STMT, trace_stmt, NULL);
 	al = user("alice");
@@ -505,6 +491,19 @@ main(void)
 			"say \"hi\" now", "it's quoted", "ärger im büro", "ÄRGER",
 			"Купить МОЛОКО", "молоко и хлеб", "a\"\"b", "aaaaaa", "aaa aaa",
 		};
+		/* after the catch-up: found through the index (fts 1) or scanned */
+		static const struct {
+			const char	*text;
+			int		 fts;
+		} texts[] = {
+			{ "item 12", 1 }, { "ITEM 1", 1 }, { "of work", 1 }, { "0% o", 1 },
+			{ "e_c", 1 }, { "\"hi\"", 1 }, { "\"\"", 0 }, { "\"\"b", 1 },
+			{ "ärger", 1 }, { "молоко", 1 }, { "item 123 of work", 1 },
+			{ "item 123 of works", 1 },
+			/* in 320 tasks, more than the list's 313: scanned */
+			{ "tem", 0 }, { "zzz", 1 },
+			{ "%", 0 }, { "_", 0 }, { "i", 0 }, { "12", 0 }, { "Ä", 0 },
+		};
 		int64_t	 l3, l4, ren, gone, ren_at;
 		int	 cn;
 		char	 plan[1024] = "";
@@ -537,28 +536,10 @@ main(void)
 		is_int(q1(TAIL_SQL, -1), 0, "no tail left");
 		is_int(task_search_catch_up(&db, 100000, &cn), DB_OK, "again");
 		is_int(cn, 0, "nothing to add");
-		search_agrees(&carol, l3, "item 12", 1);
-		search_agrees(&carol, l3, "ITEM 1", 1);
-		search_agrees(&carol, l3, "of work", 1);
-		search_agrees(&carol, l3, "0% o", 1);
-		search_agrees(&carol, l3, "e_c", 1);
-		search_agrees(&carol, l3, "\"hi\"", 1);
-		search_agrees(&carol, l3, "\"\"", 0);
-		search_agrees(&carol, l3, "\"\"b", 1);
-		search_agrees(&carol, l3, "ärger", 1);
+		for (size_t k = 0; k < sizeof(texts) / sizeof(texts[0]); k++)
+			search_agrees(&carol, l3, texts[k].text, texts[k].fts);
 		is_int(search_agrees(&carol, l3, "ÄRGER", 1), 2, "ÄRGER finds both");
-		search_agrees(&carol, l3, "молоко", 1);
-		search_agrees(&carol, l3, "item 123 of work", 1);
-		search_agrees(&carol, l3, "item 123 of works", 1);
-		/* in 320 tasks, more than the list's 313: scanned */
-		search_agrees(&carol, l3, "tem", 0);
-		search_agrees(&carol, l3, "zzz", 1);
 		is_int(search_agrees(&carol, l3, "aaaaa", 1), 1, "a trigram repeated");
-		search_agrees(&carol, l3, "%", 0);
-		search_agrees(&carol, l3, "_", 0);
-		search_agrees(&carol, l3, "i", 0);
-		search_agrees(&carol, l3, "12", 0);
-		search_agrees(&carol, l3, "Ä", 0);
 		/* found in more tasks than the small list holds: its scan is cheaper */
 		is_int(search_agrees(&carol, l4, "item", 0), 20, "a common text scans the small list");
 		search_agrees(&carol, l4, "item 7 s", 1);
@@ -635,12 +616,6 @@ main(void)
 	}
 
 	arena_free(&a);
-	db_close(&db);
-	unlink(path);
-	snprintf(err, sizeof(err), "%s-wal", path);
-	unlink(err);
-	snprintf(err, sizeof(err), "%s-shm", path);
-	unlink(err);
-	fclose(devnull);
+	unit_db_remove(&db, path);
 	return tap_done();
 }
