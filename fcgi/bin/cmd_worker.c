@@ -275,6 +275,19 @@ once_summary(struct deliverer *d, const struct hook_counts *h, int64_t swept,
 	    h->failed > 0 || h->refused > 0 ? EXIT_UNDELIVERED : 0;
 }
 
+/*
+ * Whether the worker may go on: it still leads or, the lead lost
+ * (PostgreSQL's connection failed, the lock file replaced), it waited as a
+ * standby and leads again.  0 when it stopped waiting or --once lost it.
+ */
+static int
+still_leading(struct app *app, struct leader *lead, int once)
+{
+	if (leader_held(lead))
+		return 1;
+	return !once && standby_lead(lead, app, "worker", 0, &stopping) > 0;
+}
+
 int
 cmd_worker(struct app *app, int argc, char *argv[])
 {
@@ -309,9 +322,7 @@ cmd_worker(struct app *app, int argc, char *argv[])
 	/* a pass stops at once when the lead is lost (a standby may have taken it) */
 	d.lead = hs.lead = &lead;
 	while (!stopping) {
-		/* the lead lost (PostgreSQL's connection failed): no work until it is back */
-		if (!leader_held(&lead) && (once ||
-		    (k = standby_lead(&lead, app, "worker", 0, &stopping)) <= 0)) {
+		if (!still_leading(app, &lead, once)) {
 			status = 1;
 			break;
 		}
