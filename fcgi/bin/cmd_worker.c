@@ -15,6 +15,7 @@
 #include "metrics_db.h"
 #include "reminders.h"
 #include "retention.h"
+#include "standby.h"
 #include "tasks.h"
 #include "timeutil.h"
 #include "tz.h"
@@ -274,14 +275,28 @@ once_summary(struct deliverer *d, const struct hook_counts *h, int64_t swept,
 	    h->failed > 0 || h->refused > 0 ? EXIT_UNDELIVERED : 0;
 }
 
+/*
+ * Whether the worker may go on: it still leads or, the lead lost
+ * (PostgreSQL's connection failed, the lock file replaced), it waited as a
+ * standby and leads again.  0 when it stopped waiting or --once lost it.
+ */
+static int
+still_leading(struct app *app, struct leader *lead, int once)
+{
+	if (leader_held(lead))
+		return 1;
+	return !once && standby_lead(lead, app, "worker", 0, &stopping) > 0;
+}
+
 int
 cmd_worker(struct app *app, int argc, char *argv[])
 {
 	struct deliverer d;
 	struct hook_sender hs;
 	struct agenda ag = { .next_reminder = TIME_NULL, .next_digest = TIME_NULL };
+	struct leader lead = { 0 };
 	int64_t	 next_sweep = 0, swept = 0, due_at = now_us();
-	int	 once, w, hw, status = 0;
+	int	 once, w, hw, k, status = 0;
 
 	if (parse_once(argc, argv, "worker", &once) < 0)
 		return EXIT_USAGE;
@@ -295,7 +310,22 @@ cmd_worker(struct app *app, int argc, char *argv[])
 	if ((ag.zone = tz_get(app->cfg.time_zone)) == NULL)
 		ag.zone = tz_get("UTC");
 	log_info("worker: started");
+	/* one worker per database: the others wait (--once: briefly) as standbys */
+	if ((k = standby_lead(&lead, app, "worker", once, &stopping)) <= 0) {
+		if (stopping)
+			log_info("worker: stopped (a standby)");
+		leader_free(&lead);
+		hook_sender_close(&hs);
+		deliver_close(&d);
+		return k < 0 ? 1 : once && !stopping ? EXIT_STANDBY : 0;
+	}
+	/* a pass stops at once when the lead is lost (a standby may have taken it) */
+	d.lead = hs.lead = &lead;
 	while (!stopping) {
+		if (!still_leading(app, &lead, once)) {
+			status = 1;
+			break;
+		}
 		if (mono_us() >= next_sweep) {
 			if (sweep(app, &swept) < 0)
 				status = 1;
@@ -353,6 +383,7 @@ cmd_worker(struct app *app, int argc, char *argv[])
 	log_info("worker: stopped (%lld reminder(s) sent)", (long long)ag.reminded);
 	if (once)
 		status = once_summary(&d, &hs.counts, swept, due_at, status);
+	leader_free(&lead);
 	hook_sender_close(&hs);
 	deliver_close(&d);
 	return once ? status : 0;
@@ -361,10 +392,23 @@ cmd_worker(struct app *app, int argc, char *argv[])
 int
 cmd_bot(struct app *app, int argc, char *argv[])
 {
-	int	 once;
+	struct leader lead = { 0 };
+	int	 once, k, status = 0;
 
 	if (parse_once(argc, argv, "bot", &once) < 0)
 		return EXIT_USAGE;
 	catch_signals();
-	return bot_run(app, once, &stopping);
+	if (*app->cfg.telegram_bot_token == '\0')
+		return bot_run(app, once, &stopping, NULL);	/* says what is missing */
+	/* one bot per database (one getUpdates at a time): the others wait as standbys */
+	while ((k = standby_lead(&lead, app, "bot", once, &stopping)) > 0) {
+		status = bot_run(app, once, &stopping, &lead);
+		/* back to waiting only when the lead was lost */
+		if (once || stopping || lead.held)
+			break;
+	}
+	leader_free(&lead);
+	if (k < 0)
+		return 1;
+	return k == 0 && once && !stopping ? EXIT_STANDBY : status;
 }

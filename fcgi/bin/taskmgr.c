@@ -83,8 +83,14 @@ const struct command commands[] = {
 	    "Exit status with --once: 0 everything due was delivered (notices of users\n"
 	    "without a Telegram link are skipped), 1 failed (the database, the HTTP\n"
 	    "client), 2 bad usage, 3 a notice that was due is not delivered (retried\n"
-	    "later, given up, or telegram_bot_token is not set).  Without --once the\n"
-	    "worker retries by itself and exits 0 when stopped.\n" },
+	    "later, given up, or telegram_bot_token is not set), 4 another worker runs\n"
+	    "on this database (it does the work: nothing done).  Without --once the\n"
+	    "worker retries by itself and exits 0 when stopped.\n\n"
+	    "One worker runs per database: a second one started (on this host, or on\n"
+	    "another with PostgreSQL) logs that it waits as a standby, and takes over\n"
+	    "within about a second when the first stops or dies (see the README,\n"
+	    "'PostgreSQL and several hosts').  --once waits 2 seconds at most for a\n"
+	    "running worker, then exits 4.\n" },
 	{ "bot", cmd_bot, APP_DAEMON, 1,
 	    "--once", NULL,
 	    "bot [--once] -- run the Telegram bot (long polling getUpdates)",
@@ -96,7 +102,11 @@ const struct command commands[] = {
 	    "database, so a restart neither loses nor repeats an update.  Do not run it\n"
 	    "while a webhook is set (see the README).  Logs go to log_file.  SIGTERM or\n"
 	    "SIGINT stop it after the current poll.\n\n"
-	    "  --once   one getUpdates round, then exit\n" },
+	    "  --once   one getUpdates round, then exit\n\n"
+	    "One bot polls per database: a second one started waits as a standby (it\n"
+	    "logs so) and takes over within about a second when the first stops or\n"
+	    "dies.  --once beside a running bot waits 2 seconds at most, then exits 4\n"
+	    "without polling.\n" },
 	{ "check-config", cmd_check_config, APP_NO_DB, 0,
 	    NULL, NULL,
 	    "check-config -- validate the configuration and print it, secrets masked",
@@ -171,7 +181,8 @@ usage(FILE *f)
 		fprintf(f, "  %s\n", c->synopsis);
 	fputs("  help [COMMAND] -- this text, or what COMMAND does and its options\n\n"
 	    "Exit status: 0 success, 1 failure, 2 bad usage; worker --once: 3 when a\n"
-	    "notice that was due is not delivered (see 'taskmgr help worker').\n\n"
+	    "notice that was due is not delivered (see 'taskmgr help worker'); worker\n"
+	    "--once and bot --once: 4 when another one runs on the database.\n\n"
 	    "Run 'taskmgr help COMMAND' (or 'taskmgr COMMAND --help') for a command's options.\n", f);
 }
 

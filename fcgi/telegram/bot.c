@@ -9,6 +9,7 @@
 #include "app.h"
 #include "bot.h"
 #include "buf.h"
+#include "leader.h"
 #include "log.h"
 #include "request.h"
 #include "telegram_link.h"
@@ -324,6 +325,9 @@ bot_poll(struct bot *b)
 		goto out;
 	}
 	cJSON_ArrayForEach(u, res.result) {
+		/* the lead lost during the long poll: the new leader reads these again */
+		if (b->lead != NULL && !leader_held(b->lead))
+			break;
 		if (bot_update(b, u) < 0) {
 			/* the offset stays before it: read again in the next round */
 			n = -1;
@@ -352,7 +356,7 @@ nap(int64_t ms, volatile sig_atomic_t *stop)
 }
 
 int
-bot_run(struct app *app, int once, volatile sig_atomic_t *stop)
+bot_run(struct app *app, int once, volatile sig_atomic_t *stop, struct leader *lead)
 {
 	struct bot b;
 	int64_t	 delay = 0;
@@ -367,8 +371,9 @@ bot_run(struct app *app, int once, volatile sig_atomic_t *stop)
 		return 1;
 	}
 	b.stop = stop;
+	b.lead = lead;
 	log_info("bot: polling for updates");
-	while (!*stop) {
+	while (!*stop && (lead == NULL || leader_held(lead))) {
 		n = bot_poll(&b);
 		if (once) {
 			status = n < 0;

@@ -20,12 +20,14 @@
 
 struct app;
 struct cJSON;
+struct leader;
 
 struct bot {
 	struct app	*app;
 	struct tg_client tg;
 	struct arena	 arena;		/* per update */
 	volatile sig_atomic_t *stop;	/* bot_run's: ends a long poll early */
+	struct leader	*lead;		/* bot_run's: updates are handled while it holds */
 	struct cJSON	*outq;		/* [[method, params], ...] to send after commit */
 };
 
@@ -47,8 +49,12 @@ int	 bot_update(struct bot *, const struct cJSON *update);
  * Telegram or the database failed.
  */
 int	 bot_poll(struct bot *);
-/* Runs the polling loop until *stop is set; with once, one round.  An exit status. */
-int	 bot_run(struct app *, int once, volatile sig_atomic_t *stop);
+/*
+ * Runs the polling loop until *stop is set or, with lead (not NULL), the
+ * lead is lost (leader_held(), between rounds); with once, one round.  An
+ * exit status.
+ */
+int	 bot_run(struct app *, int once, volatile sig_atomic_t *stop, struct leader *lead);
 /* Queues a Bot API call (params taken over) to be made once the update is committed. */
 void	 bot_queue(struct bot *, const char *method, struct cJSON *params);
 /* Queues a sendMessage of html (already escaped) with an optional inline keyboard (copied). */

@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "deliver.h"
 #include "delivery.h"
+#include "leader.h"
 #include "log.h"
 #include "tgtext.h"
 #include "timeutil.h"
@@ -237,7 +238,8 @@ deliver_pass(struct deliverer *d, volatile sig_atomic_t *stop)
 		return 1;
 	if ((rc = delivery_due(&d->app->db, now_us(), BATCH, &d->arena, rows, &n)) != DB_OK)
 		return -1;
-	for (i = 0; i < n && !*stop; i++) {
+	/* a notice after the lead was lost could go out twice: the new leader sends it too */
+	for (i = 0; i < n && !*stop && (d->lead == NULL || leader_held(d->lead)); i++) {
 		const struct outbox_row *o = &rows[i];
 
 		if (o->chat == 0) {

@@ -15,6 +15,7 @@
 #include "tgapi.h"
 
 struct app;
+struct leader;
 
 #define PACER_CHATS 1024
 
@@ -41,6 +42,7 @@ struct deliverer {
 	struct arena	 arena;
 	struct pacer	 pacer;
 	struct deliver_counts counts;
+	struct leader	*lead;		/* the worker's election: a pass stops when it is lost; NULL: none */
 };
 
 /* Prepares a deliverer; -1 when the HTTP client cannot start. */
@@ -50,8 +52,8 @@ void	 deliver_close(struct deliverer *);
  * One pass over the due notices, adding each outcome to d->counts.  Returns
  * the number of notices that are due but had to wait for pacing (the caller
  * comes back soon), or -1 when the database failed.  Returns early when
- * *stop gets set, and after a 429, a 5xx or a network error (the pass that
- * saw it counts one more in counts.retried).
+ * *stop gets set or the lead is lost (d->lead), and after a 429, a 5xx or
+ * a network error (the pass that saw it counts one more in counts.retried).
  */
 int	 deliver_pass(struct deliverer *, volatile sig_atomic_t *stop);
 struct config;

@@ -12,6 +12,7 @@
 
 #include "app.h"
 #include "deliver.h"
+#include "leader.h"
 #include "log.h"
 #include "netaddr.h"
 #include "timeutil.h"
@@ -321,7 +322,7 @@ hook_pass(struct hook_sender *s, volatile sig_atomic_t *stop)
 	if (hook_due(&s->app->db, now_us(), BATCH, &s->arena, jobs, &n) != DB_OK)
 		return -1;
 	/* no transaction is open while the receivers answer */
-	for (m = 0; m < n && !*stop; m++) {
+	for (m = 0; m < n && !*stop && (s->lead == NULL || leader_held(s->lead)); m++) {
 		out[m].err[0] = '\0';
 		out[m].r = post(s, &jobs[m], &out[m].http, out[m].err, sizeof(out[m].err));
 		if (out[m].r == 0)

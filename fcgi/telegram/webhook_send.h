@@ -20,6 +20,7 @@
 #include "arena.h"
 
 struct app;
+struct leader;
 
 #define HOOK_READ_MAX	4096	/* bytes of an answer's body kept (then ignored) */
 
@@ -37,6 +38,7 @@ struct hook_sender {
 	struct arena	 arena;
 	struct hook_counts counts;
 	int		 pushed_back;	/* the last pass: a receiver did not take one */
+	struct leader	*lead;		/* the worker's election: a pass stops when it is lost; NULL: none */
 };
 
 /* Prepares a sender; -1 when the HTTP client cannot start. */
@@ -46,7 +48,8 @@ void	 hook_sender_close(struct hook_sender *);
  * One pass over the due deliveries, adding each outcome to s->counts and
  * setting s->pushed_back when a receiver failed one (it waits its backoff).
  * Returns how many were attempted (more may be due when > 0), or -1 when
- * the database failed.  Returns early when *stop gets set.
+ * the database failed.  Returns early when *stop gets set or the lead is
+ * lost (s->lead).
  */
 int	 hook_pass(struct hook_sender *, volatile sig_atomic_t *stop);
 /*
