@@ -6,6 +6,12 @@ the responders with spawn-fcgi and nginx on a free 127.0.0.1 port, and stops
 every process it started, by PID, in stop().  run_tests() runs the test_*
 functions of a module and prints TAP for automake's driver.
 
+TMTEST_BACKEND=postgresql: each Server gets a fresh database of one
+throwaway PostgreSQL cluster per test process (pgcluster.py), copied from a
+template migrated once; Server.sql() and Server.connect() go to it.  Tests
+that are SQLite's by nature call sqlite_only(reason) (or set SQLITE_ONLY
+in the module for all of them) and report SKIP there.
+
 Standard library only.
 """
 import glob
@@ -22,6 +28,8 @@ import tempfile
 import time
 import traceback
 
+import pgcluster
+
 TOP_SRCDIR = os.environ.get("TOP_SRCDIR") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
 TOP_BUILDDIR = os.environ.get("TOP_BUILDDIR") or TOP_SRCDIR
@@ -34,6 +42,10 @@ RESPONDER = os.path.join(TOP_BUILDDIR, "taskmgr.fcgi")
 # sql/'s migrations in order: MIGRATIONS[n - 1] is number n
 MIGRATIONS = sorted(glob.glob(os.path.join(TOP_SRCDIR, "sql", "[0-9][0-9][0-9]_*.sql")))
 FAKECLOCK_DIR = os.path.join(TOP_BUILDDIR, "tests", "fakeclock")
+# the database every Server uses: "sqlite" (a file) or "postgresql"
+BACKEND = os.environ.get("TMTEST_BACKEND") or "sqlite"
+assert BACKEND in ("sqlite", "postgresql"), "TMTEST_BACKEND: sqlite or postgresql"
+PG = BACKEND == "postgresql"
 
 # Cheap argon2 settings keep the suite fast; the cost itself is tested apart.
 BASE_CONFIG = {
@@ -53,6 +65,12 @@ SCRATCH = []   # other folders made by scratch_dir(), removed like the servers'
 
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                    "runtime error:", "SUMMARY: UndefinedBehaviorSanitizer")
+
+
+def sqlite_only(reason):
+    """Skips the calling test on PostgreSQL: it tests SQLite itself (reason)."""
+    if PG:
+        raise Skip("SQLite only: " + reason)
 
 
 def scratch_dir(prefix):
@@ -137,6 +155,11 @@ class Server:
         STARTED.append(self)
         os.chmod(self.dir, 0o755)
         self.db = os.path.join(self.dir, "taskmgr.db")
+        self.pg_db = None
+        if PG and "database" not in self.config:
+            # a copy of the migrated template: migrating takes seconds, a copy not
+            self.pg_db, self.db = pgcluster.new_database(TASKMGR, SCRATCH,
+                                                         migrated=self.migrate)
         self.log = os.path.join(self.dir, "taskmgr.log")
         self.sock = os.path.join(self.dir, "fcgi.sock")
         self.conf = os.path.join(self.dir, "taskmgr.conf")
@@ -155,7 +178,7 @@ class Server:
             self.clock_file = os.path.join(self.dir, "clock")
             self.set_clock(0)
             self.env["TMTEST_CLOCK_FILE"] = self.clock_file
-        if self.migrate:
+        if self.migrate and self.pg_db is None:
             self.cli("migrate", check=True)
         self.start_responders()
         self.start_nginx()
@@ -303,12 +326,16 @@ http {
 
     def connect(self):
         """A connection of its own to the database, waiting up to 10 s for a lock."""
+        if self.pg_db is not None:
+            return _PgConnection(self.pg_db)
         c = sqlite3.connect(self.db, timeout=10)
         c.execute("PRAGMA busy_timeout = 10000")
         return c
 
     def sql(self, query, *args):
         """The rows of query (args bound) on the database, committed."""
+        if self.pg_db is not None:
+            return pgcluster.session(TASKMGR, SCRATCH).rows(self.pg_db, query, args)
         c = self.connect()
         try:
             with c:
@@ -381,6 +408,44 @@ http {
         self.stop()
 
 
+class _PgCursor:
+    def __init__(self, rows):
+        self.rows = rows
+
+    def fetchall(self):
+        return self.rows
+
+    def fetchone(self):
+        return self.rows[0] if self.rows else None
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+class _PgConnection:
+    """Server.connect() on PostgreSQL: what the tests use of a sqlite3
+    connection (execute, fetchall/fetchone, commit, close, with); each
+    statement is committed on its own (psql)."""
+
+    def __init__(self, db):
+        self.db = db
+
+    def execute(self, query, args=()):
+        return _PgCursor(pgcluster.session(TASKMGR, SCRATCH).rows(self.db, query, args))
+
+    def commit(self):
+        pass
+
+    def close(self):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        return False
+
+
 def migration_number(suffix):
     """The number of the migration whose file name ends with suffix
     ("_task_columns.sql"), wherever the numbering puts it."""
@@ -451,6 +516,11 @@ def run_tests(module_globals, time_limit=600):
     signal.alarm(time_limit)
     tests = [(n, f) for n, f in module_globals.items()
              if n.startswith("test_") and callable(f)]
+    if PG and module_globals.get("SQLITE_ONLY"):
+        # a file that tests SQLite itself: every test skips
+        reason = module_globals["SQLITE_ONLY"]
+        tests = [(n, (lambda: sqlite_only(reason))) for n, _ in tests]
+        module_globals = {}
     failed = 0
     setup = module_globals.get("setup_module")
     teardown = module_globals.get("teardown_module")
@@ -494,6 +564,7 @@ def run_tests(module_globals, time_limit=600):
         rep = srv.sanitizer_report()
         if rep:
             reports.append((srv.dir, rep))
+    pgcluster.stop_session()
     tests.append(("sanitizers", None))
     if reports:
         failed += 1

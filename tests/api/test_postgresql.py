@@ -10,17 +10,15 @@ that folder (listen_addresses = ''), stopped by its PID at the end.  The
 tests that need it report SKIP when the build lacks --with-postgresql or
 PostgreSQL is not installed (Debian package postgresql-15).
 """
-import glob
 import os
-import pwd
-import signal
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pgcluster  # noqa: E402
+from pgcluster import pg_bindir  # noqa: E402,F401  (test_pgstmt.py imports it from here)
 from harness import (RESPONDER, SANITIZER_MARKS, SCRATCH, TASKMGR, Server, Skip,  # noqa: E402
                      _terminate, eq, run_tests, scratch_dir)
 
@@ -46,78 +44,11 @@ PG = None      # the Cluster, when there is one
 WORK = None    # a scratch folder for configuration and SQLite files
 
 
-def pg_bindir():
-    """The newest installed PostgreSQL's bin folder, or None."""
-    dirs = sorted(glob.glob("/usr/lib/postgresql/*/bin"),
-                  key=lambda d: int(d.split("/")[-2]) if d.split("/")[-2].isdigit() else 0)
-    for d in reversed(dirs):
-        if all(os.access(os.path.join(d, p), os.X_OK) for p in ("initdb", "postgres", "psql")):
-            return d
-    return None
-
-
-class Cluster:
-    """A throwaway PostgreSQL cluster on a unix socket only."""
+class Cluster(pgcluster.Cluster):
+    """pgcluster's, its folder removed when the file passes."""
 
     def __init__(self, bindir):
-        self.bin = bindir
-        self.dir = tempfile.mkdtemp(prefix="taskmgr-pg-", dir="/tmp")
-        SCRATCH.append(self.dir)
-        self.proc = None
-        self.as_user = {}
-        if os.geteuid() == 0:
-            nobody = pwd.getpwnam("nobody")
-            os.chown(self.dir, nobody.pw_uid, nobody.pw_gid)
-            self.as_user = dict(user=nobody.pw_uid, group=nobody.pw_gid, extra_groups=[])
-
-    def start(self):
-        data = os.path.join(self.dir, "data")
-        p = subprocess.run([os.path.join(self.bin, "initdb"), "-D", data, "-U", "taskmgr",
-                            "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"],
-                           capture_output=True, text=True, timeout=120, cwd=self.dir,
-                           **self.as_user)
-        assert p.returncode == 0, "initdb: %s%s" % (p.stdout, p.stderr)
-        self.log = os.path.join(self.dir, "postgres.log")
-        with open(self.log, "w") as log:
-            self.proc = subprocess.Popen(
-                [os.path.join(self.bin, "postgres"), "-D", data, "-k", self.dir,
-                 "-c", "listen_addresses=", "-c", "fsync=off", "-c", "max_connections=20"],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                cwd=self.dir, **self.as_user)
-        deadline = time.time() + 60
-        while True:
-            if self.proc.poll() is not None:
-                raise AssertionError("postgres exited: " + open(self.log).read()[-2000:])
-            if subprocess.run(self.psql_cmd("postgres", "SELECT 1"), capture_output=True,
-                              timeout=30).returncode == 0:
-                return self
-            if time.time() > deadline:
-                raise AssertionError("postgres not ready in 60 s: " + open(self.log).read()[-2000:])
-            time.sleep(0.1)
-
-    def stop(self):
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        # fast shutdown: clients are cut off, then it exits cleanly
-        os.kill(self.proc.pid, signal.SIGINT)
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            _terminate(self.proc.pid, self.proc)
-
-    def psql_cmd(self, db, sql):
-        return [os.path.join(self.bin, "psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
-                "-h", self.dir, "-U", "taskmgr", "-d", db, "-c", sql]
-
-    def query(self, db, sql):
-        """The rows of sql, each a tuple of strings."""
-        p = subprocess.run(self.psql_cmd(db, sql), capture_output=True, text=True, timeout=60)
-        assert p.returncode == 0, "psql %s: %s" % (sql, p.stderr)
-        return [tuple(line.split("|")) for line in p.stdout.splitlines() if line != ""]
-
-    def createdb(self, name):
-        self.query("postgres", "CREATE DATABASE %s" % name)
-        return "postgresql:///%s?host=%s&user=taskmgr" % (name, self.dir)
+        super().__init__(bindir, SCRATCH)
 
 
 def setup_module():
