@@ -22,11 +22,12 @@
 
 /*
  * The programs that run on a PostgreSQL database (given a postgresql://
- * URI) besides those with APP_PG_OK: the responder, in a build with
- * PostgreSQL (README "PostgreSQL and several hosts").
+ * URI) besides those with APP_PG_OK: the responder and the commands with
+ * APP_PG_OPEN, in a build with PostgreSQL (README "PostgreSQL and several
+ * hosts").
  */
 #ifdef HAVE_POSTGRESQL
-#define APP_PG_SERVES	APP_SERVE
+#define APP_PG_SERVES	(APP_SERVE | APP_PG_OPEN)
 #else
 #define APP_PG_SERVES	0
 #endif
@@ -54,11 +55,11 @@ app_open(struct app *app, const char *path, int flags, char *err, size_t errlen)
 		return -1;
 	}
 	log_set_level(app->cfg.log_level_n);
-	/* only migrate, backup and the responder know PostgreSQL so far: never
-	 * open the URI as a file */
+	/* only migrate, backup, the responder and a few commands know PostgreSQL
+	 * so far: never open the URI as a file */
 	if (app->cfg.db_pg && !(flags & (APP_NO_DB | APP_PG_OK | APP_PG_SERVES))) {
-		snprintf(err, errlen, "the PostgreSQL backend supports only 'migrate' and "
-		    "'backup' so far; see README 'PostgreSQL and several hosts'");
+		snprintf(err, errlen, "the PostgreSQL backend does not run this program "
+		    "yet; see README 'PostgreSQL and several hosts'");
 		config_free(&app->cfg);
 		return APP_PG_UNSUPPORTED;
 	}

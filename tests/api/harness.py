@@ -425,13 +425,17 @@ class _PgCursor:
 class _PgConnection:
     """Server.connect() on PostgreSQL: what the tests use of a sqlite3
     connection (execute, fetchall/fetchone, commit, close, with); each
-    statement is committed on its own (psql)."""
+    statement is committed on its own (psql); no lastrowid."""
 
     def __init__(self, db):
         self.db = db
 
     def execute(self, query, args=()):
         return _PgCursor(pgcluster.session(TASKMGR, SCRATCH).rows(self.db, query, args))
+
+    def executemany(self, query, seq):
+        for args in seq:
+            self.execute(query, args)
 
     def commit(self):
         pass

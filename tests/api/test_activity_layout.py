@@ -67,7 +67,7 @@ def test_a_populated_history_migrates_and_goes_on():
         while srv.get("/api/health/").status != 200 and time.time() < deadline:
             time.sleep(0.1)
         eq(srv.get("/api/health/").status, 200, "served once migrated")
-        c = sqlite3.connect(srv.db, timeout=10)
+        c = srv.connect()
         want, n = [], {}
         for oid, task, actor, action, changes, at in sorted(OLD, key=lambda r: (r[1], r[0])):
             n[task] = n.get(task, 0) + 1
@@ -129,7 +129,7 @@ def test_an_id_stays_in_its_task_s_range():
         eq(r.status, 201, "list")
         t = srv.post("/api/lists/%d/tasks/" % r.json["id"], {"name": "a"}, token=tok).json
         tid = t["id"]
-        c = sqlite3.connect(srv.db, timeout=10)
+        c = srv.connect()
         eq(c.execute("SELECT id FROM task_activity WHERE task_id = ?", (tid,)).fetchall(),
            [((tid << 22) + 1,)], "the first row of a task")
         try:

@@ -2,7 +2,6 @@
 """Accounts through real nginx + spawn-fcgi: register, login, refresh rotation and
 reuse detection, blacklist, logout, me, user search, inactive users, the CLI."""
 import os
-import sqlite3
 import sys
 import threading
 import urllib.parse
@@ -41,7 +40,7 @@ def pair(name, pw=PW):
 
 
 def query(sql, *args):
-    c = sqlite3.connect(S.db, timeout=10)
+    c = S.connect()
     try:
         return c.execute(sql, args).fetchall()
     finally:

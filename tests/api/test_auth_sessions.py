@@ -4,7 +4,6 @@ through real nginx + spawn-fcgi."""
 import hashlib
 import os
 import secrets
-import sqlite3
 import sys
 import time
 
@@ -36,7 +35,7 @@ def register(name, srv=None):
 
 
 def db(srv=None):
-    c = sqlite3.connect((srv or S).db, timeout=10)
+    c = (srv or S).connect()
     c.execute("PRAGMA busy_timeout = 10000")
     return c
 

@@ -18,7 +18,7 @@ def setup_module():
     S.create_user("alice")
     TOK["alice"] = S.login("alice")
     # some bulk, so that the copy takes several steps (256 pages each)
-    with sqlite3.connect(S.db) as c:
+    with S.connect() as c:
         c.execute("CREATE TABLE backup_test_padding (x BLOB)")
         c.executemany("INSERT INTO backup_test_padding VALUES (randomblob(4000))",
                       [()] * 1500)

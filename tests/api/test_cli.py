@@ -4,7 +4,6 @@ environment variables, the users table with non-ASCII names and with control
 characters (escaped), backup into a missing folder."""
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 import unicodedata
@@ -176,7 +175,7 @@ def test_users_prints_control_characters_escaped():
     # sequences in it must not reach the terminal
     S.create_user("legacyname")
     raw = "old\x1b[2J\x1b]0;title\x07name\x9b1m\\"
-    with sqlite3.connect(S.db, timeout=10) as db:
+    with S.connect() as db:
         db.execute("UPDATE users SET username = ?, email = ? WHERE username = 'legacyname'",
                    (raw, "mail\x1b[5m@example.org"))
     db.close()

@@ -6,7 +6,6 @@ from login on the csrftoken cookie is the session's CSRF token, which a
 cookie client sends back as X-CSRFToken on the API, new at every login."""
 import json
 import os
-import sqlite3
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -28,7 +27,7 @@ def setup_module():
     for srv in (S, T):
         srv.create_user("boss", PW)
         srv.create_user("plain", PW, staff=False)
-        with sqlite3.connect(srv.db, timeout=10) as c:
+        with srv.connect() as c:
             c.execute("UPDATE users SET telegram_id = 4242 WHERE username = 'boss'")
             c.execute("UPDATE users SET telegram_id = 4343 WHERE username = 'plain'")
     TOK["boss"] = S.login("boss", PW)
@@ -136,7 +135,7 @@ def test_admin_pages_refuse_a_bearer_token():
                   raw=b"username=viatoken&password1=x&password2=x",
                   headers={"Content-Type": "application/x-www-form-urlencoded"})
     eq(r.status, 302, "a form post with a token is anonymous too")
-    with sqlite3.connect(S.db) as c:
+    with S.connect() as c:
         eq(c.execute("SELECT count(*) FROM users WHERE username = 'viatoken'").fetchone()[0],
            0, "no user made")
 
@@ -206,11 +205,11 @@ def test_csrftoken_cookie_after_login_works_as_x_csrftoken():
     eq(api_post(a, None).status, 403, "no token")
     eq(api_post(a, pre_token).status, 403, "the pre-session token is not the session's")
     # an admin form still posts with it
-    with sqlite3.connect(S.db) as db:
+    with S.connect() as db:
         boss = db.execute("SELECT id FROM users WHERE username = 'boss'").fetchone()[0]
     r = a.post("/admin/lists/add/", {"name": "form list", "owner": str(boss)})
     eq(r.status, 302, "saved: %r" % r)
-    with sqlite3.connect(S.db) as db:
+    with S.connect() as db:
         n = db.execute("SELECT count(*) FROM lists WHERE name = 'form list'").fetchone()[0]
     eq(n, 1, "the admin form's post went through with the token")
 

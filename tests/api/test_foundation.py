@@ -3,7 +3,6 @@
 import os
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -288,7 +287,7 @@ def test_cli_migrate_is_idempotent():
     p = S.cli("migrate")
     eq(p.returncode, 0, "second migrate")
     assert "up to date" in p.stdout, p.stdout
-    con = sqlite3.connect(S.db)
+    con = S.connect()
     eq(con.execute("PRAGMA user_version").fetchone()[0], schema_version(), "user_version")
     eq(con.execute("PRAGMA journal_mode").fetchone()[0], "wal", "WAL")
     con.close()
@@ -304,7 +303,7 @@ def test_cli_createsuperuser():
     assert "already exists" in p.stderr
     p = S.cli("createsuperuser", "--username", "shorty", "--password-stdin", input="short\n")
     eq(p.returncode, 1, "short password")
-    con = sqlite3.connect(S.db)
+    con = S.connect()
     row = con.execute("SELECT is_staff, is_superuser, is_active, email, password FROM users"
                       " WHERE username = 'boss'").fetchone()
     con.close()
@@ -388,7 +387,7 @@ def test_cli_version():
 def test_harness_create_user_staff_flag():
     S.create_user("hfstaff")
     S.create_user("hfplain", staff=False)
-    c = sqlite3.connect(S.db)
+    c = S.connect()
     try:
         q = "SELECT is_staff, is_superuser, is_active FROM users WHERE username = ?"
         eq(c.execute(q, ("hfstaff",)).fetchone(), (1, 1, 1), "staff=True: a superuser")

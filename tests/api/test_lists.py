@@ -1,7 +1,6 @@
 #!/usr/bin/env python3
 """Lists through real nginx + spawn-fcgi: CRUD, visibility, locking, pages, search."""
 import os
-import sqlite3
 import sys
 import urllib.parse
 
@@ -29,7 +28,7 @@ def req(method, path, body=None, user="alice"):
 
 
 def sql(q, args=()):
-    db = sqlite3.connect(S.db)
+    db = S.connect()
     try:
         return db.execute(q, args).fetchall()
     finally:
@@ -172,7 +171,7 @@ def test_delete_removes_tasks():
        "deleted events for the owner and the assignee")
     eq(req("GET", p).status, 404, "gone")
     eq(req("GET", "/api/tasks/%d/" % tid).status, 404, "its task is gone")
-    db = sqlite3.connect(S.db)
+    db = S.connect()
     eq(db.execute("SELECT count(*) FROM tasks WHERE list_id = ?", (lst["id"],)).fetchone()[0],
        0, "no rows left")
     db.close()

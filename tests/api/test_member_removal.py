@@ -3,7 +3,6 @@
 their events feed no longer shows the list's tasks (but those assigned to
 them), and their notices about those tasks not sent yet are not sent."""
 import os
-import sqlite3
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -32,7 +31,7 @@ def setup_module():
     for u in USERS:
         S.create_user(u, staff=False)
         TOK[u] = S.login(u)
-    with sqlite3.connect(S.db, timeout=10) as db:
+    with S.connect() as db:
         for u in USERS:
             UID[u] = db.execute("SELECT id FROM users WHERE username = ?", (u,)).fetchone()[0]
         db.execute("UPDATE users SET telegram_id = ? WHERE username = 'mia'", (CHAT,))
@@ -155,7 +154,7 @@ def test_a_removed_members_pending_notices_are_not_sent():
     names = {}
     for t in (theirs, passed):
         names[t] = req("GET", "/api/tasks/%d/" % t).json["name"]
-    with sqlite3.connect(S.db, timeout=10) as db:
+    with S.connect() as db:
         pending = db.execute("SELECT count(*) FROM outbox WHERE user_id = ? AND status = 0",
                              (UID["mia"],)).fetchone()[0]
     db.close()
@@ -167,7 +166,7 @@ def test_a_removed_members_pending_notices_are_not_sent():
     assert names[theirs] in sent and "about yours" in sent, \
         "the notices of the task assigned to mia go out: %r" % sent
     assert names[passed] not in sent, "not those of the list's other tasks: %r" % sent
-    with sqlite3.connect(S.db, timeout=10) as db:
+    with S.connect() as db:
         rows = db.execute("SELECT status, last_error FROM outbox WHERE user_id = ?"
                           " AND status = 3 AND last_error LIKE '%member%'",
                           (UID["mia"],)).fetchall()

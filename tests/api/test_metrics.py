@@ -10,7 +10,6 @@ import re
 import shutil
 import subprocess
 import sys
-import sqlite3
 import threading
 import time
 
@@ -211,7 +210,7 @@ def test_outbox_and_sweep_figures_come_from_the_database():
     S.cli("worker", "--once", check=True)
     after = metrics()
     assert value(after, "taskmgr_last_sweep_timestamp_seconds") > 1.7e9, "the sweep's time"
-    db = sqlite3.connect(S.db, timeout=10)
+    db = S.connect()
     try:
         uid = db.execute("SELECT id FROM users WHERE username = 'alice'").fetchone()[0]
         old = (int(time.time()) - 3600) * 1000000

@@ -23,7 +23,7 @@ from harness import (RESPONDER, SANITIZER_MARKS, SCRATCH, TASKMGR, Server, Skip,
                      _terminate, eq, run_tests, scratch_dir)
 
 WITH_POSTGRESQL = os.environ.get("WITH_POSTGRESQL") == "yes"
-UNSUPPORTED = ("the PostgreSQL backend supports only 'migrate' and 'backup' so far; "
+UNSUPPORTED = ("the PostgreSQL backend does not run this program yet; "
                "see README 'PostgreSQL and several hosts'")
 # the advisory lock 'taskmgr migrate' holds (fcgi/core/pgdb.c)
 MIGRATE_LOCK = 0x7461736b6d6772
@@ -124,16 +124,17 @@ def migrated(name):
 def test_other_programs_exit_2_with_one_line():
     c = conf("postgresql:///taskmgr?host=/nonexistent")
     # a build with PostgreSQL serves requests from it (test_the_responder_serves_...)
-    responder = () if WITH_POSTGRESQL else ((RESPONDER, ()),)
-    for prog, args in responder + ((TASKMGR, ("worker", "--once")), (TASKMGR, ("bot", "--once")),
-                       (TASKMGR, ("users",)), (TASKMGR, ("sweep",)),
-                       (TASKMGR, ("passwd", "alice", "--password-stdin")),
-                       (TASKMGR, ("createsuperuser", "--username", "root", "--password-stdin"))):
+    # and runs the user commands and sweep (test_user_commands_and_sweep)
+    served = () if WITH_POSTGRESQL else (
+        (RESPONDER, ()), (TASKMGR, ("users",)), (TASKMGR, ("sweep",)),
+        (TASKMGR, ("passwd", "alice", "--password-stdin")),
+        (TASKMGR, ("createsuperuser", "--username", "root", "--password-stdin")))
+    for prog, args in served + ((TASKMGR, ("worker", "--once")), (TASKMGR, ("bot", "--once"))):
         p = run(prog, *args, config=c, stdin="correct-horse-battery\n")
         name = os.path.basename(prog)
         eq((p.returncode, p.stderr), (2, "%s: %s\n" % (name, UNSUPPORTED)), "%s %s" % (name, args))
     # postgres:// is a libpq URI too; nothing was created at either name
-    p = run(TASKMGR, "users", config=conf("postgres://localhost/taskmgr"))
+    p = run(TASKMGR, "worker", "--once", config=conf("postgres://localhost/taskmgr"))
     eq((p.returncode, p.stderr), (2, "taskmgr: %s\n" % UNSUPPORTED), "postgres://")
     assert not os.path.exists(os.path.join(WORK, "postgresql:")), os.listdir(WORK)
     assert not os.path.exists(os.path.join(WORK, "postgres:")), os.listdir(WORK)
@@ -502,6 +503,39 @@ def test_the_responder_serves_health_registration_login_and_tasks():
         errors = [line for line in s.log_text().splitlines() if "Z error " in line]
         eq(errors, [], "no error logged (SQLite's own chores, the FTS5 catch-up, skipped)")
         assert s.sanitizer_report() is None, s.sanitizer_report()
+
+
+def test_user_commands_and_sweep():
+    """createsuperuser, passwd, users and sweep on PostgreSQL: its rows."""
+    uri = migrated("commands")
+    c = conf(uri, "commands.conf")
+    p = run(TASKMGR, "createsuperuser", "--username", "pgroot", "--password-stdin",
+            config=c, stdin="correct-horse-battery\n")
+    eq(p.returncode, 0, p.stdout + p.stderr)
+    eq(PG.query("commands", "SELECT username, is_staff, is_superuser FROM users"),
+       [("pgroot", "1", "1")], "the superuser is PostgreSQL's row")
+    p = run(TASKMGR, "createsuperuser", "--username", "PGroot", "--password-stdin",
+            config=c, stdin="correct-horse-battery\n")
+    eq(p.returncode, 1, "the name is taken, whatever its case: " + p.stdout + p.stderr)
+    old = PG.query("commands", "SELECT password FROM users")
+    p = run(TASKMGR, "passwd", "pgroot", "--password-stdin", config=c,
+            stdin="another-horse-battery\n")
+    eq(p.returncode, 0, p.stdout + p.stderr)
+    assert PG.query("commands", "SELECT password FROM users") != old, "a new hash"
+    p = run(TASKMGR, "users", "--deactivate", "pgroot", config=c)
+    eq(p.returncode, 0, p.stdout + p.stderr)
+    p = run(TASKMGR, "users", config=c)
+    eq(p.returncode, 0, p.stderr)
+    eq(p.stdout.split("\n")[1].split()[:4], ["1", "pgroot", "no", "yes"], p.stdout)
+    uid = PG.query("commands", "SELECT id FROM users")[0][0]
+    PG.query("commands", "INSERT INTO lists (owner_id, name, name_key, created_at, updated_at)"
+             " VALUES (%s, 'L', 'l', 0, 0)" % uid)
+    PG.query("commands", "INSERT INTO tasks (list_id, name, name_key, status, created_at,"
+             " updated_at, complete_before) SELECT id, 'late', 'late', 'Pending', 1, 1, 2"
+             " FROM lists")
+    p = run(TASKMGR, "sweep", config=c)
+    eq((p.returncode, p.stdout), (0, "marked 1 task overdue\n"), p.stderr)
+    eq(PG.query("commands", "SELECT status FROM tasks"), [("Overdue",)], "swept")
 
 
 def test_migrate_refuses_a_newer_database():

@@ -7,7 +7,6 @@ to fixed instants in 2027, in the zone America/New_York (DST 2027-03-14)."""
 import datetime
 import os
 import re
-import sqlite3
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -58,7 +57,7 @@ def teardown_module():
 
 
 def db():
-    c = sqlite3.connect(S.db, timeout=10)
+    c = S.connect()
     c.execute("PRAGMA busy_timeout = 10000")
     return c
 

@@ -3,7 +3,6 @@
 permission matrix of each role, the ?role= filter, and a user without
 shared lists seeing what they saw before."""
 import os
-import sqlite3
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -26,7 +25,7 @@ def setup_module():
         S.create_user(u, staff=False)
         TOK[u] = S.login(u)
     S.create_user("boss")
-    db = sqlite3.connect(S.db)
+    db = S.connect()
     try:
         for u in USERS:
             UID[u] = db.execute("SELECT id FROM users WHERE username = ?", (u,)).fetchone()[0]
@@ -299,7 +298,7 @@ def test_member_deep_pages_match_owner():
     """The page marks of a list serve its members too: deep pages read as a
     member equal the owner's, before and after a change of the list."""
     lid, _ = shared_list()
-    db = sqlite3.connect(S.db)
+    db = S.connect()
     try:
         with db:
             t0 = 1700000000000000

@@ -13,7 +13,6 @@ import fcntl
 import http.server
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -67,7 +66,7 @@ def teardown_module():
 
 
 def db():
-    c = sqlite3.connect(S.db, timeout=10)
+    c = S.connect()
     c.execute("PRAGMA busy_timeout=10000")
     return c
 

@@ -5,7 +5,6 @@ pages, filters, ordering, search, the overdue sweep, events and outbox rows."""
 import calendar
 import datetime
 import os
-import sqlite3
 import sys
 import threading
 import time
@@ -29,7 +28,7 @@ def setup_module():
         S.create_user(u)
         TOK[u] = S.login(u)
         UID[u] = S.get("/api/auth/me/", token=TOK[u]).json["id"]
-    db = sqlite3.connect(S.db)
+    db = S.connect()
     db.execute("UPDATE users SET is_active = 0 WHERE username = 'dave'")
     db.commit()
     db.close()
@@ -56,7 +55,7 @@ def mktask(lid, user="alice", **fields):
 
 
 def sql(q, args=()):
-    db = sqlite3.connect(S.db, timeout=10)
+    db = S.connect()
     try:
         rows = db.execute(q, args).fetchall()
         db.commit()
@@ -425,7 +424,7 @@ def test_deadline_filters_in_a_big_list():
     the pages are exactly the SQL answer."""
     lid = mklist("Deadlines", "carol")
     base = T0 = 1800000000 * 1000000
-    db = sqlite3.connect(S.db, timeout=10)
+    db = S.connect()
     db.executemany(
         "INSERT INTO tasks (list_id, name, name_key, complete_before, created_at,"
         " updated_at) VALUES (?, ?, ?, ?, ?, ?)",

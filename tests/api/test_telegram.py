@@ -4,7 +4,6 @@ and the bot and worker programs against a fake Bot API server."""
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -109,7 +108,7 @@ def test_link_without_a_bot_name_is_503_and_makes_no_code():
         r = srv.request("POST", "/api/auth/telegram/link/", token=srv.login("erin"))
         eq((r.status, r.json), (503, {"detail": "Telegram linking is not configured."}),
            "no telegram_bot_name: %r" % r)
-        c = sqlite3.connect(srv.db, timeout=10)
+        c = srv.connect()
         try:
             eq(c.execute("SELECT count(*) FROM telegram_links").fetchone()[0], 0, "no code")
         finally:

@@ -5,7 +5,6 @@ looked up by its NFKC case fold (dotless i as i), so look-alikes of an
 existing name are refused and every spelling that finds a user counts against
 one login budget; the anonymous limit keys IPv6 clients by their /64."""
 import os
-import sqlite3
 import sys
 import time
 import urllib.parse
@@ -50,7 +49,7 @@ def me(r, srv=None):
 
 
 def query(srv, sql, *args):
-    c = sqlite3.connect(srv.db, timeout=10)
+    c = srv.connect()
     try:
         return c.execute(sql, args).fetchall()
     finally:

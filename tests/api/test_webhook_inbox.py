@@ -11,7 +11,6 @@ import json
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -83,7 +82,7 @@ def worker_once():
 
 
 def connect():
-    c = sqlite3.connect(S.db, timeout=10)
+    c = S.connect()
     c.execute("PRAGMA foreign_keys = ON")
     return c
 
@@ -341,7 +340,7 @@ def test_two_responders_honour_a_webhook_made_through_either():
                                {"name": "t%d" % n[0]}, token=tok).status, 201, "task")
 
         def logged(hook_id):
-            c = sqlite3.connect(two.db, timeout=10)
+            c = two.connect()
             got = c.execute("SELECT count(*) FROM webhook_delivery_log WHERE webhook_id = ?",
                             (hook_id,)).fetchone()[0]
             c.close()

@@ -616,7 +616,7 @@ def test_a_removed_members_pending_deliveries_are_withdrawn_with_the_removal():
        200, "rename")
     # the first moved into webhook_deliveries as the worker's pass moves it,
     # the rest still in the inbox; none sent yet
-    c = sqlite3.connect(S.db, timeout=10)
+    c = S.connect()
     with c:
         first = c.execute("SELECT min(id) FROM webhook_inbox WHERE webhook_id = ?"
                           " AND moved = 0", (h["id"],)).fetchone()[0]
@@ -670,7 +670,7 @@ def test_an_inactive_users_webhooks_get_nothing():
     h = new_hook("dave", "/dave")
     lst = new_list("For dave")
     t = new_task(lst, "Dave's", assigned_to=dave)
-    c = sqlite3.connect(S.db, timeout=10)
+    c = S.connect()
     with c:
         c.execute("UPDATE users SET is_active = 0 WHERE id = ?", (dave,))
     patch_task(t, description="dave is gone")
@@ -687,7 +687,7 @@ def test_metrics_count_pending_and_failed_deliveries():
     h = new_hook("carol", "/refused-m", events=["list.created"], url="http://10.0.0.1/m")
     eq(req("POST", "/api/webhooks/%d/ping/" % h["id"], user="carol").status, 202, "ping")
     worker_once()
-    c = sqlite3.connect(S.db, timeout=10)
+    c = S.connect()
     pending, failed = c.execute(
         "SELECT sum(status = 'pending'), sum(status IN ('failed', 'refused'))"
         " FROM webhook_deliveries").fetchone()
@@ -715,7 +715,7 @@ def test_the_worker_purges_finished_deliveries_past_retention():
     worker_once()               # the pending one fails again: pending still
     log = deliveries(h)
     eq([d["status"] for d in log], ["pending"], "the delivered one purged, the pending kept")
-    c = sqlite3.connect(S.db, timeout=10)
+    c = S.connect()
     left = c.execute("SELECT count(*) FROM webhook_deliveries WHERE status <> 'pending'"
                      " AND finished_at < ?", (int((time.time() + CLOCK[0] - 30 * 86400)
                                                   * 1e6),)).fetchone()[0]
