@@ -372,19 +372,55 @@ fail(const PGresult *r)
 	return DB_RC_ERROR;
 }
 
-/* Prepares st under a new name with the types of its first bindings; a code. */
+/* A statement of no result (a savepoint's); a code, no message kept. */
+static int
+command(const char *sql)
+{
+	PGresult *r = PQexec(conn, sql);
+	int	 rc = PQresultStatus(r) == PGRES_COMMAND_OK ? DB_RC_OK : DB_RC_ERROR;
+
+	PQclear(r);
+	return rc;
+}
+
+/*
+ * Prepares st under a new name with the types of its first bindings; a code.
+ * A NULL leaves its parameter's type to PostgreSQL; where the text gives it
+ * none ("?1 IS NULL OR instr(x, ?1) > 0": indeterminate or ambiguous), the NULLs
+ * are typed text, as SQLite would take them, and it is prepared again.
+ */
 static int
 prepare(struct pgstmt *st)
 {
 	PGresult *r;
-	int	 i, rc = DB_RC_OK;
+	const char *state;
+	int	 i, untyped = 0, saved = 0, rc = DB_RC_OK;
 
 	/* a ?N the text skips (SQLite allows it) must have a type all the same */
-	for (i = 0; i < st->nparams; i++)
+	for (i = 0; i < st->nparams; i++) {
 		st->types[i] = st->unused[i] && st->par[i].kind == P_NULL ? OID_INT8 :
 		    kind_oid(st->par[i].kind);
+		untyped |= st->types[i] == 0;
+	}
+	/* a failed prepare would end the transaction: the retry needs a savepoint */
+	if (untyped && PQtransactionStatus(conn) == PQTRANS_INTRANS)
+		saved = command("SAVEPOINT pgst_prepare") == DB_RC_OK;
 	snprintf(st->name, sizeof(st->name), "s%u", ++nnamed);
 	r = PQprepare(conn, st->name, st->text, st->nparams, st->types);
+	state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK && state != NULL &&
+	    (strcmp(state, "42P18") == 0 || strcmp(state, "42P08") == 0) && (saved ||
+	    PQtransactionStatus(conn) == PQTRANS_IDLE)) {
+		PQclear(r);
+		if (saved)
+			(void)command("ROLLBACK TO SAVEPOINT pgst_prepare");
+		for (i = 0; i < st->nparams; i++)
+			if (st->types[i] == 0)
+				st->types[i] = OID_TEXT;
+		r = PQprepare(conn, st->name, st->text, st->nparams, st->types);
+	}
+	if (saved && PQresultStatus(r) == PGRES_COMMAND_OK)
+		(void)command("RELEASE SAVEPOINT pgst_prepare");
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		rc = fail(r);
 		log_error("sql prepare: %s: %s", errmsg, st->text);
@@ -408,6 +444,9 @@ wire(struct pgstmt *st, const char **vals, int *lens, int *fmts)
 		vals[i] = NULL;
 		lens[i] = 0;
 		fmts[i] = 0;
+		/* a ?N the text skips is a NULL of its type, whatever it was bound to */
+		if (st->unused[i])
+			continue;
 		switch (p->kind) {
 		case P_NULL:
 			break;

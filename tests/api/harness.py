@@ -9,7 +9,7 @@ functions of a module and prints TAP for automake's driver.
 TMTEST_BACKEND=postgresql: each Server gets a fresh database of one
 throwaway PostgreSQL cluster per test process (pgcluster.py), copied from a
 template migrated once; Server.sql() and Server.connect() go to it.  Tests
-that are SQLite's by nature call sqlite_only(reason) (or set SQLITE_ONLY
+that are SQLite's by nature call sqlite_only(reason) (or set SQLITE_ONLY_REASON
 in the module for all of them) and report SKIP there.
 
 Standard library only.
@@ -520,9 +520,9 @@ def run_tests(module_globals, time_limit=600):
     signal.alarm(time_limit)
     tests = [(n, f) for n, f in module_globals.items()
              if n.startswith("test_") and callable(f)]
-    if PG and module_globals.get("SQLITE_ONLY"):
+    if PG and module_globals.get("SQLITE_ONLY_REASON"):
         # a file that tests SQLite itself: every test skips
-        reason = module_globals["SQLITE_ONLY"]
+        reason = module_globals["SQLITE_ONLY_REASON"]
         tests = [(n, (lambda: sqlite_only(reason))) for n, _ in tests]
         module_globals = {}
     failed = 0

@@ -382,6 +382,51 @@ test_insert_id(void)
 	db_done(st, DB_ROW);
 }
 
+/* ?1 first bound NULL where the text gives it no type, in a transaction;
+ * n: how many of 'abc' and 'xyz' it matches (3 for NULL: no filter). */
+static int
+matches(const char *needle)
+{
+	static const char sql[] = "SELECT count(*) FROM (VALUES ('abc'), ('xyz'), ('abd'))"
+	    " v (s) WHERE ?1 IS NULL OR instr(s, ?1) > 0";
+	struct dbstmt *st = db_prep(&db, sql);
+	int	 n = -1;
+
+	if (st == NULL)
+		return -1;
+	db_bind_text(st, 1, needle);
+	if (db_step(st) == DB_ROW)
+		n = (int)db_col_i64(st, 0);
+	db_done(st, DB_ROW);
+	return n;
+}
+
+static void
+test_untyped_null(void)
+{
+	static const char upd[] = "UPDATE t SET n = ?2 WHERE u = ?3";
+	struct dbstmt *st;
+
+	ok(run("CREATE FUNCTION instr(h text, n text) RETURNS integer LANGUAGE sql"
+	    " IMMUTABLE STRICT RETURN strpos(h, n)") == DB_DONE, "instr()");
+	is_int(db_read_begin(&db), DB_OK, "a read transaction");
+	is_int(matches(NULL), 3, "?1 IS NULL OR instr(s, ?1): NULL first, typed text");
+	is_int(matches("ab"), 2, "then a text, in the same transaction");
+	db_read_end(&db);
+	is_int(matches("x"), 1, "and after it");
+	/* ?1 is not in the text: bound NULL first (typed int8), then a text */
+	st = db_prep(&db, upd);
+	db_bind_null(st, 1);
+	db_bind_int(st, 2, 5);
+	db_bind_text(st, 3, "kept");
+	is_int(db_done(st, db_step(st)), DB_DONE, "a ?N the text skips, bound NULL");
+	st = db_prep(&db, upd);
+	db_bind_text(st, 1, "not a number");
+	db_bind_int(st, 2, 6);
+	db_bind_text(st, 3, "kept");
+	is_int(db_done(st, db_step(st)), DB_DONE, "then bound to a text: sent as NULL");
+}
+
 int
 main(void)
 {
@@ -407,6 +452,7 @@ main(void)
 	test_transactions(other);
 	test_cache();
 	test_insert_id();
+	test_untyped_null();
 	PQfinish(other);
 	db_close(&db);
 	ok(db_is_sqlite(), "closed: SQLite again");
