@@ -2,7 +2,6 @@
 CSRF token out of the page, posts urlencoded forms.  Standard library only."""
 import html
 import re
-import sqlite3
 import urllib.parse
 
 PW = "correct-horse-battery"
@@ -89,9 +88,7 @@ def check_security_headers(r):
 
 
 def db(srv):
-    c = sqlite3.connect(srv.db, timeout=10)
-    c.execute("PRAGMA busy_timeout = 10000")
-    return c
+    return srv.connect()
 
 
 def register(srv, name, password=PW):

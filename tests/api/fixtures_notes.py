@@ -7,7 +7,6 @@ them, SQL on the server's database, and new lists.
 One server per test process: start() in setup_module, stop() in
 teardown_module."""
 import os
-import sqlite3
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -64,13 +63,7 @@ def req(method, path, body=None, user="alice"):
 
 def sql(q, args=()):
     """The rows of q on the server's database, committed."""
-    db = sqlite3.connect(S.db, timeout=10)
-    try:
-        rows = db.execute(q, args).fetchall()
-        db.commit()
-        return rows
-    finally:
-        db.close()
+    return S.sql(q, *args)
 
 
 def new_list(prefix, user="alice"):

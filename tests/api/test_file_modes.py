@@ -19,6 +19,10 @@ from harness import (RESPONDER, TOP_BUILDDIR, TOP_SRCDIR, Server, _terminate,  #
                      eq, run_tests)
 from fcgi_client import fcgi_request  # noqa: E402
 
+# TMTEST_BACKEND=postgresql: the files are SQLite's (the database, -wal, -shm and
+# the rate-limit table beside it)
+SQLITE_ONLY_REASON = "the modes of the SQLite file and the files beside it"
+
 S = None
 NOBODY = 65534
 
