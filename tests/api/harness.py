@@ -411,6 +411,7 @@ http {
 class _PgCursor:
     def __init__(self, rows):
         self.rows = rows
+        self.lastrowid = None
 
     def fetchall(self):
         return self.rows
@@ -425,13 +426,25 @@ class _PgCursor:
 class _PgConnection:
     """Server.connect() on PostgreSQL: what the tests use of a sqlite3
     connection (execute, fetchall/fetchone, commit, close, with); each
-    statement is committed on its own (psql); no lastrowid."""
+    statement is committed on its own (psql)."""
 
     def __init__(self, db):
         self.db = db
 
     def execute(self, query, args=()):
-        return _PgCursor(pgcluster.session(TASKMGR, SCRATCH).rows(self.db, query, args))
+        pg = pgcluster.session(TASKMGR, SCRATCH)
+        q = query.strip().rstrip(";")
+        if q[:6].upper() == "INSERT" and " RETURNING " not in q.upper():
+            # lastrowid: the new row's id, where the table has one
+            try:
+                rows = pg.rows(self.db, q + " RETURNING id", args)
+                cur = _PgCursor([])
+                cur.lastrowid = rows[0][0] if len(rows) == 1 else None
+                return cur
+            except AssertionError as e:
+                if 'column "id" does not exist' not in str(e):
+                    raise
+        return _PgCursor(pg.rows(self.db, query, args))
 
     def executemany(self, query, seq):
         for args in seq:

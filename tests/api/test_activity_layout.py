@@ -13,7 +13,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Server, eq, migration_number, run_tests, schema_before  # noqa: E402
+from harness import (Server, eq, migration_number, run_tests, schema_before,  # noqa: E402
+                     sqlite_only)
 
 MINE = migration_number("_history_by_task.sql")
 NOW = 1_800_000_000_000_000
@@ -57,6 +58,7 @@ def history_rows(c):
 
 
 def test_a_populated_history_migrates_and_goes_on():
+    sqlite_only("SQLite's migration of an older SQLite file")
     srv = Server(workers=1, migrate=False).start()
     try:
         old_database(srv.db + ".old")

@@ -13,7 +13,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (MIGRATIONS, Server, eq, migration_number, run_tests,  # noqa: E402
-                     schema_before)
+                     schema_before, sqlite_only)
 from admin_client import PW, register  # noqa: E402
 
 S = None
@@ -260,6 +260,7 @@ def test_tables_whose_ids_leave_the_database_autoincrement():
     # the rest (auth_tokens, sessions) are found by digest; their ids stay inside;
     # webhooks and their deliveries (X-Taskmgr-Delivery) leave it too
     # events' are kept apart by their high-water mark instead (025, the tests above)
+    sqlite_only("sqlite_master's AUTOINCREMENT (PostgreSQL: identity columns, test_postgresql.py)")
     want = ["comments", "lists", "outbox", "personal_tokens", "task_completions",
             "tasks", "users", "webhook_deliveries", "webhooks"]
     got = [r[0] for r in sql("SELECT name FROM sqlite_master WHERE type = 'table'"
@@ -271,6 +272,7 @@ def test_no_check_evaluates_an_in_list_of_more_than_two():
     # SQLite builds a temporary index to evaluate "x IN (a, b, c, ...)" at
     # every insert that checks it (about 28,000 instructions per task
     # created before 014); two values or fewer are compared in place
+    sqlite_only("SQLite's temporary index for IN lists in sqlite_master's CHECKs")
     found = []
     for name, text in sql("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL"):
         for m in re.finditer(r"CHECK\s*\(", text):
@@ -384,6 +386,7 @@ def snapshot(c):
 
 def test_schema9_database_migrates_intact():
     # the schema before 010 (deletions): no deletion names a deleted row
+    sqlite_only("SQLite's migration of an older SQLite file")
     srv = Server(workers=1, migrate=False).start()
     try:
         migrate_and_check(srv, 9, {"users": 3, "lists": 2})
@@ -394,6 +397,7 @@ def test_schema9_database_migrates_intact():
 def test_schema10_database_migrates_intact():
     # the schema just before 011: the recorded deletions name the newest
     # user (4) and list (3), deleted before the migration
+    sqlite_only("SQLite's migration of an older SQLite file")
     srv = Server(workers=1, migrate=False).start()
     try:
         migrate_and_check(srv, 10, {"users": 4, "lists": 3})
@@ -564,6 +568,7 @@ def schema_before_events_ids(path):
 
 
 def test_populated_events_migrate_without_autoincrement():
+    sqlite_only("SQLite's migration of an older SQLite file")
     srv = Server(workers=1, migrate=False).start()
     try:
         now = 1_800_000_000_000_000
@@ -624,6 +629,7 @@ def test_populated_events_migrate_without_autoincrement():
 
 def test_rows_broken_by_hand_do_not_stop_the_migration():
     # a foreign key a migration breaks fails it; one broken before does not
+    sqlite_only("SQLite's migration of an older SQLite file")
     srv = Server(workers=1, migrate=False).start()
     try:
         tmp = srv.db + ".old"

@@ -15,7 +15,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (MIGRATIONS, Server, eq, migration_number, run_tests,  # noqa: E402
-                     schema_before)
+                     schema_before, sqlite_only)
 from admin_client import PW, register  # noqa: E402
 
 # the migration under test, wherever the numbering puts it
@@ -165,6 +165,7 @@ def snapshot(c):
 
 
 def test_the_migration_keeps_every_task_and_what_refers_to_it():
+    sqlite_only("SQLite's migration of an older SQLite file")
     srv = Server(workers=1, migrate=False).start()
     try:
         now = 1_800_000_000_000_000
@@ -249,6 +250,7 @@ def test_the_migration_keeps_every_task_and_what_refers_to_it():
 
 
 def test_a_fresh_database_has_the_same_tasks_table():
+    sqlite_only("PRAGMA table_xinfo and sqlite_master (test_postgresql.py compares the schemas)")
     c = connect(S.db)
     eq([r[1] for r in c.execute("PRAGMA table_xinfo(tasks)")][:12], FRONT,
        "a page's columns first")
