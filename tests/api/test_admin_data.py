@@ -114,8 +114,9 @@ def test_task_reminders_through_the_form():
     tid = add_task(IDS["home"], "Remind me", complete_before="2030-01-02T03:04",
                    reminders="1440, 60")
     eq(one("SELECT reminders FROM tasks WHERE id = ?", tid), ("[1440,60]",), "stored")
-    eq(one("SELECT group_concat(offset_min) FROM (SELECT offset_min FROM reminders"
-           " WHERE task_id = ? AND state = 0 ORDER BY offset_min)", tid), ("60,1440",),
+    eq(one("SELECT group_concat(CAST(offset_min AS TEXT), ',') FROM (SELECT offset_min"
+           " FROM reminders WHERE task_id = ? AND state = 0 ORDER BY offset_min) AS r", tid),
+       ("60,1440",),
        "scheduled in the same write")
     r = A.get("/admin/tasks/%d/" % tid)
     assert 'name="reminders" value="1440, 60"' in text(r), "shown as typed"

@@ -8,7 +8,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Server, eq, run_tests, TASKMGR, RESPONDER, TOP_BUILDDIR  # noqa: E402
+from harness import PG, Server, eq, run_tests, TASKMGR, RESPONDER, TOP_BUILDDIR  # noqa: E402
 
 S = None
 
@@ -288,8 +288,12 @@ def test_cli_migrate_is_idempotent():
     eq(p.returncode, 0, "second migrate")
     assert "up to date" in p.stdout, p.stdout
     con = S.connect()
-    eq(con.execute("PRAGMA user_version").fetchone()[0], schema_version(), "user_version")
-    eq(con.execute("PRAGMA journal_mode").fetchone()[0], "wal", "WAL")
+    if PG:
+        eq(con.execute("SELECT version FROM schema_version").fetchone()[0], schema_version(),
+           "schema_version")
+    else:
+        eq(con.execute("PRAGMA user_version").fetchone()[0], schema_version(), "user_version")
+        eq(con.execute("PRAGMA journal_mode").fetchone()[0], "wal", "WAL")
     con.close()
 
 
