@@ -12,7 +12,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (MIGRATIONS, Server, eq, migration_number, run_tests,  # noqa: E402
+from harness import (MIGRATIONS, PG, Server, eq, migration_number, run_tests,  # noqa: E402
                      schema_before, sqlite_only)
 from admin_client import PW, register  # noqa: E402
 
@@ -50,7 +50,9 @@ def connect(path):
 
 
 def sql(q, *args, path=None):
-    with connect(path or S.db) as c:
+    if path is None and PG:
+        return S.sql(q, *args)
+    with connect(path) as c:
         return c.execute(q, args).fetchall()
 
 
