@@ -33,12 +33,13 @@ VERBS = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "REPLACE", "PRAGMA", "B
          "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "CREATE", "DROP", "ALTER",
          "ANALYZE", "VACUUM", "EXPLAIN")
 # fcgi/ files whose literals are not SQLite statements of the domain:
-# PostgreSQL's own (the migration runner) and the generated migrations
+# PostgreSQL's own (the migration runner, the statement layer's savepoint)
+# and the generated migrations
 # what SQLite's FTS5 prepares for itself on its shadow tables ('main'.'tasks_fts_data')
 FTS5_OWN = re.compile(r"'main'\.'")
 # the version bump db_migrate() runs after each migration
 MIGRATION_BUMP = re.compile(r"^;?PRAGMA user_version=\d+;?$")
-NOT_SCANNED = ("core/pgdb.c", "core/migrations.c", "core/pg_migrations.c")
+NOT_SCANNED = ("core/pgdb.c", "core/pgstmt.c", "core/migrations.c", "core/pg_migrations.c")
 
 _C_TOKEN = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|'
                       r'^[ \t]*#[^\n]*(?:\\\n[^\n]*)*|\s+|[A-Za-z_]\w*|.', re.S | re.M)

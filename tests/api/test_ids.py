@@ -52,7 +52,7 @@ def connect(path):
 def sql(q, *args, path=None):
     if path is None and PG:
         return S.sql(q, *args)
-    with connect(path) as c:
+    with connect(path or S.db) as c:
         return c.execute(q, args).fetchall()
 
 
