@@ -36,7 +36,6 @@ def register(name, srv=None):
 
 def db(srv=None):
     c = (srv or S).connect()
-    c.execute("PRAGMA busy_timeout = 10000")
     return c
 
 

@@ -58,7 +58,6 @@ def teardown_module():
 
 def db():
     c = S.connect()
-    c.execute("PRAGMA busy_timeout = 10000")
     return c
 
 
