@@ -527,7 +527,9 @@ def test_the_responder_serves_health_registration_login_and_tasks():
     tokens, a list, a task and its PATCH with optimistic locking; reads: the
     task list).  The rest of the API is not yet tested on PostgreSQL."""
     uri = migrated("served")
-    with Server(config={"database": uri}, migrate=False) as s:
+    # this host's rate limits and metrics: state_dir (test_pg_work.py)
+    with Server(config={"database": uri, "state_dir": scratch_dir("pgstate-")},
+                migrate=False) as s:
         r = s.get("/api/health/")
         eq((r.status, r.json), (200, {"status": "ok", "database": "ok",
                                       "schema_version": expected_version()}), r.body)
