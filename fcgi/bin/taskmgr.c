@@ -23,7 +23,7 @@ const struct command commands[] = {
 	    "With database = postgresql://... (a build configured --with-postgresql)\n"
 	    "it applies PostgreSQL's migrations in one transaction, under an advisory\n"
 	    "lock: hosts migrating at once wait for each other.\n" },
-	{ "createsuperuser", cmd_createsuperuser, APP_PG_OPEN, 1,
+	{ "createsuperuser", cmd_createsuperuser, 0, 1,
 	    "--username= --email= --password-stdin", NULL,
 	    "createsuperuser --username U [--email E] [--password-stdin] -- create a staff user",
 	    "usage: taskmgr [--config FILE] createsuperuser --username U [--email E] [--password-stdin]\n\n"
@@ -37,7 +37,7 @@ const struct command commands[] = {
 	    "(cracklib), not too similar to the username or email.\n"
 	    "Exit status: 0 created, 1 failed (e.g. the username exists or the\n"
 	    "password is refused, with the reason on standard error), 2 bad usage.\n" },
-	{ "passwd", cmd_passwd, APP_PG_OPEN, 1,
+	{ "passwd", cmd_passwd, 0, 1,
 	    "--password-stdin", "USERNAME",
 	    "passwd USERNAME [--password-stdin] -- set a user's password",
 	    "usage: taskmgr [--config FILE] passwd USERNAME [--password-stdin]\n\n"
@@ -47,7 +47,7 @@ const struct command commands[] = {
 	    "password rules of registration apply.  Every token and admin session\n"
 	    "of the user is ended.\n"
 	    "Exit status: 0 changed, 1 failed (no such user, password refused), 2 bad usage.\n" },
-	{ "users", cmd_users, APP_PG_OPEN, 1,
+	{ "users", cmd_users, 0, 1,
 	    "--deactivate= --activate=", NULL,
 	    "users [--deactivate USERNAME | --activate USERNAME] -- list users, or (de)activate one",
 	    "usage: taskmgr [--config FILE] users [--deactivate USERNAME | --activate USERNAME]\n\n"
@@ -127,7 +127,7 @@ const struct command commands[] = {
 	    "With database = postgresql://... it writes nothing and tells how\n"
 	    "PostgreSQL is backed up (pg_dump, pg_basebackup and WAL archiving).\n"
 	    "Exit status: 0 written, 1 failed (FILE is untouched), 2 bad usage.\n" },
-	{ "sweep", cmd_sweep, APP_PG_OPEN, 1,
+	{ "sweep", cmd_sweep, 0, 1,
 	    NULL, NULL,
 	    "sweep -- mark every task past its deadline overdue, once",
 	    "usage: taskmgr [--config FILE] sweep\n\n"

@@ -278,7 +278,7 @@ hook_failed(struct db *db, const struct hook_job *j, int refused, long http,
 	    " last_http_status = ?1, last_error = ?2, next_attempt_at = ?3,"
 	    " status = CASE WHEN ?4 <> 0 THEN 'refused' WHEN attempts + 1 >= ?5 THEN 'failed'"
 	    " ELSE 'pending' END, finished_at = CASE WHEN ?4 <> 0 OR attempts + 1 >= ?5"
-	    " THEN CAST(?7 AS BIGINT) END WHERE id = ?6 AND status = 'pending'";
+	    " THEN ?7 ELSE finished_at END WHERE id = ?6 AND status = 'pending'";
 	struct dbstmt *st;
 	int	 own;
 	enum dbrc rc;

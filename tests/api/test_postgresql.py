@@ -23,7 +23,7 @@ from harness import (RESPONDER, SANITIZER_MARKS, SCRATCH, TASKMGR, Server, Skip,
                      _terminate, eq, run_tests, scratch_dir)
 
 WITH_POSTGRESQL = os.environ.get("WITH_POSTGRESQL") == "yes"
-UNSUPPORTED = ("the PostgreSQL backend does not run this program yet; "
+UNSUPPORTED = ("this build has no PostgreSQL support (configure --with-postgresql); "
                "see README 'PostgreSQL and several hosts'")
 # the advisory lock 'taskmgr migrate' holds (fcgi/core/pgdb.c)
 MIGRATE_LOCK = 0x7461736b6d6772
@@ -122,14 +122,16 @@ def migrated(name):
 # ---- without a cluster --------------------------------------------------
 
 def test_other_programs_exit_2_with_one_line():
+    """A build without PostgreSQL: every program but migrate and backup
+    stops with status 2 (a build with it runs them: test_pg_work.py)."""
+    if WITH_POSTGRESQL:
+        raise Skip("this build runs every program on PostgreSQL (test_pg_work.py)")
     c = conf("postgresql:///taskmgr?host=/nonexistent")
-    # a build with PostgreSQL serves requests from it (test_the_responder_serves_...)
-    # and runs the user commands and sweep (test_user_commands_and_sweep)
-    served = () if WITH_POSTGRESQL else (
-        (RESPONDER, ()), (TASKMGR, ("users",)), (TASKMGR, ("sweep",)),
-        (TASKMGR, ("passwd", "alice", "--password-stdin")),
-        (TASKMGR, ("createsuperuser", "--username", "root", "--password-stdin")))
-    for prog, args in served + ((TASKMGR, ("worker", "--once")), (TASKMGR, ("bot", "--once"))):
+    for prog, args in ((RESPONDER, ()), (TASKMGR, ("worker", "--once")),
+                       (TASKMGR, ("bot", "--once")),
+                       (TASKMGR, ("users",)), (TASKMGR, ("sweep",)),
+                       (TASKMGR, ("passwd", "alice", "--password-stdin")),
+                       (TASKMGR, ("createsuperuser", "--username", "root", "--password-stdin"))):
         p = run(prog, *args, config=c, stdin="correct-horse-battery\n")
         name = os.path.basename(prog)
         eq((p.returncode, p.stderr), (2, "%s: %s\n" % (name, UNSUPPORTED)), "%s %s" % (name, args))
@@ -456,7 +458,9 @@ def test_the_responder_serves_health_registration_login_and_tasks():
     tokens, a list, a task and its PATCH with optimistic locking; reads: the
     task list).  The rest of the API is not yet tested on PostgreSQL."""
     uri = migrated("served")
-    with Server(config={"database": uri}, migrate=False) as s:
+    # this host's rate limits and metrics: state_dir (test_pg_work.py)
+    with Server(config={"database": uri, "state_dir": scratch_dir("pgstate-")},
+                migrate=False) as s:
         r = s.get("/api/health/")
         eq((r.status, r.json), (200, {"status": "ok", "database": "ok",
                                       "schema_version": expected_version()}), r.body)
@@ -503,39 +507,6 @@ def test_the_responder_serves_health_registration_login_and_tasks():
         errors = [line for line in s.log_text().splitlines() if "Z error " in line]
         eq(errors, [], "no error logged (SQLite's own chores, the FTS5 catch-up, skipped)")
         assert s.sanitizer_report() is None, s.sanitizer_report()
-
-
-def test_user_commands_and_sweep():
-    """createsuperuser, passwd, users and sweep on PostgreSQL: its rows."""
-    uri = migrated("commands")
-    c = conf(uri, "commands.conf")
-    p = run(TASKMGR, "createsuperuser", "--username", "pgroot", "--password-stdin",
-            config=c, stdin="correct-horse-battery\n")
-    eq(p.returncode, 0, p.stdout + p.stderr)
-    eq(PG.query("commands", "SELECT username, is_staff, is_superuser FROM users"),
-       [("pgroot", "1", "1")], "the superuser is PostgreSQL's row")
-    p = run(TASKMGR, "createsuperuser", "--username", "PGroot", "--password-stdin",
-            config=c, stdin="correct-horse-battery\n")
-    eq(p.returncode, 1, "the name is taken, whatever its case: " + p.stdout + p.stderr)
-    old = PG.query("commands", "SELECT password FROM users")
-    p = run(TASKMGR, "passwd", "pgroot", "--password-stdin", config=c,
-            stdin="another-horse-battery\n")
-    eq(p.returncode, 0, p.stdout + p.stderr)
-    assert PG.query("commands", "SELECT password FROM users") != old, "a new hash"
-    p = run(TASKMGR, "users", "--deactivate", "pgroot", config=c)
-    eq(p.returncode, 0, p.stdout + p.stderr)
-    p = run(TASKMGR, "users", config=c)
-    eq(p.returncode, 0, p.stderr)
-    eq(p.stdout.split("\n")[1].split()[:4], ["1", "pgroot", "no", "yes"], p.stdout)
-    uid = PG.query("commands", "SELECT id FROM users")[0][0]
-    PG.query("commands", "INSERT INTO lists (owner_id, name, name_key, created_at, updated_at)"
-             " VALUES (%s, 'L', 'l', 0, 0)" % uid)
-    PG.query("commands", "INSERT INTO tasks (list_id, name, name_key, status, created_at,"
-             " updated_at, complete_before) SELECT id, 'late', 'late', 'Pending', 1, 1, 2"
-             " FROM lists")
-    p = run(TASKMGR, "sweep", config=c)
-    eq((p.returncode, p.stdout), (0, "marked 1 task overdue\n"), p.stderr)
-    eq(PG.query("commands", "SELECT status FROM tasks"), [("Overdue",)], "swept")
 
 
 def test_migrate_refuses_a_newer_database():
