@@ -165,6 +165,9 @@ class Server:
         self.conf = os.path.join(self.dir, "taskmgr.conf")
         cfg = {"database": self.db, "log_file": self.log,
                "templates_dir": os.path.join(TOP_SRCDIR, "templates")}
+        if self.pg_db is not None:
+            # the rate limits' and metrics' files: no database file to sit beside
+            cfg["state_dir"] = self.dir
         cfg.update(self.config)
         with open(self.conf, "w") as f:
             for k, v in cfg.items():
