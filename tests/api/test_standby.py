@@ -20,7 +20,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (SANITIZER_MARKS, TASKMGR, TOP_BUILDDIR, Server, _terminate,  # noqa: E402
-                     eq, run_tests)
+                     eq, run_tests, sqlite_only)
 from fake_telegram import FakeTelegram, TOKEN  # noqa: E402
 import test_postgresql as pg  # noqa: E402
 
@@ -180,6 +180,7 @@ def test_a_leader_whose_lock_file_is_removed_stops_mid_pass():
     # the lead lost in the middle of a pass (PostgreSQL: the connection failed;
     # here the lock file removed): the pass stops before its next notice, so the
     # standby that takes the new lock does not send the same pending notices
+    sqlite_only("the lock files of SQLite's election (PostgreSQL: test_pg_work.py)")
     fresh()
     a, alog = start("worker-d", "worker")
     wait_log(alog, LEADS, a)
@@ -230,6 +231,7 @@ class SlowReceiver:
 
 
 def test_a_worker_that_lost_the_lead_stops_its_webhook_pass():
+    sqlite_only("the lock files of SQLite's election (PostgreSQL: test_pg_work.py)")
     fresh()
     rx = SlowReceiver()
     try:
@@ -312,6 +314,7 @@ def test_two_bots_one_polls_and_the_standby_takes_over_after_kill_9():
 
 
 def test_a_bot_that_lost_the_lead_during_a_long_poll_leaves_its_updates():
+    sqlite_only("the lock files of SQLite's election (PostgreSQL: test_pg_work.py)")
     fresh()
     env = dict(S.env, TASKMGR_LOG_FILE=os.path.join(S.dir, "bot-lost.log"),
                TASKMGR_TELEGRAM_POLL_TIMEOUT="20")
@@ -354,6 +357,7 @@ def test_bot_once_beside_a_running_bot_does_nothing_and_exits_4():
 
 
 def test_lock_files_beside_the_database():
+    sqlite_only("the lock files of SQLite's election (PostgreSQL: test_pg_work.py)")
     for what in ("worker", "bot"):
         path = S.db + "-%s.lock" % what
         st = os.stat(path)
