@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Search, deep pages and counts on PostgreSQL (README "PostgreSQL and
-several hosts"): the search cases of test_tasks.py answered by a responder
-on PostgreSQL as by one on SQLite (the same ids in the same order, the same
+several hosts"): the search cases of test_tasks.py, and the pages of a list
+of 300 tasks in every order with filters, answered by a responder on
+PostgreSQL as by one on SQLite (the same ids in the same order, the same
 counts), and the plans PostgreSQL ran for a search, a deep page and a count
 on a list of many tasks, read from the cluster's log (auto_explain): the
 pg_trgm GIN index for a rare text, the scope's indexes for the rest, no
@@ -60,6 +61,54 @@ def fill(srv):
     return tok, lid
 
 
+DEEP = 300      # tasks of the second list: past PAGE_DIRECT_SKIP and the page marks
+FILTERS = ["", "&status=Pending", "&due_before=2030-01-03T00:00:00Z",
+           "&due_after=2030-01-02T00:00:00Z&status=In%20Progress"]
+
+
+def fill_deep(srv, tok):
+    """A second list of DEEP tasks with deadlines, statuses and renames; its id."""
+    r = srv.post("/api/lists/", {"name": "Deep"}, token=tok)
+    eq(r.status, 201, r.body)
+    lid = r.json["id"]
+    for i in range(DEEP):
+        body = {"name": "Step %03d" % i, "status": ("Pending", "In Progress", "Completed")[i % 3]}
+        if i % 4:
+            body["complete_before"] = "2030-01-%02dT10:00:00Z" % (1 + i % 5)
+        r = srv.post("/api/lists/%d/tasks/" % lid, body, token=tok)
+        eq(r.status, 201, r.body)
+        if i % 7 == 0:
+            t = r.json
+            r = srv.request("PATCH", "/api/tasks/%d/" % t["id"],
+                            {"name": "Step %03d again" % i, "updated_at": t["updated_at"]},
+                            token=tok)
+            eq(r.status, 200, r.body)
+    return lid
+
+
+def deep_answers(srv, tok, lid):
+    """Pages of 40 of the deep list, walked to the end, in every order and with
+    filters (the marks of deep pages kept between requests), and pages read at
+    once at a deep offset: {(filter, order, how): (count, ids)}."""
+    out = {}
+    for flt in FILTERS:
+        for o in ORDERS + ["-created_at", "-updated_at"]:
+            got, off, count = [], 0, None
+            while count is None or off < count:
+                r = srv.get("/api/lists/%d/tasks/?limit=40&offset=%d&ordering=%s%s"
+                            % (lid, off, o, flt), token=tok)
+                eq(r.status, 200, "%r %r: %s" % (flt, o, r.body))
+                count = r.json["count"]
+                got += [t["id"] for t in r.json["results"]]
+                off += 40
+            out[(flt, o, "walked")] = (count, got)
+            r = srv.get("/api/lists/%d/tasks/?limit=30&offset=%d&ordering=%s%s"
+                        % (lid, DEEP - 30, o, flt), token=tok)
+            eq(r.status, 200, r.body)
+            out[(flt, o, "deep")] = (r.json["count"], [t["id"] for t in r.json["results"]])
+    return out
+
+
 def answers(srv, tok, lid):
     """Every search in every order, paged by 7: {(search, order): (count, ids)}."""
     out = {}
@@ -82,6 +131,8 @@ def test_search_answers_as_on_sqlite():
     with Server() as lite:
         tok, lid = fill(lite)
         want = answers(lite, tok, lid)
+        deep = fill_deep(lite, tok)
+        want.update(deep_answers(lite, tok, deep))
         names = {t["id"]: t["name"] for t in lite.get(
             "/api/lists/%d/tasks/?limit=100" % lid, token=tok).json["results"]}
     # the cases are what test_tasks.py says a search is
@@ -90,7 +141,10 @@ def test_search_answers_as_on_sqlite():
            sorted(n for n in NAMES if s.lower() in n.lower()), "SQLite %r" % s)
     with Server(config={"database": uri}, migrate=False) as pg:
         eq(fill(pg)[1], lid, "the same list id")
-        got = answers(pg, tok=pg.login("searcher"), lid=lid)
+        tok = pg.login("searcher")
+        got = answers(pg, tok, lid)
+        eq(fill_deep(pg, tok), deep, "the same list id")
+        got.update(deep_answers(pg, tok, deep))
         errors = [line for line in pg.log_text().splitlines() if "Z error " in line]
         eq(errors, [], "no error logged")
         assert pg.sanitizer_report() is None, pg.sanitizer_report()
@@ -143,11 +197,16 @@ def test_search_deep_pages_and_counts_use_indexes():
         for name in ("Errand quokka", "Feed the QUOKKA"):
             eq(srv.post("/api/lists/%d/tasks/" % lid, {"name": name}, token=tok).status, 201,
                name)
-        pgt.PG.query(db, "INSERT INTO tasks (list_id, name, name_key, status, complete_before,"
+        # one statement, the triggers off (each row's would update the
+        # list's row again); the list's counter set after, as they keep it
+        pgt.PG.query(db, "SET session_replication_role = replica; INSERT INTO tasks (list_id, name, name_key, status, complete_before,"
                      " created_at, updated_at) SELECT %d, 'Chore ' || i, 'chore ' || i,"
                      " (ARRAY['Pending', 'In Progress', 'Completed'])[1 + i %% 3],"
                      " CASE WHEN i %% 4 = 0 THEN NULL ELSE 1900000000000000 + i %% 997 END,"
-                     " 1000 + i, 1000 + i FROM generate_series(1, %d) AS i" % (lid, BIG))
+                     " 1000 + i, 1000 + i FROM generate_series(1, %d) AS i;"
+                     " UPDATE lists SET version = version + 1,"
+                     " task_count = (SELECT count(*) FROM tasks WHERE list_id = %d)"
+                     " WHERE id = %d" % (lid, BIG, lid, lid))
         pgt.PG.query(db, "VACUUM ANALYZE tasks")
         # every new session logs the plans of its statements
         pgt.PG.query(db, "ALTER DATABASE %s SET session_preload_libraries = 'auto_explain'" % db)
