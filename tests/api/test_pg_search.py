@@ -199,7 +199,8 @@ def test_search_deep_pages_and_counts_use_indexes():
                name)
         # one statement, the triggers off (each row's would update the
         # list's row again); the list's counter set after, as they keep it
-        pgt.PG.query(db, "SET session_replication_role = replica; INSERT INTO tasks (list_id, name, name_key, status, complete_before,"
+        pgt.PG.query(db, "SET session_replication_role = replica;"
+                     " INSERT INTO tasks (list_id, name, name_key, status, complete_before,"
                      " created_at, updated_at) SELECT %d, 'Chore ' || i, 'chore ' || i,"
                      " (ARRAY['Pending', 'In Progress', 'Completed'])[1 + i %% 3],"
                      " CASE WHEN i %% 4 = 0 THEN NULL ELSE 1900000000000000 + i %% 997 END,"
