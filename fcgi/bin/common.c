@@ -21,15 +21,34 @@
 #include "webhooks.h"
 
 /*
- * The programs that run on a PostgreSQL database (given a postgresql://
- * URI) besides those with APP_PG_OK: the responder, in a build with
- * PostgreSQL (README "PostgreSQL and several hosts").
+ * Whether this build runs on a PostgreSQL database (given a postgresql://
+ * URI): every program then opens it through the statement layer, but
+ * those with APP_PG_OK (migrate, backup), which do their own work there
+ * (README "PostgreSQL and several hosts").
  */
 #ifdef HAVE_POSTGRESQL
-#define APP_PG_SERVES	APP_SERVE
+#define APP_PG_BUILD	1
 #else
-#define APP_PG_SERVES	0
+#define APP_PG_BUILD	0
 #endif
+
+/*
+ * Maps this host's rate limits: beside the SQLite database, else in
+ * state_dir (README "Configuration"); NULL (logged) when it cannot.
+ */
+static struct ratemap *
+app_limits_open(struct app *app)
+{
+	char	 path[4096];
+
+	if (*app->cfg.state_dir == '\0' && !app->cfg.db_pg)
+		return throttle_open(&app->db, NULL);	/* the file SQLite opened */
+	if (config_state_file(&app->cfg, "-limits", path, sizeof(path)) < 0) {
+		log_error("rate limits: the state_dir path is too long");
+		return NULL;
+	}
+	return throttle_open(&app->db, path);
+}
 
 /* Opens the configured database: SQLite's file, or PostgreSQL's URI. */
 static int
@@ -54,11 +73,11 @@ app_open(struct app *app, const char *path, int flags, char *err, size_t errlen)
 		return -1;
 	}
 	log_set_level(app->cfg.log_level_n);
-	/* only migrate, backup and the responder know PostgreSQL so far: never
-	 * open the URI as a file */
-	if (app->cfg.db_pg && !(flags & (APP_NO_DB | APP_PG_OK | APP_PG_SERVES))) {
-		snprintf(err, errlen, "the PostgreSQL backend supports only 'migrate' and "
-		    "'backup' so far; see README 'PostgreSQL and several hosts'");
+	/* a build without PostgreSQL knows only migrate's and backup's
+	 * messages there: never open the URI as a file */
+	if (app->cfg.db_pg && !APP_PG_BUILD && !(flags & (APP_NO_DB | APP_PG_OK))) {
+		snprintf(err, errlen, "this build has no PostgreSQL support (configure "
+		    "--with-postgresql); see README 'PostgreSQL and several hosts'");
 		config_free(&app->cfg);
 		return APP_PG_UNSUPPORTED;
 	}
@@ -87,7 +106,7 @@ app_open(struct app *app, const char *path, int flags, char *err, size_t errlen)
 	/* the admin templates are compiled once per process, not per request */
 	if ((flags & APP_SERVE) && admin_load_templates(app, err, errlen) < 0)
 		log_error("admin templates not loaded (the admin pages answer 500): %s", err);
-	if ((flags & APP_NO_DB) || (app->cfg.db_pg && !(flags & APP_PG_SERVES)))
+	if ((flags & APP_NO_DB) || (app->cfg.db_pg && (flags & APP_PG_OK)))
 		return 0;
 	if (app_db_open(app, ((flags & APP_DB_CREATE) ? DB_OPEN_CREATE : 0) |
 	    ((flags & APP_SERVE) ? DB_OPEN_DEFER : 0), err, errlen) < 0) {
@@ -99,7 +118,7 @@ app_open(struct app *app, const char *path, int flags, char *err, size_t errlen)
 	}
 	app->db.zone = app->cfg.tz;
 	if (flags & APP_SERVE)
-		app->limits = throttle_open(&app->db);
+		app->limits = app_limits_open(app);
 	v = db_schema_version(&app->db);
 	app->schema_ok = v == db_schema_expected();
 	if (!app->schema_ok && !(flags & APP_DB_CREATE))
@@ -121,7 +140,7 @@ app_recheck(struct app *app)
 		return;
 	app->db.zone = app->cfg.tz;
 	if (app->limits == NULL)
-		app->limits = throttle_open(&app->db);
+		app->limits = app_limits_open(app);
 	if (db_schema_version(&app->db) == db_schema_expected()) {
 		/* statements prepared against the old schema must not be reused */
 		db_close(&app->db);

@@ -82,11 +82,10 @@ main(int argc, char *argv[])
 		fprintf(stderr, "taskmgr.fcgi: %s\n", err);
 		return rc == APP_PG_UNSUPPORTED ? 2 : 1;
 	}
-	/* this responder's counters, beside the database: GET /metrics sums them all */
-	if (app.cfg.db_pg)
-		log_warn("metrics: not counted on PostgreSQL yet (no file beside the database)");
-	else if ((size_t)snprintf(path, sizeof(path), "%s-metrics", app.cfg.database) >= sizeof(path))
-		log_error("metrics: the database path is too long (requests are not counted)");
+	/* this responder's counters, beside the database or in state_dir: GET
+	 * /metrics sums this host's */
+	if (config_state_file(&app.cfg, "-metrics", path, sizeof(path)) < 0)
+		log_error("metrics: the path is too long (requests are not counted)");
 	else if (metrics_open(&app, path, err, sizeof(err)) < 0)
 		log_error("metrics: %s (requests are not counted)", err);
 	memset(&sa, 0, sizeof(sa));

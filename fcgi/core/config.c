@@ -17,6 +17,9 @@
 #ifndef LOCALSTATEDIR
 #define LOCALSTATEDIR "/var"
 #endif
+/* state_dir's default on PostgreSQL (no database file to sit beside) */
+#define STATE_DIR_PG	LOCALSTATEDIR "/lib/taskmgr"
+
 #ifndef PKGDATADIR
 #define PKGDATADIR "/usr/share/taskmgr"
 #endif
@@ -45,6 +48,7 @@ struct key {
 
 static const struct key keys[] = {
 	{ "database", S(database), LOCALSTATEDIR "/lib/taskmgr/taskmgr.db", 0, 0, 2 },
+	{ "state_dir", S(state_dir), "", 0, 0, 0 },
 	{ "synchronous", S(synchronous), "full", 0, 0, 0 },
 	{ "time_zone", S(time_zone), "UTC", 0, 0, 0 },
 	{ "page_size", I(page_size), "20", 1, 10000, 0 },
@@ -89,6 +93,20 @@ static const struct key keys[] = {
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+int
+config_state_file(const struct config *cfg, const char *suffix, char *out, size_t outlen)
+{
+	const char *dir = cfg->state_dir;
+	int	 n;
+
+	if (*dir == '\0' && !cfg->db_pg)
+		n = snprintf(out, outlen, "%s%s", cfg->database, suffix);
+	else
+		n = snprintf(out, outlen, "%s/taskmgr%s",
+		    *dir != '\0' ? dir : STATE_DIR_PG, suffix);
+	return n < 0 || (size_t)n >= outlen ? -1 : 0;
+}
 
 const char *
 config_path(const char *explicit_path)
@@ -210,6 +228,11 @@ config_validate(struct config *cfg, char *err, size_t errlen)
 	}
 	/* a URI is libpq's to parse, when a command connects; not a file */
 	cfg->db_pg = config_is_pg_uri(cfg->database);
+	if (*cfg->state_dir != '\0' && cfg->state_dir[0] != '/') {
+		snprintf(err, errlen, "state_dir: expected an absolute folder, not \"%s\"",
+		    cfg->state_dir);
+		return -1;
+	}
 	if (strcmp(cfg->synchronous, "full") != 0 && strcmp(cfg->synchronous, "normal") != 0) {
 		snprintf(err, errlen, "synchronous: expected full or normal, not \"%s\"",
 		    cfg->synchronous);

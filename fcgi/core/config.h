@@ -18,6 +18,7 @@ struct tz;
 
 struct config {
 	char	*database;
+	char	*state_dir;	/* per-host files (rate limits, metrics); "": the default */
 	char	*synchronous;	/* "full" or "normal" */
 	char	*time_zone;
 	const struct tz *tz;	/* time_zone, resolved (core/tz.h): the default zone */
@@ -93,6 +94,14 @@ int	 config_is_pg_uri(const char *s);
  * and a password= parameter) is masked.
  */
 void	 config_print_database(const char *database, FILE *f);
+/*
+ * Writes to out the path of this host's file named by suffix ("-limits",
+ * "-metrics"): <state_dir>/taskmgr<suffix> when state_dir is set, else
+ * beside the SQLite database (<database><suffix>), else (PostgreSQL)
+ * in $(localstatedir)/lib/taskmgr.  -1 when it does not fit.
+ */
+int	 config_state_file(const struct config *, const char *suffix, char *out,
+	    size_t outlen);
 /* Prints the effective configuration as key = value lines, secrets masked
  * (the database URI's password too). */
 void	 config_print(const struct config *, FILE *);

@@ -401,11 +401,15 @@ db_data_version(struct db *db)
 	int64_t	 v = -1;
 	int	 rc;
 
-#ifdef HAVE_POSTGRESQL
-	if (db_on_pg)
-		return 0;	/* no such number: the waiting loops wait for their timers */
-#endif
-	if ((st = db_prep(db, "PRAGMA data_version")) == NULL)
+	/*
+	 * PostgreSQL has no such number; its snapshot (the oldest running
+	 * transaction, the next id, those running between) changes when a
+	 * writing transaction starts or ends, a commit of another connection
+	 * included: a hash of it, read without touching a table.  A reader
+	 * polls it (the worker every 50 ms while it waits).
+	 */
+	if ((st = db_prep(db, db_is_sqlite() ? "PRAGMA data_version" :
+	    "SELECT hashtextextended(pg_current_snapshot()::text, 0)")) == NULL)
 		return -1;
 	if ((rc = db_step(st)) == DB_ROW)
 		v = db_col_i64(st, 0);

@@ -143,7 +143,9 @@ enum dbrc db_exec(struct db *, const char *sql);
 /*
  * PRAGMA data_version: a number that changes when another connection (a
  * responder, another process) commits to the database; -1 on error.  A
- * cheap "did anything change?" for a loop that waits.
+ * cheap "did anything change?" for a loop that waits.  On PostgreSQL a hash
+ * of the current snapshot, which changes when any writing transaction of
+ * the cluster starts or ends (this connection's too).
  */
 int64_t	 db_data_version(struct db *);
 /*

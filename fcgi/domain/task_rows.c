@@ -208,7 +208,8 @@ enum dbrc
 task_set_status(struct db *db, int64_t id, int status, int64_t now)
 {
 	static const char sql[] =
-	    "UPDATE tasks SET status = ?1, updated_at = max(?2, updated_at + 1) WHERE id = ?3";
+	    "UPDATE tasks SET status = ?1, updated_at = CASE WHEN ?2 > updated_at + 1"
+	    " THEN ?2 ELSE updated_at + 1 END WHERE id = ?3";
 	struct dbstmt *st = db_prep(db, sql);
 
 	if (st == NULL)

@@ -244,3 +244,31 @@ tg_state_set(struct db *db, const char *name, int64_t value)
 	db_bind_i64(st, 2, value);
 	return db_rc(db, db_done(st, db_step(st)), "telegram state set");
 }
+
+enum dbrc
+tg_state_claim(struct db *db, const char *name, int64_t id, int *claimed)
+{
+	/*
+	 * one statement that reads and moves the offset, holding its row:
+	 * another transaction claiming the same id waits for this one's end,
+	 * then finds the offset past it (PostgreSQL's READ COMMITTED
+	 * re-evaluates the WHERE on the newest row; SQLite's write lock
+	 * orders them)
+	 */
+	static const char sql[] =
+	    "INSERT INTO telegram_state (name, value) VALUES (?1, ?2 + 1)"
+	    " ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+	    " WHERE telegram_state.value <= ?2 RETURNING value";
+	struct dbstmt *st = db_prep(db, sql);
+	int	 rc;
+
+	*claimed = 0;
+	if (st == NULL)
+		return DB_ERROR;
+	db_bind_text(st, 1, name);
+	db_bind_i64(st, 2, id);
+	rc = db_step(st);
+	*claimed = rc == DB_ROW;
+	db_done(st, rc);
+	return rc == DB_ROW || rc == DB_DONE ? DB_OK : db_rc(db, rc, "telegram state claim");
+}

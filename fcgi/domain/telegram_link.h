@@ -58,5 +58,12 @@ enum dbrc tg_authenticate(struct db *, const struct config *, const char *author
 enum dbrc tg_state_get(struct db *, const char *name, int64_t def, int64_t *out);
 /* Raises a named integer to value; it never goes down (offsets only advance). */
 enum dbrc tg_state_set(struct db *, const char *name, int64_t value);
+/*
+ * Within a transaction: moves the offset name past id (to id + 1) when
+ * it is not past it yet, holding its row to the transaction's end; the
+ * first of two transactions claiming one id sets *claimed 1, the other
+ * (after the first committed) 0: that update was handled before.
+ */
+enum dbrc tg_state_claim(struct db *, const char *name, int64_t id, int *claimed);
 
 #endif

@@ -12,22 +12,24 @@
 #include "username.h"
 
 struct ratemap *
-throttle_open(struct db *db)
+throttle_open(struct db *db, const char *file)
 {
 	struct ratemap *map;
-	const char *file;
 	char	 path[4096], err[512];
 
-	/* SQLite's own (dbstmt.h): the table sits beside the database file */
-	if (!db_is_sqlite() || db->h == NULL ||
-	    (file = sqlite3_db_filename(db->h, "main")) == NULL ||
-	    *file == '\0')
-		return NULL;
-	if ((size_t)snprintf(path, sizeof(path), "%s-limits", file) >= sizeof(path)) {
-		log_error("rate limits: the database path is too long");
-		return NULL;
+	if (file == NULL) {
+		/* SQLite's own (dbstmt.h): the table sits beside the database file */
+		if (!db_is_sqlite() || db->h == NULL ||
+		    (file = sqlite3_db_filename(db->h, "main")) == NULL ||
+		    *file == '\0')
+			return NULL;
+		if ((size_t)snprintf(path, sizeof(path), "%s-limits", file) >= sizeof(path)) {
+			log_error("rate limits: the database path is too long");
+			return NULL;
+		}
+		file = path;
 	}
-	if ((map = ratemap_open(path, err, sizeof(err))) == NULL)
+	if ((map = ratemap_open(file, err, sizeof(err))) == NULL)
 		log_error("rate limits: %s", err);
 	return map;
 }

@@ -20,11 +20,12 @@ struct rate;
 struct ratemap;
 
 /*
- * Maps the limiter state of the database db (the file <database>-limits
- * beside it, created when missing); NULL (logged) when it cannot.  The
- * caller closes it with ratemap_close().
+ * Maps the limiter state from the file path (config_state_file()'s
+ * "-limits"; NULL: <database>-limits beside the SQLite database db),
+ * created when missing; NULL (logged) when it cannot.  The caller closes
+ * it with ratemap_close().
  */
-struct ratemap *throttle_open(struct db *);
+struct ratemap *throttle_open(struct db *, const char *path);
 /*
  * Counts one request for key against rate (n == 0: off) at time now_us:
  * DB_OK with *wait 0 when allowed, DB_OK with the seconds to wait (at

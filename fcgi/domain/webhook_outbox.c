@@ -231,8 +231,8 @@ hook_count_failure(struct db *db, const struct hook_job *j, int64_t now,
 	    " first_failure_at = coalesce(first_failure_at, ?1) WHERE id = ?2"
 	    " RETURNING failure_count, first_failure_at, is_active, url";
 	static const char off[] =
-	    "UPDATE webhooks SET is_active = 0, updated_at = max(?1, updated_at + 1)"
-	    " WHERE id = ?2";
+	    "UPDATE webhooks SET is_active = 0, updated_at = CASE WHEN ?1 > updated_at + 1"
+	    " THEN ?1 ELSE updated_at + 1 END WHERE id = ?2";
 	struct dbstmt *st;
 	struct buf text = { 0 };
 	int64_t	 failures = 0, since = now;
@@ -276,9 +276,9 @@ hook_failed(struct db *db, const struct hook_job *j, int refused, long http,
 	static const char sql[] =
 	    "UPDATE webhook_deliveries SET attempts = attempts + 1,"
 	    " last_http_status = ?1, last_error = ?2, next_attempt_at = ?3,"
-	    " status = CASE WHEN ?4 THEN 'refused' WHEN attempts + 1 >= ?5 THEN 'failed'"
-	    " ELSE 'pending' END, finished_at = CASE WHEN ?4 OR attempts + 1 >= ?5"
-	    " THEN ?7 END WHERE id = ?6 AND status = 'pending'";
+	    " status = CASE WHEN ?4 <> 0 THEN 'refused' WHEN attempts + 1 >= ?5 THEN 'failed'"
+	    " ELSE 'pending' END, finished_at = CASE WHEN ?4 <> 0 OR attempts + 1 >= ?5"
+	    " THEN ?7 ELSE finished_at END WHERE id = ?6 AND status = 'pending'";
 	struct dbstmt *st;
 	int	 own;
 	enum dbrc rc;

@@ -212,15 +212,17 @@ hook_match_any(struct db *db, const int64_t users[2], int64_t list_id, unsigned 
 {
 	static const char sql[] =
 	    "SELECT w.id, w.owner_id, w.list_id, w.events FROM webhooks w"
-	    " CROSS JOIN users u ON u.id = w.owner_id"
-	    " WHERE w.is_active = 1 AND w.owner_id = ?1 AND u.is_active = 1"
+	    " CROSS JOIN users u"
+	    " WHERE u.id = w.owner_id AND w.is_active = 1 AND w.owner_id = ?1"
+	    " AND u.is_active = 1"
 	    " UNION ALL SELECT w.id, w.owner_id, w.list_id, w.events FROM webhooks w"
-	    " CROSS JOIN users u ON u.id = w.owner_id"
-	    " WHERE w.is_active = 1 AND w.owner_id = ?2 AND ?2 <> ?1 AND u.is_active = 1"
+	    " CROSS JOIN users u"
+	    " WHERE u.id = w.owner_id AND w.is_active = 1 AND w.owner_id = ?2 AND ?2 <> ?1"
+	    " AND u.is_active = 1"
 	    " UNION ALL SELECT w.id, w.owner_id, w.list_id, w.events FROM list_members m"
-	    " CROSS JOIN webhooks w ON w.owner_id = m.user_id"
-	    " CROSS JOIN users u ON u.id = w.owner_id"
-	    " WHERE m.list_id = ?3 AND m.user_id <> ?1 AND m.user_id <> ?2"
+	    " CROSS JOIN webhooks w CROSS JOIN users u"
+	    " WHERE w.owner_id = m.user_id AND u.id = w.owner_id"
+	    " AND m.list_id = ?3 AND m.user_id <> ?1 AND m.user_id <> ?2"
 	    " AND w.is_active = 1 AND u.is_active = 1";
 	struct dbstmt *st;
 	int64_t	 scope;

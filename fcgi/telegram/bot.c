@@ -262,17 +262,19 @@ int
 bot_update(struct bot *b, const cJSON *u)
 {
 	struct db *db = &b->app->db;
-	int64_t	 id = jint(u, "update_id"), offset;
+	int64_t	 id = jint(u, "update_id");
 	const cJSON *m;
-	int	 rc = 0;
+	int	 rc = 0, claimed;
 
 	arena_reset(&b->arena);
 	drop(b);
 	if (db_begin(db) != DB_OK)
 		return -1;
-	if (tg_state_get(db, OFFSET_KEY, 0, &offset) != DB_OK)
+	/* the offset moves past the update first: a bot that took over and
+	 * fetched it too waits here, then finds it handled */
+	if (tg_state_claim(db, OFFSET_KEY, id, &claimed) != DB_OK)
 		goto fail;
-	if (id < offset) {
+	if (!claimed) {
 		db_rollback(db);
 		return 0;	/* handled before */
 	}
@@ -281,8 +283,7 @@ bot_update(struct bot *b, const cJSON *u)
 	else if ((m = cJSON_GetObjectItemCaseSensitive(u, "callback_query")) != NULL)
 		rc = bot_on_callback(b, m);
 	/* the update's changes and the offset past it commit together */
-	if (rc < 0 || tg_state_set(db, OFFSET_KEY, id + 1) != DB_OK ||
-	    db_commit(db) != DB_OK)
+	if (rc < 0 || db_commit(db) != DB_OK)
 		goto fail;
 	flush(b);
 	return 0;

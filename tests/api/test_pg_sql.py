@@ -41,20 +41,6 @@ SQLITE_ONLY = [
     (r"\btasks_fts\b", "the FTS5 trigram index (MATCH, its catch-up into tasks_fts); "
      "PostgreSQL's text of a search (DB_SQL in task_pages.c) is SEARCH_PG_LIKE "
      "(task_search.h), served by tasks.name_key's pg_trgm GIN index: test_pg_search.py"),
-    # still to port: in files of branch hwh (fcgi/domain/task_rows.c, webhook_outbox.c,
-    # webhook_queue.c), each with the one text that serves both
-    (r"^UPDATE tasks SET status = \?1, updated_at = max\(\?2, updated_at \+ 1\)",
-     "task_rows.c: scalar max(); both: updated_at = CASE WHEN ?2 > updated_at + 1 "
-     "THEN ?2 ELSE updated_at + 1 END"),
-    (r"^UPDATE webhooks SET is_active = 0, updated_at = max\(",
-     "webhook_outbox.c: scalar max(); both: CASE WHEN ?1 > updated_at + 1 THEN ?1 "
-     "ELSE updated_at + 1 END"),
-    (r"status = CASE WHEN \?4 THEN 'refused'",
-     "webhook_outbox.c: an integer as a condition; both: CASE WHEN ?4 <> 0 ... "
-     "CASE WHEN ?4 <> 0 OR ..."),
-    (r"CROSS JOIN users u ON u\.id = w\.owner_id",
-     "webhook_queue.c: PostgreSQL's CROSS JOIN takes no ON; both: CROSS JOIN users u "
-     "with u.id = w.owner_id moved into WHERE (SQLite keeps the CROSS JOIN's order)"),
 ]
 
 

@@ -240,5 +240,31 @@ main(void)
 	}
 	ok(err_is("page_size = 1\n\n" "a b c\n", "3: expected key = value"),
 	    "file: line numbers count blank lines");
+	/* state_dir: where this host's files go (README "Configuration") */
+	{
+		char	 f[64];
+
+		ok(err_is("state_dir = var/taskmgr\n",
+		    " state_dir: expected an absolute folder, not \"var/taskmgr\""),
+		    "state_dir: a relative folder refused");
+		is_int(load_text("database = /srv/t.db\n", &c, err, sizeof(err)), 0,
+		    "state_dir: empty by default");
+		is_int(config_state_file(&c, "-limits", f, sizeof(f)), 0, "fits");
+		is_str(f, "/srv/t.db-limits", "state_dir empty: beside the SQLite file");
+		config_free(&c);
+		is_int(load_text("database = /srv/t.db\nstate_dir = /run/tm\n", &c, err,
+		    sizeof(err)), 0, "state_dir set");
+		is_int(config_state_file(&c, "-metrics", f, sizeof(f)), 0, "fits");
+		is_str(f, "/run/tm/taskmgr-metrics", "state_dir set: in it");
+		is_int(config_state_file(&c, "-metrics", f, 10), -1, "too long for out");
+		config_free(&c);
+		is_int(load_text("database = postgresql:///tm?host=/run/pg\n", &c, err,
+		    sizeof(err)), 0, "a PostgreSQL URI");
+		is_int(config_state_file(&c, "-limits", f, sizeof(f)), 0, "fits");
+		is_str(f, LOCALSTATEDIR "/lib/taskmgr/taskmgr-limits",
+		    "PostgreSQL, state_dir empty: the default folder");
+		config_free(&c);
+		unlink(path);
+	}
 	return tap_done();
 }

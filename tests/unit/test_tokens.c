@@ -195,7 +195,7 @@ main(void)
 
 	/* the limiter: 3/minute allows a burst of 3, then one every 20 s */
 	now = 1000000000000LL;
-	ok((limits = throttle_open(&db)) != NULL, "the limiter state is mapped");
+	ok((limits = throttle_open(&db, NULL)) != NULL, "the limiter state is mapped");
 	for (i = 0; i < 3; i++)
 		is_int(take("k", &rate, now, &wait), 0, "request %d allowed", i + 1);
 	is_int(take("k", &rate, now, &wait), 1, "4th refused");
