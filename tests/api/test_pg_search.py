@@ -18,7 +18,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Server, eq, run_tests  # noqa: E402
+from harness import Server, eq, run_tests, scratch_dir  # noqa: E402
 import test_postgresql as pgt  # noqa: E402
 
 # test_tasks.py's search names (test_search_special_characters and
@@ -43,6 +43,12 @@ def setup_module():
 
 def teardown_module():
     pgt.teardown_module()
+
+
+def pg_server(uri):
+    """A server on the PostgreSQL database uri, its per-host files in a scratch state_dir."""
+    return Server(config={"database": uri, "state_dir": scratch_dir("pgstate-")},
+                  migrate=False)
 
 
 def fill(srv):
@@ -139,7 +145,7 @@ def test_search_answers_as_on_sqlite():
     for s in SEARCHES:
         eq(sorted(names[i] for i in want[(s, "created_at")][1]),
            sorted(n for n in NAMES if s.lower() in n.lower()), "SQLite %r" % s)
-    with Server(config={"database": uri}, migrate=False) as pg:
+    with pg_server(uri) as pg:
         eq(fill(pg)[1], lid, "the same list id")
         tok = pg.login("searcher")
         got = answers(pg, tok, lid)
@@ -188,7 +194,7 @@ def explained(srv, tok, path):
 def test_search_deep_pages_and_counts_use_indexes():
     uri = pgt.migrated("search_plans")
     db = "search_plans"
-    with Server(config={"database": uri}, migrate=False) as srv:
+    with pg_server(uri) as srv:
         srv.create_user("planner", staff=False)
         tok = srv.login("planner")
         r = srv.post("/api/lists/", {"name": "Big"}, token=tok)
@@ -212,7 +218,7 @@ def test_search_deep_pages_and_counts_use_indexes():
         # every new session logs the plans of its statements
         pgt.PG.query(db, "ALTER DATABASE %s SET session_preload_libraries = 'auto_explain'" % db)
         pgt.PG.query(db, "ALTER DATABASE %s SET auto_explain.log_min_duration = 0" % db)
-    with Server(config={"database": uri}, migrate=False) as srv:
+    with pg_server(uri) as srv:
         tok = srv.login("planner")
         base = "/api/lists/%d/tasks/?limit=20" % lid
         cases = {
