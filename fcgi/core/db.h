@@ -70,6 +70,18 @@ void	 db_close(struct db *);
  * NULL on error (logged).  dbstmt.h binds, steps and reads it.
  */
 struct dbstmt *db_prep(struct db *, const char *sql);
+/*
+ * DB_SQL(sqlite_sql, pg_sql): the text of a statement one text cannot serve
+ * on both backends, each a literal (db_prep caches by address); a build
+ * without PostgreSQL has sqlite_sql alone, and SQLite's path one predicted
+ * branch.  db_prep2() prepares it.
+ */
+#ifdef HAVE_POSTGRESQL
+#define DB_SQL(sqlite_sql, pg_sql) (__builtin_expect(db_on_pg, 0) ? (pg_sql) : (sqlite_sql))
+#else
+#define DB_SQL(sqlite_sql, pg_sql) (sqlite_sql)
+#endif
+#define db_prep2(db, sqlite_sql, pg_sql) db_prep((db), DB_SQL(sqlite_sql, pg_sql))
 /* Rows the last INSERT, UPDATE or DELETE changed. */
 static inline int
 db_changes(struct db *db)

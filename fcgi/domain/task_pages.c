@@ -69,20 +69,22 @@ where_sql(char *out, size_t len, enum task_scope scope, unsigned f)
 	    " AND t.complete_before < ?5") : "",
 	    (f & F_AFTER) ? ((f & F_DUE_WALK) ? " AND +t.complete_before > ?6" :
 	    " AND t.complete_before > ?6") : "",
-	    (f & F_SEARCH) ? " AND instr(t.name_key, ?7) > 0" : "");
+	    !(f & F_SEARCH) ? "" : (f & F_FTS) ? DB_SQL(" AND instr(t.name_key, ?7) > 0",
+	    " AND " SEARCH_PG_LIKE) : " AND instr(t.name_key, ?7) > 0");
 }
 
 /*
  * The tasks a page reads, as "FROM ...": the table, or with F_FTS the
  * search's candidates (task_search.h) joined to the table, the candidates
  * first (CROSS JOIN keeps that order: the planner would rather walk the
- * scope's index for the ordering and test every task).
+ * scope's index for the ordering and test every task).  On PostgreSQL
+ * always the table: F_FTS's test is SEARCH_PG_LIKE (where_sql).
  */
 static const char *
 from_sql(unsigned f)
 {
-	return (f & F_FTS) ? " FROM " SEARCH_CANDIDATES " CROSS JOIN tasks t ON t.id = c.id"
-	    : " FROM tasks t";
+	return (f & F_FTS) ? DB_SQL(" FROM " SEARCH_CANDIDATES " CROSS JOIN tasks t ON t.id = c.id",
+	    " FROM tasks t") : " FROM tasks t";
 }
 
 /* Binds q's scope and filters; match: the FTS5 query of F_FTS, else NULL. */
@@ -259,7 +261,7 @@ page_count(struct db *db, struct search_plan *plan, const struct actor *who,
 	where_sql(sql, sizeof(sql), q->scope, f);
 	if ((st = sql_stmt(db, SQLK_COUNT | (unsigned)q->scope << 8 | f, sql, &once)) == NULL)
 		return DB_ERROR;
-	bind_query(st, q, (f & F_FTS) ? match : NULL);
+	bind_query(st, q, (f & F_FTS) && db_is_sqlite() ? match : NULL);
 	if ((src = db_step(st)) == DB_ROW)
 		*count = db_col_i64(st, 0);
 	else
@@ -556,7 +558,7 @@ page_rows(struct db *db, struct task_cache *cache, const struct task_query *q,
 			c->n = 1;
 		}
 	}
-	bind_query(ids, q, (p.f & F_FTS) ? p.match : NULL);
+	bind_query(ids, q, (p.f & F_FTS) && db_is_sqlite() ? p.match : NULL);
 	db_bind_i64(ids, 8, q->limit);
 	db_bind_i64(ids, 9, p.offset);
 	if (p.marked) {

@@ -114,6 +114,12 @@ task_search_plan(struct db *db, struct search_plan *last, const char *key,
 	*fts = 0;
 	if (key == NULL || cap <= 0 || !search_match(key, match))
 		return DB_OK;
+	/* PostgreSQL: the GIN index is kept at every write (no tail), and the
+	 * planner weighs it against the scope's index itself */
+	if (!db_is_sqlite()) {
+		*fts = 1;
+		return DB_OK;
+	}
 	if ((rc = one_int(db, tail_sql, NULL, 0, &tail)) != DB_OK || tail >= cap)
 		return rc == DB_NOTFOUND ? DB_OK : rc;
 	if (last != NULL && last->at != 0 && now - last->at < PLAN_KEPT &&

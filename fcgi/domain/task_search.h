@@ -29,6 +29,16 @@
 	" WHERE id > (SELECT indexed_to FROM task_search)) c"
 
 /*
+ * PostgreSQL's test of an indexed search, in place of instr(t.name_key, ?7)
+ * (which reads every task of the scope): LIKE with the text's \, % and _
+ * escaped, which pg_trgm's GIN index on name_key serves (sql/pg/024).  It
+ * holds for the same names: both compare the case-folded bytes.
+ */
+#define SEARCH_PG_LIKE \
+	"t.name_key LIKE ('%' || replace(replace(replace(?7, '\\', '\\\\')," \
+	" '%', '\\%'), '_', '\\_') || '%')"
+
+/*
  * The last decision of task_search_plan, process state kept on the app
  * (struct task_cache): reused for a page's rows after its count (a stale
  * one costs time, never a wrong answer).
@@ -45,9 +55,11 @@ struct search_plan {
  * come from the index (match is then the FTS5 query, of
  * SEARCH_MATCH_BYTES), 0 for a scan of the scope.  The index pays when
  * the text is rare: found in fewer tasks than the scope holds and than a
- * fixed bound, the tail included.  The decision is kept in last (NULL:
- * none) for a second for the same text, bound and tail (a page's count and
- * rows ask in turn).
+ * fixed bound, the tail included.  On PostgreSQL *fts = 1 for every text
+ * of three characters or more (SEARCH_PG_LIKE; match unused): the planner
+ * chooses between the GIN index and the scope's.  The decision is kept in
+ * last (NULL: none) for a second for the same text, bound and tail (a
+ * page's count and rows ask in turn).
  */
 enum dbrc task_search_plan(struct db *, struct search_plan *last,
 	    const char *key, int64_t scope, char *match, int *fts);

@@ -39,8 +39,8 @@ SQLITE_ONLY = [
     (r"sqlite_master", "the backup's read of SQLite's catalogue (cmd_backup.c); PostgreSQL "
      "is backed up with pg_dump or base backups"),
     (r"\btasks_fts\b", "the FTS5 trigram index (MATCH, its catch-up into tasks_fts); "
-     "PostgreSQL searches tasks.name_key's pg_trgm GIN index: "
-     "t.name_key LIKE '%' || $7 || '%' (the needle's % and _ escaped)"),
+     "PostgreSQL's text of a search (DB_SQL in task_pages.c) is SEARCH_PG_LIKE "
+     "(task_search.h), served by tasks.name_key's pg_trgm GIN index: test_pg_search.py"),
 ]
 
 
