@@ -242,7 +242,7 @@ main(void)
 	    "file: line numbers count blank lines");
 	/* state_dir: where this host's files go (README "Configuration") */
 	{
-		char	 f[64];
+		char	 f[4096];
 
 		ok(err_is("state_dir = var/taskmgr\n",
 		    " state_dir: expected an absolute folder, not \"var/taskmgr\""),
