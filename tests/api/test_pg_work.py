@@ -15,16 +15,15 @@ run as nobody when the tests run as root):
 Every process started is stopped by its PID; every wait is bounded.  SKIP
 without --with-postgresql or without PostgreSQL (Debian postgresql-15).
 """
-import http.server
 import os
 import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import SANITIZER_MARKS, Server, _terminate, eq, run_tests  # noqa: E402
 from fake_telegram import FakeTelegram, TOKEN  # noqa: E402
+from hook_receiver import Receiver  # noqa: E402
 import test_postgresql as pg  # noqa: E402
 
 S = None        # a server on the database "work"
@@ -32,36 +31,6 @@ TG = None
 RX = None
 STATE = None    # its state_dir
 PROCS = []      # (Popen, log path) of every worker and bot started here
-
-
-class Receiver:
-    """A loopback HTTP server keeping every body it gets; answers 204."""
-
-    def __init__(self):
-        self.got = []
-        rx = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *a):
-                pass
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                rx.got.append((self.path, body))
-                self.send_response(204)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.srv.daemon_threads = True
-        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
-
-    def url(self, path):
-        return "http://127.0.0.1:%d%s" % (self.srv.server_address[1], path)
-
-    def stop(self):
-        self.srv.shutdown()
-        self.srv.server_close()
 
 
 def setup_module():
@@ -228,7 +197,7 @@ def test_the_worker_delivers_an_overdue_notice_once_and_a_webhook():
     finally:
         stop(w)
     eq(TG.texts(7001), ["Задача 'Soon late' просрочена!"], "the notice once")
-    bodies = [b for p, b in RX.got if p == "/hook"]
+    bodies = RX.bodies("/hook")
     eq(len(bodies), 1, "one delivery")
     assert b'"event":"task.created"' in bodies[0] and b'"Soon late"' in bodies[0], bodies
     eq(q("SELECT status FROM tasks WHERE id = %d" % tid), [("Overdue",)], "swept")
@@ -264,7 +233,7 @@ def test_a_commit_wakes_the_waiting_worker():
                     what="the delivery, well before worker_poll_ms")
     finally:
         stop(w)
-    bodies = [b for p, b in RX.got if p == "/wake"]
+    bodies = RX.bodies("/wake")
     eq(len(bodies), 1, "one delivery")
     assert b'"Wake up"' in bodies[0], bodies
 

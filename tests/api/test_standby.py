@@ -10,18 +10,17 @@ tests/support/leader_probe on a throwaway cluster (test_postgresql.py's).
 Every process started is stopped by its PID; every wait is bounded.
 """
 import fcntl
-import http.server
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (SANITIZER_MARKS, TASKMGR, TOP_BUILDDIR, Server, _terminate,  # noqa: E402
                      eq, run_tests, sqlite_only)
 from fake_telegram import FakeTelegram, TOKEN  # noqa: E402
+from hook_receiver import Receiver  # noqa: E402
 import test_postgresql as pg  # noqa: E402
 
 PROBE = os.path.join(TOP_BUILDDIR, "tests", "support", "leader_probe")
@@ -201,42 +200,13 @@ def test_a_leader_whose_lock_file_is_removed_stops_mid_pass():
         stop(p)
 
 
-class SlowReceiver:
-    """A loopback webhook receiver that takes 0.15 s to answer each delivery."""
-
-    def __init__(self):
-        self.bodies = []
-        rx = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *a):
-                pass
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                time.sleep(0.15)
-                rx.bodies.append(body)
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.srv.daemon_threads = True
-        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
-        self.url = "http://127.0.0.1:%d/hook" % self.srv.server_address[1]
-
-    def stop(self):
-        self.srv.shutdown()
-        self.srv.server_close()
-
-
 def test_a_worker_that_lost_the_lead_stops_its_webhook_pass():
     sqlite_only("the lock files of SQLite's election (PostgreSQL: test_pg_work.py)")
     fresh()
-    rx = SlowReceiver()
+    rx = Receiver(delay=0.15)       # 0.15 s to answer each delivery
     try:
         tok = S.login("alice")
-        r = S.request("POST", "/api/webhooks/", {"url": rx.url, "events": ["task.created"]},
+        r = S.request("POST", "/api/webhooks/", {"url": rx.url("/hook"), "events": ["task.created"]},
                       token=tok)
         eq(r.status, 201, "webhook: %r" % r)
         lst = S.request("POST", "/api/lists/", {"name": "hooks"}, token=tok).json
@@ -244,7 +214,7 @@ def test_a_worker_that_lost_the_lead_stops_its_webhook_pass():
             eq(S.request("POST", "/api/lists/%d/tasks/" % lst["id"], {"name": "h%d" % i},
                          token=tok).status, 201, "task")
         a, alog = start("worker-f", "worker")
-        wait_for(lambda: len(rx.bodies) >= 2, "the first deliveries")
+        wait_for(lambda: len(rx.bodies("/hook")) >= 2, "the first deliveries")
         # the lock file replaced and the new one held, as another worker would
         path = S.db + "-worker.lock"
         os.unlink(path)
@@ -254,14 +224,15 @@ def test_a_worker_that_lost_the_lead_stops_its_webhook_pass():
             wait_log(alog, "was removed or replaced", a)
             wait_log(alog, WAITS, a)
             # waiting now: its pass ended before the rest of the 12
-            assert len(rx.bodies) < 12, "the pass went on: %d sent" % len(rx.bodies)
+            sent = len(rx.bodies("/hook"))
+            assert sent < 12, "the pass went on: %d sent" % sent
         finally:
             os.close(fd)
         wait_log(alog, TOOK_OVER, a)
-        wait_for(lambda: len(rx.bodies) >= 12, "the rest, once it leads again")
+        wait_for(lambda: len(rx.bodies("/hook")) >= 12, "the rest, once it leads again")
         stop(a)
-        eq(len(rx.bodies), 12, "each delivered once")
-        eq(len(set(rx.bodies)), 12, "twelve different deliveries")
+        eq(len(rx.bodies("/hook")), 12, "each delivered once")
+        eq(len(set(rx.bodies("/hook"))), 12, "twelve different deliveries")
     finally:
         rx.stop()
 

@@ -6,60 +6,22 @@ keep growing past what the old AUTOINCREMENT gave out, past the worker's
 moves and past a deleted webhook; a delivery not yet moved is in the log,
 the webhook's last delivery and the metrics.  Real nginx, spawn-fcgi,
 `taskmgr migrate` and `taskmgr worker --once`, a receiver on loopback."""
-import http.server
 import json
 import os
 import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Server, eq, migration_number, run_tests, schema_before  # noqa: E402
+from hook_receiver import Receiver  # noqa: E402
 
 INBOX = migration_number("_webhook_inbox.sql")
 # a body as the schema before the inbox stored it, written at queueing time
 OLD_BODY = ('{"id":42,"event":"list.created","created_at":"2027-01-15T10:00:00.000000Z",'
             '"data":{"id":7,"name":"Покупки \\"к ужину\\"","owner_id":1}}')
-
-
-class Receiver:
-    """A loopback HTTP server keeping every body it gets; answers 204."""
-
-    def __init__(self):
-        self.got = []
-        self.tap = None         # called at each request, its results in taps
-        self.taps = []
-        rx = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *a):
-                pass
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                rx.got.append((self.path, body))
-                if rx.tap is not None:
-                    rx.taps.append(rx.tap())
-                self.send_response(204)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.srv.daemon_threads = True
-        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
-
-    def url(self, path):
-        return "http://127.0.0.1:%d%s" % (self.srv.server_address[1], path)
-
-    def bodies(self, path):
-        return [b for p, b in self.got if p == path]
-
-    def stop(self):
-        self.srv.shutdown()
-        self.srv.server_close()
 
 
 def setup_module():
