@@ -15,7 +15,7 @@
 #include "tap.h"
 #include "tasks.h"
 #include "timeutil.h"
-#include "username.h"
+#include "unit_db.h"
 #include "users.h"
 #include "webhooks.h"
 
@@ -32,16 +32,8 @@ exec(struct db *d, const char *sql)
 static int
 queued(void)
 {
-	sqlite3_stmt *st;
-	int	 n = -1;
-
-	if (sqlite3_prepare_v2(db.h, "SELECT count(*) FROM webhook_inbox WHERE moved = 0"
-	    " AND event = 'task.created'", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	return (int)unit_q1(db.h, "SELECT count(*) FROM webhook_inbox WHERE moved = 0"
+	    " AND event = 'task.created'", -1);
 }
 
 /* Creates a task named name in list lid as who (into out, when not NULL); the dbrc. */
@@ -96,15 +88,9 @@ main(void)
 	struct task t;
 	enum rule why;
 	int64_t	 lid = 0;
-	FILE	*devnull = fopen("/dev/null", "w");
-	int	 fd;
 
-	if ((fd = mkstemp(path)) < 0)
+	if (unit_db_open(&db, path) < 0)
 		return 1;
-	close(fd);
-	ok(db_open(&db, path, DB_OPEN_CREATE, err, sizeof(err)) == 0, "open %s", err);
-	username_sql_register(&db);
-	ok(db_migrate(&db, devnull) == 0, "migrate");
 	ok(db_open(&other, path, 0, err, sizeof(err)) == 0, "another connection %s", err);
 	users_create(&db, "owner", "", "", 0, 0, &own.id);
 	is_int(lists_create(&db, own.id, "Hooked", &lid, &why), DB_OK, "list");
@@ -159,12 +145,6 @@ main(void)
 
 	arena_free(&a);
 	db_close(&other);
-	db_close(&db);
-	unlink(path);
-	snprintf(err, sizeof(err), "%s-wal", path);
-	unlink(err);
-	snprintf(err, sizeof(err), "%s-shm", path);
-	unlink(err);
-	fclose(devnull);
+	unit_db_remove(&db, path);
 	return tap_done();
 }
