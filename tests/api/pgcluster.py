@@ -126,15 +126,24 @@ class Cluster:
                     "'[]') FROM tm_q" % text)
             # json_build_array(row) nests the row: unpack it below
             out = self.query(db, text)
-            return [tuple(_typed(v) for v in r.values()) if isinstance(r, dict)
+            return [tuple(_typed(v) for v in r.in_order) if isinstance(r, dict)
                     else tuple(_typed(v) for v in r)
                     for r in _rows_json(out)]
         self.query(db, text)
         return []
 
 
+class _Object(dict):
+    """A JSON object that also keeps every value in order: a row whose
+    columns share a name (two unnamed sum()s) keeps them all."""
+
+    def __init__(self, pairs):
+        super().__init__(pairs)
+        self.in_order = [v for _, v in pairs]
+
+
 def _rows_json(out):
-    data = json.loads(out[0][0] if out else "[]")
+    data = json.loads(out[0][0] if out else "[]", object_pairs_hook=_Object)
     return [r[0] if len(r) == 1 and isinstance(r[0], (dict, list)) else r for r in data]
 
 

@@ -689,7 +689,8 @@ def test_metrics_count_pending_and_failed_deliveries():
     worker_once()
     c = S.connect()
     pending, failed = c.execute(
-        "SELECT sum(status = 'pending'), sum(status IN ('failed', 'refused'))"
+        "SELECT sum(CASE WHEN status = 'pending' THEN 1 ELSE 0 END) AS pending,"
+        " sum(CASE WHEN status IN ('failed', 'refused') THEN 1 ELSE 0 END) AS failed"
         " FROM webhook_deliveries").fetchone()
     c.close()
     assert pending > 0 and failed > 0, (pending, failed)   # dave's; the refused ping
