@@ -41,16 +41,24 @@ write_db(struct req *r, int64_t now)
 	struct buf *b = &r->body_out;
 	struct metrics_db m;
 	enum dbrc rc = DB_ERROR;
-	int64_t	 age;
+	int64_t	 age, size = 0, wal = 0;
 
 	if (db_is_open(&app->db) && app->schema_ok)
 		rc = metrics_db_read(&app->db, &m);
+	if (db_is_sqlite()) {
+		size = file_size(app->cfg.database, "");
+		wal = file_size(app->cfg.database, "-wal");
+	} else if (rc == DB_OK) {
+		size = m.pg_size;
+		wal = m.pg_wal_size;
+	}
 	gauge(b, "taskmgr_database_up", "1 when the database is open, migrated and "
 	    "readable, else 0 (and its figures below are missing).", rc == DB_OK);
-	gauge(b, "taskmgr_database_size_bytes", "Size of the SQLite database file.",
-	    file_size(app->cfg.database, ""));
-	gauge(b, "taskmgr_wal_size_bytes", "Size of the database's write-ahead log.",
-	    file_size(app->cfg.database, "-wal"));
+	gauge(b, "taskmgr_database_size_bytes", "Size of the database (SQLite: its "
+	    "file; PostgreSQL: pg_database_size).", size);
+	gauge(b, "taskmgr_wal_size_bytes", "Size of the write-ahead log (SQLite: the "
+	    "database's -wal file; PostgreSQL: the cluster's pg_wal, 0 without pg_monitor).",
+	    wal);
 	if (rc != DB_OK) {
 		if (db_is_open(&app->db) && app->schema_ok)
 			log_warn("metrics: the database figures could not be read: %s",

@@ -19,6 +19,16 @@ static const char hooks_pending_sql[] =
 static const char hooks_failed_sql[] =
     "SELECT count(*) FROM webhook_deliveries WHERE status IN ('failed', 'refused')";
 
+/* PostgreSQL's sizes: the database's files, and whether the role may list
+ * the WAL's folder (superuser, pg_monitor): a statement that names
+ * pg_ls_waldir() fails at its start without that right, whatever branch
+ * would call it */
+static const char pg_size_sql[] =
+    "SELECT pg_database_size(current_database()),"
+    " CASE WHEN has_function_privilege('pg_ls_waldir()', 'EXECUTE') THEN 1 ELSE 0 END";
+static const char pg_wal_sql[] =
+    "SELECT coalesce(sum(size), 0)::bigint FROM pg_ls_waldir()";
+
 /* Runs sql and reads its one row's first n columns into out. */
 static enum dbrc
 one_row(struct db *db, const char *sql, int n, int64_t *out)
@@ -58,6 +68,13 @@ metrics_db_read(struct db *db, struct metrics_db *m)
 	m->hooks_failed = v[0];
 	if ((rc = reminders_pending(db, &m->reminders_pending)) != DB_OK)
 		return rc;
+	if (!db_is_sqlite()) {
+		if ((rc = one_row(db, pg_size_sql, 2, v)) != DB_OK)
+			return rc;
+		m->pg_size = v[0];
+		if (v[1] && (rc = one_row(db, pg_wal_sql, 1, &m->pg_wal_size)) != DB_OK)
+			return rc;
+	}
 	return tg_state_get(db, METRICS_SWEEP_STATE, 0, &m->last_sweep);
 }
 

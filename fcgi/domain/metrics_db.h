@@ -1,7 +1,7 @@
 /*
  * metrics_db: the figures of GET /metrics that live in the database: the
  * worker's notices (the outbox), the reminders waiting and the time of its
- * last overdue sweep.
+ * last overdue sweep; on PostgreSQL the database's size too.
  * The responders' request counters are core/metrics.h's.
  */
 #ifndef TASKMGR_METRICS_DB_H
@@ -23,6 +23,10 @@ struct metrics_db {
 	int64_t	 hooks_failed;		/* failed for good or refused */
 	int64_t	 hooks_oldest_pending;	/* created_at of the oldest pending one; 0: none */
 	int64_t	 reminders_pending;	/* reminders waiting (state 0) */
+	/* PostgreSQL only (SQLite's are its files' sizes): the database's size
+	 * and the cluster's WAL (0 unless the role may list it, pg_monitor) */
+	int64_t	 pg_size;
+	int64_t	 pg_wal_size;
 };
 
 /* Reads the figures (in the caller's read transaction, if any). */

@@ -14,7 +14,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import TOP_SRCDIR, Server, eq, run_tests, scratch_dir  # noqa: E402
+from harness import PG, TOP_SRCDIR, Server, eq, run_tests, scratch_dir  # noqa: E402
 from admin_client import Admin  # noqa: E402
 
 PROMTOOL = os.environ.get("PROMTOOL") or shutil.which("promtool") or "/usr/bin/promtool"
@@ -228,8 +228,59 @@ def test_outbox_and_sweep_figures_come_from_the_database():
 
 
 def test_metrics_file_is_shared_and_private():
-    path = S.db + "-metrics"
+    # beside the SQLite file; on PostgreSQL in state_dir (the server's folder)
+    path = os.path.join(S.dir, "taskmgr-metrics") if PG else S.db + "-metrics"
     eq(oct(os.stat(path).st_mode & 0o777), "0o600", "mode of " + path)
+
+
+def sizes(srv):
+    m = metrics(srv)
+    eq(value(m, "taskmgr_database_up"), 1.0, "database up")
+    return value(m, "taskmgr_database_size_bytes"), value(m, "taskmgr_wal_size_bytes")
+
+
+def near(got, want, what):
+    # the same figure read a moment apart: a page or a WAL segment may come between
+    assert abs(got - want) <= want / 10, "%s: %r, want about %r" % (what, got, want)
+
+
+def test_database_size_is_the_backend_s_figure():
+    with Server(workers=1) as srv:
+        size, wal = sizes(srv)
+        if PG:
+            (want, want_wal), = srv.sql("SELECT pg_database_size(current_database()),"
+                                        " (SELECT sum(size) FROM pg_ls_waldir())")
+        else:
+            want, want_wal = os.path.getsize(srv.db), os.path.getsize(srv.db + "-wal")
+        assert size > 0, size
+        near(size, want, "the database's size")
+        near(wal, want_wal, "the write-ahead log's size")
+        # 2 MB of notices written: the database grows by them (SQLite: its file
+        # and its -wal, where the pages land first)
+        srv.sql("INSERT INTO users (username, username_key, password, date_joined)"
+                " VALUES ('sizer', 'sizer', '', 0)")
+        srv.sql("INSERT INTO outbox (user_id, text, status, next_attempt_at, created_at)"
+                " SELECT (SELECT id FROM users WHERE username = 'sizer'), ? || i, 2, 0, 0"
+                " FROM (WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k"
+                " WHERE i < 2000) SELECT i FROM k) AS n", "%1000d" % 0)
+        after, wal_after = sizes(srv)
+        grown = after - size if PG else after + wal_after - size - wal
+        assert grown >= 1.5e6, "grew by %r bytes" % grown
+        if PG:
+            # a role that may not list pg_wal (no pg_monitor): the WAL's
+            # figure is 0, the database's is there, nothing fails
+            srv.sql("CREATE ROLE tm_plain LOGIN")
+            srv.sql("GRANT pg_read_all_data, pg_write_all_data TO tm_plain")
+            uri = srv.db.replace("user=taskmgr", "user=tm_plain")
+            assert uri != srv.db, srv.db
+            with Server(workers=1, migrate=False, config={
+                    "database": uri, "state_dir": scratch_dir("plain-")}) as plain:
+                size, wal = sizes(plain)
+                (want,), = srv.sql("SELECT pg_database_size(current_database())")
+                near(size, want, "the database's size, for a plain role")
+                eq(wal, 0.0, "the WAL's size without pg_monitor")
+                eq([ln for ln in plain.log_text().splitlines()
+                    if re.match(r"\S+ (warn|error) ", ln)], [], "warnings")
 
 
 def test_address_not_allowed_gets_404():
