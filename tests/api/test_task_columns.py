@@ -314,13 +314,17 @@ def test_pages_follow_their_tasks_rules_and_reminders():
 def test_deep_pages_read_the_rule_and_reminders_by_id():
     # past 256 skipped rows a page reads ids first, then each task by its id
     lid = mklist("Deep")
-    c = connect(S.db)
+    c = S.connect()
     with c:
-        c.executemany("INSERT INTO tasks (list_id, name, name_key, created_at, updated_at,"
-                      " reminders) VALUES (?, ?, ?, ?, ?, ?)",
-                      [(lid, "deep %d" % i, "deep %d" % i, 10**15 + i, 10**15 + i,
-                        "[%d]" % (i + 1) if i == 5 else None) for i in range(300)])
+        # one statement (on PostgreSQL each is a psql run), the tasks in order
+        c.execute("INSERT INTO tasks (list_id, name, name_key, created_at, updated_at,"
+                  " reminders) SELECT ?, 'deep ' || i, 'deep ' || i, ? + i, ? + i,"
+                  " CASE WHEN i = 5 THEN '[6]' END FROM (WITH RECURSIVE k(i) AS (SELECT 0"
+                  " UNION ALL SELECT i + 1 FROM k WHERE i < 299) SELECT i FROM k) AS n"
+                  " ORDER BY i", (lid, 10**15, 10**15))
     c.close()
+    eq(S.sql("SELECT count(*), min(name), sum(CASE WHEN reminders = '[6]' THEN 1 ELSE 0 END)"
+             " FROM tasks WHERE list_id = ?", lid), [(300, "deep 0", 1)], "the tasks")
     for extra in (True, False):
         page = ok("GET", "/api/lists/%d/tasks/?limit=10&offset=290" % lid)["results"]
         eq([t["name"] for t in page], ["deep %d" % i for i in range(9, -1, -1)], "the page")
@@ -344,7 +348,7 @@ def test_the_counters_follow_every_change_of_a_task():
                   dict(kw, name=name, complete_before="2031-01-01T09:00:00Z"), status=201)["id"]
 
     def check(what):
-        with connect(S.db) as c:
+        with S.connect() as c:
             have, want = counters(c)
         c.close()
         eq(have, want, what)
@@ -362,7 +366,7 @@ def test_the_counters_follow_every_change_of_a_task():
     patch(b, recurrence=None)
     patch(d, assigned_to=uid, reminders=[3])
     check("rule off; assigned and reminders on at once")
-    with connect(S.db) as c:
+    with S.connect() as c:
         c.execute("UPDATE tasks SET list_id = ? WHERE id = ?", (work, a))
     c.close()
     check("moved to another list")
@@ -370,7 +374,7 @@ def test_the_counters_follow_every_change_of_a_task():
     check("a task deleted")
     eq(req("DELETE", "/api/lists/%d/" % gone).status, 204, "delete a list")
     check("a list deleted with its tasks")
-    with connect(S.db) as c:
+    with S.connect() as c:
         c.execute("PRAGMA foreign_keys = ON")
         c.execute("DELETE FROM users WHERE id = ?", (uid,))
     c.close()
