@@ -23,7 +23,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import TOP_BUILDDIR, Server, Skip, eq, run_tests  # noqa: E402
+from harness import TOP_BUILDDIR, Server, Skip, eq, run_tests, scratch_dir  # noqa: E402
 import sql_corpus  # noqa: E402
 import test_postgresql as pgt  # noqa: E402
 
@@ -122,7 +122,10 @@ def record_workload():
                       ASAN_OPTIONS=(os.environ.get("ASAN_OPTIONS", "") +
                                     ":verify_asan_link_order=0").lstrip(":"))
     try:
-        srv = Server(workers=1).start()
+        # a SQLite file whatever TMTEST_BACKEND says: the recorder hooks
+        # SQLite's prepare, and PostgreSQL's own texts are checked here
+        db = os.path.join(scratch_dir("sqlwork-"), "taskmgr.db")
+        srv = Server(workers=1, config={"database": db}).start()
     finally:
         for k, v in saved.items():
             if v is None:
