@@ -623,3 +623,46 @@ webhooks_forget(struct db *db, int64_t list_id, int64_t user_id, int64_t now)
 	}
 	return rc;
 }
+
+/* SPIKE: the owner's webhooks' data carried on the owner's events row. */
+const char *notices_hook_ids, *notices_hook_data;
+
+enum dbrc
+webhooks_task_carry(struct db *db, int64_t task_id, unsigned event, int64_t owner,
+    int64_t assignee, int64_t list_gen, const struct task *t)
+{
+	static char ids[256];
+	struct match m[MATCH_MAX];
+	int64_t	 users[2] = { owner, assignee };
+	char	 key[KEY_MAX];
+	int	 i, n, any, k = 0;
+	size_t	 len = 0;
+	enum dbrc rc;
+
+	task_json.id = 0;
+	notices_hook_ids = notices_hook_data = NULL;
+	if ((rc = hook_any(db, list_gen, &any)) != DB_OK || !any)
+		return rc;
+	if ((rc = match_cached(db, users, t->list_id, event, m, &n)) != DB_OK || n == 0)
+		return rc;
+	for (i = 0; i < n && rc == DB_OK; i++) {
+		if (m[i].owner_id == owner && len + 24 < sizeof(ids)) {
+			if (k++)
+				ids[len++] = ',';
+			len = (size_t)(int64_dec(ids + len, m[i].id) - ids);
+			ids[len] = 0;
+			continue;
+		}
+		object_key(key, "task", task_id);
+		rc = queue_as_owners(db, &m[i], 1, event, K_TASK, task_id, key, t);
+	}
+	if (k > 0 && rc == DB_OK) {
+		buf_reset(&task_json.b);
+		task_writer(&task_json.b, t);
+		task_json.id = t->id;
+		task_json.updated_at = t->updated_at;
+		notices_hook_ids = ids;
+		notices_hook_data = task_json.b.p;
+	}
+	return rc;
+}
