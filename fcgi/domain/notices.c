@@ -5,16 +5,14 @@
 #include "buf.h"
 #include "notices.h"
 
-extern const char *notices_hook_ids, *notices_hook_data;
-
 /* Inserts one events row; message may be NULL. */
 static enum dbrc
 event_insert(struct db *db, int64_t user_id, const char *type, const char *action,
     int64_t task_id, const char *message, int64_t now)
 {
 	static const char sql[] =
-	    "INSERT INTO events (user_id, type, action, task_id, message, created_at, hook_ids, hook_data)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+	    "INSERT INTO events (user_id, type, action, task_id, message, created_at)"
+	    " VALUES (?, ?, ?, ?, ?, ?)";
 	struct dbstmt *st = db_prep(db, sql);
 
 	if (st == NULL)
@@ -26,9 +24,6 @@ event_insert(struct db *db, int64_t user_id, const char *type, const char *actio
 		db_bind_i64(st, 4, task_id);
 	db_bind_text(st, 5, message);
 	db_bind_i64(st, 6, now);
-	db_bind_text(st, 7, notices_hook_ids);
-	db_bind_text(st, 8, notices_hook_data);
-	notices_hook_ids = notices_hook_data = NULL;
 	return db_rc(db, db_done(st, db_step(st)), "event insert");
 }
 
@@ -38,8 +33,8 @@ notices_task_event(struct db *db, int64_t task_id, const char *action,
 {
 	/* both rows in one statement (one AUTOINCREMENT read and write) */
 	static const char sql[] =
-	    "INSERT INTO events (user_id, type, action, task_id, created_at, hook_ids, hook_data)"
-	    " VALUES (?1, 'task_updated', ?3, ?4, ?5, ?6, ?7), (?2, 'task_updated', ?3, ?4, ?5, NULL, NULL)";
+	    "INSERT INTO events (user_id, type, action, task_id, created_at)"
+	    " VALUES (?1, 'task_updated', ?3, ?4, ?5), (?2, 'task_updated', ?3, ?4, ?5)";
 	struct dbstmt *st;
 
 	/* one of them, or none */
@@ -57,9 +52,6 @@ notices_task_event(struct db *db, int64_t task_id, const char *action,
 	if (task_id > 0)
 		db_bind_i64(st, 4, task_id);
 	db_bind_i64(st, 5, now);
-	db_bind_text(st, 6, notices_hook_ids);
-	db_bind_text(st, 7, notices_hook_data);
-	notices_hook_ids = notices_hook_data = NULL;
 	return db_rc(db, db_done(st, db_step(st)), "event insert");
 }
 

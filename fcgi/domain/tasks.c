@@ -468,15 +468,12 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 	if ((rc = update_plan(db, in, expect, &p, a, why)) != DB_OK)
 		goto out;
 	rc = update_write(db, id, expect, p.stamp, p.mask, &p.w, p.anchor, key, p.dlen, why);
-	if (rc == DB_OK && out != NULL)
-		rc = update_answer(out, &p, a);
-	if (rc == DB_OK && out != NULL)	/* SPIKE */
-		rc = webhooks_task_carry(db, id, *p.action == 'c' ? HOOK_TASK_COMPLETED :
-		    HOOK_TASK_UPDATED, p.h.owner_id, p.w.assigned_to, p.h.hook_gen, out);
 	if (rc == DB_OK)
 		rc = update_records(db, who, id, &p);
+	if (rc == DB_OK && out != NULL)
+		rc = update_answer(out, &p, a);
 	/* the webhooks of those who see the task now: not a previous assignee's */
-	if (rc == DB_OK && out == NULL)
+	if (rc == DB_OK)
 		rc = webhooks_task(db, id, *p.action == 'c' ? HOOK_TASK_COMPLETED :
 		    HOOK_TASK_UPDATED, p.h.owner_id, p.w.assigned_to, p.h.hook_gen, out);
 out:

@@ -184,7 +184,6 @@ enum dbrc webhooks_wanted(struct db *, const struct hook_scope *, unsigned event
  * matching webhook gets the task read as its owner: one who no longer
  * sees it gets nothing, and each gets their own role in it.
  */
-enum dbrc webhooks_task_carry(struct db *, int64_t, unsigned, int64_t, int64_t, int64_t, const struct task *);
 enum dbrc webhooks_task(struct db *, int64_t task_id, unsigned event,
 	    int64_t owner, int64_t assignee, int64_t list_gen, const struct task *t);
 /*
