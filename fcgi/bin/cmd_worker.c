@@ -163,15 +163,16 @@ remind(struct app *app, struct agenda *ag, int once)
  * Sleeps until there is something to do: the next reminder, digest or
  * notice retry comes due (the wall clock), the next sweep (next_sweep,
  * mono_us()), another process commits to the database (PRAGMA
- * data_version: a responder queued a notice or scheduled a reminder), a
- * signal, or worker_poll_ms at most.
+ * data_version moves from version, read before the pass: a responder
+ * queued a notice or scheduled a reminder, during the pass too), a signal,
+ * or worker_poll_ms at most.
  */
 static void
-wait_for_work(struct app *app, const struct agenda *ag, int64_t next_sweep)
+wait_for_work(struct app *app, const struct agenda *ag, int64_t next_sweep,
+    int64_t version)
 {
 	struct timespec ts;
 	int64_t	 wall = earlier(ag->next_reminder, ag->next_digest), retry, until, left;
-	int64_t	 version = db_data_version(&app->db);
 
 	if (*app->cfg.telegram_bot_token != '\0' &&
 	    delivery_next_at(&app->db, &retry) == DB_OK)
@@ -295,7 +296,7 @@ cmd_worker(struct app *app, int argc, char *argv[])
 	struct hook_sender hs;
 	struct agenda ag = { .next_reminder = TIME_NULL, .next_digest = TIME_NULL };
 	struct leader lead = { 0 };
-	int64_t	 next_sweep = 0, swept = 0, due_at = now_us();
+	int64_t	 next_sweep = 0, swept = 0, due_at = now_us(), version;
 	int	 once, w, hw, k, status = 0;
 
 	if (parse_once(argc, argv, "worker", &once) < 0)
@@ -343,6 +344,13 @@ cmd_worker(struct app *app, int argc, char *argv[])
 			/* what --once must deliver: the notices due now, the sweep's too */
 			due_at = now_us();
 		}
+		/*
+		 * a commit from here on wakes the wait below: one made while the
+		 * pass reads (a reminder scheduled after remind() looked) is not
+		 * missed until worker_poll_ms.  On PostgreSQL the pass's own
+		 * writes move it too: one more pass, which finds nothing.
+		 */
+		version = db_data_version(&app->db);
 		/* before the outbox pass: a reminder queued now goes out in it */
 		if (remind(app, &ag, once) < 0)
 			status = 1;
@@ -378,7 +386,7 @@ cmd_worker(struct app *app, int argc, char *argv[])
 		if (w > 0 || hw > 0)
 			nap_ms(20);
 		else
-			wait_for_work(app, &ag, next_sweep);
+			wait_for_work(app, &ag, next_sweep, version);
 	}
 	log_info("worker: stopped (%lld reminder(s) sent)", (long long)ag.reminded);
 	if (once)

@@ -238,6 +238,60 @@ def test_a_commit_wakes_the_waiting_worker():
     assert b'"Wake up"' in bodies[0], bodies
 
 
+def test_a_commit_while_the_worker_reads_wakes_it_too():
+    """A reminder scheduled while the worker's pass is still reading (after
+    it looked at the reminders): the wait after that pass wakes for it, not
+    worker_poll_ms (a minute) later.  The pass is held at its webhook query
+    by a table lock the test takes, and the task is created meanwhile."""
+    need()
+    tok = user("rita")
+    q("UPDATE users SET telegram_id = 7003 WHERE username = 'rita'")
+    r = S.post("/api/lists/", {"name": "Held"}, token=tok)
+    eq(r.status, 201, r.body)
+    lid = r.json["id"]
+    leads = S.log_text().count("worker: leads on this database") + 1
+    w = start("worker", env={"TASKMGR_WORKER_POLL_MS": "60000",
+                             "TASKMGR_OVERDUE_SWEEP_INTERVAL": "3600"})
+    lock = None
+    try:
+        TG.wait_for(lambda: S.log_text().count("worker: leads on this database") == leads,
+                    timeout=20, what="the worker leads")
+        time.sleep(1)   # its first pass is over: it waits
+        lock = subprocess.Popen(
+            pg.PG.psql_cmd("work", "")[:-2] + ["-f", "-"], stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # a commit wakes the worker; its pass stops at the webhooks
+        lock.stdin.write("BEGIN;\nLOCK TABLE webhook_deliveries IN ACCESS EXCLUSIVE MODE;\n")
+        lock.stdin.flush()
+        deadline = time.time() + 20
+        while not q("SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+                    " WHERE c.relname = 'webhook_deliveries' AND l.granted"
+                    " AND l.mode = 'AccessExclusiveLock'"):
+            assert time.time() < deadline, "the lock is taken"
+            time.sleep(0.05)
+        q("UPDATE users SET last_login = last_login WHERE username = 'rita'")
+        while not q("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    " AND query LIKE '%webhook_deliveries d%'"):
+            assert w.poll() is None, open(PROCS[-1][1]).read()
+            assert time.time() < deadline, "the worker's pass waits for the lock"
+            time.sleep(0.05)
+        # due at once: the deadline in 30 minutes, the reminder an hour before
+        due = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 1800))
+        r = S.post("/api/lists/%d/tasks/" % lid, {"name": "Held up", "complete_before": due,
+                                                  "reminders": [60]}, token=tok)
+        eq(r.status, 201, r.body)
+        lock.stdin.write("COMMIT;\n")
+        lock.stdin.close()
+        eq(lock.wait(20), 0, "the lock's transaction committed")
+        TG.wait_for(lambda: any("Held up" in t for t in TG.texts(7003)), timeout=20,
+                    what="the reminder, well before worker_poll_ms")
+    finally:
+        if lock is not None:
+            _terminate(lock.pid, lock)
+        stop(w)
+    eq(len(TG.texts(7003)), 1, "one reminder: %r" % TG.texts(7003))
+
+
 # ---- the bot ----------------------------------------------------------------
 
 def test_the_bot_links_an_account_with_start_code():
