@@ -107,6 +107,7 @@ struct agenda {
 	int64_t		 next_digest;	/* when the next digest is due */
 	int64_t		 digest_scan;	/* mono_us() of the last digest scan */
 	int64_t		 version;	/* PRAGMA data_version seen at that scan */
+	int64_t		 pass_version;	/* PRAGMA data_version as the last pass began */
 	int64_t		 reminded;	/* reminders sent since the start */
 };
 
@@ -120,9 +121,10 @@ earlier(int64_t a, int64_t b)
 }
 
 /*
- * Sends the reminders due now and, when one may be due or a user's settings
- * may have changed (another process committed, at most once a second), the
- * digests; notes when the next of each is due.  -1 when the database failed.
+ * Begins a pass (ag->pass_version): sends the reminders due now and, when
+ * one may be due or a user's settings may have changed (another process
+ * committed, at most once a second), the digests; notes when the next of
+ * each is due.  -1 when the database failed.
  */
 static int
 remind(struct app *app, struct agenda *ag, int once)
@@ -131,6 +133,13 @@ remind(struct app *app, struct agenda *ag, int once)
 	enum dbrc rc;
 	int	 status = 0;
 
+	/*
+	 * the pass begins: a commit from here on wakes the wait after it, one
+	 * made while the pass still reads too (a reminder scheduled after the
+	 * look below).  On PostgreSQL the pass's own writes move it as well:
+	 * one more pass, which finds nothing.
+	 */
+	ag->pass_version = db_data_version(&app->db);
 	rc = reminders_send_due(&app->db, now, ag->zone, &sent, &dropped);
 	if (rc == DB_OK)
 		rc = reminders_next_due(&app->db, &ag->next_reminder);
@@ -163,16 +172,16 @@ remind(struct app *app, struct agenda *ag, int once)
  * Sleeps until there is something to do: the next reminder, digest or
  * notice retry comes due (the wall clock), the next sweep (next_sweep,
  * mono_us()), another process commits to the database (PRAGMA
- * data_version moves from version, read before the pass: a responder
- * queued a notice or scheduled a reminder, during the pass too), a signal,
- * or worker_poll_ms at most.
+ * data_version moves from the pass_version read as the pass began: a
+ * responder queued a notice or scheduled a reminder, during the pass too),
+ * a signal, or worker_poll_ms at most.
  */
 static void
-wait_for_work(struct app *app, const struct agenda *ag, int64_t next_sweep,
-    int64_t version)
+wait_for_work(struct app *app, const struct agenda *ag, int64_t next_sweep)
 {
 	struct timespec ts;
 	int64_t	 wall = earlier(ag->next_reminder, ag->next_digest), retry, until, left;
+	int64_t	 version = ag->pass_version;
 
 	if (*app->cfg.telegram_bot_token != '\0' &&
 	    delivery_next_at(&app->db, &retry) == DB_OK)
@@ -296,7 +305,7 @@ cmd_worker(struct app *app, int argc, char *argv[])
 	struct hook_sender hs;
 	struct agenda ag = { .next_reminder = TIME_NULL, .next_digest = TIME_NULL };
 	struct leader lead = { 0 };
-	int64_t	 next_sweep = 0, swept = 0, due_at = now_us(), version;
+	int64_t	 next_sweep = 0, swept = 0, due_at = now_us();
 	int	 once, w, hw, k, status = 0;
 
 	if (parse_once(argc, argv, "worker", &once) < 0)
@@ -344,13 +353,6 @@ cmd_worker(struct app *app, int argc, char *argv[])
 			/* what --once must deliver: the notices due now, the sweep's too */
 			due_at = now_us();
 		}
-		/*
-		 * a commit from here on wakes the wait below: one made while the
-		 * pass reads (a reminder scheduled after remind() looked) is not
-		 * missed until worker_poll_ms.  On PostgreSQL the pass's own
-		 * writes move it too: one more pass, which finds nothing.
-		 */
-		version = db_data_version(&app->db);
 		/* before the outbox pass: a reminder queued now goes out in it */
 		if (remind(app, &ag, once) < 0)
 			status = 1;
@@ -386,7 +388,7 @@ cmd_worker(struct app *app, int argc, char *argv[])
 		if (w > 0 || hw > 0)
 			nap_ms(20);
 		else
-			wait_for_work(app, &ag, next_sweep, version);
+			wait_for_work(app, &ag, next_sweep);
 	}
 	log_info("worker: stopped (%lld reminder(s) sent)", (long long)ag.reminded);
 	if (once)
