@@ -127,8 +127,11 @@ class Server:
     nginx_access_log = False
 
     def __init__(self, workers=2, config=None, mode="spawn", migrate=True,
-                 ipv6=False, mw_opts=(), fake_clock=False):
+                 ipv6=False, mw_opts=(), fake_clock=False, nginx=True):
         self.workers = workers
+        # nginx=False: the responders alone (a "host" of test_multihost.py,
+        # whose nginx sets self.port to a site passing to self.sock)
+        self.with_nginx = nginx
         # fake_clock: run tests/fakeclock's programs; set_clock() moves their time
         self.fake_clock = fake_clock
         self.taskmgr = os.path.join(FAKECLOCK_DIR, "taskmgr") if fake_clock else TASKMGR
@@ -165,7 +168,7 @@ class Server:
         self.conf = os.path.join(self.dir, "taskmgr.conf")
         cfg = {"database": self.db, "log_file": self.log,
                "templates_dir": os.path.join(TOP_SRCDIR, "templates")}
-        if self.pg_db is not None:
+        if self.pg_db is not None or self.config.get("database", "").startswith("postgres"):
             # the rate limits' and metrics' files: no database file to sit beside
             cfg["state_dir"] = self.dir
         cfg.update(self.config)
@@ -184,8 +187,9 @@ class Server:
         if self.migrate and self.pg_db is None:
             self.cli("migrate", check=True)
         self.start_responders()
-        self.start_nginx()
-        self.wait_ready()
+        if self.with_nginx:
+            self.start_nginx()
+            self.wait_ready()
         return self
 
     def set_clock(self, offset=None, at=None):
@@ -238,46 +242,12 @@ class Server:
 
     def start_nginx(self):
         self.port = free_port(self.host)
-        for name in ("fastcgi_params", "mime.types"):
-            shutil.copy(os.path.join("/etc/nginx", name), self.dir)
-        with open(os.path.join(TOP_SRCDIR, "conf", "nginx-taskmgr.conf.in")) as f:
-            site = f.read()
-        listen = "listen [::1]:%d;" % self.port if self.ipv6 else \
-            "listen 127.0.0.1:%d;" % self.port
-        site = site.replace("listen 80 default_server;", listen)
-        site = site.replace("listen [::]:80 default_server;", "")
-        site = site.replace("@RUNSTATEDIR@/taskmgr/taskmgr.sock", self.sock)
-        site = site.replace("    location / {", self.site_extra + "    location / {", 1)
-        site = site.replace("@PKGDATADIR@/static/",
-                            os.path.join(TOP_SRCDIR, "static") + "/")
-        site = site.replace("/var/log/nginx/access.log", self.access_log_path())
-        d = self.dir
-        conf = """%(user)s
-worker_processes %(workers)d;
-pid %(d)s/nginx.pid;
-error_log %(d)s/nginx-error.log warn;
-events { worker_connections 512; }
-http {
-    include mime.types;
-    access_log %(access_log)s;
-    client_body_temp_path %(d)s/body;
-    fastcgi_temp_path %(d)s/fastcgi;
-    proxy_temp_path %(d)s/proxy;
-    uwsgi_temp_path %(d)s/uwsgi;
-    scgi_temp_path %(d)s/scgi;
-    large_client_header_buffers 4 16k;
-%(site)s
-}
-""" % {"d": d, "site": site, "workers": self.nginx_workers,
-       "user": "user root;" if os.geteuid() == 0 else "",
-       "access_log": self.access_log_path() if self.nginx_access_log else "off"}
-        path = os.path.join(d, "nginx.conf")
-        with open(path, "w") as f:
-            f.write(conf)
-        self.nginx = subprocess.Popen(
-            [NGINX, "-p", d, "-c", path, "-e", os.path.join(d, "nginx-error.log"),
-             "-g", "daemon off;"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        listen = "[::1]:%d" % self.port if self.ipv6 else "127.0.0.1:%d" % self.port
+        site = nginx_site(listen, "unix:" + self.sock, site_extra=self.site_extra,
+                          access_log=self.access_log_path())
+        self.nginx = start_nginx(self.dir, site, workers=self.nginx_workers,
+                                 access_log=self.access_log_path()
+                                 if self.nginx_access_log else "off")
 
     def access_log_path(self):
         """The file nginx's access log is written to (the site's
@@ -288,7 +258,7 @@ http {
         deadline = time.time() + 15
         last = None
         while time.time() < deadline:
-            if self.nginx.poll() is not None:
+            if self.nginx is not None and self.nginx.poll() is not None:
                 raise RuntimeError("nginx exited: %s" % self.nginx.stderr.read())
             try:
                 r = self.request("GET", "/api/health/")
@@ -409,6 +379,60 @@ http {
 
     def __exit__(self, *a):
         self.stop()
+
+
+def nginx_site(listen, fastcgi_pass, site_extra="", access_log=None, log_format=True):
+    """The shipped site (conf/nginx-taskmgr.conf.in) listening on listen
+    ("127.0.0.1:PORT") and passing to fastcgi_pass ("unix:PATH", or the name
+    of an upstream block); site_extra goes before "location / {", access_log
+    is the file of the calendar feed's log.  log_format=False leaves out the
+    log_format line, which an http block may hold once (a second site)."""
+    with open(os.path.join(TOP_SRCDIR, "conf", "nginx-taskmgr.conf.in")) as f:
+        site = f.read()
+    site = site.replace("listen 80 default_server;", "listen %s;" % listen)
+    site = site.replace("listen [::]:80 default_server;", "")
+    site = site.replace("unix:@RUNSTATEDIR@/taskmgr/taskmgr.sock", fastcgi_pass)
+    site = site.replace("    location / {", site_extra + "    location / {", 1)
+    site = site.replace("@PKGDATADIR@/static/", os.path.join(TOP_SRCDIR, "static") + "/")
+    if access_log is not None:
+        site = site.replace("/var/log/nginx/access.log", access_log)
+    if not log_format:
+        start = site.index("log_format taskmgr_calendar")
+        site = site[:start] + site[site.index(";", start) + 1:]
+    return site
+
+
+def start_nginx(d, sites, workers=1, access_log="off"):
+    """nginx with its prefix, configuration and logs in the folder d, serving
+    sites (nginx_site()'s texts, and upstream blocks) in its http block; the
+    Popen, stopped by the caller by its PID."""
+    for name in ("fastcgi_params", "mime.types"):
+        shutil.copy(os.path.join("/etc/nginx", name), d)
+    conf = """%(user)s
+worker_processes %(workers)d;
+pid %(d)s/nginx.pid;
+error_log %(d)s/nginx-error.log warn;
+events { worker_connections 512; }
+http {
+    include mime.types;
+    access_log %(access_log)s;
+    client_body_temp_path %(d)s/body;
+    fastcgi_temp_path %(d)s/fastcgi;
+    proxy_temp_path %(d)s/proxy;
+    uwsgi_temp_path %(d)s/uwsgi;
+    scgi_temp_path %(d)s/scgi;
+    large_client_header_buffers 4 16k;
+%(site)s
+}
+""" % {"d": d, "site": sites, "workers": workers,
+       "user": "user root;" if os.geteuid() == 0 else "", "access_log": access_log}
+    path = os.path.join(d, "nginx.conf")
+    with open(path, "w") as f:
+        f.write(conf)
+    return subprocess.Popen(
+        [NGINX, "-p", d, "-c", path, "-e", os.path.join(d, "nginx-error.log"),
+         "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
 class _PgCursor:
