@@ -65,8 +65,11 @@ class Front(Server):
         STARTED.append(self)
         self.log = os.path.join(self.dir, "none.log")
         self.port = free_port()
+        # max_fails=0: nginx never sets a host aside after a failure (by
+        # default for 10 s after one), so that after a host died every other
+        # request still goes to it first and has to be passed on (NEXT_UPSTREAM)
         upstream = "upstream taskmgr_hosts {\n%s}\n" % "".join(
-            "    server unix:%s;\n" % h.sock for h in self.hosts)
+            "    server unix:%s max_fails=0;\n" % h.sock for h in self.hosts)
         sites = [upstream, nginx_site("127.0.0.1:%d" % self.port, "taskmgr_hosts",
                                       site_extra=NEXT_UPSTREAM,
                                       access_log=os.path.join(self.dir, "access.log"))]
@@ -266,11 +269,19 @@ def test_a_write_through_one_host_is_read_through_the_other_at_once():
     same_on_both(t["id"], got)
     ok(B.request("DELETE", "/api/tasks/%d/" % t["id"], token=token("alice")), 204, "delete on B")
     same_on_both(t["id"], 404)
+    # the same steps through nginx
+    t = patch(FRONT, made[1], assigned_to=user_id("alice"))
+    same_on_both(t["id"], t)
+    ok(FRONT.post("/api/tasks/%d/complete/" % t["id"], token=token("alice")), 200, "complete")
+    same_on_both(t["id"], task_on(FRONT, t["id"]))
+    eq(task_on(B, t["id"])["status"], "Completed", "completed")
+    ok(FRONT.request("DELETE", "/api/tasks/%d/" % t["id"], token=token("alice")), 204, "delete")
+    same_on_both(t["id"], 404)
     # the list's page and count, on both
     for h in (A, B):
         page = ok(h.get("/api/lists/%d/tasks/" % lst, token=token("alice")), 200, "page")
-        eq(page["count"], 5, "count")
-        eq(sorted(x["id"] for x in page["results"]), sorted(x["id"] for x in made[1:]), "ids")
+        eq(page["count"], 4, "count")
+        eq(sorted(x["id"] for x in page["results"]), sorted(x["id"] for x in made[2:]), "ids")
 
 
 def deep_page(host, lst, offset):
@@ -497,6 +508,7 @@ def test_killing_every_responder_of_a_host_loses_no_acknowledged_write():
         for pid in pids:
             os.kill(pid, signal.SIGKILL)
         wait_for(lambda: all(dead(p) for p in pids), "A's responders to die")
+        A.pids = []     # nothing left for A.stop() to stop
         killed.set()
         n0 = len(created)
         wait_for(lambda: len(created) >= n0 + 40, "writes through B after the kill",
@@ -510,6 +522,10 @@ def test_killing_every_responder_of_a_host_loses_no_acknowledged_write():
     assert len(after) >= 40, after
     eq([a for a in after if a[2] not in (200, 201)], [], "every answer after A died is 2xx")
     eq(B.responder_pids(), B.pids, "B's responders all alive")
+    # requests did go to A's dead socket after the kill, and were passed on
+    refused = [ln for ln in read(os.path.join(FRONT.dir, "nginx-error.log")).splitlines()
+               if "Connection refused" in ln and A.sock in ln]
+    assert refused, "nginx never found A's socket refusing"
 
     # read back through B: every acknowledged write is there
     rows = {}
