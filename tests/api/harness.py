@@ -127,11 +127,15 @@ class Server:
     nginx_access_log = False
 
     def __init__(self, workers=2, config=None, mode="spawn", migrate=True,
-                 ipv6=False, mw_opts=(), fake_clock=False, nginx=True):
+                 ipv6=False, mw_opts=(), fake_clock=False, nginx=True, fcgi_tcp=False):
         self.workers = workers
         # nginx=False: the responders alone (a "host" of test_multihost.py,
         # whose nginx sets self.port to a site passing to self.sock)
         self.with_nginx = nginx
+        # fcgi_tcp: the responders listen on 127.0.0.1 (a free port), not on
+        # the unix socket self.sock; self.fcgi_pass is nginx's address for them
+        self.fcgi_tcp = fcgi_tcp
+        self.fcgi_pass = None
         # fake_clock: run tests/fakeclock's programs; set_clock() moves their time
         self.fake_clock = fake_clock
         self.taskmgr = os.path.join(FAKECLOCK_DIR, "taskmgr") if fake_clock else TASKMGR
@@ -213,6 +217,8 @@ class Server:
 
     def start_responders(self):
         if self.mode == "multiwatch":
+            assert not self.fcgi_tcp, "multiwatch: a unix socket"
+            self.fcgi_pass = "unix:" + self.sock
             # the systemd unit's command line: spawn-fcgi -n execs multiwatch
             p = subprocess.Popen(
                 [SPAWN_FCGI, "-n", "-s", self.sock, "-M", "0660", "--",
@@ -226,8 +232,15 @@ class Server:
                 time.sleep(0.05)
             return
         pidfile = os.path.join(self.dir, "fcgi.pid")
-        subprocess.run([SPAWN_FCGI, "-s", self.sock, "-M", "0660",
-                        "-F", str(self.workers), "-P", pidfile, "--", self.responder],
+        if self.fcgi_tcp:
+            port = free_port()
+            listen = ["-a", "127.0.0.1", "-p", str(port)]
+            self.fcgi_pass = "127.0.0.1:%d" % port
+        else:
+            listen = ["-s", self.sock, "-M", "0660"]
+            self.fcgi_pass = "unix:" + self.sock
+        subprocess.run([SPAWN_FCGI] + listen +
+                       ["-F", str(self.workers), "-P", pidfile, "--", self.responder],
                        env=self.env, check=True, capture_output=True, timeout=30)
         with open(pidfile) as f:
             self.pids = [int(x) for x in f.read().split()]
@@ -243,7 +256,7 @@ class Server:
     def start_nginx(self):
         self.port = free_port(self.host)
         listen = "[::1]:%d" % self.port if self.ipv6 else "127.0.0.1:%d" % self.port
-        site = nginx_site(listen, "unix:" + self.sock, site_extra=self.site_extra,
+        site = nginx_site(listen, self.fcgi_pass, site_extra=self.site_extra,
                           access_log=self.access_log_path())
         self.nginx = start_nginx(self.dir, site, workers=self.nginx_workers,
                                  access_log=self.access_log_path()

@@ -69,13 +69,13 @@ class Front(Server):
         # default for 10 s after one), so that after a host died every other
         # request still goes to it first and has to be passed on (NEXT_UPSTREAM)
         upstream = "upstream taskmgr_hosts {\n%s}\n" % "".join(
-            "    server unix:%s max_fails=0;\n" % h.sock for h in self.hosts)
+            "    server %s max_fails=0;\n" % h.fcgi_pass for h in self.hosts)
         sites = [upstream, nginx_site("127.0.0.1:%d" % self.port, "taskmgr_hosts",
                                       site_extra=NEXT_UPSTREAM,
                                       access_log=os.path.join(self.dir, "access.log"))]
         for i, h in enumerate(self.hosts):
             h.port = free_port()
-            sites.append(nginx_site("127.0.0.1:%d" % h.port, "unix:" + h.sock,
+            sites.append(nginx_site("127.0.0.1:%d" % h.port, h.fcgi_pass,
                                     access_log=os.path.join(self.dir, "access-%d.log" % i),
                                     log_format=False))
         self.nginx = start_nginx(self.dir, "\n".join(sites))
@@ -111,7 +111,9 @@ def setup_module():
     }
     # each host: its own folder with its config, socket, log and state_dir
     A = Server(workers=2, nginx=False, config=dict(common, telegram_api_base=TG_A.base)).start()
-    B = Server(workers=2, nginx=False, config=dict(common, telegram_api_base=TG_B.base)).start()
+    # A's responders on a unix socket, B's on TCP (127.0.0.1), as on another host
+    B = Server(workers=2, nginx=False, fcgi_tcp=True,
+               config=dict(common, telegram_api_base=TG_B.base)).start()
     FRONT = Front([A, B]).start()
     A.create_user("alice")
     for name in ("bob", "carol"):
