@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (SANITIZER_MARKS, STARTED, Server, _terminate, eq,  # noqa: E402
                      free_port, nginx_site, run_tests, scratch_dir, start_nginx)
+from admin_client import Admin  # noqa: E402
 from fake_telegram import FakeTelegram, TOKEN  # noqa: E402
 from hook_receiver import Receiver  # noqa: E402
 import test_postgresql as pg  # noqa: E402
@@ -373,6 +374,36 @@ def test_the_webhook_cache_of_one_host_follows_the_other_s_changes():
     for i in range(4):
         new_task(B, lst, "not heard %d" % i)
     eq(deliveries(hook["id"]), 4, "none once it is off")
+
+
+def test_an_admin_session_and_its_forms_hold_on_every_host():
+    # the login form read on A and posted on B, each page of the session on
+    # either host, a form read on one and posted on the other, logout on one
+    need()
+    lst = new_list(A, "admin")
+    new_task(A, lst, "seen in the admin pages")
+    adm = Admin(A)
+    adm.get("/admin/login/")
+    adm.srv = B
+    eq(adm.post("/admin/login/", {"username": "alice", "password": "correct-horse-battery"})
+       .status, 302, "the login form of A posted on B")
+    for h in (A, B):
+        adm.srv = h
+        r = adm.get("/admin/tasks/?list=%d" % lst)
+        eq(r.status, 200, "the task list page")
+        assert b"seen in the admin pages" in r.body, r.body[:2000]
+    adm.srv = B
+    adm.get("/admin/users/add/")
+    adm.srv = A
+    r = adm.post("/admin/users/add/", {"username": "dave", "password1": "correct-horse-battery",
+                                       "password2": "correct-horse-battery"})
+    eq(r.status, 302, "B's form posted on A: %r" % r)
+    eq(q("SELECT count(*) FROM users WHERE username = 'dave'"), [("1",)], "dave made")
+    sid = adm.cookies["sessionid"]
+    eq(adm.post("/admin/logout/", {}).status, 200, "logout on A")
+    other = Admin(B)
+    other.cookies["sessionid"] = sid
+    eq(other.get("/admin/").status, 302, "the session is gone on B too")
 
 
 # -- per host ------------------------------------------------------------------------
