@@ -6,6 +6,11 @@ the responders with spawn-fcgi and nginx on a free 127.0.0.1 port, and stops
 every process it started, by PID, in stop().  run_tests() runs the test_*
 functions of a module and prints TAP for automake's driver.
 
+Server(nginx=False) starts the responders alone (fcgi_tcp=True: on 127.0.0.1
+rather than a unix socket); nginx_site() and start_nginx() make an nginx of
+other sites, e.g. one upstream over several servers' responders
+(test_multihost.py).
+
 TMTEST_BACKEND=postgresql: each Server gets a fresh database of one
 throwaway PostgreSQL cluster per test process (pgcluster.py), copied from a
 template migrated once; Server.sql() and Server.connect() go to it.  Tests
