@@ -64,7 +64,7 @@ class Front(Server):
     def start(self):
         self.dir = scratch_dir("front-")
         STARTED.append(self)
-        self.log = os.path.join(self.dir, "none.log")
+        self.log = os.path.join(self.dir, "none.log")     # no responder logs here
         self.port = free_port()
         # max_fails=0: nginx never sets a host aside after a failure (by
         # default for 10 s after one), so that after a host died every other
@@ -111,14 +111,14 @@ def setup_module():
         "webhook_allow_hosts": "127.0.0.1",
     }
     # each host: its own folder with its config, socket, log and state_dir
-    A = Server(workers=2, nginx=False, migrate=False, config=dict(common, telegram_api_base=TG_A.base)).start()
+    A = Server(workers=2, nginx=False, migrate=False,
+               config=dict(common, telegram_api_base=TG_A.base)).start()
     # A's responders on a unix socket, B's on TCP (127.0.0.1), as on another host
     B = Server(workers=2, nginx=False, migrate=False, fcgi_tcp=True,
                config=dict(common, telegram_api_base=TG_B.base)).start()
     FRONT = Front([A, B]).start()
     A.create_user("alice")
-    for name in ("bob", "carol"):
-        A.create_user(name, staff=False)
+    A.create_user("bob", staff=False)
     q("UPDATE users SET telegram_id = 9001 WHERE username = 'bob'")
 
 
