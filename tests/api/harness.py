@@ -140,6 +140,7 @@ class Server:
         self.migrate = migrate
         self.ipv6 = ipv6
         self.dir = None
+        self.state_dir = ""     # the config's state_dir, set by start()
         self.nginx = None
         self.host = "::1" if ipv6 else "127.0.0.1"
         self.port = None
@@ -169,6 +170,7 @@ class Server:
             # the rate limits' and metrics' files: no database file to sit beside
             cfg["state_dir"] = self.dir
         cfg.update(self.config)
+        self.state_dir = cfg.get("state_dir", "")
         with open(self.conf, "w") as f:
             for k, v in cfg.items():
                 f.write("%s = %s\n" % (k, v))
@@ -323,6 +325,14 @@ http {
             return text[-6000:]
         return None
 
+    def state_file(self, suffix):
+        """This host's file named by suffix ("-limits", "-metrics"): in
+        state_dir when set (always on PostgreSQL), else beside the SQLite
+        database (config_state_file, core/config.h)."""
+        if self.state_dir:
+            return os.path.join(self.state_dir, "taskmgr" + suffix)
+        return self.db + suffix
+
     def log_text(self):
         with open(self.log, errors="replace") as f:
             return f.read()
@@ -429,12 +439,21 @@ class _PgCursor:
 class _PgConnection:
     """Server.connect() on PostgreSQL: what the tests use of a sqlite3
     connection (execute, fetchall/fetchone, commit, close, with); each
-    statement is committed on its own (psql)."""
+    statement is committed on its own (psql).  A statement that breaks a
+    constraint raises sqlite3.IntegrityError, with PostgreSQL's message."""
 
     def __init__(self, db):
         self.db = db
 
     def execute(self, query, args=()):
+        try:
+            return self._execute(query, args)
+        except AssertionError as e:
+            if "violates" in str(e) and "constraint" in str(e):
+                raise sqlite3.IntegrityError(str(e)) from None
+            raise
+
+    def _execute(self, query, args):
         pg = pgcluster.session(TASKMGR, SCRATCH)
         q = query.strip().rstrip(";")
         if " ".join(q.split()).lower() == "pragma foreign_keys = on":
