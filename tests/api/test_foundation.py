@@ -8,8 +8,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (PG, SCRATCH, Server, eq, run_tests, scratch_dir, TASKMGR,  # noqa: E402
-                     RESPONDER, TOP_BUILDDIR)
+from harness import (PG, SCRATCH, Server, eq, run_tests, TASKMGR, RESPONDER,  # noqa: E402
+                     TOP_BUILDDIR)
 import pgcluster  # noqa: E402
 
 S = None
@@ -209,7 +209,7 @@ def test_rate_limits_hold_in_a_responder_started_before_migrate():
         # a database not created yet, as SQLite's missing file
         cluster = pgcluster.session(TASKMGR, SCRATCH)
         name = "notyet%d" % os.getpid()
-        config.update(database=cluster.uri(name), state_dir=scratch_dir("state-"))
+        config["database"] = cluster.uri(name)
     srv = Server(workers=1, migrate=False, config=config).start()
     try:
         eq(srv.get("/api/health/").status, 503, "not migrated yet")
