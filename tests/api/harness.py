@@ -586,7 +586,7 @@ def run_tests(module_globals, time_limit=600):
         rep = srv.sanitizer_report()
         if rep:
             reports.append((srv.dir, rep))
-    pgcluster.stop_session()
+    pgcluster.stop_session(keep=failed > 0)
     tests.append(("sanitizers", None))
     if reports:
         failed += 1
