@@ -452,8 +452,7 @@ class _PgConnection:
         return _PgCursor(pg.rows(self.db, query, args))
 
     def executemany(self, query, seq):
-        for args in seq:
-            self.execute(query, args)
+        pgcluster.session(TASKMGR, SCRATCH).many(self.db, query, seq)
 
     def commit(self):
         pass
