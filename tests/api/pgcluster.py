@@ -325,8 +325,13 @@ def main(argv):
             sys.exit("PostgreSQL is not installed (Debian package postgresql-15)")
         c = Cluster(bindir)
         # -j2: two files at once, each with servers of several responders
-        c.start(max_connections=200, detach=True)
-        _migrate_template(c, argv[2])
+        try:
+            c.start(max_connections=200, detach=True)
+            _migrate_template(c, argv[2])
+        except AssertionError as e:
+            c.stop()
+            shutil.rmtree(c.dir, ignore_errors=True)
+            sys.exit(str(e))
         print(c.dir)
         return
     if len(argv) in (3, 4) and argv[1] == "stop" and argv[2].startswith(
