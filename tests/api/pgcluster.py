@@ -142,7 +142,7 @@ class Cluster:
                 pass
         os.kill(pid, signal.SIGKILL)
         self.proc.wait(10)
-        # its children are gone once no process has the cluster's shared memory
+        # a new server refuses to start while a process holds the old shared memory
         deadline = time.time() + 10
         while any(_alive(c) for c in children):
             assert time.time() < deadline, "postgres's processes still running"
