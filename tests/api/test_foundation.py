@@ -228,6 +228,9 @@ def test_rate_limits_hold_in_a_responder_started_before_migrate():
         assert os.path.exists(srv.state_file("-limits")), "the table in its place"
     finally:
         srv.stop()
+    if PG:
+        # (a shared cluster outlives this file: the database goes, as the harness's)
+        cluster.query("postgres", "DROP DATABASE %s WITH (FORCE)" % name)
 
 
 def test_ipv6_loopback():
