@@ -60,7 +60,10 @@ class Cluster:
             os.chown(self.dir, nobody.pw_uid, nobody.pw_gid)
             self.as_user = dict(user=nobody.pw_uid, group=nobody.pw_gid, extra_groups=[])
 
-    def start(self, max_connections=20):
+    def start(self, max_connections=20, settings=None):
+        """initdb and postgres; settings (name: value) are passed with -c
+        after the tests' own (fsync off: nothing here must survive a crash),
+        so they can change those too (the benchmark turns fsync on)."""
         data = os.path.join(self.dir, "data")
         p = subprocess.run([os.path.join(self.bin, "initdb"), "-D", data, "-U", "taskmgr",
                             "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"],
@@ -68,11 +71,12 @@ class Cluster:
                            **self.as_user)
         assert p.returncode == 0, "initdb: %s%s" % (p.stdout, p.stderr)
         self.log = os.path.join(self.dir, "postgres.log")
+        conf = {"listen_addresses": "", "fsync": "off", "max_connections": max_connections}
+        conf.update(settings or {})
         with open(self.log, "w") as log:
             self.proc = subprocess.Popen(
-                [os.path.join(self.bin, "postgres"), "-D", data, "-k", self.dir,
-                 "-c", "listen_addresses=", "-c", "fsync=off",
-                 "-c", "max_connections=%d" % max_connections],
+                [os.path.join(self.bin, "postgres"), "-D", data, "-k", self.dir] +
+                [a for k, v in conf.items() for a in ("-c", "%s=%s" % (k, v))],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 cwd=self.dir, **self.as_user)
         deadline = time.time() + 60
