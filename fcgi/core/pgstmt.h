@@ -43,6 +43,8 @@
 
 struct db;
 
+#define PG_MAX_PARAMS	999	/* parameters of a statement, as SQLite's default limit */
+
 /* The writers' advisory lock: "tmwrite" in ASCII. */
 #define PG_WRITE_LOCK	"32771457086485605"
 #define PG_BEGIN_WRITE	"BEGIN ISOLATION LEVEL READ COMMITTED;" \
@@ -73,6 +75,11 @@ int	 pgst_exec(const char *sql);
 int	 pgst_schema_version(void);
 /* 1 when no transaction is open. */
 int	 pgst_autocommit(void);
+/*
+ * The times this process waited for the server (a statement, a
+ * preparation, a BEGIN, ...): what a request costs in round trips.
+ */
+unsigned long pgst_round_trips(void);
 
 /*
  * Writes sql with its ?N and ? turned into $N into out (outlen bytes, at
@@ -80,5 +87,8 @@ int	 pgst_autocommit(void);
  * -1 when out is too small or an N is out of range (1..999).
  */
 int	 pgst_translate(const char *sql, char *out, size_t outlen, int *nparams);
+/* pgst_translate, also setting used[N] (PG_MAX_PARAMS + 1 bytes) for each ?N seen. */
+int	 pgst_translate_marks(const char *sql, char *out, size_t outlen, int *nparams,
+	    unsigned char *used);
 
 #endif
