@@ -28,7 +28,7 @@ int	 db_on_pg;
  * the task page of 12 indexes again cost several times its execution.  A
  * statement whose best plan does hang on its values, a search (LIKE: the
  * trigram index for a rare text, the scope's index for a common one), is
- * marked custom and sent unprepared, planned for its values each time.
+ * marked custom and runs under PostgreSQL's own choice (run_pipelined).
  */
 #define PG_SESSION	"SET client_min_messages = warning;" \
 			"SET plan_cache_mode = force_generic_plan"
@@ -434,6 +434,9 @@ connected(void)
 	}
 	if (PQstatus(conn) == CONNECTION_OK && PQpipelineStatus(conn) == PQ_PIPELINE_OFF)
 		return 0;
+	/* a transaction in progress was lost with the connection: rolled back */
+	if (on_rollback != NULL)
+		on_rollback(on_rollback_arg);
 	PQreset(conn);
 	if (PQstatus(conn) != CONNECTION_OK) {
 		set_errmsg(PQerrorMessage(conn));
@@ -448,31 +451,42 @@ connected(void)
 }
 
 /*
- * The read transaction's BEGIN and st's execution in one pipeline, one
- * round trip: st's result, or the BEGIN's failure; NULL when the
- * connection failed (PQerrorMessage says why).
+ * st's execution in one pipeline, one round trip, with what goes with it:
+ * the read transaction's BEGIN (begin), and for a custom statement the
+ * plan_cache_mode it runs under and the session's back (rolled back with
+ * the transaction if st fails).  st's result, or the failure of what went
+ * before it; NULL when the connection failed (PQerrorMessage says why).
  */
 static PGresult *
-begin_and_run(struct pgstmt *st, const char **vals, const int *lens, const int *fmts)
+run_pipelined(struct pgstmt *st, int begin, const char **vals, const int *lens,
+    const int *fmts)
 {
-	PGresult *r, *got[2] = { NULL, NULL };
-	int	 ends = 0;
+	const char *q[4];
+	PGresult *r, *got[4] = { NULL, NULL, NULL, NULL }, *out = NULL;
+	int	 n = 0, at = 0, i, ok, ends = 0;
 
+	if (begin)
+		q[n++] = PG_BEGIN_READ;
+	if (st->custom)
+		q[n++] = "SET plan_cache_mode = auto";
+	at = n++;
+	if (st->custom)
+		q[n++] = "SET plan_cache_mode = force_generic_plan";
 	if (PQenterPipelineMode(conn) != 1)
 		return NULL;
-	if (PQsendQueryParams(conn, PG_BEGIN_READ, 0, NULL, NULL, NULL, NULL, 0) == 1 &&
-	    (st->custom ? PQsendQueryParams(conn, st->text, st->nparams, st->types, vals, lens,
-	    fmts, 0) : PQsendQueryPrepared(conn, st->name, st->nparams, vals, lens, fmts, 0)) == 1 &&
-	    PQpipelineSync(conn) == 1) {
+	for (i = 0, ok = 1; i < n && ok; i++)
+		ok = (i == at ? PQsendQueryPrepared(conn, st->name, st->nparams, vals, lens,
+		    fmts, 0) : PQsendQueryParams(conn, q[i], 0, NULL, NULL, NULL, NULL, 0)) == 1;
+	if (ok && PQpipelineSync(conn) == 1) {
 		/* each query's results, then a NULL; the sync's result last */
-		while ((r = PQgetResult(conn)) != NULL || ++ends <= 2) {
+		while ((r = PQgetResult(conn)) != NULL || ++ends <= n) {
 			if (r == NULL)
 				continue;
 			if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
 				PQclear(r);
 				break;
 			}
-			if (ends < 2 && got[ends] == NULL)
+			if (ends < n && got[ends] == NULL)
 				got[ends] = r;
 			else
 				PQclear(r);
@@ -480,12 +494,13 @@ begin_and_run(struct pgstmt *st, const char **vals, const int *lens, const int *
 	}
 	/* left in pipeline mode (a connection lost midway): connected() resets it */
 	(void)PQexitPipelineMode(conn);
-	if (got[0] != NULL && PQresultStatus(got[0]) != PGRES_COMMAND_OK) {
-		PQclear(got[1]);
-		return got[0];
-	}
-	PQclear(got[0]);
-	return got[1];
+	for (i = 0; i <= at && out == NULL; i++)
+		if (i == at || (got[i] != NULL && PQresultStatus(got[i]) != PGRES_COMMAND_OK))
+			out = got[i];
+	for (i = 0; i < n; i++)
+		if (got[i] != out)
+			PQclear(got[i]);
+	return out;
 }
 
 /* Runs st (prepared now if it was not); a code, the rows in st->res. */
@@ -502,12 +517,10 @@ run(struct pgstmt *st)
 	if (st->name[0] == '\0' && (rc = prepare(st)) != DB_RC_OK)
 		return rc;
 	wire(st, vals, lens, fmts);
-	if (begin_read) {
+	if (begin_read || st->custom) {
+		r = run_pipelined(st, begin_read, vals, lens, fmts);
 		begin_read = 0;
-		r = begin_and_run(st, vals, lens, fmts);
-	} else if (st->custom)
-		r = PQexecParams(conn, st->text, st->nparams, st->types, vals, lens, fmts, 0);
-	else
+	} else
 		r = PQexecPrepared(conn, st->name, st->nparams, vals, lens, fmts, 0);
 	round_trips++;
 	switch (PQresultStatus(r)) {
@@ -704,6 +717,8 @@ pg_close(void)
 		cache[i].sql = NULL;
 		cache[i].st = NULL;
 	}
+	if (conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE && on_rollback != NULL)
+		on_rollback(on_rollback_arg);	/* closing rolls it back */
 	if (conn != NULL)
 		PQfinish(conn);
 	conn = NULL;
