@@ -6,6 +6,11 @@ the responders with spawn-fcgi and nginx on a free 127.0.0.1 port, and stops
 every process it started, by PID, in stop().  run_tests() runs the test_*
 functions of a module and prints TAP for automake's driver.
 
+Server(nginx=False) starts the responders alone (fcgi_tcp=True: on 127.0.0.1
+rather than a unix socket); nginx_site() and start_nginx() make an nginx of
+other sites, e.g. one upstream over several servers' responders
+(test_multihost.py).
+
 TMTEST_BACKEND=postgresql: each Server gets a fresh database of one
 throwaway PostgreSQL cluster per test process (pgcluster.py), copied from a
 template migrated once; Server.sql() and Server.connect() go to it.  Tests
@@ -127,8 +132,15 @@ class Server:
     nginx_access_log = False
 
     def __init__(self, workers=2, config=None, mode="spawn", migrate=True,
-                 ipv6=False, mw_opts=(), fake_clock=False):
+                 ipv6=False, mw_opts=(), fake_clock=False, nginx=True, fcgi_tcp=False):
         self.workers = workers
+        # nginx=False: the responders alone (a "host" of test_multihost.py,
+        # whose nginx sets self.port to a site passing to self.sock)
+        self.with_nginx = nginx
+        # fcgi_tcp: the responders listen on 127.0.0.1 (a free port), not on
+        # the unix socket self.sock; self.fcgi_pass is nginx's address for them
+        self.fcgi_tcp = fcgi_tcp
+        self.fcgi_pass = None
         # fake_clock: run tests/fakeclock's programs; set_clock() moves their time
         self.fake_clock = fake_clock
         self.taskmgr = os.path.join(FAKECLOCK_DIR, "taskmgr") if fake_clock else TASKMGR
@@ -165,7 +177,7 @@ class Server:
         self.conf = os.path.join(self.dir, "taskmgr.conf")
         cfg = {"database": self.db, "log_file": self.log,
                "templates_dir": os.path.join(TOP_SRCDIR, "templates")}
-        if self.pg_db is not None:
+        if self.pg_db is not None or self.config.get("database", "").startswith("postgres"):
             # the rate limits' and metrics' files: no database file to sit beside
             cfg["state_dir"] = self.dir
         cfg.update(self.config)
@@ -184,8 +196,9 @@ class Server:
         if self.migrate and self.pg_db is None:
             self.cli("migrate", check=True)
         self.start_responders()
-        self.start_nginx()
-        self.wait_ready()
+        if self.with_nginx:
+            self.start_nginx()
+            self.wait_ready()
         return self
 
     def set_clock(self, offset=None, at=None):
@@ -209,6 +222,8 @@ class Server:
 
     def start_responders(self):
         if self.mode == "multiwatch":
+            assert not self.fcgi_tcp, "multiwatch: a unix socket"
+            self.fcgi_pass = "unix:" + self.sock
             # the systemd unit's command line: spawn-fcgi -n execs multiwatch
             p = subprocess.Popen(
                 [SPAWN_FCGI, "-n", "-s", self.sock, "-M", "0660", "--",
@@ -222,8 +237,15 @@ class Server:
                 time.sleep(0.05)
             return
         pidfile = os.path.join(self.dir, "fcgi.pid")
-        subprocess.run([SPAWN_FCGI, "-s", self.sock, "-M", "0660",
-                        "-F", str(self.workers), "-P", pidfile, "--", self.responder],
+        if self.fcgi_tcp:
+            port = free_port()
+            listen = ["-a", "127.0.0.1", "-p", str(port)]
+            self.fcgi_pass = "127.0.0.1:%d" % port
+        else:
+            listen = ["-s", self.sock, "-M", "0660"]
+            self.fcgi_pass = "unix:" + self.sock
+        subprocess.run([SPAWN_FCGI] + listen +
+                       ["-F", str(self.workers), "-P", pidfile, "--", self.responder],
                        env=self.env, check=True, capture_output=True, timeout=30)
         with open(pidfile) as f:
             self.pids = [int(x) for x in f.read().split()]
@@ -238,46 +260,12 @@ class Server:
 
     def start_nginx(self):
         self.port = free_port(self.host)
-        for name in ("fastcgi_params", "mime.types"):
-            shutil.copy(os.path.join("/etc/nginx", name), self.dir)
-        with open(os.path.join(TOP_SRCDIR, "conf", "nginx-taskmgr.conf.in")) as f:
-            site = f.read()
-        listen = "listen [::1]:%d;" % self.port if self.ipv6 else \
-            "listen 127.0.0.1:%d;" % self.port
-        site = site.replace("listen 80 default_server;", listen)
-        site = site.replace("listen [::]:80 default_server;", "")
-        site = site.replace("@RUNSTATEDIR@/taskmgr/taskmgr.sock", self.sock)
-        site = site.replace("    location / {", self.site_extra + "    location / {", 1)
-        site = site.replace("@PKGDATADIR@/static/",
-                            os.path.join(TOP_SRCDIR, "static") + "/")
-        site = site.replace("/var/log/nginx/access.log", self.access_log_path())
-        d = self.dir
-        conf = """%(user)s
-worker_processes %(workers)d;
-pid %(d)s/nginx.pid;
-error_log %(d)s/nginx-error.log warn;
-events { worker_connections 512; }
-http {
-    include mime.types;
-    access_log %(access_log)s;
-    client_body_temp_path %(d)s/body;
-    fastcgi_temp_path %(d)s/fastcgi;
-    proxy_temp_path %(d)s/proxy;
-    uwsgi_temp_path %(d)s/uwsgi;
-    scgi_temp_path %(d)s/scgi;
-    large_client_header_buffers 4 16k;
-%(site)s
-}
-""" % {"d": d, "site": site, "workers": self.nginx_workers,
-       "user": "user root;" if os.geteuid() == 0 else "",
-       "access_log": self.access_log_path() if self.nginx_access_log else "off"}
-        path = os.path.join(d, "nginx.conf")
-        with open(path, "w") as f:
-            f.write(conf)
-        self.nginx = subprocess.Popen(
-            [NGINX, "-p", d, "-c", path, "-e", os.path.join(d, "nginx-error.log"),
-             "-g", "daemon off;"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        listen = "[::1]:%d" % self.port if self.ipv6 else "127.0.0.1:%d" % self.port
+        site = nginx_site(listen, self.fcgi_pass, site_extra=self.site_extra,
+                          access_log=self.access_log_path())
+        self.nginx = start_nginx(self.dir, site, workers=self.nginx_workers,
+                                 access_log=self.access_log_path()
+                                 if self.nginx_access_log else "off")
 
     def access_log_path(self):
         """The file nginx's access log is written to (the site's
@@ -288,7 +276,7 @@ http {
         deadline = time.time() + 15
         last = None
         while time.time() < deadline:
-            if self.nginx.poll() is not None:
+            if self.nginx is not None and self.nginx.poll() is not None:
                 raise RuntimeError("nginx exited: %s" % self.nginx.stderr.read())
             try:
                 r = self.request("GET", "/api/health/")
@@ -409,6 +397,60 @@ http {
 
     def __exit__(self, *a):
         self.stop()
+
+
+def nginx_site(listen, fastcgi_pass, site_extra="", access_log=None, log_format=True):
+    """The shipped site (conf/nginx-taskmgr.conf.in) listening on listen
+    ("127.0.0.1:PORT") and passing to fastcgi_pass ("unix:PATH", or the name
+    of an upstream block); site_extra goes before "location / {", access_log
+    is the file of the calendar feed's log.  log_format=False leaves out the
+    log_format line, which an http block may hold once (a second site)."""
+    with open(os.path.join(TOP_SRCDIR, "conf", "nginx-taskmgr.conf.in")) as f:
+        site = f.read()
+    site = site.replace("listen 80 default_server;", "listen %s;" % listen)
+    site = site.replace("listen [::]:80 default_server;", "")
+    site = site.replace("unix:@RUNSTATEDIR@/taskmgr/taskmgr.sock", fastcgi_pass)
+    site = site.replace("    location / {", site_extra + "    location / {", 1)
+    site = site.replace("@PKGDATADIR@/static/", os.path.join(TOP_SRCDIR, "static") + "/")
+    if access_log is not None:
+        site = site.replace("/var/log/nginx/access.log", access_log)
+    if not log_format:
+        start = site.index("log_format taskmgr_calendar")
+        site = site[:start] + site[site.index(";", start) + 1:]
+    return site
+
+
+def start_nginx(d, sites, workers=1, access_log="off"):
+    """nginx with its prefix, configuration and logs in the folder d, serving
+    sites (nginx_site()'s texts, and upstream blocks) in its http block; the
+    Popen, stopped by the caller by its PID."""
+    for name in ("fastcgi_params", "mime.types"):
+        shutil.copy(os.path.join("/etc/nginx", name), d)
+    conf = """%(user)s
+worker_processes %(workers)d;
+pid %(d)s/nginx.pid;
+error_log %(d)s/nginx-error.log warn;
+events { worker_connections 512; }
+http {
+    include mime.types;
+    access_log %(access_log)s;
+    client_body_temp_path %(d)s/body;
+    fastcgi_temp_path %(d)s/fastcgi;
+    proxy_temp_path %(d)s/proxy;
+    uwsgi_temp_path %(d)s/uwsgi;
+    scgi_temp_path %(d)s/scgi;
+    large_client_header_buffers 4 16k;
+%(site)s
+}
+""" % {"d": d, "site": sites, "workers": workers,
+       "user": "user root;" if os.geteuid() == 0 else "", "access_log": access_log}
+    path = os.path.join(d, "nginx.conf")
+    with open(path, "w") as f:
+        f.write(conf)
+    return subprocess.Popen(
+        [NGINX, "-p", d, "-c", path, "-e", os.path.join(d, "nginx-error.log"),
+         "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
 class _PgCursor:
