@@ -31,7 +31,17 @@
  * domain's rules expect); the optimistic locking (UPDATE ... WHERE version
  * = ?) and the unique constraints hold under READ COMMITTED anyway.
  * db_read_begin() is PG_BEGIN_READ, REPEATABLE READ: one snapshot for a
- * page and its count.
+ * page and its count.  That BEGIN is not sent at once: it goes in one
+ * pipeline with the transaction's first statement (one round trip for
+ * both; the snapshot is taken at that statement either way), and a read
+ * transaction that runs no statement sends nothing at all.
+ *
+ * Plans: the session runs with plan_cache_mode = force_generic_plan, so a
+ * prepared statement is planned once, not at every run (PostgreSQL's own
+ * choice plans a statement with LIMIT ? or OFFSET ?, every page, for its
+ * values each time).  A statement whose text has LIKE (a search, where the
+ * text decides between the trigram index and the scope's) runs under
+ * plan_cache_mode = auto, set and reset in the same pipeline.
  */
 #ifndef TASKMGR_PGSTMT_H
 #define TASKMGR_PGSTMT_H

@@ -21,6 +21,13 @@ directory.  It builds nothing: `make bench` builds the programs first.
   bench.py --smoke    every case for 1 s on a small database (CI); exits
                       non-zero when a case that exists answers errors
 
+Then, in a build --with-postgresql where PostgreSQL is installed (else the
+reason is printed), (a)-(d) on a throwaway cluster (pgcluster.py: initdb
+under /tmp, a unix socket, stopped by its PID; PG_SETTINGS below) seeded
+with the same data, between two runs of each ceiling, in a second table
+(bench-results.json: "postgresql").  --backend sqlite|postgresql runs one
+part only (both by default).
+
 Environment: BENCH_SECONDS (default 10), BENCH_WORKERS (default 2 x cores),
 BENCH_CONNECTIONS (default 32), BENCH_TASKS (default 50000), BENCH_LIST_TASKS
 (the benchmark list's size: default 10000, at most half of the tasks),
