@@ -5,8 +5,8 @@ read from the server's own log on a throwaway cluster (test_postgresql.py's):
 - a task page runs its generic plan, made once (auto_explain shows $N where a
   plan made for the values shows them); a search is planned for its text;
 - a task write does not read the webhooks again (webhook_gen, the cache's
-  query) while none changed, and the first write after a change, in any
-  responder, queues its delivery.
+  query) while none changed, and the first write after a change, on either
+  of two hosts (a responder each), queues its delivery.
 
 Every wait is bounded.  SKIP without --with-postgresql or PostgreSQL.
 """
@@ -28,8 +28,8 @@ def teardown_module():
     pgt.teardown_module()
 
 
-def pg_server(uri, workers=1):
-    return Server(workers=workers, migrate=False,
+def pg_server(uri):
+    return Server(workers=1, migrate=False,
                   config={"database": uri, "state_dir": scratch_dir("pgstate-"),
                           "webhook_allow_http": "yes", "webhook_allow_hosts": "127.0.0.1"})
 
@@ -78,40 +78,38 @@ def test_pages_run_a_generic_plan_searches_one_for_their_text():
             "a search is planned for its text:\n%s" % text[-3000:]
 
 
+def patch(srv, tok, task, text):
+    r = srv.request("PATCH", "/api/tasks/%d/" % task["id"], token=tok,
+                    body={"description": text, "updated_at": task["updated_at"]})
+    eq(r.status, 200, r.body)
+    return r.json
+
+
 def test_writes_read_the_webhooks_only_after_a_change():
     uri = pgt.migrated("rt_hooks")
     db = "rt_hooks"
     pgt.PG.query(db, "ALTER DATABASE %s SET log_statement = 'all'" % db)
-    with pg_server(uri, workers=2) as srv:
-        srv.create_user("writer", staff=False)
-        tok = srv.login("writer")
-        lid = srv.post("/api/lists/", {"name": "Hooks"}, token=tok).json["id"]
-        task = srv.post("/api/lists/%d/tasks/" % lid, {"name": "Patched"}, token=tok).json
-        for i in range(4):   # each responder has read the webhooks once by now
-            r = srv.request("PATCH", "/api/tasks/%d/" % task["id"], token=tok,
-                            body={"description": "warm %d" % i, "updated_at": task["updated_at"]})
-            eq(r.status, 200, r.body)
-            task = r.json
+    # two hosts of one responder each: which process serves a request is known
+    with pg_server(uri) as a, pg_server(uri) as b:
+        a.create_user("writer", staff=False)
+        tok = a.login("writer")
+        lid = a.post("/api/lists/", {"name": "Hooks"}, token=tok).json["id"]
+        task = a.post("/api/lists/%d/tasks/" % lid, {"name": "Patched"}, token=tok).json
+        task = patch(a, tok, task, "warm a")    # each has read the webhooks once
+        task = patch(b, tok, task, "warm b")
         since = os.path.getsize(pgt.PG.log)
         for i in range(6):
-            r = srv.request("PATCH", "/api/tasks/%d/" % task["id"], token=tok,
-                            body={"description": "plain %d" % i, "updated_at": task["updated_at"]})
-            eq(r.status, 200, r.body)
-            task = r.json
+            task = patch(a if i % 2 else b, tok, task, "plain %d" % i)
         text = log_after(since, "plain 5")
         eq(text.count("UPDATE tasks SET"), 6, "six updates logged")
         eq(text.count("FROM webhook_gen"), 0, "webhook_gen not read")
         eq(text.count("FROM webhooks w"), 0, "the webhooks not read")
-        # a webhook made in one responder: every later write, in either, queues
-        r = srv.post("/api/webhooks/", {"url": "http://127.0.0.1:9/hook", "list_id": lid,
-                                        "events": ["task.updated"]}, token=tok)
+        # a webhook made on one host: every later write, on either, queues
+        r = a.post("/api/webhooks/", {"url": "http://127.0.0.1:9/hook", "list_id": lid,
+                                      "events": ["task.updated"]}, token=tok)
         eq(r.status, 201, r.body)
         for i in range(6):
-            r = srv.request("PATCH", "/api/tasks/%d/" % task["id"], token=tok,
-                            body={"description": "hooked %d" % i,
-                                  "updated_at": task["updated_at"]})
-            eq(r.status, 200, r.body)
-            task = r.json
+            task = patch(b if i % 2 == 0 else a, tok, task, "hooked %d" % i)
         eq(pgt.PG.query(db, "SELECT count(*) FROM webhook_delivery_log"
                         " WHERE event = 'task.updated'"),
            [("6",)], "each write after the webhook queued a delivery")
