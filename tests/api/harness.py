@@ -494,8 +494,7 @@ class _PgConnection:
         return _PgCursor(pg.rows(self.db, query, args))
 
     def executemany(self, query, seq):
-        for args in seq:
-            self.execute(query, args)
+        pgcluster.session(TASKMGR, SCRATCH).many(self.db, query, seq)
 
     def commit(self):
         pass
@@ -628,7 +627,7 @@ def run_tests(module_globals, time_limit=600):
         rep = srv.sanitizer_report()
         if rep:
             reports.append((srv.dir, rep))
-    pgcluster.stop_session()
+    pgcluster.stop_session(keep=failed > 0)
     tests.append(("sanitizers", None))
     if reports:
         failed += 1
