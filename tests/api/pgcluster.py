@@ -89,12 +89,13 @@ class Cluster:
             os.chown(self.dir, nobody.pw_uid, nobody.pw_gid)
             self.as_user = dict(user=nobody.pw_uid, group=nobody.pw_gid, extra_groups=[])
 
-    def start(self, max_connections=20, fsync=False, detach=False):
+    def start(self, max_connections=20, fsync=False, detach=False, settings=None):
         """initdb, then the server.  fsync=False (fsync = off) spares the
         disk in a throwaway cluster: nothing here survives a power cut, and
         the server's own crash (kill(), a test of its restart) loses nothing
         either way, since a commit's WAL is written before it is answered;
-        a test of durability itself starts with fsync=True."""
+        a test of durability itself starts with fsync=True.  settings (name:
+        value, e.g. the benchmark's shared_buffers) are passed with -c too."""
         self.data = os.path.join(self.dir, "data")
         p = subprocess.run([os.path.join(self.bin, "initdb"), "-D", self.data, "-U", "taskmgr",
                             "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"],
@@ -102,8 +103,10 @@ class Cluster:
                            **self.as_user)
         assert p.returncode == 0, "initdb: %s%s" % (p.stdout, p.stderr)
         self.log = os.path.join(self.dir, "postgres.log")
-        self.settings = ["-c", "listen_addresses=", "-c", "fsync=%s" % ("on" if fsync else "off"),
-                         "-c", "max_connections=%d" % max_connections]
+        conf = {"listen_addresses": "", "fsync": "on" if fsync else "off",
+                "max_connections": max_connections}
+        conf.update(settings or {})
+        self.settings = [a for k, v in conf.items() for a in ("-c", "%s=%s" % (k, v))]
         return self.launch(detach)
 
     def launch(self, detach=False):
