@@ -13,43 +13,25 @@
 #include "db.h"
 #include "log.h"
 #include "pgstmt.h"
+#include "pgstmt_int.h"
 
 #define PG_CACHE_SIZE	512	/* a power of two, as db.c's DB_CACHE_SIZE */
-#define PG_MAX_PARAMS	999	/* as SQLite's default limit */
-
-/* the types of pg_type the bindings name */
-#define OID_BOOL	16
-#define OID_BYTEA	17
-#define OID_INT8	20
-#define OID_FLOAT8	701
-#define OID_TEXT	25
 
 int	 db_on_pg;
 
-enum pkind { P_NULL, P_I64, P_DOUBLE, P_TEXT, P_BLOB };
-
-struct param {
-	enum pkind	 kind;
-	int64_t		 i;
-	double		 d;
-	char		*p;		/* P_TEXT, P_BLOB: a copy, NUL-terminated */
-	int		 n;
-	char		 wire[32];	/* what is sent: 8 bytes big-endian, or the text of a number */
-};
-
-struct pgstmt {
-	char		*text;		/* the SQL, with $N */
-	char		 name[16];	/* the prepared statement's, "" until prepared */
-	int		 nparams;
-	Oid		*types;		/* from the first binding of each, at preparation */
-	unsigned char	*unused;	/* 1: ?N is not in the text (a text built at run time) */
-	struct param	*par;
-	PGresult	*res;		/* the rows of the step in progress */
-	int		 row, nrows;
-	int		 returning;	/* " RETURNING id" appended (pgst_insert_id) */
-	char		*blob;		/* the decoded bytea of the last db_col_blob */
-	size_t		 bloblen;
-};
+/*
+ * The session's settings: warnings and worse logged; a prepared statement
+ * runs its generic plan, made once.  PostgreSQL's own choice (plan_cache_mode
+ * auto) plans a statement with a parameter in LIMIT or OFFSET, every page,
+ * for its values at each run, forever: the generic plan's estimate takes 10%
+ * of the rows for each, so it looks dearer than every custom plan.  Planning
+ * the task page of 12 indexes again cost several times its execution.  A
+ * statement whose best plan does hang on its values, a search (LIKE: the
+ * trigram index for a rare text, the scope's index for a common one), is
+ * marked custom and runs under PostgreSQL's own choice (run_pipelined).
+ */
+#define PG_SESSION	"SET client_min_messages = warning;" \
+			"SET plan_cache_mode = force_generic_plan"
 
 static PGconn	*conn;
 static struct {
@@ -61,6 +43,14 @@ static int	 changes;
 static void	(*on_rollback)(void *);	/* db_rollback_hook's */
 static void	*on_rollback_arg;
 static char	 errmsg[512] = "not an error";
+/*
+ * A read transaction's BEGIN (PG_BEGIN_READ) waits for the transaction's
+ * first statement and goes in one pipeline with it, one round trip for
+ * both (REPEATABLE READ takes its snapshot at the first statement anyway);
+ * a read transaction with no statement sends nothing.
+ */
+static int	 begin_read;	/* the read transaction's BEGIN is not sent yet */
+static unsigned long round_trips;
 
 static void
 set_errmsg(const char *m)
@@ -71,70 +61,6 @@ set_errmsg(const char *m)
 	n = strlen(errmsg);
 	while (n > 0 && errmsg[n - 1] == '\n')
 		errmsg[--n] = '\0';
-}
-
-/* pgst_translate, marking in used (PG_MAX_PARAMS + 1 bytes; NULL: not) each N seen. */
-static int
-translate(const char *sql, char *out, size_t outlen, int *nparams, unsigned char *used)
-{
-	const char *s = sql;
-	size_t	 o = 0;
-	int	 max = 0, len;
-	long	 n;
-	char	*end;
-
-#define PUT(c) do { if (o + 1 >= outlen) return -1; out[o++] = (c); } while (0)
-	while (*s) {
-		if (*s == '\'' || *s == '"') {
-			char	 q = *s;
-
-			PUT(*s++);
-			while (*s && *s != q)
-				PUT(*s++);
-			if (*s)
-				PUT(*s++);	/* '' inside a literal: two literals in a row */
-		} else if (s[0] == '-' && s[1] == '-') {
-			while (*s && *s != '\n')
-				PUT(*s++);
-		} else if (s[0] == '/' && s[1] == '*') {
-			PUT(*s++);
-			PUT(*s++);
-			while (*s && !(s[0] == '*' && s[1] == '/'))
-				PUT(*s++);
-			if (*s) {
-				PUT(*s++);
-				PUT(*s++);
-			}
-		} else if (*s == '?') {
-			s++;
-			if (*s >= '0' && *s <= '9') {
-				n = strtol(s, &end, 10);
-				s = end;
-			} else
-				n = max + 1;	/* SQLite: one more than the largest so far */
-			if (n < 1 || n > PG_MAX_PARAMS)
-				return -1;
-			if (n > max)
-				max = (int)n;
-			if (used != NULL)
-				used[n] = 1;
-			len = snprintf(out + o, outlen - o, "$%ld", n);
-			if (len < 0 || (size_t)len >= outlen - o)
-				return -1;
-			o += (size_t)len;
-		} else
-			PUT(*s++);
-	}
-#undef PUT
-	out[o] = '\0';
-	*nparams = max;
-	return 0;
-}
-
-int
-pgst_translate(const char *sql, char *out, size_t outlen, int *nparams)
-{
-	return translate(sql, out, outlen, nparams, NULL);
 }
 
 /* A new statement for sql, translated; NULL on error (logged). */
@@ -150,7 +76,7 @@ stmt_new(const char *sql)
 	for (i = 0; i < len; i++)
 		q += sql[i] == '?';
 	if ((text = malloc(len + 1 + 4 * q)) == NULL ||
-	    translate(sql, text, len + 1 + 4 * q, &n, used) < 0 ||
+	    pgst_translate_marks(sql, text, len + 1 + 4 * q, &n, used) < 0 ||
 	    (st = calloc(1, sizeof(*st))) == NULL) {
 		log_error("sql prepare: cannot translate: %s", sql);
 		free(text);
@@ -158,6 +84,7 @@ stmt_new(const char *sql)
 	}
 	st->text = text;
 	st->nparams = n;
+	st->custom = strstr(sql, "LIKE") != NULL;
 	if (n > 0 && ((st->types = calloc((size_t)n, sizeof(Oid))) == NULL ||
 	    (st->unused = calloc((size_t)n, 1)) == NULL ||
 	    (st->par = calloc((size_t)n, sizeof(struct param))) == NULL)) {
@@ -193,6 +120,20 @@ pgst_reset(struct dbstmt *d)
 	st->row = st->nrows = 0;
 }
 
+/* DEALLOCATE of st's prepared statement, if it has one. */
+static void
+deallocate(struct pgstmt *st)
+{
+	char	 dealloc[40];
+
+	if (st->name[0] == '\0' || conn == NULL)
+		return;
+	snprintf(dealloc, sizeof(dealloc), "DEALLOCATE %s", st->name);
+	PQclear(PQexec(conn, dealloc));
+	round_trips++;
+	st->name[0] = '\0';
+}
+
 static void
 stmt_free(struct pgstmt *st)
 {
@@ -200,12 +141,7 @@ stmt_free(struct pgstmt *st)
 		return;
 	pgst_reset((struct dbstmt *)st);
 	clear_params(st);
-	if (st->name[0] != '\0' && conn != NULL) {
-		char	 dealloc[40];
-
-		snprintf(dealloc, sizeof(dealloc), "DEALLOCATE %s", st->name);
-		PQclear(PQexec(conn, dealloc));
-	}
+	deallocate(st);
 	free(st->blob);
 	free(st->par);
 	free(st->unused);
@@ -379,6 +315,7 @@ command(const char *sql)
 	PGresult *r = PQexec(conn, sql);
 	int	 rc = PQresultStatus(r) == PGRES_COMMAND_OK ? DB_RC_OK : DB_RC_ERROR;
 
+	round_trips++;
 	PQclear(r);
 	return rc;
 }
@@ -407,6 +344,7 @@ prepare(struct pgstmt *st)
 		saved = command("SAVEPOINT pgst_prepare") == DB_RC_OK;
 	snprintf(st->name, sizeof(st->name), "s%u", ++nnamed);
 	r = PQprepare(conn, st->name, st->text, st->nparams, st->types);
+	round_trips++;
 	state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK && state != NULL &&
 	    (strcmp(state, "42P18") == 0 || strcmp(state, "42P08") == 0) && (saved ||
@@ -418,6 +356,7 @@ prepare(struct pgstmt *st)
 			if (st->types[i] == 0)
 				st->types[i] = OID_TEXT;
 		r = PQprepare(conn, st->name, st->text, st->nparams, st->types);
+		round_trips++;
 	}
 	if (saved && PQresultStatus(r) == PGRES_COMMAND_OK)
 		(void)command("RELEASE SAVEPOINT pgst_prepare");
@@ -493,8 +432,11 @@ connected(void)
 		set_errmsg("no PostgreSQL connection");
 		return -1;
 	}
-	if (PQstatus(conn) == CONNECTION_OK)
+	if (PQstatus(conn) == CONNECTION_OK && PQpipelineStatus(conn) == PQ_PIPELINE_OFF)
 		return 0;
+	/* a transaction in progress was lost with the connection: rolled back */
+	if (on_rollback != NULL)
+		on_rollback(on_rollback_arg);
 	PQreset(conn);
 	if (PQstatus(conn) != CONNECTION_OK) {
 		set_errmsg(PQerrorMessage(conn));
@@ -504,8 +446,61 @@ connected(void)
 	for (i = 0; i < PG_CACHE_SIZE; i++)
 		if (cache[i].st != NULL)
 			cache[i].st->name[0] = '\0';
-	PQclear(PQexec(conn, "SET client_min_messages = warning"));
+	PQclear(PQexec(conn, PG_SESSION));
 	return 0;
+}
+
+/*
+ * st's execution in one pipeline, one round trip, with what goes with it:
+ * the read transaction's BEGIN (begin), and for a custom statement the
+ * plan_cache_mode it runs under and the session's back (rolled back with
+ * the transaction if st fails).  st's result, or the failure of what went
+ * before it; NULL when the connection failed (PQerrorMessage says why).
+ */
+static PGresult *
+run_pipelined(struct pgstmt *st, int begin, const char **vals, const int *lens,
+    const int *fmts)
+{
+	const char *q[4];
+	PGresult *r, *got[4] = { NULL, NULL, NULL, NULL }, *out = NULL;
+	int	 n = 0, at = 0, i, ok, ends = 0;
+
+	if (begin)
+		q[n++] = PG_BEGIN_READ;
+	if (st->custom)
+		q[n++] = "SET plan_cache_mode = auto";
+	at = n++;
+	if (st->custom)
+		q[n++] = "SET plan_cache_mode = force_generic_plan";
+	if (PQenterPipelineMode(conn) != 1)
+		return NULL;
+	for (i = 0, ok = 1; i < n && ok; i++)
+		ok = (i == at ? PQsendQueryPrepared(conn, st->name, st->nparams, vals, lens,
+		    fmts, 0) : PQsendQueryParams(conn, q[i], 0, NULL, NULL, NULL, NULL, 0)) == 1;
+	if (ok && PQpipelineSync(conn) == 1) {
+		/* each query's results, then a NULL; the sync's result last */
+		while ((r = PQgetResult(conn)) != NULL || ++ends <= n) {
+			if (r == NULL)
+				continue;
+			if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+				PQclear(r);
+				break;
+			}
+			if (ends < n && got[ends] == NULL)
+				got[ends] = r;
+			else
+				PQclear(r);
+		}
+	}
+	/* left in pipeline mode (a connection lost midway): connected() resets it */
+	(void)PQexitPipelineMode(conn);
+	for (i = 0; i <= at && out == NULL; i++)
+		if (i == at || (got[i] != NULL && PQresultStatus(got[i]) != PGRES_COMMAND_OK))
+			out = got[i];
+	for (i = 0; i < n; i++)
+		if (got[i] != out)
+			PQclear(got[i]);
+	return out;
 }
 
 /* Runs st (prepared now if it was not); a code, the rows in st->res. */
@@ -522,7 +517,12 @@ run(struct pgstmt *st)
 	if (st->name[0] == '\0' && (rc = prepare(st)) != DB_RC_OK)
 		return rc;
 	wire(st, vals, lens, fmts);
-	r = PQexecPrepared(conn, st->name, st->nparams, vals, lens, fmts, 0);
+	if (begin_read || st->custom) {
+		r = run_pipelined(st, begin_read, vals, lens, fmts);
+		begin_read = 0;
+	} else
+		r = PQexecPrepared(conn, st->name, st->nparams, vals, lens, fmts, 0);
+	round_trips++;
 	switch (PQresultStatus(r)) {
 	case PGRES_TUPLES_OK:
 	case PGRES_COMMAND_OK:
@@ -558,14 +558,7 @@ pgst_insert_id(struct dbstmt *d, int64_t *id)
 		memcpy(t + n, ret, sizeof(ret));
 		st->text = t;
 		st->returning = 1;
-		if (st->name[0] != '\0') {
-			/* prepared without it: prepared again */
-			char	 dealloc[40];
-
-			snprintf(dealloc, sizeof(dealloc), "DEALLOCATE %s", st->name);
-			PQclear(PQexec(conn, dealloc));
-			st->name[0] = '\0';
-		}
+		deallocate(st);		/* prepared without it: prepared again */
 	}
 	if ((rc = pgst_step(d)) == DB_ROW) {
 		*id = pgst_col_i64(d, 0);
@@ -592,86 +585,6 @@ pgst_step(struct dbstmt *d)
 	return st->row < st->nrows ? DB_ROW : DB_DONE;
 }
 
-/* The text of column c of the current row, NULL for NULL or no row. */
-static const char *
-value(struct pgstmt *st, int c)
-{
-	if (st->res == NULL || st->row >= st->nrows || c < 0 || c >= PQnfields(st->res) ||
-	    PQgetisnull(st->res, st->row, c))
-		return NULL;
-	return PQgetvalue(st->res, st->row, c);
-}
-
-int64_t
-pgst_col_i64(struct dbstmt *d, int c)
-{
-	struct pgstmt *st = (struct pgstmt *)d;
-	const char *v = value(st, c);
-
-	if (v == NULL)
-		return 0;
-	if (PQftype(st->res, c) == OID_BOOL)
-		return *v == 't';
-	return strtoll(v, NULL, 10);
-}
-
-double
-pgst_col_double(struct dbstmt *d, int c)
-{
-	struct pgstmt *st = (struct pgstmt *)d;
-	const char *v = value(st, c);
-
-	if (v == NULL)
-		return 0;
-	if (PQftype(st->res, c) == OID_BOOL)
-		return *v == 't';
-	return strtod(v, NULL);
-}
-
-/* The text of column c, a bytea decoded (kept in st->blob until the next). */
-const char *
-pgst_col_str(struct dbstmt *d, int c)
-{
-	struct pgstmt *st = (struct pgstmt *)d;
-	const char *v = value(st, c);
-	unsigned char *b;
-	size_t	 n;
-
-	if (v == NULL || PQftype(st->res, c) != OID_BYTEA)
-		return v;
-	if ((b = PQunescapeBytea((const unsigned char *)v, &n)) == NULL)
-		return NULL;
-	free(st->blob);
-	if ((st->blob = malloc(n + 1)) == NULL) {
-		PQfreemem(b);
-		return NULL;
-	}
-	memcpy(st->blob, b, n);
-	st->blob[n] = '\0';
-	st->bloblen = n;
-	PQfreemem(b);
-	return st->blob;
-}
-
-int
-pgst_col_bytes(struct dbstmt *d, int c)
-{
-	struct pgstmt *st = (struct pgstmt *)d;
-	const char *v = value(st, c);
-
-	if (v == NULL)
-		return 0;
-	if (PQftype(st->res, c) == OID_BYTEA)
-		return pgst_col_str(d, c) ? (int)st->bloblen : 0;
-	return PQgetlength(st->res, st->row, c);
-}
-
-int
-pgst_col_isnull(struct dbstmt *d, int c)
-{
-	return value((struct pgstmt *)d, c) == NULL;
-}
-
 int
 pgst_changes(void)
 {
@@ -696,8 +609,8 @@ pgst_rollback_hook(void (*fn)(void *), void *arg)
  * of a transaction a failure had ended, which PostgreSQL answers with
  * "ROLLBACK" and no error: an error here, as SQLite's failed COMMIT is.
  */
-int
-pgst_exec(const char *sql)
+static int
+exec_wait(const char *sql)
 {
 	PGresult *r;
 	int	 rc = DB_RC_OK, rolled;
@@ -705,6 +618,7 @@ pgst_exec(const char *sql)
 	if (connected() < 0)
 		return DB_RC_ERROR;
 	r = PQexec(conn, sql);
+	round_trips++;
 	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
 		rc = fail(r);
 	rolled = rc == DB_RC_OK && strcmp(PQcmdStatus(r), "ROLLBACK") == 0;
@@ -718,6 +632,26 @@ pgst_exec(const char *sql)
 	return rc;
 }
 
+/* sql; a read transaction's BEGIN waits for its first statement (begin_read). */
+int
+pgst_exec(const char *sql)
+{
+	int	 rc;
+
+	if (strcmp(sql, PG_BEGIN_READ) == 0 && pgst_autocommit()) {
+		begin_read = 1;
+		return DB_RC_OK;
+	}
+	if (begin_read) {
+		begin_read = 0;
+		if (strcmp(sql, "COMMIT") == 0 || strcmp(sql, "ROLLBACK") == 0)
+			return DB_RC_OK;	/* no statement ran: there is no transaction */
+		if ((rc = exec_wait(PG_BEGIN_READ)) != DB_RC_OK)
+			return rc;
+	}
+	return exec_wait(sql);
+}
+
 int
 pgst_schema_version(void)
 {
@@ -727,6 +661,7 @@ pgst_schema_version(void)
 	if (conn == NULL)
 		return -1;
 	r = PQexec(conn, "SELECT version FROM schema_version");
+	round_trips++;
 	if (PQresultStatus(r) == PGRES_TUPLES_OK)
 		v = PQntuples(r) == 0 ? 0 : atoi(PQgetvalue(r, 0, 0));
 	else
@@ -738,7 +673,15 @@ pgst_schema_version(void)
 int
 pgst_autocommit(void)
 {
-	return conn != NULL && PQtransactionStatus(conn) == PQTRANS_IDLE;
+	if (conn == NULL)
+		return 0;
+	return !begin_read && PQtransactionStatus(conn) == PQTRANS_IDLE;
+}
+
+unsigned long
+pgst_round_trips(void)
+{
+	return round_trips;
 }
 
 int
@@ -755,7 +698,7 @@ pg_open(struct db *db, const char *uri, char *err, size_t errlen)
 		conn = NULL;
 		return -1;
 	}
-	if (pgst_exec("SET client_min_messages = warning") != DB_RC_OK) {
+	if (pgst_exec(PG_SESSION) != DB_RC_OK) {
 		snprintf(err, errlen, "PostgreSQL: %s", errmsg);
 		pg_close();
 		return -1;
@@ -774,10 +717,13 @@ pg_close(void)
 		cache[i].sql = NULL;
 		cache[i].st = NULL;
 	}
+	if (conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE && on_rollback != NULL)
+		on_rollback(on_rollback_arg);	/* closing rolls it back */
 	if (conn != NULL)
 		PQfinish(conn);
 	conn = NULL;
 	db_on_pg = 0;
 	nnamed = 0;
 	on_rollback = NULL;
+	begin_read = 0;
 }

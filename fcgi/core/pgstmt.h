@@ -31,7 +31,17 @@
  * domain's rules expect); the optimistic locking (UPDATE ... WHERE version
  * = ?) and the unique constraints hold under READ COMMITTED anyway.
  * db_read_begin() is PG_BEGIN_READ, REPEATABLE READ: one snapshot for a
- * page and its count.
+ * page and its count.  That BEGIN is not sent at once: it goes in one
+ * pipeline with the transaction's first statement (one round trip for
+ * both; the snapshot is taken at that statement either way), and a read
+ * transaction that runs no statement sends nothing at all.
+ *
+ * Plans: the session runs with plan_cache_mode = force_generic_plan, so a
+ * prepared statement is planned once, not at every run (PostgreSQL's own
+ * choice plans a statement with LIMIT ? or OFFSET ?, every page, for its
+ * values each time).  A statement whose text has LIKE (a search, where the
+ * text decides between the trigram index and the scope's) runs under
+ * plan_cache_mode = auto, set and reset in the same pipeline.
  */
 #ifndef TASKMGR_PGSTMT_H
 #define TASKMGR_PGSTMT_H
@@ -42,6 +52,8 @@
 #include "dbstmt.h"
 
 struct db;
+
+#define PG_MAX_PARAMS	999	/* parameters of a statement, as SQLite's default limit */
 
 /* The writers' advisory lock: "tmwrite" in ASCII. */
 #define PG_WRITE_LOCK	"32771457086485605"
@@ -73,6 +85,11 @@ int	 pgst_exec(const char *sql);
 int	 pgst_schema_version(void);
 /* 1 when no transaction is open. */
 int	 pgst_autocommit(void);
+/*
+ * The times this process waited for the server (a statement, a
+ * preparation, a BEGIN, ...): what a request costs in round trips.
+ */
+unsigned long pgst_round_trips(void);
 
 /*
  * Writes sql with its ?N and ? turned into $N into out (outlen bytes, at
@@ -80,5 +97,8 @@ int	 pgst_autocommit(void);
  * -1 when out is too small or an N is out of range (1..999).
  */
 int	 pgst_translate(const char *sql, char *out, size_t outlen, int *nparams);
+/* pgst_translate, also setting used[N] (PG_MAX_PARAMS + 1 bytes) for each ?N seen. */
+int	 pgst_translate_marks(const char *sql, char *out, size_t outlen, int *nparams,
+	    unsigned char *used);
 
 #endif

@@ -6,6 +6,7 @@
 #include "get1.h"
 #include "lists.h"
 #include "task_recur.h"
+#include "task_search.h"
 #include "timeutil.h"
 #include "username.h"
 
@@ -212,11 +213,27 @@ keyed_page(struct db *db, struct arena *a, const char *count_sql, const char *sq
 	return page_fetch(db, st, a, limit, *out, size, fn, n, what);
 }
 
+/*
+ * The admin pages' search: SQLite's text, and PostgreSQL's for a search
+ * (a key), which its trigram indexes serve (sql/pg/029; the email folded
+ * as SQLite's lower() folds it, ASCII only).  Each page's texts come in
+ * pairs {SQLite's, PostgreSQL's searching}: searched() picks.
+ */
 #define USERS_WHERE " FROM users WHERE (?1 IS NULL OR instr(username_key, ?1) > 0" \
 	" OR instr(lower(email), ?1) > 0)"
-#define USERS_SQL(o) "SELECT id, username, email, is_staff, is_superuser," \
-	" is_active, telegram_id, date_joined, last_login" USERS_WHERE \
+#define USERS_WHERE_PG " FROM users WHERE (" SEARCH_PG_CONTAINS("username_key", "?1") \
+	" OR " SEARCH_PG_CONTAINS("lower(email COLLATE \"C\")", "?1") ")"
+#define USERS_SQL_W(w, o) "SELECT id, username, email, is_staff, is_superuser," \
+	" is_active, telegram_id, date_joined, last_login" w \
 	" ORDER BY " o " LIMIT ?2 OFFSET ?3"
+#define USERS_SQL(o) { USERS_SQL_W(USERS_WHERE, o), USERS_SQL_W(USERS_WHERE_PG, o) }
+
+/* Of a pair {SQLite's, PostgreSQL's searching}: the text for key (NULL: no search). */
+static const char *
+searched(const char *const texts[2], const char *key)
+{
+	return key == NULL ? texts[0] : DB_SQL(texts[0], texts[1]);
+}
 
 /* Reads the one row of sql (its parameter: id) into p with fn; DB_NOTFOUND: none. */
 static enum dbrc
@@ -260,14 +277,16 @@ admq_users(struct db *db, struct arena *a, const char *q,
     enum admq_user_order ordering,
     int64_t limit, int64_t offset, struct user **rows, size_t *n, int64_t *count)
 {
-	static const char *const sqls[] = {
+	static const char *const sqls[][2] = {
 		USERS_SQL("username_key, id"), USERS_SQL("username_key DESC, id DESC"),
 		USERS_SQL("email, id"), USERS_SQL("email DESC, id DESC"),
 		USERS_SQL("date_joined, id"), USERS_SQL("date_joined DESC, id DESC"),
 		USERS_SQL("last_login NULLS FIRST, id"),
 		USERS_SQL("last_login DESC NULLS LAST, id DESC"),
 	};
-	static const char count_sql[] = "SELECT count(*)" USERS_WHERE;
+	static const char *const count_sql[2] = {
+		"SELECT count(*)" USERS_WHERE, "SELECT count(*)" USERS_WHERE_PG
+	};
 	const char *key = NULL;
 	char	 folded[USERNAME_KEY_BUF];
 	void	*p = NULL;
@@ -283,8 +302,8 @@ admq_users(struct db *db, struct arena *a, const char *q,
 			return DB_INVALID;
 		key = folded;
 	}
-	drc = keyed_page(db, a, count_sql, sqls[ordering], key, limit, offset,
-	    sizeof(**rows), user_row, &p, n, count, "admin users");
+	drc = keyed_page(db, a, searched(count_sql, key), searched(sqls[ordering], key), key,
+	    limit, offset, sizeof(**rows), user_row, &p, n, count, "admin users");
 	*rows = p;
 	return drc;
 }
@@ -362,7 +381,9 @@ admq_list_choices(struct db *db, struct arena *a, size_t limit,
 	" WHERE t.list_id = l.id ORDER BY t.created_at, t.id LIMIT 3) AS f)" \
 	" FROM lists l JOIN users u ON u.id = l.owner_id"
 #define LISTS_WHERE " WHERE (?1 IS NULL OR instr(l.name_key, ?1) > 0)"
-#define LISTS_SQL(o) LIST_COLS LISTS_WHERE " ORDER BY " o " LIMIT ?2 OFFSET ?3"
+#define LISTS_WHERE_PG " WHERE " SEARCH_PG_CONTAINS("l.name_key", "?1")
+#define LISTS_SQL_W(w, o) LIST_COLS w " ORDER BY " o " LIMIT ?2 OFFSET ?3"
+#define LISTS_SQL(o) { LISTS_SQL_W(LISTS_WHERE, o), LISTS_SQL_W(LISTS_WHERE_PG, o) }
 
 /* Fills one list row from the LIST_COLS columns. */
 static int
@@ -387,13 +408,16 @@ admq_lists(struct db *db, struct arena *a, const char *q,
     int64_t limit, int64_t offset, struct admq_list **rows, size_t *n,
     int64_t *count)
 {
-	static const char *const sqls[] = {
+	static const char *const sqls[][2] = {
 		LISTS_SQL("l.name_key, l.id"), LISTS_SQL("l.name_key DESC, l.id DESC"),
 		LISTS_SQL("u.username_key, l.id"), LISTS_SQL("u.username_key DESC, l.id DESC"),
 		LISTS_SQL("7, l.id"), LISTS_SQL("7 DESC, l.id DESC"),
 		LISTS_SQL("l.updated_at, l.id"), LISTS_SQL("l.updated_at DESC, l.id DESC"),
 	};
-	static const char count_sql[] = "SELECT count(*) FROM lists l" LISTS_WHERE;
+	static const char *const count_sql[2] = {
+		"SELECT count(*) FROM lists l" LISTS_WHERE,
+		"SELECT count(*) FROM lists l" LISTS_WHERE_PG
+	};
 	const char *key = NULL;
 	void	*p = NULL;
 	enum dbrc drc;
@@ -405,8 +429,8 @@ admq_lists(struct db *db, struct arena *a, const char *q,
 		ordering = AL_DEFAULT;
 	if (q != NULL && (key = search_key(a, q)) == NULL)
 		return DB_INVALID;
-	drc = keyed_page(db, a, count_sql, sqls[ordering], key, limit, offset,
-	    sizeof(**rows), list_row, &p, n, count, "admin lists");
+	drc = keyed_page(db, a, searched(count_sql, key), searched(sqls[ordering], key), key,
+	    limit, offset, sizeof(**rows), list_row, &p, n, count, "admin lists");
 	*rows = p;
 	return drc;
 }
@@ -425,13 +449,15 @@ admq_list_get(struct db *db, struct arena *a, int64_t id, struct admq_list *l)
 	" t.reminders" \
 	" FROM tasks t JOIN lists l ON l.id = t.list_id" \
 	" JOIN users o ON o.id = l.owner_id LEFT JOIN users a ON a.id = t.assigned_to"
-#define TASKS_WHERE " WHERE (?1 IS NULL OR instr(t.name_key, ?1) > 0)" \
-	" AND (?2 IS NULL OR t.status = ?2) AND (?3 = 0 OR t.list_id = ?3)" \
+#define TASKS_FILTER " AND (?2 IS NULL OR t.status = ?2) AND (?3 = 0 OR t.list_id = ?3)" \
 	" AND (?4 = 0 OR (?4 = -1 AND t.assigned_to IS NULL) OR t.assigned_to = ?4)"
+#define TASKS_WHERE " WHERE (?1 IS NULL OR instr(t.name_key, ?1) > 0)" TASKS_FILTER
+#define TASKS_WHERE_PG " WHERE " SEARCH_PG_CONTAINS("t.name_key", "?1") TASKS_FILTER
 /* the page's ids come first, so skipped rows are never read in full */
-#define TASKS_SQL(o) TASK_COLS " WHERE t.id IN (SELECT t.id FROM tasks t" \
+#define TASKS_SQL_W(w, o) TASK_COLS " WHERE t.id IN (SELECT t.id FROM tasks t" \
 	" JOIN lists l ON l.id = t.list_id LEFT JOIN users a ON a.id = t.assigned_to" \
-	TASKS_WHERE " ORDER BY " o " LIMIT ?5 OFFSET ?6) ORDER BY " o
+	w " ORDER BY " o " LIMIT ?5 OFFSET ?6) ORDER BY " o
+#define TASKS_SQL(o) { TASKS_SQL_W(TASKS_WHERE, o), TASKS_SQL_W(TASKS_WHERE_PG, o) }
 
 /* Fills one task row from the TASK_COLS columns. */
 static int
@@ -477,7 +503,7 @@ admq_tasks(struct db *db, struct arena *a, const struct admq_task_filter *f,
     struct admq_task **rows,
     size_t *n, int64_t *count)
 {
-	static const char *const sqls[] = {
+	static const char *const sqls[][2] = {
 		TASKS_SQL("t.id"), TASKS_SQL("t.id DESC"),
 		TASKS_SQL("t.name_key, t.id"), TASKS_SQL("t.name_key DESC, t.id DESC"),
 		TASKS_SQL("l.name_key, t.id"), TASKS_SQL("l.name_key DESC, t.id DESC"),
@@ -489,7 +515,10 @@ admq_tasks(struct db *db, struct arena *a, const struct admq_task_filter *f,
 		TASKS_SQL("t.status, t.id"), TASKS_SQL("t.status DESC, t.id DESC"),
 		TASKS_SQL("t.updated_at, t.id"), TASKS_SQL("t.updated_at DESC, t.id DESC"),
 	};
-	static const char count_sql[] = "SELECT count(*) FROM tasks t" TASKS_WHERE;
+	static const char *const count_sql[2] = {
+		"SELECT count(*) FROM tasks t" TASKS_WHERE,
+		"SELECT count(*) FROM tasks t" TASKS_WHERE_PG
+	};
 	const char *key = NULL;
 	struct dbstmt *st;
 	int	 rc;
@@ -501,7 +530,7 @@ admq_tasks(struct db *db, struct arena *a, const struct admq_task_filter *f,
 	    "one query per ordering");
 	if ((int)ordering < 0 || (int)ordering >= (int)(sizeof(sqls) / sizeof(sqls[0])))
 		ordering = AT_DEFAULT;
-	if ((st = db_prep(db, count_sql)) == NULL)
+	if ((st = db_prep(db, searched(count_sql, key))) == NULL)
 		return DB_ERROR;
 	bind_filter(st, f, key);
 	if ((rc = db_step(st)) == DB_ROW)
@@ -511,7 +540,7 @@ admq_tasks(struct db *db, struct arena *a, const struct admq_task_filter *f,
 		return db_rc(db, rc, "admin count tasks");
 	if ((*rows = arena_alloc(a, (size_t)(limit > 0 ? limit : 1) * sizeof(**rows))) == NULL)
 		return DB_ERROR;
-	if ((st = db_prep(db, sqls[ordering])) == NULL)
+	if ((st = db_prep(db, searched(sqls[ordering], key))) == NULL)
 		return DB_ERROR;
 	bind_filter(st, f, key);
 	db_bind_i64(st, 5, limit);

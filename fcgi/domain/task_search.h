@@ -29,14 +29,20 @@
 	" WHERE id > (SELECT indexed_to FROM task_search)) c"
 
 /*
- * PostgreSQL's test of an indexed search, in place of instr(t.name_key, ?7)
- * (which reads every task of the scope): LIKE with the text's \, % and _
- * escaped, which pg_trgm's GIN index on name_key serves (sql/pg/024).  It
- * holds for the same names: both compare the case-folded bytes.
+ * PostgreSQL's "column col contains the text of parameter param", in place
+ * of SQLite's instr(col, param) > 0 (which reads every row): LIKE with the
+ * text's \, % and _ escaped, which a pg_trgm GIN index on col serves.  It
+ * holds for the same rows: both compare the bytes.
  */
-#define SEARCH_PG_LIKE \
-	"t.name_key LIKE ('%' || replace(replace(replace(?7, '\\', '\\\\')," \
+#define SEARCH_PG_CONTAINS(col, param) \
+	col " LIKE ('%' || replace(replace(replace(" param ", '\\', '\\\\')," \
 	" '%', '\\%'), '_', '\\_') || '%')"
+/*
+ * PostgreSQL's test of an indexed search, in place of instr(t.name_key, ?7)
+ * (which reads every task of the scope), served by the GIN index on
+ * name_key (sql/pg/024); both compare the case-folded bytes.
+ */
+#define SEARCH_PG_LIKE SEARCH_PG_CONTAINS("t.name_key", "?7")
 
 /*
  * The last decision of task_search_plan, process state kept on the app

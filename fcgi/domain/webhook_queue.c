@@ -78,6 +78,7 @@ struct cached {
 
 static struct {
 	sqlite3		*h;		/* NULL: nothing read yet */
+	int		 valid;		/* read on the connection h (PostgreSQL's: h NULL) */
 	int64_t		 gen;
 	int64_t		 seq;
 	int		 n;
@@ -124,6 +125,7 @@ cache_drop(void *unused)
 {
 	(void)unused;
 	cache.h = NULL;
+	cache.valid = 0;
 	task_json.id = 0;
 }
 
@@ -140,6 +142,7 @@ cache_load(struct db *db, int64_t gen, int64_t seq)
 	int	 rc;
 
 	cache.h = NULL;
+	cache.valid = 0;
 	cache.n = 0;
 	cache.over = 0;
 	if (st == NULL)
@@ -163,6 +166,7 @@ cache_load(struct db *db, int64_t gen, int64_t seq)
 	if (cache.h != db->h)
 		db_rollback_hook(db, cache_drop, NULL);
 	cache.h = db->h;
+	cache.valid = 1;
 	cache.gen = gen;
 	cache.seq = seq;
 	return DB_OK;
@@ -181,8 +185,7 @@ hook_any(struct db *db, int64_t list_gen, int *any)
 	int64_t	 gen, seq;
 	enum dbrc rc;
 
-	/* on PostgreSQL (no connection handle to stamp it with) it is read each time */
-	if (db_is_sqlite() && cache.h == db->h && list_gen != HOOK_GEN_UNKNOWN &&
+	if (cache.valid && cache.h == db->h && list_gen != HOOK_GEN_UNKNOWN &&
 	    list_gen <= cache.seq) {
 		*any = cache.n > 0 || cache.over;
 		return DB_OK;
@@ -190,7 +193,7 @@ hook_any(struct db *db, int64_t list_gen, int *any)
 	*any = 0;
 	if ((rc = hook_gen(db, &gen, &seq)) != DB_OK)
 		return rc;
-	if ((!db_is_sqlite() || cache.h != db->h || cache.gen != gen ||
+	if ((!cache.valid || cache.h != db->h || cache.gen != gen ||
 	    cache.seq != seq) &&
 	    (rc = cache_load(db, gen, seq)) != DB_OK)
 		return rc;

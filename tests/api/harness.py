@@ -152,6 +152,7 @@ class Server:
         self.migrate = migrate
         self.ipv6 = ipv6
         self.dir = None
+        self.state_dir = ""     # the config's state_dir, set by start()
         self.nginx = None
         self.host = "::1" if ipv6 else "127.0.0.1"
         self.port = None
@@ -181,6 +182,7 @@ class Server:
             # the rate limits' and metrics' files: no database file to sit beside
             cfg["state_dir"] = self.dir
         cfg.update(self.config)
+        self.state_dir = cfg.get("state_dir", "")
         with open(self.conf, "w") as f:
             for k, v in cfg.items():
                 f.write("%s = %s\n" % (k, v))
@@ -310,6 +312,14 @@ class Server:
         if any(m in text for m in SANITIZER_MARKS):
             return text[-6000:]
         return None
+
+    def state_file(self, suffix):
+        """This host's file named by suffix ("-limits", "-metrics"): in
+        state_dir when set (always on PostgreSQL), else beside the SQLite
+        database (config_state_file, core/config.h)."""
+        if self.state_dir:
+            return os.path.join(self.state_dir, "taskmgr" + suffix)
+        return self.db + suffix
 
     def log_text(self):
         with open(self.log, errors="replace") as f:
@@ -471,12 +481,21 @@ class _PgCursor:
 class _PgConnection:
     """Server.connect() on PostgreSQL: what the tests use of a sqlite3
     connection (execute, fetchall/fetchone, commit, close, with); each
-    statement is committed on its own (psql)."""
+    statement is committed on its own (psql).  A statement that breaks a
+    constraint raises sqlite3.IntegrityError, with PostgreSQL's message."""
 
     def __init__(self, db):
         self.db = db
 
     def execute(self, query, args=()):
+        try:
+            return self._execute(query, args)
+        except AssertionError as e:
+            if "violates" in str(e) and "constraint" in str(e):
+                raise sqlite3.IntegrityError(str(e)) from None
+            raise
+
+    def _execute(self, query, args):
         pg = pgcluster.session(TASKMGR, SCRATCH)
         q = query.strip().rstrip(";")
         if " ".join(q.split()).lower() == "pragma foreign_keys = on":
@@ -494,8 +513,7 @@ class _PgConnection:
         return _PgCursor(pg.rows(self.db, query, args))
 
     def executemany(self, query, seq):
-        for args in seq:
-            self.execute(query, args)
+        pgcluster.session(TASKMGR, SCRATCH).many(self.db, query, seq)
 
     def commit(self):
         pass
@@ -628,7 +646,7 @@ def run_tests(module_globals, time_limit=600):
         rep = srv.sanitizer_report()
         if rep:
             reports.append((srv.dir, rep))
-    pgcluster.stop_session()
+    pgcluster.stop_session(keep=failed > 0)
     tests.append(("sanitizers", None))
     if reports:
         failed += 1

@@ -7,7 +7,10 @@ folder (listen_addresses = ''), stopped by its PID.  session() is the one
 cluster of a test process that runs the HTTP suite on PostgreSQL
 (TMTEST_BACKEND=postgresql): started at its first use, with a template
 database migrated once that every Server's database is copied from, and
-stopped by harness.run_tests() (or at exit).
+stopped by harness.run_tests() (or at exit).  make check-postgresql starts
+one cluster for all the files instead (python3 pgcluster.py start, its folder
+in TMTEST_PG_CLUSTER): each file copies its own databases from the one
+template there and drops them when it passes.
 
 Standard library only: queries go through psql.
 """
@@ -17,8 +20,10 @@ import json
 import os
 import pwd
 import re
+import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -31,6 +36,29 @@ def pg_bindir():
         if all(os.access(os.path.join(d, p), os.X_OK) for p in ("initdb", "postgres", "psql")):
             return d
     return None
+
+
+def _children(pid):
+    """The PIDs of pid's child processes."""
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.append(int(d))
+            except (OSError, IndexError, ValueError):
+                pass
+    return out
+
+
+def _alive(pid):
+    """pid runs (a zombie, killed and not yet reaped, does not)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def _terminate(pid, popen, timeout=10):
@@ -48,10 +76,11 @@ def _terminate(pid, popen, timeout=10):
 class Cluster:
     """A throwaway PostgreSQL cluster on a unix socket only."""
 
-    def __init__(self, bindir, scratch=None):
+    def __init__(self, bindir, scratch=None, folder=None):
         self.bin = bindir
-        self.dir = tempfile.mkdtemp(prefix="taskmgr-pg-", dir="/tmp")
-        if scratch is not None:
+        # folder: a running cluster's, not this object's to start or stop
+        self.dir = folder or tempfile.mkdtemp(prefix="taskmgr-pg-", dir="/tmp")
+        if scratch is not None and folder is None:
             scratch.append(self.dir)
         self.proc = None
         self.as_user = {}
@@ -60,21 +89,37 @@ class Cluster:
             os.chown(self.dir, nobody.pw_uid, nobody.pw_gid)
             self.as_user = dict(user=nobody.pw_uid, group=nobody.pw_gid, extra_groups=[])
 
-    def start(self, max_connections=20):
-        data = os.path.join(self.dir, "data")
-        p = subprocess.run([os.path.join(self.bin, "initdb"), "-D", data, "-U", "taskmgr",
+    def start(self, max_connections=20, fsync=False, detach=False, settings=None):
+        """initdb, then the server.  fsync=False (fsync = off) spares the
+        disk in a throwaway cluster: nothing here survives a power cut, and
+        the server's own crash (kill(), a test of its restart) loses nothing
+        either way, since a commit's WAL is written before it is answered;
+        a test of durability itself starts with fsync=True.  settings (name:
+        value, e.g. the benchmark's shared_buffers) are passed with -c too."""
+        self.data = os.path.join(self.dir, "data")
+        p = subprocess.run([os.path.join(self.bin, "initdb"), "-D", self.data, "-U", "taskmgr",
                             "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"],
                            capture_output=True, text=True, timeout=120, cwd=self.dir,
                            **self.as_user)
         assert p.returncode == 0, "initdb: %s%s" % (p.stdout, p.stderr)
         self.log = os.path.join(self.dir, "postgres.log")
-        with open(self.log, "w") as log:
+        conf = {"listen_addresses": "", "fsync": "on" if fsync else "off",
+                "max_connections": max_connections}
+        conf.update(settings or {})
+        self.settings = [a for k, v in conf.items() for a in ("-c", "%s=%s" % (k, v))]
+        return self.launch(detach)
+
+    def launch(self, detach=False):
+        """Starts the server of the initialised cluster (again after kill():
+        it recovers from its WAL first) and waits until it answers.
+        detach: in a session of its own, to outlive this process
+        (python3 pgcluster.py start)."""
+        with open(self.log, "a") as log:
             self.proc = subprocess.Popen(
-                [os.path.join(self.bin, "postgres"), "-D", data, "-k", self.dir,
-                 "-c", "listen_addresses=", "-c", "fsync=off",
-                 "-c", "max_connections=%d" % max_connections],
+                [os.path.join(self.bin, "postgres"), "-D", self.data, "-k", self.dir]
+                + self.settings,
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                cwd=self.dir, **self.as_user)
+                cwd=self.dir, start_new_session=detach, **self.as_user)
         deadline = time.time() + 60
         while True:
             if self.proc.poll() is not None:
@@ -85,6 +130,26 @@ class Cluster:
             if time.time() > deadline:
                 raise AssertionError("postgres not ready in 60 s: " + open(self.log).read()[-2000:])
             time.sleep(0.1)
+
+    def kill(self):
+        """The server's crash: the postmaster stopped (it forks no more),
+        every one of its processes killed with SIGKILL by PID, then itself.
+        Nothing is written on the way out; launch() recovers."""
+        pid = self.proc.pid
+        os.kill(pid, signal.SIGSTOP)
+        children = _children(pid)
+        for c in children:
+            try:
+                os.kill(c, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        os.kill(pid, signal.SIGKILL)
+        self.proc.wait(10)
+        # a new server refuses to start while a process holds the old shared memory
+        deadline = time.time() + 10
+        while any(_alive(c) for c in children):
+            assert time.time() < deadline, "postgres's processes still running"
+            time.sleep(0.02)
 
     def stop(self):
         if self.proc is None or self.proc.poll() is not None:
@@ -105,6 +170,14 @@ class Cluster:
         p = subprocess.run(self.psql_cmd(db, sql), capture_output=True, text=True, timeout=60)
         assert p.returncode == 0, "psql %s: %s" % (sql, p.stderr)
         return [tuple(line.split("|")) for line in p.stdout.splitlines() if line != ""]
+
+    def many(self, db, sql, seq):
+        """sql once for each args of seq, its "?" bound to them, all in one
+        psql run (a run per row takes minutes for thousands of rows)."""
+        text = "".join(_bind(sql.strip().rstrip(";"), args) + ";\n" for args in seq)
+        cmd = self.psql_cmd(db, "")[:-2] + ["-f", "-"]
+        p = subprocess.run(cmd, input=text, capture_output=True, text=True, timeout=300)
+        assert p.returncode == 0, "psql %s: %s" % (sql, p.stderr)
 
     def uri(self, name):
         return "postgresql:///%s?host=%s&user=taskmgr" % (name, self.dir)
@@ -191,40 +264,108 @@ def _bind(sql, args):
 TEMPLATE = "tm_template"
 _SESSION = None
 _SERIAL = [0]
+_CREATED = []   # the databases this process made in a shared cluster
+
+
+def _migrate_template(c, taskmgr):
+    uri = c.createdb(TEMPLATE)
+    conf = os.path.join(c.dir, "template.conf")
+    with open(conf, "w") as f:
+        f.write("database = %s\n" % uri)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TASKMGR_")}
+    p = subprocess.run([taskmgr, "--config", conf, "migrate"], env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, "migrate the template: %s%s" % (p.stdout, p.stderr)
 
 
 def session(taskmgr, scratch):
-    """The session's cluster, started (and its template migrated with
+    """The session's cluster: the run's own when TMTEST_PG_CLUSTER names its
+    folder (make check-postgresql starts one for all the files: see main()),
+    else one of this process, started (and its template migrated with
     taskmgr) at the first call."""
     global _SESSION
     if _SESSION is None:
         bindir = pg_bindir()
         assert bindir is not None, \
             "TMTEST_BACKEND=postgresql needs PostgreSQL (Debian package postgresql-15)"
+        shared = os.environ.get("TMTEST_PG_CLUSTER")
+        if shared:
+            _SESSION = Cluster(bindir, folder=shared)
+            return _SESSION
         c = Cluster(bindir, scratch)
         _SESSION = c
         atexit.register(stop_session)
         c.start(max_connections=100)
-        uri = c.createdb(TEMPLATE)
-        conf = os.path.join(c.dir, "template.conf")
-        with open(conf, "w") as f:
-            f.write("database = %s\n" % uri)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TASKMGR_")}
-        p = subprocess.run([taskmgr, "--config", conf, "migrate"], env=env,
-                           capture_output=True, text=True, timeout=120)
-        assert p.returncode == 0, "migrate the template: %s%s" % (p.stdout, p.stderr)
+        _migrate_template(c, taskmgr)
     return _SESSION
 
 
 def new_database(taskmgr, scratch, migrated=True):
     """A fresh database of the session's cluster (a copy of the migrated
-    template, or empty): (name, uri)."""
+    template, or empty): (name, uri).  The name has the process's PID:
+    the files that share a cluster run at the same time."""
     c = session(taskmgr, scratch)
     _SERIAL[0] += 1
-    name = "srv%d" % _SERIAL[0]
-    return name, c.createdb(name, TEMPLATE if migrated else "template0")
+    name = "srv%d_%d" % (os.getpid(), _SERIAL[0])
+    uri = c.createdb(name, TEMPLATE if migrated else "template0")
+    if c.proc is None:
+        _CREATED.append(name)
+    return name, uri
 
 
-def stop_session():
-    if _SESSION is not None:
+def stop_session(keep=False):
+    """Stops this process's cluster; in a shared one, drops this process's
+    databases instead (keep: leaves them, for a failed file's post-mortem)."""
+    if _SESSION is None:
+        return
+    if _SESSION.proc is not None:
         _SESSION.stop()
+        return
+    while _CREATED and not keep:
+        _SESSION.query("postgres", "DROP DATABASE IF EXISTS %s WITH (FORCE)" % _CREATED.pop())
+
+
+def main(argv):
+    """python3 pgcluster.py start TASKMGR: starts a cluster for a whole run
+    (its server in a session of its own, outliving this process), migrates
+    its template with TASKMGR and prints its folder, for TMTEST_PG_CLUSTER.
+    python3 pgcluster.py stop FOLDER [keep]: stops that cluster's server by
+    the PID in its postmaster.pid and removes the folder (not with keep)."""
+    if len(argv) == 3 and argv[1] == "start":
+        bindir = pg_bindir()
+        if bindir is None:
+            sys.exit("PostgreSQL is not installed (Debian package postgresql-15)")
+        c = Cluster(bindir)
+        # -j2: two files at once, each with servers of several responders
+        try:
+            c.start(max_connections=200, detach=True)
+            _migrate_template(c, argv[2])
+        except AssertionError as e:
+            c.stop()
+            shutil.rmtree(c.dir, ignore_errors=True)
+            sys.exit(str(e))
+        print(c.dir)
+        return
+    if len(argv) in (3, 4) and argv[1] == "stop" and argv[2].startswith(
+            "/tmp/taskmgr-pg-"):
+        try:
+            with open(os.path.join(argv[2], "data", "postmaster.pid")) as f:
+                pid = int(f.readline())
+        except (OSError, ValueError):
+            pid = None
+        if pid is not None:
+            # fast shutdown, then SIGKILL after 30 s
+            os.kill(pid, signal.SIGINT)
+            deadline = time.time() + 30
+            while _alive(pid) and time.time() < deadline:
+                time.sleep(0.05)
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        if len(argv) == 3:
+            shutil.rmtree(argv[2], ignore_errors=True)
+        return
+    sys.exit("usage: pgcluster.py start TASKMGR | stop FOLDER [keep]")
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -11,7 +11,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import eq, run_tests  # noqa: E402
+from harness import PG, eq, run_tests  # noqa: E402
 from admin_client import Admin  # noqa: E402
 import fixtures_notes as F  # noqa: E402
 from fixtures_notes import UID, req, sql  # noqa: E402
@@ -173,8 +173,14 @@ def test_history_goes_with_its_task():
 def test_the_history_is_written_in_the_change_s_transaction():
     t = mktask(name="atomic", assigned_to=UID["bob"])
     # the history row fails (how the API words that failure does not matter)
-    sql("CREATE TRIGGER activity_refused BEFORE INSERT ON task_activity"
-        " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
+    if PG:
+        sql("CREATE FUNCTION activity_refused() RETURNS trigger LANGUAGE plpgsql"
+            " AS $$BEGIN RAISE EXCEPTION 'refused by the test'; END$$")
+        sql("CREATE TRIGGER activity_refused BEFORE INSERT ON task_activity"
+            " FOR EACH ROW EXECUTE FUNCTION activity_refused()")
+    else:
+        sql("CREATE TRIGGER activity_refused BEFORE INSERT ON task_activity"
+            " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
     try:
         r = req("PATCH", "/api/tasks/%d/" % t["id"], {"name": "changed",
                                                        "updated_at": t["updated_at"]})
@@ -188,7 +194,11 @@ def test_the_history_is_written_in_the_change_s_transaction():
         assert r.status >= 400, "nor the creation's: %r" % r
         eq(sql("SELECT count(*) FROM outbox")[0][0], outbox, "no notice either")
     finally:
-        sql("DROP TRIGGER activity_refused")
+        if PG:
+            sql("DROP TRIGGER activity_refused ON task_activity")
+            sql("DROP FUNCTION activity_refused()")
+        else:
+            sql("DROP TRIGGER activity_refused")
     eq(req("GET", "/api/tasks/%d/" % t["id"]).json, t, "the task as it was")
     eq(req("GET", "/api/tasks/%d/comments/" % t["id"]).json["count"], 0, "no comment")
     eq(sql("SELECT count(*) FROM tasks WHERE list_id = ?", (t["list_id"],))[0][0], 1,

@@ -9,7 +9,6 @@ import hashlib
 import html
 import os
 import re
-import sqlite3
 import sys
 import threading
 import time
@@ -156,15 +155,9 @@ def admin_posts(ids):
 
 
 def snapshot():
-    c = sqlite3.connect("file:%s?mode=ro" % S.db, uri=True)
-    try:
-        out = []
-        for table in ("users", "lists", "tasks", "sessions", "outbox", "comments",
-                      "list_members", "personal_tokens"):
-            out.append(c.execute("SELECT * FROM %s ORDER BY 1" % table).fetchall())
-        return out
-    finally:
-        c.close()
+    return [S.sql("SELECT * FROM %s ORDER BY 1" % table)
+            for table in ("users", "lists", "tasks", "sessions", "outbox", "comments",
+                          "list_members", "personal_tokens")]
 
 
 def test_every_admin_form_refuses_a_post_without_csrf():

@@ -9,7 +9,7 @@ import sys
 import unicodedata
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Server, eq, run_tests, RESPONDER, TASKMGR  # noqa: E402
+from harness import PG, Server, eq, run_tests, RESPONDER, TASKMGR  # noqa: E402
 
 S = None
 COMMANDS = ("migrate", "createsuperuser", "passwd", "users", "worker", "bot",
@@ -53,7 +53,9 @@ def test_config_before_or_after_the_command():
     eq((p.returncode, p.stdout), (0, "marked 0 tasks overdue\n"), "sweep --config: %s" % p.stderr)
     p = run("backup", os.path.join(S.dir, "after.db"), "--quiet", "--config", S.conf)
     eq(p.returncode, 0, "backup FILE --quiet --config: %s" % p.stderr)
-    assert os.path.exists(os.path.join(S.dir, "after.db"))
+    # PostgreSQL is backed up with its own tools: backup only says so
+    assert os.path.exists(os.path.join(S.dir, "after.db")) != PG, p.stdout
+    assert ("nothing was written" in p.stdout) == PG, p.stdout
     # --config after the command wins over $TASKMGR_CONFIG, like before it
     p = S.cli("check-config", "--config", conf)
     assert "page_size = 7\n" in p.stdout, p.stdout
@@ -201,6 +203,14 @@ def test_users_prints_control_characters_escaped():
 
 def test_backup_into_a_missing_folder():
     missing = os.path.join(S.dir, "no", "such")
+    if PG:
+        # no file to copy (README "PostgreSQL and several hosts"): the
+        # explanation, exit 0, the folder never looked at, nothing made
+        p = S.cli("backup", os.path.join(missing, "x.db"))
+        eq((p.returncode, p.stderr), (0, ""), "exit status")
+        assert p.stdout.startswith("taskmgr backup: the database is PostgreSQL"), p.stdout
+        assert not os.path.exists(os.path.join(S.dir, "no")), "nothing created"
+        return
     p = S.cli("backup", os.path.join(missing, "x.db"))
     eq(p.returncode, 1, "exit status")
     eq(p.stderr, "taskmgr: backup: folder '%s' does not exist\n" % missing, "message")

@@ -122,6 +122,46 @@ def process_age(pid):
     return up - start / os.sysconf("SC_CLK_TCK")
 
 
+def check_writes(db, writers, bob, sqlite):
+    """The database of connection db holds every write the writers had
+    acknowledged, and nothing half-done: no task without its list, counters
+    that match, a notice to bob for each acknowledged assignment.  A few
+    queries, each over all the rows (on PostgreSQL a query is a psql run).
+    Closes db."""
+    # (PostgreSQL checks its foreign keys at every write; integrity_check is SQLite's)
+    try:
+        if sqlite:
+            eq(db.execute("PRAGMA integrity_check").fetchall(), [("ok",)], "integrity_check")
+            eq(db.execute("PRAGMA foreign_key_check").fetchall(), [], "foreign_key_check")
+        eq(db.execute("SELECT count(*) FROM tasks WHERE list_id NOT IN "
+                      "(SELECT id FROM lists)").fetchone()[0], 0, "no task without its list")
+        eq(db.execute("SELECT count(*) FROM lists l WHERE task_count <> "
+                      "(SELECT count(*) FROM tasks t WHERE t.list_id = l.id)").fetchone()[0],
+           0, "list task counters match")
+        eq(db.execute("SELECT count(*) FROM users u WHERE assigned_count <> "
+                      "(SELECT count(*) FROM tasks t WHERE t.assigned_to = u.id)").fetchone()[0],
+           0, "assignee counters match")
+        tasks = {r[0]: r[1:] for r in db.execute(
+            "SELECT id, name, list_id, description FROM tasks").fetchall()}
+        notices = {r[0]: r[1] for r in db.execute(
+            "SELECT text, count(*) FROM outbox WHERE user_id = ? GROUP BY text",
+            (bob,)).fetchall()}
+    finally:
+        db.close()
+    for w in writers:
+        for tid, name in w.created.items():
+            eq(tasks.get(tid, (None, None))[:2], (name, w.lid),
+               "acknowledged task %d present" % tid)
+        for tid, idx in w.acked.items():
+            desc = tasks[tid][2]
+            # the last acknowledged write, or a later one whose answer was lost
+            assert desc in w.attempts[tid][idx:], (
+                "task %d: %r, acknowledged %r" % (tid, desc, w.attempts[tid][idx:]))
+        for tid, name in w.assigned:
+            assert notices.get("Вам назначена задача: " + name, 0) >= 1, \
+                "notice for the acknowledged assignment of task %d" % tid
+
+
 def test_kill_responders_under_write_load():
     stop = threading.Event()
     writers = [Writer(n, stop) for n in range(WRITERS)]
@@ -174,36 +214,9 @@ def test_kill_responders_under_write_load():
     eq(odd, [], "no 5xx other than the 502 of a killed responder")
     assert STATS["acked"] > 50, "the load ran: %r" % STATS
 
-    # (PostgreSQL checks its foreign keys at every write; integrity_check is SQLite's)
-    db = S.connect() if PG else sqlite3.connect("file:%s?mode=ro" % S.db, uri=True)
-    try:
-        if not PG:
-            eq(db.execute("PRAGMA integrity_check").fetchall(), [("ok",)], "integrity_check")
-            eq(db.execute("PRAGMA foreign_key_check").fetchall(), [], "foreign_key_check")
-        eq(db.execute("SELECT count(*) FROM tasks WHERE list_id NOT IN "
-                      "(SELECT id FROM lists)").fetchone()[0], 0, "no task without its list")
-        eq(db.execute("SELECT count(*) FROM lists l WHERE task_count <> "
-                      "(SELECT count(*) FROM tasks t WHERE t.list_id = l.id)").fetchone()[0],
-           0, "list task counters match")
-        eq(db.execute("SELECT count(*) FROM users u WHERE assigned_count <> "
-                      "(SELECT count(*) FROM tasks t WHERE t.assigned_to = u.id)").fetchone()[0],
-           0, "assignee counters match")
-        for w in writers:
-            for tid, name in w.created.items():
-                row = db.execute("SELECT name, list_id FROM tasks WHERE id = ?", (tid,)).fetchone()
-                eq(row, (name, w.lid), "acknowledged task %d present" % tid)
-            for tid, idx in w.acked.items():
-                desc = db.execute("SELECT description FROM tasks WHERE id = ?",
-                                  (tid,)).fetchone()[0]
-                # the last acknowledged write, or a later one whose answer was lost
-                assert desc in w.attempts[tid][idx:], (
-                    "task %d: %r, acknowledged %r" % (tid, desc, w.attempts[tid][idx:]))
-            for tid, name in w.assigned:
-                n = db.execute("SELECT count(*) FROM outbox WHERE user_id = ? AND text = ?",
-                               (UID["bob"], "Вам назначена задача: " + name)).fetchone()[0]
-                assert n >= 1, "notice for the acknowledged assignment of task %d" % tid
-    finally:
-        db.close()
+    check_writes(S.connect() if PG else
+                 sqlite3.connect("file:%s?mode=ro" % S.db, uri=True),
+                 writers, UID["bob"], sqlite=not PG)
     # the service is fully usable afterwards
     eq(call("GET", "/api/health/")[0], 200, "health")
     st, j = call("POST", "/api/lists/", {"name": "after the crashes"})

@@ -8,7 +8,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import PG, Server, eq, run_tests, TASKMGR, RESPONDER, TOP_BUILDDIR  # noqa: E402
+from harness import (PG, SCRATCH, Server, eq, run_tests, TASKMGR, RESPONDER,  # noqa: E402
+                     TOP_BUILDDIR)
+import pgcluster  # noqa: E402
 
 S = None
 
@@ -201,11 +203,19 @@ def test_rate_limits_hold_in_a_responder_started_before_migrate():
     """The responder maps the rate-limit table when it opens the database:
     one started before the database existed maps it once 'taskmgr migrate'
     has run, and then counts (429 after the budget), the table beside the
-    database."""
-    srv = Server(workers=1, migrate=False, config={"throttle_anon": "3/minute"}).start()
+    database (on PostgreSQL in state_dir)."""
+    config = {"throttle_anon": "3/minute"}
+    if PG:
+        # a database not created yet, as SQLite's missing file
+        cluster = pgcluster.session(TASKMGR, SCRATCH)
+        name = "notyet%d" % os.getpid()
+        config["database"] = cluster.uri(name)
+    srv = Server(workers=1, migrate=False, config=config).start()
     try:
         eq(srv.get("/api/health/").status, 503, "not migrated yet")
-        assert not os.path.exists(srv.db + "-limits"), "no table before the database"
+        assert not os.path.exists(srv.state_file("-limits")), "no table before the database"
+        if PG:
+            cluster.createdb(name)
         srv.cli("migrate", check=True)
         deadline = time.time() + 5
         while time.time() < deadline and srv.get("/api/health/").status != 200:
@@ -215,9 +225,12 @@ def test_rate_limits_hold_in_a_responder_started_before_migrate():
         got = [srv.post("/api/auth/token/", body).status for _ in range(4)]
         eq(got[:3], [401, 401, 401], "the budget of 3")
         eq(got[3], 429, "then throttled")
-        assert os.path.exists(srv.db + "-limits"), "the table beside the database"
+        assert os.path.exists(srv.state_file("-limits")), "the table in its place"
     finally:
         srv.stop()
+    if PG:
+        # (a shared cluster outlives this file: the database goes, as the harness's)
+        cluster.query("postgres", "DROP DATABASE %s WITH (FORCE)" % name)
 
 
 def test_ipv6_loopback():

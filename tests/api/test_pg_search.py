@@ -45,9 +45,10 @@ def teardown_module():
     pgt.teardown_module()
 
 
-def pg_server(uri):
-    """A server on the PostgreSQL database uri, its per-host files in a scratch state_dir."""
-    return Server(config={"database": uri, "state_dir": scratch_dir("pgstate-")},
+def pg_server(uri, **config):
+    """A server on the PostgreSQL database uri, its per-host files in a scratch
+    state_dir, with config."""
+    return Server(config=dict(config, database=uri, state_dir=scratch_dir("pgstate-")),
                   migrate=False)
 
 
@@ -245,6 +246,177 @@ def test_search_deep_pages_and_counts_use_indexes():
                    what)
             if what == "count of a status":
                 eq(page["count"], BIG // 3, what)
+        errors = [line for line in srv.log_text().splitlines() if "Z error " in line]
+        eq(errors, [], "no error logged")
+
+
+# ---- the admin pages' search ------------------------------------------------
+
+# registered users (name, email): cases of the search on names and on emails
+USERS = [("quokka_1", "Q1@Example.ORG"), ("Quokka.2", "under_score@example.org"),
+         ("underXscore", "100%done@example.org"), ("ärger", "aerger@example.com"),
+         ("Ärger.im.büro", ""), ("заказать", "zakaz@example.ru"),
+         ("школа", "SHKOLA@EXAMPLE.RU"), ("plain", "plain.Person@Mail.example"),
+         ("percent100", "x%y@example.org"), ("a.b_c", "a_b@example.org")]
+USER_SEARCHES = ["a", "ä", "%", "_", ".", "quokka", "QUOKKA", "example.org", "EXAMPLE",
+                 "ärger", "ÄRGER", "заказ", "ШКОЛА", "0%d", "e_s", "r_s", "xyz", "@",
+                 "q1@", "boss", "\\"]
+ADMIN_PAGES = {
+    "users": (USER_SEARCHES, ["", "-email", "joined"]),
+    "lists": (SEARCHES, ["", "-name", "owner", "tasks"]),
+    "tasks": (SEARCHES, ["", "-id", "name", "-list", "assignee"]),
+}
+
+
+def admin_fill(srv):
+    """The staff user, USERS, NAMES as lists (two owners) and as tasks; the
+    admin client."""
+    from admin_client import Admin
+    srv.create_user("boss")
+    for name, email in USERS:
+        body = {"username": name, "password": "correct-horse-battery",
+                "confirm_password": "correct-horse-battery"}
+        if email:
+            body["email"] = email
+        r = srv.post("/api/auth/register/", body)
+        eq(r.status, 201, "%r: %s" % (name, r.body))
+    toks = [srv.login(USERS[0][0]), srv.login(USERS[1][0])]
+    for i, n in enumerate(NAMES):
+        r = srv.post("/api/lists/", {"name": n}, token=toks[i % 2])
+        eq(r.status, 201, "list %r: %s" % (n, r.body))
+    r = srv.post("/api/lists/", {"name": "The tasks"}, token=toks[1])
+    eq(r.status, 201, r.body)
+    lid = r.json["id"]
+    for i, n in enumerate(NAMES):
+        body = {"name": n}
+        if i % 3:
+            body["status"] = "Completed" if i % 3 == 2 else "In Progress"
+        r = srv.post("/api/lists/%d/tasks/" % lid, body, token=toks[1])
+        eq(r.status, 201, "task %r: %s" % (n, r.body))
+    a = Admin(srv)
+    eq(a.login("boss").status, 302, "admin login")
+    return a
+
+
+def admin_walk(a, page, query):
+    """The ids of the rows on every page of the admin page with query, and
+    the count it shows."""
+    ids, url, count = [], "/admin/%s/?%s" % (page, query), None
+    while url:
+        r = a.get(url)
+        eq(r.status, 200, "%s: %s" % (url, r.body[:300]))
+        body = r.body.decode()
+        ids += [int(x) for x in re.findall(
+            r'<th scope="row"[^>]*><a class="cut" href="/admin/%s/(\d+)/"' % page, body)]
+        count = re.search(r'<span class="count">([^<]*)</span>', body).group(1)
+        m = re.search(r'<a href="([^"]*)" rel="next">', body)
+        url = "/admin/%s/%s" % (page, m.group(1).replace("&amp;", "&")) if m else None
+    return count, ids
+
+
+def admin_answers(a, lid):
+    """Every search of every admin page in some orders, and with the tasks'
+    filters: {(page, search, order or filter): (count, ids)}."""
+    out = {}
+    for page, (searches, orders) in ADMIN_PAGES.items():
+        for s in searches:
+            for o in orders:
+                out[(page, s, o)] = admin_walk(
+                    a, page, "q=%s&o=%s" % (urllib.parse.quote(s), o))
+    for s in ("chore", "e", "\u00e4", "_"):
+        for flt in ("status=Completed", "status=In%%20Progress&list=%d" % lid,
+                    "assigned_to=none"):
+            out[("tasks", s, flt)] = admin_walk(a, "tasks", "q=%s&%s" % (
+                urllib.parse.quote(s), flt))
+    return out
+
+
+def test_admin_search_answers_as_on_sqlite():
+    uri = pgt.migrated("admin_same")
+    config = {"page_size": "7"}
+    with Server(config=config) as lite:
+        a = admin_fill(lite)
+        lid = lite.sql("SELECT max(id) FROM lists")[0][0]
+        want = admin_answers(a, lid)
+        users = dict(lite.sql("SELECT id, username_key || ' ' || lower(email) FROM users"))
+        lists = dict(lite.sql("SELECT id, name FROM lists"))
+    # the cases are what a search is: the text in the name (or the email)
+    for s in USER_SEARCHES:
+        key = s.lower()
+        eq(sorted(want[("users", s, "")][1]),
+           sorted(i for i, k in users.items() if key in k), "SQLite's users %r" % s)
+    for s in SEARCHES:
+        eq(sorted(want[("lists", s, "")][1]),
+           sorted(i for i, n in lists.items() if s.lower() in n.lower()), "SQLite's lists %r" % s)
+    with pg_server(uri, **config) as pg:
+        got = admin_answers(admin_fill(pg), lid)
+        errors = [line for line in pg.log_text().splitlines() if "Z error " in line]
+        eq(errors, [], "no error logged")
+    diff = {k: (want[k], got[k]) for k in want if want[k] != got[k]}
+    eq(diff, {}, "answers that differ (SQLite's, PostgreSQL's)")
+
+
+def test_admin_search_uses_trigram_indexes():
+    uri = pgt.migrated("admin_plans")
+    db = "admin_plans"
+    with pg_server(uri) as srv:
+        srv.create_user("boss")
+        srv.create_user("quokka", staff=False)
+        tok = srv.login("quokka")
+        r = srv.post("/api/lists/", {"name": "Quokka list"}, token=tok)
+        eq(r.status, 201, r.body)
+        lid = r.json["id"]
+        eq(srv.post("/api/lists/%d/tasks/" % lid, {"name": "Feed the QUOKKA"},
+                    token=tok).status, 201, "task")
+        # many rows in one statement each, the triggers off, the counters after
+        pgt.PG.query(db, "SET session_replication_role = replica;"
+                     " INSERT INTO users (username, username_key, email, password, date_joined)"
+                     " SELECT 'User' || i, 'user' || i, 'user' || i || '@example.org', '', i"
+                     " FROM generate_series(1, %d) AS i;"
+                     " INSERT INTO lists (owner_id, name, name_key, created_at, updated_at)"
+                     " SELECT (SELECT id FROM users WHERE username_key = 'user1'),"
+                     " 'List ' || i, 'list ' || i, i, i FROM generate_series(1, %d) AS i;"
+                     " INSERT INTO tasks (list_id, name, name_key, status, created_at, updated_at)"
+                     " SELECT %d, 'Chore ' || i, 'chore ' || i, 'Pending', i, i"
+                     " FROM generate_series(1, %d) AS i;"
+                     " UPDATE lists SET version = version + 1,"
+                     " task_count = (SELECT count(*) FROM tasks WHERE list_id = %d)"
+                     " WHERE id = %d" % (BIG, BIG, lid, BIG, lid, lid))
+        pgt.PG.query(db, "VACUUM ANALYZE users, lists, tasks")
+        pgt.PG.query(db, "ALTER DATABASE %s SET session_preload_libraries = 'auto_explain'" % db)
+        pgt.PG.query(db, "ALTER DATABASE %s SET auto_explain.log_min_duration = 0" % db)
+    from admin_client import Admin
+    with pg_server(uri) as srv:
+        a = Admin(srv)
+        eq(a.login("boss").status, 302, "admin login")
+        # the page's table, the indexes, and the FROM of its count and of its rows
+        cases = {
+            "users": ("users", ["users_username_key_trgm", "users_email_trgm"],
+                      r"FROM users WHERE \("),
+            "lists": ("lists", ["lists_name_key_trgm"],
+                      r"FROM lists l (JOIN users u ON u\.id = l\.owner_id )?WHERE"),
+            "tasks": ("tasks", ["tasks_name_key_trgm"],
+                      r"FROM tasks t (JOIN lists l ON l\.id = t\.list_id LEFT JOIN users a"
+                      r" ON a\.id = t\.assigned_to )?WHERE"),
+        }
+        for what, (table, indexes, pattern) in cases.items():
+            log = pgt.PG.log
+            since = os.path.getsize(log)
+            r = a.get("/admin/%s/?q=quokka" % table)
+            eq(r.status, 200, r.body)
+            eq(len(re.findall(r'<th scope="row"', r.body.decode())), 1, "%s: one row" % what)
+            deadline = time.monotonic() + 10
+            while True:
+                got = [p for p in plans(log, since) if re.search(pattern, p[0])]
+                if len(got) >= 2 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
+            eq(len(got), 2, "%s: the plans of the count and the page" % what)
+            text = "\n\n".join(q + "\n" + p for q, p in got)
+            for index in indexes:
+                assert index in text, "%s: %s not used:\n%s" % (what, index, text)
+            assert not re.search(r"Seq Scan on %s\b" % table, text), \
+                "%s: a scan:\n%s" % (what, text)
         errors = [line for line in srv.log_text().splitlines() if "Z error " in line]
         eq(errors, [], "no error logged")
 

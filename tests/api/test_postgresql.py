@@ -36,7 +36,9 @@ SQLITE_ONLY_TRIGGERS = {"tasks_fts_insert", "tasks_fts_delete", "tasks_fts_renam
                         # never hands an id out twice
                         "events_high_water"}
 PG_ONLY_TABLES = {"schema_version"}
-PG_ONLY_INDEXES = {"tasks_name_key_trgm"}
+# the searches' pg_trgm GIN indexes (024: the tasks'; 029: the admin pages')
+PG_ONLY_INDEXES = {"tasks_name_key_trgm", "users_username_key_trgm", "users_email_trgm",
+                   "lists_name_key_trgm"}
 # one-row tables whose id is not a generated id
 NOT_IDENTITY = {"task_search", "webhook_gen"}
 

@@ -11,7 +11,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Server, eq, run_tests  # noqa: E402
+from harness import PG, Server, eq, run_tests  # noqa: E402
 
 S = None
 TOK = {}
@@ -663,6 +663,8 @@ def test_search_in_a_big_list():
     other = mklist("Search other", "carol")
     mktask(other, "carol", name="Errand quokka")
     eq(found("quokka"), ["Errand quokka"], "only this list's")
+    if PG:
+        return      # pg_trgm's index has every task at once: no tail, no FTS5
     # the responders' housekeeping brings new tasks into the index (a few
     # times a second); until then they are searched as the index's tail
     tail = "SELECT (SELECT max(id) FROM tasks) - indexed_to FROM task_search"

@@ -10,7 +10,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Server, eq, run_tests, schema_before  # noqa: E402
+from harness import Server, eq, run_tests, schema_before, sqlite_only  # noqa: E402
 from fcgi_client import fcgi_request  # noqa: E402
 from admin_client import Admin, PW, text  # noqa: E402
 
@@ -234,6 +234,7 @@ def test_anonymous_limit_through_nginx_on_ipv6():
 
 
 def test_migration_recomputes_keys_and_keeps_the_oldest_of_a_collision():
+    sqlite_only("SQLite's migration of an older SQLite file")
     # a database at schema 11, as the migrations up to 011 made it (later
     # migrations are not undone by hand: rewinding user_version would
     # re-apply them over what they made)

@@ -21,6 +21,13 @@ directory.  It builds nothing: `make bench` builds the programs first.
   bench.py --smoke    every case for 1 s on a small database (CI); exits
                       non-zero when a case that exists answers errors
 
+Then, in a build --with-postgresql where PostgreSQL is installed (else the
+reason is printed), (a)-(d) on a throwaway cluster (pgcluster.py: initdb
+under /tmp, a unix socket, stopped by its PID; PG_SETTINGS below) seeded
+with the same data, between two runs of each ceiling, in a second table
+(bench-results.json: "postgresql").  --backend sqlite|postgresql runs one
+part only (both by default).
+
 Environment: BENCH_SECONDS (default 10), BENCH_WORKERS (default 2 x cores),
 BENCH_CONNECTIONS (default 32), BENCH_TASKS (default 50000), BENCH_LIST_TASKS
 (the benchmark list's size: default 10000, at most half of the tasks),
@@ -43,12 +50,14 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "api"))
 import harness  # noqa: E402
+import pgcluster  # noqa: E402
 from harness import Server, SPAWN_FCGI, TOP_BUILDDIR, _terminate  # noqa: E402
 
 CEILING = os.path.join(TOP_BUILDDIR, "tests", "bench", "ceiling")
@@ -82,6 +91,37 @@ def shape(total):
     return {"tasks": total, "list_size": list_size,
             "assigned": list_size // 5,
             "offset": min(5000, list_size // 2)}
+
+
+TASK_COLUMNS = ("list_id, name, name_key, description, assigned_to, complete_before,"
+                " status, created_at, updated_at")
+
+
+def task_rows(total, bench_uid, bench_list, others, other_lists, t_start):
+    """The seeded tasks' values (TASK_COLUMNS), the same on both backends:
+    shape(total)['list_size'] of them in the benchmark list, a fifth of
+    those assigned to the benchmark user, the rest in the other lists."""
+    sh = shape(total)
+    step = max(1, total // sh["list_size"]) if sh["list_size"] else total + 1
+    progress = max(100000, total // 10)
+    in_bench = 0
+    for i in range(total):
+        if i and i % progress == 0:
+            log("  seeded %d of %d tasks (%.1fs)" % (i, total, time.time() - t_start))
+        created = T0 + i * 1000
+        if i % step == 0 and in_bench < sh["list_size"]:
+            lst = bench_list
+            if in_bench % 5 == 0 and in_bench // 5 < sh["assigned"]:
+                who = bench_uid
+            else:
+                who = others[i % OTHER_USERS] if i % 2 else None
+            in_bench += 1
+        else:
+            lst = other_lists[(i * 7919) % len(other_lists)]
+            who = others[(i * 31) % OTHER_USERS] if i % 3 else None
+        due = DUE + i if i % 3 == 0 else None
+        yield (lst, "Task %d" % i, "task %d" % i, "Seeded task number %d for the benchmark." % i,
+               who, due, "In Progress" if who else "Pending", created, created)
 
 
 def seed(srv, total):
@@ -118,29 +158,6 @@ def seed(srv, total):
                 "INSERT INTO lists (owner_id, name, name_key, created_at, updated_at)"
                 " VALUES (?, ?, ?, ?, ?)", (uid, name, name.lower(), T0, T0)).lastrowid)
 
-    step = max(1, total // sh["list_size"]) if sh["list_size"] else total + 1
-    progress = max(100000, total // 10)
-
-    def rows():
-        in_bench = 0
-        for i in range(total):
-            if i and i % progress == 0:
-                log("  seeded %d of %d tasks (%.1fs)" % (i, total, time.time() - t_start))
-            created = T0 + i * 1000
-            if i % step == 0 and in_bench < sh["list_size"]:
-                lst = bench_list
-                if in_bench % 5 == 0 and in_bench // 5 < sh["assigned"]:
-                    who = bench_uid
-                else:
-                    who = others[i % OTHER_USERS] if i % 2 else None
-                in_bench += 1
-            else:
-                lst = other_lists[(i * 7919) % len(other_lists)]
-                who = others[(i * 31) % OTHER_USERS] if i % 3 else None
-            due = DUE + i if i % 3 == 0 else None
-            yield (lst, "Task %d" % i, "task %d" % i, "Seeded task number %d for the benchmark." % i,
-                   who, due, "In Progress" if who else "Pending", created, created)
-
     # the tasks' indexes and counter triggers are set aside while the rows go
     # in, then rebuilt (a sort per index) and the counters computed once
     later = db.execute(
@@ -149,9 +166,8 @@ def seed(srv, total):
     for kind, name, _ in later:
         db.execute('DROP %s "%s"' % (kind.upper(), name))
     db.executemany(
-        "INSERT INTO tasks (list_id, name, name_key, description, assigned_to,"
-        " complete_before, status, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows())
+        "INSERT INTO tasks (%s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)" % TASK_COLUMNS,
+        task_rows(total, bench_uid, bench_list, others, other_lists, t_start))
     log("  rows in (%.1fs); building indexes" % (time.time() - t_start))
     for _, _, sql in later:
         db.execute(sql)
@@ -182,6 +198,65 @@ def seed(srv, total):
             "spare_task": spare, "shape": sh}
 
 
+def pg_copy_value(v):
+    """v as a field of COPY's text format (the seeded values hold no tab,
+    newline or backslash)."""
+    return "\\N" if v is None else str(v)
+
+
+def seed_pg(srv, total):
+    """seed() on PostgreSQL: the same users, lists and tasks (task_rows), the
+    tasks by one COPY with the tasks' triggers disabled and the counters
+    computed once, as seed() does on SQLite; then VACUUM ANALYZE, so that
+    the planner has the statistics and the visibility map a database in
+    service has.  Returns what seed() returns."""
+    pg, name = srv.pg, srv.pg_name
+    sh = shape(total)
+    srv.cli("createsuperuser", "--username", BENCH_USER, "--password-stdin",
+            input=BENCH_PASSWORD + "\n", check=True)
+    t_start = time.time()
+    bench_uid = pg.rows(name, "UPDATE users SET is_staff = 0, is_superuser = 0"
+                        " WHERE username = ? RETURNING id", (BENCH_USER,))[0][0]
+    names = ["user%02d" % i for i in range(1, OTHER_USERS + 1)]
+    ids = dict((u, i) for i, u in pg.rows(name, "INSERT INTO users (username, username_key,"
+               " email, password, date_joined) VALUES %s RETURNING id, username" % ", ".join(
+                   "('%s', '%s', '%s@example.org', '', %d)" % (u, u, u, T0) for u in names)))
+    others = [ids[u] for u in names]
+    lists = [(bench_uid, "Benchmark")] + [(uid, "List %d-%d" % (uid, k)) for uid in others
+                                          for k in range(LISTS_PER_OTHER)]
+    ids = dict((n, i) for i, n in pg.rows(name, "INSERT INTO lists (owner_id, name, name_key,"
+               " created_at, updated_at) VALUES %s RETURNING id, name" % ", ".join(
+                   "(%d, '%s', '%s', %d, %d)" % (uid, n, n.lower(), T0, T0) for uid, n in lists)))
+    bench_list = ids["Benchmark"]
+    other_lists = [ids[n] for _, n in lists[1:]]
+    script = ["BEGIN;", "ALTER TABLE tasks DISABLE TRIGGER USER;",
+              "COPY tasks (%s) FROM STDIN;" % TASK_COLUMNS]
+    script += ["\t".join(pg_copy_value(v) for v in row) for row in
+               task_rows(total, bench_uid, bench_list, others, other_lists, t_start)]
+    script += ["\\.", "ALTER TABLE tasks ENABLE TRIGGER USER;",
+               "UPDATE lists SET task_count ="
+               " (SELECT count(*) FROM tasks WHERE tasks.list_id = lists.id);",
+               "UPDATE users SET assigned_count ="
+               " (SELECT count(*) FROM tasks WHERE tasks.assigned_to = users.id);",
+               "COMMIT;", "VACUUM ANALYZE;"]
+    p = subprocess.run([os.path.join(pg.bin, "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1",
+                        "-h", pg.dir, "-U", "taskmgr", "-d", name, "-f", "-"],
+                       input="\n".join(script) + "\n", capture_output=True, text=True,
+                       timeout=600)
+    if p.returncode != 0:
+        raise RuntimeError("seeding PostgreSQL failed: %s" % p.stderr[-2000:])
+    n_bench = srv.query("SELECT count(*) FROM tasks WHERE list_id = ?", bench_list)[0][0]
+    n_assigned = srv.query("SELECT count(*) FROM tasks WHERE assigned_to = ?", bench_uid)[0][0]
+    pool = [r[0] for r in srv.query("SELECT id FROM tasks WHERE list_id = ? ORDER BY id LIMIT ?",
+                                    bench_list, min(2000, max(1, n_bench - 1)))]
+    spare = srv.query("SELECT max(id) FROM tasks WHERE list_id = ?", bench_list)[0][0]
+    log("seeded PostgreSQL: %d users, %d tasks (benchmark list %d tasks, %d assigned to %s)"
+        " in %.1fs" % (OTHER_USERS + 1, total, n_bench, n_assigned, BENCH_USER,
+                       time.time() - t_start))
+    return {"user_id": bench_uid, "list_id": bench_list, "pool": pool,
+            "spare_task": spare, "shape": sh}
+
+
 # -- servers --------------------------------------------------------------------
 
 class BenchServer(Server):
@@ -189,11 +264,17 @@ class BenchServer(Server):
     nginx with one worker per core and the ceiling responder behind it."""
     nginx_workers = NCPU
 
-    def __init__(self, workers, total, webhook=False):
+    def __init__(self, workers, total, webhook=False, pg=None):
         config = {"throttle_anon": "off", "throttle_user": "off", "throttle_login": "off"}
         if webhook:
             config.update(webhook_allow_http="yes", webhook_allow_hosts="127.0.0.1",
                           worker_poll_ms="50")
+        # pg: a pgcluster.Cluster; the database is a new one of it
+        self.pg = pg
+        self.pg_name = None
+        if pg is not None:
+            self.pg_name = "bench%d" % time.time_ns()
+            config["database"] = pg.createdb(self.pg_name)
         super().__init__(workers=workers, config=config)
         for k in ("argon2_t_cost", "argon2_m_cost_kib", "argon2_parallelism"):
             self.config.pop(k, None)      # the defaults a deployment gets
@@ -202,8 +283,27 @@ class BenchServer(Server):
         self.ceiling_pids = []
         self.ceiling_own_pids = []
 
+    def start(self):
+        if self.pg is not None:
+            # the rate limits' and metrics' files: no database file to sit beside
+            base = os.path.join(TOP_BUILDDIR, "tests", "tmp")
+            os.makedirs(base, exist_ok=True)
+            self.config["state_dir"] = tempfile.mkdtemp(prefix="bench-state-", dir=base)
+        return super().start()
+
+    def query(self, sql, *args):
+        """The rows of sql (SQLite's "?" bound to args) on the database."""
+        if self.pg is not None:
+            return self.pg.rows(self.pg_name, sql, args)
+        db = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True)
+        try:
+            return db.execute(sql, args).fetchall()
+        finally:
+            db.close()
+
     def start_responders(self):
-        self.info = seed(self, self.total)
+        self.info = seed_pg(self, self.total) if self.pg is not None else \
+            seed(self, self.total)
         super().start_responders()
         self.site_extra = ""
         for name, prog in (("ceiling", CEILING), ("ceiling-own", CEILING_OWN)):
@@ -294,27 +394,26 @@ def webhook_start(srv, token):
 def webhook_stop(srv, rx, worker, drain=60):
     """Lets the worker drain the deliveries (at most drain seconds), stops it and
     the receiver; the worker's delivery rate from the deliveries' own times."""
-    db = sqlite3.connect(srv.db, timeout=30)
     deadline = time.time() + drain
     while time.time() < deadline:
         # webhook_delivery_log: the inbox's rows the worker has not moved yet too
-        pending = db.execute("SELECT count(*) FROM webhook_delivery_log"
-                             " WHERE status = 'pending'").fetchone()[0]
+        pending = srv.query("SELECT count(*) FROM webhook_delivery_log"
+                            " WHERE status = 'pending'")[0][0]
         if pending == 0:
             break
         time.sleep(0.5)
     _terminate(worker.pid, worker)
     rx.stop()
-    n, first, last = db.execute(
+    n, first, last = srv.query(
         "SELECT count(*), min(delivered_at), max(delivered_at) FROM webhook_deliveries"
-        " WHERE status = 'delivered'").fetchone()
-    queued, pending = db.execute(
-        "SELECT count(*), sum(status = 'pending') FROM webhook_delivery_log").fetchone()
+        " WHERE status = 'delivered'")[0]
+    queued, pending = srv.query(
+        "SELECT count(*), sum(CASE WHEN status = 'pending' THEN 1 ELSE 0 END)"
+        " FROM webhook_delivery_log")[0]
     # the seconds in which the worker delivered something: the cases that
     # write nothing (reads, logins, ceilings) leave it idle, not slow
-    busy = db.execute("SELECT count(DISTINCT delivered_at / 1000000) FROM webhook_deliveries"
-                      " WHERE status = 'delivered'").fetchone()[0]
-    db.close()
+    busy = srv.query("SELECT count(DISTINCT delivered_at / 1000000) FROM webhook_deliveries"
+                     " WHERE status = 'delivered'")[0][0]
     span = (last - first) / 1e6 if n and last > first else 0
     out = {"queued": queued, "delivered": n, "pending": pending or 0,
            "seconds": span, "busy_seconds": busy, "rate": n / busy if busy else None}
@@ -356,14 +455,12 @@ def peak_rss(pids):
 
 def write_pool(srv, path):
     """The PATCH case's tasks with their current updated_at, one per line."""
-    db = sqlite3.connect("file:%s?mode=ro" % srv.db, uri=True)
     ids = srv.info["pool"]
     rows = []
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
-        rows += db.execute("SELECT id, updated_at FROM tasks WHERE id IN (%s)"
-                           % ",".join("?" * len(chunk)), chunk).fetchall()
-    db.close()
+        rows += srv.query("SELECT id, updated_at FROM tasks WHERE id IN (%s)"
+                          % ",".join("?" * len(chunk)), *chunk)
     with open(path, "w") as f:
         for tid, at in rows:
             f.write("%d %s\n" % (tid, rfc3339(at)))
@@ -419,10 +516,7 @@ def preflight(srv, token, case):
     expected, 'missing' when the route does not exist yet, else the reason."""
     method, path, body, want = case["check"]
     if body == "spare":
-        db = sqlite3.connect("file:%s?mode=ro" % srv.db, uri=True)
-        at = db.execute("SELECT updated_at FROM tasks WHERE id = ?",
-                        (srv.info["spare_task"],)).fetchone()[0]
-        db.close()
+        at = srv.query("SELECT updated_at FROM tasks WHERE id = ?", srv.info["spare_task"])[0][0]
         body = {"description": "preflight", "updated_at": rfc3339(at)}
     r = srv.request(method, path, body=body, token=token)
     if r.status == want:
@@ -486,22 +580,13 @@ def fmt_ms(us):
     return "%.2f" % (us / 1000.0)
 
 
-def run_main(args):
+def run_sqlite(args, results, warm, nonce):
+    """The cases on SQLite: the first table; returns the failed keys."""
     seconds, conns, workers = args.seconds, args.connections, args.workers
     threads = min(NCPU, conns)
-    warm = 0 if args.smoke else min(2, seconds)
-    mach = machine()
-    log("taskmgr benchmark: %d responders + %d + %d ceiling responders, nginx %d workers, "
-        "wrk %d threads x %d connections, %ds per case%s; throttle_* = off"
-        % (workers, workers, workers, NCPU, threads, conns, seconds,
-           " (+%ds warm-up)" % warm if warm else ""))
+    failed = []
     srv = BenchServer(workers, args.tasks, webhook=args.webhook)
     hook = None
-    results = {"machine": mach, "settings": {
-        "seconds": seconds, "connections": conns, "wrk_threads": threads,
-        "workers": workers, "nginx_workers": NCPU, "throttles": "off",
-        "warmup_seconds": warm}, "cases": {}}
-    failed = []
     try:
         srv.start()
         results["settings"]["shape"] = srv.info["shape"]
@@ -515,7 +600,6 @@ def run_main(args):
         # peak that counts is the one reached while serving the cases
         time.sleep(1.5)
         reset_peak(srv.responder_pids())
-        nonce = "%x" % time.time_ns()
         todo = cases(srv, token)
         # the ceilings first and last: the machine is shared, take the mean
         order = todo[5:7] + todo[:5] + todo[5:7]
@@ -601,9 +685,33 @@ def run_main(args):
             _terminate(hook[1].pid, hook[1])
             hook[0].stop()
         srv.stop()
-    if os.environ.get("BENCH_LIBFCGI_BUILD"):
+    return failed
+
+
+def run_main(args):
+    seconds, conns, workers = args.seconds, args.connections, args.workers
+    threads = min(NCPU, conns)
+    warm = 0 if args.smoke else min(2, seconds)
+    mach = machine()
+    log("taskmgr benchmark: %d responders + %d + %d ceiling responders, nginx %d workers, "
+        "wrk %d threads x %d connections, %ds per case%s; throttle_* = off"
+        % (workers, workers, workers, NCPU, threads, conns, seconds,
+           " (+%ds warm-up)" % warm if warm else ""))
+    results = {"machine": mach, "settings": {
+        "seconds": seconds, "connections": conns, "wrk_threads": threads,
+        "workers": workers, "nginx_workers": NCPU, "throttles": "off",
+        "warmup_seconds": warm}, "cases": {}}
+    failed = []
+    nonce = "%x" % time.time_ns()
+    if args.backend != "postgresql":
+        failed += run_sqlite(args, results, warm, nonce)
+    if os.environ.get("BENCH_LIBFCGI_BUILD") and args.backend != "postgresql":
         failed += run_libfcgi(args, results, warm, nonce)
-    report(results)
+    if args.backend != "sqlite":
+        failed += run_pg(args, results, warm, nonce)
+    if args.backend != "postgresql":
+        report(results)
+    report_pg(results)
     out = os.path.join(TOP_BUILDDIR, "bench-results.json")
     with open(out, "w") as f:
         json.dump(results, f, indent=2, sort_keys=True)
@@ -679,6 +787,166 @@ def report_libfcgi(results):
                  fmt_ms(c["p99_us"]) if "rps" in c else "", l["rps"], fmt_ms(l["p99_us"]),
                  l["errors"], "%.2f" % (l["rps"] / c["rps"]) if "rps" in c else "",
                  "%.2f" % (l["rps"] / ceil) if ceil else ""))
+    print()
+
+
+# -- PostgreSQL ------------------------------------------------------------------
+
+# The throwaway cluster's settings (the rest are PostgreSQL 15's defaults):
+# fsync and synchronous_commit on, as a server that keeps the product's
+# promise runs (an answered write survives a power cut: SQLite's default
+# synchronous = full); shared_buffers of 256 MB holds the whole seeded
+# database and what the write cases add, as the kernel's page cache holds
+# SQLite's file.  One unix socket, no TCP.
+PG_SETTINGS = {"fsync": "on", "synchronous_commit": "on", "shared_buffers": "256MB"}
+
+
+def pg_unavailable():
+    """Why the PostgreSQL part cannot run here, or None."""
+    with_pg = os.environ.get("WITH_POSTGRESQL")
+    if with_pg is None:
+        # bench.py run by hand: the build's Makefile says how it was configured
+        try:
+            with open(os.path.join(TOP_BUILDDIR, "Makefile")) as f:
+                with_pg = "yes" if re.search(r"^WITH_POSTGRESQL = yes$", f.read(), re.M) \
+                    else "no"
+        except OSError:
+            with_pg = "no"
+    if with_pg != "yes":
+        return "this build has no PostgreSQL support (configure --with-postgresql)"
+    if pgcluster.pg_bindir() is None:
+        return "PostgreSQL is not installed (Debian package postgresql-15)"
+    return None
+
+
+def run_pg(args, results, warm, nonce):
+    """(f), (g), (a)-(d), (f), (g) on a throwaway PostgreSQL cluster seeded
+    as the SQLite database is; into results["postgresql"], the ratios to
+    this part's own ceilings (the mean of their two runs).  Returns the keys
+    of the cases that failed."""
+    why = pg_unavailable()
+    if why:
+        log("PostgreSQL: skipped: %s" % why)
+        results["postgresql"] = {"skipped": why}
+        return []
+    conns, seconds = args.connections, args.seconds
+    threads = min(NCPU, conns)
+    cluster = pgcluster.Cluster(pgcluster.pg_bindir())
+    out = {"settings": dict(PG_SETTINGS), "cases": {}}
+    results["postgresql"] = out
+    failed = []
+    srv = hook = None
+    try:
+        cluster.start(max_connections=args.workers + 10, settings=PG_SETTINGS)
+        out["version"] = cluster.query("postgres", "SHOW server_version")[0][0]
+        log("PostgreSQL %s: a throwaway cluster in %s (%s)" % (
+            out["version"], cluster.dir, ", ".join("%s=%s" % kv for kv in PG_SETTINGS.items())))
+        srv = BenchServer(args.workers, args.tasks, webhook=args.webhook, pg=cluster)
+        srv.start()
+        out["db_bytes"] = srv.query("SELECT pg_database_size(current_database())")[0][0]
+        token = srv.login(BENCH_USER, BENCH_PASSWORD)
+        if args.webhook:
+            hook = webhook_start(srv, token)
+        time.sleep(1.5)     # the login's argon2id work area given back (run_main)
+        reset_peak(srv.responder_pids())
+        todo = cases(srv, token)
+        ceil_runs = {"f": [], "g": []}
+        for case in todo[5:7] + todo[:4] + todo[5:7]:
+            key = case["key"]
+            why = preflight(srv, token, case)
+            if why:
+                log("  (%s) PostgreSQL %s: preflight failed: %s" % (key, case["name"], why))
+                failed.append("pg-" + key)
+                out["cases"][key] = {"name": case["name"], "failed": why}
+                continue
+            if warm:
+                run_wrk(srv, case, token, warm, conns, threads, nonce + "pw")
+            res = run_wrk(srv, case, token, seconds, conns, threads,
+                          nonce + "p%d" % len(ceil_runs["f"]))
+            res["name"] = case["name"]
+            shown = res["rps"]
+            if key in ceil_runs:
+                runs = ceil_runs[key]
+                runs.append(res)
+                if len(runs) == 2:
+                    res = dict(res)
+                    res["runs_rps"] = [r["rps"] for r in runs]
+                    res["rps"] = sum(r["rps"] for r in runs) / 2
+                    res["errors"] = sum(r["errors"] for r in runs)
+            out["cases"][key] = res
+            log("  (%s) PostgreSQL %-37s %9.0f req/s  p50 %s ms  p99 %s ms  errors %d"
+                % (key, case["name"], shown, fmt_ms(res["p50_us"]), fmt_ms(res["p99_us"]),
+                   res["errors"]))
+            if res["errors"] or res["requests"] == 0:
+                failed.append("pg-" + key)
+        ceil = out["cases"].get("f", {}).get("rps")
+        own = out["cases"].get("g", {}).get("rps")
+        for k, c in out["cases"].items():
+            if ceil and c.get("rps") and k not in "fg":
+                c["ratio_to_ceiling"] = c["rps"] / ceil
+            if own and c.get("rps") and k not in "fg":
+                c["ratio_to_own_ceiling"] = c["rps"] / own
+        time.sleep(1)   # requests still queued in nginx when wrk stopped
+        out["rss_kib"] = peak_rss(srv.responder_pids())
+        if hook is not None:
+            out["webhook"] = webhook_stop(srv, *hook)
+            hook = None
+    finally:
+        if hook is not None:
+            _terminate(hook[1].pid, hook[1])
+            hook[0].stop()
+        if srv is not None:
+            srv.stop()
+        cluster.stop()
+        shutil.rmtree(cluster.dir, ignore_errors=True)
+    return failed
+
+
+def report_pg(results):
+    """The PostgreSQL part's table, beside the SQLite figures of the same run."""
+    pg = results.get("postgresql")
+    if not pg:
+        return
+    if pg.get("skipped"):
+        print("PostgreSQL: not run: %s" % pg["skipped"])
+        print()
+        return
+    cs, sq = pg["cases"], results["cases"]
+    ceil = cs.get("f", {}).get("rps")
+    own = cs.get("g", {}).get("rps")
+    print("PostgreSQL %s, a throwaway cluster on a unix socket (%s; the rest PostgreSQL's "
+          "defaults), seeded as above (database %.0f MiB); the same cases, the ceilings "
+          "measured again first and last around them:"
+          % (pg.get("version", "?"), ", ".join("%s = %s" % kv for kv in pg["settings"].items()),
+             pg.get("db_bytes", 0) / 1048576.0))
+    print()
+    print("| case | requests/s | p50 ms | p99 ms | errors | x ceiling (f) | x own ceiling (g) "
+          "| x SQLite |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for k in "abcdfg":
+        c = cs.get(k)
+        if c is None:
+            continue
+        if "rps" not in c:
+            print("| (%s) %s | n/a | | | | | | |" % (k, c["name"]))
+            continue
+        s = sq.get(k, {})
+        print("| (%s) %s | %.0f | %s | %s | %d | %s | %s | %s |"
+              % (k, c["name"], c["rps"], fmt_ms(c["p50_us"]), fmt_ms(c["p99_us"]), c["errors"],
+                 "%.2f" % (c["rps"] / ceil) if ceil else "",
+                 "%.2f" % (c["rps"] / own) if own else "",
+                 "%.2f" % (c["rps"] / s["rps"]) if s.get("rps") else ""))
+    print()
+    print("(x SQLite: against the SQLite table's figure of the same case; (c) and (d) against "
+          "synchronous = full, which PostgreSQL's synchronous_commit = on matches)")
+    if pg.get("rss_kib"):
+        print("responders on PostgreSQL, peak RSS (VmHWM) serving (a)-(d): %s MiB"
+              % ", ".join("%.1f" % (v[0] / 1024.0) for v in pg["rss_kib"].values()))
+    wh = pg.get("webhook")
+    if wh:
+        print("webhook on PostgreSQL: %d deliveries queued, %d delivered at %s/s, %d pending"
+              % (wh["queued"], wh["delivered"],
+                 "%.0f" % wh["rate"] if wh["rate"] else "n/a", wh["pending"]))
     print()
 
 
@@ -851,6 +1119,7 @@ def main():
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--sizes", default="1000,100000,1000000")
     ap.add_argument("--webhook", action="store_true")
+    ap.add_argument("--backend", choices=("both", "sqlite", "postgresql"), default="both")
     args = ap.parse_args()
     env = os.environ.get
     args.webhook = args.webhook or env("BENCH_WEBHOOK") == "1"

@@ -295,6 +295,76 @@ test_transactions(PGconn *other)
 	ok(pgst_autocommit(), "no transaction is left open");
 }
 
+/* The state of backend pid in pg_stat_activity, as another connection sees it. */
+static const char *
+state_of(PGconn *other, long long pid)
+{
+	static char state[40];
+	char	 q[96];
+	PGresult *r;
+
+	snprintf(q, sizeof(q), "SELECT state FROM pg_stat_activity WHERE pid = %lld", pid);
+	r = PQexec(other, q);
+	snprintf(state, sizeof(state), "%s", PQresultStatus(r) == PGRES_TUPLES_OK &&
+	    PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "(none)");
+	PQclear(r);
+	return state;
+}
+
+/* A read transaction's round trips: its BEGIN goes with its first statement. */
+static void
+test_read_round_trips(PGconn *other)
+{
+	struct dbstmt *st = db_prep(&db, "SELECT pg_backend_pid()");
+	unsigned long before;
+	long long pid;
+	int	 n, rolled;
+
+	pid = db_step(st) == DB_ROW ? (long long)db_col_i64(st, 0) : -1;
+	db_done(st, DB_ROW);
+	before = pgst_round_trips();
+	is_int(db_read_begin(&db), DB_OK, "a read transaction");
+	is_str(state_of(other, pid), "idle", "its BEGIN waits for its first statement");
+	db_read_end(&db);
+	is_int((int)(pgst_round_trips() - before), 0, "a read transaction of no statement sends nothing");
+	ok(pgst_autocommit(), "and leaves none open");
+
+	n = (int)count();
+	before = pgst_round_trips();
+	is_int(db_read_begin(&db), DB_OK, "a read transaction");
+	is_int(count(), n, "its first statement");
+	is_str(state_of(other, pid), "idle in transaction", "went with its BEGIN");
+	PQclear(PQexec(other, "INSERT INTO t (u, n) VALUES ('unseen', 1)"));
+	is_int(count(), n, "its snapshot holds");
+	db_read_end(&db);
+	is_int((int)(pgst_round_trips() - before), 3,
+	    "two statements and the COMMIT: three round trips, not four");
+	ok(pgst_autocommit(), "no transaction is left open");
+	is_str(state_of(other, pid), "idle", "the transaction is over");
+	is_int(count(), n + 1, "the next statement runs outside it");
+
+	/* a read transaction that writes commits before db_read_end returns */
+	is_int(db_read_begin(&db), DB_OK, "a read transaction");
+	is_int(count(), n + 1, "reads");
+	ok(insert("written in a read", 1) > 0, "then writes");
+	db_read_end(&db);
+	{
+		PGresult *r = PQexec(other, "SELECT count(*) FROM t WHERE u = 'written in a read'");
+
+		ok(PQresultStatus(r) == PGRES_TUPLES_OK && strcmp(PQgetvalue(r, 0, 0), "1") == 0,
+		    "its write is committed when db_read_end returns");
+		PQclear(r);
+	}
+	/* a failure inside a read transaction: the rollback hook, as before */
+	rolled = rollbacks;
+	is_int(db_read_begin(&db), DB_OK, "a read transaction");
+	ok(run("SELECT 1 / (n - n) FROM t") == DB_RC_ERROR, "a failure inside (at execution)");
+	db_read_end(&db);
+	is_int(rollbacks, rolled + 1, "its end ran the rollback hook");
+	ok(pgst_autocommit(), "no transaction is left open");
+	is_int(count(), n + 2, "the connection works");
+}
+
 /* The server's prepared statements whose text is sql. */
 static int
 prepared(const char *sql)
@@ -450,6 +520,7 @@ main(void)
 	test_types();
 	test_rows_and_errors();
 	test_transactions(other);
+	test_read_round_trips(other);
 	test_cache();
 	test_insert_id();
 	test_untyped_null();
