@@ -228,8 +228,8 @@ def test_outbox_and_sweep_figures_come_from_the_database():
 
 
 def test_metrics_file_is_shared_and_private():
-    # beside the SQLite file; on PostgreSQL in state_dir (the server's folder)
-    path = os.path.join(S.dir, "taskmgr-metrics") if PG else S.db + "-metrics"
+    # beside the SQLite file; on PostgreSQL in state_dir
+    path = S.state_file("-metrics")
     eq(oct(os.stat(path).st_mode & 0o777), "0o600", "mode of " + path)
 
 
@@ -281,6 +281,7 @@ def test_database_size_is_the_backend_s_figure():
                 eq(wal, 0.0, "the WAL's size without pg_monitor")
                 eq([ln for ln in plain.log_text().splitlines()
                     if re.match(r"\S+ (warn|error) ", ln)], [], "warnings")
+            srv.sql("DROP ROLE tm_plain")
 
 
 def test_address_not_allowed_gets_404():
