@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -433,6 +434,69 @@ test_cache(void)
 	sql_stmt_end(b, once);
 }
 
+/*
+ * Ends this connection from another one (as a server's restart does) and
+ * waits, bounded, until its backend is gone; 1 when it is.
+ */
+static int
+kill_self(PGconn *other)
+{
+	struct dbstmt *st = db_prep(&db, "SELECT pg_backend_pid()");
+	char	 q[96];
+	long long pid = -1;
+	PGresult *r;
+	int	 i, gone = 0;
+
+	if (st != NULL && db_step(st) == DB_ROW)
+		pid = (long long)db_col_i64(st, 0);
+	db_done(st, DB_ROW);
+	snprintf(q, sizeof(q), "SELECT pg_terminate_backend(%lld)", pid);
+	PQclear(PQexec(other, q));
+	snprintf(q, sizeof(q), "SELECT count(*) FROM pg_stat_activity WHERE pid = %lld", pid);
+	for (i = 0; i < 500 && !gone; i++) {
+		r = PQexec(other, q);
+		gone = PQresultStatus(r) == PGRES_TUPLES_OK && atoi(PQgetvalue(r, 0, 0)) == 0;
+		PQclear(r);
+		if (!gone)
+			usleep(10000);
+	}
+	return pid > 0 && gone;
+}
+
+/* A connection found lost by a transaction's first statement: run again once. */
+static void
+test_retry(PGconn *other)
+{
+	int64_t	 n = count();
+
+	ok(kill_self(other), "ended before a read transaction");
+	is_int(db_read_begin(&db), DB_OK, "a read transaction");
+	is_int(count(), n, "its first statement is answered, on a new connection");
+	db_read_end(&db);
+
+	ok(kill_self(other), "ended before a write transaction");
+	is_int(db_begin(&db), DB_OK, "begin: on a new connection, the lock taken");
+	ok(insert("retried", 1) > 0, "its first statement");
+	is_int(db_commit(&db), DB_OK, "commit");
+	is_int(count(), n + 1, "the row is there");
+
+	/* once a statement of the transaction went through: never again */
+	is_int(db_read_begin(&db), DB_OK, "a read transaction");
+	is_int(count(), n + 1, "its first statement");
+	ok(kill_self(other), "ended inside it");
+	is_int(count(), -1, "the next statement fails, not run again");
+	db_read_end(&db);
+	is_int(count(), n + 1, "then the connection works again");
+
+	is_int(db_begin(&db), DB_OK, "begin");
+	ok(insert("lost", 1) > 0, "a first insert");
+	ok(kill_self(other), "ended inside the write transaction");
+	is_int(insert("lost", 2), -1, "the next insert fails, not run again");
+	db_rollback(&db);
+	ok(pgst_autocommit(), "no transaction is left open");
+	is_int(count(), n + 1, "nothing of it was kept");
+}
+
 static void
 test_insert_id(void)
 {
@@ -522,6 +586,7 @@ main(void)
 	test_transactions(other);
 	test_read_round_trips(other);
 	test_cache();
+	test_retry(other);
 	test_insert_id();
 	test_untyped_null();
 	PQfinish(other);
