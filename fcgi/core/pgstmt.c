@@ -551,17 +551,21 @@ run_once(struct pgstmt *st)
 
 /*
  * run_once, run again once on a connection made again when the first
- * statement of a read transaction (its BEGIN sent with it) found the
- * connection lost (a server restarted): nothing of the transaction had run.
- * Never after a statement of the transaction went through.
+ * statement of a read transaction (its BEGIN sent with it), or a SELECT
+ * outside any transaction, found the connection lost (a server restarted):
+ * nothing had run that could be half done.  Never after a statement of the
+ * transaction went through, never a write outside one (it may have been
+ * committed).
  */
 static int
 run(struct pgstmt *st)
 {
 	int	 first = begin_read, rc;
+	int	 idle = PQtransactionStatus(conn) == PQTRANS_IDLE;
 
-	if ((rc = run_once(st)) != DB_RC_OK && first && lost()) {
-		begin_read = 1;
+	if ((rc = run_once(st)) != DB_RC_OK && lost() &&
+	    (first || (idle && strncmp(st->text, "SELECT", 6) == 0))) {
+		begin_read = first;
 		rc = run_once(st);
 	}
 	return rc;
