@@ -116,11 +116,33 @@ migrate_tx(PGconn *c, FILE *out)
 	return write_version(c, last, out) < 0 ? -1 : 1;
 }
 
+/*
+ * Pages sorted by a name (the admin lists, users by username) come in the
+ * database's collation on PostgreSQL and in code point order on SQLite: the
+ * same answers only when the database sorts as "C" does (C, POSIX or
+ * C.UTF-8).  Compared by behaviour, not by name, so an ICU locale is caught
+ * too; a warning, since a team may want its locale's order.  1 when it
+ * sorts as "C" (or the question failed: nothing to warn about), else 0.
+ */
+static int
+sorts_as_c(PGconn *c)
+{
+	PGresult *r = PQexec(c, "SELECT ('a' < 'B') = ('a' < 'B' COLLATE \"C\")"
+	    " AND ('a-c' < 'ab') = ('a-c' < 'ab' COLLATE \"C\")"
+	    " AND ('\xc3\xa9' < 'f') = ('\xc3\xa9' < 'f' COLLATE \"C\")");
+	int	 as_c;
+
+	as_c = !(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+	    strcmp(PQgetvalue(r, 0, 0), "f") == 0);
+	PQclear(r);
+	return as_c;
+}
+
 int
 pg_migrate(const char *uri, FILE *out)
 {
 	PGconn	*c;
-	int	 v = -1;
+	int	 v = -1, as_c = 1;
 
 	if (n_pg_migrations == 0) {
 		fprintf(out, "this build has no PostgreSQL migrations\n");
@@ -143,10 +165,18 @@ pg_migrate(const char *uri, FILE *out)
 			PQclear(PQexec(c, "ROLLBACK"));
 		}
 	}
+	if (v >= 0)
+		as_c = sorts_as_c(c);
 	PQfinish(c);
 	if (v < 0)
 		return -1;
 	if (v == 1)
 		fprintf(out, "schema now at version %d\n", pg_migrations[n_pg_migrations - 1].version);
+	if (!as_c)
+		fprintf(out, "warning: this database sorts text by its locale, not by "
+		    "code point as SQLite does, so pages sorted by name may come in "
+		    "another order than on SQLite; create it with LOCALE 'C' (or "
+		    "'C.UTF-8') for the same order (README, \"PostgreSQL and several "
+		    "hosts\")\n");
 	return 0;
 }

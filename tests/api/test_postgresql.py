@@ -519,5 +519,23 @@ def test_migrate_refuses_a_newer_database():
     assert "newer than this program's %d" % expected_version() in p.stdout, p.stdout
 
 
+def test_migrate_warns_of_a_database_that_sorts_by_a_locale():
+    """Pages sorted by a name come in the database's collation on PostgreSQL,
+    in code point order on SQLite: migrate says so for a database in an ICU
+    locale (en-US sorts 'a' before 'B'), and nothing for the C ones above."""
+    need_cluster()
+    PG.query("postgres", "CREATE DATABASE by_locale TEMPLATE template0 "
+             "LOCALE_PROVIDER icu ICU_LOCALE 'en-US'")
+    eq(PG.query("by_locale", "SELECT 'a' < 'B'"), [("t",)], "the database's own order")
+    p = run(TASKMGR, "migrate", config=conf(PG.uri("by_locale")))
+    eq(p.returncode, 0, p.stdout + p.stderr)
+    lines = p.stdout.splitlines()
+    eq(lines[-2], "schema now at version %d" % expected_version(), p.stdout)
+    assert lines[-1].startswith("warning: this database sorts text by its locale"), p.stdout
+    assert "LOCALE 'C'" in lines[-1], p.stdout
+    p = run(TASKMGR, "migrate", config=conf(PG.uri("by_locale")))
+    eq(p.stdout.splitlines()[-1][:8], "warning:", "again on every migrate")
+
+
 if __name__ == "__main__":
     run_tests(globals(), time_limit=300)
