@@ -503,9 +503,16 @@ run_pipelined(struct pgstmt *st, int begin, const char **vals, const int *lens,
 	return out;
 }
 
+/* The connection was found lost by what was just sent. */
+static int
+lost(void)
+{
+	return conn != NULL && PQstatus(conn) != CONNECTION_OK;
+}
+
 /* Runs st (prepared now if it was not); a code, the rows in st->res. */
 static int
-run(struct pgstmt *st)
+run_once(struct pgstmt *st)
 {
 	const char *vals[PG_MAX_PARAMS];
 	int	 lens[PG_MAX_PARAMS], fmts[PG_MAX_PARAMS], rc;
@@ -540,6 +547,28 @@ run(struct pgstmt *st)
 	st->nrows = PQresultStatus(r) == PGRES_TUPLES_OK ? PQntuples(r) : 0;
 	st->row = 0;
 	return DB_RC_OK;
+}
+
+/*
+ * run_once, run again once on a connection made again when the first
+ * statement of a read transaction (its BEGIN sent with it), or a SELECT
+ * outside any transaction, found the connection lost (a server restarted):
+ * nothing had run that could be half done.  Never after a statement of the
+ * transaction went through, never a write outside one (it may have been
+ * committed).
+ */
+static int
+run(struct pgstmt *st)
+{
+	int	 first = begin_read, rc;
+	int	 idle = PQtransactionStatus(conn) == PQTRANS_IDLE;
+
+	if ((rc = run_once(st)) != DB_RC_OK && lost() &&
+	    (first || (idle && strncmp(st->text, "SELECT", 6) == 0))) {
+		begin_read = first;
+		rc = run_once(st);
+	}
+	return rc;
 }
 
 int
@@ -632,6 +661,20 @@ exec_wait(const char *sql)
 	return rc;
 }
 
+/*
+ * A transaction's BEGIN (a write's takes the writers' lock with it): sent
+ * again once on a connection made again when it found the connection lost.
+ */
+static int
+begin(const char *sql)
+{
+	int	 rc;
+
+	if ((rc = exec_wait(sql)) != DB_RC_OK && lost())
+		rc = exec_wait(sql);
+	return rc;
+}
+
 /* sql; a read transaction's BEGIN waits for its first statement (begin_read). */
 int
 pgst_exec(const char *sql)
@@ -646,9 +689,11 @@ pgst_exec(const char *sql)
 		begin_read = 0;
 		if (strcmp(sql, "COMMIT") == 0 || strcmp(sql, "ROLLBACK") == 0)
 			return DB_RC_OK;	/* no statement ran: there is no transaction */
-		if ((rc = exec_wait(PG_BEGIN_READ)) != DB_RC_OK)
+		if ((rc = begin(PG_BEGIN_READ)) != DB_RC_OK)
 			return rc;
 	}
+	if (strcmp(sql, PG_BEGIN_WRITE) == 0 && pgst_autocommit())
+		return begin(sql);
 	return exec_wait(sql);
 }
 

@@ -136,5 +136,25 @@ def test_kill_postgresql_under_write_load():
         ROUNDS, len(statuses), acked(writers)))
 
 
+def test_first_request_after_restart_is_served():
+    """After PostgreSQL's restart (clean, then a crash) each responder's first
+    request finds its connection lost at the first statement of its
+    transaction: it connects again and runs the transaction again, 2xx."""
+    if SKIP:
+        raise Skip(SKIP)
+    for rnd, (how, method) in enumerate((("stop", "GET"), ("kill", "POST"))):
+        before = reconnections()
+        PG.stop() if how == "stop" else PG.kill()
+        PG.launch()
+        statuses = []
+        while reconnections() < before + WORKERS and len(statuses) < 300:
+            body = {"name": "after restart %d.%d" % (rnd, len(statuses))}
+            statuses.append(crash.call(method, "/api/lists/",
+                                       body if method == "POST" else None)[0])
+        eq(reconnections(), before + WORKERS, "each responder connected again (%s)" % how)
+        eq([s for s in statuses if s is None or not 200 <= s < 300], [],
+           "every request after the %s answered 2xx, %s" % (how, method))
+
+
 if __name__ == "__main__":
     run_tests(globals())

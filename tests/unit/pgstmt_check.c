@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -415,22 +416,88 @@ test_cache(void)
 		ok(PQresultStatus(r) == PGRES_TUPLES_OK, "ended by another connection");
 		PQclear(r);
 		PQfinish(killer);
-		rc = DB_RC_ERROR;
-		for (i = 0; i < 2 && rc != DB_ROW; i++) {	/* the first may find it lost */
-			b = db_prep(&db, sql);
-			db_bind_i64(b, 1, 21);
-			rc = db_step(b);
-			if (rc == DB_ROW)
-				ok(db_col_i64(b, 0) == 42, "answered after connecting again");
-			db_done(b, rc);
-		}
+		/* a SELECT outside a transaction finds it lost: run again once */
+		b = db_prep(&db, sql);
+		db_bind_i64(b, 1, 21);
+		rc = db_step(b);
 		is_int(rc, DB_ROW, "the cached statement runs again, prepared anew");
+		ok(rc == DB_ROW && db_col_i64(b, 0) == 42, "answered after connecting again");
+		db_done(b, rc);
 	}
 	b = sql_stmt(&db, 0x7f000001, "SELECT 'built at run time', ?1", &once);
 	ok(b != NULL && !once, "sql_stmt: an interned text is cached");
 	db_bind_i64(b, 1, 3);
 	ok(db_step(b) == DB_ROW && db_col_i64(b, 1) == 3, "and runs");
 	sql_stmt_end(b, once);
+}
+
+/*
+ * Ends this connection from another one (as a server's restart does) and
+ * waits, bounded, until its backend is gone; 1 when it is.
+ */
+static int
+kill_self(PGconn *other)
+{
+	struct dbstmt *st = db_prep(&db, "SELECT pg_backend_pid()");
+	char	 q[96];
+	long long pid = -1;
+	PGresult *r;
+	int	 i, gone = 0;
+
+	if (st != NULL && db_step(st) == DB_ROW)
+		pid = (long long)db_col_i64(st, 0);
+	db_done(st, DB_ROW);
+	snprintf(q, sizeof(q), "SELECT pg_terminate_backend(%lld)", pid);
+	PQclear(PQexec(other, q));
+	snprintf(q, sizeof(q), "SELECT count(*) FROM pg_stat_activity WHERE pid = %lld", pid);
+	for (i = 0; i < 500 && !gone; i++) {
+		r = PQexec(other, q);
+		gone = PQresultStatus(r) == PGRES_TUPLES_OK && atoi(PQgetvalue(r, 0, 0)) == 0;
+		PQclear(r);
+		if (!gone)
+			usleep(10000);
+	}
+	return pid > 0 && gone;
+}
+
+/* A connection found lost by a transaction's first statement: run again once. */
+static void
+test_retry(PGconn *other)
+{
+	int64_t	 n = count();
+
+	ok(kill_self(other), "ended before a read transaction");
+	is_int(db_read_begin(&db), DB_OK, "a read transaction");
+	is_int(count(), n, "its first statement is answered, on a new connection");
+	db_read_end(&db);
+
+	ok(kill_self(other), "ended before a write transaction");
+	is_int(db_begin(&db), DB_OK, "begin: on a new connection, the lock taken");
+	ok(insert("retried", 1) > 0, "its first statement");
+	is_int(db_commit(&db), DB_OK, "commit");
+	is_int(count(), n + 1, "the row is there");
+
+	/* a write outside a transaction may have been committed: never again */
+	ok(kill_self(other), "ended before a write outside a transaction");
+	is_int(run("UPDATE t SET n = n WHERE u = 'retried'"), DB_RC_ERROR,
+	    "the write fails, not run again");
+	is_int(count(), n + 1, "then the connection works again");
+
+	/* once a statement of the transaction went through: never again */
+	is_int(db_read_begin(&db), DB_OK, "a read transaction");
+	is_int(count(), n + 1, "its first statement");
+	ok(kill_self(other), "ended inside it");
+	is_int(count(), -1, "the next statement fails, not run again");
+	db_read_end(&db);
+	is_int(count(), n + 1, "then the connection works again");
+
+	is_int(db_begin(&db), DB_OK, "begin");
+	ok(insert("lost", 1) > 0, "a first insert");
+	ok(kill_self(other), "ended inside the write transaction");
+	is_int(insert("lost", 2), -1, "the next insert fails, not run again");
+	db_rollback(&db);
+	ok(pgst_autocommit(), "no transaction is left open");
+	is_int(count(), n + 1, "nothing of it was kept");
 }
 
 static void
@@ -522,6 +589,7 @@ main(void)
 	test_transactions(other);
 	test_read_round_trips(other);
 	test_cache();
+	test_retry(other);
 	test_insert_id();
 	test_untyped_null();
 	PQfinish(other);
