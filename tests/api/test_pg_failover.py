@@ -37,6 +37,7 @@ RECONNECTED = "PostgreSQL: connected again after the connection was lost"
 PRIMARY = STANDBY = S = RX = None
 WORKER = None   # (Popen, log path)
 SKIP = None
+PROMOTED = None     # set once the standby is the primary
 
 
 def setup_module():
@@ -116,19 +117,25 @@ class Creator(threading.Thread):
         self.n, self.token, self.lst, self.stop = n, token, lst, stop
         self.acked = []
         self.statuses = []
+        self.after = []     # the statuses of the requests sent after PROMOTED
 
     def run(self):
         i = 0
         while not self.stop.is_set():
             i += 1
+            late = PROMOTED is not None
             try:
                 r = S.request("POST", "/api/lists/%d/tasks/" % self.lst,
                               {"name": "w%d-%d" % (self.n, i)}, token=self.token, timeout=10)
             except OSError:
                 self.statuses.append(None)
+                if late:
+                    self.after.append(None)
                 time.sleep(0.05)
                 continue
             self.statuses.append(r.status)
+            if late:
+                self.after.append(r.status)
             if r.status == 201:
                 self.acked.append(r.json["id"])
             else:
@@ -136,7 +143,7 @@ class Creator(threading.Thread):
 
 
 def test_failover_to_the_promoted_standby():
-    global WORKER
+    global WORKER, PROMOTED
     if SKIP:
         raise Skip(SKIP)
     tok = S.login("alice")
@@ -170,12 +177,15 @@ def test_failover_to_the_promoted_standby():
                         "-D", STANDBY.data], check=True, capture_output=True, timeout=40,
                        **STANDBY.as_user)
         eq(STANDBY.query("postgres", "SELECT pg_is_in_recovery()"), [("f",)], "promoted")
-        # the same responders write again on the new primary (the first
-        # requests after the kill may answer 5xx: the transaction's first
-        # statement is not yet retried on a lost connection, hpgretry)
+        PROMOTED = True
+        # the same responders write again on the new primary: the requests
+        # of the outage answer 500 (no host takes writes), every one sent
+        # after the promotion 201, the first of each responder too (its
+        # connection made again to the other host, the statement run again)
+        # (counted from PROMOTED: writes may be acknowledged before
+        # pg_ctl returns, once the promotion is done)
         wait_for("writes acknowledged after the promotion",
-                 lambda: sum(len(c.acked) for c in creators)
-                 >= len(acked_at_kill) + 30, 30)
+                 lambda: sum(c.after.count(201) for c in creators) >= 30, 30)
     finally:
         stop.set()
         for c in creators:
@@ -183,6 +193,8 @@ def test_failover_to_the_promoted_standby():
     statuses = [s for c in creators for s in c.statuses]
     eq(sorted({str(s) for s in statuses if s is None or (s >= 300 and s not in (500, 503))}),
        [], "only the responders' own 500/503 during the failover")
+    eq(sorted({str(s) for c in creators for s in c.after}), ["201"],
+       "every request sent after the promotion")
     eq(sorted(S.responder_pids()), responders, "no responder restarted")
     # each responder found its connection lost and connected again, to the
     # other host of the URI (pgstmt.c logs it once)
