@@ -582,6 +582,26 @@ def _terminate(pid, popen=None, timeout=10):
         popen.wait(5)
 
 
+def wait_for(pred, what, timeout=15, step=0.02):
+    """Polls pred() until it is true; AssertionError naming what after
+    timeout seconds (the tests' one bounded wait)."""
+    deadline = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() >= deadline:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(step)
+
+
+def read_text(path):
+    """The text of the file at path ("" while it does not exist), e.g. a log
+    a process is still writing."""
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
 def eq(got, want, what=""):
     if got != want:
         raise AssertionError("%s: got %r, want %r" % (what, got, want))

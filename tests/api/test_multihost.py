@@ -25,12 +25,12 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from urllib.parse import urlsplit
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (SANITIZER_MARKS, STARTED, Server, _terminate, eq,  # noqa: E402
-                     free_port, nginx_site, run_tests, scratch_dir, start_nginx)
+                     free_port, nginx_site, read_text as read, run_tests, scratch_dir,
+                     start_nginx, wait_for)
 from admin_client import Admin  # noqa: E402
 from fake_telegram import FakeTelegram, TOKEN  # noqa: E402
 from hook_receiver import Receiver  # noqa: E402
@@ -149,14 +149,6 @@ def q(sql):
     return pg.PG.query(DB, sql)
 
 
-def read(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except FileNotFoundError:
-        return ""
-
-
 def user_id(name):
     return int(q("SELECT id FROM users WHERE username = '%s'" % name)[0][0])
 
@@ -165,15 +157,6 @@ def token(name):
     if name not in TOKENS:
         TOKENS[name] = FRONT.login(name)
     return TOKENS[name]
-
-
-def wait_for(pred, what, timeout=15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return
-        time.sleep(0.02)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def ok(r, status, what):

@@ -15,11 +15,11 @@ installed (Debian package postgresql-15).  Every wait is bounded.
 import os
 import sys
 import threading
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pgcluster  # noqa: E402
-from harness import SCRATCH, Server, Skip, _PgCursor, eq, run_tests, scratch_dir  # noqa: E402
+from harness import (SCRATCH, Server, Skip, _PgCursor, eq, run_tests,  # noqa: E402
+                     scratch_dir, wait_for)
 import test_crash as crash  # noqa: E402
 
 WITH_POSTGRESQL = os.environ.get("WITH_POSTGRESQL") == "yes"
@@ -80,13 +80,6 @@ def reconnections():
         return f.read().count(RECONNECTED)
 
 
-def wait_for(what, cond, seconds):
-    deadline = time.time() + seconds
-    while not cond():
-        assert time.time() < deadline, what
-        time.sleep(0.05)
-
-
 def test_kill_postgresql_under_write_load():
     if SKIP:
         raise Skip(SKIP)
@@ -100,22 +93,22 @@ def test_kill_postgresql_under_write_load():
         for rnd in range(ROUNDS):
             # the load runs: writes are acknowledged, then the crash
             before = acked(writers)
-            wait_for("writes acknowledged before crash %d" % rnd,
-                     lambda: acked(writers) >= before + 30, 60)
+            wait_for(lambda: acked(writers) >= before + 30,
+                     "writes acknowledged before crash %d" % rnd, 60)
             PG.kill()
             # the writes of the outage fail; the server comes back
             down = len([s for w in writers for s in w.statuses])
-            wait_for("requests answered while PostgreSQL is down",
-                     lambda: len([s for w in writers for s in w.statuses]) >= down + 8, 30)
+            wait_for(lambda: len([s for w in writers for s in w.statuses]) >= down + 8,
+                     "requests answered while PostgreSQL is down", 30)
             PG.launch()
             # every responder connects again at its first request that finds
             # the connection lost, and writes are acknowledged again
             after = acked(writers)
-            wait_for("each responder connected again after crash %d (%d of %d)" % (
-                rnd, reconnections(), WORKERS * (rnd + 1)),
-                lambda: reconnections() >= WORKERS * (rnd + 1), 60)
-            wait_for("writes acknowledged after crash %d" % rnd,
-                     lambda: acked(writers) >= after + 30, 60)
+            wait_for(lambda: reconnections() >= WORKERS * (rnd + 1),
+                "each responder connected again after crash %d (%d of %d)" % (
+                rnd, reconnections(), WORKERS * (rnd + 1)), 60)
+            wait_for(lambda: acked(writers) >= after + 30,
+                     "writes acknowledged after crash %d" % rnd, 60)
             eq(sorted(S.responder_pids()), responders, "no responder restarted")
     finally:
         stop.set()

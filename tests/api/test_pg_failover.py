@@ -26,7 +26,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pgcluster  # noqa: E402
-from harness import SCRATCH, Server, Skip, _terminate, eq, run_tests, scratch_dir  # noqa: E402
+from harness import (SCRATCH, Server, Skip, _terminate, eq, read_text as read,  # noqa: E402
+                     run_tests, scratch_dir, wait_for)
 from hook_receiver import Receiver  # noqa: E402
 
 WITH_POSTGRESQL = os.environ.get("WITH_POSTGRESQL") == "yes"
@@ -70,9 +71,9 @@ def setup_module():
     PRIMARY.query("postgres", "ALTER SYSTEM SET synchronous_standby_names = '%s'"
                   % STANDBY_NAME)
     PRIMARY.query("postgres", "SELECT pg_reload_conf()")
-    wait_for("the standby streaming synchronously", lambda: PRIMARY.query(
+    wait_for(lambda: PRIMARY.query(
         "postgres", "SELECT sync_state FROM pg_stat_replication WHERE application_name = '%s'"
-        % STANDBY_NAME) == [("sync",)], 30)
+        % STANDBY_NAME) == [("sync",)], "the standby streaming synchronously", 30)
     uri = "postgresql:///%s?host=%s,%s&user=taskmgr&target_session_attrs=read-write" % (
         DB, PRIMARY.dir, STANDBY.dir)
     RX = Receiver()
@@ -92,21 +93,6 @@ def teardown_module():
     for c in (STANDBY, PRIMARY):
         if c is not None and c.proc is not None and c.proc.poll() is None:
             c.stop()
-
-
-def wait_for(what, cond, seconds):
-    deadline = time.monotonic() + seconds
-    while not cond():
-        assert time.monotonic() < deadline, "timed out waiting for " + what
-        time.sleep(0.05)
-
-
-def read(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except FileNotFoundError:
-        return ""
 
 
 class Creator(threading.Thread):
@@ -157,7 +143,7 @@ def test_failover_to_the_promoted_standby():
                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                           stderr=subprocess.DEVNULL)
     WORKER = (wp, log)
-    wait_for("the worker to lead", lambda: LEADS in read(log), 15)
+    wait_for(lambda: LEADS in read(log), "the worker to lead", 15)
     responders = sorted(S.responder_pids())
     eq(len(responders), 2, "responders")
 
@@ -166,8 +152,8 @@ def test_failover_to_the_promoted_standby():
     for c in creators:
         c.start()
     try:
-        wait_for("writes acknowledged before the kill",
-                 lambda: sum(len(c.acked) for c in creators) >= 30, 30)
+        wait_for(lambda: sum(len(c.acked) for c in creators) >= 30,
+                 "writes acknowledged before the kill", 30)
         # the deliveries of those creations: sent before the failover
         PRIMARY.kill()
         # what was acknowledged at the kill: every answer read after it
@@ -184,8 +170,8 @@ def test_failover_to_the_promoted_standby():
         # connection made again to the other host, the statement run again)
         # (counted from PROMOTED: writes may be acknowledged before
         # pg_ctl returns, once the promotion is done)
-        wait_for("writes acknowledged after the promotion",
-                 lambda: sum(c.after.count(201) for c in creators) >= 30, 30)
+        wait_for(lambda: sum(c.after.count(201) for c in creators) >= 30,
+                 "writes acknowledged after the promotion", 30)
     finally:
         stop.set()
         for c in creators:
@@ -211,18 +197,18 @@ def test_failover_to_the_promoted_standby():
     # the worker lost the lead with its connection; it leads again on the
     # new primary and sends what is queued after the failover, once
     eq(wp.poll(), None, "the worker still runs")
-    wait_for("the worker to lead again", lambda: read(log).count(LEADS) +
-             read(log).count("took over as the leader") >= 2, 30)
+    wait_for(lambda: read(log).count(LEADS) +
+             read(log).count("took over as the leader") >= 2, "the worker to lead again", 30)
     holder = STANDBY.query("postgres", "SELECT count(*) FROM pg_locks WHERE locktype = "
                            "'advisory' AND granted")
     eq(holder, [("1",)], "the worker's advisory lock on the new primary")
     r = S.post("/api/lists/%d/tasks/" % lst, {"name": "after the failover"}, token=tok)
     eq(r.status, 201, "a creation after the failover: %r" % r)
-    wait_for("the delivery queued after the failover", lambda: any(
-        b"after the failover" in b for b in RX.bodies("/failover")), 30)
-    wait_for("nothing pending", lambda: STANDBY.query(
+    wait_for(lambda: any(
+        b"after the failover" in b for b in RX.bodies("/failover")), "the delivery queued after the failover", 30)
+    wait_for(lambda: STANDBY.query(
         DB, "SELECT count(*) FROM webhook_delivery_log WHERE status = 'pending'")
-        == [("0",)], 30)
+        == [("0",)], "nothing pending", 30)
     eq(sum(1 for b in RX.bodies("/failover") if b"after the failover" in b), 1,
        "that delivery sent once")
     print("# %d requests, %d acknowledged before the kill" % (len(statuses),

@@ -18,7 +18,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (SANITIZER_MARKS, TASKMGR, TOP_BUILDDIR, Server, _terminate,  # noqa: E402
-                     eq, run_tests, sqlite_only)
+                     eq, read_text as read, run_tests, sqlite_only, wait_for)
 from fake_telegram import FakeTelegram, TOKEN  # noqa: E402
 from hook_receiver import Receiver  # noqa: E402
 import test_postgresql as pg  # noqa: E402
@@ -69,14 +69,6 @@ def db():
     return c
 
 
-def read(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except FileNotFoundError:
-        return ""
-
-
 def start(name, *args, fake=None):
     """taskmgr ARGS logging to its own file (and talking to fake); (Popen, log path)."""
     log = os.path.join(S.dir, "%s-%d.log" % (name, len(PROCS)))
@@ -87,15 +79,6 @@ def start(name, *args, fake=None):
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     PROCS.append((p, log))
     return p, log
-
-
-def wait_for(pred, what, timeout=15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return
-        time.sleep(0.02)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def wait_log(log, text, proc=None):
