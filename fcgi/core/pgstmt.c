@@ -2,7 +2,6 @@
  * pgstmt: the statements of dbstmt.h on PostgreSQL (configure
  * --with-postgresql).  See pgstmt.h.
  */
-#include <endian.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,17 +98,6 @@ stmt_new(const char *sql)
 	return st;
 }
 
-static void
-clear_params(struct pgstmt *st)
-{
-	int	 i;
-
-	for (i = 0; i < st->nparams; i++) {
-		free(st->par[i].p);
-		memset(&st->par[i], 0, sizeof(st->par[i]));
-	}
-}
-
 void
 pgst_reset(struct dbstmt *d)
 {
@@ -140,7 +128,7 @@ stmt_free(struct pgstmt *st)
 	if (st == NULL)
 		return;
 	pgst_reset((struct dbstmt *)st);
-	clear_params(st);
+	pgst_clear_params(st);
 	deallocate(st);
 	free(st->blob);
 	free(st->par);
@@ -164,7 +152,7 @@ pgst_prep(const char *sql, int once)
 		if (cache[slot].sql == sql) {
 			st = cache[slot].st;
 			pgst_reset((struct dbstmt *)st);
-			clear_params(st);
+			pgst_clear_params(st);
 			return (struct dbstmt *)st;
 		}
 		if (cache[slot].sql == NULL) {
@@ -183,102 +171,6 @@ void
 pgst_finalize(struct dbstmt *d)
 {
 	stmt_free((struct pgstmt *)d);
-}
-
-/* The parameter i (from 1) of d, its old value dropped; NULL when out of range. */
-static struct param *
-param(struct dbstmt *d, int i)
-{
-	struct pgstmt *st = (struct pgstmt *)d;
-	struct param *p;
-
-	if (i < 1 || i > st->nparams)
-		return NULL;
-	p = &st->par[i - 1];
-	free(p->p);
-	memset(p, 0, sizeof(*p));
-	return p;
-}
-
-int
-pgst_bind_i64(struct dbstmt *d, int i, int64_t v)
-{
-	struct param *p = param(d, i);
-
-	if (p == NULL)
-		return SQLITE_RANGE;
-	p->kind = P_I64;
-	p->i = v;
-	return DB_RC_OK;
-}
-
-int
-pgst_bind_double(struct dbstmt *d, int i, double v)
-{
-	struct param *p = param(d, i);
-
-	if (p == NULL)
-		return SQLITE_RANGE;
-	p->kind = P_DOUBLE;
-	p->d = v;
-	return DB_RC_OK;
-}
-
-/* Binds a copy of n bytes at s (n < 0: up to the NUL) as kind. */
-static int
-bind_bytes(struct dbstmt *d, int i, const void *s, int n, enum pkind kind)
-{
-	struct param *p = param(d, i);
-
-	if (p == NULL)
-		return SQLITE_RANGE;
-	if (s == NULL)
-		return DB_RC_OK;	/* SQLite binds NULL too */
-	if (n < 0)
-		n = (int)strlen(s);
-	if ((p->p = malloc((size_t)n + 1)) == NULL)
-		return DB_RC_NOMEM;
-	memcpy(p->p, s, (size_t)n);
-	p->p[n] = '\0';
-	p->n = n;
-	p->kind = kind;
-	return DB_RC_OK;
-}
-
-int
-pgst_bind_text(struct dbstmt *d, int i, const char *s, int n)
-{
-	return bind_bytes(d, i, s, n, P_TEXT);
-}
-
-int
-pgst_bind_blob(struct dbstmt *d, int i, const void *p, int n)
-{
-	return bind_bytes(d, i, p, n, P_BLOB);
-}
-
-int
-pgst_bind_null(struct dbstmt *d, int i)
-{
-	return param(d, i) == NULL ? SQLITE_RANGE : DB_RC_OK;
-}
-
-int
-pgst_bind_count(struct dbstmt *d)
-{
-	return ((struct pgstmt *)d)->nparams;
-}
-
-static Oid
-kind_oid(enum pkind k)
-{
-	switch (k) {
-	case P_I64:	return OID_INT8;
-	case P_DOUBLE:	return OID_FLOAT8;
-	case P_TEXT:	return OID_TEXT;
-	case P_BLOB:	return OID_BYTEA;
-	default:	return 0;
-	}
 }
 
 /*
@@ -336,7 +228,7 @@ prepare(struct pgstmt *st)
 	/* a ?N the text skips (SQLite allows it) must have a type all the same */
 	for (i = 0; i < st->nparams; i++) {
 		st->types[i] = st->unused[i] && st->par[i].kind == P_NULL ? OID_INT8 :
-		    kind_oid(st->par[i].kind);
+		    pgst_kind_oid(st->par[i].kind);
 		untyped |= st->types[i] == 0;
 	}
 	/* a failed prepare would end the transaction: the retry needs a savepoint */
@@ -367,55 +259,6 @@ prepare(struct pgstmt *st)
 	}
 	PQclear(r);
 	return rc;
-}
-
-/* Fills vals, lens and fmts with the bindings as the prepared types want them. */
-static void
-wire(struct pgstmt *st, const char **vals, int *lens, int *fmts)
-{
-	int	 i;
-
-	for (i = 0; i < st->nparams; i++) {
-		struct param *p = &st->par[i];
-		Oid	 t = st->types[i];
-		uint64_t be;
-
-		vals[i] = NULL;
-		lens[i] = 0;
-		fmts[i] = 0;
-		/* a ?N the text skips is a NULL of its type, whatever it was bound to */
-		if (st->unused[i])
-			continue;
-		switch (p->kind) {
-		case P_NULL:
-			break;
-		case P_I64:
-		case P_DOUBLE:
-			if ((t == OID_INT8 && p->kind == P_I64) ||
-			    (t == OID_FLOAT8 && p->kind == P_DOUBLE)) {
-				if (p->kind == P_I64)
-					be = (uint64_t)p->i;
-				else
-					memcpy(&be, &p->d, 8);
-				be = htobe64(be);
-				memcpy(p->wire, &be, 8);
-				lens[i] = 8;
-				fmts[i] = 1;
-			} else if (p->kind == P_I64)
-				snprintf(p->wire, sizeof(p->wire), "%lld", (long long)p->i);
-			else
-				snprintf(p->wire, sizeof(p->wire), "%.17g", p->d);
-			vals[i] = p->wire;
-			break;
-		case P_TEXT:
-		case P_BLOB:
-			vals[i] = p->p;
-			lens[i] = p->n;
-			/* bytes for a bytea; text as text, whatever the type */
-			fmts[i] = t == OID_BYTEA || (t == 0 && p->kind == P_BLOB);
-			break;
-		}
-	}
 }
 
 /*
@@ -523,7 +366,7 @@ run_once(struct pgstmt *st)
 		return DB_RC_ERROR;
 	if (st->name[0] == '\0' && (rc = prepare(st)) != DB_RC_OK)
 		return rc;
-	wire(st, vals, lens, fmts);
+	pgst_wire(st, vals, lens, fmts);
 	if (begin_read || st->custom) {
 		r = run_pipelined(st, begin_read, vals, lens, fmts);
 		begin_read = 0;

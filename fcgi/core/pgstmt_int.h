@@ -1,6 +1,6 @@
 /*
- * pgstmt_int: what pgstmt.c and pgcols.c share of a statement on
- * PostgreSQL (pgstmt.h); nothing else includes it.
+ * pgstmt_int: what pgstmt.c, pgstmt_bind.c and pgcols.c share of a
+ * statement on PostgreSQL (pgstmt.h); nothing else includes it.
  */
 #ifndef TASKMGR_PGSTMT_INT_H
 #define TASKMGR_PGSTMT_INT_H
@@ -42,5 +42,10 @@ struct pgstmt {
 	char		*blob;		/* the decoded bytea of the last db_col_blob */
 	size_t		 bloblen;
 };
+
+/* pgstmt_bind.c: drops st's bindings; the type of a kind; the bindings as sent */
+void	 pgst_clear_params(struct pgstmt *st);
+Oid	 pgst_kind_oid(enum pkind);
+void	 pgst_wire(struct pgstmt *st, const char **vals, int *lens, int *fmts);
 
 #endif
