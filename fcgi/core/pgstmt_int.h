@@ -39,6 +39,7 @@ struct pgstmt {
 	int		 row, nrows;
 	int		 returning;	/* " RETURNING id" appended (pgst_insert_id) */
 	int		 custom;	/* planned for its values at each run (pgstmt.h) */
+	int		 reads;		/* a SELECT that writes nothing (pgstmt.c's reads()) */
 	char		*blob;		/* the decoded bytea of the last db_col_blob */
 	size_t		 bloblen;
 };
