@@ -377,7 +377,8 @@ test_read_round_trips(PGconn *other)
 	is_str(wait_state(other, pid, "idle"), "idle",
 	    "the server ends the transaction without another statement");
 	is_int(count(), n + 1, "the next statement runs outside it");
-	is_int((int)(pgst_round_trips() - before), 3, "one round trip: the COMMIT's answer was there");
+	is_int((int)(pgst_round_trips() - before), 3,
+	    "one round trip: the COMMIT's answer was there");
 
 	/* each of the connection's uses after a COMMIT not waited for */
 	is_int(db_read_begin(&db), DB_OK, "a read transaction");
@@ -427,6 +428,15 @@ test_read_round_trips(PGconn *other)
 		    "its write is committed when db_read_end returns");
 		PQclear(r);
 	}
+	/* a SELECT that writes (its command tag is SELECT): its COMMIT waits too */
+	is_int(db_read_begin(&db), DB_OK, "a read transaction");
+	is_int(count(), n + 1, "reads");
+	ok(run("WITH w AS (INSERT INTO t (u, n) VALUES ('written by a WITH', 1) RETURNING id)"
+	    " SELECT count(*) FROM w") == DB_ROW, "then a WITH that inserts, a SELECT");
+	before = pgst_round_trips();
+	db_read_end(&db);
+	is_int((int)(pgst_round_trips() - before), 1, "its COMMIT is waited for");
+	n++;
 	/* a failure inside a read transaction: the rollback hook, as before */
 	rolled = rollbacks;
 	is_int(db_read_begin(&db), DB_OK, "a read transaction");
