@@ -53,13 +53,15 @@ def setup_module():
     PRIMARY = pgcluster.Cluster(bindir, SCRATCH).start(fsync=True)
     PRIMARY.createdb(DB)
     # the standby: a base backup over the primary's unix socket (initdb's
-    # pg_hba trusts local replication), -R: standby.signal and primary_conninfo
+    # pg_hba trusts local replication), -R: standby.signal and primary_conninfo;
+    # --checkpoint=fast: the backup starts at once, not after a spread
+    # checkpoint (about 90 s of waiting)
     STANDBY = pgcluster.Cluster(bindir, SCRATCH)
     STANDBY.data = os.path.join(STANDBY.dir, "data")
     STANDBY.log = os.path.join(STANDBY.dir, "postgres.log")
     p = subprocess.run([os.path.join(bindir, "pg_basebackup"), "-D", STANDBY.data,
                         "-h", PRIMARY.dir, "-U", "taskmgr", "-R", "-X", "stream",
-                        "--no-sync"],
+                        "--checkpoint=fast", "--no-sync"],
                        capture_output=True, text=True, timeout=120, cwd=STANDBY.dir,
                        **STANDBY.as_user)
     assert p.returncode == 0, "pg_basebackup: %s%s" % (p.stdout, p.stderr)
