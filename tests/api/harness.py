@@ -552,13 +552,10 @@ def schema_before(path, number, username_key=None):
 
 
 def _alive(pid):
-    try:
-        os.kill(pid, 0)
-        return True
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
+    """Whether pid runs; a zombie does not (pgcluster._alive).  The responders
+    spawn-fcgi starts are not our children: PID 1 reaps them, and may take
+    seconds to, while kill(pid, 0) still finds them."""
+    return pgcluster._alive(pid)
 
 
 def _terminate(pid, popen=None, timeout=10):
