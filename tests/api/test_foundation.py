@@ -414,5 +414,47 @@ def test_harness_create_user_staff_flag():
     eq(S.get("/api/auth/me/", token=S.login("hfplain")).status, 200, "can log in")
 
 
+def test_harness_counts_a_zombie_as_stopped():
+    # Server.stop waits on responders that are not its children (PID 1 reaps
+    # them, maybe seconds later): an exited, unreaped process is stopped
+    import harness
+    p = subprocess.Popen(["true"])
+    try:
+        deadline = time.time() + 10
+        while open("/proc/%d/stat" % p.pid).read().rpartition(")")[2].split()[0] != "Z":
+            assert time.time() < deadline, "true did not exit"
+            time.sleep(0.02)
+        eq(harness._alive(p.pid), False, "a zombie is alive")
+    finally:
+        p.wait(5)
+    eq(harness._alive(os.getpid()), True, "this process is alive")
+
+
+def test_harness_takes_another_port_when_nginx_cannot_bind():
+    # the port free_port() found, taken before nginx binds it (here by a
+    # connected socket): the server starts on another one
+    import harness
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    client = socket.create_connection(listener.getsockname(), timeout=5)
+    peer = listener.accept()[0]
+    taken = client.getsockname()[1]
+    ports = [taken]
+    real = harness.free_port
+    harness.free_port = lambda host="127.0.0.1": ports.pop() if ports else real(host)
+    try:
+        srv = Server().start()
+    finally:
+        harness.free_port = real
+        for sock in (peer, client, listener):
+            sock.close()
+    try:
+        assert srv.port != taken, srv.port
+        eq(srv.get("/api/health/").status, 200, "health")
+    finally:
+        srv.stop()
+
+
 if __name__ == "__main__":
     run_tests(globals())
