@@ -272,7 +272,9 @@ page_count(struct db *db, struct search_plan *plan, const struct actor *who,
 
 /*
  * The list and user names of a page, read once per page rather than joined
- * into every row: a page's tasks share a few lists and assignees.
+ * into every row: a page's tasks share a few lists and assignees.  (On
+ * PostgreSQL, where each lookup is a round trip, a direct page joins them:
+ * PAGE_NAMES.)
  */
 #define NAMES_CACHED	8
 
