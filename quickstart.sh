@@ -10,7 +10,8 @@
 #
 # Environment: CONFIGURE_FLAGS (extra ./configure flags), PORT (default 8080),
 # WORKERS (responder processes, default 4), SKIP_APT=1 (do not install packages),
-# BUILD_DIR (default ./build), STATE_DIR (run's state, default ./run).
+# BUILD_DIR (default ./build), STATE_DIR (run's state, default ./run),
+# CHECK_JOBS (test's make check -j, default the number of cores).
 set -eu
 
 # Debian 12 packages: build, libraries, the real servers the tests drive, browser tests.
@@ -80,7 +81,7 @@ run_tests() {
 	cd "$build_dir"
 	say "running the test suite (make check)"
 	rc=0
-	make -s -j"$(nproc)" check >check.out 2>&1 || rc=$?
+	make -s -j"${CHECK_JOBS:-$(nproc)}" check >check.out 2>&1 || rc=$?
 	# automake's summary, then one plain closing line
 	sed -n '/^# TOTAL/,/^# ERROR/p' check.out
 	if [ "$rc" -ne 0 ]; then

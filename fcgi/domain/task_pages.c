@@ -272,7 +272,9 @@ page_count(struct db *db, struct search_plan *plan, const struct actor *who,
 
 /*
  * The list and user names of a page, read once per page rather than joined
- * into every row: a page's tasks share a few lists and assignees.
+ * into every row: a page's tasks share a few lists and assignees.  (On
+ * PostgreSQL, where each lookup is a round trip, a direct page joins them:
+ * PAGE_NAMES.)
  */
 #define NAMES_CACHED	8
 
@@ -383,11 +385,37 @@ due_walk(struct db *db, const struct task_query *q, unsigned f, int64_t n)
 	" t.complete_before, t.status, t.created_at, t.updated_at"
 #define PAGE_COLUMNS PAGE_PLAIN ", " TASK_EXTRAS_SQL("t")
 
+/*
+ * PostgreSQL, a direct page: the list's name and owner and the assignee's
+ * username are columns of the page's rows (PAGE_NAMES, PAGE_JOIN), so no
+ * statement looks them up (names_get); a round trip there costs more than
+ * the join.  The plan keeps the walk of the scope's index, each name an
+ * index probe (or a memoized one) per row.
+ */
+#define PAGE_NAMES ", l.name, l.owner_id, u.username"
+#define PAGE_JOIN " LEFT JOIN lists l ON l.id = t.list_id LEFT JOIN users u ON u.id = t.assigned_to"
+/*
+ * And an unfiltered page of a list or an assignee reads its count with its
+ * rows, from the counter, in the column after the names: an uncorrelated
+ * subquery, run once (an InitPlan).  A list's page has its rows only when
+ * the actor sees the list (page_list's rule, ?13 sees_all and ?14 the
+ * actor; also run once): without a row, the count and the 404 come from
+ * page_count as on SQLite.
+ */
+static const char *const page_fold_sql[] = {
+	", (SELECT task_count FROM lists WHERE id = ?1)",
+	", (SELECT assigned_count FROM users WHERE id = ?1)",
+};
+#define PAGE_LIST_SEEN " AND (SELECT " LIST_ROLE_SQL("v", "?13", "?14") \
+	" FROM lists v WHERE v.id = ?1) <> 0"
+
 /* How a page's rows are read (page_plan). */
 struct plan {
 	unsigned	 f;		/* F_* */
 	int		 marked;	/* seek past mark m, then skip offset */
 	int		 direct;	/* one statement reads the rows, else ids then rows */
+	int		 joined;	/* PostgreSQL, direct: the names are columns (PAGE_NAMES) */
+	int		 fold;		/* joined, and the count is the next column */
 	int		 extras;	/* the rows' rule and reminders are read */
 	int64_t		 offset;
 	struct mark	 m;
@@ -414,10 +442,13 @@ page_sql(struct db *db, const struct task_query *q, const struct plan *p,
 		return text;
 	/* tasks_page() refused any other order */
 	assert(q->order >= TO_CREATED_DESC && q->order <= TO_UPDATED_DESC);
-	snprintf(sql, len, "%s%s", !p->direct ? "SELECT t.id" : p->extras ?
-	    PAGE_COLUMNS : PAGE_PLAIN, from_sql(p->f));
+	snprintf(sql, len, "%s%s%s%s%s", !p->direct ? "SELECT t.id" : p->extras ?
+	    PAGE_COLUMNS : PAGE_PLAIN, p->joined ? PAGE_NAMES : "",
+	    p->fold ? page_fold_sql[q->scope] : "", from_sql(p->f),
+	    p->joined ? PAGE_JOIN : "");
 	where_sql(sql, len, q->scope, p->f);
-	snprintf(sql + strlen(sql), len - strlen(sql), "%s%s LIMIT ?8 OFFSET ?9",
+	snprintf(sql + strlen(sql), len - strlen(sql), "%s%s%s LIMIT ?8 OFFSET ?9",
+	    p->fold && q->scope == TQ_LIST ? PAGE_LIST_SEEN : "",
 	    p->marked ? page_mark_after_sql(q->order == TO_CREATED_DESC) : "",
 	    orders[q->order]);
 	return sql;
@@ -453,16 +484,53 @@ page_plan(struct db *db, struct task_cache *cache, const struct task_query *q,
 	    page_mark(db, cache != NULL ? &cache->marks : NULL, q->scope == TQ_LIST,
 	    q->scope_id, q->order == TO_CREATED_DESC, q->offset, &p->m, &p->offset);
 	p->direct = p->offset < PAGE_DIRECT_SKIP;
+	p->joined = p->direct && !db_is_sqlite();
+	p->fold = 0;
 	return DB_OK;
+}
+
+/* Where a page's count and rows go (tasks_page's callbacks). */
+struct page_out {
+	task_count_fn	 count_fn;	/* may be NULL */
+	task_row_fn	 row_fn;
+	void		*ctx;
+	int64_t		*count;
+	int		 counted;	/* a folded page passed its row's count */
+};
+
+/*
+ * The names of a joined page's row in src (PAGE_NAMES from column c), and
+ * a folded page's count at its first row, before the row; DB_RC_CORRUPT
+ * for a missing list or assignee, as names_get.
+ */
+static int
+page_joined(struct dbstmt *src, const struct plan *p, struct task *t,
+    struct page_out *out)
+{
+	int	 c = 9 + p->extras;
+
+	if (db_col_isnull(src, c) || (t->assigned_to > 0 && db_col_isnull(src, c + 2)))
+		return DB_RC_CORRUPT;
+	t->list_name = db_col_str(src, c);
+	t->owner_id = db_col_i64(src, c + 1);
+	if (t->assigned_to > 0)
+		t->assignee_name = db_col_str(src, c + 2);
+	if (p->fold && !out->counted) {
+		*out->count = db_col_i64(src, c + 3);
+		out->counted = 1;
+		if (out->count_fn != NULL)
+			out->count_fn(out->ctx, *out->count);
+	}
+	return DB_ROW;
 }
 
 /*
  * Steps the page statement ids, reading each task (by its id with row
- * unless direct) and its names, and passes it to fn.  The SQLite code.
+ * unless direct) and its names, and passes it to out's row_fn.
  */
 static int
 page_walk(struct db *db, struct dbstmt *ids, struct dbstmt *row, const struct plan *p,
-    struct names *lists, struct names *users, task_row_fn fn, void *ctx)
+    struct names *lists, struct names *users, struct page_out *out)
 {
 	static const char list_sql[] = "SELECT name, owner_id FROM lists WHERE id = ?1";
 	static const char user_sql[] = "SELECT username FROM users WHERE id = ?1";
@@ -497,12 +565,15 @@ page_walk(struct db *db, struct dbstmt *ids, struct dbstmt *row, const struct pl
 		t.assignee_name = NULL;
 		t.access = 0;
 		t.member_count = 0;
-		if ((t.list_name = names_get(db, lists, list_sql, t.list_id,
+		if (__builtin_expect(p->joined, 0)) {
+			if ((rc = page_joined(src, p, &t, out)) != DB_ROW)
+				break;
+		} else if ((t.list_name = names_get(db, lists, list_sql, t.list_id,
 		    &t.owner_id, &rc)) == NULL || (t.assigned_to > 0 &&
 		    (t.assignee_name = names_get(db, users, user_sql, t.assigned_to,
 		    NULL, &rc)) == NULL))
 			break;
-		fn(ctx, &t);
+		out->row_fn(out->ctx, &t);
 		if (!p->direct)
 			db_reset(row);
 	}
@@ -510,46 +581,47 @@ page_walk(struct db *db, struct dbstmt *ids, struct dbstmt *row, const struct pl
 }
 
 /*
- * The rows of q (count of them match), each passed to fn.  A page walks
- * the index of its scope and order.  With few rows to skip, one statement
+ * The rows of q as planned by p, each passed to out.  A page walks the
+ * index of its scope and order.  With few rows to skip, one statement
  * reads each task's row as it goes; past PAGE_DIRECT_SKIP rows, the ids
  * come from the index alone (a skipped row then costs no table read) and
- * each task is read by its id after.  The list's and assignee's names come
- * from the page's few lookups rather than a join per row (sr: the list's
- * row the count read).  (One statement joining the ids back would sort
- * them again and build a temporary table per page.)
+ * each task is read by its id after.  On SQLite the list's and assignee's
+ * names come from the page's few lookups rather than a join per row (sr:
+ * the list's row the count read); on PostgreSQL a direct page joins them
+ * (p->joined), and a folded one reads its count too (p->fold).  (One
+ * statement joining the ids back would sort them again and build a
+ * temporary table per page.)
  */
 static enum dbrc
-page_rows(struct db *db, struct task_cache *cache, const struct task_query *q,
-    int64_t count, const struct scope_row *sr, task_row_fn fn, void *ctx)
+page_rows(struct db *db, const struct actor *who, const struct task_query *q,
+    struct plan *p, const struct scope_row *sr, struct page_out *out)
 {
 	static const char row_sql[] = PAGE_COLUMNS " FROM tasks t WHERE t.id = ?1";
 	static const char plain_sql[] = PAGE_PLAIN " FROM tasks t WHERE t.id = ?1";
 	char	 sql[1536];
 	struct names lists, users;
 	struct dbstmt *ids, *row = NULL;
-	struct plan p;
-	enum dbrc ret;
 	unsigned key;
 	int	 rc, once;
 
-	if ((ret = page_plan(db, cache, q, count, &p)) != DB_OK)
-		return ret;
-	/* the flag and the rows agree only within one snapshot */
-	p.extras = sr->extras || !db->in_read;
-	key = SQLK_PAGE | (unsigned)p.extras << 19 | (unsigned)p.direct << 18 |
-	    (unsigned)p.marked << 17 | (unsigned)q->order << 12 | (unsigned)q->scope << 8 | p.f;
+	/* the flag and the rows agree only within one snapshot; a folded
+	 * page has not read the flag */
+	p->extras = p->fold || sr->extras || !db->in_read;
+	key = SQLK_PAGE | (unsigned)p->fold << 20 | (unsigned)p->extras << 19 |
+	    (unsigned)p->direct << 18 | (unsigned)p->marked << 17 |
+	    (unsigned)q->order << 12 | (unsigned)q->scope << 8 | p->f;
 	lists.n = users.n = 0;
 	lists.st = users.st = NULL;
-	if ((ids = sql_stmt(db, key, page_sql(db, q, &p, key, sql, sizeof(sql)),
+	if ((ids = sql_stmt(db, key, page_sql(db, q, p, key, sql, sizeof(sql)),
 	    &once)) == NULL)
 		return DB_ERROR;
-	if (!p.direct && (row = db_prep(db, p.extras ? row_sql : plain_sql)) == NULL) {
+	if (!p->direct && (row = db_prep(db, p->extras ? row_sql : plain_sql)) == NULL) {
 		rc = DB_RC_ERROR;
 		goto out;
 	}
 	/* the scope's name when it was read in this snapshot */
-	if (sr->name != NULL && (q->scope == TQ_LIST || q->scope == TQ_ASSIGNEE)) {
+	if (sr->name != NULL && !p->joined &&
+	    (q->scope == TQ_LIST || q->scope == TQ_ASSIGNEE)) {
 		struct names *c = q->scope == TQ_LIST ? &lists : &users;
 
 		if ((c->e[0].name = strdup(sr->name)) != NULL) {
@@ -558,14 +630,18 @@ page_rows(struct db *db, struct task_cache *cache, const struct task_query *q,
 			c->n = 1;
 		}
 	}
-	bind_query(ids, q, (p.f & F_FTS) && db_is_sqlite() ? p.match : NULL);
+	bind_query(ids, q, (p->f & F_FTS) && db_is_sqlite() ? p->match : NULL);
 	db_bind_i64(ids, 8, q->limit);
-	db_bind_i64(ids, 9, p.offset);
-	if (p.marked) {
-		db_bind_i64(ids, 11, p.m.key);
-		db_bind_i64(ids, 12, p.m.id);
+	db_bind_i64(ids, 9, p->offset);
+	if (p->marked) {
+		db_bind_i64(ids, 11, p->m.key);
+		db_bind_i64(ids, 12, p->m.id);
 	}
-	rc = page_walk(db, ids, row, &p, &lists, &users, fn, ctx);
+	if (p->fold && q->scope == TQ_LIST) {
+		db_bind_int(ids, 13, who->sees_all != 0);
+		db_bind_i64(ids, 14, who->id);
+	}
+	rc = page_walk(db, ids, row, p, &lists, &users, out);
 out:
 	if (row != NULL)
 		db_reset(row);
@@ -575,14 +651,29 @@ out:
 	return db_rc(db, rc, "task page");
 }
 
+/*
+ * On PostgreSQL, whether q's page may read its count with its rows
+ * (PAGE_LIST_SEEN): unfiltered, of a list or an assignee, some rows asked
+ * for; a list's page only where no mark is looked up (page_mark), which
+ * must not walk a list before its visibility is checked.
+ */
+static int
+page_folds(const struct task_query *q)
+{
+	return !db_is_sqlite() && query_filters(q) == 0 && q->limit > 0 &&
+	    (q->scope == TQ_ASSIGNEE || (q->scope == TQ_LIST && q->offset < MARK_EVERY));
+}
+
 enum dbrc
 tasks_page(struct db *db, struct task_cache *cache, const struct actor *who,
     const struct task_query *q, task_count_fn count_fn, task_row_fn row_fn,
     void *ctx, int64_t *count)
 {
+	struct page_out out = { count_fn, row_fn, ctx, count, 0 };
 	struct scope_row sr;
-	enum dbrc rc;
-	int	 own_read;
+	struct plan p;
+	enum dbrc rc = DB_OK;
+	int	 own_read, planned = 0, empty = 0;
 
 	*count = 0;
 	if (q->order < TO_CREATED_DESC || q->order > TO_UPDATED_DESC)
@@ -593,11 +684,27 @@ tasks_page(struct db *db, struct task_cache *cache, const struct actor *who,
 	/* the count, the marks' version and the rows in one snapshot: the
 	 * caller's, or one opened here */
 	own_read = !db->in_read && db_read_begin(db) == DB_OK && db->in_read;
-	rc = page_count(db, cache != NULL ? &cache->plan : NULL, who, q, count, &sr);
+	if (__builtin_expect(page_folds(q), 0)) {
+		/* an unfiltered page's plan does not depend on its count */
+		if ((rc = page_plan(db, cache, q, 0, &p)) == DB_OK)
+			planned = 1;
+		if (rc == DB_OK && p.direct) {
+			p.fold = 1;
+			rc = page_rows(db, who, q, &p, &sr, &out);
+			if (rc != DB_OK || out.counted)
+				goto done;
+			/* no row (past the end, or a list not seen): counted below */
+			empty = 1;
+		}
+	}
+	if (rc == DB_OK)
+		rc = page_count(db, cache != NULL ? &cache->plan : NULL, who, q, count, &sr);
 	if (rc == DB_OK && count_fn != NULL)
 		count_fn(ctx, *count);
-	if (rc == DB_OK && q->limit > 0 && q->offset < *count)
-		rc = page_rows(db, cache, q, *count, &sr, row_fn, ctx);
+	if (rc == DB_OK && !empty && q->limit > 0 && q->offset < *count &&
+	    (planned || (rc = page_plan(db, cache, q, *count, &p)) == DB_OK))
+		rc = page_rows(db, who, q, &p, &sr, &out);
+done:
 	if (own_read)
 		db_read_end(db);
 	return rc;

@@ -10,6 +10,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (PG, SCRATCH, Server, eq, run_tests, TASKMGR, RESPONDER,  # noqa: E402
                      TOP_BUILDDIR)
+import harness  # noqa: E402
 import pgcluster  # noqa: E402
 
 S = None
@@ -272,10 +273,11 @@ def test_responder_stops_cleanly_on_sigterm():
     pid = srv.responder_pids()[0]
     os.kill(pid, signal.SIGTERM)
     # the accept loop ends on the signal; nudge it with one request if blocked
+    # (exited: gone, or a zombie until PID 1, its parent, reaps it)
     deadline = time.time() + 5
-    while time.time() < deadline and os.path.exists("/proc/%d" % pid):
+    while time.time() < deadline and harness._alive(pid):
         time.sleep(0.05)
-    assert not os.path.exists("/proc/%d" % pid), "still running"
+    assert not harness._alive(pid), "still running"
     assert "taskmgr.fcgi stopping" in srv.log_text()
     srv.stop()
 
@@ -412,6 +414,46 @@ def test_harness_create_user_staff_flag():
     finally:
         c.close()
     eq(S.get("/api/auth/me/", token=S.login("hfplain")).status, 200, "can log in")
+
+
+def test_harness_counts_a_zombie_as_stopped():
+    # Server.stop waits on responders that are not its children (PID 1 reaps
+    # them, maybe seconds later): an exited, unreaped process is stopped
+    p = subprocess.Popen(["true"])
+    try:
+        deadline = time.time() + 10
+        while open("/proc/%d/stat" % p.pid).read().rpartition(")")[2].split()[0] != "Z":
+            assert time.time() < deadline, "true did not exit"
+            time.sleep(0.02)
+        eq(harness._alive(p.pid), False, "a zombie is alive")
+    finally:
+        p.wait(5)
+    eq(harness._alive(os.getpid()), True, "this process is alive")
+
+
+def test_harness_takes_another_port_when_nginx_cannot_bind():
+    # the port free_port() found, taken before nginx binds it (here by a
+    # connected socket): the server starts on another one
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    client = socket.create_connection(listener.getsockname(), timeout=5)
+    peer = listener.accept()[0]
+    taken = client.getsockname()[1]
+    ports = [taken]
+    real = harness.free_port
+    harness.free_port = lambda host="127.0.0.1": ports.pop() if ports else real(host)
+    try:
+        srv = Server().start()
+    finally:
+        harness.free_port = real
+        for sock in (peer, client, listener):
+            sock.close()
+    try:
+        assert srv.port != taken, srv.port
+        eq(srv.get("/api/health/").status, 200, "health")
+    finally:
+        srv.stop()
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ PRIMARY = STANDBY = S = RX = None
 WORKER = None   # (Popen, log path)
 SKIP = None
 PROMOTED = None     # set once the standby is the primary
+WORKER_LOCK = 8389411671855229797   # the worker's leader lock, "tm-worke" (core/leader.c)
 
 
 def setup_module():
@@ -53,13 +54,15 @@ def setup_module():
     PRIMARY = pgcluster.Cluster(bindir, SCRATCH).start(fsync=True)
     PRIMARY.createdb(DB)
     # the standby: a base backup over the primary's unix socket (initdb's
-    # pg_hba trusts local replication), -R: standby.signal and primary_conninfo
+    # pg_hba trusts local replication), -R: standby.signal and primary_conninfo;
+    # --checkpoint=fast: the backup starts at once, not after a spread
+    # checkpoint (about 90 s of waiting)
     STANDBY = pgcluster.Cluster(bindir, SCRATCH)
     STANDBY.data = os.path.join(STANDBY.dir, "data")
     STANDBY.log = os.path.join(STANDBY.dir, "postgres.log")
     p = subprocess.run([os.path.join(bindir, "pg_basebackup"), "-D", STANDBY.data,
                         "-h", PRIMARY.dir, "-U", "taskmgr", "-R", "-X", "stream",
-                        "--no-sync"],
+                        "--checkpoint=fast", "--no-sync"],
                        capture_output=True, text=True, timeout=120, cwd=STANDBY.dir,
                        **STANDBY.as_user)
     assert p.returncode == 0, "pg_basebackup: %s%s" % (p.stdout, p.stderr)
@@ -199,8 +202,11 @@ def test_failover_to_the_promoted_standby():
     eq(wp.poll(), None, "the worker still runs")
     wait_for(lambda: read(log).count(LEADS) +
              read(log).count("took over as the leader") >= 2, "the worker to lead again", 30)
+    # the leader's session lock, by its key: a writer's transaction lock
+    # (pgstmt.h's PG_WRITE_LOCK, the worker's own writes) may be held too
     holder = STANDBY.query("postgres", "SELECT count(*) FROM pg_locks WHERE locktype = "
-                           "'advisory' AND granted")
+                           "'advisory' AND granted AND (classid::bigint << 32) | objid::bigint"
+                           " = %d" % WORKER_LOCK)
     eq(holder, [("1",)], "the worker's advisory lock on the new primary")
     r = S.post("/api/lists/%d/tasks/" % lst, {"name": "after the failover"}, token=tok)
     eq(r.status, 201, "a creation after the failover: %r" % r)

@@ -5,6 +5,9 @@ read from the server's own log on a throwaway cluster (test_postgresql.py's):
 - a task page runs its generic plan, made once (auto_explain shows $N where a
   plan made for the values shows them); a search is planned for its text;
 - a read's COMMIT goes out with its answer, and nothing is left open;
+- an unfiltered page of the caller's tasks or of a list is one statement in
+  its read transaction beside the token lookup: the rows, their lists' and
+  assignees' names and the count together; a page past the end counts apart;
 - a task write does not read the webhooks again (webhook_gen, the cache's
   query) while none changed, and the first write after a change, on either
   of two hosts (a responder each), queues its delivery.
@@ -141,6 +144,100 @@ def test_writes_read_the_webhooks_only_after_a_change():
         eq(pgt.PG.query(db, "SELECT count(*) FROM webhook_delivery_log"
                         " WHERE event = 'task.updated'"),
            [("6",)], "each write after the webhook queued a delivery")
+
+
+def statements(since, want):
+    """The statements the cluster logged after offset since, once want is
+    among them (log_statement = 'all'), without BEGIN and COMMIT."""
+    text = log_after(since, want)
+    out = []
+    for line in text.splitlines():
+        m = re.search(r"LOG:  (?:execute [^:]*|statement): (.*)", line)
+        if m and not re.match(r"(BEGIN|COMMIT)\b", m.group(1)):
+            out.append(m.group(1))
+    return out
+
+
+def page_statements(srv, tok, path):
+    """GET path's answer and the statements it ran but the token lookup's."""
+    since = os.path.getsize(pgt.PG.log)
+    r = srv.get(path, token=tok)
+    eq(r.status, 200, r.body)
+    # the page's is the last, or the count's after an empty page's
+    seen = statements(since, "FROM tasks t")
+    if r.json["results"] == []:
+        seen = statements(since, "extras_count > 0 FROM")
+    eq(sum("FROM auth_tokens" in s for s in seen), 1, "one token lookup: %r" % seen)
+    return r.json, [s for s in seen if "FROM auth_tokens" not in s]
+
+
+def test_a_page_is_one_statement_with_its_names_and_count():
+    uri = pgt.migrated("rt_pages")
+    db = "rt_pages"
+    pgt.PG.query(db, "ALTER DATABASE %s SET log_statement = 'all'" % db)
+    with pg_server(uri) as srv:
+        tok, uid = {}, {}
+        for u in ("pager", "helper", "outsider"):
+            srv.create_user(u, staff=False)
+            tok[u] = srv.login(u)
+            uid[u] = srv.get("/api/auth/me/", token=tok[u]).json["id"]
+        lists = {}
+        for name in ("Home", "Work", "Garden"):
+            r = srv.post("/api/lists/", {"name": name}, token=tok["pager"])
+            eq(r.status, 201, r.body)
+            lists[name] = r.json["id"]
+        # the pager's tasks in three lists; Home's also the helper's and nobody's
+        made = []
+        for i in range(9):
+            lname = ("Home", "Work", "Garden")[i % 3]
+            who = (uid["pager"], uid["helper"], None)[i // 3]
+            body = {"name": "task %d" % i}
+            if who is not None:
+                body["assigned_to"] = who
+            r = srv.post("/api/lists/%d/tasks/" % lists[lname], body, token=tok["pager"])
+            eq(r.status, 201, r.body)
+            made.append(r.json)
+        mine = [t for t in made if t["assigned_to"] == uid["pager"]][::-1]
+        eq(len({t["list_id"] for t in mine}), 3, "the page spans three lists")
+        srv.get("/api/tasks/?limit=20", token=tok["pager"])     # prepared once
+
+        j, seen = page_statements(srv, tok["pager"], "/api/tasks/?limit=20")
+        eq(j["count"], len(mine), "the count")
+        eq([(t["id"], t["list_name"], t["assignee_name"]) for t in j["results"]],
+           [(t["id"], t["list_name"], "pager") for t in mine], "the rows and their names")
+        eq(j["results"], [srv.get("/api/tasks/%d/" % t["id"], token=tok["pager"]).json
+                          for t in mine], "each row as a read of its task")
+        eq(len(seen), 1, "one statement: %r" % seen)
+        assert "FROM tasks t" in seen[0] and "assigned_count" in seen[0], seen
+
+        # past the end: no row, and the count read as without rows
+        j, seen = page_statements(srv, tok["pager"], "/api/tasks/?limit=20&offset=50")
+        eq((j["count"], j["results"], j["next"]), (len(mine), [], None), "past the end")
+        eq(len(seen), 2, "the page, then the count: %r" % seen)
+
+        # a list's page: several assignees, the list's owner
+        home = [t for t in made if t["list_id"] == lists["Home"]][::-1]
+        path = "/api/lists/%d/tasks/?limit=20" % lists["Home"]
+        srv.get(path, token=tok["pager"])
+        j, seen = page_statements(srv, tok["pager"], path)
+        eq(j["count"], len(home), "the list's count")
+        eq([(t["id"], t["list_name"], t["assignee_name"]) for t in j["results"]],
+           [(t["id"], "Home", t["assignee_name"]) for t in home], "the list's rows")
+        eq(sorted({str(t["assignee_name"]) for t in j["results"]}),
+           ["None", "helper", "pager"], "three kinds of assignee")
+        eq(len(seen), 1, "one statement: %r" % seen)
+        j, seen = page_statements(srv, tok["pager"], path + "&offset=7")
+        eq((j["count"], j["results"]), (len(home), []), "the list past its end")
+
+        # the helper sees Home's tasks assigned to it only through its own page
+        r = srv.get(path, token=tok["helper"])
+        eq((r.status, r.json), (404, {"detail": "Not found."}), "a list not seen")
+        r = srv.get(path, token=tok["outsider"])
+        eq((r.status, r.json), (404, {"detail": "Not found."}), "nor by an outsider")
+        j = srv.get("/api/tasks/?limit=20", token=tok["helper"]).json
+        eq(sorted(t["id"] for t in j["results"]),
+           sorted(t["id"] for t in made if t["assigned_to"] == uid["helper"]), "the helper's")
+        eq(j["count"], len(j["results"]), "the helper's count")
 
 
 if __name__ == "__main__":
