@@ -2,7 +2,6 @@
  * pgstmt: the statements of dbstmt.h on PostgreSQL (configure
  * --with-postgresql).  See pgstmt.h.
  */
-#include <endian.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +49,23 @@ static char	 errmsg[512] = "not an error";
  * a read transaction with no statement sends nothing.
  */
 static int	 begin_read;	/* the read transaction's BEGIN is not sent yet */
+/*
+ * A read transaction's COMMIT is sent without waiting for its answer, so
+ * the responder writes its response at once; the answer is read (drain)
+ * before anything else uses the connection.  Only a transaction that
+ * began as a read (PG_BEGIN_READ) and ran nothing but SELECTs, and is not
+ * in error: committing it makes nothing durable, and such a COMMIT fails
+ * only with its connection, which rolls the transaction back to the same
+ * effect.  A transaction that wrote, a write transaction, a ROLLBACK (the
+ * failure paths only) and a COMMIT of a failed transaction (its answer is
+ * "ROLLBACK", an error) are waited for as before.  Nothing is held open:
+ * the COMMIT is on its way to the server when the response goes out, the
+ * server ends the transaction and its snapshot as it reads it (the backend
+ * shows "idle" in pg_stat_activity, not "idle in transaction"); only the
+ * few bytes of its answer wait in our socket.
+ */
+static int	 reads_only;	/* a read transaction of SELECTs only is open */
+static int	 commit_sent;	/* a COMMIT's answer is not read yet */
 static unsigned long round_trips;
 
 static void
@@ -61,6 +77,60 @@ set_errmsg(const char *m)
 	n = strlen(errmsg);
 	while (n > 0 && errmsg[n - 1] == '\n')
 		errmsg[--n] = '\0';
+}
+
+/*
+ * Reads the answer of a COMMIT sent without waiting (commit_sent), before
+ * the connection's next use; by then it has usually arrived, and it is not
+ * counted as a round trip.  A connection lost there is found by the next
+ * statement as it is today (connected() makes it again, or the statement
+ * fails and run()'s retry applies); a COMMIT that failed otherwise (it
+ * cannot, for a transaction of SELECTs) is logged and runs the rollback
+ * hook, as an awaited one would have.
+ */
+static void
+drain(void)
+{
+	PGresult *r;
+	int	 bad = 0;
+
+	if (!commit_sent)
+		return;
+	commit_sent = 0;
+	while ((r = PQgetResult(conn)) != NULL) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK ||
+		    strcmp(PQcmdStatus(r), "COMMIT") != 0)
+			bad = 1;
+		PQclear(r);
+	}
+	if (bad && PQstatus(conn) == CONNECTION_OK) {
+		log_warn("PostgreSQL: a read transaction's COMMIT failed: %s",
+		    PQerrorMessage(conn));
+		if (on_rollback != NULL)
+			on_rollback(on_rollback_arg);
+	}
+}
+
+/*
+ * 1 when sql only reads: a SELECT or WITH that names none of the writing
+ * statements (a WITH may hold an INSERT, and a SELECT may lock rows FOR
+ * UPDATE).  Our SQL spells its keywords in capitals (a column such as
+ * updated_at is no keyword); a false 0 only makes a COMMIT wait.
+ */
+static int
+reads(const char *sql)
+{
+	static const char *const writes[] = { "INSERT", "UPDATE", "DELETE", "MERGE",
+	    " INTO ", "nextval", "setval" };
+	size_t	 i;
+
+	sql += strspn(sql, " \t\n");
+	if (strncmp(sql, "SELECT", 6) != 0 && strncmp(sql, "WITH", 4) != 0)
+		return 0;
+	for (i = 0; i < sizeof(writes) / sizeof(writes[0]); i++)
+		if (strstr(sql, writes[i]) != NULL)
+			return 0;
+	return 1;
 }
 
 /* A new statement for sql, translated; NULL on error (logged). */
@@ -85,6 +155,7 @@ stmt_new(const char *sql)
 	st->text = text;
 	st->nparams = n;
 	st->custom = strstr(sql, "LIKE") != NULL;
+	st->reads = reads(sql);
 	if (n > 0 && ((st->types = calloc((size_t)n, sizeof(Oid))) == NULL ||
 	    (st->unused = calloc((size_t)n, 1)) == NULL ||
 	    (st->par = calloc((size_t)n, sizeof(struct param))) == NULL)) {
@@ -97,17 +168,6 @@ stmt_new(const char *sql)
 	for (k = 0; k < n; k++)
 		st->unused[k] = !used[k + 1];
 	return st;
-}
-
-static void
-clear_params(struct pgstmt *st)
-{
-	int	 i;
-
-	for (i = 0; i < st->nparams; i++) {
-		free(st->par[i].p);
-		memset(&st->par[i], 0, sizeof(st->par[i]));
-	}
 }
 
 void
@@ -128,6 +188,7 @@ deallocate(struct pgstmt *st)
 
 	if (st->name[0] == '\0' || conn == NULL)
 		return;
+	drain();
 	snprintf(dealloc, sizeof(dealloc), "DEALLOCATE %s", st->name);
 	PQclear(PQexec(conn, dealloc));
 	round_trips++;
@@ -140,7 +201,7 @@ stmt_free(struct pgstmt *st)
 	if (st == NULL)
 		return;
 	pgst_reset((struct dbstmt *)st);
-	clear_params(st);
+	pgst_clear_params(st);
 	deallocate(st);
 	free(st->blob);
 	free(st->par);
@@ -164,7 +225,7 @@ pgst_prep(const char *sql, int once)
 		if (cache[slot].sql == sql) {
 			st = cache[slot].st;
 			pgst_reset((struct dbstmt *)st);
-			clear_params(st);
+			pgst_clear_params(st);
 			return (struct dbstmt *)st;
 		}
 		if (cache[slot].sql == NULL) {
@@ -183,102 +244,6 @@ void
 pgst_finalize(struct dbstmt *d)
 {
 	stmt_free((struct pgstmt *)d);
-}
-
-/* The parameter i (from 1) of d, its old value dropped; NULL when out of range. */
-static struct param *
-param(struct dbstmt *d, int i)
-{
-	struct pgstmt *st = (struct pgstmt *)d;
-	struct param *p;
-
-	if (i < 1 || i > st->nparams)
-		return NULL;
-	p = &st->par[i - 1];
-	free(p->p);
-	memset(p, 0, sizeof(*p));
-	return p;
-}
-
-int
-pgst_bind_i64(struct dbstmt *d, int i, int64_t v)
-{
-	struct param *p = param(d, i);
-
-	if (p == NULL)
-		return SQLITE_RANGE;
-	p->kind = P_I64;
-	p->i = v;
-	return DB_RC_OK;
-}
-
-int
-pgst_bind_double(struct dbstmt *d, int i, double v)
-{
-	struct param *p = param(d, i);
-
-	if (p == NULL)
-		return SQLITE_RANGE;
-	p->kind = P_DOUBLE;
-	p->d = v;
-	return DB_RC_OK;
-}
-
-/* Binds a copy of n bytes at s (n < 0: up to the NUL) as kind. */
-static int
-bind_bytes(struct dbstmt *d, int i, const void *s, int n, enum pkind kind)
-{
-	struct param *p = param(d, i);
-
-	if (p == NULL)
-		return SQLITE_RANGE;
-	if (s == NULL)
-		return DB_RC_OK;	/* SQLite binds NULL too */
-	if (n < 0)
-		n = (int)strlen(s);
-	if ((p->p = malloc((size_t)n + 1)) == NULL)
-		return DB_RC_NOMEM;
-	memcpy(p->p, s, (size_t)n);
-	p->p[n] = '\0';
-	p->n = n;
-	p->kind = kind;
-	return DB_RC_OK;
-}
-
-int
-pgst_bind_text(struct dbstmt *d, int i, const char *s, int n)
-{
-	return bind_bytes(d, i, s, n, P_TEXT);
-}
-
-int
-pgst_bind_blob(struct dbstmt *d, int i, const void *p, int n)
-{
-	return bind_bytes(d, i, p, n, P_BLOB);
-}
-
-int
-pgst_bind_null(struct dbstmt *d, int i)
-{
-	return param(d, i) == NULL ? SQLITE_RANGE : DB_RC_OK;
-}
-
-int
-pgst_bind_count(struct dbstmt *d)
-{
-	return ((struct pgstmt *)d)->nparams;
-}
-
-static Oid
-kind_oid(enum pkind k)
-{
-	switch (k) {
-	case P_I64:	return OID_INT8;
-	case P_DOUBLE:	return OID_FLOAT8;
-	case P_TEXT:	return OID_TEXT;
-	case P_BLOB:	return OID_BYTEA;
-	default:	return 0;
-	}
 }
 
 /*
@@ -336,7 +301,7 @@ prepare(struct pgstmt *st)
 	/* a ?N the text skips (SQLite allows it) must have a type all the same */
 	for (i = 0; i < st->nparams; i++) {
 		st->types[i] = st->unused[i] && st->par[i].kind == P_NULL ? OID_INT8 :
-		    kind_oid(st->par[i].kind);
+		    pgst_kind_oid(st->par[i].kind);
 		untyped |= st->types[i] == 0;
 	}
 	/* a failed prepare would end the transaction: the retry needs a savepoint */
@@ -369,55 +334,6 @@ prepare(struct pgstmt *st)
 	return rc;
 }
 
-/* Fills vals, lens and fmts with the bindings as the prepared types want them. */
-static void
-wire(struct pgstmt *st, const char **vals, int *lens, int *fmts)
-{
-	int	 i;
-
-	for (i = 0; i < st->nparams; i++) {
-		struct param *p = &st->par[i];
-		Oid	 t = st->types[i];
-		uint64_t be;
-
-		vals[i] = NULL;
-		lens[i] = 0;
-		fmts[i] = 0;
-		/* a ?N the text skips is a NULL of its type, whatever it was bound to */
-		if (st->unused[i])
-			continue;
-		switch (p->kind) {
-		case P_NULL:
-			break;
-		case P_I64:
-		case P_DOUBLE:
-			if ((t == OID_INT8 && p->kind == P_I64) ||
-			    (t == OID_FLOAT8 && p->kind == P_DOUBLE)) {
-				if (p->kind == P_I64)
-					be = (uint64_t)p->i;
-				else
-					memcpy(&be, &p->d, 8);
-				be = htobe64(be);
-				memcpy(p->wire, &be, 8);
-				lens[i] = 8;
-				fmts[i] = 1;
-			} else if (p->kind == P_I64)
-				snprintf(p->wire, sizeof(p->wire), "%lld", (long long)p->i);
-			else
-				snprintf(p->wire, sizeof(p->wire), "%.17g", p->d);
-			vals[i] = p->wire;
-			break;
-		case P_TEXT:
-		case P_BLOB:
-			vals[i] = p->p;
-			lens[i] = p->n;
-			/* bytes for a bytea; text as text, whatever the type */
-			fmts[i] = t == OID_BYTEA || (t == 0 && p->kind == P_BLOB);
-			break;
-		}
-	}
-}
-
 /*
  * 0 when the connection is up; a lost one (the server restarted, a
  * connection ended by an administrator) is made again first, and every
@@ -432,9 +348,11 @@ connected(void)
 		set_errmsg("no PostgreSQL connection");
 		return -1;
 	}
+	drain();
 	if (PQstatus(conn) == CONNECTION_OK && PQpipelineStatus(conn) == PQ_PIPELINE_OFF)
 		return 0;
 	/* a transaction in progress was lost with the connection: rolled back */
+	reads_only = 0;
 	if (on_rollback != NULL)
 		on_rollback(on_rollback_arg);
 	PQreset(conn);
@@ -523,9 +441,10 @@ run_once(struct pgstmt *st)
 		return DB_RC_ERROR;
 	if (st->name[0] == '\0' && (rc = prepare(st)) != DB_RC_OK)
 		return rc;
-	wire(st, vals, lens, fmts);
+	pgst_wire(st, vals, lens, fmts);
 	if (begin_read || st->custom) {
 		r = run_pipelined(st, begin_read, vals, lens, fmts);
+		reads_only |= begin_read;
 		begin_read = 0;
 	} else
 		r = PQexecPrepared(conn, st->name, st->nparams, vals, lens, fmts, 0);
@@ -540,6 +459,8 @@ run_once(struct pgstmt *st)
 		return rc;
 	}
 	cmd = PQcmdStatus(r);
+	if (!st->reads || strncmp(cmd, "SELECT", 6) != 0)
+		reads_only = 0;		/* the transaction's COMMIT is waited for */
 	if (strncmp(cmd, "INSERT", 6) == 0 || strncmp(cmd, "UPDATE", 6) == 0 ||
 	    strncmp(cmd, "DELETE", 6) == 0 || strncmp(cmd, "MERGE", 5) == 0)
 		changes = atoi(PQcmdTuples(r));
@@ -560,8 +481,11 @@ run_once(struct pgstmt *st)
 static int
 run(struct pgstmt *st)
 {
-	int	 first = begin_read, rc;
-	int	 idle = PQtransactionStatus(conn) == PQTRANS_IDLE;
+	int	 first = begin_read, rc, idle;
+
+	if (conn != NULL)
+		drain();	/* PQtransactionStatus reads ACTIVE until then */
+	idle = PQtransactionStatus(conn) == PQTRANS_IDLE;
 
 	if ((rc = run_once(st)) != DB_RC_OK && lost() &&
 	    (first || (idle && strncmp(st->text, "SELECT", 6) == 0))) {
@@ -675,16 +599,35 @@ begin(const char *sql)
 	return rc;
 }
 
-/* sql; a read transaction's BEGIN waits for its first statement (begin_read). */
+/*
+ * A read transaction's COMMIT, sent without waiting for its answer
+ * (reads_only); the answer is read at the connection's next use (drain).
+ */
+static int
+commit_read(void)
+{
+	if (PQsendQuery(conn, "COMMIT") != 1) {
+		set_errmsg(PQerrorMessage(conn));
+		return DB_RC_ERROR;	/* the connection is lost: as an awaited one */
+	}
+	commit_sent = 1;
+	return DB_RC_OK;
+}
+
+/*
+ * sql; a read transaction's BEGIN waits for its first statement
+ * (begin_read), its COMMIT is not waited for (reads_only).
+ */
 int
 pgst_exec(const char *sql)
 {
-	int	 rc;
+	int	 rc, read = reads_only;
 
 	if (strcmp(sql, PG_BEGIN_READ) == 0 && pgst_autocommit()) {
 		begin_read = 1;
 		return DB_RC_OK;
 	}
+	reads_only = 0;
 	if (begin_read) {
 		begin_read = 0;
 		if (strcmp(sql, "COMMIT") == 0 || strcmp(sql, "ROLLBACK") == 0)
@@ -692,6 +635,9 @@ pgst_exec(const char *sql)
 		if ((rc = begin(PG_BEGIN_READ)) != DB_RC_OK)
 			return rc;
 	}
+	if (read && strcmp(sql, "COMMIT") == 0 && !commit_sent &&
+	    PQtransactionStatus(conn) == PQTRANS_INTRANS)
+		return commit_read();
 	if (strcmp(sql, PG_BEGIN_WRITE) == 0 && pgst_autocommit())
 		return begin(sql);
 	return exec_wait(sql);
@@ -705,6 +651,7 @@ pgst_schema_version(void)
 
 	if (conn == NULL)
 		return -1;
+	drain();
 	r = PQexec(conn, "SELECT version FROM schema_version");
 	round_trips++;
 	if (PQresultStatus(r) == PGRES_TUPLES_OK)
@@ -720,6 +667,9 @@ pgst_autocommit(void)
 {
 	if (conn == NULL)
 		return 0;
+	/* a COMMIT on its way has ended the transaction: no need to wait for it */
+	if (commit_sent)
+		return !begin_read;
 	return !begin_read && PQtransactionStatus(conn) == PQTRANS_IDLE;
 }
 
@@ -757,6 +707,8 @@ pg_close(void)
 {
 	size_t	 i;
 
+	if (conn != NULL)
+		drain();
 	for (i = 0; i < PG_CACHE_SIZE; i++) {
 		stmt_free(cache[i].st);
 		cache[i].sql = NULL;
@@ -771,4 +723,6 @@ pg_close(void)
 	nnamed = 0;
 	on_rollback = NULL;
 	begin_read = 0;
+	reads_only = 0;
+	commit_sent = 0;
 }

@@ -34,7 +34,11 @@
  * page and its count.  That BEGIN is not sent at once: it goes in one
  * pipeline with the transaction's first statement (one round trip for
  * both; the snapshot is taken at that statement either way), and a read
- * transaction that runs no statement sends nothing at all.
+ * transaction that runs no statement sends nothing at all.  Its COMMIT,
+ * when it ran SELECTs only, is sent without waiting for the answer, which
+ * is read before the connection's next use: a request that reads waits
+ * for its statements only.  A COMMIT of a transaction that wrote is waited
+ * for (the answer that follows means committed).
  *
  * Plans: the session runs with plan_cache_mode = force_generic_plan, so a
  * prepared statement is planned once, not at every run (PostgreSQL's own
@@ -87,7 +91,8 @@ int	 pgst_schema_version(void);
 int	 pgst_autocommit(void);
 /*
  * The times this process waited for the server (a statement, a
- * preparation, a BEGIN, ...): what a request costs in round trips.
+ * preparation, a BEGIN, ...): what a request costs in round trips.  A read
+ * transaction's COMMIT, not waited for, is not counted.
  */
 unsigned long pgst_round_trips(void);
 

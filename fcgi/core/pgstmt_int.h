@@ -1,6 +1,6 @@
 /*
- * pgstmt_int: what pgstmt.c and pgcols.c share of a statement on
- * PostgreSQL (pgstmt.h); nothing else includes it.
+ * pgstmt_int: what pgstmt.c, pgstmt_bind.c and pgcols.c share of a
+ * statement on PostgreSQL (pgstmt.h); nothing else includes it.
  */
 #ifndef TASKMGR_PGSTMT_INT_H
 #define TASKMGR_PGSTMT_INT_H
@@ -39,8 +39,14 @@ struct pgstmt {
 	int		 row, nrows;
 	int		 returning;	/* " RETURNING id" appended (pgst_insert_id) */
 	int		 custom;	/* planned for its values at each run (pgstmt.h) */
+	int		 reads;		/* a SELECT that writes nothing (pgstmt.c's reads()) */
 	char		*blob;		/* the decoded bytea of the last db_col_blob */
 	size_t		 bloblen;
 };
+
+/* pgstmt_bind.c: drops st's bindings; the type of a kind; the bindings as sent */
+void	 pgst_clear_params(struct pgstmt *st);
+Oid	 pgst_kind_oid(enum pkind);
+void	 pgst_wire(struct pgstmt *st, const char **vals, int *lens, int *fmts);
 
 #endif

@@ -4,6 +4,7 @@ read from the server's own log on a throwaway cluster (test_postgresql.py's):
 
 - a task page runs its generic plan, made once (auto_explain shows $N where a
   plan made for the values shows them); a search is planned for its text;
+- a read's COMMIT goes out with its answer, and nothing is left open;
 - an unfiltered page of the caller's tasks or of a list is one statement in
   its read transaction beside the token lookup: the rows, their lists' and
   assignees' names and the count together; a page past the end counts apart;
@@ -67,9 +68,12 @@ def test_pages_run_a_generic_plan_searches_one_for_their_text():
         path = "/api/lists/%d/tasks/?limit=20" % lid
         for _ in range(7):
             eq(srv.get(path, token=tok).status, 200)
+        assert pgt.settled(db), "the seventh page's transaction did not end"
         since = os.path.getsize(pgt.PG.log)
         eq(srv.get(path, token=tok).status, 200)
-        text = log_after(since, "Index Cond")
+        # the last statement's plan is logged at the COMMIT, which may follow the answer
+        assert pgt.settled(db), "the eighth page's transaction did not end"
+        text = log_after(since, "Index Cond: (list_id")
         m = re.search(r"Index Cond: \(list_id = ([^)]*)\)", text)
         assert m, "no plan of the page logged:\n%s" % text[-3000:]
         eq(m.group(1), "$1", "the page's plan is the generic one")
@@ -79,6 +83,32 @@ def test_pages_run_a_generic_plan_searches_one_for_their_text():
         text = log_after(since, "quokka")
         assert re.search(r"~~ '%quokka%'", text), \
             "a search is planned for its text:\n%s" % text[-3000:]
+
+
+def test_a_read_ends_its_transaction_at_its_answer():
+    """A GET's COMMIT is sent before its answer goes out, not waited for (its
+    answer is read at the connection's next use): the server ends the
+    transaction and its snapshot without another request."""
+    uri = pgt.migrated("rt_reads")
+    db = "rt_reads"
+    pgt.PG.query(db, "ALTER DATABASE %s SET log_statement = 'all'" % db)
+    with pg_server(uri) as srv:
+        srv.create_user("reader", staff=False)
+        tok = srv.login("reader")
+        lid = srv.post("/api/lists/", {"name": "Reads"}, token=tok).json["id"]
+        eq(srv.post("/api/lists/%d/tasks/" % lid, {"name": "Read me"}, token=tok).status, 201)
+        path = "/api/lists/%d/tasks/?limit=20" % lid
+        eq(srv.get(path, token=tok).status, 200)
+        assert pgt.settled(db), "a transaction was left open"
+        for i in range(3):
+            since = os.path.getsize(pgt.PG.log)
+            r = srv.get(path, token=tok)
+            eq((r.status, [t["name"] for t in r.json["results"]]), (200, ["Read me"]),
+               "read %d" % i)
+            text = log_after(since, "statement: COMMIT")
+            eq(text.count("BEGIN ISOLATION LEVEL REPEATABLE READ"), 1, "one read transaction")
+            assert "statement: COMMIT" in text, "its COMMIT was sent:\n%s" % text[-3000:]
+            assert pgt.settled(db), "a transaction was left open after the answer"
 
 
 def patch(srv, tok, task, text):

@@ -177,12 +177,14 @@ def plans(log, since):
     return out
 
 
-def explained(srv, tok, path):
+def explained(srv, db, tok, path):
     """The plans of the statements on tasks that GET path ran."""
     log = pgt.PG.log
     since = os.path.getsize(log)
     r = srv.get(path, token=tok)
     eq(r.status, 200, r.body)
+    # the last statement's plan is logged at the COMMIT, which may follow the answer
+    assert pgt.settled(db), "the responders' transactions did not end"
     # the server's log is written by another process: wait for the plans
     deadline = time.monotonic() + 10
     while True:
@@ -233,7 +235,7 @@ def test_search_deep_pages_and_counts_use_indexes():
                                   "tasks_list_status"),
         }
         for what, (query, index) in cases.items():
-            page, got = explained(srv, tok, base + query)
+            page, got = explained(srv, db, tok, base + query)
             assert got, "%s: no plan logged" % what
             text = "\n\n".join(q + "\n" + p for q, p in got)
             assert index in text, "%s: %s not used:\n%s" % (what, index, text)

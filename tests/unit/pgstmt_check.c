@@ -312,17 +312,50 @@ state_of(PGconn *other, long long pid)
 	return state;
 }
 
-/* A read transaction's round trips: its BEGIN goes with its first statement. */
+/* This connection's backend pid, or -1. */
+static long long
+backend_pid(void)
+{
+	struct dbstmt *st = db_prep(&db, "SELECT pg_backend_pid()");
+	long long pid = -1;
+
+	if (st != NULL && db_step(st) == DB_ROW)
+		pid = (long long)db_col_i64(st, 0);
+	db_done(st, DB_ROW);
+	return pid;
+}
+
+/*
+ * Waits, bounded, until backend pid's state is want, as another connection
+ * sees it (the server works on its own time); the last state seen.
+ */
+static const char *
+wait_state(PGconn *other, long long pid, const char *want)
+{
+	const char *state = state_of(other, pid);
+	int	 i;
+
+	for (i = 0; i < 500 && strcmp(state, want) != 0; i++) {
+		usleep(10000);
+		state = state_of(other, pid);
+	}
+	return state;
+}
+
+/*
+ * A read transaction's round trips: its BEGIN goes with its first
+ * statement, its COMMIT is not waited for.
+ */
 static void
 test_read_round_trips(PGconn *other)
 {
-	struct dbstmt *st = db_prep(&db, "SELECT pg_backend_pid()");
 	unsigned long before;
 	long long pid;
 	int	 n, rolled;
 
-	pid = db_step(st) == DB_ROW ? (long long)db_col_i64(st, 0) : -1;
-	db_done(st, DB_ROW);
+	pid = backend_pid();
+	ok(run("CREATE TABLE schema_version (version INTEGER)") == DB_DONE &&
+	    run("INSERT INTO schema_version VALUES (7)") == DB_DONE, "a schema version");
 	before = pgst_round_trips();
 	is_int(db_read_begin(&db), DB_OK, "a read transaction");
 	is_str(state_of(other, pid), "idle", "its BEGIN waits for its first statement");
@@ -338,17 +371,56 @@ test_read_round_trips(PGconn *other)
 	PQclear(PQexec(other, "INSERT INTO t (u, n) VALUES ('unseen', 1)"));
 	is_int(count(), n, "its snapshot holds");
 	db_read_end(&db);
-	is_int((int)(pgst_round_trips() - before), 3,
-	    "two statements and the COMMIT: three round trips, not four");
+	is_int((int)(pgst_round_trips() - before), 2,
+	    "two statements: two round trips, the COMMIT not waited for");
 	ok(pgst_autocommit(), "no transaction is left open");
-	is_str(state_of(other, pid), "idle", "the transaction is over");
+	is_str(wait_state(other, pid, "idle"), "idle",
+	    "the server ends the transaction without another statement");
 	is_int(count(), n + 1, "the next statement runs outside it");
+	is_int((int)(pgst_round_trips() - before), 3,
+	    "one round trip: the COMMIT's answer was there");
 
-	/* a read transaction that writes commits before db_read_end returns */
+	/* each of the connection's uses after a COMMIT not waited for */
 	is_int(db_read_begin(&db), DB_OK, "a read transaction");
 	is_int(count(), n + 1, "reads");
-	ok(insert("written in a read", 1) > 0, "then writes");
 	db_read_end(&db);
+	is_int(db_begin(&db), DB_OK, "then a write transaction's BEGIN");
+	ok(insert("after a read", 1) > 0, "writes");
+	is_int(db_commit(&db), DB_OK, "and commits");
+	is_int(count(), n + 2, "seen by the next statement");
+	is_int(db_read_begin(&db), DB_OK, "a read transaction");
+	is_int(count(), n + 2, "reads");
+	db_read_end(&db);
+	is_int(db_exec(&db, "SET lock_timeout = 0"), DB_OK, "then db_exec");
+	is_int(db_read_begin(&db), DB_OK, "a read transaction");
+	is_int(count(), n + 2, "reads");
+	db_read_end(&db);
+	is_int(db_schema_version(&db), 7, "then the schema version");
+	is_int(db_read_begin(&db), DB_OK, "a read transaction");
+	is_int(count(), n + 2, "reads");
+	db_read_end(&db);
+	PQclear(PQexec(other, "INSERT INTO t (u, n) VALUES ('unseen too', 1)"));
+	is_int(db_read_begin(&db), DB_OK, "then another read transaction");
+	is_int(count(), n + 3, "on a new snapshot");
+	db_read_end(&db);
+	{
+		static const char fresh[] = "SELECT count(*) FROM t WHERE n = ?1";
+		struct dbstmt *st = db_prep(&db, fresh);
+
+		db_bind_int(st, 1, 1);
+		ok(db_step(st) == DB_ROW && db_col_i64(st, 0) > 0,
+		    "a statement prepared after it (PQprepare)");
+		db_done(st, DB_ROW);
+	}
+
+	/* a read transaction that writes commits before db_read_end returns */
+	n = (int)count();
+	is_int(db_read_begin(&db), DB_OK, "a read transaction");
+	is_int(count(), n, "reads");
+	ok(insert("written in a read", 1) > 0, "then writes");
+	before = pgst_round_trips();
+	db_read_end(&db);
+	is_int((int)(pgst_round_trips() - before), 1, "its COMMIT is waited for");
 	{
 		PGresult *r = PQexec(other, "SELECT count(*) FROM t WHERE u = 'written in a read'");
 
@@ -356,6 +428,15 @@ test_read_round_trips(PGconn *other)
 		    "its write is committed when db_read_end returns");
 		PQclear(r);
 	}
+	/* a SELECT that writes (its command tag is SELECT): its COMMIT waits too */
+	is_int(db_read_begin(&db), DB_OK, "a read transaction");
+	is_int(count(), n + 1, "reads");
+	ok(run("WITH w AS (INSERT INTO t (u, n) VALUES ('written by a WITH', 1) RETURNING id)"
+	    " SELECT count(*) FROM w") == DB_ROW, "then a WITH that inserts, a SELECT");
+	before = pgst_round_trips();
+	db_read_end(&db);
+	is_int((int)(pgst_round_trips() - before), 1, "its COMMIT is waited for");
+	n++;
 	/* a failure inside a read transaction: the rollback hook, as before */
 	rolled = rollbacks;
 	is_int(db_read_begin(&db), DB_OK, "a read transaction");
@@ -363,7 +444,7 @@ test_read_round_trips(PGconn *other)
 	db_read_end(&db);
 	is_int(rollbacks, rolled + 1, "its end ran the rollback hook");
 	ok(pgst_autocommit(), "no transaction is left open");
-	is_int(count(), n + 2, "the connection works");
+	is_int(count(), n + 1, "the connection works");
 }
 
 /* The server's prepared statements whose text is sql. */
@@ -432,21 +513,16 @@ test_cache(void)
 }
 
 /*
- * Ends this connection from another one (as a server's restart does) and
- * waits, bounded, until its backend is gone; 1 when it is.
+ * Ends backend pid from another connection (as a server's restart does)
+ * and waits, bounded, until it is gone; 1 when it is.
  */
 static int
-kill_self(PGconn *other)
+terminate(PGconn *other, long long pid)
 {
-	struct dbstmt *st = db_prep(&db, "SELECT pg_backend_pid()");
 	char	 q[96];
-	long long pid = -1;
 	PGresult *r;
 	int	 i, gone = 0;
 
-	if (st != NULL && db_step(st) == DB_ROW)
-		pid = (long long)db_col_i64(st, 0);
-	db_done(st, DB_ROW);
 	snprintf(q, sizeof(q), "SELECT pg_terminate_backend(%lld)", pid);
 	PQclear(PQexec(other, q));
 	snprintf(q, sizeof(q), "SELECT count(*) FROM pg_stat_activity WHERE pid = %lld", pid);
@@ -460,11 +536,19 @@ kill_self(PGconn *other)
 	return pid > 0 && gone;
 }
 
+/* Ends this connection from another one: terminate(). */
+static int
+kill_self(PGconn *other)
+{
+	return terminate(other, backend_pid());
+}
+
 /* A connection found lost by a transaction's first statement: run again once. */
 static void
 test_retry(PGconn *other)
 {
 	int64_t	 n = count();
+	long long pid, pid2;
 
 	ok(kill_self(other), "ended before a read transaction");
 	is_int(db_read_begin(&db), DB_OK, "a read transaction");
@@ -491,13 +575,37 @@ test_retry(PGconn *other)
 	db_read_end(&db);
 	is_int(count(), n + 1, "then the connection works again");
 
+	/* ended after a read's COMMIT went, its answer unread: the next use */
+	pid = backend_pid();
+	is_int(db_read_begin(&db), DB_OK, "a read transaction");
+	is_int(count(), n + 1, "reads");
+	db_read_end(&db);
+	ok(terminate(other, pid), "ended after its COMMIT was sent");
+	is_int(db_read_begin(&db), DB_OK, "the next read transaction");
+	is_int(count(), n + 1, "its first statement is answered, on a new connection");
+	db_read_end(&db);
+	ok((pid2 = backend_pid()) != pid && pid2 > 0, "a new backend");
+	is_int(db_read_begin(&db), DB_OK, "a read transaction");
+	is_int(count(), n + 1, "reads");
+	db_read_end(&db);
+	ok(terminate(other, pid2), "ended after its COMMIT was sent");
+	is_int(count(), n + 1, "a SELECT outside a transaction is answered, on a new connection");
+	is_int(db_read_begin(&db), DB_OK, "a read transaction");
+	is_int(count(), n + 1, "reads");
+	db_read_end(&db);
+	ok(terminate(other, backend_pid()), "ended after its COMMIT was sent");
+	is_int(db_begin(&db), DB_OK, "a write's BEGIN: on a new connection, the lock taken");
+	ok(insert("after a lost read", 1) > 0, "its first statement");
+	is_int(db_commit(&db), DB_OK, "commit");
+	is_int(count(), n + 2, "the row is there");
+
 	is_int(db_begin(&db), DB_OK, "begin");
 	ok(insert("lost", 1) > 0, "a first insert");
 	ok(kill_self(other), "ended inside the write transaction");
 	is_int(insert("lost", 2), -1, "the next insert fails, not run again");
 	db_rollback(&db);
 	ok(pgst_autocommit(), "no transaction is left open");
-	is_int(count(), n + 1, "nothing of it was kept");
+	is_int(count(), n + 2, "nothing of it was kept");
 }
 
 static void
