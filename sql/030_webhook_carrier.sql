@@ -7,7 +7,8 @@
 -- in hook_event_names, fcgi/domain/webhook_queue.c) and hook_data (the
 -- object's JSON as the webhook's owner sees it).  Every other delivery gets
 -- a hook-only events row: user_id NULL (no feed reads it), hook set,
--- hook_key its object_key when not 'task:' || task_id (lists, pings).  A
+-- message its object_key (a carrying row of a user has none: its object
+-- is 'task:' || task_id).  A
 -- delivery's id is its events row's id, so one object's deliveries keep the
 -- order of its changes whatever row carries them.
 --
@@ -23,7 +24,6 @@
 -- rows queued before this migration; nothing writes it any more.
 ALTER TABLE events ADD COLUMN hook INTEGER;
 ALTER TABLE events ADD COLUMN hook_data TEXT;
-ALTER TABLE events ADD COLUMN hook_key TEXT;
 
 DROP TRIGGER events_high_water;
 CREATE TRIGGER events_high_water AFTER DELETE ON events
@@ -66,7 +66,7 @@ CREATE VIEW webhook_delivery_log AS
            WHEN 4 THEN 'task.reminder' WHEN 5 THEN 'list.created'
            WHEN 6 THEN 'list.updated' WHEN 7 THEN 'list.deleted'
            WHEN 8 THEN 'comment.created' ELSE 'ping' END,
-           coalesce(e.hook_key, 'task:' || e.task_id), e.created_at, 'pending', 0,
+           coalesce(e.message, 'task:' || e.task_id), e.created_at, 'pending', 0,
            NULL, NULL, NULL, e.created_at, e.hook_data
     FROM events e
     WHERE e.id > (SELECT events_id FROM webhook_cursor WHERE id = 1)

@@ -64,7 +64,7 @@ static enum dbrc
 carry_move(struct db *db, struct buf *b, int *moved)
 {
 	static const char sel[] =
-	    "SELECT e.id, e.hook, coalesce(e.hook_key, 'task:' || e.task_id),"
+	    "SELECT e.id, e.hook, coalesce(e.message, 'task:' || e.task_id),"
 	    " e.hook_data, e.created_at, c.events_id, (SELECT max(id) FROM events)"
 	    " FROM webhook_cursor c JOIN events e ON e.id > c.events_id"
 	    " WHERE c.id = 1 AND e.hook IS NOT NULL ORDER BY e.id LIMIT ?1";

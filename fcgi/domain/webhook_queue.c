@@ -330,6 +330,19 @@ event_index(const char *name)
 	return i - 1;
 }
 
+/* The index of one event bit (1 << i: i). */
+static int64_t
+bit_index(unsigned bit)
+{
+	int64_t	 i = 0;
+
+	while (bit > 1) {
+		bit >>= 1;
+		i++;
+	}
+	return i;
+}
+
 enum dbrc
 hook_insert(struct db *db, int64_t webhook_id, const char *event,
     const char *object_key, const char *data, int64_t *id)
@@ -337,7 +350,7 @@ hook_insert(struct db *db, int64_t webhook_id, const char *event,
 	/* a hook-only events row: no user (sql/030_webhook_carrier.sql) */
 	static const char ins[] =
 	    "INSERT INTO events (user_id, type, action, created_at, hook, hook_data,"
-	    " hook_key) VALUES (NULL, 'task_updated', 'webhook', ?1, ?2, ?3, ?4)";
+	    " message) VALUES (NULL, 'task_updated', 'webhook', ?1, ?2, ?3, ?4)";
 	struct dbstmt *st;
 
 	if ((st = db_prep(db, ins)) == NULL)
@@ -594,8 +607,7 @@ webhooks_task_carry(struct db *db, int64_t task_id, unsigned event, int64_t owne
 	key[0] = '\0';
 	for (i = 0; i < n && rc == DB_OK; i++) {
 		if (h->hook == 0 && m[i].owner_id == owner) {
-			h->hook = m[i].id * HOOK_CARRY_EVENTS +
-			    event_index(hook_event_name(event));
+			h->hook = m[i].id * HOOK_CARRY_EVENTS + bit_index(event);
 			h->data = task_json.b.p;
 			h->len = task_json.b.len;
 			continue;
@@ -670,7 +682,7 @@ webhooks_forget(struct db *db, int64_t list_id, int64_t user_id, int64_t now)
 	    "DELETE FROM events WHERE user_id IS NULL AND hook IS NOT NULL"
 	    " AND id > (SELECT events_id FROM webhook_cursor WHERE id = 1)"
 	    " AND hook / 16 IN (SELECT id FROM webhooks WHERE owner_id = ?1)"
-	    " AND hook_key IN (SELECT 'task:' || id FROM tasks"
+	    " AND message IN (SELECT 'task:' || id FROM tasks"
 	    " WHERE list_id = ?2 AND assigned_to IS DISTINCT FROM ?1 UNION ALL SELECT 'list:' || ?2)";
 #undef GONE_KEYS
 	const char *const sql[4] = { failed, drop, mark, carried };

@@ -8,7 +8,6 @@
 -- smaller id than one already committed can never commit later.
 ALTER TABLE events ADD COLUMN hook BIGINT;
 ALTER TABLE events ADD COLUMN hook_data TEXT;
-ALTER TABLE events ADD COLUMN hook_key TEXT;
 
 SELECT setval(pg_get_serial_sequence('events', 'id'),
     greatest((SELECT coalesce(max(id), 0) FROM events),
@@ -37,7 +36,7 @@ CREATE OR REPLACE VIEW webhook_delivery_log AS
            WHEN 4 THEN 'task.reminder' WHEN 5 THEN 'list.created'
            WHEN 6 THEN 'list.updated' WHEN 7 THEN 'list.deleted'
            WHEN 8 THEN 'comment.created' ELSE 'ping' END,
-           coalesce(e.hook_key, 'task:' || e.task_id), e.created_at, 'pending', 0,
+           coalesce(e.message, 'task:' || e.task_id), e.created_at, 'pending', 0,
            NULL, NULL, NULL, e.created_at, e.hook_data
     FROM events e
     WHERE e.id > (SELECT events_id FROM webhook_cursor WHERE id = 1)
