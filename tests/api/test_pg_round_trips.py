@@ -20,7 +20,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Server, eq, run_tests, scratch_dir  # noqa: E402
+from harness import Server, eq, run_tests, scratch_dir, wait_for  # noqa: E402
 import test_postgresql as pgt  # noqa: E402
 
 
@@ -68,11 +68,11 @@ def test_pages_run_a_generic_plan_searches_one_for_their_text():
         path = "/api/lists/%d/tasks/?limit=20" % lid
         for _ in range(7):
             eq(srv.get(path, token=tok).status, 200)
-        assert pgt.settled(db), "the seventh page's transaction did not end"
+        wait_for(lambda: pgt.idle(db), "the seventh page's transaction to end", timeout=10)
         since = os.path.getsize(pgt.PG.log)
         eq(srv.get(path, token=tok).status, 200)
         # the last statement's plan is logged at the COMMIT, which may follow the answer
-        assert pgt.settled(db), "the eighth page's transaction did not end"
+        wait_for(lambda: pgt.idle(db), "the eighth page's transaction to end", timeout=10)
         text = log_after(since, "Index Cond: (list_id")
         m = re.search(r"Index Cond: \(list_id = ([^)]*)\)", text)
         assert m, "no plan of the page logged:\n%s" % text[-3000:]
@@ -99,7 +99,7 @@ def test_a_read_ends_its_transaction_at_its_answer():
         eq(srv.post("/api/lists/%d/tasks/" % lid, {"name": "Read me"}, token=tok).status, 201)
         path = "/api/lists/%d/tasks/?limit=20" % lid
         eq(srv.get(path, token=tok).status, 200)
-        assert pgt.settled(db), "a transaction was left open"
+        wait_for(lambda: pgt.idle(db), "the first read's transaction to end", timeout=10)
         for i in range(3):
             since = os.path.getsize(pgt.PG.log)
             r = srv.get(path, token=tok)
@@ -108,7 +108,8 @@ def test_a_read_ends_its_transaction_at_its_answer():
             text = log_after(since, "statement: COMMIT")
             eq(text.count("BEGIN ISOLATION LEVEL REPEATABLE READ"), 1, "one read transaction")
             assert "statement: COMMIT" in text, "its COMMIT was sent:\n%s" % text[-3000:]
-            assert pgt.settled(db), "a transaction was left open after the answer"
+            wait_for(lambda: pgt.idle(db), "the read's transaction to end after its answer",
+                     timeout=10)
 
 
 def patch(srv, tok, task, text):

@@ -18,7 +18,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Server, eq, run_tests, scratch_dir  # noqa: E402
+from harness import Server, eq, run_tests, scratch_dir, wait_for  # noqa: E402
 import test_postgresql as pgt  # noqa: E402
 
 # test_tasks.py's search names (test_search_special_characters and
@@ -184,7 +184,7 @@ def explained(srv, db, tok, path):
     r = srv.get(path, token=tok)
     eq(r.status, 200, r.body)
     # the last statement's plan is logged at the COMMIT, which may follow the answer
-    assert pgt.settled(db), "the responders' transactions did not end"
+    wait_for(lambda: pgt.idle(db), "the responders' transactions to end", timeout=10)
     # the server's log is written by another process: wait for the plans
     deadline = time.monotonic() + 10
     while True:
