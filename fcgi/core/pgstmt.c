@@ -621,7 +621,7 @@ commit_read(void)
 int
 pgst_exec(const char *sql)
 {
-	int	 rc, read = reads_only;
+	int	 rc, was_reads = reads_only;
 
 	if (strcmp(sql, PG_BEGIN_READ) == 0 && pgst_autocommit()) {
 		begin_read = 1;
@@ -635,7 +635,7 @@ pgst_exec(const char *sql)
 		if ((rc = begin(PG_BEGIN_READ)) != DB_RC_OK)
 			return rc;
 	}
-	if (read && strcmp(sql, "COMMIT") == 0 && !commit_sent &&
+	if (was_reads && strcmp(sql, "COMMIT") == 0 && !commit_sent &&
 	    PQtransactionStatus(conn) == PQTRANS_INTRANS)
 		return commit_read();
 	if (strcmp(sql, PG_BEGIN_WRITE) == 0 && pgst_autocommit())
