@@ -53,8 +53,7 @@ def log_after(since, want, deadline=10):
 def test_pages_run_a_generic_plan_searches_one_for_their_text():
     uri = pgt.migrated("rt_plans")
     db = "rt_plans"
-    pgt.PG.query(db, "ALTER DATABASE %s SET session_preload_libraries = 'auto_explain'" % db)
-    pgt.PG.query(db, "ALTER DATABASE %s SET auto_explain.log_min_duration = 0" % db)
+    pgt.PG.auto_explain(db)
     with pg_server(uri) as srv:
         srv.create_user("planner", staff=False)
         tok = srv.login("planner")

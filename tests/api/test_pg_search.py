@@ -219,8 +219,7 @@ def test_search_deep_pages_and_counts_use_indexes():
                      " WHERE id = %d" % (lid, BIG, lid, lid))
         pgt.PG.query(db, "VACUUM ANALYZE tasks")
         # every new session logs the plans of its statements
-        pgt.PG.query(db, "ALTER DATABASE %s SET session_preload_libraries = 'auto_explain'" % db)
-        pgt.PG.query(db, "ALTER DATABASE %s SET auto_explain.log_min_duration = 0" % db)
+        pgt.PG.auto_explain(db)
     with pg_server(uri) as srv:
         tok = srv.login("planner")
         base = "/api/lists/%d/tasks/?limit=20" % lid
@@ -385,8 +384,7 @@ def test_admin_search_uses_trigram_indexes():
                      " task_count = (SELECT count(*) FROM tasks WHERE list_id = %d)"
                      " WHERE id = %d" % (BIG, BIG, lid, BIG, lid, lid))
         pgt.PG.query(db, "VACUUM ANALYZE users, lists, tasks")
-        pgt.PG.query(db, "ALTER DATABASE %s SET session_preload_libraries = 'auto_explain'" % db)
-        pgt.PG.query(db, "ALTER DATABASE %s SET auto_explain.log_min_duration = 0" % db)
+        pgt.PG.auto_explain(db)
     from admin_client import Admin
     with pg_server(uri) as srv:
         a = Admin(srv)
