@@ -9,6 +9,7 @@ read from the server's own log on a throwaway cluster (test_postgresql.py's):
   its read transaction beside the token lookup: the rows, their lists' and
   assignees' names and the count together; a page past the end counts apart;
   a deep page (its ids first) reads its rows and names in one statement too;
+- the server's FATAL as it ends a session is a line of our log, not libpq's;
 - a task write does not read the webhooks again (webhook_gen, the cache's
   query) while none changed, and the first write after a change, on either
   of two hosts (a responder each), queues its delivery.
@@ -331,6 +332,37 @@ def test_a_deep_page_reads_its_rows_in_one_statement():
         eq((r.status, r.json), (404, {"detail": "Not found."}), "a list not seen")
         errors = [line for line in srv.log_text().splitlines() if "Z error " in line]
         eq(errors, [], "no error logged")
+
+LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z warn PostgreSQL FATAL: "
+                      r"terminating connection due to administrator command$", re.M)
+
+
+def test_the_server_ending_a_connection_is_logged_by_our_logger():
+    """The FATAL PostgreSQL sends as it ends a session (pg_terminate_backend,
+    or a shutdown) arrives while the responder's connection is idle: libpq
+    hands it to its notice receiver, ours (pgstmt.c), which logs one line
+    of our format instead of libpq's "FATAL:  ..." on stderr."""
+    uri = pgt.migrated("rt_notice")
+    db = "rt_notice"
+    others = ("SELECT pid FROM pg_stat_activity WHERE datname = '%s'"
+              " AND backend_type = 'client backend' AND pid <> pg_backend_pid()" % db)
+    with pg_server(uri) as srv:
+        srv.create_user("noticed", staff=False)
+        tok = srv.login("noticed")
+        # a read: its COMMIT's answer is read at the connection's next use
+        eq(srv.get("/api/tasks/?limit=20", token=tok).status, 200)
+        pids = [p for (p,) in pgt.PG.query(db, others)]
+        eq(len(pids), 1, "the responder's session")
+        pgt.PG.query(db, "SELECT pg_terminate_backend(%s)" % pids[0])
+        wait_for(lambda: pgt.PG.query(db, others) == [], "the session to end", timeout=10)
+        # the next request reads the FATAL, connects again and is served
+        r = srv.get("/api/tasks/?limit=20", token=tok)
+        eq((r.status, r.json["count"]), (200, 0), "served after the session ended")
+        wait_for(lambda: "terminating connection" in srv.log_text(), "the FATAL logged",
+                 timeout=10)
+        raw = [line for line in srv.log_text().splitlines() if line.startswith("FATAL")]
+        eq(raw, [], "libpq's own notice lines")
+        assert LOG_LINE.search(srv.log_text()), srv.log_text()[-2000:]
 
 if __name__ == "__main__":
     run_tests(globals(), time_limit=300)
