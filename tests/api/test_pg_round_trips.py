@@ -244,8 +244,11 @@ def test_a_page_is_one_statement_with_its_names_and_count():
         eq(j["count"], len(j["results"]), "the helper's count")
 
 
+DEEP_TASKS = 360    # 300 in the list Deep, 288 the pager's: past PAGE_DIRECT_SKIP (256)
+
+
 def fill_deep(srv):
-    """Two lists of the pager's (one of DEEP_LIST tasks, one of the rest),
+    """Two lists of the pager's (Deep of most of DEEP_TASKS tasks, Other of the rest),
     the tasks the pager's, the helper's or nobody's, with deadlines (some
     equal, some none), renames and a few reminders, made through the API;
     ({user: token}, {list: id})."""
@@ -279,9 +282,6 @@ def fill_deep(srv):
                             token=tok["pager"])
             eq(r.status, 200, r.body)
     return tok, lists
-
-
-DEEP_TASKS = 360    # 300 in the list Deep, 288 the pager's: past PAGE_DIRECT_SKIP (256)
 
 
 def deep_paths(lists):
@@ -333,6 +333,7 @@ def test_a_deep_page_reads_its_rows_in_one_statement():
         errors = [line for line in srv.log_text().splitlines() if "Z error " in line]
         eq(errors, [], "no error logged")
 
+
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z warn PostgreSQL FATAL: "
                       r"terminating connection due to administrator command$", re.M)
 
@@ -363,6 +364,7 @@ def test_the_server_ending_a_connection_is_logged_by_our_logger():
         raw = [line for line in srv.log_text().splitlines() if line.startswith("FATAL")]
         eq(raw, [], "libpq's own notice lines")
         assert LOG_LINE.search(srv.log_text()), srv.log_text()[-2000:]
+
 
 if __name__ == "__main__":
     run_tests(globals(), time_limit=300)
