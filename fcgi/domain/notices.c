@@ -27,24 +27,54 @@ event_insert(struct db *db, int64_t user_id, const char *type, const char *actio
 	return db_rc(db, db_done(st, db_step(st)), "event insert");
 }
 
-enum dbrc
-notices_task_event(struct db *db, int64_t task_id, const char *action,
-    int64_t owner_id, int64_t assignee_id, int64_t now)
+/* Binds the carried delivery h to ?i (hook) and ?i+1 (its data). */
+static void
+bind_hook(struct dbstmt *st, int i, const struct event_hook *h)
 {
-	/* both rows in one statement (one AUTOINCREMENT read and write) */
+	db_bind_i64(st, i, h->hook);
+	db_bind_textn(st, i + 1, h->data, (int)h->len, DB_STATIC);
+}
+
+enum dbrc
+notices_task_event_hook(struct db *db, int64_t task_id, const char *action,
+    int64_t owner_id, int64_t assignee_id, int64_t now, const struct event_hook *h)
+{
+	/* both rows in one statement; the owner's carries the webhook's delivery */
 	static const char sql[] =
 	    "INSERT INTO events (user_id, type, action, task_id, created_at)"
 	    " VALUES (?1, 'task_updated', ?3, ?4, ?5), (?2, 'task_updated', ?3, ?4, ?5)";
+	static const char sql_hook[] =
+	    "INSERT INTO events (user_id, type, action, task_id, created_at, hook,"
+	    " hook_data) VALUES (?1, 'task_updated', ?3, ?4, ?5, ?6, ?7),"
+	    " (?2, 'task_updated', ?3, ?4, ?5, NULL, NULL)";
+	static const char one_hook[] =
+	    "INSERT INTO events (user_id, type, action, task_id, created_at, hook,"
+	    " hook_data) VALUES (?1, 'task_updated', ?2, ?3, ?4, ?5, ?6)";
 	struct dbstmt *st;
+	int	 two = owner_id > 0 && assignee_id > 0 && assignee_id != owner_id;
 
+	if (h != NULL && h->hook == 0)
+		h = NULL;
 	/* one of them, or none */
-	if (owner_id <= 0 || assignee_id <= 0 || assignee_id == owner_id) {
+	if (!two && h == NULL) {
 		if (owner_id <= 0)
 			owner_id = assignee_id;
 		return owner_id > 0 ? event_insert(db, owner_id, "task_updated", action,
 		    task_id, NULL, now) : DB_OK;
 	}
-	if ((st = db_prep(db, sql)) == NULL)
+	if (!two) {
+		/* a carried delivery needs the owner's row */
+		if (owner_id <= 0 || (st = db_prep(db, one_hook)) == NULL)
+			return DB_ERROR;
+		db_bind_i64(st, 1, owner_id);
+		db_bind_text(st, 2, action);
+		if (task_id > 0)
+			db_bind_i64(st, 3, task_id);
+		db_bind_i64(st, 4, now);
+		bind_hook(st, 5, h);
+		return db_rc(db, db_done(st, db_step(st)), "event insert");
+	}
+	if ((st = db_prep(db, h == NULL ? sql : sql_hook)) == NULL)
 		return DB_ERROR;
 	db_bind_i64(st, 1, owner_id);
 	db_bind_i64(st, 2, assignee_id);
@@ -52,7 +82,17 @@ notices_task_event(struct db *db, int64_t task_id, const char *action,
 	if (task_id > 0)
 		db_bind_i64(st, 4, task_id);
 	db_bind_i64(st, 5, now);
+	if (h != NULL)
+		bind_hook(st, 6, h);
 	return db_rc(db, db_done(st, db_step(st)), "event insert");
+}
+
+enum dbrc
+notices_task_event(struct db *db, int64_t task_id, const char *action,
+    int64_t owner_id, int64_t assignee_id, int64_t now)
+{
+	return notices_task_event_hook(db, task_id, action, owner_id, assignee_id, now,
+	    NULL);
 }
 
 /* Inserts one pending outbox row about task_id (0: no task). */

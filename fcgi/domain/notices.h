@@ -41,6 +41,20 @@
 enum dbrc notices_task_event(struct db *, int64_t task_id, const char *action,
 	    int64_t owner_id, int64_t assignee_id, int64_t now);
 /*
+ * A webhook delivery carried on an events row (sql/030_webhook_carrier.sql):
+ * hook is the webhook's id * 16 + the event's index, data the JSON (len
+ * bytes).  hook 0: none.
+ */
+struct event_hook {
+	int64_t		 hook;
+	const char	*data;
+	size_t		 len;
+};
+/* notices_task_event whose owner's row carries h (NULL or h->hook 0: none). */
+enum dbrc notices_task_event_hook(struct db *, int64_t task_id, const char *action,
+	    int64_t owner_id, int64_t assignee_id, int64_t now,
+	    const struct event_hook *h);
+/*
  * Writes one notice: a 'task_notify' event with action and the text, and a
  * pending outbox row with the same text, both for user_id.
  */

@@ -10,12 +10,15 @@
  * most one, sql/025_events_ids.sql): deleted while it is the newest row,
  * its trigger would put it back and the purge would never end; older, it
  * goes when the next mark replaces it.  The `+` keeps the walk on the ids
- * (not on events_user's NULLs).  Outbox: the outbox_finished index
+ * (not on events_user's NULLs).  A row carrying a webhook's delivery the
+ * worker has not moved yet (past webhook_cursor) stays
+ * (sql/030_webhook_carrier.sql).  Outbox: the outbox_finished index
  * (sql/006_retention.sql).
  */
 const char retention_events_sql[] =
     "DELETE FROM events WHERE id IN"
     " (SELECT id FROM (SELECT id, created_at FROM events WHERE +user_id IS NOT NULL"
+    " AND (hook IS NULL OR id <= (SELECT events_id FROM webhook_cursor WHERE id = 1))"
     " ORDER BY id LIMIT ?2) AS e WHERE created_at < ?1)";
 const char retention_outbox_sql[] =
     "DELETE FROM outbox WHERE id IN"

@@ -109,12 +109,12 @@ create_insert(struct db *db, struct task *r, const char *key, size_t dlen,
  */
 static enum dbrc
 create_records(struct db *db, const struct actor *who, const struct task *r,
-    const struct task_input *in, size_t dlen)
+    const struct task_input *in, size_t dlen, const struct event_hook *hk)
 {
 	enum dbrc rc;
 
-	rc = notices_task_event(db, r->id, "created", r->owner_id, r->assigned_to,
-	    r->created_at);
+	rc = notices_task_event_hook(db, r->id, "created", r->owner_id, r->assigned_to,
+	    r->created_at, hk);
 	if (rc == DB_OK && r->member_count > 0)
 		rc = members_task_event(db, r->id, r->list_id, "created", r->assigned_to,
 		    0, r->created_at);
@@ -153,6 +153,7 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 	struct task_input v;
 	const struct task_input *in = &v;	/* given, trimmed */
 	struct task r = { 0 };			/* the row written */
+	struct event_hook hk = { 0 };
 	char	 key[KEY_BYTES], name[NAME_BYTES];
 	int	 own = 0;
 	size_t	 dlen;
@@ -197,13 +198,15 @@ tasks_create(struct db *db, const struct actor *who, int64_t list_id,
 		*why = RULE_NAME_TAKEN;
 		rc = DB_INVALID;
 	}
+	/* with the answer, a webhook's delivery rides on the owner's event (sql/030) */
+	if (rc == DB_OK && out != NULL && (rc = create_answer(out, &r, dlen, a)) == DB_OK)
+		rc = webhooks_task_carry(db, r.id, HOOK_TASK_CREATED, r.owner_id,
+		    r.assigned_to, r.hook_gen, out, &hk);
 	if (rc == DB_OK)
-		rc = create_records(db, who, &r, in, dlen);
-	if (rc == DB_OK && out != NULL)
-		rc = create_answer(out, &r, dlen, a);
-	if (rc == DB_OK)
+		rc = create_records(db, who, &r, in, dlen, &hk);
+	if (rc == DB_OK && out == NULL)
 		rc = webhooks_task(db, r.id, HOOK_TASK_CREATED, r.owner_id, r.assigned_to,
-		    r.hook_gen, out);
+		    r.hook_gen, NULL);
 	*id = r.id;
 out:
 	return tx_close(db, own, rc);
@@ -354,7 +357,8 @@ update_plan(struct db *db, const struct task_input *in, int64_t expect, struct p
  * history, reminders scheduled afresh.
  */
 static enum dbrc
-update_records(struct db *db, const struct actor *who, int64_t id, struct plan *p)
+update_records(struct db *db, const struct actor *who, int64_t id, struct plan *p,
+    const struct event_hook *hk)
 {
 	const struct task_head *h = &p->h;
 	struct task_input *w = &p->w;
@@ -366,7 +370,8 @@ update_records(struct db *db, const struct actor *who, int64_t id, struct plan *
 	    w->assigned_to, w->complete_before, &w->rec, p->anchor, now, p->stamp,
 	    &p->next)) != DB_OK)
 		return rc;
-	rc = notices_task_event(db, id, p->action, h->owner_id, w->assigned_to, now);
+	rc = notices_task_event_hook(db, id, p->action, h->owner_id, w->assigned_to, now,
+	    hk);
 	/* the previous assignee hears of the change too */
 	if (rc == DB_OK && h->assigned_to > 0 && h->assigned_to != w->assigned_to &&
 	    h->assigned_to != h->owner_id)
@@ -430,7 +435,9 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 	const struct task_input *in = &v;	/* given, trimmed */
 	char	 key[KEY_BYTES], nbuf[NAME_BYTES];
 	struct buf odesc = { 0 };
-	int	 own = 0;
+	struct event_hook hk = { 0 };
+	unsigned ev;
+	int	 own = 0, carry;
 	enum dbrc rc;
 
 	if (out == NULL)
@@ -468,14 +475,23 @@ tasks_update_locked(struct db *db, const struct actor *who, int64_t id,
 	if ((rc = update_plan(db, in, expect, &p, a, why)) != DB_OK)
 		goto out;
 	rc = update_write(db, id, expect, p.stamp, p.mask, &p.w, p.anchor, key, p.dlen, why);
+	/*
+	 * The webhooks of those who see the task now: not a previous
+	 * assignee's.  With the answer known before the records (not a
+	 * recurring task's move), a delivery rides on the owner's event.
+	 */
+	ev = *p.action == 'c' ? HOOK_TASK_COMPLETED : HOOK_TASK_UPDATED;
+	carry = out != NULL && !(*p.action == 'c' && p.w.rec.every > 0);
+	if (rc == DB_OK && carry && (rc = update_answer(out, &p, a)) == DB_OK)
+		rc = webhooks_task_carry(db, id, ev, p.h.owner_id, p.w.assigned_to,
+		    p.h.hook_gen, out, &hk);
 	if (rc == DB_OK)
-		rc = update_records(db, who, id, &p);
-	if (rc == DB_OK && out != NULL)
+		rc = update_records(db, who, id, &p, &hk);
+	if (rc == DB_OK && !carry && out != NULL)
 		rc = update_answer(out, &p, a);
-	/* the webhooks of those who see the task now: not a previous assignee's */
-	if (rc == DB_OK)
-		rc = webhooks_task(db, id, *p.action == 'c' ? HOOK_TASK_COMPLETED :
-		    HOOK_TASK_UPDATED, p.h.owner_id, p.w.assigned_to, p.h.hook_gen, out);
+	if (rc == DB_OK && !carry)
+		rc = webhooks_task(db, id, ev, p.h.owner_id, p.w.assigned_to, p.h.hook_gen,
+		    out);
 out:
 	buf_free(&odesc);
 	return tx_close(db, own, rc);

@@ -7,6 +7,7 @@
 #include "json.h"
 #include "notices.h"
 #include "tx.h"
+#include "webhooks.h"
 #include "webhook_outbox.h"
 
 /* The text of the notice a disabled webhook's owner gets (the URL between). */
@@ -34,6 +35,105 @@ hook_body(struct buf *b, int64_t id, const char *event, int64_t created,
 	jw_key(b, "data", &first);
 	buf_add(b, data, dlen);
 	buf_putc(b, '}');
+}
+
+/* The event named by a carried delivery's hook (sql/030_webhook_carrier.sql). */
+static const char *
+carried_event(int64_t hook)
+{
+	int64_t	 i, k = hook % HOOK_CARRY_EVENTS;
+
+	for (i = 0; hook_event_names[i] != NULL; i++)
+		if (i == k)
+			return hook_event_names[i];
+	return "ping";
+}
+
+/*
+ * Moves up to FLUSH_BATCH deliveries carried by events rows past the
+ * cursor into webhook_deliveries, oldest first, each with its events row's
+ * id (those of a webhook since deleted are dropped), deletes the hook-only
+ * rows among them and advances the cursor: in the caller's transaction, so
+ * a worker stopped half-way moves nothing, and never twice.  A batch not
+ * full takes the cursor to the newest events row: the write lock is held,
+ * so every row up to it is committed and any later one gets a larger id
+ * (SQLite: 025's high-water mark; PostgreSQL: the sequence, its writers
+ * serialized by the advisory write lock until they commit).
+ */
+static enum dbrc
+carry_move(struct db *db, struct buf *b, int *moved)
+{
+	static const char sel[] =
+	    "SELECT e.id, e.hook, coalesce(e.message, 'task:' || e.task_id),"
+	    " e.hook_data, e.created_at, c.events_id, (SELECT max(id) FROM events)"
+	    " FROM webhook_cursor c JOIN events e ON e.id > c.events_id"
+	    " WHERE c.id = 1 AND e.hook IS NOT NULL ORDER BY e.id LIMIT ?1";
+	static const char top[] =
+	    "SELECT c.events_id, (SELECT max(id) FROM events) FROM webhook_cursor c"
+	    " WHERE c.id = 1";
+	static const char ins[] =
+	    "INSERT INTO webhook_deliveries (id, webhook_id, event, object_key, body,"
+	    " created_at, next_attempt_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?6"
+	    " WHERE EXISTS (SELECT 1 FROM webhooks WHERE id = ?2)";
+	static const char del[] =
+	    "DELETE FROM events WHERE user_id IS NULL AND hook IS NOT NULL"
+	    " AND id <= ?1 AND id > ?2";
+	static const char cur[] =
+	    "UPDATE webhook_cursor SET events_id = ?1 WHERE id = 1 AND events_id = ?2";
+	struct dbstmt *st, *in;
+	int64_t	 id = 0, hook, from = -1, newest = 0;
+	int	 src, n;
+	enum dbrc rc = DB_OK;
+
+	*moved = 0;
+	if ((st = db_prep(db, sel)) == NULL)
+		return DB_ERROR;
+	db_bind_int(st, 1, FLUSH_BATCH);
+	while (rc == DB_OK && (src = db_step(st)) == DB_ROW) {
+		id = db_col_i64(st, 0);
+		hook = db_col_i64(st, 1);
+		from = db_col_i64(st, 5);
+		newest = db_col_i64(st, 6);
+		hook_body(b, id, carried_event(hook), db_col_i64(st, 4),
+		    db_col_text(st, 3), (size_t)db_col_bytes(st, 3));
+		if (b->oom || (in = db_prep(db, ins)) == NULL) {
+			rc = DB_ERROR;
+			break;
+		}
+		db_bind_i64(in, 1, id);
+		db_bind_i64(in, 2, hook / HOOK_CARRY_EVENTS);
+		db_bind_text(in, 3, carried_event(hook));
+		db_bind_text(in, 4, db_col_text(st, 2));
+		db_bind_textn(in, 5, b->p, (int)b->len, DB_STATIC);
+		db_bind_i64(in, 6, db_col_i64(st, 4));
+		rc = db_rc(db, db_done(in, db_step(in)), "carrier move");
+		(*moved)++;
+	}
+	if (rc != DB_OK) {
+		db_done(st, DB_RC_OK);
+		return rc;
+	}
+	if ((rc = db_rc(db, db_done(st, src), "carrier read")) != DB_OK)
+		return rc;
+	if (*moved == 0) {
+		/* nothing carried: the cursor still moves up to the newest row */
+		if ((st = db_prep(db, top)) == NULL)
+			return DB_ERROR;
+		if ((src = db_step(st)) == DB_ROW) {
+			from = db_col_i64(st, 0);
+			newest = db_col_i64(st, 1);
+			src = DB_DONE;
+		}
+		if ((rc = db_rc(db, db_done(st, src), "carrier cursor")) != DB_OK)
+			return rc;
+		id = from;
+	} else if ((rc = db_change2(db, del, id, from, "carrier delete", &n)) != DB_OK)
+		return rc;
+	if (*moved < FLUSH_BATCH && newest > id)
+		id = newest;
+	if (from < 0 || id <= from)
+		return DB_OK;
+	return db_change2(db, cur, id, from, "carrier cursor", &n);
 }
 
 /*
@@ -95,6 +195,9 @@ hook_flush_batch(struct db *db, int *moved)
 	if (rc == DB_OK && *moved > 0 &&
 	    (rc = db_change2(db, del, id, 0, "inbox delete", &n)) == DB_OK)
 		rc = db_change2(db, mark, id, 0, "inbox mark", &n);
+	/* then the deliveries events rows carry, in the same transaction */
+	if (rc == DB_OK && (rc = carry_move(db, &b, &n)) == DB_OK && n > *moved)
+		*moved = n;
 out:
 	buf_free(&b);
 	if (rc != DB_OK)
@@ -102,11 +205,18 @@ out:
 	return tx_close(db, own, rc);
 }
 
-/* Whether the inbox holds a row not yet moved: a read, no write lock. */
+/*
+ * Whether the inbox holds a row not yet moved, or events rows were written
+ * past the cursor while some webhook exists: a read, no write lock.
+ */
 static enum dbrc
 inbox_waiting(struct db *db, int *waiting)
 {
-	static const char sql[] = "SELECT 1 FROM webhook_inbox WHERE moved = 0 LIMIT 1";
+	static const char sql[] =
+	    "SELECT 1 FROM webhook_inbox WHERE moved = 0"
+	    " UNION ALL SELECT 1 FROM webhook_cursor c"
+	    " WHERE c.id = 1 AND (SELECT max(id) FROM events) > c.events_id"
+	    " AND EXISTS (SELECT 1 FROM webhooks) LIMIT 1";
 	struct dbstmt *st = db_prep(db, sql);
 	int	 rc;
 

@@ -7,6 +7,7 @@
 #include "comments.h"
 #include "json.h"
 #include "lists.h"
+#include "notices.h"
 #include "tasks.h"
 #include "timeutil.h"
 #include "webhooks.h"
@@ -317,23 +318,47 @@ hook_match(struct db *db, const int64_t users[2], int64_t list_id, unsigned even
 	return match_cached(db, users, list_id, event, m, n);
 }
 
+/* The index of an event's name in hook_event_names (the ping's when none). */
+static int64_t
+event_index(const char *name)
+{
+	int64_t	 i;
+
+	for (i = 0; hook_event_names[i] != NULL; i++)
+		if (strcmp(name, hook_event_names[i]) == 0)
+			return i;
+	return i - 1;
+}
+
+/* The index of one event bit (1 << i: i). */
+static int64_t
+bit_index(unsigned bit)
+{
+	int64_t	 i = 0;
+
+	while (bit > 1) {
+		bit >>= 1;
+		i++;
+	}
+	return i;
+}
+
 enum dbrc
 hook_insert(struct db *db, int64_t webhook_id, const char *event,
     const char *object_key, const char *data, int64_t *id)
 {
-	/* one row, no index: the worker builds the body (webhook_outbox.c) */
+	/* a hook-only events row: no user (sql/030_webhook_carrier.sql) */
 	static const char ins[] =
-	    "INSERT INTO webhook_inbox (webhook_id, event, object_key, data, created_at)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5)";
+	    "INSERT INTO events (user_id, type, action, created_at, hook, hook_data,"
+	    " message) VALUES (NULL, 'task_updated', 'webhook', ?1, ?2, ?3, ?4)";
 	struct dbstmt *st;
 
 	if ((st = db_prep(db, ins)) == NULL)
 		return DB_ERROR;
-	db_bind_i64(st, 1, webhook_id);
-	db_bind_text(st, 2, event);
-	db_bind_text(st, 3, object_key);
-	db_bind_text(st, 4, data);
-	db_bind_i64(st, 5, now_us());
+	db_bind_i64(st, 1, now_us());
+	db_bind_i64(st, 2, webhook_id * HOOK_CARRY_EVENTS + event_index(event));
+	db_bind_text(st, 3, data);
+	db_bind_text(st, 4, object_key);
 	return db_insert_id(db, st, "delivery insert", id);
 }
 
@@ -553,6 +578,49 @@ webhooks_task(struct db *db, int64_t task_id, unsigned event, int64_t owner,
 }
 
 enum dbrc
+webhooks_task_carry(struct db *db, int64_t task_id, unsigned event, int64_t owner,
+    int64_t assignee, int64_t list_gen, const struct task *t, struct event_hook *h)
+{
+	struct match m[MATCH_MAX];
+	int64_t	 users[2] = { owner, assignee };
+	int64_t	 did;
+	char	 key[KEY_MAX];
+	int	 i, n, any;
+	enum dbrc rc;
+
+	h->hook = 0;
+	task_json.id = 0;
+	if (task_writer == NULL)
+		return webhooks_task(db, task_id, event, owner, assignee, list_gen, t);
+	/* the common case first: no webhook at all, nothing read */
+	if ((rc = hook_any(db, list_gen, &any)) != DB_OK || !any)
+		return rc;
+	if ((rc = match_cached(db, users, t->list_id, event, m, &n)) != DB_OK || n == 0)
+		return rc;
+	/* the task as the change left it: the same for every match, and the answer */
+	buf_reset(&task_json.b);
+	task_writer(&task_json.b, t);
+	if (task_json.b.oom || task_json.b.len == 0)
+		return DB_ERROR;
+	task_json.id = t->id;
+	task_json.updated_at = t->updated_at;
+	key[0] = '\0';
+	for (i = 0; i < n && rc == DB_OK; i++) {
+		if (h->hook == 0 && m[i].owner_id == owner) {
+			h->hook = m[i].id * HOOK_CARRY_EVENTS + bit_index(event);
+			h->data = task_json.b.p;
+			h->len = task_json.b.len;
+			continue;
+		}
+		if (key[0] == '\0')
+			object_key(key, "task", task_id);
+		rc = hook_insert(db, m[i].id, hook_event_name(event), key, task_json.b.p,
+		    &did);
+	}
+	return rc;
+}
+
+enum dbrc
 webhooks_list(struct db *db, int64_t list_id, unsigned event, int64_t owner)
 {
 	struct match m[MATCH_MAX];
@@ -609,13 +677,20 @@ webhooks_forget(struct db *db, int64_t list_id, int64_t user_id, int64_t now)
 	    " AND id < (SELECT max(id) FROM webhook_inbox)";
 	static const char mark[] =
 	    "UPDATE webhook_inbox SET moved = 1 WHERE moved = 0" GONE_KEYS;
+	/* hook-only events rows not moved yet (sql/030_webhook_carrier.sql) */
+	static const char carried[] =
+	    "DELETE FROM events WHERE user_id IS NULL AND hook IS NOT NULL"
+	    " AND id > (SELECT events_id FROM webhook_cursor WHERE id = 1)"
+	    " AND hook / 16 IN (SELECT id FROM webhooks WHERE owner_id = ?1)"
+	    " AND message IN (SELECT 'task:' || id FROM tasks"
+	    " WHERE list_id = ?2 AND assigned_to IS DISTINCT FROM ?1 UNION ALL SELECT 'list:' || ?2)";
 #undef GONE_KEYS
-	const char *const sql[3] = { failed, drop, mark };
+	const char *const sql[4] = { failed, drop, mark, carried };
 	struct dbstmt *st;
 	enum dbrc rc = DB_OK;
 	int	 i;
 
-	for (i = 0; i < 3 && rc == DB_OK; i++) {
+	for (i = 0; i < 4 && rc == DB_OK; i++) {
 		if ((st = db_prep(db, sql[i])) == NULL)
 			return DB_ERROR;
 		db_bind_i64(st, 1, user_id);

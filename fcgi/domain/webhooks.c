@@ -10,24 +10,43 @@
 #include "webhooks.h"
 
 /*
- * A webhook and its newest delivery: an inbox row not moved yet (i) when
- * there is one -- its id is above every moved one's -- else the newest of
- * webhook_deliveries (d), found along webhook_deliveries_log (a join on the
- * view webhook_delivery_log would materialize it whole).
+ * The deliveries events rows carry past the worker's cursor, not moved yet
+ * (sql/030_webhook_carrier.sql), and the event name of their hook h.
+ */
+#define CARRIED_ROWS(e) \
+	" FROM events " e " JOIN webhook_cursor k ON k.id = 1" \
+	" WHERE " e ".id > k.events_id AND " e ".hook IS NOT NULL"
+#define CARRIED_EVENT(h) \
+	" CASE " h " % 16 WHEN 0 THEN 'task.created' WHEN 1 THEN 'task.updated'" \
+	" WHEN 2 THEN 'task.completed' WHEN 3 THEN 'task.deleted'" \
+	" WHEN 4 THEN 'task.reminder' WHEN 5 THEN 'list.created'" \
+	" WHEN 6 THEN 'list.updated' WHEN 7 THEN 'list.deleted'" \
+	" WHEN 8 THEN 'comment.created' ELSE 'ping' END"
+
+/*
+ * A webhook and its newest delivery: a carried one not moved yet (c) when
+ * there is one -- its id is above every other's --, else an inbox row not
+ * moved yet (i), else the newest of webhook_deliveries (d), found along
+ * webhook_deliveries_log (a join on the view webhook_delivery_log would
+ * materialize it whole).
  */
 #define HOOK_COLUMNS \
 	"SELECT w.id, w.owner_id, w.url, w.events, w.list_id, w.is_active," \
-	" w.failure_count, w.created_at, w.updated_at, coalesce(i.id, d.id)," \
-	" coalesce(i.event, d.event), coalesce(i.created_at, d.created_at)," \
-	" CASE WHEN i.id IS NULL THEN d.status ELSE 'pending' END," \
-	" CASE WHEN i.id IS NULL THEN d.attempts ELSE 0 END," \
-	" CASE WHEN i.id IS NULL THEN d.last_http_status END," \
-	" CASE WHEN i.id IS NULL THEN d.last_error END," \
-	" CASE WHEN i.id IS NULL THEN d.delivered_at END" \
+	" w.failure_count, w.created_at, w.updated_at, coalesce(c.id, i.id, d.id)," \
+	" CASE WHEN c.id IS NOT NULL THEN" CARRIED_EVENT("c.hook") \
+	" ELSE coalesce(i.event, d.event) END," \
+	" coalesce(c.created_at, i.created_at, d.created_at)," \
+	" CASE WHEN i.id IS NULL AND c.id IS NULL THEN d.status ELSE 'pending' END," \
+	" CASE WHEN i.id IS NULL AND c.id IS NULL THEN d.attempts ELSE 0 END," \
+	" CASE WHEN i.id IS NULL AND c.id IS NULL THEN d.last_http_status END," \
+	" CASE WHEN i.id IS NULL AND c.id IS NULL THEN d.last_error END," \
+	" CASE WHEN i.id IS NULL AND c.id IS NULL THEN d.delivered_at END" \
 	" FROM webhooks w LEFT JOIN webhook_deliveries d ON d.id =" \
 	" (SELECT max(id) FROM webhook_deliveries WHERE webhook_id = w.id)" \
 	" LEFT JOIN webhook_inbox i ON i.id =" \
-	" (SELECT max(id) FROM webhook_inbox WHERE webhook_id = w.id AND moved = 0)"
+	" (SELECT max(id) FROM webhook_inbox WHERE webhook_id = w.id AND moved = 0)" \
+	" LEFT JOIN events c ON c.id = (SELECT max(e.id)" CARRIED_ROWS("e") \
+	" AND e.hook / 16 = w.id)"
 
 /* A delivery by its id, from webhook_delivery_log (both arms by rowid). */
 #define DELIVERY_COLUMNS \
@@ -42,7 +61,10 @@
 	"SELECT id, event, created_at, status, attempts, last_http_status, last_error," \
 	" delivered_at FROM webhook_deliveries WHERE webhook_id = ?1 UNION ALL" \
 	" SELECT id, event, created_at, 'pending', 0, NULL, NULL, NULL FROM webhook_inbox" \
-	" WHERE webhook_id = ?1 AND moved = 0 ORDER BY 1 DESC LIMIT ?2 OFFSET ?3"
+	" WHERE webhook_id = ?1 AND moved = 0 UNION ALL" \
+	" SELECT e.id," CARRIED_EVENT("e.hook") ", e.created_at, 'pending', 0, NULL, NULL," \
+	" NULL" CARRIED_ROWS("e") " AND e.hook / 16 = ?1" \
+	" ORDER BY 1 DESC LIMIT ?2 OFFSET ?3"
 
 /* Fills d from DELIVERY_COLUMNS' columns from col on; strings in the statement. */
 static void
@@ -434,7 +456,8 @@ enum dbrc
 webhooks_deliveries_count(struct db *db, int64_t owner, int64_t id, int64_t *n)
 {
 	static const char sql[] = "SELECT (SELECT count(*) FROM webhook_deliveries WHERE webhook_id = ?1) +"
-	    " (SELECT count(*) FROM webhook_inbox WHERE webhook_id = ?1 AND moved = 0)";
+	    " (SELECT count(*) FROM webhook_inbox WHERE webhook_id = ?1 AND moved = 0) +"
+	    " (SELECT count(*)" CARRIED_ROWS("e") " AND e.hook / 16 = ?1)";
 	struct dbstmt *st;
 	enum dbrc rc;
 	int	 src;

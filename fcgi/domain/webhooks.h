@@ -194,6 +194,19 @@ enum dbrc webhooks_task(struct db *, int64_t task_id, unsigned event,
  */
 int	webhooks_task_json(const struct task *t, const char **p, size_t *len);
 /*
+ * webhooks_task for a change that then writes the task's events row for
+ * owner (t: the task as the change leaves it): the delivery of one of
+ * owner's matching webhooks goes in *h, for that row to carry
+ * (notices_task_event_hook, sql/030_webhook_carrier.sql); every other one
+ * gets a hook-only events row now.  h->hook 0: nothing to carry.
+ */
+struct event_hook;
+enum dbrc webhooks_task_carry(struct db *, int64_t task_id, unsigned event,
+	    int64_t owner, int64_t assignee, int64_t list_gen, const struct task *t,
+	    struct event_hook *h);
+/* A carried delivery's hook: the webhook's id * HOOK_CARRY_EVENTS + the event's index. */
+#define HOOK_CARRY_EVENTS	16
+/*
  * A comment was created on task_id, seen by owner and assignee (0: nobody):
  * comment.created, kept in order with the task's own deliveries.
  */
@@ -208,7 +221,7 @@ enum dbrc webhooks_list(struct db *, int64_t list_id, unsigned event, int64_t ow
  * those still in the inbox are dropped -- in the caller's transaction.
  */
 enum dbrc webhooks_forget(struct db *, int64_t list_id, int64_t user_id, int64_t now);
-/* Queues one delivery of event (a name) with data (an inbox row); *id its id. */
+/* Queues one delivery of event (a name) with data (a hook-only events row); *id its id. */
 enum dbrc hook_insert(struct db *, int64_t webhook_id, const char *event,
 	    const char *object_key, const char *data, int64_t *id);
 

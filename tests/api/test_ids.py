@@ -471,6 +471,11 @@ def migrate_and_check(srv, version, seqs):
              if isinstance(want_objs[name][0], list) and name in rows}
     for name in rows:
         got = [r[:ncols[name]] for r in rows[name]] if name in ncols else rows[name]
+        if name == "webhook_cursor":
+            # the webhook carrier's cursor (sql/*_webhook_carrier.sql): at the
+            # newest event, nothing older is a delivery
+            eq(got, c.execute("SELECT 1, max(id) FROM events").fetchall(), "the cursor")
+            continue
         eq(got, before_rows.get(name, []), "the rows of %s" % name)
     eq(sorted(objs), sorted(full_objs), "the tables, indexes and triggers of a fresh install")
     for name in objs:
@@ -605,7 +610,9 @@ def test_populated_events_migrate_without_autoincrement():
         c = connect(srv.db)
         eq(c.execute("PRAGMA integrity_check").fetchall(), [("ok",)], "integrity_check")
         eq(c.execute("PRAGMA foreign_key_check").fetchall(), [], "foreign_key_check")
-        eq(c.execute("SELECT * FROM events WHERE user_id IS NOT NULL ORDER BY id").fetchall(),
+        # (later migrations may append columns)
+        eq([r[:len(before[0])] for r in
+            c.execute("SELECT * FROM events WHERE user_id IS NOT NULL ORDER BY id")],
            before, "every event as it was, with its id")
         eq(c.execute("SELECT id, created_at FROM events WHERE user_id IS NULL").fetchall(),
            [(300, now + 289)], "the old sequence's value kept as the mark")

@@ -40,7 +40,7 @@ PG_ONLY_TABLES = {"schema_version"}
 PG_ONLY_INDEXES = {"tasks_name_key_trgm", "users_username_key_trgm", "users_email_trgm",
                    "lists_name_key_trgm"}
 # one-row tables whose id is not a generated id
-NOT_IDENTITY = {"task_search", "webhook_gen"}
+NOT_IDENTITY = {"task_search", "webhook_gen", "webhook_cursor"}
 
 PG = None      # the Cluster, when there is one
 WORK = None    # a scratch folder for configuration and SQLite files

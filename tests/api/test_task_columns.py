@@ -195,6 +195,10 @@ def test_the_migration_keeps_every_task_and_what_refers_to_it():
             got, want = rows.get(name), before_rows.get(name)
             if name == "sqlite_sequence":
                 want = [r for r in want if ("name", "events") not in r]
+            if name == "webhook_cursor":
+                # the webhook carrier's cursor, a later migration's, at the newest event
+                want = [(("events_id", c.execute("SELECT max(id) FROM events").fetchone()[0]),
+                         ("id", 1))]
             eq(got, want, "the rows of %s" % name)
         eq(c.execute("SELECT seq FROM sqlite_sequence WHERE name = 'tasks'").fetchone(), (400,),
            "the sequence above the deleted newest task")

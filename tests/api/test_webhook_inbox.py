@@ -1,6 +1,7 @@
-"""Webhook deliveries queued through webhook_inbox (sql/*_webhook_inbox.sql): a
-change writes one inbox row, the worker moves it into webhook_deliveries and
-builds its body.  A database of the schema before it, with pending
+"""Webhook deliveries queued through webhook_inbox (sql/*_webhook_inbox.sql) and,
+since sql/*_webhook_carrier.sql, through events rows: a change writes one
+hook-only events row (the inbox keeps the rows queued before), the worker
+moves it into webhook_deliveries and builds its body.  A database of the schema before it, with pending
 deliveries, is migrated and they are delivered byte for byte; delivery ids
 keep growing past what the old AUTOINCREMENT gave out, past the worker's
 moves and past a deleted webhook; a delivery not yet moved is in the log,
@@ -106,15 +107,21 @@ def test_new_delivery_ids_grow_past_the_old_ones_and_the_moves():
     lst = S.request("POST", "/api/lists/", {"name": "Новый"}, token=tok)
     eq(lst.status, 201, "list")
     c = connect()
-    # queued in the change's transaction: one inbox row, not yet moved
-    rows = c.execute("SELECT id, event, object_key FROM webhook_inbox WHERE moved = 0"
-                     ).fetchall()
+    # queued in the change's transaction: one hook-only events row (no user),
+    # not yet moved (sql/*_webhook_carrier.sql); the inbox gets none any more
+    rows = c.execute("SELECT id, event, object_key FROM webhook_delivery_log"
+                     " WHERE status = 'pending'").fetchall()
+    carried = c.execute("SELECT id FROM events WHERE user_id IS NULL AND hook IS NOT NULL"
+                        ).fetchall()
+    eq(c.execute("SELECT count(*) FROM webhook_inbox WHERE moved = 0").fetchone(), (0,),
+       "no inbox row")
     c.close()
     # SQLite: past the 50 the older database gave out; PostgreSQL's database
     # starts empty (identity ids: test_ids.py)
     first = rows[0][0] if PG and rows else 51
     eq(rows, [(first, "list.created", "list:%d" % lst.json["id"])],
-       "the inbox row, its id past the ones given out")
+       "the delivery, its id past the ones given out")
+    eq(carried, [(first,)], "carried by an events row of that id")
     # before the worker: in the log, the last delivery and the metrics
     log = S.request("GET", "/api/webhooks/%d/deliveries/" % hook["id"], token=tok).json
     eq([(d["id"], d["status"], d["attempts"]) for d in log["results"]],
@@ -129,10 +136,10 @@ def test_new_delivery_ids_grow_past_the_old_ones_and_the_moves():
     eq((body["id"], body["event"], body["data"]), (first, "list.created", lst.json),
        "the body built by the worker: its id, event, the list as the API showed it")
     c = connect()
-    eq(c.execute("SELECT id, moved FROM webhook_inbox").fetchall(), [(first, 1)],
-       "the inbox keeps only its high-water mark")
+    eq(c.execute("SELECT count(*) FROM events WHERE hook IS NOT NULL").fetchone(), (0,),
+       "the worker deleted the hook-only row it moved")
     c.close()
-    # a ping and a redelivery take their ids from the inbox too
+    # a ping and a redelivery take their ids from events too
     r = S.request("POST", "/api/webhooks/%d/ping/" % hook["id"], token=tok)
     eq((r.status, r.json.get("delivery_id", r.json.get("id"))), (202, first + 1),
        "the ping's id")

@@ -614,17 +614,19 @@ def test_a_removed_members_pending_deliveries_are_withdrawn_with_the_removal():
     eq(req("PATCH", "/api/lists/%d/" % lst["id"], {"name": "Shared, renamed",
                                                     "updated_at": lst["updated_at"]}).status,
        200, "rename")
-    # the first moved into webhook_deliveries as the worker's pass moves it,
-    # the rest still in the inbox; none sent yet
+    # the first moved into webhook_deliveries as the worker's pass moves it
+    # (the cursor past it), the rest still carried by events rows
+    # (sql/*_webhook_carrier.sql); none sent yet
     c = S.connect()
     with c:
-        first = c.execute("SELECT min(id) FROM webhook_inbox WHERE webhook_id = ?"
-                          " AND moved = 0", (h["id"],)).fetchone()[0]
+        first = c.execute("SELECT min(id) FROM webhook_delivery_log WHERE webhook_id = ?",
+                          (h["id"],)).fetchone()[0]
         c.execute("INSERT INTO webhook_deliveries (id, webhook_id, event, object_key, body,"
                   " created_at, next_attempt_at) SELECT id, webhook_id, event, object_key,"
-                  " '{\"data\":' || data || '}', created_at, created_at FROM webhook_inbox"
-                  " WHERE id = ?", (first,))
-        c.execute("DELETE FROM webhook_inbox WHERE id = ?", (first,))
+                  " '{\"data\":' || data || '}', created_at, created_at"
+                  " FROM webhook_delivery_log WHERE id = ?", (first,))
+        c.execute("UPDATE webhook_cursor SET events_id = ?", (first,))
+        c.execute("DELETE FROM events WHERE id = ?", (first,))
     pending = lambda: c.execute(
         "SELECT event, object_key, status FROM webhook_delivery_log WHERE webhook_id = ?"
         " ORDER BY id", (h["id"],)).fetchall()
@@ -638,7 +640,7 @@ def test_a_removed_members_pending_deliveries_are_withdrawn_with_the_removal():
        [("task.created", "task:%d" % t["id"], "failed"),
         ("task.created", "task:%d" % mine["id"], "pending")],
        "only what carol still sees (her own task) is left to send; the one in the"
-       " log ended as failed, those in the inbox dropped")
+       " log ended as failed, those carried not moved yet dropped")
     eq(c.execute("SELECT last_error FROM webhook_deliveries WHERE id = ?",
                  (first,)).fetchone(), ("no longer a member of the list",), "why")
     c.close()

@@ -28,12 +28,12 @@ exec(struct db *d, const char *sql)
 	return sqlite3_exec(d->h, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
-/* The inbox's task.created rows not moved (-1 on error). */
+/* The task.created deliveries queued, not moved yet (-1 on error). */
 static int
 queued(void)
 {
-	return (int)unit_q1(db.h, "SELECT count(*) FROM webhook_inbox WHERE moved = 0"
-	    " AND event = 'task.created'", -1);
+	return (int)unit_q1(db.h, "SELECT count(*) FROM webhook_delivery_log"
+	    " WHERE status = 'pending' AND event = 'task.created'", -1);
 }
 
 /* Creates a task named name in list lid as who (into out, when not NULL); the dbrc. */
