@@ -231,17 +231,25 @@ update_write(struct db *db, int64_t id, int64_t expect, int64_t stamp,
 	    " rec_anchor = ?14"), ", reminders = ?15",
 	};
 	char	 sql[448];
+	const char *known;
 	struct dbstmt *st;
 	unsigned i;
-	int	 once, src;
+	int	 once = 0, src;
 	enum dbrc rc;
 
-	strcpy(sql, "UPDATE tasks SET updated_at = ?7");
-	for (i = 0; i < 7; i++)
-		if (mask & (1u << i))
-			strcat(sql, sets[i]);
-	strcat(sql, " WHERE id = ?8 AND updated_at = ?9");
-	if ((st = sql_stmt(db, SQLK_UPDATE | mask, sql, &once)) == NULL)
+	/* the text made for this mask before: not built again, and its
+	 * bindings not cleared (every parameter it names is bound below) */
+	if ((known = sql_known(&db->texts, SQLK_UPDATE | mask)) != NULL)
+		st = db_prep_bound(db, known);
+	else {
+		strcpy(sql, "UPDATE tasks SET updated_at = ?7");
+		for (i = 0; i < 7; i++)
+			if (mask & (1u << i))
+				strcat(sql, sets[i]);
+		strcat(sql, " WHERE id = ?8 AND updated_at = ?9");
+		st = sql_stmt(db, SQLK_UPDATE | mask, sql, &once);
+	}
+	if (st == NULL)
 		return DB_ERROR;
 	db_bind_text(st, 1, (w->set & TF_NAME) ? w->name : NULL);
 	db_bind_text(st, 2, (w->set & TF_NAME) ? key : NULL);
