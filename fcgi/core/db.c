@@ -167,6 +167,12 @@ db_configure_once(void)
 	return vfs;
 }
 
+int
+db_single_thread(void)
+{
+	return sqlite3_config(SQLITE_CONFIG_SINGLETHREAD) == SQLITE_OK ? 0 : -1;
+}
+
 /*
  * Keeps the database to its owner whatever the umask: creates the file
  * 0600 when create is set and it is missing (SQLite then makes its -wal and

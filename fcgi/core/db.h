@@ -60,6 +60,13 @@ enum dbrc {
 				    only, not at each commit (the default is FULL) */
 
 /*
+ * For a process that uses SQLite from one thread only (a responder), called
+ * before its first connection: SQLite's mutexes become no-ops (a write took
+ * about sixteen, e.g. one per WAL-index memory barrier, each a pthread
+ * mutex).  -1 when SQLite was already initialised (nothing changes).
+ */
+int	 db_single_thread(void);
+/*
  * Opens path and sets the pragmas; -1 with a message in err.  The file is
  * created 0600 (DB_OPEN_CREATE), and an existing database, -wal or -shm
  * that group or others may use is made the owner's only (a warning says so).
