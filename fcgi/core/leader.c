@@ -20,6 +20,9 @@
 #include "config.h"
 #include "leader.h"
 #include "log.h"
+#ifdef HAVE_POSTGRESQL
+#include "pgstmt.h"
+#endif
 #include "timeutil.h"
 
 /* how often a PostgreSQL leader makes sure its connection still works */
@@ -204,6 +207,7 @@ pg_try(struct leader *l)
 			PQfinish(c);
 			return failed(l, msg);
 		}
+		PQsetNoticeReceiver(c, pgst_notice, NULL);
 		l->pg = c;
 	}
 	snprintf(num, sizeof(num), "%lld", (long long)l->key);

@@ -621,7 +621,7 @@ commit_read(void)
 int
 pgst_exec(const char *sql)
 {
-	int	 rc, read = reads_only;
+	int	 rc, was_reads = reads_only;
 
 	if (strcmp(sql, PG_BEGIN_READ) == 0 && pgst_autocommit()) {
 		begin_read = 1;
@@ -635,7 +635,7 @@ pgst_exec(const char *sql)
 		if ((rc = begin(PG_BEGIN_READ)) != DB_RC_OK)
 			return rc;
 	}
-	if (read && strcmp(sql, "COMMIT") == 0 && !commit_sent &&
+	if (was_reads && strcmp(sql, "COMMIT") == 0 && !commit_sent &&
 	    PQtransactionStatus(conn) == PQTRANS_INTRANS)
 		return commit_read();
 	if (strcmp(sql, PG_BEGIN_WRITE) == 0 && pgst_autocommit())
@@ -679,6 +679,29 @@ pgst_round_trips(void)
 	return round_trips;
 }
 
+void
+pgst_notice(void *arg, const PGresult *r)
+{
+	const char *sev = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+	char	 line[512];
+	size_t	 i;
+
+	(void)arg;
+	if (sev == NULL)
+		sev = "NOTICE";
+	/* one line: the message's own line breaks and other controls as spaces */
+	snprintf(line, sizeof(line), "%s", msg != NULL ? msg : "(no message)");
+	for (i = 0; line[i] != '\0'; i++)
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+			line[i] = ' ';
+	while (i > 0 && line[i - 1] == ' ')
+		line[--i] = '\0';
+	log_msg(strcmp(sev, "NOTICE") == 0 || strcmp(sev, "INFO") == 0 ||
+	    strcmp(sev, "LOG") == 0 || strncmp(sev, "DEBUG", 5) == 0 ? LOG_INFO : LOG_WARN,
+	    "PostgreSQL %s: %s", sev, line);
+}
+
 int
 pg_open(struct db *db, const char *uri, char *err, size_t errlen)
 {
@@ -693,6 +716,8 @@ pg_open(struct db *db, const char *uri, char *err, size_t errlen)
 		conn = NULL;
 		return -1;
 	}
+	/* kept by PQreset: a connection made again logs the same way */
+	PQsetNoticeReceiver(conn, pgst_notice, NULL);
 	if (pgst_exec(PG_SESSION) != DB_RC_OK) {
 		snprintf(err, errlen, "PostgreSQL: %s", errmsg);
 		pg_close();

@@ -74,6 +74,16 @@ struct db;
 int	 pg_open(struct db *, const char *uri, char *err, size_t errlen);
 /* Closes the connection and forgets every statement. */
 void	 pg_close(void);
+/*
+ * libpq's notice receiver for a connection (PQsetNoticeReceiver), in place
+ * of its default, which prints to stderr: the server's warnings, and the
+ * FATAL it sends as it ends a connection ("terminating connection due to
+ * administrator command"), read while the connection is idle, become a line
+ * of our log ("PostgreSQL <severity>: <message>"; warn, or info below
+ * WARNING); the message's primary text only, no detail (it may quote rows).
+ */
+struct pg_result;	/* libpq's PGresult */
+void	 pgst_notice(void *arg, const struct pg_result *r);
 
 /* A statement for sql (see above); once: not cached, pgst_finalize() ends it. */
 struct dbstmt *pgst_prep(const char *sql, int once);

@@ -386,11 +386,14 @@ due_walk(struct db *db, const struct task_query *q, unsigned f, int64_t n)
 #define PAGE_COLUMNS PAGE_PLAIN ", " TASK_EXTRAS_SQL("t")
 
 /*
- * PostgreSQL, a direct page: the list's name and owner and the assignee's
- * username are columns of the page's rows (PAGE_NAMES, PAGE_JOIN), so no
- * statement looks them up (names_get); a round trip there costs more than
- * the join.  The plan keeps the walk of the scope's index, each name an
- * index probe (or a memoized one) per row.
+ * PostgreSQL: the list's name and owner and the assignee's username are
+ * columns of the page's rows (PAGE_NAMES, PAGE_JOIN), so no statement looks
+ * them up (names_get); a round trip there costs more than the join.  The
+ * plan keeps the walk of the scope's index, each name an index probe (or a
+ * memoized one) per row.  Past PAGE_DIRECT_SKIP the ids' walk (k) is a
+ * subquery, and each row with its names is read by its id in a LATERAL
+ * one (OFFSET 0 keeps it apart: a nested loop over k in k's order, which
+ * the outer ORDER BY says again on k's columns, so nothing is sorted).
  */
 #define PAGE_NAMES ", l.name, l.owner_id, u.username"
 #define PAGE_JOIN " LEFT JOIN lists l ON l.id = t.list_id LEFT JOIN users u ON u.id = t.assigned_to"
@@ -414,7 +417,7 @@ struct plan {
 	unsigned	 f;		/* F_* */
 	int		 marked;	/* seek past mark m, then skip offset */
 	int		 direct;	/* one statement reads the rows, else ids then rows */
-	int		 joined;	/* PostgreSQL, direct: the names are columns (PAGE_NAMES) */
+	int		 joined;	/* PostgreSQL: the names are columns (PAGE_NAMES) */
 	int		 fold;		/* joined, and the count is the next column */
 	int		 extras;	/* the rows' rule and reminders are read */
 	int64_t		 offset;
@@ -436,21 +439,40 @@ page_sql(struct db *db, const struct task_query *q, const struct plan *p,
 		" ORDER BY t.updated_at, t.id",
 		" ORDER BY t.updated_at DESC, t.id DESC",
 	};
+	/* PostgreSQL, ids first: the order again, on the ids' columns */
+	static const char *const by_ids[][2] = {
+		{ "created_at", " ORDER BY k.created_at DESC, k.id DESC" },
+		{ "created_at", " ORDER BY k.created_at, k.id" },
+		{ "complete_before", " ORDER BY k.complete_before NULLS FIRST, k.id" },
+		{ "complete_before", " ORDER BY k.complete_before DESC NULLS LAST, k.id DESC" },
+		{ "updated_at", " ORDER BY k.updated_at, k.id" },
+		{ "updated_at", " ORDER BY k.updated_at DESC, k.id DESC" },
+	};
 	const char *text;
+	int	 ids_joined;
 
 	if ((text = sql_known(&db->texts, key)) != NULL)
 		return text;
 	/* tasks_page() refused any other order */
 	assert(q->order >= TO_CREATED_DESC && q->order <= TO_UPDATED_DESC);
-	snprintf(sql, len, "%s%s%s%s%s", !p->direct ? "SELECT t.id" : p->extras ?
-	    PAGE_COLUMNS : PAGE_PLAIN, p->joined ? PAGE_NAMES : "",
-	    p->fold ? page_fold_sql[q->scope] : "", from_sql(p->f),
-	    p->joined ? PAGE_JOIN : "");
+	ids_joined = !p->direct && p->joined;
+	if (ids_joined)
+		snprintf(sql, len, "SELECT x.* FROM (SELECT t.id, t.%s%s",
+		    by_ids[q->order][0], from_sql(p->f));
+	else
+		snprintf(sql, len, "%s%s%s%s%s", !p->direct ? "SELECT t.id" : p->extras ?
+		    PAGE_COLUMNS : PAGE_PLAIN, p->joined ? PAGE_NAMES : "",
+		    p->fold ? page_fold_sql[q->scope] : "", from_sql(p->f),
+		    p->joined ? PAGE_JOIN : "");
 	where_sql(sql, len, q->scope, p->f);
 	snprintf(sql + strlen(sql), len - strlen(sql), "%s%s%s LIMIT ?8 OFFSET ?9",
 	    p->fold && q->scope == TQ_LIST ? PAGE_LIST_SEEN : "",
 	    p->marked ? page_mark_after_sql(q->order == TO_CREATED_DESC) : "",
 	    orders[q->order]);
+	if (ids_joined)
+		snprintf(sql + strlen(sql), len - strlen(sql), ") k CROSS JOIN LATERAL (%s"
+		    PAGE_NAMES " FROM tasks t" PAGE_JOIN " WHERE t.id = k.id OFFSET 0) x%s",
+		    p->extras ? PAGE_COLUMNS : PAGE_PLAIN, by_ids[q->order][1]);
 	return sql;
 }
 
@@ -484,7 +506,7 @@ page_plan(struct db *db, struct task_cache *cache, const struct task_query *q,
 	    page_mark(db, cache != NULL ? &cache->marks : NULL, q->scope == TQ_LIST,
 	    q->scope_id, q->order == TO_CREATED_DESC, q->offset, &p->m, &p->offset);
 	p->direct = p->offset < PAGE_DIRECT_SKIP;
-	p->joined = p->direct && !db_is_sqlite();
+	p->joined = !db_is_sqlite();
 	p->fold = 0;
 	return DB_OK;
 }
@@ -526,7 +548,7 @@ page_joined(struct dbstmt *src, const struct plan *p, struct task *t,
 
 /*
  * Steps the page statement ids, reading each task (by its id with row
- * unless direct) and its names, and passes it to out's row_fn.
+ * when there is one) and its names, and passes it to out's row_fn.
  */
 static int
 page_walk(struct db *db, struct dbstmt *ids, struct dbstmt *row, const struct plan *p,
@@ -540,7 +562,7 @@ page_walk(struct db *db, struct dbstmt *ids, struct dbstmt *row, const struct pl
 
 	while ((rc = db_step(ids)) == DB_ROW) {
 		src = ids;
-		if (!p->direct) {
+		if (row != NULL) {
 			db_bind_i64(row, 1, db_col_i64(ids, 0));
 			if ((rrc = db_step(row)) != DB_ROW) {
 				/* the id was just listed from the same snapshot */
@@ -574,7 +596,7 @@ page_walk(struct db *db, struct dbstmt *ids, struct dbstmt *row, const struct pl
 		    NULL, &rc)) == NULL))
 			break;
 		out->row_fn(out->ctx, &t);
-		if (!p->direct)
+		if (row != NULL)
 			db_reset(row);
 	}
 	return rc;
@@ -585,12 +607,13 @@ page_walk(struct db *db, struct dbstmt *ids, struct dbstmt *row, const struct pl
  * index of its scope and order.  With few rows to skip, one statement
  * reads each task's row as it goes; past PAGE_DIRECT_SKIP rows, the ids
  * come from the index alone (a skipped row then costs no table read) and
- * each task is read by its id after.  On SQLite the list's and assignee's
- * names come from the page's few lookups rather than a join per row (sr:
- * the list's row the count read); on PostgreSQL a direct page joins them
- * (p->joined), and a folded one reads its count too (p->fold).  (One
- * statement joining the ids back would sort them again and build a
- * temporary table per page.)
+ * each task is read by its id after: on SQLite one statement per row, on
+ * PostgreSQL in the page's statement (page_sql's LATERAL).  On SQLite the
+ * list's and assignee's names come from the page's few lookups rather than
+ * a join per row (sr: the list's row the count read); on PostgreSQL the
+ * page joins them (p->joined), and a folded one reads its count too
+ * (p->fold).  (On SQLite, one statement joining the ids back would sort
+ * them again and build a temporary table per page.)
  */
 static enum dbrc
 page_rows(struct db *db, const struct actor *who, const struct task_query *q,
@@ -615,7 +638,8 @@ page_rows(struct db *db, const struct actor *who, const struct task_query *q,
 	if ((ids = sql_stmt(db, key, page_sql(db, q, p, key, sql, sizeof(sql)),
 	    &once)) == NULL)
 		return DB_ERROR;
-	if (!p->direct && (row = db_prep(db, p->extras ? row_sql : plain_sql)) == NULL) {
+	if (!p->direct && !p->joined &&
+	    (row = db_prep(db, p->extras ? row_sql : plain_sql)) == NULL) {
 		rc = DB_RC_ERROR;
 		goto out;
 	}

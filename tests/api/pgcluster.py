@@ -171,6 +171,12 @@ class Cluster:
         assert p.returncode == 0, "psql %s: %s" % (sql, p.stderr)
         return [tuple(line.split("|")) for line in p.stdout.splitlines() if line != ""]
 
+    def auto_explain(self, db):
+        """Every new session of db logs the plan of each statement it runs in
+        the cluster's log (auto_explain, whatever the statement's duration)."""
+        self.query(db, "ALTER DATABASE %s SET session_preload_libraries = 'auto_explain'" % db)
+        self.query(db, "ALTER DATABASE %s SET auto_explain.log_min_duration = 0" % db)
+
     def many(self, db, sql, seq):
         """sql once for each args of seq, its "?" bound to them, all in one
         psql run (a run per row takes minutes for thousands of rows)."""

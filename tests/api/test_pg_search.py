@@ -18,7 +18,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Server, eq, run_tests, scratch_dir  # noqa: E402
+from harness import Server, eq, run_tests, scratch_dir, wait_for  # noqa: E402
 import test_postgresql as pgt  # noqa: E402
 
 # test_tasks.py's search names (test_search_special_characters and
@@ -184,7 +184,7 @@ def explained(srv, db, tok, path):
     r = srv.get(path, token=tok)
     eq(r.status, 200, r.body)
     # the last statement's plan is logged at the COMMIT, which may follow the answer
-    assert pgt.settled(db), "the responders' transactions did not end"
+    wait_for(lambda: pgt.idle(db), "the responders' transactions to end", timeout=10)
     # the server's log is written by another process: wait for the plans
     deadline = time.monotonic() + 10
     while True:
@@ -219,8 +219,7 @@ def test_search_deep_pages_and_counts_use_indexes():
                      " WHERE id = %d" % (lid, BIG, lid, lid))
         pgt.PG.query(db, "VACUUM ANALYZE tasks")
         # every new session logs the plans of its statements
-        pgt.PG.query(db, "ALTER DATABASE %s SET session_preload_libraries = 'auto_explain'" % db)
-        pgt.PG.query(db, "ALTER DATABASE %s SET auto_explain.log_min_duration = 0" % db)
+        pgt.PG.auto_explain(db)
     with pg_server(uri) as srv:
         tok = srv.login("planner")
         base = "/api/lists/%d/tasks/?limit=20" % lid
@@ -385,8 +384,7 @@ def test_admin_search_uses_trigram_indexes():
                      " task_count = (SELECT count(*) FROM tasks WHERE list_id = %d)"
                      " WHERE id = %d" % (BIG, BIG, lid, BIG, lid, lid))
         pgt.PG.query(db, "VACUUM ANALYZE users, lists, tasks")
-        pgt.PG.query(db, "ALTER DATABASE %s SET session_preload_libraries = 'auto_explain'" % db)
-        pgt.PG.query(db, "ALTER DATABASE %s SET auto_explain.log_min_duration = 0" % db)
+        pgt.PG.auto_explain(db)
     from admin_client import Admin
     with pg_server(uri) as srv:
         a = Admin(srv)

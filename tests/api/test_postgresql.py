@@ -121,21 +121,16 @@ def migrated(name):
     return MIGRATED[name]
 
 
-def settled(db, deadline=10):
-    """True once no other session of db is inside a transaction or running a
-    statement (at most deadline s).  A responder sends a read's COMMIT without
-    waiting for its answer: what the server does as the transaction ends (say
-    auto_explain logging the last statement's plan) may follow the HTTP
-    answer, but not this."""
+def idle(db):
+    """True when no other session of db is inside a transaction or running a
+    statement.  A responder sends a read's COMMIT without waiting for its
+    answer: what the server does as the transaction ends (say auto_explain
+    logging the last statement's plan) may follow the HTTP answer, but not
+    this (wait_for(lambda: idle(db), ..., timeout=10))."""
     q = ("SELECT count(*) FROM pg_stat_activity WHERE datname = '%s'"
          " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
          " AND state <> 'idle'" % db)
-    end = time.monotonic() + deadline
-    while PG.query(db, q) != [("0",)]:
-        if time.monotonic() > end:
-            return False
-        time.sleep(0.02)
-    return True
+    return PG.query(db, q) == [("0",)]
 
 
 # ---- without a cluster --------------------------------------------------

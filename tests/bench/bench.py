@@ -902,6 +902,39 @@ def run_pg(args, results, warm, nonce):
     return failed
 
 
+def case_table(cs, keys, extra=None):
+    """The table of the cases cs (a results' "cases") of keys, in that order:
+    requests/s, latencies, errors and the ratios to cs's ceilings (f) and
+    (g); n/a for a case not run (missing, failed).  extra: (heading,
+    cell(key, case)), one more column of the cases run."""
+    ceil = cs.get("f", {}).get("rps")
+    own = cs.get("g", {}).get("rps")
+    head = "| case | requests/s | p50 ms | p99 ms | errors | x ceiling (f) | x own ceiling (g) |"
+    rule = "|---|---:|---:|---:|---:|---:|---:|"
+    if extra:
+        head += " %s |" % extra[0]
+        rule += "---:|"
+    print(head)
+    print(rule)
+    for key in keys:
+        c = cs.get(key)
+        k = key[0]
+        if c is None:
+            continue
+        if c.get("missing") or c.get("failed") or "rps" not in c:
+            print("| (%s) %s | n/a |" % (k, c["name"]) + " |" * (rule.count("|") - 3))
+            continue
+        if k == "e":
+            ratio = own_ratio = "(argon2-bound)"
+        else:
+            ratio = "%.2f" % (c["rps"] / ceil) if ceil else ""
+            own_ratio = "%.2f" % (c["rps"] / own) if own else ""
+        cells = [ratio, own_ratio] + ([extra[1](k, c)] if extra else [])
+        print("| (%s) %s | %.0f | %s | %s | %d | %s |"
+              % (k, c["name"], c["rps"], fmt_ms(c["p50_us"]), fmt_ms(c["p99_us"]),
+                 c["errors"], " | ".join(cells)))
+
+
 def report_pg(results):
     """The PostgreSQL part's table, beside the SQLite figures of the same run."""
     pg = results.get("postgresql")
@@ -912,30 +945,17 @@ def report_pg(results):
         print()
         return
     cs, sq = pg["cases"], results["cases"]
-    ceil = cs.get("f", {}).get("rps")
-    own = cs.get("g", {}).get("rps")
     print("PostgreSQL %s, a throwaway cluster on a unix socket (%s; the rest PostgreSQL's "
           "defaults), seeded as above (database %.0f MiB); the same cases, the ceilings "
           "measured again first and last around them:"
           % (pg.get("version", "?"), ", ".join("%s = %s" % kv for kv in pg["settings"].items()),
              pg.get("db_bytes", 0) / 1048576.0))
     print()
-    print("| case | requests/s | p50 ms | p99 ms | errors | x ceiling (f) | x own ceiling (g) "
-          "| x SQLite |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for k in "abcdfg":
-        c = cs.get(k)
-        if c is None:
-            continue
-        if "rps" not in c:
-            print("| (%s) %s | n/a | | | | | | |" % (k, c["name"]))
-            continue
+
+    def x_sqlite(k, c):
         s = sq.get(k, {})
-        print("| (%s) %s | %.0f | %s | %s | %d | %s | %s | %s |"
-              % (k, c["name"], c["rps"], fmt_ms(c["p50_us"]), fmt_ms(c["p99_us"]), c["errors"],
-                 "%.2f" % (c["rps"] / ceil) if ceil else "",
-                 "%.2f" % (c["rps"] / own) if own else "",
-                 "%.2f" % (c["rps"] / s["rps"]) if s.get("rps") else ""))
+        return "%.2f" % (c["rps"] / s["rps"]) if s.get("rps") else ""
+    case_table(cs, "abcdfg", ("x SQLite", x_sqlite))
     print()
     print("(x SQLite: against the SQLite table's figure of the same case; (c) and (d) against "
           "synchronous = full, which PostgreSQL's synchronous_commit = on matches)")
@@ -952,8 +972,6 @@ def report_pg(results):
 
 def report(results):
     cs = results["cases"]
-    ceil = cs.get("f", {}).get("rps")
-    own = cs.get("g", {}).get("rps")
     m = results["machine"]
     print()
     print("machine: %d CPUs (%s), %d MiB, Linux %s, SQLite %s, nginx %s; load before %.2f"
@@ -966,24 +984,7 @@ def report(results):
           % (sh.get("tasks"), sh.get("list_size"), sh.get("assigned"),
              st["workers"], st["connections"], st["seconds"]))
     print()
-    print("| case | requests/s | p50 ms | p99 ms | errors | x ceiling (f) | x own ceiling (g) |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for key in list("abcdefg") + ["c_normal", "d_normal"]:
-        c = cs.get(key)
-        k = key[0]
-        if c is None:
-            continue
-        if c.get("missing") or c.get("failed"):
-            print("| (%s) %s | n/a | | | | | |" % (k, c["name"]))
-            continue
-        if k == "e":
-            ratio = own_ratio = "(argon2-bound)"
-        else:
-            ratio = "%.2f" % (c["rps"] / ceil) if ceil else ""
-            own_ratio = "%.2f" % (c["rps"] / own) if own else ""
-        print("| (%s) %s | %.0f | %s | %s | %d | %s | %s |"
-              % (k, c["name"], c["rps"], fmt_ms(c["p50_us"]), fmt_ms(c["p99_us"]),
-                 c["errors"], ratio, own_ratio))
+    case_table(cs, list("abcdefg") + ["c_normal", "d_normal"])
     print()
     print("(c) and (d) with synchronous = full (the default: the WAL synced at every "
           "commit); the rows marked synchronous=normal, by responders restarted with it "
