@@ -78,6 +78,9 @@ main(int argc, char *argv[])
 	/* SQLite's cursors and values come from free lists (sqlmem.h) */
 	if (sqlmem_install() != 0)
 		fprintf(stderr, "taskmgr.fcgi: SQLite's allocator could not be set\n");
+	/* this process's one thread is SQLite's only user: no mutexes */
+	if (db_single_thread() != 0)
+		fprintf(stderr, "taskmgr.fcgi: SQLite's single-thread mode could not be set\n");
 	if ((rc = app_open(&app, cfgpath, APP_SERVE, err, sizeof(err))) < 0) {
 		fprintf(stderr, "taskmgr.fcgi: %s\n", err);
 		return rc == APP_PG_UNSUPPORTED ? 2 : 1;

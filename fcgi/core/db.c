@@ -167,6 +167,12 @@ db_configure_once(void)
 	return vfs;
 }
 
+int
+db_single_thread(void)
+{
+	return sqlite3_config(SQLITE_CONFIG_SINGLETHREAD) == SQLITE_OK ? 0 : -1;
+}
+
 /*
  * Keeps the database to its owner whatever the umask: creates the file
  * 0600 when create is set and it is missing (SQLite then makes its -wal and
@@ -274,8 +280,9 @@ db_close(struct db *db)
 	db->wlock_fd = -1;
 }
 
-struct dbstmt *
-db_prep(struct db *db, const char *sql)
+/* db_prep(); with bound, the caller binds every parameter (db_prep_bound) */
+static struct dbstmt *
+prep(struct db *db, const char *sql, int bound)
 {
 	size_t	 i, h = ((uintptr_t)sql >> 3) * 2654435761u;
 	sqlite3_stmt *st;
@@ -289,8 +296,12 @@ db_prep(struct db *db, const char *sql)
 
 		if (db->cache[slot].sql == sql) {
 			st = db->cache[slot].st;
-			sqlite3_reset(st);
-			sqlite3_clear_bindings(st);
+			/* db_done() reset it; one left running still needs it (a
+			 * finished one resets itself at its next step) */
+			if (sqlite3_stmt_busy(st))
+				sqlite3_reset(st);
+			if (!bound && db->cache[slot].nvar > 0)
+				sqlite3_clear_bindings(st);
 			return (struct dbstmt *)st;
 		}
 		if (db->cache[slot].sql == NULL) {
@@ -301,11 +312,24 @@ db_prep(struct db *db, const char *sql)
 			}
 			db->cache[slot].sql = sql;
 			db->cache[slot].st = st;
+			db->cache[slot].nvar = sqlite3_bind_parameter_count(st);
 			return (struct dbstmt *)st;
 		}
 	}
 	log_error("sql statement cache full");
 	return NULL;
+}
+
+struct dbstmt *
+db_prep(struct db *db, const char *sql)
+{
+	return prep(db, sql, 0);
+}
+
+struct dbstmt *
+db_prep_bound(struct db *db, const char *sql)
+{
+	return prep(db, sql, 1);
 }
 
 const char *

@@ -27,6 +27,7 @@ struct db {
 	struct {
 		const char	*sql;
 		sqlite3_stmt	*st;
+		int		 nvar;	/* its parameters: none, no bindings to clear */
 	} cache[DB_CACHE_SIZE];
 	struct sql_texts texts;		/* texts built at run time (sqltext.h), freed by db_close */
 	int		 in_tx;
@@ -59,6 +60,13 @@ enum dbrc {
 				    only, not at each commit (the default is FULL) */
 
 /*
+ * For a process that uses SQLite from one thread only (a responder), called
+ * before its first connection: SQLite's mutexes become no-ops (a write took
+ * about sixteen, e.g. one per WAL-index memory barrier, each a pthread
+ * mutex).  -1 when SQLite was already initialised (nothing changes).
+ */
+int	 db_single_thread(void);
+/*
  * Opens path and sets the pragmas; -1 with a message in err.  The file is
  * created 0600 (DB_OPEN_CREATE), and an existing database, -wal or -shm
  * that group or others may use is made the owner's only (a warning says so).
@@ -70,6 +78,12 @@ void	 db_close(struct db *);
  * NULL on error (logged).  dbstmt.h binds, steps and reads it.
  */
 struct dbstmt *db_prep(struct db *, const char *sql);
+/*
+ * db_prep() for a caller that binds every parameter of sql before each
+ * step: the previous use's bindings are left to be overwritten, not
+ * cleared first (a hot statement's few hundred instructions).
+ */
+struct dbstmt *db_prep_bound(struct db *, const char *sql);
 /*
  * DB_SQL(sqlite_sql, pg_sql): the text of a statement one text cannot serve
  * on both backends, each a literal (db_prep caches by address); a build

@@ -388,6 +388,9 @@ resp_errors(struct req *r)
 	return 400;
 }
 
+/* Appends the string literal s, its length known at compile time. */
+#define ADD_LIT(b, s)	buf_add((b), s, sizeof(s) - 1)
+
 void
 resp_serialize(struct req *r, struct buf *out)
 {
@@ -398,16 +401,26 @@ resp_serialize(struct req *r, struct buf *out)
 	buf_putc(out, ' ');
 	buf_puts(out, http_reason(status));
 	buf_add(out, "\r\n", 2);
+	/* the usual headers as single literals */
 	if (status != 204 && status != 304) {
-		buf_puts(out, "Content-Type: ");
-		buf_puts(out, r->out_type ? r->out_type : "application/json; charset=utf-8");
-		buf_puts(out, "\r\nContent-Length: ");
+		if (r->out_type == NULL)
+			ADD_LIT(out, "Content-Type: application/json; charset=utf-8\r\n");
+		else {
+			ADD_LIT(out, "Content-Type: ");
+			buf_puts(out, r->out_type);
+			buf_add(out, "\r\n", 2);
+		}
+		ADD_LIT(out, "Content-Length: ");
 		buf_int(out, (int64_t)r->body_out.len);
 		buf_add(out, "\r\n", 2);
 	}
-	buf_puts(out, "Cache-Control: ");
-	buf_puts(out, r->cache_control ? r->cache_control : "no-store");
-	buf_puts(out, "\r\nX-Content-Type-Options: nosniff\r\n");
+	if (r->cache_control == NULL)
+		ADD_LIT(out, "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n");
+	else {
+		ADD_LIT(out, "Cache-Control: ");
+		buf_puts(out, r->cache_control);
+		ADD_LIT(out, "\r\nX-Content-Type-Options: nosniff\r\n");
+	}
 	if (status == 401 && r->out_type == NULL)
 		buf_puts(out, "WWW-Authenticate: Bearer realm=\"api\"\r\n");
 	buf_add(out, r->headers.p ? r->headers.p : "", r->headers.len);

@@ -18,7 +18,7 @@ activity_record(struct db *db, int64_t task_id, int64_t actor, const char *actio
 	    "INSERT INTO task_activity (task_id, id, actor_id, action, changes, at)"
 	    " VALUES (?1, (SELECT coalesce(max(id), ?1 << 22) + 1 FROM task_activity"
 	    " WHERE task_id = ?1), ?2, ?3, ?4, ?5)";
-	struct dbstmt *st = db_prep(db, sql);
+	struct dbstmt *st = db_prep_bound(db, sql);
 	enum dbrc rc;
 
 	if (st == NULL)

@@ -57,7 +57,7 @@ auth_lookup(struct db *db, const char *sql, const char *tok, int64_t now,
 {
 	int	 rc;
 
-	if ((l->st = db_prep(db, sql)) == NULL)
+	if ((l->st = db_prep_bound(db, sql)) == NULL)
 		return DB_ERROR;
 	token_digest(tok, l->digest);
 	db_bind_blob(l->st, 1, l->digest, 32, DB_STATIC);

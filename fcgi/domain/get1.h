@@ -23,7 +23,8 @@ static inline enum dbrc
 db_get1(struct db *db, const char *sql, int64_t id, const struct actor *who,
     const char *what, struct dbstmt **stp)
 {
-	struct dbstmt *st = db_prep(db, sql);
+	/* with who, the three parameters are bound below each time */
+	struct dbstmt *st = who != NULL ? db_prep_bound(db, sql) : db_prep(db, sql);
 	int	 rc;
 
 	*stp = NULL;

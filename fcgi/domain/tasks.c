@@ -234,27 +234,39 @@ update_write(struct db *db, int64_t id, int64_t expect, int64_t stamp,
 	    " rec_anchor = ?14"), ", reminders = ?15",
 	};
 	char	 sql[448];
+	const char *known;
 	struct dbstmt *st;
 	unsigned i;
-	int	 once, src;
+	int	 once = 0, src;
 	enum dbrc rc;
 
-	strcpy(sql, "UPDATE tasks SET updated_at = ?7");
-	for (i = 0; i < 7; i++)
-		if (mask & (1u << i))
-			strcat(sql, sets[i]);
-	strcat(sql, " WHERE id = ?8 AND updated_at = ?9");
-	if ((st = sql_stmt(db, SQLK_UPDATE | mask, sql, &once)) == NULL)
+	/* the text made for this mask before: not built again, and its
+	 * bindings not cleared (every parameter it names is bound below) */
+	if ((known = sql_known(&db->texts, SQLK_UPDATE | mask)) != NULL)
+		st = db_prep_bound(db, known);
+	else {
+		strcpy(sql, "UPDATE tasks SET updated_at = ?7");
+		for (i = 0; i < 7; i++)
+			if (mask & (1u << i))
+				strcat(sql, sets[i]);
+		strcat(sql, " WHERE id = ?8 AND updated_at = ?9");
+		st = sql_stmt(db, SQLK_UPDATE | mask, sql, &once);
+	}
+	if (st == NULL)
 		return DB_ERROR;
-	db_bind_text(st, 1, (w->set & TF_NAME) ? w->name : NULL);
-	db_bind_text(st, 2, (w->set & TF_NAME) ? key : NULL);
-	if (w->set & TF_DESCRIPTION)
+	/* only the parameters this mask's text names */
+	if (mask & 1) {
+		db_bind_text(st, 1, w->name);
+		db_bind_text(st, 2, key);
+	}
+	if (mask & 2)
 		db_bind_textn(st, 3, w->description, (int)dlen, DB_STATIC);
-	else
-		db_bind_null(st, 3);
-	bind_id(st, 4, w->assigned_to);
-	bind_time(st, 5, w->complete_before);
-	db_bind_text(st, 6, task_status_names[w->status]);
+	if (mask & 4)
+		bind_id(st, 4, w->assigned_to);
+	if (mask & 8)
+		bind_time(st, 5, w->complete_before);
+	if (mask & 16)
+		db_bind_text(st, 6, task_status_names[w->status]);
 	db_bind_i64(st, 7, stamp);
 	db_bind_i64(st, 8, id);
 	db_bind_i64(st, 9, expect);

@@ -122,21 +122,24 @@ tokens_issue(struct db *db, const struct config *cfg, int64_t uid,
 	    tp->refresh_id, tp->access_expires, now, &aid);
 }
 
+/* one index holds what it tests and the user's id (sql/030) */
+const char tokens_check_sql[] =
+    "SELECT t.id, " AUTH_USER_COLUMNS("u")
+    " FROM auth_tokens t JOIN users u ON u.id = t.user_id"
+    " WHERE t.digest = ? AND t.kind = 1 AND t.revoked = 0"
+    " AND t.expires_at > ? AND u.is_active = 1";
+
 enum dbrc
 tokens_check_access(struct db *db, const char *tok, struct arena *a,
     struct principal *p)
 {
-	static const char sql[] =
-	    "SELECT t.id, " AUTH_USER_COLUMNS("u")
-	    " FROM auth_tokens t JOIN users u ON u.id = t.user_id"
-	    " WHERE t.digest = ? AND t.kind = 1 AND t.revoked = 0"
-	    " AND t.expires_at > ? AND u.is_active = 1";
 	struct auth_lookup l;
 	enum dbrc rc;
 
 	if (strlen(tok) != TOKEN_LEN)
 		return DB_NOTFOUND;
-	if ((rc = auth_lookup(db, sql, tok, now_us(), "token check", &l)) != DB_OK)
+	if ((rc = auth_lookup(db, tokens_check_sql, tok, now_us(), "token check",
+	    &l)) != DB_OK)
 		return rc;
 	p->token_id = db_col_i64(l.st, 0);
 	return auth_fill(&l, p, 1, VIA_BEARER, a);

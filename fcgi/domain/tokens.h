@@ -44,6 +44,8 @@ enum dbrc tokens_issue(struct db *, const struct config *, int64_t user_id,
  */
 enum dbrc tokens_check_access(struct db *, const char *token, struct arena *,
 	    struct principal *p);
+/* Its statement's text (a test reads its plan). */
+extern const char tokens_check_sql[];
 
 /*
  * Rotates the refresh token tok: it stops working and a new pair of the

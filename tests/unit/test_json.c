@@ -134,6 +134,20 @@ main(void)
 	is_str(r.body_out.p, "{\"detail\":\"JSON parse error - Invalid control character "
 	    "at: line 2 column 8 (char 9)\"}", "control character message counts lines");
 	is_int(parse(&r, "{\"a\":\t\r\n \"x\"}"), 0, "whitespace between tokens is fine");
+	/* long strings: the scan passes plain bytes eight at a time and must
+	 * still stop at each control character, quote and escape in them */
+	is_int(parse(&r, "{\"a\": \"0123456789abcdefghij\001k\"}"), 400,
+	    "control character after 20 plain bytes");
+	is_str(r.body_out.p, "{\"detail\":\"JSON parse error - Invalid control character "
+	    "at: line 1 column 28 (char 27)\"}", "its offset");
+	is_int(parse(&r, "{\"a\": \"0123456789abcdefg\\\"hijklmnopq\\u0000r\"}"), 400,
+	    "NUL escape after an escaped quote in a long string");
+	is_int(parse(&r, "{\"a\": \"0123456789abcdef\", \"b\": \"x\\\\u0000 0123456789\"}"), 0,
+	    "escaped backslash before u0000 in a long string is fine");
+	is_int(parse(&r, "{\"0123456789abcdef\": \"\\u00e9\\u00e9\\u00e9\\u00e9 caf\xc3\xa9 \xe2\x82\xac\x7f\"}"), 0,
+	    "bytes from 0x7f up are plain");
+	is_int(parse(&r, "{\"a\": \"0123456701234567\x1f\"}"), 400,
+	    "0x1f right after two plain words");
 	{
 		static char deep[20000];
 
