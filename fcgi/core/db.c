@@ -320,6 +320,18 @@ prep(struct db *db, const char *sql, int bound)
 	return NULL;
 }
 
+void
+db_sq_misuse(sqlite3_stmt *st)
+{
+	static int logged;
+
+	if (!logged) {
+		logged = 1;
+		log_warn("sql: bound before db_done() reset it: %s", sqlite3_sql(st));
+	}
+	sqlite3_reset(st);
+}
+
 struct dbstmt *
 db_prep(struct db *db, const char *sql)
 {

@@ -85,47 +85,83 @@ db_is_sqlite(void)
 #endif
 }
 
+/*
+ * A bind SQLite refused with SQLITE_MISUSE: the statement was stepped and
+ * not reset since (a caller that skipped db_done(); db_prep() resets only a
+ * statement still running).  db_sq_misuse() logs its SQL once and resets
+ * it, and the bind is made again: never a statement run with the bindings
+ * of its last use.  One compare when all is well.
+ */
+void db_sq_misuse(sqlite3_stmt *);
+
+static inline int
+db_sq_again(struct dbstmt *st, int rc)
+{
+	if (__builtin_expect(rc != SQLITE_MISUSE, 1))
+		return 0;
+	db_sq_misuse(DB_SQ(st));
+	return 1;
+}
+
 static inline int
 db_bind_i64(struct dbstmt *st, int i, int64_t v)
 {
+	int	 rc;
+
 	DB_PG(pgst_bind_i64(st, i, v));
-	return sqlite3_bind_int64(DB_SQ(st), i, v);
+	rc = sqlite3_bind_int64(DB_SQ(st), i, v);
+	return db_sq_again(st, rc) ? sqlite3_bind_int64(DB_SQ(st), i, v) : rc;
 }
 
 static inline int
 db_bind_int(struct dbstmt *st, int i, int v)
 {
+	int	 rc;
+
 	DB_PG(pgst_bind_i64(st, i, v));
-	return sqlite3_bind_int(DB_SQ(st), i, v);
+	rc = sqlite3_bind_int(DB_SQ(st), i, v);
+	return db_sq_again(st, rc) ? sqlite3_bind_int(DB_SQ(st), i, v) : rc;
 }
 
 static inline int
 db_bind_double(struct dbstmt *st, int i, double v)
 {
+	int	 rc;
+
 	DB_PG(pgst_bind_double(st, i, v));
-	return sqlite3_bind_double(DB_SQ(st), i, v);
+	rc = sqlite3_bind_double(DB_SQ(st), i, v);
+	return db_sq_again(st, rc) ? sqlite3_bind_double(DB_SQ(st), i, v) : rc;
 }
 
 /* n bytes of text at s (n < 0: up to its NUL); copy is DB_STATIC or DB_TRANSIENT. */
 static inline int
 db_bind_textn(struct dbstmt *st, int i, const char *s, int n, int copy)
 {
+	int	 rc;
+
 	DB_PG(pgst_bind_text(st, i, s, n));
-	return sqlite3_bind_text(DB_SQ(st), i, s, n, copy ? SQLITE_TRANSIENT : SQLITE_STATIC);
+	rc = sqlite3_bind_text(DB_SQ(st), i, s, n, copy ? SQLITE_TRANSIENT : SQLITE_STATIC);
+	return db_sq_again(st, rc) ? sqlite3_bind_text(DB_SQ(st), i, s, n, copy ? SQLITE_TRANSIENT : SQLITE_STATIC) : rc;
 }
 
 static inline int
 db_bind_blob(struct dbstmt *st, int i, const void *p, int n, int copy)
 {
+	int	 rc;
+
 	DB_PG(pgst_bind_blob(st, i, p, n));
-	return sqlite3_bind_blob(DB_SQ(st), i, p, n, copy ? SQLITE_TRANSIENT : SQLITE_STATIC);
+	rc = sqlite3_bind_blob(DB_SQ(st), i, p, n, copy ? SQLITE_TRANSIENT : SQLITE_STATIC);
+	return db_sq_again(st, rc) ? sqlite3_bind_blob(DB_SQ(st), i, p, n, copy ? SQLITE_TRANSIENT : SQLITE_STATIC) : rc;
 }
 
 static inline int
 db_bind_null(struct dbstmt *st, int i)
 {
+	int	 rc;
+
 	DB_PG(pgst_bind_null(st, i));
-	return sqlite3_bind_null(DB_SQ(st), i);
+	rc = sqlite3_bind_null(DB_SQ(st), i);
+	return db_sq_again(st, rc) ? sqlite3_bind_null(DB_SQ(st), i) : rc;
 }
 
 /* Binds NULL when s is NULL, else the text, which stays valid until db_done(). */
