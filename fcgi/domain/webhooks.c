@@ -152,6 +152,15 @@ webhooks_create(struct db *db, int64_t owner, const struct hook_input *in,
 	static const char sql[] =
 	    "INSERT INTO webhooks (owner_id, url, events, list_id, secret, is_active,"
 	    " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
+	/*
+	 * The first webhook: no events row past the cursor carries a delivery
+	 * for a webhook that exists, so the cursor starts at the newest row
+	 * and the worker's first move does not walk every event written since
+	 * the last webhook went (sql/030_webhook_carrier.sql).
+	 */
+	static const char first[] =
+	    "UPDATE webhook_cursor SET events_id = (SELECT coalesce(max(id), 0) FROM events)"
+	    " WHERE id = 1 AND NOT EXISTS (SELECT 1 FROM webhooks)";
 	char	 tok[TOKEN_LEN + 1];
 	struct dbstmt *st;
 	int64_t	 n = 0;
@@ -187,6 +196,12 @@ webhooks_create(struct db *db, int64_t owner, const struct hook_input *in,
 		rc = DB_INVALID;
 		goto out;
 	}
+	if ((st = db_prep(db, first)) == NULL) {
+		rc = DB_ERROR;
+		goto out;
+	}
+	if ((rc = db_rc(db, db_done(st, db_step(st)), "webhook cursor")) != DB_OK)
+		goto out;
 	if ((st = db_prep(db, sql)) == NULL) {
 		rc = DB_ERROR;
 		goto out;
