@@ -53,7 +53,8 @@ carried_event(int64_t hook)
  * Moves up to FLUSH_BATCH deliveries carried by events rows past the
  * cursor into webhook_deliveries, oldest first, each with its events row's
  * id (those of a webhook since deleted are dropped), deletes the hook-only
- * rows among them and advances the cursor: in the caller's transaction, so
+ * rows among them, clears the delivery a user's row carried (its event stays
+ * for the feed) and advances the cursor: in the caller's transaction, so
  * a worker stopped half-way moves nothing, and never twice.  A batch not
  * full takes the cursor to the newest events row: the write lock is held,
  * so every row up to it is committed and any later one gets a larger id
@@ -78,6 +79,10 @@ carry_move(struct db *db, struct buf *b, int *moved)
 	static const char del[] =
 	    "DELETE FROM events WHERE user_id IS NULL AND hook IS NOT NULL"
 	    " AND id <= ?1 AND id > ?2";
+	/* a user's row keeps its event, not the copy of the delivery it carried */
+	static const char strip[] =
+	    "UPDATE events SET hook = NULL, hook_data = NULL WHERE user_id IS NOT NULL"
+	    " AND hook IS NOT NULL AND id <= ?1 AND id > ?2";
 	static const char cur[] =
 	    "UPDATE webhook_cursor SET events_id = ?1 WHERE id = 1 AND events_id = ?2";
 	struct dbstmt *st, *in;
@@ -127,7 +132,8 @@ carry_move(struct db *db, struct buf *b, int *moved)
 		if ((rc = db_rc(db, db_done(st, src), "carrier cursor")) != DB_OK)
 			return rc;
 		id = from;
-	} else if ((rc = db_change2(db, del, id, from, "carrier delete", &n)) != DB_OK)
+	} else if ((rc = db_change2(db, del, id, from, "carrier delete", &n)) != DB_OK ||
+	    (rc = db_change2(db, strip, id, from, "carrier strip", &n)) != DB_OK)
 		return rc;
 	if (*moved < FLUSH_BATCH && newest > id)
 		id = newest;

@@ -131,6 +131,10 @@ def test_a_patch_carries_its_delivery_on_the_owners_event():
        "two rows in webhook_deliveries")
     eq(sql("SELECT events_id >= ? FROM webhook_cursor", ids[1])[0][0] in (1, "t", True),
        True, "the cursor past them")
+    eq(sql("SELECT id, user_id, action, hook, hook_data FROM events WHERE task_id = ?"
+           " ORDER BY id", t["id"]),
+       [(ids[0], alice, "created", None, None), (ids[1], alice, "updated", None, None)],
+       "moved: the owner's rows keep their events, not the deliveries' copies")
     # a webhook deleted before the worker: nothing goes out for it
     patch(t2, description="again")
     eq(req("DELETE", "/api/webhooks/%d/" % h["id"]).status, 204, "delete")
