@@ -84,29 +84,14 @@ notices_at(int64_t uid, int n, int status, int64_t t, int64_t fin)
 static int
 plan_uses(const char *sql, const char *index)
 {
-	char	 q[1024], all[2048] = "";
-	sqlite3_stmt *st;
-	int	 found = 0, scan = 0;
+	char	 plan[2048];
+	int	 scan;
 
-	snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s", sql);
-	if (sqlite3_prepare_v2(db.h, q, -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *d = (const char *)sqlite3_column_text(st, 3);
-
-		if (d == NULL)
-			continue;
-		if (strstr(d, index) != NULL)
-			found = 1;
-		if (strncmp(d, "SCAN", 4) == 0)
-			scan = 1;
-		strncat(all, d, sizeof(all) - strlen(all) - 2);
-		strcat(all, ";");
-	}
-	sqlite3_finalize(st);
-	if (!found || scan)
-		printf("#   plan: %s\n", all);
-	return found && !scan;
+	unit_plan(db.h, sql, plan, sizeof(plan));
+	scan = strncmp(plan, "SCAN", 4) == 0 || strstr(plan, "|SCAN") != NULL;
+	if (strstr(plan, index) == NULL || scan)
+		printf("#   plan: %s\n", plan);
+	return strstr(plan, index) != NULL && !scan;
 }
 
 struct seen {

@@ -102,23 +102,6 @@ trace_stmt(unsigned type, void *ctx, void *p, void *x)
 #define INTEGRITY() sqlite3_exec(db.h, "INSERT INTO tasks_fts (tasks_fts, rank)" \
 	" VALUES ('integrity-check', 1)", NULL, NULL, NULL)
 
-/* The EXPLAIN QUERY PLAN of sql as its detail rows joined by '|'. */
-static void
-explain(const char *sql, char *out, size_t len)
-{
-	char	 q[2048];
-	sqlite3_stmt *st;
-
-	out[0] = '\0';
-	snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s", sql);
-	if (sqlite3_prepare_v2(db.h, q, -1, &st, NULL) != SQLITE_OK)
-		return;
-	while (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(out + strlen(out), len - strlen(out), "%s|",
-		    (const char *)sqlite3_column_text(st, 3));
-	sqlite3_finalize(st);
-}
-
 /* Whether a write's answer x is the task as stored (y, read back). */
 static int
 same_task(const char *what, const struct task *x, const struct task *y)
@@ -552,7 +535,7 @@ main(void)
 			    (seen != NULL && strcmp(seen, line) == 0))
 				continue;
 			seen = line;
-			explain(line, plan, sizeof(plan));
+			unit_plan(db.h, line, plan, sizeof(plan));
 			ok(strstr(plan, "SCAN tasks_fts VIRTUAL TABLE") != NULL &&
 			    strstr(plan, "SCAN t|") == NULL && strstr(plan, "SCAN t ") == NULL,
 			    "plan: %s", plan);

@@ -18,6 +18,7 @@
 #include "throttle.h"
 #include "timeutil.h"
 #include "tokens.h"
+#include "unit_db.h"
 #include "username.h"
 #include "users.h"
 #include "tap.h"
@@ -80,33 +81,6 @@ scalar(const char *sql)
 	return v;
 }
 
-/* 1 when EXPLAIN QUERY PLAN of sql names what (the plan printed otherwise). */
-static int
-plan_names(const char *sql, const char *what)
-{
-	char	 q[1024], all[1024] = "";
-	sqlite3_stmt *st;
-	int	 found = 0;
-
-	snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s", sql);
-	if (sqlite3_prepare_v2(db.h, q, -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *d = (const char *)sqlite3_column_text(st, 3);
-
-		if (d == NULL)
-			continue;
-		if (strstr(d, what) != NULL)
-			found = 1;
-		strncat(all, d, sizeof(all) - strlen(all) - 2);
-		strcat(all, ";");
-	}
-	sqlite3_finalize(st);
-	if (!found)
-		printf("#   plan: %s\n", all);
-	return found;
-}
-
 int
 main(void)
 {
@@ -118,7 +92,7 @@ main(void)
 	struct arena a = { 0 };
 	struct req r;
 	char	 dir[] = "/tmp/test_tokens.XXXXXX", path[300], err[256], t1[TOKEN_LEN + 1],
-		 t2[TOKEN_LEN + 1], got[65], cmd[400];
+		 t2[TOKEN_LEN + 1], got[65], cmd[400], plan[1024];
 	unsigned char d[32];
 	int64_t	 uid, uid2, wait, now;
 	struct rate rate = { 3, 60 };
@@ -145,8 +119,9 @@ main(void)
 	username_sql_register(&db);
 	ok(db_migrate(&db, devnull) == 0, "migrate");
 	/* every request's token check: one index, no token row read (sql/031) */
-	ok(plan_names(tokens_check_sql, "COVERING INDEX auth_tokens_check"),
-	    "the token check reads the token from one index alone");
+	unit_plan(db.h, tokens_check_sql, plan, sizeof(plan));
+	ok(strstr(plan, "COVERING INDEX auth_tokens_check") != NULL,
+	    "the token check reads the token from one index alone: %s", plan);
 	ok(config_load(&cfg, NULL, err, sizeof(err)) == 0, "config");
 	ok(users_create(&db, "Alice", "a@example.com", "x", 0, 0, &uid) == DB_OK, "user");
 	ok(users_create(&db, "bob", "", "x", 0, 0, &uid2) == DB_OK, "second user");

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -72,6 +73,26 @@ unit_q1(sqlite3 *h, const char *sql, int64_t arg)
 		v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return v;
+}
+
+/*
+ * The EXPLAIN QUERY PLAN of sql on h into out: its detail rows, each
+ * followed by '|' (empty when sql does not prepare).
+ */
+static inline void
+unit_plan(sqlite3 *h, const char *sql, char *out, size_t len)
+{
+	char	 q[2048];
+	sqlite3_stmt *st;
+
+	out[0] = '\0';
+	snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s", sql);
+	if (sqlite3_prepare_v2(h, q, -1, &st, NULL) != SQLITE_OK)
+		return;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(out + strlen(out), len - strlen(out), "%s|",
+		    (const char *)sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
 }
 
 #endif
