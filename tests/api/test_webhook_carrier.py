@@ -239,49 +239,31 @@ def test_the_purge_keeps_rows_the_worker_has_not_moved():
 
 
 def test_the_first_webhook_starts_the_cursor_at_the_newest_event():
-    s = Server(workers=1, config={"webhook_allow_http": "yes",
-                                  "webhook_allow_hosts": "127.0.0.1"}).start()
-    try:
-        s.create_user("carol")
-        tok = s.login("carol")
+    def cursor():
+        return sql("SELECT events_id FROM webhook_cursor")[0][0]
 
-        def cursor():
-            return int(s.sql("SELECT events_id FROM webhook_cursor")[0][0])
+    def newest():
+        return sql("SELECT max(id) FROM events")[0][0]
 
-        def newest():
-            return int(s.sql("SELECT max(id) FROM events")[0][0])
-
-        lst = s.request("POST", "/api/lists/", body={"name": "Before"}, token=tok).json
-        for i in range(5):
-            r = s.request("POST", "/api/lists/%d/tasks/" % lst["id"],
-                          body={"name": "t%d" % i}, token=tok)
-            eq(r.status, 201, "task: %s" % r.body)
-        start = cursor()
-        assert start < newest(), (start, newest())
-        r = s.request("POST", "/api/webhooks/", body={"url": RX.url("/first"), "events": ALL},
-                      token=tok)
-        eq(r.status, 201, "webhook: %s" % r.body)
-        eq(cursor(), newest(), "the first webhook takes the cursor to the newest event")
-        # a webhook while another exists leaves it: a carried delivery waits there
-        r = s.request("POST", "/api/lists/%d/tasks/" % lst["id"], body={"name": "carried"},
-                      token=tok)
-        eq(r.status, 201, "task: %s" % r.body)
-        at = cursor()
-        assert at < newest(), (at, newest())
-        r = s.request("POST", "/api/webhooks/", body={"url": RX.url("/second"), "events": ALL},
-                      token=tok)
-        eq(r.status, 201, "webhook: %s" % r.body)
-        eq(cursor(), at, "a second webhook leaves the cursor")
-        hooks = s.request("GET", "/api/webhooks/", token=tok).json
-        first = [h for h in (hooks["results"] if isinstance(hooks, dict) else hooks)
-                 if h["url"].endswith("/first")][0]
-        log = s.request("GET", "/api/webhooks/%d/deliveries/" % first["id"], token=tok).json
-        rows = log["results"] if isinstance(log, dict) else log
-        eq([(d["event"], d["status"]) for d in rows], [("task.created", "pending")],
-           "the carried delivery is still pending")
-    finally:
-        s.stop()
-
+    for user in TOK:
+        for h in req("GET", "/api/webhooks/", user=user).json["results"]:
+            eq(req("DELETE", "/api/webhooks/%d/" % h["id"], user=user).status, 204, "delete")
+    lst = new_list("Before")
+    for i in range(5):
+        new_task(lst, "t%d" % i)
+    start = cursor()
+    assert start < newest(), (start, newest())
+    first = new_hook("/first")
+    eq(cursor(), newest(), "the first webhook takes the cursor to the newest event")
+    # a webhook while another exists leaves it: a carried delivery waits there
+    new_task(lst, "carried")
+    at = cursor()
+    assert at < newest(), (at, newest())
+    new_hook("/second")
+    eq(cursor(), at, "a second webhook leaves the cursor")
+    log = req("GET", "/api/webhooks/%d/deliveries/" % first["id"]).json
+    eq([(d["event"], d["status"]) for d in log["results"]], [("task.created", "pending")],
+       "the carried delivery is still pending")
 
 if __name__ == "__main__":
     run_tests(globals())
