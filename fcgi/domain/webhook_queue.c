@@ -472,10 +472,13 @@ write_as(struct db *db, enum kind kind, int64_t id, int64_t owner, struct buf *b
  * the task as the change left it: every match's owner sees it (the list's
  * owner, its assignee, a member of its list: hook_match) and a task's JSON
  * is the same for every reader, so it is written once, not read again.
+ * With h, the first match of carrier's (the owner whose events row the
+ * change writes next) goes in *h for that row to carry, not queued here.
  */
 static enum dbrc
 queue_as_owners(struct db *db, const struct match *m, int n, unsigned event,
-    enum kind kind, int64_t id, const char *key, const struct task *t)
+    enum kind kind, int64_t id, const char *key, const struct task *t,
+    int64_t carrier, struct event_hook *h)
 {
 	struct buf b = { 0 }, *data = &b;
 	int64_t	 did;
@@ -495,6 +498,13 @@ queue_as_owners(struct db *db, const struct match *m, int n, unsigned event,
 		}
 	}
 	for (i = 0; i < n && rc == DB_OK; i++) {
+		if (h != NULL && h->hook == 0 && data == &task_json.b &&
+		    m[i].owner_id == carrier) {
+			h->hook = m[i].id * HOOK_CARRY_EVENTS + bit_index(event);
+			h->data = data->p;
+			h->len = data->len;
+			continue;
+		}
 		if ((t == NULL || task_writer == NULL) &&
 		    (w = write_as(db, kind, id, m[i].owner_id, &b)) < 0)
 			rc = DB_ERROR;
@@ -550,9 +560,10 @@ webhooks_queue(struct db *db, const struct hook_scope *s, unsigned event,
 	return rc;
 }
 
-enum dbrc
-webhooks_task(struct db *db, int64_t task_id, unsigned event, int64_t owner,
-    int64_t assignee, int64_t list_gen, const struct task *t)
+/* webhooks_task, and with h webhooks_task_carry. */
+static enum dbrc
+task_queue(struct db *db, int64_t task_id, unsigned event, int64_t owner,
+    int64_t assignee, int64_t list_gen, const struct task *t, struct event_hook *h)
 {
 	struct match m[MATCH_MAX];
 	int64_t	 users[2] = { owner, assignee };
@@ -574,50 +585,22 @@ webhooks_task(struct db *db, int64_t task_id, unsigned event, int64_t owner,
 	if ((rc = match_cached(db, users, list_id, event, m, &n)) != DB_OK || n == 0)
 		return rc;
 	object_key(key, "task", task_id);
-	return queue_as_owners(db, m, n, event, K_TASK, task_id, key, t);
+	return queue_as_owners(db, m, n, event, K_TASK, task_id, key, t, owner, h);
+}
+
+enum dbrc
+webhooks_task(struct db *db, int64_t task_id, unsigned event, int64_t owner,
+    int64_t assignee, int64_t list_gen, const struct task *t)
+{
+	return task_queue(db, task_id, event, owner, assignee, list_gen, t, NULL);
 }
 
 enum dbrc
 webhooks_task_carry(struct db *db, int64_t task_id, unsigned event, int64_t owner,
     int64_t assignee, int64_t list_gen, const struct task *t, struct event_hook *h)
 {
-	struct match m[MATCH_MAX];
-	int64_t	 users[2] = { owner, assignee };
-	int64_t	 did;
-	char	 key[KEY_MAX];
-	int	 i, n, any;
-	enum dbrc rc;
-
 	h->hook = 0;
-	task_json.id = 0;
-	if (task_writer == NULL)
-		return webhooks_task(db, task_id, event, owner, assignee, list_gen, t);
-	/* the common case first: no webhook at all, nothing read */
-	if ((rc = hook_any(db, list_gen, &any)) != DB_OK || !any)
-		return rc;
-	if ((rc = match_cached(db, users, t->list_id, event, m, &n)) != DB_OK || n == 0)
-		return rc;
-	/* the task as the change left it: the same for every match, and the answer */
-	buf_reset(&task_json.b);
-	task_writer(&task_json.b, t);
-	if (task_json.b.oom || task_json.b.len == 0)
-		return DB_ERROR;
-	task_json.id = t->id;
-	task_json.updated_at = t->updated_at;
-	key[0] = '\0';
-	for (i = 0; i < n && rc == DB_OK; i++) {
-		if (h->hook == 0 && m[i].owner_id == owner) {
-			h->hook = m[i].id * HOOK_CARRY_EVENTS + bit_index(event);
-			h->data = task_json.b.p;
-			h->len = task_json.b.len;
-			continue;
-		}
-		if (key[0] == '\0')
-			object_key(key, "task", task_id);
-		rc = hook_insert(db, m[i].id, hook_event_name(event), key, task_json.b.p,
-		    &did);
-	}
-	return rc;
+	return task_queue(db, task_id, event, owner, assignee, list_gen, t, h);
 }
 
 enum dbrc
@@ -632,7 +615,7 @@ webhooks_list(struct db *db, int64_t list_id, unsigned event, int64_t owner)
 	if ((rc = hook_match(db, users, list_id, event, m, &n)) != DB_OK || n == 0)
 		return rc;
 	object_key(key, "list", list_id);
-	return queue_as_owners(db, m, n, event, K_LIST, list_id, key, NULL);
+	return queue_as_owners(db, m, n, event, K_LIST, list_id, key, NULL, 0, NULL);
 }
 
 enum dbrc
@@ -656,7 +639,7 @@ webhooks_comment(struct db *db, int64_t comment_id, int64_t task_id, int64_t own
 	/* with the task's own deliveries: a comment never overtakes its task */
 	object_key(key, "task", task_id);
 	return queue_as_owners(db, m, n, HOOK_COMMENT_CREATED, K_COMMENT, comment_id, key,
-	    NULL);
+	    NULL, 0, NULL);
 }
 
 enum dbrc
