@@ -27,19 +27,14 @@ event_insert(struct db *db, int64_t user_id, const char *type, const char *actio
 	return db_rc(db, db_done(st, db_step(st)), "event insert");
 }
 
-/* Binds the carried delivery h to ?i (hook) and ?i+1 (its data). */
-static void
-bind_hook(struct dbstmt *st, int i, const struct event_hook *h)
-{
-	db_bind_i64(st, i, h->hook);
-	db_bind_textn(st, i + 1, h->data, (int)h->len, DB_STATIC);
-}
-
 enum dbrc
 notices_task_event_hook(struct db *db, int64_t task_id, const char *action,
     int64_t owner_id, int64_t assignee_id, int64_t now, const struct event_hook *h)
 {
-	/* both rows in one statement; the owner's carries the webhook's delivery */
+	/*
+	 * Both rows in one statement, the owner's first, carrying the webhook's
+	 * delivery (?6, ?7) with h; the owner's alone names no ?2.
+	 */
 	static const char sql[] =
 	    "INSERT INTO events (user_id, type, action, task_id, created_at)"
 	    " VALUES (?1, 'task_updated', ?3, ?4, ?5), (?2, 'task_updated', ?3, ?4, ?5)";
@@ -49,7 +44,7 @@ notices_task_event_hook(struct db *db, int64_t task_id, const char *action,
 	    " (?2, 'task_updated', ?3, ?4, ?5, NULL, NULL)";
 	static const char one_hook[] =
 	    "INSERT INTO events (user_id, type, action, task_id, created_at, hook,"
-	    " hook_data) VALUES (?1, 'task_updated', ?2, ?3, ?4, ?5, ?6)";
+	    " hook_data) VALUES (?1, 'task_updated', ?3, ?4, ?5, ?6, ?7)";
 	struct dbstmt *st;
 	int	 two = owner_id > 0 && assignee_id > 0 && assignee_id != owner_id;
 
@@ -62,19 +57,9 @@ notices_task_event_hook(struct db *db, int64_t task_id, const char *action,
 		return owner_id > 0 ? event_insert(db, owner_id, "task_updated", action,
 		    task_id, NULL, now) : DB_OK;
 	}
-	if (!two) {
-		/* a carried delivery needs the owner's row */
-		if (owner_id <= 0 || (st = db_prep(db, one_hook)) == NULL)
-			return DB_ERROR;
-		db_bind_i64(st, 1, owner_id);
-		db_bind_text(st, 2, action);
-		if (task_id > 0)
-			db_bind_i64(st, 3, task_id);
-		db_bind_i64(st, 4, now);
-		bind_hook(st, 5, h);
-		return db_rc(db, db_done(st, db_step(st)), "event insert");
-	}
-	if ((st = db_prep(db, h == NULL ? sql : sql_hook)) == NULL)
+	/* a carried delivery needs the owner's row */
+	if (owner_id <= 0 ||
+	    (st = db_prep(db, !two ? one_hook : h == NULL ? sql : sql_hook)) == NULL)
 		return DB_ERROR;
 	db_bind_i64(st, 1, owner_id);
 	db_bind_i64(st, 2, assignee_id);
@@ -82,8 +67,10 @@ notices_task_event_hook(struct db *db, int64_t task_id, const char *action,
 	if (task_id > 0)
 		db_bind_i64(st, 4, task_id);
 	db_bind_i64(st, 5, now);
-	if (h != NULL)
-		bind_hook(st, 6, h);
+	if (h != NULL) {
+		db_bind_i64(st, 6, h->hook);
+		db_bind_textn(st, 7, h->data, (int)h->len, DB_STATIC);
+	}
 	return db_rc(db, db_done(st, db_step(st)), "event insert");
 }
 
