@@ -255,26 +255,26 @@ update_write(struct db *db, int64_t id, int64_t expect, int64_t stamp,
 	if (st == NULL)
 		return DB_ERROR;
 	/* only the parameters this mask's text names */
-	if (mask & 1) {
+	if (mask & TF_NAME) {
 		db_bind_text(st, 1, w->name);
 		db_bind_text(st, 2, key);
 	}
-	if (mask & 2)
+	if (mask & TF_DESCRIPTION)
 		db_bind_textn(st, 3, w->description, (int)dlen, DB_STATIC);
-	if (mask & 4)
+	if (mask & TF_ASSIGNED_TO)
 		bind_id(st, 4, w->assigned_to);
-	if (mask & 8)
+	if (mask & TF_DEADLINE)
 		bind_time(st, 5, w->complete_before);
-	if (mask & 16)
+	if (mask & TF_STATUS)
 		db_bind_text(st, 6, task_status_names[w->status]);
 	db_bind_i64(st, 7, stamp);
 	db_bind_i64(st, 8, id);
 	db_bind_i64(st, 9, expect);
-	if (mask & 32) {
+	if (mask & TF_RECURRENCE) {
 		task_rec_bind(st, 10, &w->rec);
 		bind_time(st, 14, anchor);
 	}
-	if (mask & 64)
+	if (mask & TF_REMINDERS)
 		db_bind_text(st, 15, (w->set & TF_REMINDERS) ? w->reminders : NULL);
 	src = db_step(st);
 	sql_stmt_end(st, once);
@@ -292,7 +292,7 @@ struct plan {
 	struct task_head h;		/* the row before */
 	struct task_input w;		/* the row as written */
 	struct task_input old;		/* the changed fields' old values */
-	unsigned	 mask;		/* bit i: update_write's sets[i] */
+	unsigned	 mask;		/* TF_* bits; bit i: update_write's sets[i] */
 	int64_t		 anchor;	/* the rule's anchor as written */
 	int64_t		 now, stamp;	/* the clock; the new updated_at */
 	int64_t		 next;		/* a recurring task's next deadline */
@@ -333,25 +333,26 @@ update_plan(struct db *db, const struct task_input *in, int64_t expect, struct p
 		return rc;
 	}
 	if ((in->set & TF_NAME) && strcmp(in->name, h->name) != 0)
-		p->mask |= 1;
+		p->mask |= TF_NAME;
 	if ((in->set & TF_DESCRIPTION) && (p->od == NULL || p->odlen != p->dlen ||
 	    memcmp(p->od, in->description, p->dlen) != 0))
-		p->mask |= 2;
+		p->mask |= TF_DESCRIPTION;
 	if (w->assigned_to != h->assigned_to)
-		p->mask |= 4;
+		p->mask |= TF_ASSIGNED_TO;
 	if (w->complete_before != h->complete_before)
-		p->mask |= 8;
+		p->mask |= TF_DEADLINE;
 	if (w->status != h->status)
-		p->mask |= 16;
+		p->mask |= TF_STATUS;
 	/* a new rule, deadline or recipient: the rule counts from here */
 	p->anchor = h->anchor;
-	if (!rec_same(&w->rec, &h->rec) || (w->rec.every > 0 && (p->mask & (4 | 8)))) {
-		p->mask |= 32;
+	if (!rec_same(&w->rec, &h->rec) ||
+	    (w->rec.every > 0 && (p->mask & (TF_ASSIGNED_TO | TF_DEADLINE)))) {
+		p->mask |= TF_RECURRENCE;
 		p->anchor = w->rec.every > 0 ? rec_anchor(task_zone(db, h->owner_id,
 		    w->assigned_to), w->complete_before) : TIME_NULL;
 	}
 	if (in->set & TF_REMINDERS)
-		p->mask |= 64;
+		p->mask |= TF_REMINDERS;
 	/* later than the row's last change, even when the clock is not */
 	p->stamp = p->now > expect ? p->now : expect + 1;
 	p->old.name = h->name;
@@ -406,7 +407,8 @@ update_records(struct db *db, const struct actor *who, int64_t id, struct plan *
 	}
 	/* a new recipient, deadline (a recurring task's move too), status or
 	 * reminders: schedule afresh */
-	if (rc == DB_OK && ((p->mask & (4 | 8 | 16 | 64)) || p->next != TIME_NULL))
+	if (rc == DB_OK && ((p->mask & (TF_ASSIGNED_TO | TF_DEADLINE | TF_STATUS |
+	    TF_REMINDERS)) || p->next != TIME_NULL))
 		rc = reminders_sync(db, id);
 	return rc;
 }
